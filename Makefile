@@ -1,0 +1,37 @@
+# arflow — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SRC_DIRS := libs/common/src services/invoicing/src services/reconciliation/src services/dunning/src services/credit-scoring/src
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint asyncapi bench clean venv
+
+venv: $(STAMP)
+
+# The venv is rebuilt when the pinned requirements change. The packages are put
+# on the path with a .pth file (what an editable install does, without a build step).
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'arflow-src.pth').write_text(''.join(str(pathlib.Path(p).resolve()) + '\n' for p in '$(SRC_DIRS)'.split()))"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m arflow.devstack run
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: $(STAMP) lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+asyncapi: $(STAMP)
+	$(PY) -m arflow.events.asyncapi docs/asyncapi.json
+
+bench: $(STAMP)
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf var/test-postgres

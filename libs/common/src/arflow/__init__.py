@@ -1,0 +1,1 @@
+"""arflow: the shared foundation of the accounts-receivable platform's services."""

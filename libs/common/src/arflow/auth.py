@@ -1,0 +1,107 @@
+"""Bearer API keys with scopes, one set for the whole platform.
+
+Keys are never stored: only their SHA-256. The list comes from
+ARFLOW_API_KEYS (inline JSON) and/or ARFLOW_API_KEYS_FILE, each entry
+`{"name": "crm", "sha256": "<hex>", "scopes": ["invoicing:read", ...]}`.
+A scope is `<service>:<read|write|admin>`; `<service>:*` and `*` grant more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+
+from arflow.problems import Forbidden, Unauthorized
+
+KEY_PREFIX = "arf_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the API key's name and what it may do."""
+
+    name: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def allows(self, scope: str) -> bool:
+        service = scope.split(":", 1)[0]
+        return "*" in self.scopes or scope in self.scopes or f"{service}:*" in self.scopes
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    sha256: str
+    scopes: frozenset[str]
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class KeyRing:
+    """The configured API keys, looked up by hash in constant time per entry."""
+
+    def __init__(self, keys: list[ApiKey]) -> None:
+        self._keys = keys
+
+    @classmethod
+    def load(cls, inline: str | None, path: Path | None) -> KeyRing:
+        entries: list[dict[str, Any]] = []
+        if inline:
+            entries.extend(json.loads(inline))
+        if path:
+            entries.extend(json.loads(Path(path).read_text()))
+        return cls([ApiKey(e["name"], e["sha256"].lower(), frozenset(e.get("scopes", []))) for e in entries])
+
+    def authenticate(self, presented: str) -> Principal | None:
+        digest = hash_key(presented)
+        found = None
+        for key in self._keys:
+            if hmac.compare_digest(key.sha256, digest):
+                found = key
+        return Principal(found.name, found.scopes) if found else None
+
+
+def _bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "Send an API key as 'Authorization: Bearer <key>'.",
+            code="missing_api_key",
+            headers={"WWW-Authenticate": 'Bearer realm="arflow"'},
+        )
+    return token.strip()
+
+
+def require_scope(scope: str) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+    """A FastAPI dependency: the caller must hold a key granting `scope`."""
+
+    async def dependency(request: Request) -> Principal:
+        keyring: KeyRing = request.app.state.keyring
+        principal = keyring.authenticate(_bearer_token(request))
+        if principal is None:
+            raise Unauthorized(
+                "The API key is not valid.",
+                code="invalid_api_key",
+                headers={"WWW-Authenticate": 'Bearer realm="arflow", error="invalid_token"'},
+            )
+        if not principal.allows(scope):
+            raise Forbidden(f"The API key '{principal.name}' lacks the scope '{scope}'.", code="missing_scope")
+        request.state.principal = principal
+        return principal
+
+    return dependency

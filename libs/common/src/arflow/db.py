@@ -1,0 +1,98 @@
+"""Database access: URLs, engines, and the unit of work.
+
+One PostgreSQL database per service. A unit of work is one transaction: it
+commits only when the block finishes without error, and after the commit it
+tells the outbox relay there is something to publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the house naming convention for constraints."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def database_url(server_url: str, database: str, *, driver: str = "postgresql+asyncpg") -> URL:
+    """The URL of `database` on the server named by `server_url` (socket host kept)."""
+    return make_url(server_url).set(drivername=driver, database=database)
+
+
+def asyncpg_dsn(url: URL) -> dict[str, object]:
+    """Connection keywords for asyncpg from a SQLAlchemy URL (unix-socket aware)."""
+    host = url.query.get("host") or url.host or "127.0.0.1"
+    return {
+        "user": url.username or "postgres",
+        "password": url.password or None,
+        "host": host if isinstance(host, str) else host[0],
+        "port": url.port or 5432,
+        "database": url.database,
+    }
+
+
+async def ensure_database(server_url: str, database: str) -> bool:
+    """Create `database` if it is missing; True when it was created."""
+    target = database_url(server_url, "postgres")
+    conn = await asyncpg.connect(**asyncpg_dsn(target))  # type: ignore[arg-type]
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if exists:
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+        except asyncpg.DuplicateDatabaseError:
+            return False
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(server_url: str, database: str) -> None:
+    conn = await asyncpg.connect(**asyncpg_dsn(database_url(server_url, "postgres")))  # type: ignore[arg-type]
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+class Database:
+    """An engine, a session factory, and the unit of work built on them."""
+
+    def __init__(self, url: URL | str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Register a callback run after every unit of work that commits."""
+        self._after_commit.append(callback)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            for callback in self._after_commit:
+                callback()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Bring the whole platform up on one machine: embedded PostgreSQL, Tansu, four services."""

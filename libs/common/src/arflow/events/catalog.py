@@ -1,0 +1,508 @@
+"""The event catalog: every fact the services tell each other, one model each.
+
+Events are past-tense facts. Each names its publishing service (which fixes its
+topic) and a schema version; a change that breaks consumers bumps the version,
+it never renames the event. Money is `Money` (decimal string + ISO 4217 code),
+instants are UTC, business dates are local dates in the customer's time zone.
+The Kafka key of every event is its customer id, so one customer's facts from
+one service arrive in order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from arflow.money import Money
+
+INVOICING = "invoicing"
+RECONCILIATION = "reconciliation"
+DUNNING = "dunning"
+CREDIT_SCORING = "credit-scoring"
+SERVICES = (INVOICING, RECONCILIATION, DUNNING, CREDIT_SCORING)
+
+Language = Literal["zh-CN", "en"]
+Channel = Literal["email", "sms", "letter", "phone", "wechat"]
+AgingBucket = Literal["1-30", "31-60", "61-90", "90+"]
+Tier = Literal["A", "B", "C", "D"]
+
+
+class Event(BaseModel):
+    """Base of every event: frozen, strict about unknown fields, keyed by customer."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    publisher: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    customer_id: UUID
+
+    @classmethod
+    def event_type(cls) -> str:
+        return cls.__name__
+
+    def partition_key(self) -> str:
+        """The Kafka key: the customer, so a customer's facts stay in order."""
+        return str(self.customer_id)
+
+
+# --- shared value objects ----------------------------------------------------
+
+
+class ContactInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Literal["billing", "finance_manager", "legal_representative", "other"] = "billing"
+    email: str | None = None
+    phone: str | None = None
+    language: Language = "zh-CN"
+    preferred_channel: Channel = "email"
+
+
+class Allocation(BaseModel):
+    """Part of a payment proposed (or applied) against one invoice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_id: UUID
+    invoice_number: str | None = None
+    amount: Money
+
+
+class ReasonCode(BaseModel):
+    """One principal reason behind a credit score, with what it cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    characteristic: str
+    points_lost: int
+    text_zh: str
+    text_en: str
+
+
+# --- invoicing ---------------------------------------------------------------
+
+
+class CustomerUpserted(Event):
+    """A customer was created or changed; carries the state others keep a copy of."""
+
+    publisher: ClassVar[str] = INVOICING
+
+    revision: int = Field(description="Increases with every change; consumers keep the highest.")
+    legal_name: str
+    short_name: str | None = None
+    unified_social_credit_code: str | None = None
+    external_reference: str | None = None
+    time_zone: str = "Asia/Shanghai"
+    preferred_language: Language = "zh-CN"
+    contacts: list[ContactInfo] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    payment_terms_code: str | None = None
+    dunning_excluded: bool = False
+    dunning_exclusion_reason: str | None = None
+    credit_hold: bool = False
+    archived: bool = False
+    account_manager_email: str | None = None
+
+
+class InvoiceIssued(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    currency: str
+    subtotal: Money
+    tax_total: Money
+    total: Money
+    invoice_date: date
+    due_date: date
+    net_days: int
+    grace_days: int = 0
+    payment_reference: str
+    contract_id: UUID | None = None
+    issued_at: AwareDatetime
+
+
+class InvoiceDueSoon(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    due_date: date
+    amount_due: Money
+    days_until_due: int
+    payment_reference: str | None = None
+
+
+class InvoiceOverdue(Event):
+    """Published on the first day past due + grace, and again at each new aging bucket."""
+
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    invoice_date: date
+    due_date: date
+    total: Money
+    amount_due: Money
+    days_overdue: int
+    bucket: AgingBucket
+    as_of: date
+    payment_reference: str | None = None
+
+
+class PaymentApplied(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    application_id: UUID
+    payment_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    amount: Money
+    applied_on: date
+    due_date: date
+    invoice_balance_after: Money
+    days_after_due: int = Field(description="Negative when paid before the due date.")
+
+
+class InvoicePaid(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    total: Money
+    invoice_date: date
+    due_date: date
+    paid_on: date
+    days_beyond_terms: int = Field(description="max(0, paid_on - due_date) in days.")
+
+
+class InvoiceVoided(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    total: Money
+    reason: str
+    voided_at: AwareDatetime
+
+
+class InvoiceWrittenOff(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    amount_written_off: Money
+    reason: str
+    written_off_on: date
+
+
+class CreditNoteIssued(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    credit_note_id: UUID
+    credit_note_number: str
+    invoice_id: UUID
+    invoice_number: str
+    amount: Money
+    reason: str
+    issued_on: date
+
+
+class LateFeeAssessed(Event):
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    invoice_number: str
+    fee_invoice_id: UUID
+    amount: Money
+    interest_from: date
+    interest_to: date
+    basis: str = Field(description="How the fee was computed, e.g. '0.05%/day on 1000.00 CNY for 30 days'.")
+
+
+# --- reconciliation ----------------------------------------------------------
+
+PaymentSource = Literal["manual", "bank_statement", "alipay", "wechat_pay", "stripe", "webhook"]
+
+
+class PaymentReceived(Event):
+    """Money arrived for a customer; allocations propose how invoicing should apply it."""
+
+    publisher: ClassVar[str] = RECONCILIATION
+
+    payment_id: UUID
+    amount: Money
+    received_on: date
+    source: PaymentSource
+    payer_name: str | None = None
+    payer_account: str | None = None
+    reference: str | None = None
+    allocations: list[Allocation] = Field(default_factory=list)
+    match_confidence: float | None = Field(default=None, ge=0, le=1)
+    supersedes_payment_id: UUID | None = Field(
+        default=None, description="Set when a person re-matched an earlier payment."
+    )
+
+
+class MatchSuggestion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: UUID
+    invoice_ids: list[UUID]
+    confidence: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(default_factory=list)
+
+
+class PaymentUnmatched(Event):
+    """Money arrived that could not be matched with confidence; it awaits review.
+
+    `customer_id` is the best candidate when there is one; with none, the
+    payment id is the Kafka key.
+    """
+
+    publisher: ClassVar[str] = RECONCILIATION
+
+    customer_id: UUID | None = None  # type: ignore[assignment]
+    payment_id: UUID
+    amount: Money
+    received_on: date
+    source: PaymentSource
+    payer_name: str | None = None
+    payer_account: str | None = None
+    remittance_info: str | None = None
+    suggestions: list[MatchSuggestion] = Field(default_factory=list)
+
+    def partition_key(self) -> str:
+        return str(self.customer_id or self.payment_id)
+
+
+class PaymentReversed(Event):
+    publisher: ClassVar[str] = RECONCILIATION
+
+    payment_id: UUID
+    amount: Money
+    reason: Literal["refund", "chargeback", "bounced", "statement_reversal", "unmatched"]
+    reversed_on: date
+
+
+class DisputeOpened(Event):
+    publisher: ClassVar[str] = RECONCILIATION
+
+    dispute_id: UUID
+    invoice_id: UUID
+    invoice_number: str | None = None
+    amount: Money
+    reason: str
+    opened_at: AwareDatetime
+
+
+class DisputeResolved(Event):
+    publisher: ClassVar[str] = RECONCILIATION
+
+    dispute_id: UUID
+    invoice_id: UUID
+    resolution: Literal["customer_right", "customer_wrong", "adjusted", "withdrawn"]
+    note: str | None = None
+    resolved_at: AwareDatetime
+
+
+# --- dunning -----------------------------------------------------------------
+
+DunningChannel = Literal["email", "sms", "letter", "phone_task", "visit_task", "legal_handover", "internal_alert"]
+
+
+class DunningStepExecuted(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    case_id: UUID
+    action_id: UUID
+    step_name: str
+    level: int
+    channel: DunningChannel
+    recipient: str | None = None
+    template: str | None = None
+    language: Language | None = None
+    outcome: str
+    invoice_ids: list[UUID] = Field(default_factory=list)
+    amount_overdue: Money
+    executed_at: AwareDatetime
+
+
+class DunningEscalated(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    case_id: UUID
+    from_level: int
+    to_level: int
+    channel: DunningChannel
+    amount_overdue: Money
+    escalated_at: AwareDatetime
+
+
+class DunningPaused(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    case_id: UUID
+    reason: Literal["promise_to_pay", "dispute", "manual_hold", "customer_excluded"]
+    until: date | None = None
+    note: str | None = None
+    paused_at: AwareDatetime
+
+
+class DunningResolved(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    case_id: UUID
+    resolution: Literal["paid", "voided", "written_off", "credited", "closed"]
+    highest_level: int
+    resolved_at: AwareDatetime
+
+
+class LegalHandover(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    case_id: UUID
+    amount_outstanding: Money
+    invoice_ids: list[UUID]
+    evidence_pack_id: UUID | None = None
+    handed_over_at: AwareDatetime
+
+
+class PromiseToPayMade(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    promise_id: UUID
+    case_id: UUID
+    amount: Money
+    promised_date: date
+    made_at: AwareDatetime
+
+
+class PromiseToPayKept(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    promise_id: UUID
+    case_id: UUID
+    amount: Money
+    promised_date: date
+    kept_on: date
+
+
+class PromiseToPayBroken(Event):
+    publisher: ClassVar[str] = DUNNING
+
+    promise_id: UUID
+    case_id: UUID
+    amount: Money
+    promised_date: date
+    amount_received: Money
+    broken_on: date
+
+
+# --- credit scoring ----------------------------------------------------------
+
+
+class CreditScoreChanged(Event):
+    publisher: ClassVar[str] = CREDIT_SCORING
+
+    score: int
+    payment_index: int | None = Field(default=None, ge=1, le=100)
+    tier: Tier
+    previous_score: int | None = None
+    previous_tier: Tier | None = None
+    reasons: list[ReasonCode] = Field(default_factory=list, max_length=4)
+    credit_hold: bool = False
+    model_version: str
+    scored_at: AwareDatetime
+
+
+class CreditLimitChanged(Event):
+    publisher: ClassVar[str] = CREDIT_SCORING
+
+    limit: Money
+    previous_limit: Money | None = None
+    reason: str
+    manual_override: bool = False
+    expires_on: date | None = None
+    changed_at: AwareDatetime
+
+
+class CreditRiskAlert(Event):
+    publisher: ClassVar[str] = CREDIT_SCORING
+
+    alert_id: UUID
+    kind: Literal[
+        "tier_drop",
+        "score_drop",
+        "utilisation_80",
+        "utilisation_95",
+        "dunning_letter",
+        "legal_handover",
+        "psi_drift",
+    ]
+    severity: Literal["info", "warning", "critical"]
+    message_zh: str
+    message_en: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    raised_at: AwareDatetime
+
+
+# --- the registry ------------------------------------------------------------
+
+CATALOG: dict[str, type[Event]] = {
+    cls.event_type(): cls
+    for cls in (
+        CustomerUpserted,
+        InvoiceIssued,
+        InvoiceDueSoon,
+        InvoiceOverdue,
+        PaymentApplied,
+        InvoicePaid,
+        InvoiceVoided,
+        InvoiceWrittenOff,
+        CreditNoteIssued,
+        LateFeeAssessed,
+        PaymentReceived,
+        PaymentUnmatched,
+        PaymentReversed,
+        DisputeOpened,
+        DisputeResolved,
+        DunningStepExecuted,
+        DunningEscalated,
+        DunningPaused,
+        DunningResolved,
+        LegalHandover,
+        PromiseToPayMade,
+        PromiseToPayKept,
+        PromiseToPayBroken,
+        CreditScoreChanged,
+        CreditLimitChanged,
+        CreditRiskAlert,
+    )
+}
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+def event_class(event_type: str) -> type[Event]:
+    """The model registered under an event type name."""
+    try:
+        return CATALOG[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None
+
+
+def topic_of(publisher: str) -> str:
+    """The topic a service publishes its facts on."""
+    return f"arflow.{publisher}"
+
+
+ALL_TOPICS = tuple(topic_of(service) for service in SERVICES)

@@ -1,0 +1,79 @@
+"""Idempotency-Key on creating POSTs, as Stripe does it.
+
+The same key with the same body returns the first response again; the same key
+with a different body is a 409. The key row is inserted in the request's own
+transaction before the work is done: a concurrent duplicate waits on the
+unique index and then sees the stored response; a request that fails rolls its
+key back with everything else, so it can be retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.auth import Principal
+from arflow.persistence import idempotency_key
+from arflow.problems import Conflict, Unprocessable
+
+MAX_KEY_LENGTH = 255
+
+
+def _fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+async def idempotent(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    body: Any,
+    create: Callable[[], Awaitable[Any]],
+    *,
+    status_code: int = 201,
+) -> JSONResponse:
+    """Run `create` once per Idempotency-Key; replay its response for repeats."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return JSONResponse(jsonable_encoder(await create()), status_code=status_code)
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise Unprocessable(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters.", code="invalid_idempotency_key")
+    fingerprint = _fingerprint(request.method, request.url.path, body)
+    claimed = await session.scalar(
+        pg_insert(idempotency_key)
+        .values(
+            principal=principal.name, key=key, method=request.method, path=request.url.path, request_hash=fingerprint
+        )
+        .on_conflict_do_nothing()
+        .returning(idempotency_key.c.key)
+    )
+    if claimed is None:
+        stored = (
+            await session.execute(
+                select(idempotency_key).where(
+                    idempotency_key.c.principal == principal.name, idempotency_key.c.key == key
+                )
+            )
+        ).one()
+        if stored.request_hash != fingerprint:
+            raise Conflict("This Idempotency-Key was used with a different request.", code="idempotency_key_reused")
+        return JSONResponse(
+            stored.response_body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+        )
+    body_out = jsonable_encoder(await create())
+    await session.execute(
+        update(idempotency_key)
+        .where(idempotency_key.c.principal == principal.name, idempotency_key.c.key == key)
+        .values(status_code=status_code, response_body=body_out)
+    )
+    return JSONResponse(body_out, status_code=status_code)

@@ -1,0 +1,1 @@
+"""Reliable messaging over Kafka: the transactional outbox and the idempotent consumer."""

@@ -1,0 +1,299 @@
+"""The idempotent consumer: effects exactly once on an at-least-once bus.
+
+For each event, in one transaction: insert (consumer, event id) into the inbox
+and run the handler. A duplicate finds its inbox row and does nothing. Offsets
+are committed only after the batch's transactions have committed, so a crash
+re-delivers and the inbox absorbs it.
+
+A handler that raises is retried with exponential backoff; after
+`consumer_max_attempts` the event is dead-lettered (a `dead_letter` row plus a
+message on `arflow.dlq.<consumer>` carrying the error, both through the
+outbox) and the stream moves on. Infrastructure failures (database
+unreachable) are not the event's fault: they are retried until they pass,
+never dead-lettered. A dead letter can be replayed once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.clock import Clock
+from arflow.db import Database
+from arflow.events.catalog import Event, UnknownEventType
+from arflow.events.envelope import Envelope
+from arflow.messaging.kafka import dead_letter_topic, new_consumer
+from arflow.messaging.outbox import add_envelope
+from arflow.metrics import ServiceMetrics
+from arflow.persistence import dead_letter, inbox_message
+from arflow.settings import ServiceSettings
+from arflow.tracing import start_span
+
+log = structlog.get_logger("arflow.consumer")
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What a handler gets besides the event: its transaction, the envelope and the clock."""
+
+    session: AsyncSession
+    envelope: Envelope
+    clock: Clock
+
+
+Handler = Callable[[EventContext, Any], Awaitable[None]]
+Outcome = Literal["applied", "duplicate", "ignored", "dead_lettered"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a message came from, for dead letters and logs."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+
+
+class PoisonMessage(Exception):
+    """The message can never be applied as it is (not an envelope, unknown shape)."""
+
+
+class DeadLetterNotFound(LookupError):
+    pass
+
+
+def _is_infrastructure_failure(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError)
+
+
+class EventConsumer:
+    """Consumes topics for one service and applies each event once."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: dict[type[Event], Handler],
+        db: Database,
+        settings: ServiceSettings,
+        metrics: ServiceMetrics,
+        clock: Clock,
+    ) -> None:
+        self.name = name
+        self.clock = clock
+        self.topics = topics
+        self.handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
+        self.db = db
+        self.settings = settings
+        self.metrics = metrics
+        self._consumer: AIOKafkaConsumer | None = None
+        self.connected = False
+
+    async def run(self) -> None:
+        """Consume until cancelled; reconnects when the broker goes away."""
+        backoff = 0.5
+        while True:
+            consumer = new_consumer(self.settings, group=self.name, topics=self.topics)
+            try:
+                await consumer.start()
+                self._consumer, self.connected = consumer, True
+                log.info("consumer.started", consumer=self.name, topics=self.topics)
+                backoff = 0.5
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer.failed", consumer=self.name, error=repr(exc), retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                self.connected = False
+                self._consumer = None
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            for records in batches.values():
+                for record in records:
+                    await self.handle_record(record)
+            if batches:
+                await consumer.commit()
+
+    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> Outcome:
+        delivery = Delivery(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode() if record.key else None,
+            value=record.value or b"",
+        )
+        return await self.handle(delivery)
+
+    async def handle(self, delivery: Delivery) -> Outcome:
+        """Apply one delivered message: retry, then dead-letter what keeps failing."""
+        try:
+            envelope = Envelope.from_bytes(delivery.value)
+        except (ValueError, ValidationError) as exc:
+            await self._dead_letter(delivery, None, f"not a CloudEvents envelope: {exc}", attempts=1)
+            return "dead_lettered"
+        if envelope.type not in self.handlers:
+            self.metrics.events_consumed.labels(envelope.type, "ignored").inc()
+            return "ignored"
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                outcome = await self.apply(envelope)
+                self._observe_lag(envelope)
+                return outcome
+            except asyncio.CancelledError:
+                raise
+            except PoisonMessage as exc:
+                await self._dead_letter(delivery, envelope, str(exc), attempts=attempt)
+                return "dead_lettered"
+            except Exception as exc:
+                if _is_infrastructure_failure(exc):
+                    delay = min(self.settings.consumer_backoff_seconds * 2 ** min(attempt, 6), 10.0)
+                    log.warning("consumer.infrastructure_unavailable", error=repr(exc), retry_in=delay)
+                    await asyncio.sleep(delay)
+                    continue
+                log.warning(
+                    "consumer.handler_failed",
+                    consumer=self.name,
+                    event_type=envelope.type,
+                    event_id=envelope.id,
+                    attempt=attempt,
+                    error=repr(exc),
+                )
+                if attempt >= self.settings.consumer_max_attempts:
+                    await self._dead_letter(delivery, envelope, f"{type(exc).__name__}: {exc}", attempts=attempt)
+                    return "dead_lettered"
+                await asyncio.sleep(self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+
+    async def apply(
+        self,
+        envelope: Envelope,
+        *,
+        within: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    ) -> Outcome:
+        """Run the handler and record the inbox row in one transaction."""
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return "ignored"
+        try:
+            event = envelope.to_event()
+        except (ValidationError, UnknownEventType) as exc:
+            raise PoisonMessage(f"{envelope.type} does not match the catalog: {exc}") from exc
+        start_span(envelope.traceparent)
+        async with self.db.unit_of_work() as session:
+            inserted = await session.scalar(
+                pg_insert(inbox_message)
+                .values(consumer=self.name, event_id=envelope.id, event_type=envelope.type)
+                .on_conflict_do_nothing()
+                .returning(inbox_message.c.event_id)
+            )
+            if inserted is None:
+                outcome: Outcome = "duplicate"
+            else:
+                structlog.contextvars.bind_contextvars(event_id=envelope.id, event_type=envelope.type)
+                try:
+                    await handler(EventContext(session, envelope, self.clock), event)
+                finally:
+                    structlog.contextvars.unbind_contextvars("event_id", "event_type")
+                outcome = "applied"
+            if within is not None:
+                await within(session)
+        self.metrics.events_consumed.labels(envelope.type, outcome).inc()
+        return outcome
+
+    def _observe_lag(self, envelope: Envelope) -> None:
+        lag = (datetime.now(UTC) - envelope.time).total_seconds()
+        self.metrics.event_lag.labels(envelope.type).observe(max(lag, 0.0))
+
+    async def _dead_letter(self, delivery: Delivery, envelope: Envelope | None, error: str, *, attempts: int) -> None:
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.name,
+            topic=delivery.topic,
+            offset=delivery.offset,
+            event_id=envelope.id if envelope else None,
+            error=error,
+        )
+        async with self.db.unit_of_work() as session:
+            await session.execute(
+                insert(dead_letter).values(
+                    consumer=self.name,
+                    event_id=envelope.id if envelope else None,
+                    event_type=envelope.type if envelope else None,
+                    topic=delivery.topic,
+                    partition=delivery.partition,
+                    offset=delivery.offset,
+                    key=delivery.key,
+                    payload=delivery.value.decode(errors="replace"),
+                    error=error,
+                    attempts=attempts,
+                )
+            )
+            if envelope is not None:
+                await add_envelope(
+                    session,
+                    envelope.model_copy(update={"id": f"{envelope.id}:dlq:{self.name}"}),
+                    topic=dead_letter_topic(self.name),
+                    extra_headers=[
+                        ("error", error[:2000]),
+                        ("original_topic", delivery.topic),
+                        ("original_partition", str(delivery.partition)),
+                        ("original_offset", str(delivery.offset)),
+                        ("original_event_id", envelope.id),
+                        ("attempts", str(attempts)),
+                    ],
+                )
+        self.metrics.events_consumed.labels(envelope.type if envelope else "unknown", "dead_lettered").inc()
+
+    async def replay_dead_letter(self, dead_letter_id: int) -> Outcome:
+        """Apply a dead letter again; on success it is marked replayed."""
+        async with self.db.unit_of_work() as session:
+            row = (await session.execute(select(dead_letter).where(dead_letter.c.id == dead_letter_id))).one_or_none()
+        if row is None or row.consumer != self.name:
+            raise DeadLetterNotFound(dead_letter_id)
+        envelope = Envelope.from_bytes(row.payload.encode())
+
+        async def mark_replayed(session: AsyncSession) -> None:
+            await session.execute(
+                update(dead_letter)
+                .where(dead_letter.c.id == dead_letter_id)
+                .values(replayed_at=func.now(), replay_error=None)
+            )
+
+        try:
+            return await self.apply(envelope, within=mark_replayed)
+        except Exception as exc:
+            async with self.db.unit_of_work() as session:
+                await session.execute(
+                    update(dead_letter)
+                    .where(dead_letter.c.id == dead_letter_id)
+                    .values(replay_error=f"{type(exc).__name__}: {exc}")
+                )
+            raise

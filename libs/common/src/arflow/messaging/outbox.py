@@ -1,0 +1,204 @@
+"""The transactional outbox: events commit with the state change, a relay publishes them.
+
+`add` writes the CloudEvent into `outbox_message` inside the caller's
+transaction. `OutboxRelay` publishes unsent rows in id order and marks them
+sent. Each batch runs under a transaction-scoped advisory lock, so with two
+replicas of a service only one relays at a time and per-key order holds.
+Delivery is at-least-once (a crash between send and mark re-sends); consumers
+deduplicate by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from arflow.clock import Clock
+from arflow.db import Database
+from arflow.events.catalog import Event, topic_of
+from arflow.events.envelope import Envelope, wrap
+from arflow.messaging.kafka import ensure_topics, new_producer
+from arflow.metrics import ServiceMetrics
+from arflow.persistence import outbox_message
+from arflow.settings import ServiceSettings
+from arflow.tracing import current_traceparent
+
+log = structlog.get_logger("arflow.outbox")
+
+
+async def add(session: AsyncSession, event: Event, *, clock: Clock) -> Envelope:
+    """Record `event` for publication when the caller's transaction commits."""
+    envelope = wrap(event, occurred_at=clock.now(), traceparent=current_traceparent())
+    await add_envelope(session, envelope, topic=topic_of(event.publisher))
+    return envelope
+
+
+async def add_envelope(
+    session: AsyncSession | AsyncConnection,
+    envelope: Envelope,
+    *,
+    topic: str,
+    extra_headers: list[tuple[str, str]] | None = None,
+) -> None:
+    """Record an already-built envelope (dead letters, tests replaying a fact)."""
+    headers = [[k, v.decode()] for k, v in envelope.kafka_headers()] + [list(h) for h in extra_headers or []]
+    await session.execute(
+        insert(outbox_message).values(
+            event_id=envelope.id,
+            topic=topic,
+            key=envelope.subject,
+            event_type=envelope.type,
+            payload=envelope.model_dump(mode="json", exclude_none=True),
+            headers=headers,
+        )
+    )
+
+
+def _lock_key(name: str) -> int:
+    return zlib.crc32(f"arflow.outbox.{name}".encode())
+
+
+class OutboxRelay:
+    """Publishes the outbox to Kafka, woken by commits and by a poll timer."""
+
+    def __init__(self, *, service: str, db: Database, settings: ServiceSettings, metrics: ServiceMetrics) -> None:
+        self.service = service
+        self.db = db
+        self.settings = settings
+        self.metrics = metrics
+        self._wake = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+        self._lock_key = _lock_key(service)
+        self.connected = False
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until cancelled; survives broker and database outages with backoff."""
+        backoff = 0.5
+        while True:
+            try:
+                await self._ensure_producer()
+                published = await self.publish_batch()
+                backoff = 0.5
+                if published < self.settings.relay_batch_size:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_seconds)
+                    self._wake.clear()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database down: keep the rows, retry later
+                self.last_error = repr(exc)
+                log.warning("outbox.relay_failed", error=repr(exc), retry_in=backoff)
+                await self._drop_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def probe(self) -> bool:
+        """True when the broker answers a metadata request within two seconds."""
+        producer = self._producer
+        if producer is None:
+            return False
+        try:
+            async with asyncio.timeout(2):
+                await producer.client.fetch_all_metadata()
+        except Exception as exc:
+            self.last_error = repr(exc)
+            return False
+        return True
+
+    async def stop(self) -> None:
+        await self._drop_producer()
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = new_producer(self.settings)
+            try:
+                await producer.start()
+                await ensure_topics(
+                    self.settings.kafka_bootstrap,
+                    [topic_of(self.service)],
+                    partitions=self.settings.kafka_topic_partitions,
+                )
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+            self.connected = True
+            self.last_error = None
+            log.info("outbox.relay_connected", bootstrap=self.settings.kafka_bootstrap)
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        self.connected = False
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    async def publish_batch(self) -> int:
+        """Publish one batch of unsent rows in order; returns how many were sent."""
+        producer = await self._ensure_producer()
+        async with self.db.engine.begin() as conn:
+            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+                return 0  # another replica holds the relay
+            rows = (
+                await conn.execute(
+                    select(outbox_message)
+                    .where(outbox_message.c.sent_at.is_(None))
+                    .order_by(outbox_message.c.id)
+                    .limit(self.settings.relay_batch_size)
+                )
+            ).all()
+            if not rows:
+                self.metrics.outbox_pending.set(0)
+                return 0
+            sent_ids, failure = await self._send(producer, rows)
+            if sent_ids:
+                await conn.execute(
+                    update(outbox_message).where(outbox_message.c.id.in_(sent_ids)).values(sent_at=func.now())
+                )
+            pending = await conn.scalar(
+                select(func.count()).select_from(outbox_message).where(outbox_message.c.sent_at.is_(None))
+            )
+        self.metrics.outbox_pending.set(pending or 0)
+        if failure is not None:
+            raise failure
+        return len(sent_ids)
+
+    async def _send(self, producer: AIOKafkaProducer, rows: list[Any]) -> tuple[list[int], Exception | None]:
+        """Send rows in order and wait for acks; stop at the first failure so order holds."""
+        futures = []
+        try:
+            for row in rows:
+                value = Envelope.model_validate(row.payload).to_bytes()
+                headers = [(k, v.encode()) for k, v in row.headers]
+                futures.append(await producer.send(row.topic, value=value, key=row.key.encode(), headers=headers))
+        except KafkaError as exc:
+            return await self._acked_prefix(rows, futures), exc
+        sent = await self._acked_prefix(rows, futures)
+        failure = None if len(sent) == len(rows) else KafkaError("a send was not acknowledged")
+        return sent, failure
+
+    async def _acked_prefix(self, rows: list[Any], futures: list[asyncio.Future[Any]]) -> list[int]:
+        sent: list[int] = []
+        for row, future in zip(rows, futures, strict=False):
+            try:
+                await future
+            except KafkaError:
+                for rest in futures[len(sent) + 1 :]:
+                    rest.add_done_callback(lambda f: f.cancelled() or f.exception())
+                break
+            sent.append(row.id)
+            self.metrics.events_published.labels(row.event_type).inc()
+        return sent

@@ -1,0 +1,119 @@
+"""Alembic support shared by the services' migration environments.
+
+`platform_tables_v1` is a frozen migration step: a service's first revision
+calls it to create the platform tables. A later change to those tables gets a
+new `platform_tables_v2` step, never an edit of this one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def platform_tables_v1(op: Any) -> None:
+    """Create outbox, inbox, dead-letter, idempotency and job-run tables."""
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("payload", pg.JSONB, nullable=False),
+        sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_message"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_message_event_id"),
+    )
+    op.create_index("ix_outbox_message_unsent", "outbox_message", ["id"], postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_table(
+        "inbox_message",
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("event_id", sa.Text, nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox_message"),
+    )
+    op.create_table(
+        "dead_letter",
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("event_id", sa.Text),
+        sa.Column("event_type", sa.Text),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("key", sa.Text),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("replayed_at", sa.DateTime(timezone=True)),
+        sa.Column("replay_error", sa.Text),
+        sa.PrimaryKeyConstraint("id", name="pk_dead_letter"),
+    )
+    op.create_table(
+        "idempotency_key",
+        sa.Column("principal", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("method", sa.Text, nullable=False),
+        sa.Column("path", sa.Text, nullable=False),
+        sa.Column("request_hash", sa.Text, nullable=False),
+        sa.Column("status_code", sa.Integer),
+        sa.Column("response_body", pg.JSONB),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("principal", "key", name="pk_idempotency_key"),
+    )
+    op.create_table(
+        "job_run",
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("job", sa.Text, nullable=False),
+        sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("triggered_by", sa.Text, nullable=False),
+        sa.Column("status", sa.Text, nullable=False),
+        sa.Column("result", pg.JSONB),
+        sa.Column("error", sa.Text),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("id", name="pk_job_run"),
+    )
+    op.create_index("ix_job_run_job", "job_run", ["job"])
+
+
+def run_migrations_online(target_metadata: Any) -> None:
+    """The body of a service's alembic env.py: migrate the URL given in the config."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic needs sqlalchemy.url (set by arflow.migrations.upgrade)")
+
+    def do_run(connection: sa.Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    import asyncio
+
+    asyncio.run(run())
+
+
+def upgrade(service_dir: Path, url: URL, revision: str = "head") -> None:
+    """Apply a service's migrations (services/<name>/migrations) to `url`."""
+    config = Config(str(service_dir / "alembic.ini"))
+    config.set_main_option("script_location", str(service_dir / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
+    command.upgrade(config, revision)

@@ -1,0 +1,100 @@
+"""Tables every service database carries for the platform's own machinery.
+
+outbox_message   events waiting to be (or already) published, in commit order
+inbox_message    (consumer, event id) of every event a consumer has applied
+dead_letter      events a consumer gave up on, with the error, replayable
+idempotency_key  responses to creating POSTs, keyed by caller and Idempotency-Key
+job_run          each run of a scheduled job, with its "as of" instant and result
+
+They are created by the frozen migration steps in `arflow.migrations`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from arflow.db import NAMING_CONVENTION
+
+platform_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+outbox_message = Table(
+    "outbox_message",
+    platform_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", Text, nullable=False, unique=True),
+    Column("topic", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("headers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_outbox_message_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+)
+
+inbox_message = Table(
+    "inbox_message",
+    platform_metadata,
+    Column("consumer", Text, primary_key=True),
+    Column("event_id", Text, primary_key=True),
+    Column("event_type", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+dead_letter = Table(
+    "dead_letter",
+    platform_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("consumer", Text, nullable=False),
+    Column("event_id", Text, nullable=True),
+    Column("event_type", Text, nullable=True),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("key", Text),
+    Column("payload", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("replayed_at", DateTime(timezone=True)),
+    Column("replay_error", Text),
+)
+
+idempotency_key = Table(
+    "idempotency_key",
+    platform_metadata,
+    Column("principal", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("method", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("request_hash", Text, nullable=False),
+    Column("status_code", Integer),
+    Column("response_body", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+job_run = Table(
+    "job_run",
+    platform_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job", Text, nullable=False, index=True),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Column("triggered_by", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("result", JSONB),
+    Column("error", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+)

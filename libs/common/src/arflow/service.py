@@ -1,0 +1,278 @@
+"""The skeleton every arflow service stands on.
+
+`create_service_app` wires one FastAPI application: settings, database, the
+outbox relay, the idempotent consumer, scheduled jobs, API keys, problem+json
+errors, trace propagation, JSON logs, /metrics, /healthz, /readyz and the admin
+endpoints for jobs and dead letters. A service brings only its routers,
+handlers and jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.auth import KeyRing, Principal, require_scope
+from arflow.clock import Clock, SystemClock
+from arflow.db import Database, database_url
+from arflow.events.catalog import Event
+from arflow.jobs import Job, JobRunner, UnknownJob
+from arflow.logging import configure_logging
+from arflow.messaging.consumer import DeadLetterNotFound, EventConsumer, Handler
+from arflow.messaging.outbox import OutboxRelay
+from arflow.metrics import ServiceMetrics
+from arflow.persistence import dead_letter
+from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, install_problem_handlers
+from arflow.settings import ServiceSettings
+from arflow.tracing import start_span
+
+log = structlog.get_logger("arflow.service")
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service itself: its name, API, event handlers and jobs."""
+
+    name: str
+    title: str
+    description: str
+    routers: list[APIRouter] = field(default_factory=list)
+    subscriptions: list[str] = field(default_factory=list)
+    handlers: dict[type[Event], Handler] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None
+
+
+# --- request-scoped dependencies ---------------------------------------------------
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.unit_of_work() as session:
+        yield session
+
+
+def _clock(request: Request) -> Clock:
+    return request.app.state.clock  # type: ignore[no-any-return]
+
+
+# scope="function": the transaction commits before the response is sent, so a
+# client never sees a 2xx for work that then failed to commit.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+def settings_of(request: Request) -> Any:
+    return request.app.state.settings
+
+
+# --- the application ---------------------------------------------------------
+
+
+def create_service_app(
+    definition: ServiceDefinition, settings: ServiceSettings, *, clock: Clock | None = None
+) -> FastAPI:
+    """Build the FastAPI app of a service; background work starts with its lifespan."""
+    configure_logging(definition.name, level=settings.log_level, fmt=settings.log_format)
+    metrics = ServiceMetrics(definition.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(
+            database_url(settings.database_url, settings.database_name(definition.name)),
+            pool_size=settings.database_pool_size,
+        )
+        relay = OutboxRelay(service=definition.name, db=db, settings=settings, metrics=metrics)
+        db.on_commit(relay.wake)
+        consumer = EventConsumer(
+            name=definition.name,
+            topics=definition.subscriptions,
+            handlers=definition.handlers,
+            db=db,
+            settings=settings,
+            metrics=metrics,
+            clock=app.state.clock,
+        )
+        runner = JobRunner(
+            service=definition.name,
+            jobs=definition.jobs,
+            db=db,
+            clock=app.state.clock,
+            metrics=metrics,
+            interval_scale=settings.job_interval_scale,
+        )
+        app.state.db, app.state.relay, app.state.consumer, app.state.jobs = db, relay, consumer, runner
+        if definition.on_startup is not None:
+            await definition.on_startup(app)
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        if definition.handlers:
+            tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        if settings.jobs_enabled and definition.jobs:
+            tasks.append(asyncio.create_task(runner.run_periodically(), name="jobs"))
+        log.info("service.started", service=definition.name)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await relay.stop()
+            await db.dispose()
+            log.info("service.stopped", service=definition.name)
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={
+            400: {"description": "Bad request", "content": {PROBLEM_JSON: {}}},
+            422: {"description": "Validation failed", "content": {PROBLEM_JSON: {}}},
+        },
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.metrics = metrics
+    app.state.keyring = KeyRing.load(settings.api_keys, settings.api_keys_file)
+    app.state.service = definition.name
+
+    install_problem_handlers(app)
+    metrics.install(app)
+
+    @app.middleware("http")
+    async def _trace(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        traceparent = start_span(request.headers.get("traceparent"))
+        structlog.contextvars.clear_contextvars()
+        response = await call_next(request)
+        response.headers["traceparent"] = traceparent
+        return response
+
+    app.include_router(_health_router())
+    app.include_router(_admin_router(definition.name))
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: PostgreSQL and the broker are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(2):
+                async with request.app.state.db.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        relay: OutboxRelay = request.app.state.relay
+        checks["broker"] = "ok" if await relay.probe() else f"unavailable: {relay.last_error or 'connecting'}"
+        ready = all(v == "ok" for v in checks.values())
+        if ready:
+            return JSONResponse({"status": "ready", "checks": checks})
+        return JSONResponse(
+            {
+                "type": "urn:arflow:problem:not_ready",
+                "title": "Not ready",
+                "status": 503,
+                "detail": "A dependency is unavailable.",
+                "code": "not_ready",
+                "checks": checks,
+            },
+            status_code=503,
+            media_type=PROBLEM_JSON,
+        )
+
+    return router
+
+
+class JobRunRequest(BaseModel):
+    as_of: AwareDatetime | None = None
+
+
+class JobRunOut(BaseModel):
+    id: int | None
+    job: str
+    as_of: datetime
+    status: str
+    result: dict[str, Any]
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    consumer: str
+    event_id: str | None
+    event_type: str | None
+    topic: str
+    partition: int
+    offset: int
+    error: str
+    attempts: int
+    created_at: datetime
+    replayed_at: datetime | None
+    replay_error: str | None
+
+
+def _admin_router(service: str) -> APIRouter:
+    router = APIRouter(prefix="/admin", tags=["admin"])
+    admin = Annotated[Principal, Depends(require_scope(f"{service}:admin"))]
+
+    @router.get("/jobs", summary="Scheduled jobs of this service")
+    async def list_jobs(request: Request, _: admin) -> dict[str, Any]:
+        runner: JobRunner = request.app.state.jobs
+        return {
+            "data": [
+                {"name": j.name, "interval_seconds": j.interval.total_seconds(), "description": j.description}
+                for j in runner.jobs.values()
+            ]
+        }
+
+    @router.post("/jobs/{name}/runs", summary="Run a job now, optionally as of another instant")
+    async def run_job(name: str, body: JobRunRequest, request: Request, principal: admin) -> JobRunOut:
+        runner: JobRunner = request.app.state.jobs
+        as_of = body.as_of or request.app.state.clock.now()
+        try:
+            result = await runner.run(name, as_of=as_of, triggered_by=f"api:{principal.name}")
+        except UnknownJob:
+            raise NotFound(f"There is no job named '{name}'.", code="job_not_found") from None
+        return JobRunOut(id=result.id, job=result.job, as_of=result.as_of, status=result.status, result=result.result)
+
+    @router.get("/dead-letters", summary="Events this service's consumer gave up on")
+    async def list_dead_letters(session: SessionDep, _: admin, include_replayed: bool = False) -> dict[str, Any]:
+        query = select(dead_letter).order_by(dead_letter.c.id.desc()).limit(100)
+        if not include_replayed:
+            query = query.where(dead_letter.c.replayed_at.is_(None))
+        rows = (await session.execute(query)).mappings().all()
+        return {"data": [DeadLetterOut.model_validate(dict(r)) for r in rows]}
+
+    @router.post("/dead-letters/{dead_letter_id}/replay", summary="Apply a dead letter again")
+    async def replay(dead_letter_id: int, request: Request, _: admin) -> dict[str, Any]:
+        consumer: EventConsumer = request.app.state.consumer
+        try:
+            outcome = await consumer.replay_dead_letter(dead_letter_id)
+        except DeadLetterNotFound:
+            raise NotFound(f"There is no dead letter {dead_letter_id}.", code="dead_letter_not_found") from None
+        except Exception as exc:
+            raise Unprocessable(f"The event still fails: {type(exc).__name__}: {exc}", code="replay_failed") from None
+        return {"id": dead_letter_id, "outcome": outcome}
+
+    return router

@@ -1,0 +1,39 @@
+"""Settings shared by every service, read from ARFLOW_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs to run; services subclass it for their own knobs."""
+
+    model_config = SettingsConfigDict(env_prefix="ARFLOW_", extra="ignore")
+
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        description="A PostgreSQL server URL; each service derives its own database from it.",
+    )
+    database_prefix: str = Field("arflow_", description="Prefix of the per-service database names.")
+    database_pool_size: int = 10
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_idempotent_producer: bool = Field(
+        False, description="Turn on for Apache Kafka; Tansu does not support InitProducerId."
+    )
+    kafka_topic_partitions: int = 3
+    api_keys: str | None = Field(None, description="Inline JSON list of API keys (see README).")
+    api_keys_file: Path | None = Field(None, description="Path of a JSON file listing API keys.")
+    log_level: str = "INFO"
+    log_format: str = Field("json", description="json, or console for a human at a terminal.")
+    relay_poll_seconds: float = 0.5
+    relay_batch_size: int = 500
+    consumer_max_attempts: int = 4
+    consumer_backoff_seconds: float = 0.2
+    jobs_enabled: bool = Field(True, description="Run scheduled jobs periodically (off in tests).")
+    job_interval_scale: float = Field(1.0, description="Multiplies every job's interval (demos).")
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}{service.replace('-', '_')}"

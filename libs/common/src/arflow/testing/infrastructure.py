@@ -1,0 +1,77 @@
+"""The servers a test session stands on: PostgreSQL (CI's or embedded) and a Tansu broker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from arflow.db import database_url, drop_database, ensure_database
+from arflow.devstack.broker import TansuBroker, free_port
+from arflow.devstack.platform import REPO_ROOT, SERVICES, ServiceSpec
+from arflow.migrations import upgrade
+
+
+@dataclass
+class TestInfrastructure:
+    server_url: str
+    broker: TansuBroker
+    prefix: str = field(default_factory=lambda: f"arflow_t{secrets.token_hex(3)}_")
+    created: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls) -> TestInfrastructure:
+        server_url = os.environ.get("ARFLOW_TEST_DATABASE_URL")
+        if not server_url:
+            from arflow.devstack.postgres import start_embedded_postgres
+
+            server_url = start_embedded_postgres(REPO_ROOT / "var" / "test-postgres")
+        broker = TansuBroker(free_port())
+        broker.start()
+        return cls(server_url=server_url, broker=broker)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.broker.bootstrap
+
+    def database_name(self, service: str) -> str:
+        return f"{self.prefix}{service.replace('-', '_')}"
+
+    async def migrated_database(self, spec: ServiceSpec) -> URL:
+        """The service's test database, created and migrated once per session."""
+        name = self.database_name(spec.name)
+        if name not in self.created:
+            await ensure_database(self.server_url, name)
+            self.created.append(name)
+            await asyncio.to_thread(upgrade, spec.directory, database_url(self.server_url, name))
+        return database_url(self.server_url, name)
+
+    async def scratch_database(self, label: str) -> URL:
+        name = f"{self.prefix}{label}"
+        await ensure_database(self.server_url, name)
+        self.created.append(name)
+        return database_url(self.server_url, name)
+
+    def service_env(self) -> dict[str, str]:
+        """Environment for a service process on this infrastructure."""
+        return {
+            "ARFLOW_DATABASE_URL": self.server_url,
+            "ARFLOW_DATABASE_PREFIX": self.prefix,
+            "ARFLOW_KAFKA_BOOTSTRAP": self.bootstrap,
+        }
+
+    async def stop(self) -> None:
+        self.broker.stop()
+        for name in self.created:
+            await drop_database(self.server_url, name)
+
+
+def spec(name: str) -> ServiceSpec:
+    return next(s for s in SERVICES if s.name == name)
+
+
+__all__ = ["Path", "TestInfrastructure", "spec"]

@@ -1,0 +1,1 @@
+"""arflow invoicing: customers, invoices and the receivables ledger of record."""

@@ -1,0 +1,167 @@
+"""Pure invoicing rules: amounts, dates, references, aging and payment allocation.
+
+No I/O and no clock reads here: callers pass dates and state in, decisions come out.
+
+Rounding rule (documented for auditors): each line's net amount is
+quantity × unit price rounded half-up to the currency's minor unit; the line's
+tax is net × rate rounded half-up; the invoice totals are the exact sums of the
+rounded line amounts. Totals therefore always equal the sum of what is printed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
+
+from arflow.money import minor_unit_exponent
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    net: Decimal
+    tax: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, currency: str) -> LineAmounts:
+    """Net and tax of one line, each rounded half-up to the minor unit."""
+    quantum = minor_unit_exponent(currency)
+    net = (quantity * unit_price).quantize(quantum, rounding=ROUND_HALF_UP)
+    tax = (net * tax_rate).quantize(quantum, rounding=ROUND_HALF_UP)
+    return LineAmounts(net=net, tax=tax)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Payment terms as applied to one invoice (a copy, never a live template)."""
+
+    net_days: int = 30
+    basis: str = "invoice_date"  # or "end_of_month" (月结: counted from the invoice month's last day)
+    grace_days: int = 0
+
+
+def due_date(invoice_date: date, terms: Terms) -> date:
+    """The local due date: N days after the invoice date or after the end of its month."""
+    start = invoice_date
+    if terms.basis == "end_of_month":
+        start = invoice_date.replace(day=calendar.monthrange(invoice_date.year, invoice_date.month)[1])
+    return start + timedelta(days=terms.net_days)
+
+
+def format_invoice_number(series: str, year: int, value: int) -> str:
+    return f"{series}-{year}-{value:06d}"
+
+
+def _iso7064_mod97(text: str) -> int:
+    digits = "".join(str(int(ch, 36)) for ch in text)
+    return int(digits) % 97
+
+
+def rf_creditor_reference(body: str) -> str:
+    """An ISO 11649 structured creditor reference ("RF" + 2 check digits + body)."""
+    cleaned = "".join(ch for ch in body.upper() if ch.isalnum())
+    if not 1 <= len(cleaned) <= 21:
+        raise ValueError("an RF reference body has 1 to 21 alphanumeric characters")
+    check = 98 - _iso7064_mod97(cleaned + "RF00")
+    return f"RF{check:02d}{cleaned}"
+
+
+def is_valid_rf_reference(reference: str) -> bool:
+    """True when `reference` (spaces allowed) carries correct ISO 11649 check digits."""
+    compact = reference.replace(" ", "").upper()
+    if not (compact.startswith("RF") and 5 <= len(compact) <= 25 and compact.isalnum()):
+        return False
+    return _iso7064_mod97(compact[4:] + compact[:4]) == 1
+
+
+# Aging thresholds: the first notice when an invoice is past due + grace, then
+# one each time it enters a later bucket (days counted from the due date).
+OVERDUE = "overdue"
+THRESHOLDS: tuple[tuple[str, int], ...] = (("31-60", 31), ("61-90", 61), ("90+", 91))
+
+
+def aging_bucket(days_overdue: int) -> str:
+    if days_overdue <= 0:
+        return "current"
+    if days_overdue <= 30:
+        return "1-30"
+    if days_overdue <= 60:
+        return "31-60"
+    if days_overdue <= 90:
+        return "61-90"
+    return "90+"
+
+
+def thresholds_reached(days_overdue: int, grace_days: int) -> list[str]:
+    """Every overdue threshold an invoice has reached at `days_overdue` days past due."""
+    if days_overdue <= grace_days:
+        return []
+    return [OVERDUE] + [name for name, start in THRESHOLDS if days_overdue >= start]
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    invoice_id: UUID
+    due_date: date
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Application:
+    invoice_id: UUID
+    amount: Decimal
+
+
+def allocate(
+    amount: Decimal,
+    proposed: list[Application],
+    open_items: list[OpenItem],
+) -> tuple[list[Application], Decimal]:
+    """Apply a payment: proposals first (capped by balances), else oldest due first.
+
+    Returns the applications and what is left over (the unapplied credit).
+    A proposal naming an invoice that is no longer open simply does not apply.
+    """
+    balances = {item.invoice_id: item.balance for item in open_items}
+    remaining = amount
+    applied: dict[UUID, Decimal] = {}
+
+    def take(invoice_id: UUID, wanted: Decimal) -> None:
+        nonlocal remaining
+        room = balances.get(invoice_id, Decimal(0)) - applied.get(invoice_id, Decimal(0))
+        portion = min(wanted, room, remaining)
+        if portion > 0:
+            applied[invoice_id] = applied.get(invoice_id, Decimal(0)) + portion
+            remaining -= portion
+
+    if proposed:
+        for proposal in proposed:
+            take(proposal.invoice_id, proposal.amount)
+    else:
+        for item in sorted(open_items, key=lambda i: (i.due_date, str(i.invoice_id))):
+            take(item.invoice_id, remaining)
+    return [Application(invoice_id, value) for invoice_id, value in applied.items()], remaining
+
+
+# GB 32100-2015 unified social credit code (统一社会信用代码): 18 characters from
+# this alphabet (no I, O, S, V, Z); the last is a check character.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_character(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code: str) -> bool:
+    """True when `code` is 18 valid characters with the right GB 32100 check character."""
+    if len(code) != 18 or any(ch not in USCC_ALPHABET for ch in code):
+        return False
+    return uscc_check_character(code[:17]) == code[17]

@@ -1,0 +1,27 @@
+"""The invoicing service application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from arflow.clock import Clock
+from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.service import ServiceDefinition, create_service_app
+from invoicing.config import InvoicingSettings
+from invoicing.endpoints import router
+from invoicing.handlers import HANDLERS
+from invoicing.jobs import JOBS
+
+DEFINITION = ServiceDefinition(
+    name="invoicing",
+    title="arflow invoicing",
+    description="Customers, invoices and the receivables ledger of record (应收账款台账).",
+    routers=[router],
+    subscriptions=[topic_of(RECONCILIATION)],
+    handlers=HANDLERS,
+    jobs=JOBS,
+)
+
+
+def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    return create_service_app(DEFINITION, settings or InvoicingSettings(), clock=clock)

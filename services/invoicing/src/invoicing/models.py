@@ -1,0 +1,156 @@
+"""Tables of the invoicing database (the receivables ledger of record)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from arflow.db import new_metadata
+
+metadata = new_metadata()
+# NUMERIC(19, 4) holds every ISO 4217 minor unit (up to 4 decimals) exactly.
+Amount = Numeric(19, 4)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(Text)
+    short_name: Mapped[str | None] = mapped_column(Text)
+    unified_social_credit_code: Mapped[str | None] = mapped_column(String(18))
+    external_reference: Mapped[str | None] = mapped_column(Text, unique=True)
+    time_zone: Mapped[str] = mapped_column(Text, server_default="Asia/Shanghai")
+    preferred_language: Mapped[str] = mapped_column(String(8), server_default="zh-CN")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    contacts: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
+    payment_terms_code: Mapped[str | None] = mapped_column(Text)
+    dunning_excluded: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    dunning_exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    credit_hold: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Invoice(Base):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft','open','paid','void','uncollectible')", name="status"),
+        CheckConstraint("amount_paid >= 0 AND amount_credited >= 0", name="non_negative_settlements"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    number: Mapped[str | None] = mapped_column(Text, unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    net_days: Mapped[int] = mapped_column(Integer)
+    grace_days: Mapped[int] = mapped_column(Integer, server_default="0")
+    subtotal: Mapped[Decimal] = mapped_column(Amount)
+    tax_total: Mapped[Decimal] = mapped_column(Amount)
+    total: Mapped[Decimal] = mapped_column(Amount)
+    amount_paid: Mapped[Decimal] = mapped_column(Amount, server_default="0")
+    amount_credited: Mapped[Decimal] = mapped_column(Amount, server_default="0")
+    payment_reference: Mapped[str | None] = mapped_column(Text, unique=True)
+    memo: Mapped[str | None] = mapped_column(Text)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total - self.amount_paid - self.amount_credited
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_line"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(19, 6))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(19, 6))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(7, 6))
+    net_amount: Mapped[Decimal] = mapped_column(Amount)
+    tax_amount: Mapped[Decimal] = mapped_column(Amount)
+    gross_amount: Mapped[Decimal] = mapped_column(Amount)
+
+
+class InvoiceNumberSeries(Base):
+    """The next number per series and year; a row lock makes numbering gapless."""
+
+    __tablename__ = "invoice_number_series"
+
+    series: Mapped[str] = mapped_column(Text, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    next_value: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentApplication(Base):
+    """Part of a received payment applied to one invoice (the ledger's credit side)."""
+
+    __tablename__ = "payment_application"
+    __table_args__ = (UniqueConstraint("payment_id", "invoice_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    payment_id: Mapped[UUID] = mapped_column(index=True)
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoice.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    applied_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UnappliedCredit(Base):
+    """Money received that no open invoice could take: the customer's credit."""
+
+    __tablename__ = "unapplied_credit"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    payment_id: Mapped[UUID] = mapped_column(index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OverdueNotice(Base):
+    """One row per invoice and threshold crossed: the sweep publishes each exactly once."""
+
+    __tablename__ = "overdue_notice"
+
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoice.id"), primary_key=True)
+    threshold: Mapped[str] = mapped_column(String(16), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
