@@ -52,6 +52,9 @@ class ServiceDefinition:
     subscriptions: list[str] = field(default_factory=list)
     handlers: dict[type[Event], Handler] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
+    # Long-running background loops of the service (e.g. a sender of queued
+    # emails), started with the app and cancelled at shutdown.
+    workers: list[Callable[[FastAPI], Awaitable[None]]] = field(default_factory=list)
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None
 
 
@@ -118,6 +121,7 @@ def create_service_app(
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         if definition.handlers:
             tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        tasks.extend(asyncio.create_task(worker(app), name=worker.__name__) for worker in definition.workers)
         if settings.jobs_enabled and definition.jobs:
             tasks.append(asyncio.create_task(runner.run_periodically(), name="jobs"))
         log.info("service.started", service=definition.name)
