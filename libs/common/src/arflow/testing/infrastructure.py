@@ -18,6 +18,8 @@ from arflow.migrations import upgrade
 
 @dataclass
 class TestInfrastructure:
+    __test__ = False  # a fixture type, not a test class
+
     server_url: str
     broker: TansuBroker
     prefix: str = field(default_factory=lambda: f"arflow_t{secrets.token_hex(3)}_")

@@ -1,0 +1,255 @@
+"""The bus keeps its promises on a real broker and a real database.
+
+Effects happen exactly once although delivery is at-least-once: duplicates,
+failing handlers, a stopped broker and a killed consumer lose nothing and
+apply nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
+from arflow.clock import SystemClock
+from arflow.db import Database
+from arflow.events.catalog import InvoiceVoided
+from arflow.events.envelope import Envelope, wrap
+from arflow.messaging import outbox
+from arflow.messaging.kafka import dead_letter_topic, ensure_topics
+from arflow.messaging.outbox import OutboxRelay
+from arflow.metrics import ServiceMetrics
+from arflow.money import Money
+from arflow.persistence import dead_letter, inbox_message, outbox_message
+from arflow.settings import ServiceSettings
+from arflow.testing import eventually
+from arflow.testing.counting import consumer, count, counting_handler, create_tables
+from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.proxy import TcpProxy
+from arflow.devstack.broker import TansuBroker, free_port
+
+
+@pytest.fixture(scope="module")
+async def db(infra: TestInfrastructure) -> AsyncIterator[Database]:
+    database = Database(await infra.scratch_database("bus"))
+    await create_tables(database)
+    yield database
+    await database.dispose()
+
+
+def voided(customer_id: uuid.UUID | None = None) -> InvoiceVoided:
+    return InvoiceVoided(
+        customer_id=customer_id or uuid.uuid4(),
+        invoice_id=uuid.uuid4(),
+        invoice_number="INV-2026-000001",
+        total=Money.of("300.00", "CNY"),
+        reason="test",
+        voided_at=datetime.now(UTC),
+    )
+
+
+async def publish(bootstrap: str, topic: str, envelopes: list[Envelope]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(
+                topic, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.kafka_headers()
+            )
+    finally:
+        await producer.stop()
+
+
+async def new_topic(bootstrap: str) -> str:
+    topic = f"test.bus.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic], partitions=3)
+    return topic
+
+
+@contextlib.asynccontextmanager
+async def running(task_coro: object) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(task_coro)  # type: ignore[arg-type]
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def inbox_count(db: Database, group: str) -> int:
+    async with db.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).where(inbox_message.c.consumer == group)) or 0)
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(infra: TestInfrastructure, db: Database) -> None:
+    topic, group = await new_topic(infra.bootstrap), f"dup-{uuid.uuid4().hex[:6]}"
+    envelope = wrap(voided(), occurred_at=datetime.now(UTC), traceparent=None)
+    later = wrap(voided(), occurred_at=datetime.now(UTC), traceparent=None)
+    consumer_ = consumer(db, infra.bootstrap, topic, group, counting_handler(group))
+    async with running(consumer_.run()):
+        await publish(infra.bootstrap, topic, [envelope, envelope, later])
+        await eventually(lambda: _equals(inbox_count(db, group), 2), what="both distinct events in the inbox")
+        duplicates = consumer_.metrics.events_consumed.labels("InvoiceVoided", "duplicate")
+        await eventually(lambda: _true(duplicates._value.get() >= 1), what="the duplicate to be seen")
+    assert await count(db, group) == 2
+
+
+async def test_a_failing_event_is_retried_dead_lettered_and_replayable(infra: TestInfrastructure, db: Database) -> None:
+    topic, group = await new_topic(infra.bootstrap), f"dlq-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(infra.bootstrap, [dead_letter_topic(group)])
+    customer = uuid.uuid4()  # one key: the poison and the healthy events share a partition
+    poison, *healthy = [wrap(voided(customer), occurred_at=datetime.now(UTC), traceparent=None) for _ in range(3)]
+    refused = {customer}
+    calls = {"n": 0}
+    handler = counting_handler(group, fail_for=refused)
+
+    async def counted(ctx, event):  # type: ignore[no-untyped-def]
+        if ctx.envelope.id == poison.id:
+            calls["n"] += 1
+            return await handler(ctx, event)
+        return await counting_handler(group)(ctx, event)
+
+    consumer_ = consumer(db, infra.bootstrap, topic, group, counted, consumer_max_attempts=3)
+    relay = OutboxRelay(service="bus-test", db=db, settings=consumer_.settings, metrics=ServiceMetrics("bus_test"))
+    async with running(consumer_.run()), running(relay.run()):
+        await publish(infra.bootstrap, topic, [poison, *healthy])
+        await eventually(lambda: _equals(count(db, group), 2), what="the events after the poison to be applied")
+        async with db.engine.connect() as conn:
+            row = (await conn.execute(select(dead_letter).where(dead_letter.c.consumer == group))).one()
+        assert calls["n"] == 3
+        assert row.attempts == 3
+        assert "refusing customer" in row.error
+        assert row.event_id == poison.id
+
+        headers = await _first_dead_letter_headers(infra.bootstrap, dead_letter_topic(group))
+        assert "refusing customer" in headers["error"]
+        assert headers["original_event_id"] == poison.id
+
+        refused.clear()
+        assert await consumer_.replay_dead_letter(row.id) == "applied"
+    assert await count(db, group) == 3
+    async with db.engine.connect() as conn:
+        assert (await conn.scalar(select(dead_letter.c.replayed_at).where(dead_letter.c.id == row.id))) is not None
+
+
+async def test_events_written_while_the_broker_is_down_are_delivered_once_it_returns(db: Database) -> None:
+    # Clients reach the broker only through a proxy; cutting it is the outage. (Restarting
+    # Tansu instead would also wipe its in-memory log, which no Kafka outage does.)
+    proxy_port = free_port()
+    broker = TansuBroker(free_port(), advertised_port=proxy_port)
+    broker.start()
+    proxy = TcpProxy(proxy_port, broker.port)
+    await proxy.start()
+    group = f"outage-{uuid.uuid4().hex[:6]}"
+    service = f"outage-{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(kafka_bootstrap=broker.bootstrap, relay_poll_seconds=0.1, consumer_backoff_seconds=0.05)
+    relay = OutboxRelay(service=service, db=db, settings=settings, metrics=ServiceMetrics(service))
+    topic = "arflow.invoicing"  # InvoiceVoided is published on its publisher's topic
+    consumer_ = consumer(db, broker.bootstrap, topic, group, counting_handler(group))
+    try:
+        async with running(relay.run()), running(consumer_.run()):
+            await eventually(lambda: _true(relay.connected), what="the relay to connect")
+            await _write_outbox(db, 5)
+            await eventually(lambda: _equals(count(db, group), 5), what="events before the outage")
+
+            await proxy.cut()
+            await _write_outbox(db, 20)  # committed while nothing can be published
+            await eventually(lambda: _true(not relay.connected), within=30, what="the relay to notice the outage")
+            assert await _unsent(db) == 20
+            await asyncio.sleep(1)
+            await proxy.restore()
+
+            await eventually(lambda: _equals(count(db, group), 25), within=60, what="all events after the outage")
+            await eventually(lambda: _equals(_unsent(db), 0), what="the outbox to drain")
+    finally:
+        await proxy.cut()
+        broker.stop()
+    assert await count(db, group) == 25
+
+
+async def test_a_consumer_killed_mid_stream_loses_nothing_and_repeats_nothing(
+    infra: TestInfrastructure, db: Database
+) -> None:
+    topic, group = await new_topic(infra.bootstrap), f"kill-{uuid.uuid4().hex[:6]}"
+    total = 300
+    await publish(
+        infra.bootstrap, topic, [wrap(voided(), occurred_at=datetime.now(UTC), traceparent=None) for _ in range(total)]
+    )
+    url = db.engine.url.render_as_string(hide_password=False)
+    command = [sys.executable, "-m", "arflow.testing.counting", url, infra.bootstrap, topic, group]
+    first = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    try:
+        await eventually(
+            lambda: _true_async(count(db, group), lambda n: n >= 40),
+            within=60,
+            what="the first consumer to be mid-stream",
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        killed_at = await count(db, group)
+        assert killed_at < total, "the consumer finished before it could be killed"
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    try:
+        await eventually(lambda: _equals(inbox_count(db, group), total), within=90, what="every event applied")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(10)
+    assert await count(db, group) == total
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+async def _write_outbox(db: Database, n: int) -> None:
+    for _ in range(n):
+        async with db.unit_of_work() as session:
+            await outbox.add(session, voided(), clock=SystemClock())
+
+
+async def _unsent(db: Database) -> int:
+    async with db.engine.connect() as conn:
+        return int(
+            await conn.scalar(
+                select(func.count()).select_from(outbox_message).where(outbox_message.c.sent_at.is_(None))
+            )
+            or 0
+        )
+
+
+async def _first_dead_letter_headers(bootstrap: str, topic: str) -> dict[str, str]:
+    reader = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"reader-{uuid.uuid4().hex[:6]}"
+    )
+    await reader.start()
+    try:
+        async with asyncio.timeout(20):
+            record = await reader.getone()
+        return {k: v.decode() for k, v in record.headers}
+    finally:
+        await reader.stop()
+
+
+async def _equals(awaitable: object, expected: object) -> bool:
+    return await awaitable == expected  # type: ignore[misc]
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _true_async(awaitable: object, predicate: object) -> bool:
+    return bool(predicate(await awaitable))  # type: ignore[operator, misc]
