@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from arflow.clock import SystemClock
 from arflow.db import Database
+from arflow.devstack.broker import TansuBroker, free_port
 from arflow.events.catalog import InvoiceVoided
 from arflow.events.envelope import Envelope, wrap
 from arflow.messaging import outbox
@@ -36,7 +37,6 @@ from arflow.testing import eventually
 from arflow.testing.counting import consumer, count, counting_handler, create_tables
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.proxy import TcpProxy
-from arflow.devstack.broker import TansuBroker, free_port
 
 
 @pytest.fixture(scope="module")
