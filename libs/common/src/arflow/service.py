@@ -238,10 +238,12 @@ class DeadLetterOut(BaseModel):
 
 def _admin_router(service: str) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
-    admin = Annotated[Principal, Depends(require_scope(f"{service}:admin"))]
+    # A default rather than an Annotated alias: the alias would be local to this
+    # function, and postponed annotations are resolved in the module's globals.
+    admin_scope = Depends(require_scope(f"{service}:admin"))
 
     @router.get("/jobs", summary="Scheduled jobs of this service")
-    async def list_jobs(request: Request, _: admin) -> dict[str, Any]:
+    async def list_jobs(request: Request, _: Principal = admin_scope) -> dict[str, Any]:
         runner: JobRunner = request.app.state.jobs
         return {
             "data": [
@@ -251,7 +253,9 @@ def _admin_router(service: str) -> APIRouter:
         }
 
     @router.post("/jobs/{name}/runs", summary="Run a job now, optionally as of another instant")
-    async def run_job(name: str, body: JobRunRequest, request: Request, principal: admin) -> JobRunOut:
+    async def run_job(
+        name: str, body: JobRunRequest, request: Request, principal: Principal = admin_scope
+    ) -> JobRunOut:
         runner: JobRunner = request.app.state.jobs
         as_of = body.as_of or request.app.state.clock.now()
         try:
@@ -261,7 +265,9 @@ def _admin_router(service: str) -> APIRouter:
         return JobRunOut(id=result.id, job=result.job, as_of=result.as_of, status=result.status, result=result.result)
 
     @router.get("/dead-letters", summary="Events this service's consumer gave up on")
-    async def list_dead_letters(session: SessionDep, _: admin, include_replayed: bool = False) -> dict[str, Any]:
+    async def list_dead_letters(
+        session: SessionDep, include_replayed: bool = False, _: Principal = admin_scope
+    ) -> dict[str, Any]:
         query = select(dead_letter).order_by(dead_letter.c.id.desc()).limit(100)
         if not include_replayed:
             query = query.where(dead_letter.c.replayed_at.is_(None))
@@ -269,7 +275,7 @@ def _admin_router(service: str) -> APIRouter:
         return {"data": [DeadLetterOut.model_validate(dict(r)) for r in rows]}
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Apply a dead letter again")
-    async def replay(dead_letter_id: int, request: Request, _: admin) -> dict[str, Any]:
+    async def replay(dead_letter_id: int, request: Request, _: Principal = admin_scope) -> dict[str, Any]:
         consumer: EventConsumer = request.app.state.consumer
         try:
             outcome = await consumer.replay_dead_letter(dead_letter_id)

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Date, Row, cast, func, literal, literal_column, select, text, update
+from sqlalchemy import Row, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
-from invoicing.models import Customer, Invoice, InvoiceLine, InvoiceNumberSeries, OverdueNotice
+from invoicing.models import Customer, Invoice, InvoiceLine, InvoiceNumberSeries
 
 
 async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer | None:
@@ -111,6 +111,31 @@ async def next_invoice_number(session: AsyncSession, series: str, year: int) -> 
     return int(value)
 
 
+_RECORD_OVERDUE_NOTICES = text(
+    """
+    WITH candidate AS (
+        SELECT i.id AS invoice_id, t.name AS threshold,
+               (timezone(c.time_zone, :as_of))::date AS local_today
+        FROM invoice i
+        JOIN customer c ON c.id = i.customer_id
+        CROSS JOIN (VALUES ('overdue', 1), ('31-60', 31), ('61-90', 61), ('90+', 91)) AS t(name, start_day)
+        WHERE i.status IN ('open', 'uncollectible')
+          AND (timezone(c.time_zone, :as_of))::date - i.due_date > i.grace_days
+          AND (timezone(c.time_zone, :as_of))::date - i.due_date >= t.start_day
+    ), inserted AS (
+        INSERT INTO overdue_notice (invoice_id, threshold, as_of)
+        SELECT invoice_id, threshold, local_today FROM candidate
+        ON CONFLICT DO NOTHING
+        RETURNING invoice_id, threshold, as_of
+    )
+    SELECT n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency, i.total,
+           i.total - i.amount_paid - i.amount_credited AS amount_due, i.payment_reference
+    FROM inserted n JOIN invoice i ON i.id = n.invoice_id
+    ORDER BY i.customer_id, i.due_date, i.id, n.as_of
+    """
+)
+
+
 async def record_overdue_notices(session: AsyncSession, as_of: datetime) -> list[Row[Any]]:
     """Mark, in one statement, every (invoice, threshold) newly reached as of an instant.
 
@@ -118,47 +143,4 @@ async def record_overdue_notices(session: AsyncSession, as_of: datetime) -> list
     inserted are returned, so each threshold is published exactly once, across
     re-runs and replicas.
     """
-    local_today = cast(func.timezone(Customer.time_zone, literal(as_of)), Date)
-    days = (local_today - Invoice.due_date).label("days_overdue")
-    thresholds = text(
-        "(VALUES ('overdue', 1), ('31-60', 31), ('61-90', 61), ('90+', 91)) AS threshold(name, start_day)"
-    )
-    candidates = (
-        select(
-            Invoice.id.label("invoice_id"),
-            literal_column("threshold.name").label("threshold"),
-            local_today.label("as_of"),
-        )
-        .select_from(Invoice)
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .join(thresholds, literal(True))
-        .where(
-            Invoice.status.in_(("open", "uncollectible")),
-            days > Invoice.grace_days,
-            days >= literal_column("threshold.start_day"),
-        )
-    )
-    inserted = (
-        pg_insert(OverdueNotice)
-        .from_select(["invoice_id", "threshold", "as_of"], candidates)
-        .on_conflict_do_nothing()
-        .returning(OverdueNotice.invoice_id, OverdueNotice.threshold, OverdueNotice.as_of)
-    ).cte("inserted")
-    query = (
-        select(
-            inserted.c.threshold,
-            inserted.c.as_of,
-            Invoice.id,
-            Invoice.customer_id,
-            Invoice.number,
-            Invoice.invoice_date,
-            Invoice.due_date,
-            Invoice.currency,
-            Invoice.total,
-            (Invoice.total - Invoice.amount_paid - Invoice.amount_credited).label("amount_due"),
-            Invoice.payment_reference,
-        )
-        .join(Invoice, Invoice.id == inserted.c.invoice_id)
-        .order_by(Invoice.customer_id, Invoice.due_date, Invoice.id)
-    )
-    return list((await session.execute(query)).all())
+    return list((await session.execute(_RECORD_OVERDUE_NOTICES, {"as_of": as_of})).all())

@@ -251,7 +251,7 @@ async def apply_payment(session: AsyncSession, *, clock: Clock, event: PaymentRe
                 payment_id=event.payment_id,
                 invoice_id=invoice.id,
                 invoice_number=invoice.number or "",
-                amount=Money.of(application.amount, currency),
+                amount=Money.of(application.amount, currency).quantize(),
                 applied_on=event.received_on,
                 due_date=invoice.due_date,
                 invoice_balance_after=Money.of(invoice.balance, currency).quantize(),

@@ -1,0 +1,135 @@
+"""The ledger applies PaymentReceived from the bus; the sweep publishes overdue facts once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+
+from arflow.events.catalog import Allocation, PaymentReceived, topic_of
+from arflow.money import Money
+from arflow.testing import eventually
+from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.kafka import collect_events, publish_events
+from arflow.testing.services import RunningService
+
+from .test_invoices_api import create_customer
+
+
+async def issue(invoicing: RunningService, customer_id: str, amount: str, invoice_date: str = "2026-01-05") -> dict:
+    response = await invoicing.client.post(
+        "/invoices",
+        json={
+            "customer_id": customer_id,
+            "invoice_date": invoice_date,
+            "net_days": 30,
+            "issue": True,
+            "lines": [{"description": "代理记账", "unit_price": amount}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def payment(customer_id: str, amount: str, allocations: list[tuple[str, str]], received_on: date) -> PaymentReceived:
+    return PaymentReceived(
+        customer_id=uuid.UUID(customer_id),
+        payment_id=uuid.uuid4(),
+        amount=Money.of(amount, "CNY"),
+        received_on=received_on,
+        source="manual",
+        allocations=[Allocation(invoice_id=uuid.UUID(i), amount=Money.of(a, "CNY")) for i, a in allocations],
+    )
+
+
+async def invoice_state(invoicing: RunningService, invoice_id: str) -> dict:
+    return (await invoicing.client.get(f"/invoices/{invoice_id}")).json()
+
+
+async def test_payment_received_pays_the_invoice_and_publishes_the_facts(
+    invoicing: RunningService, infra: TestInfrastructure
+) -> None:
+    customer = await create_customer(invoicing.client)
+    invoice = await issue(invoicing, customer["id"], "300.00")
+    await publish_events(
+        infra.bootstrap, payment(customer["id"], "300.00", [(invoice["id"], "300.00")], date(2026, 2, 9))
+    )
+
+    async def paid() -> dict | None:
+        state = await invoice_state(invoicing, invoice["id"])
+        return state if state["status"] == "paid" else None
+
+    state = await eventually(paid, what="the invoice to be paid")
+    assert state["balance"] == "0.00"
+    assert state["paid_on"] == "2026-02-09"
+    [event] = await collect_events(
+        infra.bootstrap,
+        topic_of("invoicing"),
+        lambda e: e.type == "InvoicePaid" and e.data["invoice_id"] == invoice["id"],
+    )
+    assert event.data["days_beyond_terms"] == 5  # due 2026-02-04
+
+
+async def test_what_no_longer_fits_stays_unapplied_and_oldest_due_goes_first(
+    invoicing: RunningService, infra: TestInfrastructure
+) -> None:
+    customer = await create_customer(invoicing.client)
+    older = await issue(invoicing, customer["id"], "100.00", invoice_date="2026-01-01")
+    newer = await issue(invoicing, customer["id"], "100.00", invoice_date="2026-01-20")
+    await publish_events(infra.bootstrap, payment(customer["id"], "150.00", [], date(2026, 2, 1)))
+
+    async def settled() -> bool:
+        return (await invoice_state(invoicing, newer["id"]))["amount_paid"] == "50.00"
+
+    await eventually(settled, what="the payment to be applied")
+    assert (await invoice_state(invoicing, older["id"]))["status"] == "paid"
+    applied = await collect_events(
+        infra.bootstrap,
+        topic_of("invoicing"),
+        lambda e: e.type == "PaymentApplied" and e.data["customer_id"] == customer["id"],
+        count=2,
+    )
+    assert sorted(e.data["amount"]["amount"] for e in applied) == ["100.00", "50.00"]
+
+
+async def test_overdue_sweep_publishes_each_threshold_once(
+    invoicing: RunningService, infra: TestInfrastructure
+) -> None:
+    customer = await create_customer(invoicing.client, time_zone="Asia/Shanghai")
+    invoice = await issue(invoicing, customer["id"], "300.00", invoice_date="2026-01-05")  # due 2026-02-04
+
+    async def sweep(as_of: str) -> dict:
+        response = await invoicing.client.post("/admin/jobs/overdue-sweep/runs", json={"as_of": as_of})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # 2026-02-04T16:30Z is already 2026-02-05 in Shanghai: one day past due.
+    first = await sweep("2026-02-04T16:30:00Z")
+    assert first["status"] == "succeeded"
+    again = await sweep("2026-02-04T17:00:00Z")
+    later = await sweep("2026-03-10T00:00:00Z")  # 34 days past due: bucket 31-60
+    assert first["result"]["notices"] >= 1
+    assert later["result"]["by_threshold"].get("31-60", 0) >= 1
+    events = await collect_events(
+        infra.bootstrap,
+        topic_of("invoicing"),
+        lambda e: e.type == "InvoiceOverdue" and e.data["invoice_id"] == invoice["id"],
+        count=2,
+    )
+    assert [(e.data["bucket"], e.data["days_overdue"]) for e in events] == [("1-30", 1), ("31-60", 34)]
+    assert again["status"] == "succeeded"
+    with pytest.raises(AssertionError, match="found 2 of 3"):  # the re-run published nothing more for it
+        await collect_events(
+            infra.bootstrap,
+            topic_of("invoicing"),
+            lambda e: e.type == "InvoiceOverdue" and e.data["invoice_id"] == invoice["id"],
+            count=3,
+            within=3,
+        )
+
+
+async def test_unknown_job_is_404(invoicing: RunningService) -> None:
+    response = await invoicing.client.post("/admin/jobs/no-such-job/runs", json={})
+    assert response.status_code == 404
+    assert response.json()["code"] == "job_not_found"
