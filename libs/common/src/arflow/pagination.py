@@ -6,6 +6,7 @@ the newest-first order every list uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
 
@@ -34,9 +35,13 @@ def page_params(
     return PageParams(limit=limit, starting_after=starting_after)
 
 
-def make_page(items: list[T], params: PageParams, id_of: type | None = None) -> Page[T]:
+def make_page(
+    items: list[T],
+    params: PageParams,
+    cursor_of: Callable[[T], UUID] = lambda item: item.id,  # type: ignore[attr-defined]
+) -> Page[T]:
     """Build a page from up to limit+1 fetched items (the extra one only says there is more)."""
     has_more = len(items) > params.limit
     data = items[: params.limit]
-    cursor = getattr(data[-1], "id", None) if has_more and data else None
+    cursor = cursor_of(data[-1]) if has_more and data else None
     return Page[T](data=data, has_more=has_more, next_cursor=cursor)
