@@ -1,0 +1,82 @@
+"""Tables of the credit-scoring database: what it has learned of customers' paying behaviour.
+
+Every table is a projection of invoicing's facts, written by event handlers.
+Events from one topic arrive in order per customer, but a replay, a dead-letter
+replay or a consumer restart can still bring them late or twice, so most
+columns are nullable and filled by whichever event brings them first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from arflow.db import new_metadata
+
+metadata = new_metadata()
+# NUMERIC(19, 4) holds every ISO 4217 minor unit (up to 4 decimals) exactly.
+Amount = Numeric(19, 4)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Customer(Base):
+    """A customer whose credit file we keep; created by the first event that names it."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    # Null until CustomerUpserted arrives (an invoice event may come first).
+    legal_name: Mapped[str | None] = mapped_column(Text)
+    time_zone: Mapped[str] = mapped_column(Text, server_default="Asia/Shanghai")
+    # 0 = known only from invoice events; CustomerUpserted revisions start at 1.
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The earliest occurrence time of any fact about the customer: the start of tenure.
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentExperience(Base):
+    """How one invoice was paid (or not): the unit a credit file is built from."""
+
+    __tablename__ = "payment_experience"
+
+    invoice_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    invoice_number: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    total: Mapped[Decimal | None] = mapped_column(Amount)
+    invoice_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    net_days: Mapped[int | None] = mapped_column(Integer)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    max_days_overdue: Mapped[int | None] = mapped_column(Integer)
+    last_overdue_bucket: Mapped[str | None] = mapped_column(String(8))
+    # The as-of date of the notice that reported max_days_overdue (for point-in-time reads).
+    overdue_noted_on: Mapped[date | None] = mapped_column(Date)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    written_off_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentApplication(Base):
+    """One application of a payment to an invoice; keyed by its id so it counts once."""
+
+    __tablename__ = "payment_application"
+
+    application_id: Mapped[UUID] = mapped_column(primary_key=True)
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("payment_experience.invoice_id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    payment_id: Mapped[UUID] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    applied_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

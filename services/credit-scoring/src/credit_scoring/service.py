@@ -1,0 +1,316 @@
+"""Credit-scoring use cases: project invoicing's facts, build credit files. Never commits.
+
+Each fact is merged into the customer's projection so that any arrival order
+ends in the same state: InvoicePaid before InvoiceIssued, a stale customer
+revision after a newer one, a payment application delivered twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.clock import Clock, local_date
+from arflow.events.catalog import (
+    CustomerUpserted,
+    InvoiceIssued,
+    InvoiceOverdue,
+    InvoicePaid,
+    InvoiceVoided,
+    InvoiceWrittenOff,
+    PaymentApplied,
+)
+from arflow.pagination import PageParams
+from arflow.problems import NotFound, Unprocessable
+from credit_scoring import domain, repository
+from credit_scoring.models import Customer, PaymentApplication, PaymentExperience
+
+log = structlog.get_logger("credit-scoring")
+# The business calendar of "today" when a caller gives no as-of date.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+# --- projecting invoicing's facts ----------------------------------------------------
+
+
+async def record_customer(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: CustomerUpserted
+) -> None:
+    """Keep the highest customer revision; remember when the customer was first seen."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    time_zone = event.time_zone
+    if not _is_time_zone(time_zone):
+        # Dates are read in this zone on every request: a bad one must not break the credit file.
+        log.warning("customer.unknown_time_zone", customer_id=str(event.customer_id), time_zone=time_zone)
+        time_zone = DEFAULT_TIME_ZONE
+    taken = await repository.apply_customer_revision(
+        session,
+        event.customer_id,
+        revision=event.revision,
+        legal_name=event.legal_name,
+        time_zone=time_zone,
+        now=now,
+    )
+    name = "customer.projected" if taken else "customer.stale_revision_ignored"
+    log.info(name, customer_id=str(event.customer_id), revision=event.revision)
+
+
+async def record_invoice_issued(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: InvoiceIssued
+) -> None:
+    """Open the invoice's payment experience (or complete one begun by a later fact)."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    values = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.currency,
+        "total": event.total.amount,
+        "invoice_date": event.invoice_date,
+        "due_date": event.due_date,
+        "net_days": event.net_days,
+        "issued_at": event.issued_at,
+    }
+    # InvoiceIssued is the authority on the invoice's terms: it replaces what others filled in.
+    await repository.merge_experience(session, values, now=now, replace=_columns(values))
+    log.info("payment_experience.issued", invoice_id=str(event.invoice_id), customer_id=str(event.customer_id))
+
+
+async def record_invoice_overdue(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: InvoiceOverdue
+) -> None:
+    """Note how far past due the invoice has been reported (the maximum, with its bucket)."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.total.currency,
+        "total": event.total.amount,
+        "invoice_date": event.invoice_date,
+        "due_date": event.due_date,
+    }
+    notice = {
+        "max_days_overdue": event.days_overdue,
+        "last_overdue_bucket": event.bucket,
+        "overdue_noted_on": event.as_of,
+    }
+    await repository.merge_overdue_notice(session, {**facts, **notice}, now=now, fill=_columns(facts))
+    log.info(
+        "payment_experience.overdue_noted",
+        invoice_id=str(event.invoice_id),
+        days_overdue=event.days_overdue,
+        bucket=event.bucket,
+    )
+
+
+async def record_payment_applied(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: PaymentApplied
+) -> None:
+    """Record a payment application once, by its application id."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.amount.currency,
+        "due_date": event.due_date,
+    }
+    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
+    recorded = await repository.add_application(
+        session,
+        {
+            "application_id": event.application_id,
+            "invoice_id": event.invoice_id,
+            "customer_id": event.customer_id,
+            "payment_id": event.payment_id,
+            "amount": event.amount.amount,
+            "currency": event.amount.currency,
+            "applied_on": event.applied_on,
+        },
+        now=now,
+    )
+    log.info(
+        "payment_experience.payment_applied" if recorded else "payment_experience.application_already_recorded",
+        invoice_id=str(event.invoice_id),
+        application_id=str(event.application_id),
+    )
+
+
+async def record_invoice_paid(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: InvoicePaid
+) -> None:
+    """Mark the experience paid on its date (the latest date if paid more than once)."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.total.currency,
+        "total": event.total.amount,
+        "invoice_date": event.invoice_date,
+        "due_date": event.due_date,
+    }
+    await repository.merge_experience(
+        session, {**facts, "paid_on": event.paid_on}, now=now, fill=_columns(facts), latest=["paid_on"]
+    )
+    log.info(
+        "payment_experience.paid",
+        invoice_id=str(event.invoice_id),
+        paid_on=event.paid_on.isoformat(),
+        days_beyond_terms=event.days_beyond_terms,
+    )
+
+
+async def record_invoice_voided(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: InvoiceVoided
+) -> None:
+    """Mark the experience void: listed in the file, never measured."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.total.currency,
+        "total": event.total.amount,
+    }
+    await repository.merge_experience(
+        session, {**facts, "voided_at": event.voided_at}, now=now, fill=[*_columns(facts), "voided_at"]
+    )
+    log.info("payment_experience.voided", invoice_id=str(event.invoice_id))
+
+
+async def record_invoice_written_off(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: InvoiceWrittenOff
+) -> None:
+    """Mark the experience written off (a loss) from its date."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.amount_written_off.currency,
+    }
+    await repository.merge_experience(
+        session,
+        {**facts, "written_off_on": event.written_off_on},
+        now=now,
+        fill=[*_columns(facts), "written_off_on"],
+    )
+    log.info("payment_experience.written_off", invoice_id=str(event.invoice_id))
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _columns(values: dict[str, object]) -> list[str]:
+    """The columns a fact merges (the keys are the conflict target and the owner, never updated)."""
+    return [name for name in values if name not in ("invoice_id", "customer_id")]
+
+
+# --- credit files --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerCreditFile:
+    customer: Customer
+    file: domain.CreditFile
+
+
+def resolve_as_of(clock: Clock, as_of: date | None) -> date:
+    """The requested as-of date, by default today in Asia/Shanghai; never in the future."""
+    today = local_date(clock.now(), DEFAULT_TIME_ZONE)
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise Unprocessable(
+            f"as_of {as_of.isoformat()} is after today ({today.isoformat()}); a credit file cannot be built "
+            "for a day that has not happened.",
+            code="as_of_in_future",
+        )
+    return as_of
+
+
+async def credit_file(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, as_of: date | None
+) -> CustomerCreditFile:
+    """The customer's credit file as of a date (404 when nothing is known of the customer)."""
+    day = resolve_as_of(clock, as_of)
+    customer = await repository.get_customer(session, customer_id)
+    if customer is None:
+        raise NotFound(f"Nothing is known of customer {customer_id}.", code="customer_unknown")
+    (built,) = await _build(session, [customer], day)
+    return built
+
+
+async def list_credit_files(
+    session: AsyncSession, *, clock: Clock, page: PageParams, as_of: date | None
+) -> list[CustomerCreditFile]:
+    """A page (limit+1 rows) of credit files, newest customer first."""
+    day = resolve_as_of(clock, as_of)
+    return await _build(session, await repository.list_customers(session, page), day)
+
+
+async def _build(session: AsyncSession, customers: list[Customer], as_of: date) -> list[CustomerCreditFile]:
+    ids = [c.id for c in customers]
+    if not ids:
+        return []
+    applications: dict[UUID, list[PaymentApplication]] = defaultdict(list)
+    for application in await repository.applications_of(session, ids):
+        applications[application.invoice_id].append(application)
+    experiences: dict[UUID, list[domain.PaymentExperience]] = defaultdict(list)
+    zones = {c.id: c.time_zone for c in customers}
+    for row in await repository.experiences_of(session, ids):
+        experiences[row.customer_id].append(_experience(row, applications[row.invoice_id], zones[row.customer_id]))
+    return [
+        CustomerCreditFile(
+            customer=c,
+            file=domain.build_credit_file(
+                experiences[c.id], as_of=as_of, first_seen_on=local_date(c.first_seen_at, c.time_zone)
+            ),
+        )
+        for c in customers
+    ]
+
+
+def _experience(
+    row: PaymentExperience, applications: list[PaymentApplication], time_zone: str
+) -> domain.PaymentExperience:
+    """The domain's view of a stored experience; instants become the customer's local dates."""
+    return domain.PaymentExperience(
+        invoice_id=row.invoice_id,
+        invoice_number=row.invoice_number,
+        currency=row.currency,
+        total=row.total,
+        invoice_date=row.invoice_date,
+        due_date=row.due_date,
+        issued_on=local_date(row.issued_at, time_zone) if row.issued_at else None,
+        paid_on=row.paid_on,
+        voided_on=local_date(row.voided_at, time_zone) if row.voided_at else None,
+        written_off_on=row.written_off_on,
+        max_days_overdue=row.max_days_overdue,
+        overdue_noted_on=row.overdue_noted_on,
+        applications=tuple(
+            domain.Application(applied_on=a.applied_on, amount=a.amount)
+            for a in applications
+            if a.currency == row.currency
+        ),
+    )
