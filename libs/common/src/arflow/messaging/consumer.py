@@ -34,7 +34,7 @@ from arflow.clock import Clock
 from arflow.db import Database
 from arflow.events.catalog import Event, UnknownEventType
 from arflow.events.envelope import Envelope
-from arflow.messaging.kafka import dead_letter_topic, new_consumer
+from arflow.messaging.kafka import dead_letter_topic, ensure_topics, new_consumer
 from arflow.messaging.outbox import add_envelope
 from arflow.metrics import ServiceMetrics
 from arflow.persistence import dead_letter, inbox_message
@@ -114,6 +114,11 @@ class EventConsumer:
         while True:
             consumer = new_consumer(self.settings, group=self.name, topics=self.topics)
             try:
+                # Subscribing to a topic nobody has published on yet would leave the
+                # consumer unassigned until the next metadata refresh; create it.
+                await ensure_topics(
+                    self.settings.kafka_bootstrap, self.topics, partitions=self.settings.kafka_topic_partitions
+                )
                 await consumer.start()
                 self._consumer, self.connected = consumer, True
                 log.info("consumer.started", consumer=self.name, topics=self.topics)

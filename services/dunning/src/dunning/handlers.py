@@ -1,0 +1,55 @@
+"""Event handlers of the dunning service (thin: call the service)."""
+
+from __future__ import annotations
+
+from arflow.events.catalog import (
+    CustomerUpserted,
+    Event,
+    InvoiceOverdue,
+    InvoicePaid,
+    InvoiceVoided,
+    InvoiceWrittenOff,
+    PaymentApplied,
+)
+from arflow.messaging.consumer import EventContext, Handler
+from dunning import service
+
+
+async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
+    await service.record_customer(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
+    await service.record_invoice_overdue(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+
+
+async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
+    await service.record_payment_applied(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+
+
+async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
+    await service.close_invoice(
+        ctx.session, clock=ctx.clock, customer_id=event.customer_id, invoice_id=event.invoice_id, closure="paid"
+    )
+
+
+async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
+    await service.close_invoice(
+        ctx.session, clock=ctx.clock, customer_id=event.customer_id, invoice_id=event.invoice_id, closure="voided"
+    )
+
+
+async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
+    await service.close_invoice(
+        ctx.session, clock=ctx.clock, customer_id=event.customer_id, invoice_id=event.invoice_id, closure="written_off"
+    )
+
+
+HANDLERS: dict[type[Event], Handler] = {
+    CustomerUpserted: on_customer_upserted,
+    InvoiceOverdue: on_invoice_overdue,
+    PaymentApplied: on_payment_applied,
+    InvoicePaid: on_invoice_paid,
+    InvoiceVoided: on_invoice_voided,
+    InvoiceWrittenOff: on_invoice_written_off,
+}

@@ -1,0 +1,160 @@
+"""Tables of the dunning database: the customer projection, cases, their items and the action log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from arflow.db import new_metadata
+
+metadata = new_metadata()
+# NUMERIC(19, 4) holds every ISO 4217 minor unit (up to 4 decimals) exactly.
+Amount = Numeric(19, 4)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Customer(Base):
+    """Invoicing's customer as dunning needs it, kept from CustomerUpserted (highest revision wins)."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    legal_name: Mapped[str] = mapped_column(Text)
+    preferred_language: Mapped[str] = mapped_column(String(8))
+    time_zone: Mapped[str] = mapped_column(Text)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    dunning_excluded: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningCase(Base):
+    """One customer's overdue debt in one currency, chased as a whole until nothing is open."""
+
+    __tablename__ = "dunning_case"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','resolved')", name="status"),
+        CheckConstraint(
+            "resolution IS NULL OR resolution IN ('paid','voided','written_off','credited','closed')",
+            name="resolution",
+        ),
+        # At most one open case per customer and currency; resolved cases pile up as history.
+        Index(
+            "uq_dunning_case_open_customer_currency",
+            "customer_id",
+            "currency",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer, server_default="0")
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningCaseItem(Base):
+    """One overdue invoice inside a case; an invoice belongs to one case only."""
+
+    __tablename__ = "dunning_case_item"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','closed')", name="status"),
+        CheckConstraint("closure IS NULL OR closure IN ('paid','voided','written_off')", name="closure"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    invoice_id: Mapped[UUID] = mapped_column(unique=True)
+    invoice_number: Mapped[str] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_due: Mapped[Decimal] = mapped_column(Amount)
+    due_date: Mapped[date] = mapped_column(Date)
+    days_overdue: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[str] = mapped_column(String(8))
+    payment_reference: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    closure: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When invoicing observed the amount due we hold: an older fact never overwrites a newer one.
+    balance_observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClosedInvoice(Base):
+    """Invoices known to be settled, so a late InvoiceOverdue cannot open a case that never closes."""
+
+    __tablename__ = "closed_invoice"
+
+    invoice_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column()
+    closure: Mapped[str] = mapped_column(String(16))
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningAction(Base):
+    """The action log (催收记录): one row per step taken on a case; rows are never deleted.
+
+    A row is appended when a step is decided; for channels that deliver later
+    (email) its delivery status, attempts and outcome are filled in as they happen.
+    """
+
+    __tablename__ = "dunning_action"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','sent','failed','skipped','cancelled')", name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        Index("ix_dunning_action_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    step: Mapped[str] = mapped_column(Text)
+    level: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str | None] = mapped_column(Text)
+    invoice_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid))
+    amount_overdue: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    # What the message says, fixed when the step was decided (the archived record of the notice).
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    recipient: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

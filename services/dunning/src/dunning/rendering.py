@@ -1,0 +1,79 @@
+"""Dunning messages rendered from Jinja2 templates, one set per step and language.
+
+A template set is `templates/<template>.<language>.{subject.txt,txt,html}`.
+HTML is autoescaped; the plain-text parts are not (they are not HTML).
+Amounts are shown rounded half-up to the currency's minor unit, with thousands
+separators and the ISO 4217 code, so "CNY 1,060.00" is never ambiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from arflow.money import parse_decimal, to_minor_units
+from dunning.domain import DEFAULT_LANGUAGE, LANGUAGES
+
+TEMPLATES = Path(__file__).parent / "templates"
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def format_money(amount: Decimal | str, currency: str) -> str:
+    """'CNY 1,060.00': half-up to the minor unit, thousands separated."""
+    return f"{currency} {format(to_minor_units(parse_decimal(amount), currency), ',f')}"
+
+
+def format_date(value: date | str, language: str) -> str:
+    """'2026年2月10日' in Chinese, '10 February 2026' in English."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    if language == "zh-CN":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"  # not %B: that follows the process locale
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["money"] = format_money
+
+
+def render_email(template: str, language: str, details: dict[str, Any]) -> RenderedEmail:
+    """Render one message from an action's details (invoices, amounts, references)."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    context = {**details, "language": language, "date": lambda d: format_date(d, language)}
+    subject = _env.get_template(f"{template}.{language}.subject.txt").render(context)
+    return RenderedEmail(
+        subject=" ".join(subject.split()),
+        text=_env.get_template(f"{template}.{language}.txt").render(context),
+        html=_env.get_template(f"{template}.{language}.html").render(context),
+    )

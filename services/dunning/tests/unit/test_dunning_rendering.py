@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from dunning.models import DunningAction
+from dunning.rendering import format_date, format_money, render_email
+from dunning.sender import build_message
+
+DETAILS = {
+    "customer_name": "上海星河代理记账有限公司",
+    "currency": "CNY",
+    "amount_overdue": "12345.6000",
+    "invoices": [
+        {
+            "invoice_id": str(uuid4()),
+            "number": "INV-2026-000042",
+            "amount_due": "12345.6000",
+            "due_date": "2026-02-10",
+            "days_overdue": 20,
+            "payment_reference": "RF71INV2026000042",
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "due_date"), [("zh-CN", "2026年2月10日"), ("en", "10 February 2026")], ids=["zh", "en"]
+)
+def test_notice_names_invoice_amount_due_date_days_and_reference(language: str, due_date: str) -> None:
+    email = render_email("overdue_notice", language, DETAILS)
+    for part in (email.text, email.html):
+        assert "INV-2026-000042" in part
+        assert "CNY 12,345.60" in part
+        assert due_date in part
+        assert "20" in part
+        assert "RF71INV2026000042" in part
+    assert "INV-2026-000042" in email.subject
+    assert "CNY 12,345.60" in email.subject
+
+
+def test_chinese_notice_is_in_chinese() -> None:
+    email = render_email("overdue_notice", "zh-CN", DETAILS)
+    assert email.subject.startswith("逾期付款提醒")
+    assert "转账附言" in email.text
+    assert "已逾期：20 天" in email.text
+    assert "上海星河代理记账有限公司" in email.text
+
+
+def test_english_notice_is_in_english() -> None:
+    email = render_email("overdue_notice", "en", DETAILS)
+    assert email.subject.startswith("Payment overdue")
+    assert "transfer memo" in email.text
+    assert "Days overdue:      20" in email.text
+    assert "逾期" not in email.text
+
+
+def test_unknown_language_renders_chinese() -> None:
+    assert render_email("overdue_notice", "fr", DETAILS).subject.startswith("逾期付款提醒")
+
+
+def test_html_escapes_what_the_customer_typed_but_text_keeps_it() -> None:
+    email = render_email("overdue_notice", "en", {**DETAILS, "customer_name": "<script>alert(1)</script> & Co"})
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html
+    assert "&amp; Co" in email.html
+    assert "<script>alert(1)</script> & Co" in email.text
+
+
+def test_missing_reference_falls_back_to_the_invoice_number() -> None:
+    invoice = {**DETAILS["invoices"][0], "payment_reference": None}  # type: ignore[index]
+    email = render_email("overdue_notice", "en", {**DETAILS, "invoices": [invoice]})
+    assert "Payment reference: INV-2026-000042" in email.text
+
+
+def test_several_invoices_are_all_named_and_summed_in_the_subject() -> None:
+    second = {**DETAILS["invoices"][0], "number": "INV-2026-000043", "amount_due": "100.00"}  # type: ignore[index]
+    details = {**DETAILS, "amount_overdue": "12445.60", "invoices": [DETAILS["invoices"][0], second]}  # type: ignore[index]
+    email = render_email("overdue_notice", "zh-CN", details)
+    assert "2 张账单" in email.subject
+    assert "CNY 12,445.60" in email.subject
+    assert "INV-2026-000042" in email.text and "INV-2026-000043" in email.text
+
+
+def test_subject_stays_on_one_line_whatever_the_number_says() -> None:
+    invoice = {**DETAILS["invoices"][0], "number": "INV\r\nBcc: victim@example.com"}  # type: ignore[index]
+    subject = render_email("overdue_notice", "en", {**DETAILS, "invoices": [invoice]}).subject
+    assert "\n" not in subject and "\r" not in subject
+
+
+def test_money_is_rounded_half_up_to_the_minor_unit_with_separators() -> None:
+    assert format_money("1234.565", "CNY") == "CNY 1,234.57"
+    assert format_money(Decimal("1000000"), "JPY") == "JPY 1,000,000"
+    assert format_money("0.5", "USD") == "USD 0.50"
+
+
+def test_dates_are_written_the_way_each_language_reads_them() -> None:
+    assert format_date(date(2026, 12, 1), "zh-CN") == "2026年12月1日"
+    assert format_date("2026-12-01", "en") == "1 December 2026"
+
+
+def test_message_has_text_and_html_parts_and_a_stable_message_id() -> None:
+    action = DunningAction(id=uuid4(), recipient="anna@example.com", language="en")
+    rendered = render_email("overdue_notice", "en", DETAILS)
+    message = build_message(action, rendered, sender="ar@arflow.local", now=datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    assert message["To"] == "anna@example.com"
+    assert message["Message-ID"] == f"<{action.id}@arflow.local>"
+    assert message["Content-Language"] == "en"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert "INV-2026-000042" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
