@@ -197,3 +197,10 @@ def test_money_fields_helper_sees_optional_and_list_money() -> None:
     assert _mentions_money(Money | None)
     assert _mentions_money(list[Money])
     assert not _mentions_money(types.NoneType)
+
+
+def test_the_committed_document_matches_the_catalog() -> None:
+    committed = Path(__file__).resolve().parents[4] / "docs" / "asyncapi.json"
+    assert json.loads(committed.read_text()) == json.loads(json.dumps(build_asyncapi())), (
+        "docs/asyncapi.json is stale: run `make asyncapi`"
+    )

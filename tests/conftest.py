@@ -1,0 +1,76 @@
+"""The whole platform as processes: the four services started as `make run` starts them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from arflow.auth import hash_key
+from arflow.devstack.broker import free_port
+from arflow.devstack.platform import SERVICES, spawn_service
+from arflow.testing import eventually
+from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.smtp import SmtpSink
+
+
+@dataclass
+class Platform:
+    urls: dict[str, str]
+    smtp: SmtpSink
+    api_key: str
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.urls[service], headers={"Authorization": f"Bearer {self.api_key}"}, timeout=10
+        )
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+async def platform(infra: TestInfrastructure, api_key: str, smtp_sink: SmtpSink) -> AsyncIterator[Platform]:
+    for spec in SERVICES:
+        await infra.migrated_database(spec)
+    env = {
+        **infra.service_env(),
+        "ARFLOW_API_KEYS": json.dumps([{"name": "e2e", "sha256": hash_key(api_key), "scopes": ["*"]}]),
+        "ARFLOW_JOBS_ENABLED": "false",
+        "ARFLOW_RELAY_POLL_SECONDS": "0.2",
+        "ARFLOW_LOG_LEVEL": "WARNING",
+        "ARFLOW_SMTP_HOST": "127.0.0.1",
+        "ARFLOW_SMTP_PORT": str(smtp_sink.port),
+    }
+    ports = {spec.name: free_port() for spec in SERVICES}
+    processes: list[subprocess.Popen[str]] = [spawn_service(spec, env, port=ports[spec.name]) for spec in SERVICES]
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            for name, url in urls.items():
+
+                async def ready(url: str = url) -> bool:
+                    try:
+                        return (await client.get(f"{url}/readyz")).status_code == 200
+                    except httpx.HTTPError:
+                        return False
+
+                await eventually(ready, within=60, what=f"{name} to be ready")
+        yield Platform(urls=urls, smtp=smtp_sink, api_key=api_key)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
