@@ -1,0 +1,1 @@
+"""arflow reconciliation: payments received and how they are allocated to open items."""

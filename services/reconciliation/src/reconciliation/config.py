@@ -1,0 +1,7 @@
+"""Reconciliation settings (ARFLOW_* environment variables)."""
+
+from arflow.settings import ServiceSettings
+
+
+class ReconciliationSettings(ServiceSettings):
+    pass

@@ -1,0 +1,213 @@
+"""Pure reconciliation rules: the open-item projection and how a payment is allocated.
+
+No I/O and no clock reads here: callers pass state in, decisions come out.
+
+The projection of an invoice is a join of facts: each invoicing event says
+something about the invoice (its total, a lower balance, a later status), and
+`merge` keeps the most advanced of each. The merge is commutative, associative
+and idempotent, so the projection ends the same whatever order the events
+arrive in, and however often.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal, TypeVar
+from uuid import UUID
+
+from arflow.money import to_minor_units
+
+ItemStatus = Literal["open", "written_off", "paid", "void"]
+# A status only ever advances: a written-off invoice can still be paid, a
+# paid or voided one never reopens (reopening would need an event of its own).
+STATUS_RANK: dict[str, int] = {"open": 0, "written_off": 1, "paid": 2, "void": 3}
+
+T = TypeVar("T")
+
+
+def _first_known(a: T | None, b: T | None) -> T | None:
+    return a if a is not None else b
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """What is known about one invoice; also what one event says about it."""
+
+    customer_id: UUID
+    invoice_number: str
+    currency: str
+    balance: Decimal
+    status: ItemStatus = "open"
+    total: Decimal | None = None
+    invoice_date: date | None = None
+    due_date: date | None = None
+    payment_reference: str | None = None
+    issued_at: datetime | None = None
+
+    @property
+    def issued(self) -> bool:
+        return self.issued_at is not None
+
+
+def merge(current: InvoiceState | None, fact: InvoiceState) -> InvoiceState:
+    """Fold one fact into an invoice's state: lowest balance, most advanced status, known fields kept."""
+    if current is None:
+        return fact
+    status = max(current.status, fact.status, key=STATUS_RANK.__getitem__)
+    return replace(
+        current,
+        invoice_number=current.invoice_number or fact.invoice_number,
+        balance=min(current.balance, fact.balance),
+        status=status,
+        total=_first_known(current.total, fact.total),
+        invoice_date=_first_known(current.invoice_date, fact.invoice_date),
+        due_date=_first_known(current.due_date, fact.due_date),
+        payment_reference=_first_known(current.payment_reference, fact.payment_reference),
+        issued_at=_first_known(current.issued_at, fact.issued_at),
+    )
+
+
+def available_balance(state: InvoiceState, pending: Decimal) -> Decimal:
+    """What a new payment may still be allocated to an invoice: its balance less pending allocations.
+
+    Only issued, open invoices take allocations; pending allocations are those
+    of earlier payments that invoicing has not applied yet.
+    """
+    if state.status != "open" or not state.issued:
+        return Decimal(0)
+    return max(state.balance - pending, Decimal(0))
+
+
+# --- allocation ------------------------------------------------------------------
+
+Basis = Literal["given", "reference", "oldest_due"]
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An invoice a payment may be allocated to, with what it can still take."""
+
+    invoice_id: UUID
+    invoice_number: str
+    currency: str
+    due_date: date | None
+    available: Decimal
+    payment_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ProposedAllocation:
+    invoice_id: UUID
+    invoice_number: str
+    amount: Decimal
+    basis: Basis
+
+
+class AllocationRejected(ValueError):
+    """Requested allocations break a rule; `code` is the stable problem code."""
+
+    def __init__(self, detail: str, *, code: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+def _token_pattern(token: str) -> re.Pattern[str] | None:
+    compact = "".join(token.split())
+    if not compact:
+        return None
+    # Spaces may appear anywhere (RF references are printed in groups of four);
+    # the token must not run on into more letters or digits, so INV-2026-000001
+    # is not found inside INV-2026-0000012.
+    body = r"\s*".join(re.escape(ch) for ch in compact)
+    return re.compile(rf"(?<![0-9A-Za-z]){body}(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def mentions(reference: str | None, item: OpenItem) -> bool:
+    """True when the remittance text names the item's invoice number or payment reference."""
+    if not reference:
+        return False
+    for token in (item.invoice_number, item.payment_reference):
+        pattern = _token_pattern(token) if token else None
+        if pattern is not None and pattern.search(reference):
+            return True
+    return False
+
+
+def _oldest_due_first(items: Iterable[OpenItem]) -> list[OpenItem]:
+    return sorted(items, key=lambda i: (i.due_date or date.max, i.invoice_number, str(i.invoice_id)))
+
+
+def propose_allocations(
+    amount: Decimal, currency: str, reference: str | None, open_items: Sequence[OpenItem]
+) -> list[ProposedAllocation]:
+    """Propose how a payment is allocated: items its reference names first, then oldest due first.
+
+    Greedy and capped: no item gets more than it can take, the proposals never
+    add up to more than the payment, and what no item takes stays unallocated.
+    Only items in the payment's currency are considered.
+    """
+    candidates = _oldest_due_first(i for i in open_items if i.currency == currency and i.available > 0)
+    referenced = [i for i in candidates if mentions(reference, i)]
+    rest = [i for i in candidates if i not in referenced]
+    groups: tuple[tuple[Basis, list[OpenItem]], ...] = (("reference", referenced), ("oldest_due", rest))
+    remaining = amount
+    proposals: list[ProposedAllocation] = []
+    for basis, group in groups:
+        for item in group:
+            if remaining <= 0:
+                return proposals
+            portion = min(item.available, remaining)
+            proposals.append(ProposedAllocation(item.invoice_id, item.invoice_number, portion, basis))
+            remaining -= portion
+    return proposals
+
+
+def check_allocations(
+    amount: Decimal,
+    currency: str,
+    requested: Sequence[tuple[UUID, Decimal]],
+    open_items: Sequence[OpenItem],
+) -> list[ProposedAllocation]:
+    """Accept allocations a person gave, or raise AllocationRejected naming the first broken rule.
+
+    Each must name a distinct open item of the customer in the payment's
+    currency and fit what that item can take; together they must fit the payment.
+    """
+    items = {item.invoice_id: item for item in open_items}
+    seen: set[UUID] = set()
+    accepted: list[ProposedAllocation] = []
+    for invoice_id, wanted in requested:
+        if invoice_id in seen:
+            raise AllocationRejected(
+                f"Invoice {invoice_id} is named more than once in allocations.", code="allocation_duplicate_invoice"
+            )
+        seen.add(invoice_id)
+        item = items.get(invoice_id)
+        if item is None:
+            raise AllocationRejected(
+                f"Invoice {invoice_id} is not an open item of this customer.", code="invoice_not_open"
+            )
+        if item.currency != currency:
+            raise AllocationRejected(
+                f"Invoice {item.invoice_number} is in {item.currency}, the payment in {currency}.",
+                code="allocation_currency_mismatch",
+            )
+        if wanted > item.available:
+            raise AllocationRejected(
+                f"Invoice {item.invoice_number} can take at most {to_minor_units(item.available, currency)} "
+                f"{currency}; {wanted} was allocated.",
+                code="allocation_exceeds_balance",
+            )
+        accepted.append(ProposedAllocation(invoice_id, item.invoice_number, wanted, "given"))
+    allocated = sum((a.amount for a in accepted), Decimal(0))
+    if allocated > amount:
+        raise AllocationRejected(
+            f"Allocations add up to {allocated} {currency}, more than the payment of {amount}.",
+            code="allocations_exceed_payment",
+        )
+    return accepted

@@ -1,0 +1,53 @@
+"""Event handlers of the reconciliation service (thin: call the service).
+
+Invoicing's facts keep a local projection of customers and open items. Every
+handler tolerates duplicates and any arrival order (see domain.merge).
+"""
+
+from __future__ import annotations
+
+from arflow.events.catalog import (
+    CustomerUpserted,
+    Event,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoiceVoided,
+    InvoiceWrittenOff,
+    PaymentApplied,
+)
+from arflow.messaging.consumer import EventContext, Handler
+from reconciliation import service
+
+
+async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
+    await service.record_customer(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
+    await service.record_invoice_issued(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
+    await service.record_payment_applied(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
+    await service.record_invoice_paid(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
+    await service.record_invoice_voided(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
+    await service.record_invoice_written_off(ctx.session, clock=ctx.clock, event=event)
+
+
+HANDLERS: dict[type[Event], Handler] = {
+    CustomerUpserted: on_customer_upserted,
+    InvoiceIssued: on_invoice_issued,
+    PaymentApplied: on_payment_applied,
+    InvoicePaid: on_invoice_paid,
+    InvoiceVoided: on_invoice_voided,
+    InvoiceWrittenOff: on_invoice_written_off,
+}
