@@ -64,7 +64,7 @@ async def test_an_overdue_invoice_is_chased_paid_and_scored(platform: Platform) 
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert invoice["number"] in body
     assert "318.00" in body
-    assert "2026-02-04" in body
+    assert "2026年2月4日" in body  # the due date, written the Chinese way for a zh-CN contact
 
     async def open_case() -> Any:
         cases = (await dunning.get("/cases", params={"customer_id": customer_id})).json()["data"]
