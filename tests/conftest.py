@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -16,19 +15,8 @@ from arflow.devstack.broker import free_port
 from arflow.devstack.platform import SERVICES, spawn_service
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.platform import Platform
 from arflow.testing.smtp import SmtpSink
-
-
-@dataclass
-class Platform:
-    urls: dict[str, str]
-    smtp: SmtpSink
-    api_key: str
-
-    def client(self, service: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            base_url=self.urls[service], headers={"Authorization": f"Bearer {self.api_key}"}, timeout=10
-        )
 
 
 @pytest.fixture(scope="session")

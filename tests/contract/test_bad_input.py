@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ..conftest import Platform
+from arflow.testing.platform import Platform
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from arflow.testing import eventually
-
-from ..conftest import Platform
+from arflow.testing.platform import Platform
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -24,3 +25,30 @@ async def invoicing(
     settings = test_settings(InvoicingSettings, infra, api_key)
     async with running_service("invoicing", create_app, settings, infra, api_key, clock=invoicing_clock) as running:
         yield running
+
+
+CUSTOMER = {
+    "legal_name": "上海星河代理记账有限公司",
+    "short_name": "星河",
+    "unified_social_credit_code": "91350100M000100Y43",
+    "contacts": [{"name": "王芳", "email": "wang.fang@example.cn", "phone": "+8613812345678", "language": "zh-CN"}],
+}
+
+
+@pytest.fixture(scope="session")
+def customer_body() -> dict:
+    """A valid customer; tests vary it."""
+    return dict(CUSTOMER)
+
+
+@pytest.fixture(scope="session")
+def new_customer(invoicing: RunningService) -> Callable[..., Awaitable[dict]]:
+    """Create a customer through the API (a fresh external reference each time)."""
+
+    async def create(**overrides: object) -> dict:
+        body = {**CUSTOMER, "external_reference": str(uuid.uuid4()), **overrides}
+        response = await invoicing.client.post("/customers", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return create

@@ -1,27 +1,17 @@
 from __future__ import annotations
 
 import uuid
-
-import httpx
+from collections.abc import Awaitable, Callable
 
 from arflow.testing.services import RunningService
 
-CUSTOMER = {
-    "legal_name": "上海星河代理记账有限公司",
-    "short_name": "星河",
-    "unified_social_credit_code": "91350100M000100Y43",
-    "contacts": [{"name": "王芳", "email": "wang.fang@example.cn", "phone": "+8613812345678", "language": "zh-CN"}],
-}
+NewCustomer = Callable[..., Awaitable[dict]]
 
 
-async def create_customer(client: httpx.AsyncClient, **overrides: object) -> dict:
-    response = await client.post("/customers", json={**CUSTOMER, "external_reference": str(uuid.uuid4()), **overrides})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def test_issued_invoice_gets_number_reference_and_exact_totals(invoicing: RunningService) -> None:
-    customer = await create_customer(invoicing.client)
+async def test_issued_invoice_gets_number_reference_and_exact_totals(
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+) -> None:
+    customer = await new_customer()
     response = await invoicing.client.post(
         "/invoices",
         json={
@@ -47,8 +37,10 @@ async def test_issued_invoice_gets_number_reference_and_exact_totals(invoicing: 
     assert invoice["due_date"] == "2026-03-16"
 
 
-async def test_bad_invoice_is_a_problem_naming_the_field(invoicing: RunningService) -> None:
-    customer = await create_customer(invoicing.client)
+async def test_bad_invoice_is_a_problem_naming_the_field(
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+) -> None:
+    customer = await new_customer()
     response = await invoicing.client.post(
         "/invoices",
         json={"customer_id": customer["id"], "currency": "XYZ", "lines": [{"description": "x", "unit_price": 1.5}]},
@@ -62,29 +54,37 @@ async def test_bad_invoice_is_a_problem_naming_the_field(invoicing: RunningServi
     assert "body.lines.0.unit_price" in locations
 
 
-async def test_invalid_credit_code_is_rejected(invoicing: RunningService) -> None:
+async def test_invalid_credit_code_is_rejected(
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+) -> None:
     response = await invoicing.client.post(
-        "/customers", json={**CUSTOMER, "unified_social_credit_code": "91350100M000100Y44"}
+        "/customers", json={**customer_body, "unified_social_credit_code": "91350100M000100Y44"}
     )
     assert response.status_code == 422
     assert "unified_social_credit_code" in response.json()["detail"]
 
 
-async def test_unknown_invoice_is_404_problem(invoicing: RunningService) -> None:
+async def test_unknown_invoice_is_404_problem(
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+) -> None:
     response = await invoicing.client.get(f"/invoices/{uuid.uuid4()}")
     assert response.status_code == 404
     assert response.json()["code"] == "invoice_not_found"
 
 
-async def test_missing_api_key_is_401(invoicing: RunningService) -> None:
+async def test_missing_api_key_is_401(
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+) -> None:
     response = await invoicing.client.get("/customers", headers={"Authorization": ""})
     assert response.status_code == 401
     assert response.json()["code"] == "missing_api_key"
 
 
-async def test_idempotency_key_replays_and_refuses_a_different_body(invoicing: RunningService) -> None:
+async def test_idempotency_key_replays_and_refuses_a_different_body(
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+) -> None:
     key = str(uuid.uuid4())
-    body = {**CUSTOMER, "external_reference": key}
+    body = {**customer_body, "external_reference": key}
     first = await invoicing.client.post("/customers", json=body, headers={"Idempotency-Key": key})
     again = await invoicing.client.post("/customers", json=body, headers={"Idempotency-Key": key})
     assert first.status_code == again.status_code == 201

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,6 @@ from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
-
-from .test_invoices_api import create_customer
 
 
 async def issue(invoicing: RunningService, customer_id: str, amount: str, invoice_date: str = "2026-01-05") -> dict:
@@ -48,9 +47,9 @@ async def invoice_state(invoicing: RunningService, invoice_id: str) -> dict:
 
 
 async def test_payment_received_pays_the_invoice_and_publishes_the_facts(
-    invoicing: RunningService, infra: TestInfrastructure
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
 ) -> None:
-    customer = await create_customer(invoicing.client)
+    customer = await new_customer()
     invoice = await issue(invoicing, customer["id"], "300.00")
     await publish_events(
         infra.bootstrap, payment(customer["id"], "300.00", [(invoice["id"], "300.00")], date(2026, 2, 9))
@@ -72,9 +71,9 @@ async def test_payment_received_pays_the_invoice_and_publishes_the_facts(
 
 
 async def test_what_no_longer_fits_stays_unapplied_and_oldest_due_goes_first(
-    invoicing: RunningService, infra: TestInfrastructure
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
 ) -> None:
-    customer = await create_customer(invoicing.client)
+    customer = await new_customer()
     older = await issue(invoicing, customer["id"], "100.00", invoice_date="2026-01-01")
     newer = await issue(invoicing, customer["id"], "100.00", invoice_date="2026-01-20")
     await publish_events(infra.bootstrap, payment(customer["id"], "150.00", [], date(2026, 2, 1)))
@@ -94,9 +93,9 @@ async def test_what_no_longer_fits_stays_unapplied_and_oldest_due_goes_first(
 
 
 async def test_overdue_sweep_publishes_each_threshold_once(
-    invoicing: RunningService, infra: TestInfrastructure
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
 ) -> None:
-    customer = await create_customer(invoicing.client, time_zone="Asia/Shanghai")
+    customer = await new_customer(time_zone="Asia/Shanghai")
     invoice = await issue(invoicing, customer["id"], "300.00", invoice_date="2026-01-05")  # due 2026-02-04
 
     async def sweep(as_of: str) -> dict:
