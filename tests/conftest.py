@@ -28,6 +28,17 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="session")
 async def platform(infra: TestInfrastructure, api_key: str, smtp_sink: SmtpSink) -> AsyncIterator[Platform]:
+    # Its own databases and broker: the services' in-process test copies may still be
+    # running in this session, in the same consumer groups.
+    own = infra.isolated()
+    try:
+        async for running in _platform(own, api_key, smtp_sink):
+            yield running
+    finally:
+        await own.stop()
+
+
+async def _platform(infra: TestInfrastructure, api_key: str, smtp_sink: SmtpSink) -> AsyncIterator[Platform]:
     for spec in SERVICES:
         await infra.migrated_database(spec)
     env = {

@@ -4,7 +4,8 @@ Without ARFLOW_DATABASE_URL it starts an embedded PostgreSQL under ./var/postgre
 (data kept across restarts); without ARFLOW_KAFKA_BOOTSTRAP it starts Tansu on
 127.0.0.1:9092. Then it creates the databases and topics, applies migrations,
 writes a development API key to ./var/dev-api-key, and runs the four services
-on 8001-8004 until Ctrl-C.
+on 8001-8004 until Ctrl-C. Unless ARFLOW_SMTP_HOST is set, a development mail
+sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
 """
 
 from __future__ import annotations
@@ -79,6 +80,13 @@ def run() -> int:
     created = asyncio.run(prepare_topics(bootstrap))
     say(f"migrations applied; topics created: {', '.join(created) or 'none (all present)'}")
     key, keys_file = dev_api_key()
+    mailbox = None
+    if not os.environ.get("ARFLOW_SMTP_HOST"):
+        from arflow.devstack.mailbox import start_mailbox  # aiosmtpd is a development dependency
+
+        smtp_port = int(os.environ.get("ARFLOW_SMTP_PORT", "1025"))
+        mailbox = start_mailbox(VAR / "mail", smtp_port, say)
+        say(f"development mail sink on 127.0.0.1:{smtp_port}: messages are saved in {VAR / 'mail'}")
     env = {
         "ARFLOW_DATABASE_URL": server_url,
         "ARFLOW_DATABASE_PREFIX": prefix,
@@ -91,6 +99,9 @@ def run() -> int:
     def shutdown(*_: object) -> None:
         raise KeyboardInterrupt
 
+    # Set explicitly: a shell that starts us in the background ignores SIGINT, and
+    # Python then installs no KeyboardInterrupt handler of its own.
+    signal.signal(signal.SIGINT, shutdown)
     signal.signal(signal.SIGTERM, shutdown)
     try:
         deadline = time.monotonic() + 60
@@ -115,7 +126,7 @@ def run() -> int:
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(10)
@@ -123,6 +134,8 @@ def run() -> int:
                 process.kill()
         if broker:
             broker.stop()
+        if mailbox:
+            mailbox.stop()
         say("stopped")
 
 

@@ -74,6 +74,9 @@ def spawn_service(
         stderr=subprocess.STDOUT,
         text=True,
         bufsize=1,
+        # Its own process group: a Ctrl-C at the terminal reaches only the supervisor,
+        # which then stops each service with one signal (a second would force-quit it).
+        start_new_session=True,
     )
     threading.Thread(target=_prefix_lines, args=(spec.name, process, output or sys.stdout), daemon=True).start()
     return process

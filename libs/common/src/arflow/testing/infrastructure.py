@@ -36,6 +36,16 @@ class TestInfrastructure:
         broker.start()
         return cls(server_url=server_url, broker=broker)
 
+    def isolated(self) -> TestInfrastructure:
+        """A second platform on the same PostgreSQL server: its own databases and broker.
+
+        The services' consumer groups are named after the services, so two copies
+        of a service on one broker would share (and split) the same partitions.
+        """
+        broker = TansuBroker(free_port())
+        broker.start()
+        return TestInfrastructure(server_url=self.server_url, broker=broker)
+
     @property
     def bootstrap(self) -> str:
         return self.broker.bootstrap
