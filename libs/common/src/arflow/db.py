@@ -11,9 +11,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Numeric
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+# Money columns: NUMERIC(19, 4) holds every ISO 4217 minor unit (up to 4 decimals) exactly.
+Amount = Numeric(19, 4)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

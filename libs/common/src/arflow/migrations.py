@@ -89,6 +89,12 @@ def platform_tables_v1(op: Any) -> None:
     op.create_index("ix_job_run_job", "job_run", ["job"])
 
 
+def drop_platform_tables_v1(op: Any) -> None:
+    """Undo `platform_tables_v1` (a service's first revision, downgraded)."""
+    for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):
+        op.drop_table(table)
+
+
 def run_migrations_online(target_metadata: Any) -> None:
     """The body of a service's alembic env.py: migrate the URL given in the config."""
     url = context.config.get_main_option("sqlalchemy.url")

@@ -7,7 +7,7 @@ Revises: (none)
 import sqlalchemy as sa
 from alembic import op
 
-from arflow.migrations import platform_tables_v1
+from arflow.migrations import drop_platform_tables_v1, platform_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -83,5 +83,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_payment_experience_customer_id"), table_name="payment_experience")
     op.drop_table("payment_experience")
     op.drop_table("customer")
-    for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):
-        op.drop_table(table)
+    drop_platform_tables_v1(op)

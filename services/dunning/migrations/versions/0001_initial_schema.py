@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from arflow.migrations import platform_tables_v1
+from arflow.migrations import drop_platform_tables_v1, platform_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -149,5 +149,4 @@ def downgrade() -> None:
     op.drop_table("dunning_case")
     op.drop_table("customer")
     op.drop_table("closed_invoice")
-    for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):
-        op.drop_table(table)
+    drop_platform_tables_v1(op)

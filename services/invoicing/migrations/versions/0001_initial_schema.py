@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from arflow.migrations import platform_tables_v1
+from arflow.migrations import drop_platform_tables_v1, platform_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -146,8 +146,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):
-        op.drop_table(table)
+    drop_platform_tables_v1(op)
     op.drop_index(op.f("ix_payment_application_payment_id"), table_name="payment_application")
     op.drop_index(op.f("ix_payment_application_invoice_id"), table_name="payment_application")
     op.drop_index(op.f("ix_payment_application_customer_id"), table_name="payment_application")

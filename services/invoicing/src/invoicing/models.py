@@ -24,11 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from arflow.db import new_metadata
+from arflow.db import Amount, new_metadata
 
 metadata = new_metadata()
-# NUMERIC(19, 4) holds every ISO 4217 minor unit (up to 4 decimals) exactly.
-Amount = Numeric(19, 4)
 
 
 class Base(DeclarativeBase):
