@@ -14,6 +14,7 @@ from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
+from arflow.tracing import new_traceparent, trace_id_of
 
 
 async def issue(invoicing: RunningService, customer_id: str, amount: str, invoice_date: str = "2026-01-05") -> dict:
@@ -132,3 +133,22 @@ async def test_unknown_job_is_404(invoicing: RunningService) -> None:
     response = await invoicing.client.post("/admin/jobs/no-such-job/runs", json={})
     assert response.status_code == 404
     assert response.json()["code"] == "job_not_found"
+
+
+async def test_the_request_trace_travels_with_the_event(
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
+) -> None:
+    customer = await new_customer()
+    parent = new_traceparent()
+    response = await invoicing.client.post(
+        "/invoices",
+        json={"customer_id": customer["id"], "issue": True, "lines": [{"description": "x", "unit_price": "1.00"}]},
+        headers={"traceparent": parent},
+    )
+    assert response.status_code == 201, response.text
+    [issued] = await collect_events(
+        infra.bootstrap,
+        topic_of("invoicing"),
+        lambda e: e.type == "InvoiceIssued" and e.data["invoice_id"] == response.json()["id"],
+    )
+    assert trace_id_of(issued.traceparent) == trace_id_of(parent)

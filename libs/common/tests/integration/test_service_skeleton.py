@@ -1,0 +1,212 @@
+"""What every service gets from `create_service_app`, checked on a bare service.
+
+Readiness that tells the truth, metrics, problem+json for framework errors,
+trace propagation, jobs that are safe with two replicas, and an outbox that
+keeps per-key order with two relays racing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from arflow.auth import generate_key, hash_key
+from arflow.clock import FixedClock, SystemClock
+from arflow.db import Database
+from arflow.events.catalog import InvoiceVoided, topic_of
+from arflow.jobs import Job, JobContext, JobRunner
+from arflow.messaging import outbox
+from arflow.messaging.kafka import ensure_topics
+from arflow.messaging.outbox import OutboxRelay
+from arflow.metrics import ServiceMetrics
+from arflow.money import Money
+from arflow.persistence import job_run
+from arflow.service import ServiceDefinition, create_service_app
+from arflow.settings import ServiceSettings
+from arflow.testing import eventually
+from arflow.testing.counting import create_tables
+from arflow.testing.infrastructure import TestInfrastructure
+from arflow.tracing import new_traceparent, trace_id_of
+
+KEY = generate_key()
+
+
+async def slow_job(ctx: JobContext) -> dict[str, Any]:
+    await asyncio.sleep(0.5)
+    return {"as_of": ctx.as_of.isoformat()}
+
+
+@pytest.fixture(scope="module")
+async def probe_db(infra: TestInfrastructure) -> AsyncIterator[Database]:
+    url = await infra.scratch_database("probe")
+    database = Database(url)
+    await create_tables(database)
+    yield database
+    await database.dispose()
+
+
+def probe_settings(infra: TestInfrastructure, **overrides: Any) -> ServiceSettings:
+    values: dict[str, Any] = {
+        "database_url": infra.server_url,
+        "database_prefix": infra.prefix,
+        "kafka_bootstrap": infra.bootstrap,
+        "api_keys": f'[{{"name": "t", "sha256": "{hash_key(KEY)}", "scopes": ["probe:admin"]}}]',
+        "jobs_enabled": False,
+        "log_level": "WARNING",
+    }
+    return ServiceSettings(**{**values, **overrides})
+
+
+@pytest.fixture
+async def probe(infra: TestInfrastructure, probe_db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    definition = ServiceDefinition(
+        name="probe",
+        title="probe",
+        description="a bare service",
+        jobs=[Job("slow", timedelta(hours=1), slow_job)],
+    )
+    app = create_service_app(definition, probe_settings(infra), clock=FixedClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://probe", headers={"Authorization": f"Bearer {KEY}"}
+        ) as client:
+            await eventually(lambda: _ready(client), what="the probe to be ready")
+            yield client
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200
+
+
+async def test_readiness_is_503_problem_while_the_broker_is_unreachable(
+    infra: TestInfrastructure, probe_db: Database
+) -> None:
+    definition = ServiceDefinition(name="probe", title="probe", description="")
+    closed_port = infra.broker.port + 1 if infra.broker.port < 65000 else 1
+    app = create_service_app(definition, probe_settings(infra, kafka_bootstrap=f"127.0.0.1:{closed_port}"))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe") as client:
+            response = await client.get("/readyz")
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["checks"]["database"] == "ok"
+            assert response.json()["checks"]["broker"].startswith("unavailable")
+            assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_metrics_count_requests_by_route(probe: httpx.AsyncClient) -> None:
+    await probe.get("/healthz")
+    text = (await probe.get("/metrics")).text
+    assert 'arflow_probe_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nowhere", 404, "not_found"),
+        ("DELETE", "/healthz", 405, "method_not_allowed"),
+        ("POST", "/admin/jobs/slow/runs", 422, "validation_failed"),
+    ],
+)
+async def test_framework_errors_are_problems(
+    probe: httpx.AsyncClient, method: str, path: str, status: int, code: str
+) -> None:
+    response = await probe.request(method, path, content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code
+
+
+async def test_admin_calls_need_the_admin_scope(infra: TestInfrastructure, probe: httpx.AsyncClient) -> None:
+    response = await probe.get("/admin/jobs", headers={"Authorization": f"Bearer {generate_key()}"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_api_key"
+
+
+async def test_the_callers_trace_continues_in_the_response(probe: httpx.AsyncClient) -> None:
+    parent = new_traceparent()
+    response = await probe.get("/healthz", headers={"traceparent": parent})
+    assert trace_id_of(response.headers["traceparent"]) == trace_id_of(parent)
+    assert response.headers["traceparent"] != parent
+
+
+async def test_a_job_runs_as_of_the_instant_asked_and_is_recorded(probe: httpx.AsyncClient, probe_db: Database) -> None:
+    response = await probe.post("/admin/jobs/slow/runs", json={"as_of": "2026-04-30T16:00:00Z"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "succeeded"
+    assert body["result"] == {"as_of": "2026-04-30T16:00:00+00:00"}
+    async with probe_db.engine.connect() as conn:
+        row = (await conn.execute(select(job_run).where(job_run.c.id == body["id"]))).one()
+    assert row.status == "succeeded"
+    assert row.triggered_by == "api:t"
+
+
+async def test_two_replicas_never_run_a_job_at_once(probe_db: Database) -> None:
+    def replica() -> JobRunner:
+        return JobRunner(
+            service="replicas",
+            jobs=[Job("slow", timedelta(hours=1), slow_job)],
+            db=probe_db,
+            clock=SystemClock(),
+            metrics=ServiceMetrics("replicas"),
+        )
+
+    as_of = datetime(2026, 3, 1, tzinfo=UTC)
+    results = await asyncio.gather(
+        replica().run("slow", as_of=as_of, triggered_by="schedule", wait=False),
+        replica().run("slow", as_of=as_of, triggered_by="schedule", wait=False),
+    )
+    assert sorted(r.status for r in results) == ["skipped", "succeeded"]
+
+
+async def test_two_relays_keep_each_customers_events_in_order(infra: TestInfrastructure, probe_db: Database) -> None:
+    service = f"relays{uuid.uuid4().hex[:6]}"
+    customers = [uuid.uuid4() for _ in range(4)]
+    written: dict[str, list[str]] = defaultdict(list)
+    for n in range(120):
+        customer = customers[n % len(customers)]
+        async with probe_db.unit_of_work() as session:
+            envelope = await outbox.add(
+                session,
+                InvoiceVoided(
+                    customer_id=customer,
+                    invoice_id=uuid.uuid4(),
+                    invoice_number=f"INV-{n}",
+                    total=Money.of("1.00", "CNY"),
+                    reason="order test",
+                    voided_at=datetime.now(UTC),
+                ),
+                clock=SystemClock(),
+            )
+        written[str(customer)].append(envelope.id)
+    await ensure_topics(infra.bootstrap, [topic_of("invoicing")])
+    settings = ServiceSettings(kafka_bootstrap=infra.bootstrap, relay_batch_size=7, relay_poll_seconds=0.05)
+    relays = [
+        OutboxRelay(service=service, db=probe_db, settings=settings, metrics=ServiceMetrics(f"{service}{i}"))
+        for i in range(2)
+    ]
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        from arflow.testing.kafka import collect_events
+
+        ours = {e for ids in written.values() for e in ids}
+        seen = await collect_events(
+            infra.bootstrap, topic_of("invoicing"), lambda e: e.id in ours, count=120, within=60
+        )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    received: dict[str, list[str]] = defaultdict(list)
+    for envelope in seen:
+        received[envelope.subject].append(envelope.id)
+    assert received == written
