@@ -23,6 +23,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	MYPYPATH=libs/common/src $(PY) -m mypy -p arflow
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -52,7 +52,7 @@ def asyncpg_dsn(url: URL) -> dict[str, object]:
 async def ensure_database(server_url: str, database: str) -> bool:
     """Create `database` if it is missing; True when it was created."""
     target = database_url(server_url, "postgres")
-    conn = await asyncpg.connect(**asyncpg_dsn(target))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**asyncpg_dsn(target))
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if exists:
@@ -67,7 +67,7 @@ async def ensure_database(server_url: str, database: str) -> bool:
 
 
 async def drop_database(server_url: str, database: str) -> None:
-    conn = await asyncpg.connect(**asyncpg_dsn(database_url(server_url, "postgres")))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**asyncpg_dsn(database_url(server_url, "postgres")))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:

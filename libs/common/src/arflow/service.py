@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +54,7 @@ class ServiceDefinition:
     jobs: list[Job] = field(default_factory=list)
     # Long-running background loops of the service (e.g. a sender of queued
     # emails), started with the app and cancelled at shutdown.
-    workers: list[Callable[[FastAPI], Awaitable[None]]] = field(default_factory=list)
+    workers: list[Callable[[FastAPI], Coroutine[Any, Any, None]]] = field(default_factory=list)
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None
 
 

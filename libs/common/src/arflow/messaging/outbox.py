@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -182,7 +183,7 @@ class OutboxRelay:
             raise failure
         return len(sent_ids)
 
-    async def _send(self, producer: AIOKafkaProducer, rows: list[Any]) -> tuple[list[int], Exception | None]:
+    async def _send(self, producer: AIOKafkaProducer, rows: Sequence[Any]) -> tuple[list[int], Exception | None]:
         """Send rows in order and wait for acks; stop at the first failure so order holds."""
         futures = []
         try:
@@ -196,7 +197,7 @@ class OutboxRelay:
         failure = None if len(sent) == len(rows) else KafkaError("a send was not acknowledged")
         return sent, failure
 
-    async def _acked_prefix(self, rows: list[Any], futures: list[asyncio.Future[Any]]) -> list[int]:
+    async def _acked_prefix(self, rows: Sequence[Any], futures: list[asyncio.Future[Any]]) -> list[int]:
         sent: list[int] = []
         for row, future in zip(rows, futures, strict=False):
             try:
