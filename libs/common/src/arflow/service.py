@@ -35,6 +35,7 @@ from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
 from arflow.persistence import dead_letter
 from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, install_problem_handlers
+from arflow.retention import retention_job
 from arflow.settings import ServiceSettings
 from arflow.tracing import start_span
 
@@ -109,7 +110,7 @@ def create_service_app(
         )
         runner = JobRunner(
             service=definition.name,
-            jobs=definition.jobs,
+            jobs=[*definition.jobs, retention_job(settings)],
             db=db,
             clock=app.state.clock,
             metrics=metrics,
@@ -122,7 +123,7 @@ def create_service_app(
         if definition.handlers:
             tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
         tasks.extend(asyncio.create_task(worker(app), name=worker.__name__) for worker in definition.workers)
-        if settings.jobs_enabled and definition.jobs:
+        if settings.jobs_enabled:
             tasks.append(asyncio.create_task(runner.run_periodically(), name="jobs"))
         log.info("service.started", service=definition.name)
         try:

@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
+    outbox_retention_days: int = Field(7, ge=1, description="Keep published outbox rows this long.")
+    idempotency_retention_hours: int = Field(48, ge=24, description="Keep Idempotency-Key responses this long.")
+    dead_letter_retention_days: int = Field(30, ge=1, description="Keep replayed dead letters this long.")
     jobs_enabled: bool = Field(True, description="Run scheduled jobs periodically (off in tests).")
     job_interval_scale: float = Field(1.0, description="Multiplies every job's interval (demos).")
 

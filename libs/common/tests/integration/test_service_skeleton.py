@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from arflow.auth import generate_key, hash_key
 from arflow.clock import FixedClock, SystemClock
@@ -28,7 +28,7 @@ from arflow.messaging.kafka import ensure_topics
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
 from arflow.money import Money
-from arflow.persistence import job_run
+from arflow.persistence import job_run, outbox_message
 from arflow.service import ServiceDefinition, create_service_app
 from arflow.settings import ServiceSettings
 from arflow.testing import eventually
@@ -210,3 +210,35 @@ async def test_two_relays_keep_each_customers_events_in_order(infra: TestInfrast
     for envelope in seen:
         received[envelope.subject].append(envelope.id)
     assert received == written
+
+
+async def test_retention_deletes_only_what_was_published_long_enough_ago(
+    probe: httpx.AsyncClient, probe_db: Database
+) -> None:
+    async with probe_db.unit_of_work() as session:
+        await outbox.add(
+            session,
+            InvoiceVoided(
+                customer_id=uuid.uuid4(),
+                invoice_id=uuid.uuid4(),
+                invoice_number="INV-R",
+                total=Money.of("1.00", "CNY"),
+                reason="retention",
+                voided_at=datetime.now(UTC),
+            ),
+            clock=SystemClock(),
+        )
+
+    async def published() -> bool:
+        async with probe_db.engine.connect() as conn:
+            return not await conn.scalar(select(func.count()).where(outbox_message.c.sent_at.is_(None)))
+
+    await eventually(published, what="the outbox to be published")
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    kept = (await probe.post("/admin/jobs/platform-retention/runs", json={"as_of": soon})).json()
+    assert kept["result"]["outbox_rows_deleted"] == 0
+    later = (datetime.now(UTC) + timedelta(days=8)).isoformat()
+    purged = (await probe.post("/admin/jobs/platform-retention/runs", json={"as_of": later})).json()
+    assert purged["result"]["outbox_rows_deleted"] >= 1
+    async with probe_db.engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(outbox_message)) == 0
