@@ -1,0 +1,86 @@
+"""Statement parsers: bytes of a bank or gateway file in, one normalised `StatementFile` out.
+
+`parse_statement` picks the parser from the declared format, else sniffs it
+from the content. Every parser is pure and raises `StatementFormatError`
+naming the line or element at fault; a file is imported whole or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reconciliation.parsers.camt import parse_camt
+from reconciliation.parsers.model import (
+    Balance,
+    Statement,
+    StatementFile,
+    StatementFormatError,
+    StatementLine,
+)
+from reconciliation.parsers.mt940 import parse_mt940
+from reconciliation.parsers.ofx import parse_ofx
+from reconciliation.parsers.tabular import (
+    BUILT_IN_PROFILES,
+    CsvProfile,
+    decode,
+    parse_alipay,
+    parse_csv,
+    parse_wechat,
+)
+
+FORMATS = ("camt", "mt940", "ofx", "csv", "alipay", "wechat")
+
+__all__ = [
+    "BUILT_IN_PROFILES",
+    "FORMATS",
+    "Balance",
+    "CsvProfile",
+    "Statement",
+    "StatementFile",
+    "StatementFormatError",
+    "StatementLine",
+    "detect_format",
+    "parse_statement",
+]
+
+
+def detect_format(data: bytes) -> str:
+    """Guess a statement file's format from its first bytes."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<?xml") or head.startswith(b"<Document"):
+        if b"OFX" in head[:400]:
+            return "ofx"
+        return "camt"
+    if head.startswith(b"OFXHEADER") or head.startswith(b"<OFX"):
+        return "ofx"
+    if re.search(rb"(?m)^:(20|25|60F|61):", head):
+        return "mt940"
+    try:
+        text = decode(data[:4096] if len(data) <= 4096 else data[:4096].rsplit(b"\n", 1)[0])
+    except StatementFormatError:
+        return "csv"
+    if text.startswith("#") or "支付宝交易号" in text or "账务流水号" in text:
+        return "alipay"
+    if "微信订单号" in text or text.startswith("`") or "\n`" in text:
+        return "wechat"
+    return "csv"
+
+
+def parse_statement(data: bytes, *, format: str | None = None, profile: CsvProfile | None = None) -> StatementFile:
+    """Parse a statement file of a declared (or sniffed) format."""
+    if not data.strip():
+        raise StatementFormatError("the file is empty", location="line 1")
+    chosen = format or detect_format(data)
+    if chosen == "camt":
+        return parse_camt(data)
+    if chosen == "mt940":
+        return parse_mt940(data)
+    if chosen == "ofx":
+        return parse_ofx(data)
+    if chosen == "alipay":
+        return parse_alipay(data)
+    if chosen == "wechat":
+        return parse_wechat(data)
+    if chosen == "csv":
+        return parse_csv(data, profile or BUILT_IN_PROFILES["generic"])
+    raise StatementFormatError(f"unknown format '{chosen}'; one of {', '.join(FORMATS)}")
