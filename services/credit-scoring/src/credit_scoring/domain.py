@@ -17,8 +17,8 @@ different currencies are never added (no exchange rates in this service yet).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 from uuid import UUID
@@ -54,6 +54,8 @@ class PaymentExperience:
     max_days_overdue: int | None = None
     overdue_noted_on: date | None = None
     applications: tuple[Application, ...] = ()
+    # Credit notes against the invoice (they reduce what is owed, they are not payments).
+    credits: tuple[Application, ...] = ()
 
     @property
     def known_on(self) -> date | None:
@@ -78,6 +80,8 @@ class ExperienceAsOf:
     amount_outstanding: Decimal
     days_past_due: int | None
     max_days_overdue_noticed: int | None
+    amount_credited: Decimal = Decimal(0)
+    disputed: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,59 @@ class CurrencyMeasures:
     amount_weighted_dbt: Decimal | None
     outstanding: Decimal
     overdue: Decimal
+    credit_sales_90d: Decimal = Decimal(0)
+    dso: Decimal | None = None
+    best_possible_dso: Decimal | None = None
+    average_days_delinquent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DunningFact:
+    """A dunning escalation (or a legal handover) of one of the customer's cases, on a local date."""
+
+    case_id: UUID
+    level: int
+    channel: str
+    on: date
+    legal_handover: bool = False
+
+
+@dataclass(frozen=True)
+class DisputeFact:
+    """A dispute over one invoice; either date may be unknown while its facts are still arriving."""
+
+    dispute_id: UUID
+    invoice_id: UUID | None
+    opened_on: date | None
+    resolved_on: date | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class PromiseFact:
+    """The outcome of a promise to pay (承诺付款): kept or broken, on a date."""
+
+    promise_id: UUID
+    kept: bool
+    on: date
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    """What is known of the customer besides its invoices: dunning, disputes, promises."""
+
+    dunning: tuple[DunningFact, ...] = ()
+    disputes: tuple[DisputeFact, ...] = ()
+    promises: tuple[PromiseFact, ...] = ()
+
+
+NO_HISTORY = CustomerHistory()
+# The dunning ladder of DESIGN.md: notice 1, follow-up 2, formal letter (催账函) 3, phone 4, visit 5, legal 6.
+LETTER_LEVEL = 3
+LEGAL_LEVEL = 6
+LETTER_OR_BEYOND_CHANNELS = frozenset({"letter", "phone_task", "visit_task", "legal_handover"})
+TREND_WINDOW_DAYS = 90
+DSO_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -111,6 +168,16 @@ class CreditFile:
     max_days_past_due: int | None
     by_currency: tuple[CurrencyMeasures, ...]
     experiences: tuple[ExperienceAsOf, ...]
+    invoices_open_late: int = 0
+    average_dbt_90d: Decimal | None = None
+    dbt_trend: Decimal | None = None
+    max_dunning_level: int = 0
+    dunning_escalations: int = 0
+    legal_handovers: int = 0
+    disputes_opened: int = 0
+    disputes_open: int = 0
+    promises_kept: int = 0
+    promises_broken: int = 0
 
 
 def days_beyond_terms(due_date: date, paid_on: date) -> int:
@@ -161,7 +228,8 @@ def experience_as_of(experience: PaymentExperience, as_of: date) -> ExperienceAs
     """The experience as it stood on `as_of` (None when it was not known then).
 
     amount_paid = Σ applications dated on or before as_of (money actually applied);
-    amount_outstanding = max(0, total − amount_paid) while open, else 0;
+    amount_credited = Σ credit notes issued on or before as_of;
+    amount_outstanding = max(0, total − amount_paid − amount_credited) while open, else 0;
     days_past_due = max(0, as_of − due_date) while open, else None.
     """
     status = status_as_of(experience, as_of)
@@ -171,6 +239,7 @@ def experience_as_of(experience: PaymentExperience, as_of: date) -> ExperienceAs
     assert experience.total is not None and experience.currency is not None and experience.due_date is not None
     total, due_date = experience.total, experience.due_date
     applied = sum((a.amount for a in experience.applications if a.applied_on <= as_of), Decimal(0))
+    credited = sum((c.amount for c in experience.credits if c.applied_on <= as_of), Decimal(0))
     paid_on = experience.paid_on if status == "paid" else None
     noticed = experience.max_days_overdue
     if experience.overdue_noted_on is None or experience.overdue_noted_on > as_of:
@@ -186,9 +255,10 @@ def experience_as_of(experience: PaymentExperience, as_of: date) -> ExperienceAs
         paid_on=paid_on,
         days_beyond_terms=days_beyond_terms(due_date, paid_on) if paid_on else None,
         amount_paid=applied,
-        amount_outstanding=max(Decimal(0), total - applied) if status == "open" else Decimal(0),
+        amount_outstanding=max(Decimal(0), total - applied - credited) if status == "open" else Decimal(0),
         days_past_due=max(0, (as_of - due_date).days) if status == "open" else None,
         max_days_overdue_noticed=noticed,
+        amount_credited=credited,
     )
 
 
@@ -198,7 +268,12 @@ def currency_measures(currency: str, experiences: Iterable[ExperienceAsOf], as_o
     ratio_late_by_amount = Σ total of invoices paid late / Σ total of invoices paid;
     amount_weighted_dbt = Σ (total × DBT) / Σ total, over paid invoices;
     outstanding = Σ amount_outstanding of open invoices;
-    overdue = the part of outstanding whose due date is before as_of.
+    overdue = the part of outstanding whose due date is before as_of;
+    current = outstanding − overdue (not yet due);
+    credit_sales_90d = Σ total of invoices dated in (as_of − 90 days, as_of];
+    dso = outstanding / credit_sales_90d × 90 (days sales outstanding);
+    best_possible_dso = current / credit_sales_90d × 90;
+    average_days_delinquent = dso − best_possible_dso (ADD).
     """
     mine = [e for e in experiences if e.currency == currency]
     paid = [e for e in mine if e.status == "paid" and e.days_beyond_terms is not None]
@@ -206,19 +281,42 @@ def currency_measures(currency: str, experiences: Iterable[ExperienceAsOf], as_o
     late_amount = sum((e.total for e in paid if e.days_beyond_terms), Decimal(0))
     weighted = sum((e.total * (e.days_beyond_terms or 0) for e in paid), Decimal(0))
     open_ = [e for e in mine if e.status == "open"]
+    outstanding = sum((e.amount_outstanding for e in open_), Decimal(0))
+    current = sum((e.amount_outstanding for e in open_ if e.due_date >= as_of), Decimal(0))
+    window_start = as_of - timedelta(days=DSO_WINDOW_DAYS)
+    sales = sum(
+        (e.total for e in mine if e.invoice_date is not None and window_start < e.invoice_date <= as_of),
+        Decimal(0),
+    )
+    dso = _days(outstanding / sales * DSO_WINDOW_DAYS) if sales else None
+    best = _days(current / sales * DSO_WINDOW_DAYS) if sales else None
     return CurrencyMeasures(
         currency=currency,
         paid_amount=paid_amount,
         paid_late_amount=late_amount,
         ratio_late_by_amount=ratio(late_amount, paid_amount),
         amount_weighted_dbt=_days(weighted / paid_amount) if paid_amount else None,
-        outstanding=sum((e.amount_outstanding for e in open_), Decimal(0)),
-        overdue=sum((e.amount_outstanding for e in open_ if e.due_date < as_of), Decimal(0)),
+        outstanding=outstanding,
+        overdue=outstanding - current,
+        credit_sales_90d=sales,
+        dso=dso,
+        best_possible_dso=best,
+        average_days_delinquent=dso - best if dso is not None and best is not None else None,
     )
 
 
+def _average_dbt(paid: Iterable[ExperienceAsOf], start: date, end: date) -> Decimal | None:
+    """Average DBT of invoices paid in (start, end]."""
+    dbts = [e.days_beyond_terms or 0 for e in paid if e.paid_on is not None and start < e.paid_on <= end]
+    return _days(Decimal(sum(dbts)) / len(dbts)) if dbts else None
+
+
 def build_credit_file(
-    experiences: Sequence[PaymentExperience], *, as_of: date, first_seen_on: date | None
+    experiences: Sequence[PaymentExperience],
+    *,
+    as_of: date,
+    first_seen_on: date | None,
+    history: CustomerHistory = NO_HISTORY,
 ) -> CreditFile:
     """The credit file as of a date. Void invoices are listed but never measured.
 
@@ -228,9 +326,23 @@ def build_credit_file(
     average_dbt = Σ DBT / number paid;
     max_dbt_12m = the largest DBT of invoices paid in (as_of − 12 months, as_of];
     max_days_past_due = the largest as_of − due_date among open invoices (0 when none is late);
-    tenure_days = as_of − first_seen_on (0 before the customer was first seen).
+    tenure_days = as_of − first_seen_on (0 before the customer was first seen);
+    invoices_open_late = open invoices whose due date is before as_of;
+    average_dbt_90d = average DBT of invoices paid in (as_of − 90 days, as_of];
+    dbt_trend = average_dbt_90d − the average DBT of those paid in (as_of − 180, as_of − 90]
+      (positive: paying later than before; None when either window has no payment);
+    max_dunning_level = the highest level any dunning case reached by as_of (0: never escalated);
+    dunning_escalations, legal_handovers = how many happened by as_of;
+    disputes_opened = disputes opened by as_of; disputes_open = of those, not resolved by as_of;
+    promises_kept / promises_broken = promise-to-pay outcomes dated by as_of.
     """
     known = [e for e in (experience_as_of(x, as_of) for x in experiences) if e is not None]
+    disputed = {
+        d.invoice_id
+        for d in history.disputes
+        if d.opened_on is not None and d.opened_on <= as_of and (d.resolved_on is None or d.resolved_on > as_of)
+    }
+    known = [replace(e, disputed=True) if e.invoice_id in disputed else e for e in known]
     known.sort(key=lambda e: (e.due_date, e.invoice_number or "", e.invoice_id))
     measured = [e for e in known if e.status != "void"]
     paid = [e for e in measured if e.status == "paid"]
@@ -240,6 +352,13 @@ def build_credit_file(
     recent = [e.days_beyond_terms or 0 for e in paid if e.paid_on is not None and e.paid_on > window_start]
     open_ = [e for e in measured if e.status == "open"]
     currencies = sorted({e.currency for e in measured})
+    previous_start = as_of - timedelta(days=2 * TREND_WINDOW_DAYS)
+    recent_start = as_of - timedelta(days=TREND_WINDOW_DAYS)
+    recent_dbt = _average_dbt(paid, recent_start, as_of)
+    earlier_dbt = _average_dbt(paid, previous_start, recent_start)
+    dunning = [d for d in history.dunning if d.on <= as_of]
+    opened = [d for d in history.disputes if d.opened_on is not None and d.opened_on <= as_of]
+    promises = [p for p in history.promises if p.on <= as_of]
     return CreditFile(
         as_of=as_of,
         tenure_days=max(0, (as_of - first_seen_on).days) if first_seen_on else 0,
@@ -255,4 +374,14 @@ def build_credit_file(
         max_days_past_due=max(e.days_past_due or 0 for e in open_) if open_ else None,
         by_currency=tuple(currency_measures(c, measured, as_of) for c in currencies),
         experiences=tuple(known),
+        invoices_open_late=sum(1 for e in open_ if e.due_date < as_of),
+        average_dbt_90d=recent_dbt,
+        dbt_trend=recent_dbt - earlier_dbt if recent_dbt is not None and earlier_dbt is not None else None,
+        max_dunning_level=max((d.level for d in dunning), default=0),
+        dunning_escalations=sum(1 for d in dunning if not d.legal_handover),
+        legal_handovers=sum(1 for d in dunning if d.legal_handover),
+        disputes_opened=len(opened),
+        disputes_open=sum(1 for d in opened if d.resolved_on is None or d.resolved_on > as_of),
+        promises_kept=sum(1 for p in promises if p.kept),
+        promises_broken=sum(1 for p in promises if not p.kept),
     )

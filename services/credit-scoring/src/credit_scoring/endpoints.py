@@ -37,12 +37,16 @@ def currency_out(measures: CurrencyMeasures) -> CurrencyMeasuresOut:
         amount_weighted_dbt=measures.amount_weighted_dbt,
         outstanding=to_minor_units(measures.outstanding, currency),
         overdue=to_minor_units(measures.overdue, currency),
+        credit_sales_90d=to_minor_units(measures.credit_sales_90d, currency),
+        dso=measures.dso,
+        best_possible_dso=measures.best_possible_dso,
+        average_days_delinquent=measures.average_days_delinquent,
     )
 
 
 def experience_out(experience: ExperienceAsOf) -> PaymentExperienceOut:
     fields = asdict(experience)
-    for name in ("total", "amount_paid", "amount_outstanding"):
+    for name in ("total", "amount_paid", "amount_outstanding", "amount_credited"):
         fields[name] = to_minor_units(fields[name], experience.currency)
     return PaymentExperienceOut.model_validate(fields)
 

@@ -7,14 +7,21 @@ customer's first appearance, whatever the delay before it reaches us.
 from __future__ import annotations
 
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CustomerUpserted,
+    DisputeOpened,
+    DisputeResolved,
+    DunningEscalated,
     Event,
     InvoiceIssued,
     InvoiceOverdue,
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    LegalHandover,
     PaymentApplied,
+    PromiseToPayBroken,
+    PromiseToPayKept,
 )
 from arflow.messaging.consumer import EventContext, Handler
 from credit_scoring import service
@@ -48,6 +55,34 @@ async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) ->
     await service.record_invoice_written_off(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
 
 
+async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
+    await service.record_credit_note(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
+async def on_dunning_escalated(ctx: EventContext, event: DunningEscalated) -> None:
+    await service.record_dunning_escalated(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
+async def on_legal_handover(ctx: EventContext, event: LegalHandover) -> None:
+    await service.record_legal_handover(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
+async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
+    await service.record_dispute_opened(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
+async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
+    await service.record_dispute_resolved(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
+async def on_promise_kept(ctx: EventContext, event: PromiseToPayKept) -> None:
+    await service.record_promise_outcome(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
+async def on_promise_broken(ctx: EventContext, event: PromiseToPayBroken) -> None:
+    await service.record_promise_outcome(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+
+
 HANDLERS: dict[type[Event], Handler] = {
     CustomerUpserted: on_customer_upserted,
     InvoiceIssued: on_invoice_issued,
@@ -56,4 +91,11 @@ HANDLERS: dict[type[Event], Handler] = {
     InvoicePaid: on_invoice_paid,
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,
+    CreditNoteIssued: on_credit_note_issued,
+    DunningEscalated: on_dunning_escalated,
+    LegalHandover: on_legal_handover,
+    DisputeOpened: on_dispute_opened,
+    DisputeResolved: on_dispute_resolved,
+    PromiseToPayKept: on_promise_kept,
+    PromiseToPayBroken: on_promise_broken,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from arflow.clock import Clock
-from arflow.events.catalog import INVOICING, topic_of
+from arflow.events.catalog import DUNNING, INVOICING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from credit_scoring.config import CreditScoringSettings
 from credit_scoring.endpoints import router
@@ -17,7 +17,7 @@ DEFINITION = ServiceDefinition(
     description="Credit files (信用档案) built from how each customer actually pays: payment experiences, "
     "days beyond terms, outstanding and overdue amounts, as of any date.",
     routers=[router],
-    subscriptions=[topic_of(INVOICING)],
+    subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(DUNNING)],
     handlers=HANDLERS,
 )
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arflow.db import Amount, new_metadata
@@ -78,3 +78,58 @@ class PaymentApplication(Base):
     currency: Mapped[str] = mapped_column(String(3))
     applied_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditNote(Base):
+    """A credit note against one of the customer's invoices: it lowers what is owed from its date."""
+
+    __tablename__ = "credit_note"
+
+    credit_note_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    invoice_id: Mapped[UUID] = mapped_column(index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningEscalation(Base):
+    """A level a dunning case reached (legal handover is the top level); one row per case and level."""
+
+    __tablename__ = "dunning_escalation"
+
+    case_id: Mapped[UUID] = mapped_column(primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    legal_handover: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    escalated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Dispute(Base):
+    """A dispute over an invoice; opened and resolved may arrive in either order."""
+
+    __tablename__ = "dispute"
+
+    dispute_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    invoice_id: Mapped[UUID | None] = mapped_column()
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PromiseOutcome(Base):
+    """Whether a promise to pay was kept or broken; a broken report wins over a kept one."""
+
+    __tablename__ = "promise_outcome"
+
+    promise_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    case_id: Mapped[UUID] = mapped_column()
+    kept: Mapped[bool] = mapped_column(Boolean)
+    outcome_on: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

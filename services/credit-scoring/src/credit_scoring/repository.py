@@ -12,7 +12,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
-from credit_scoring.models import Customer, PaymentApplication, PaymentExperience
+from credit_scoring.models import (
+    CreditNote,
+    Customer,
+    Dispute,
+    DunningEscalation,
+    PaymentApplication,
+    PaymentExperience,
+    PromiseOutcome,
+)
 
 # --- customers -------------------------------------------------------------------
 
@@ -114,4 +122,74 @@ async def experiences_of(session: AsyncSession, customer_ids: list[UUID]) -> lis
 
 async def applications_of(session: AsyncSession, customer_ids: list[UUID]) -> list[PaymentApplication]:
     query = select(PaymentApplication).where(PaymentApplication.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
+
+
+# --- credit notes, dunning, disputes, promises ----------------------------------------
+
+
+async def add_credit_note(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> bool:
+    """Record a credit note once, by its id; False when already recorded."""
+    inserted = await session.scalar(
+        pg_insert(CreditNote)
+        .values(**values, created_at=now)
+        .on_conflict_do_nothing(index_elements=[CreditNote.credit_note_id])
+        .returning(CreditNote.credit_note_id)
+    )
+    return inserted is not None
+
+
+async def add_dunning_escalation(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> None:
+    """Record that a case reached a level (or was handed to legal), once; the earliest time wins."""
+    insert = pg_insert(DunningEscalation).values(**values, created_at=now)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[DunningEscalation.case_id, DunningEscalation.level, DunningEscalation.legal_handover],
+            set_={"escalated_at": func.least(DunningEscalation.escalated_at, insert.excluded.escalated_at)},
+        )
+    )
+
+
+async def merge_dispute(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> None:
+    """Merge an opened or resolved fact into the dispute; each column is filled once."""
+    insert = pg_insert(Dispute).values(**values, updated_at=now)
+    current = Dispute.__table__.c
+    set_: dict[str, Any] = {"updated_at": insert.excluded.updated_at}
+    set_.update({name: func.coalesce(current[name], insert.excluded[name]) for name in values if name != "dispute_id"})
+    await session.execute(insert.on_conflict_do_update(index_elements=[Dispute.dispute_id], set_=set_))
+
+
+async def merge_promise_outcome(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> None:
+    """Record a promise's outcome; broken wins over kept, whatever the order they arrive in."""
+    insert = pg_insert(PromiseOutcome).values(**values, updated_at=now)
+    current, new = PromiseOutcome.__table__.c, insert.excluded
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[PromiseOutcome.promise_id],
+            set_={
+                "kept": current.kept & new.kept,
+                "outcome_on": case((current.kept & ~new.kept, new.outcome_on), else_=current.outcome_on),
+                "updated_at": new.updated_at,
+            },
+        )
+    )
+
+
+async def credit_notes_of(session: AsyncSession, customer_ids: list[UUID]) -> list[CreditNote]:
+    query = select(CreditNote).where(CreditNote.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
+
+
+async def dunning_of(session: AsyncSession, customer_ids: list[UUID]) -> list[DunningEscalation]:
+    query = select(DunningEscalation).where(DunningEscalation.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
+
+
+async def disputes_of(session: AsyncSession, customer_ids: list[UUID]) -> list[Dispute]:
+    query = select(Dispute).where(Dispute.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
+
+
+async def promises_of(session: AsyncSession, customer_ids: list[UUID]) -> list[PromiseOutcome]:
+    query = select(PromiseOutcome).where(PromiseOutcome.customer_id.in_(customer_ids))
     return list((await session.execute(query)).scalars())

@@ -25,6 +25,8 @@ class PaymentExperienceOut(BaseModel):
     amount_outstanding: DecimalString
     days_past_due: int | None = Field(description="as_of − due_date for an open invoice (0 before it is due).")
     max_days_overdue_noticed: int | None = Field(description="The most days past due invoicing had reported.")
+    amount_credited: DecimalString = Field(description="Σ credit notes against the invoice issued by as_of.")
+    disputed: bool = Field(description="A dispute over the invoice was open on as_of.")
 
 
 class CurrencyMeasuresOut(BaseModel):
@@ -35,6 +37,10 @@ class CurrencyMeasuresOut(BaseModel):
     amount_weighted_dbt: DecimalString | None = Field(description="Σ total × DBT / Σ total over paid invoices.")
     outstanding: DecimalString
     overdue: DecimalString
+    credit_sales_90d: DecimalString = Field(description="Σ total of invoices dated in (as_of − 90 days, as_of].")
+    dso: DecimalString | None = Field(description="Days sales outstanding: outstanding / credit_sales_90d × 90.")
+    best_possible_dso: DecimalString | None = Field(description="Not-yet-due outstanding / credit_sales_90d × 90.")
+    average_days_delinquent: DecimalString | None = Field(description="ADD = dso − best_possible_dso.")
 
 
 class CreditFileSummaryOut(BaseModel):
@@ -54,6 +60,18 @@ class CreditFileSummaryOut(BaseModel):
     average_dbt: DecimalString | None
     max_dbt_12m: int | None
     max_days_past_due: int | None
+    invoices_open_late: int = Field(description="Open invoices past their due date.")
+    average_dbt_90d: DecimalString | None = Field(description="Average DBT of invoices paid in the last 90 days.")
+    dbt_trend: DecimalString | None = Field(
+        description="average_dbt_90d − average DBT of invoices paid 91–180 days ago (positive: paying later)."
+    )
+    max_dunning_level: int = Field(description="Highest dunning level reached (letter 3, legal 6; 0 = none).")
+    dunning_escalations: int
+    legal_handovers: int
+    disputes_opened: int
+    disputes_open: int
+    promises_kept: int
+    promises_broken: int
     by_currency: list[CurrencyMeasuresOut]
 
 

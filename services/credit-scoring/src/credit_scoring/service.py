@@ -18,18 +18,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CustomerUpserted,
+    DisputeOpened,
+    DisputeResolved,
+    DunningEscalated,
     InvoiceIssued,
     InvoiceOverdue,
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    LegalHandover,
     PaymentApplied,
+    PromiseToPayBroken,
+    PromiseToPayKept,
 )
 from arflow.pagination import PageParams
 from arflow.problems import NotFound, Unprocessable
 from credit_scoring import domain, repository
-from credit_scoring.models import Customer, PaymentApplication, PaymentExperience
+from credit_scoring.models import (
+    CreditNote,
+    Customer,
+    Dispute,
+    DunningEscalation,
+    PaymentApplication,
+    PaymentExperience,
+    PromiseOutcome,
+)
 
 log = structlog.get_logger("credit-scoring")
 # The business calendar of "today" when a caller gives no as-of date.
@@ -213,6 +228,127 @@ async def record_invoice_written_off(
     log.info("payment_experience.written_off", invoice_id=str(event.invoice_id))
 
 
+async def record_credit_note(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: CreditNoteIssued
+) -> None:
+    """Record a credit note once; it lowers the invoice's outstanding amount from its date."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.amount.currency,
+    }
+    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
+    recorded = await repository.add_credit_note(
+        session,
+        {
+            "credit_note_id": event.credit_note_id,
+            "customer_id": event.customer_id,
+            "invoice_id": event.invoice_id,
+            "amount": event.amount.amount,
+            "currency": event.amount.currency,
+            "issued_on": event.issued_on,
+        },
+        now=now,
+    )
+    log.info(
+        "payment_experience.credited" if recorded else "payment_experience.credit_note_already_recorded",
+        invoice_id=str(event.invoice_id),
+        credit_note_id=str(event.credit_note_id),
+    )
+
+
+async def record_dunning_escalated(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: DunningEscalated
+) -> None:
+    """Note the level a dunning case reached."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    values = {
+        "case_id": event.case_id,
+        "level": event.to_level,
+        "legal_handover": False,
+        "customer_id": event.customer_id,
+        "channel": event.channel,
+        "escalated_at": event.escalated_at,
+    }
+    await repository.add_dunning_escalation(session, values, now=now)
+    log.info("dunning.escalation_noted", case_id=str(event.case_id), level=event.to_level, channel=event.channel)
+
+
+async def record_legal_handover(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: LegalHandover
+) -> None:
+    """Note a legal handover (法律手段): the top of the dunning ladder."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    values = {
+        "case_id": event.case_id,
+        "level": domain.LEGAL_LEVEL,
+        "legal_handover": True,
+        "customer_id": event.customer_id,
+        "channel": "legal_handover",
+        "escalated_at": event.handed_over_at,
+    }
+    await repository.add_dunning_escalation(session, values, now=now)
+    log.info("dunning.legal_handover_noted", case_id=str(event.case_id))
+
+
+async def record_dispute_opened(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: DisputeOpened
+) -> None:
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    values = {
+        "dispute_id": event.dispute_id,
+        "customer_id": event.customer_id,
+        "invoice_id": event.invoice_id,
+        "opened_at": event.opened_at,
+    }
+    await repository.merge_dispute(session, values, now=now)
+    log.info("dispute.opened_noted", dispute_id=str(event.dispute_id), invoice_id=str(event.invoice_id))
+
+
+async def record_dispute_resolved(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: DisputeResolved
+) -> None:
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    values = {
+        "dispute_id": event.dispute_id,
+        "customer_id": event.customer_id,
+        "invoice_id": event.invoice_id,
+        "resolved_at": event.resolved_at,
+        "resolution": event.resolution,
+    }
+    await repository.merge_dispute(session, values, now=now)
+    log.info("dispute.resolved_noted", dispute_id=str(event.dispute_id), resolution=event.resolution)
+
+
+async def record_promise_outcome(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    occurred_at: datetime,
+    event: PromiseToPayKept | PromiseToPayBroken,
+) -> None:
+    """Record whether a promise to pay was kept or broken (broken wins if both are reported)."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    kept = isinstance(event, PromiseToPayKept)
+    values = {
+        "promise_id": event.promise_id,
+        "customer_id": event.customer_id,
+        "case_id": event.case_id,
+        "kept": kept,
+        "outcome_on": event.kept_on if isinstance(event, PromiseToPayKept) else event.broken_on,
+    }
+    await repository.merge_promise_outcome(session, values, now=now)
+    log.info("promise.outcome_noted", promise_id=str(event.promise_id), kept=kept)
+
+
 def _is_time_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -276,23 +412,79 @@ async def _build(session: AsyncSession, customers: list[Customer], as_of: date) 
     applications: dict[UUID, list[PaymentApplication]] = defaultdict(list)
     for application in await repository.applications_of(session, ids):
         applications[application.invoice_id].append(application)
+    credits: dict[UUID, list[CreditNote]] = defaultdict(list)
+    for note in await repository.credit_notes_of(session, ids):
+        credits[note.invoice_id].append(note)
     experiences: dict[UUID, list[domain.PaymentExperience]] = defaultdict(list)
     zones = {c.id: c.time_zone for c in customers}
     for row in await repository.experiences_of(session, ids):
-        experiences[row.customer_id].append(_experience(row, applications[row.invoice_id], zones[row.customer_id]))
+        experiences[row.customer_id].append(
+            _experience(row, applications[row.invoice_id], credits[row.invoice_id], zones[row.customer_id])
+        )
+    histories = await _histories(session, ids, zones)
     return [
         CustomerCreditFile(
             customer=c,
             file=domain.build_credit_file(
-                experiences[c.id], as_of=as_of, first_seen_on=local_date(c.first_seen_at, c.time_zone)
+                experiences[c.id],
+                as_of=as_of,
+                first_seen_on=local_date(c.first_seen_at, c.time_zone),
+                history=histories.get(c.id, domain.NO_HISTORY),
             ),
         )
         for c in customers
     ]
 
 
+async def _histories(
+    session: AsyncSession, ids: list[UUID], zones: dict[UUID, str]
+) -> dict[UUID, domain.CustomerHistory]:
+    """Dunning, disputes and promises per customer, dated in the customer's time zone."""
+    dunning: dict[UUID, list[domain.DunningFact]] = defaultdict(list)
+    for row in await repository.dunning_of(session, ids):
+        dunning[row.customer_id].append(_dunning_fact(row, zones[row.customer_id]))
+    disputes: dict[UUID, list[domain.DisputeFact]] = defaultdict(list)
+    for dispute in await repository.disputes_of(session, ids):
+        disputes[dispute.customer_id].append(_dispute_fact(dispute, zones[dispute.customer_id]))
+    promises: dict[UUID, list[domain.PromiseFact]] = defaultdict(list)
+    for promise in await repository.promises_of(session, ids):
+        promises[promise.customer_id].append(_promise_fact(promise))
+    return {
+        customer_id: domain.CustomerHistory(
+            dunning=tuple(dunning[customer_id]),
+            disputes=tuple(disputes[customer_id]),
+            promises=tuple(promises[customer_id]),
+        )
+        for customer_id in ids
+    }
+
+
+def _dunning_fact(row: DunningEscalation, time_zone: str) -> domain.DunningFact:
+    return domain.DunningFact(
+        case_id=row.case_id,
+        level=row.level,
+        channel=row.channel,
+        on=local_date(row.escalated_at, time_zone),
+        legal_handover=row.legal_handover,
+    )
+
+
+def _dispute_fact(row: Dispute, time_zone: str) -> domain.DisputeFact:
+    return domain.DisputeFact(
+        dispute_id=row.dispute_id,
+        invoice_id=row.invoice_id,
+        opened_on=local_date(row.opened_at, time_zone) if row.opened_at else None,
+        resolved_on=local_date(row.resolved_at, time_zone) if row.resolved_at else None,
+        resolution=row.resolution,
+    )
+
+
+def _promise_fact(row: PromiseOutcome) -> domain.PromiseFact:
+    return domain.PromiseFact(promise_id=row.promise_id, kept=row.kept, on=row.outcome_on)
+
+
 def _experience(
-    row: PaymentExperience, applications: list[PaymentApplication], time_zone: str
+    row: PaymentExperience, applications: list[PaymentApplication], credits: list[CreditNote], time_zone: str
 ) -> domain.PaymentExperience:
     """The domain's view of a stored experience; instants become the customer's local dates."""
     return domain.PaymentExperience(
@@ -312,5 +504,8 @@ def _experience(
             domain.Application(applied_on=a.applied_on, amount=a.amount)
             for a in applications
             if a.currency == row.currency
+        ),
+        credits=tuple(
+            domain.Application(applied_on=c.issued_on, amount=c.amount) for c in credits if c.currency == row.currency
         ),
     )

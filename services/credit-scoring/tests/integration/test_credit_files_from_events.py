@@ -145,6 +145,11 @@ async def test_invoice_paid_five_days_late_shows_in_the_credit_file(
             "amount_weighted_dbt": "5.00",
             "outstanding": "0.00",
             "overdue": "0.00",
+            # Invoice dated 2026-01-30, in the 90 days before 2026-04-15; nothing outstanding.
+            "credit_sales_90d": "1000.00",
+            "dso": "0.00",
+            "best_possible_dso": "0.00",
+            "average_days_delinquent": "0.00",
         }
     ]
     (experience,) = file["payment_experiences"]
