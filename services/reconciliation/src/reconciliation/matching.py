@@ -1,0 +1,615 @@
+"""The matching engine: which customer and which open items a payment is for, and how sure we are.
+
+Pure: no I/O, no clock. The caller builds a `MatchIndex` of the open-item
+projection once (per import, per webhook), asks `match` for a decision per
+payment, and `commit`s each accepted decision so later payments of the same
+batch see what is left.
+
+Evidence, each with a strength in [0, 1] and a human-readable reason:
+
+- an invoice number or payment reference found in the remittance text, after
+  full-width → half-width, case and separator normalisation (n-grams of the
+  text's tokens are looked up, so `INV 2026 000123`, `inv-2026-000123` and
+  `ＩＮＶ－２０２６－０００１２３` all find INV-2026-000123); a near miss of one
+  of the identified customer's numbers counts less;
+- the payer's account, learned from earlier confirmed matches;
+- the payer's name against customers' names after stripping company-form
+  suffixes (有限公司, Co., Ltd. …) and region prefixes (杭州, 上海市 …),
+  exact or by rapidfuzz similarity;
+- the amount: equal (within tolerance) to one open item, to the referenced
+  items, or to a bounded subset of the customer's items.
+
+Strengths combine as a noisy-OR, 1 − Π(1 − pᵢ): independent pieces of
+evidence each remove part of the doubt. At or above the threshold the
+decision is applied automatically; below it goes to the review queue with the
+ranked suggestions.
+
+Allocations never exceed the payment nor an item's available balance.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from rapidfuzz import fuzz, process
+
+Shape = Literal["one_to_one", "one_to_many", "partial", "overpayment", "underpayment", "on_account", "unmatched"]
+
+# Strengths of each kind of evidence (documented in the README).
+REFERENCE_EXACT = 0.85
+REFERENCE_NEAR = 0.5
+ACCOUNT_LEARNED = 0.75
+NAME_EXACT = 0.7
+NAME_FUZZY_MAX = 0.6
+NAME_FUZZY_CUTOFF = 85.0
+AMOUNT_UNIQUE = 0.7
+AMOUNT_AMBIGUOUS = 0.35
+AMOUNT_ONLY = 0.4
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    threshold: float = 0.9
+    tolerance_absolute: Decimal = Decimal("0.00")
+    tolerance_percent: Decimal = Decimal("0")
+    max_candidates: int = 25
+    max_combination: int = 5
+    # The subset search stops after this many steps (a deterministic time cap).
+    max_search_steps: int = 200_000
+
+    def tolerance(self, amount: Decimal) -> Decimal:
+        return max(self.tolerance_absolute, (amount * self.tolerance_percent / 100).quantize(Decimal("0.01")))
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: UUID
+    legal_name: str
+    short_name: str | None = None
+
+
+@dataclass
+class Item:
+    """An open item as the engine sees it; `available` falls as batch decisions are committed."""
+
+    invoice_id: UUID
+    customer_id: UUID
+    invoice_number: str
+    currency: str
+    due_date: date | None
+    available: Decimal
+    payment_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    amount: Decimal
+    currency: str
+    remittance: str | None = None
+    payer_name: str | None = None
+    payer_account: str | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    invoice_id: UUID
+    invoice_number: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    customer_id: UUID
+    allocations: tuple[Allocation, ...]
+    confidence: float
+    reasons: tuple[str, ...]
+    shape: Shape
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The best suggestion (if any), whether it is applied automatically, and the runners-up."""
+
+    best: Suggestion | None
+    automatic: bool
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def customer_id(self) -> UUID | None:
+        return self.best.customer_id if self.best else None
+
+
+# --- normalisation --------------------------------------------------------------------
+
+_COMPANY_SUFFIXES = sorted(
+    [
+        "股份有限公司",
+        "有限责任公司",
+        "有限公司",
+        "集团公司",
+        "集团",
+        "分公司",
+        "公司",
+        "co., ltd.",
+        "co.,ltd.",
+        "co. ltd.",
+        "co., ltd",
+        "co.,ltd",
+        "co ltd",
+        "company limited",
+        "limited",
+        "ltd.",
+        "ltd",
+        "inc.",
+        "inc",
+        "corporation",
+        "corp.",
+        "corp",
+        "gmbh",
+        "llc",
+        "company",
+        "co.",
+    ],
+    key=len,
+    reverse=True,
+)
+_REGIONS = [
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+    "深圳",
+    "广州",
+    "杭州",
+    "南京",
+    "苏州",
+    "成都",
+    "武汉",
+    "西安",
+    "厦门",
+    "宁波",
+    "青岛",
+    "大连",
+    "沈阳",
+    "长沙",
+    "郑州",
+    "济南",
+    "合肥",
+    "福州",
+    "无锡",
+    "东莞",
+    "佛山",
+    "昆明",
+    "哈尔滨",
+    "长春",
+    "石家庄",
+    "太原",
+    "南昌",
+    "南宁",
+    "贵阳",
+    "兰州",
+    "珠海",
+    "温州",
+]
+_REGION_PREFIX = re.compile(
+    "^(?:" + "|".join(sorted(_REGIONS, key=len, reverse=True)) + ")(?:省|市|自治区|特别行政区)?"
+)
+_BRACKETED = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]")
+_NON_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+
+
+def half_width(text: str) -> str:
+    """Full-width letters, digits and punctuation as ASCII (NFKC), e.g. ＩＮＶ－２０２６ → INV-2026."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalise_name(name: str | None) -> str:
+    """A company name's distinctive core: no region prefix, company form, brackets, case or punctuation."""
+    if not name:
+        return ""
+    text = half_width(name).lower().strip()
+    text = _BRACKETED.sub("", text)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _COMPANY_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)].rstrip(" ,.")
+                changed = True
+        stripped = _REGION_PREFIX.sub("", text)
+        if stripped != text and stripped:
+            text, changed = stripped, True
+    return _NON_ALNUM.sub("", text)
+
+
+def reference_key(token: str | None) -> str:
+    """An invoice number or reference as compared: half-width, upper case, letters and digits only."""
+    if not token:
+        return ""
+    return re.sub(r"[^0-9A-Z]", "", half_width(token).upper())
+
+
+_TOKEN = re.compile(r"[0-9A-Z]+")
+
+
+def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> set[str]:
+    """Every run of up to `longest` adjacent tokens of a text, joined: the keys a reference may appear as."""
+    if not text:
+        return set()
+    tokens = _TOKEN.findall(half_width(text).upper())
+    keys: set[str] = set()
+    for start in range(len(tokens)):
+        joined = ""
+        for token in tokens[start : start + longest]:
+            joined += token
+            if len(joined) >= shortest_key:
+                keys.add(joined)
+    return keys
+
+
+# --- the index --------------------------------------------------------------------------
+
+
+@dataclass
+class MatchIndex:
+    """The open-item projection arranged for matching: by reference, customer, account and name."""
+
+    customers: dict[UUID, Customer] = field(default_factory=dict)
+    items: dict[UUID, Item] = field(default_factory=dict)
+    by_reference: dict[str, list[UUID]] = field(default_factory=lambda: defaultdict(list))
+    by_customer: dict[UUID, list[UUID]] = field(default_factory=lambda: defaultdict(list))
+    by_account: dict[str, UUID] = field(default_factory=dict)
+    by_name: dict[str, list[UUID]] = field(default_factory=lambda: defaultdict(list))
+    by_amount: dict[tuple[str, Decimal], list[UUID]] = field(default_factory=lambda: defaultdict(list))
+    _names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls, customers: Iterable[Customer], items: Iterable[Item], accounts: dict[str, UUID] | None = None
+    ) -> MatchIndex:
+        index = cls()
+        for customer in customers:
+            index.customers[customer.customer_id] = customer
+            for name in {normalise_name(customer.legal_name), normalise_name(customer.short_name)}:
+                if name:
+                    index.by_name[name].append(customer.customer_id)
+        for item in items:
+            if item.available <= 0:
+                continue
+            index.items[item.invoice_id] = item
+            index.by_customer[item.customer_id].append(item.invoice_id)
+            index.by_amount[(item.currency, item.available)].append(item.invoice_id)
+            for key in {reference_key(item.invoice_number), reference_key(item.payment_reference)}:
+                if len(key) >= 6:
+                    index.by_reference[key].append(item.invoice_id)
+        for account, customer_id in (accounts or {}).items():
+            index.by_account[account_key(account)] = customer_id
+        index._names = list(index.by_name)
+        return index
+
+    def open_items(self, customer_id: UUID, currency: str) -> list[Item]:
+        """The customer's items that can still take money in a currency, oldest due first."""
+        items = [self.items[i] for i in self.by_customer.get(customer_id, ())]
+        return sorted(
+            (i for i in items if i.currency == currency and i.available > 0),
+            key=lambda i: (i.due_date or date.max, i.invoice_number),
+        )
+
+    def commit(self, allocations: Iterable[Allocation]) -> None:
+        """Lower items' availability by what a decision allocated (later payments see the rest)."""
+        for allocation in allocations:
+            item = self.items.get(allocation.invoice_id)
+            if item is not None:
+                item.available -= allocation.amount
+
+    def release(self, allocations: Iterable[Allocation]) -> None:
+        for allocation in allocations:
+            item = self.items.get(allocation.invoice_id)
+            if item is not None:
+                item.available += allocation.amount
+
+    def learn(self, account: str, customer_id: UUID) -> None:
+        self.by_account[account_key(account)] = customer_id
+
+    def names_like(self, name: str) -> list[tuple[UUID, float, str]]:
+        """Customers whose normalised name equals or resembles `name`: (id, similarity 0-100, how)."""
+        key = normalise_name(name)
+        if not key:
+            return []
+        exact = self.by_name.get(key)
+        if exact:
+            return [(customer_id, 100.0, "exact") for customer_id in exact]
+        found = process.extract(key, self._names, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3)
+        return [(customer_id, score, "similar") for name, score, _ in found for customer_id in self.by_name[name]]
+
+
+def account_key(account: str) -> str:
+    return re.sub(r"[^0-9A-Za-z@._-]", "", half_width(account)).upper()
+
+
+# --- evidence and decisions --------------------------------------------------------------
+
+
+def noisy_or(strengths: Iterable[float]) -> float:
+    doubt = 1.0
+    for strength in strengths:
+        doubt *= 1.0 - strength
+    return round(1.0 - doubt, 4)
+
+
+@dataclass
+class _Candidate:
+    customer_id: UUID
+    evidence: list[tuple[float, str]] = field(default_factory=list)
+    referenced: list[Item] = field(default_factory=list)
+
+    def add(self, strength: float, reason: str) -> None:
+        self.evidence.append((strength, reason))
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def _greedy(amount: Decimal, items: Sequence[Item]) -> list[Allocation]:
+    remaining, allocations = amount, []
+    for item in items:
+        if remaining <= 0:
+            break
+        portion = min(item.available, remaining)
+        if portion > 0:
+            allocations.append(Allocation(item.invoice_id, item.invoice_number, portion))
+            remaining -= portion
+    return allocations
+
+
+def subset_sums(
+    amount: Decimal, items: Sequence[Item], tolerance: Decimal, *, max_size: int, max_steps: int, limit: int = 2
+) -> list[list[Item]]:
+    """Up to `limit` sets of 2..max_size items whose balances add up to `amount` (within tolerance).
+
+    Bounded depth-first search in minor units over items sorted largest first,
+    pruned when the rest cannot reach the amount; stops after `max_steps`.
+    """
+    cents = [int(i.available * 100) for i in items]
+    order = sorted(range(len(items)), key=lambda n: -cents[n])
+    target, slack = int(amount * 100), int(tolerance * 100)
+    suffix = [0] * (len(order) + 1)
+    for pos in range(len(order) - 1, -1, -1):
+        suffix[pos] = suffix[pos + 1] + cents[order[pos]]
+    found: list[list[Item]] = []
+    steps = 0
+    chosen: list[int] = []
+
+    def search(start: int, total: int) -> None:
+        nonlocal steps
+        if len(found) >= limit or steps >= max_steps:
+            return
+        for pos in range(start, len(order)):
+            steps += 1
+            if steps >= max_steps:
+                return
+            value = total + cents[order[pos]]
+            if value > target + slack:
+                continue
+            if total + suffix[pos] < target - slack:
+                return  # even every remaining item together falls short
+            chosen.append(order[pos])
+            if value >= target - slack and len(chosen) >= 2:
+                found.append([items[n] for n in sorted(chosen)])
+                if len(found) >= limit:
+                    chosen.pop()
+                    return
+            elif len(chosen) < max_size:
+                search(pos + 1, value)
+            chosen.pop()
+
+    search(0, 0)
+    return found
+
+
+def _amount_fit(
+    payment: Incoming, items: list[Item], settings: MatchSettings
+) -> tuple[list[Allocation], float, str, Shape] | None:
+    """How the amount alone fits a customer's open items: exactly one, a subset, or within tolerance."""
+    tolerance = settings.tolerance(payment.amount)
+    amount = payment.amount
+    exact = [i for i in items if abs(i.available - amount) <= tolerance]
+    if exact:
+        item = exact[0]
+        strength = AMOUNT_UNIQUE if len(exact) == 1 else AMOUNT_AMBIGUOUS
+        portion = min(item.available, amount)
+        if portion < item.available:
+            shape: Shape = "underpayment"
+            reason = f"amount {_fmt(amount)} is within tolerance of {item.invoice_number}'s {_fmt(item.available)}"
+        else:
+            shape = "one_to_one"
+            many = "" if len(exact) == 1 else f" (one of {len(exact)} items of that amount; oldest due taken)"
+            reason = f"amount {_fmt(amount)} equals the balance of {item.invoice_number}{many}"
+        return [Allocation(item.invoice_id, item.invoice_number, portion)], strength, reason, shape
+    candidates = items[: settings.max_candidates]
+    combos = subset_sums(
+        amount,
+        candidates,
+        tolerance,
+        max_size=settings.max_combination,
+        max_steps=settings.max_search_steps,
+    )
+    if combos:
+        combo = combos[0]
+        numbers = " + ".join(f"{i.invoice_number} ({_fmt(i.available)})" for i in combo)
+        strength = AMOUNT_UNIQUE if len(combos) == 1 else AMOUNT_AMBIGUOUS
+        allocations = _greedy(amount, combo)
+        return allocations, strength, f"amount {_fmt(amount)} is the sum of {numbers}", "one_to_many"
+    return None
+
+
+def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Suggestion:
+    items = index.open_items(candidate.customer_id, payment.currency)
+    evidence = list(candidate.evidence)
+    tolerance = settings.tolerance(payment.amount)
+    if candidate.referenced:
+        referenced = sorted(
+            {i.invoice_id: i for i in candidate.referenced if i.available > 0}.values(),
+            key=lambda i: (i.due_date or date.max, i.invoice_number),
+        )
+        owed = sum((i.available for i in referenced), Decimal(0))
+        allocations = _greedy(payment.amount, referenced)
+        if not referenced:
+            shape: Shape = "on_account"
+        elif abs(owed - payment.amount) <= tolerance:
+            shape = "one_to_one" if len(referenced) == 1 else "one_to_many"
+            if owed != payment.amount:
+                shape = "underpayment"
+            evidence.append((AMOUNT_UNIQUE, f"amount {_fmt(payment.amount)} equals what the named items owe"))
+        elif payment.amount < owed:
+            shape = "partial"
+        else:
+            shape = "overpayment"
+        if shape == "overpayment":
+            extra = payment.amount - owed
+            evidence.append((0.0, f"{_fmt(extra)} more than the named items owe stays as unapplied credit"))
+        if shape == "partial":
+            evidence.append((0.0, f"pays {_fmt(payment.amount)} of the {_fmt(owed)} the named items owe"))
+    else:
+        fit = _amount_fit(payment, items, settings)
+        if fit is not None:
+            allocations, strength, reason, shape = fit
+            evidence.append((strength, reason))
+        else:
+            allocations = _greedy(payment.amount, items)
+            shape = "on_account" if not allocations else "partial"
+            if allocations:
+                total = sum((a.amount for a in allocations), Decimal(0))
+                shape = "overpayment" if total < payment.amount else "partial"
+            evidence.append((0.0, "the amount matches no open item or combination; oldest due first"))
+        # A near miss of one of this customer's invoice numbers (a typo) backs the rest up.
+        near = _near_reference(payment.remittance, items)
+        if near is not None:
+            evidence.append((REFERENCE_NEAR, f"remittance '{near[1]}' resembles invoice {near[0].invoice_number}"))
+    confidence = noisy_or(strength for strength, _ in evidence)
+    reasons = tuple(reason for _, reason in evidence)
+    return Suggestion(candidate.customer_id, tuple(allocations), confidence, reasons, shape)
+
+
+def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str] | None:
+    keys = [k for k in text_keys(text, longest=4) if 8 <= len(k) <= 30]
+    if not keys or not items:
+        return None
+    best: tuple[float, Item, str] | None = None
+    for item in items:
+        number = reference_key(item.invoice_number)
+        found = process.extractOne(number, keys, scorer=fuzz.ratio, score_cutoff=88)
+        if found is not None and (best is None or found[1] > best[0]):
+            best = (found[1], item, found[0])
+    return (best[1], best[2]) if best else None
+
+
+def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Decision:
+    """Decide which customer and items a payment is for, with a confidence and reasons."""
+    candidates: dict[UUID, _Candidate] = {}
+
+    def candidate(customer_id: UUID) -> _Candidate:
+        return candidates.setdefault(customer_id, _Candidate(customer_id))
+
+    # 1. References named in the text (and the gateway's order number, passed in the remittance).
+    seen_items: set[UUID] = set()
+    for key in text_keys(payment.remittance):
+        for invoice_id in index.by_reference.get(key, ()):
+            item = index.items[invoice_id]
+            if invoice_id in seen_items or item.currency != payment.currency:
+                continue
+            seen_items.add(invoice_id)
+            found = candidate(item.customer_id)
+            found.referenced.append(item)
+    for found in candidates.values():
+        numbers = ", ".join(i.invoice_number for i in found.referenced)
+        found.add(REFERENCE_EXACT, f"remittance names {numbers}")
+    # 2. The payer's account, learned from confirmed matches.
+    if payment.payer_account:
+        customer_id = index.by_account.get(account_key(payment.payer_account))
+        if customer_id is not None:
+            candidate(customer_id).add(
+                ACCOUNT_LEARNED, f"payer account {payment.payer_account} paid this customer before"
+            )
+    # 3. The payer's name.
+    if payment.payer_name:
+        for customer_id, score, how in index.names_like(payment.payer_name):
+            name = index.customers[customer_id].legal_name
+            if how == "exact":
+                strength, reason = NAME_EXACT, f"payer name '{payment.payer_name}' is customer {name}"
+            else:
+                strength = NAME_FUZZY_MAX * (score - NAME_FUZZY_CUTOFF) / (100 - NAME_FUZZY_CUTOFF)
+                reason = f"payer name '{payment.payer_name}' resembles {name} ({score:.0f}%)"
+            candidate(customer_id).add(strength, reason)
+    # 4. Nobody identified: the amount alone may point at one open item anywhere.
+    if not candidates:
+        same = index.by_amount.get((payment.currency, payment.amount), [])
+        live = [index.items[i] for i in same if index.items[i].available == payment.amount]
+        if len(live) == 1:
+            item = live[0]
+            allocation = Allocation(item.invoice_id, item.invoice_number, payment.amount)
+            suggestion = Suggestion(
+                item.customer_id,
+                (allocation,),
+                AMOUNT_ONLY,
+                (f"amount {_fmt(payment.amount)} equals the balance of {item.invoice_number} (no other evidence)",),
+                "one_to_one",
+            )
+            return Decision(suggestion, False, (suggestion,))
+        return Decision(None, False, ())
+    suggestions = sorted(
+        (_suggest(c, payment, index, settings) for c in candidates.values()),
+        key=lambda s: -s.confidence,
+    )
+    best = suggestions[0]
+    # Two customers equally likely: a person decides.
+    tie = len(suggestions) > 1 and suggestions[1].confidence >= best.confidence - 0.05
+    automatic = best.confidence >= settings.threshold and not tie
+    return Decision(best, automatic, tuple(suggestions[:5]))
+
+
+def check_decision(payment: Incoming, suggestion: Suggestion, available: dict[UUID, Decimal]) -> None:
+    """Assert the invariants every decision keeps (used by property tests)."""
+    total = sum((a.amount for a in suggestion.allocations), Decimal(0))
+    assert total <= payment.amount, (total, payment.amount)
+    for allocation in suggestion.allocations:
+        assert 0 < allocation.amount <= available[allocation.invoice_id], allocation

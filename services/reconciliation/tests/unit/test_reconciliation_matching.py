@@ -1,0 +1,217 @@
+"""The matching engine: evidence, shapes, confidence, and the allocation invariants (property tests)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciliation.matching import (
+    Customer,
+    Incoming,
+    Item,
+    MatchIndex,
+    MatchSettings,
+    check_decision,
+    match,
+    normalise_name,
+    subset_sums,
+    text_keys,
+)
+
+D = Decimal
+SETTINGS = MatchSettings(threshold=0.9, tolerance_absolute=D("1.00"))
+
+
+def customer(name: str, short: str | None = None) -> Customer:
+    return Customer(uuid.uuid4(), name, short)
+
+
+def item(owner: Customer, amount: str, serial: int, *, due: date = date(2026, 2, 1), currency: str = "CNY") -> Item:
+    return Item(
+        invoice_id=uuid.uuid4(),
+        customer_id=owner.customer_id,
+        invoice_number=f"INV-2026-{serial:06d}",
+        currency=currency,
+        due_date=due,
+        available=D(amount),
+        payment_reference=f"RF18INV2026{serial:06d}",
+    )
+
+
+YUNFAN = customer("杭州云帆科技有限公司", "云帆科技")
+XINGHE = customer("上海星河代理记账有限公司")
+ACME = customer("Acme Trading Co., Ltd.")
+
+
+def portfolio() -> tuple[MatchIndex, dict[str, Item]]:
+    items = {
+        "y1": item(YUNFAN, "318.00", 1, due=date(2026, 1, 31)),
+        "y2": item(YUNFAN, "530.00", 2, due=date(2026, 2, 28)),
+        "y3": item(YUNFAN, "1060.00", 3, due=date(2026, 3, 31)),
+        "x1": item(XINGHE, "300.00", 11),
+        "x2": item(XINGHE, "300.00", 12, due=date(2026, 3, 1)),
+        "a1": item(ACME, "2000.00", 21),
+    }
+    return MatchIndex.build([YUNFAN, XINGHE, ACME], items.values(), {"6222020200001234567": ACME.customer_id}), items
+
+
+def test_names_lose_region_prefix_and_company_form() -> None:
+    assert normalise_name("杭州云帆科技有限公司") == "云帆科技"
+    assert normalise_name("上海市星河代理记账有限责任公司") == "星河代理记账"
+    assert normalise_name("ACME Trading Co., Ltd.") == "acmetrading"
+    assert normalise_name("云帆科技（杭州）股份有限公司") == "云帆科技"
+
+
+def test_full_width_reference_is_found_in_text() -> None:
+    assert "INV2026000001" in text_keys("货款 ＩＮＶ－２０２６－０００００１ 谢谢")
+    assert "INV2026000001" in text_keys("inv 2026 000001")
+
+
+def test_exact_reference_and_amount_is_applied_automatically() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("318.00"), "CNY", "payment INV-2026-000001"), index, SETTINGS)
+    assert decision.automatic and decision.best is not None
+    assert decision.best.shape == "one_to_one"
+    assert [(a.invoice_id, a.amount) for a in decision.best.allocations] == [(items["y1"].invoice_id, D("318.00"))]
+    assert any("INV-2026-000001" in r for r in decision.best.reasons)
+
+
+def test_rf_reference_in_groups_of_four_is_found() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("530.00"), "CNY", "RF18 INV2 0260 0000 2"), index, SETTINGS)
+    assert decision.automatic
+    assert decision.best is not None and decision.best.allocations[0].invoice_id == items["y2"].invoice_id
+
+
+def test_one_payment_for_several_named_invoices() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("848.00"), "CNY", "INV-2026-000001 INV-2026-000002"), index, SETTINGS)
+    assert decision.automatic and decision.best is not None and decision.best.shape == "one_to_many"
+    assert {a.invoice_id: a.amount for a in decision.best.allocations} == {
+        items["y1"].invoice_id: D("318.00"),
+        items["y2"].invoice_id: D("530.00"),
+    }
+
+
+def test_name_and_a_subset_sum_find_the_combination() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("1378.00"), "CNY", None, payer_name="杭州云帆科技有限公司"), index, SETTINGS)
+    assert decision.best is not None and decision.best.shape == "one_to_many"
+    assert {a.invoice_id for a in decision.best.allocations} == {items["y1"].invoice_id, items["y3"].invoice_id}
+    assert decision.automatic
+    assert any("sum of" in r for r in decision.best.reasons)
+
+
+def test_partial_payment_of_a_named_invoice_with_the_payer_name_is_applied() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("500.00"), "CNY", "INV-2026-000003", payer_name="云帆科技"), index, SETTINGS)
+    assert decision.automatic and decision.best is not None and decision.best.shape == "partial"
+    assert [(a.invoice_id, a.amount) for a in decision.best.allocations] == [(items["y3"].invoice_id, D("500.00"))]
+
+
+def test_overpayment_leaves_the_rest_unallocated() -> None:
+    index, _items = portfolio()
+    decision = match(Incoming(D("400.00"), "CNY", "INV-2026-000001", payer_name="杭州云帆科技"), index, SETTINGS)
+    assert decision.best is not None and decision.best.shape == "overpayment"
+    assert sum(a.amount for a in decision.best.allocations) == D("318.00")
+    assert decision.automatic
+
+
+def test_underpayment_within_tolerance_matches_the_item() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("1999.50"), "CNY", None, payer_account="6222 0202 0000 1234 567"), index, SETTINGS)
+    assert decision.best is not None and decision.best.shape == "underpayment"
+    assert decision.automatic
+    assert [(a.invoice_id, a.amount) for a in decision.best.allocations] == [(items["a1"].invoice_id, D("1999.50"))]
+
+
+def test_learned_account_identifies_the_customer() -> None:
+    index, _ = portfolio()
+    decision = match(Incoming(D("2000.00"), "CNY", None, payer_account="6222020200001234567"), index, SETTINGS)
+    assert decision.customer_id == ACME.customer_id and decision.automatic
+
+
+def test_name_only_without_a_fitting_amount_goes_to_review() -> None:
+    index, _ = portfolio()
+    decision = match(Incoming(D("123.00"), "CNY", None, payer_name="上海星河代理记账有限公司"), index, SETTINGS)
+    assert not decision.automatic and decision.customer_id == XINGHE.customer_id
+
+
+def test_two_equal_items_are_ambiguous_and_go_to_review() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("300.00"), "CNY", None, payer_name="星河代理记账"), index, SETTINGS)
+    assert not decision.automatic
+    assert decision.best is not None and decision.best.allocations[0].invoice_id == items["x1"].invoice_id
+
+
+def test_typo_in_the_invoice_number_with_name_and_amount_is_applied() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("530.00"), "CNY", "INV-2026-00002", payer_name="杭州云帆科技有限公司"), index, SETTINGS)
+    assert decision.automatic and decision.best is not None
+    assert decision.best.allocations[0].invoice_id == items["y2"].invoice_id
+
+
+def test_fuzzy_name_is_a_weaker_reason() -> None:
+    index, _ = portfolio()
+    decision = match(Incoming(D("318.00"), "CNY", None, payer_name="杭州云帆科枝有限公司"), index, SETTINGS)
+    assert decision.customer_id is None or not decision.automatic
+
+
+def test_a_stranger_is_unmatched_without_suggestions() -> None:
+    index, _ = portfolio()
+    decision = match(Incoming(D("77.77"), "CNY", "salary", payer_name="深圳某某贸易有限公司"), index, SETTINGS)
+    assert decision.best is None and not decision.automatic
+
+
+def test_amount_alone_is_only_a_suggestion() -> None:
+    index, items = portfolio()
+    decision = match(Incoming(D("2000.00"), "CNY", None), index, SETTINGS)
+    assert not decision.automatic
+    assert decision.best is not None and decision.best.allocations[0].invoice_id == items["a1"].invoice_id
+
+
+def test_committed_decisions_lower_what_later_payments_can_take() -> None:
+    index, _items = portfolio()
+    first = match(Incoming(D("318.00"), "CNY", "INV-2026-000001"), index, SETTINGS)
+    assert first.best is not None
+    index.commit(first.best.allocations)
+    second = match(Incoming(D("318.00"), "CNY", "INV-2026-000001"), index, SETTINGS)
+    assert second.best is None or not second.best.allocations
+
+
+def test_subset_search_is_bounded() -> None:
+    owner = customer("某公司")
+    many = [item(owner, "100.00", n) for n in range(25)]
+    assert subset_sums(D("250.00"), many, D(0), max_size=5, max_steps=1000) == []
+    found = subset_sums(D("500.00"), many, D(0), max_size=5, max_steps=10_000)
+    assert found and all(len(combo) == 5 for combo in found)
+    assert subset_sums(D("600.00"), many, D(0), max_size=5, max_steps=10_000) == []
+
+
+amounts = st.decimals(min_value=D("0.01"), max_value=D("5000"), places=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    balances=st.lists(amounts, min_size=0, max_size=12),
+    payment=amounts,
+    reference_some=st.booleans(),
+    by_name=st.booleans(),
+    tolerance=st.decimals(min_value=D("0"), max_value=D("5"), places=2),
+)
+def test_allocations_never_exceed_the_payment_or_an_items_balance(
+    balances: list[Decimal], payment: Decimal, reference_some: bool, by_name: bool, tolerance: Decimal
+) -> None:
+    owner = customer("杭州云帆科技有限公司")
+    items = [item(owner, str(b), n, due=date(2026, 1, 1) + timedelta(days=n)) for n, b in enumerate(balances)]
+    index = MatchIndex.build([owner], items)
+    available = {i.invoice_id: i.available for i in items}
+    remittance = " ".join(i.invoice_number for i in items[::2]) if reference_some else None
+    incoming = Incoming(payment, "CNY", remittance, payer_name=owner.legal_name if by_name else None)
+    decision = match(incoming, index, MatchSettings(tolerance_absolute=tolerance))
+    for suggestion in decision.suggestions:
+        check_decision(incoming, suggestion, available)
