@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -30,14 +34,64 @@ def dunning_smtp() -> Iterator[SmtpSink]:
         sink.stop()
 
 
+class SmsCarrier:
+    """A local HTTP server standing in for the SMS provider: it keeps every message posted to it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.fail = False
+        carrier = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if carrier.fail:
+                    self.send_response(503)
+                else:
+                    carrier.messages.append(json.loads(body))
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def to(self, phone: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["to"] == phone]
+
+
+@pytest.fixture(scope="session")
+def dunning_carrier() -> Iterator[SmsCarrier]:
+    carrier = SmsCarrier()
+    carrier.thread.start()
+    try:
+        yield carrier
+    finally:
+        carrier.server.shutdown()
+
+
 @pytest.fixture(scope="session")
 async def dunning(
-    infra: TestInfrastructure, api_key: str, dunning_clock: FixedClock, dunning_smtp: SmtpSink
+    infra: TestInfrastructure,
+    api_key: str,
+    dunning_clock: FixedClock,
+    dunning_smtp: SmtpSink,
+    dunning_carrier: SmsCarrier,
 ) -> AsyncIterator[RunningService]:
     # The topics exist before the consumer subscribes, so it is assigned partitions at once.
     await ensure_topics(infra.bootstrap, list(ALL_TOPICS))
     settings = test_settings(
-        DunningSettings, infra, api_key, smtp_port=dunning_smtp.port, email_poll_seconds=0.1, smtp_timeout=5.0
+        DunningSettings,
+        infra,
+        api_key,
+        smtp_port=dunning_smtp.port,
+        email_poll_seconds=0.1,
+        smtp_timeout=5.0,
+        sms_provider_url=dunning_carrier.url,
+        account_manager_email="am@arflow.example",
     )
     async with running_service("dunning", create_app, settings, infra, api_key, clock=dunning_clock) as running:
         yield running

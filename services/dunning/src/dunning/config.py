@@ -1,5 +1,8 @@
 """Dunning settings (ARFLOW_* environment variables)."""
 
+from datetime import time
+from decimal import Decimal
+
 from pydantic import Field
 
 from arflow.settings import ServiceSettings
@@ -16,3 +19,22 @@ class DunningSettings(ServiceSettings):
     email_batch_size: int = Field(20, description="Emails the sender handles per pass.")
     email_max_attempts: int = Field(5, description="Attempts before an email action is marked failed.")
     email_retry_base_seconds: float = Field(60.0, description="First retry delay; it doubles on each failure.")
+    sms_provider_url: str | None = Field(
+        None, description="The SMS provider's HTTP endpoint (JSON POST {to, text, reference}); unset: SMS fails."
+    )
+    sms_timeout: float = Field(10.0, description="Seconds for one SMS provider call.")
+    quiet_hours_start: time = Field(time(21, 0), description="Local time from which no SMS or call task is made.")
+    quiet_hours_end: time = Field(time(8, 0), description="Local time until which no SMS or call task is made.")
+    min_contact_gap_hours: float = Field(48.0, description="Minimum hours between two contacts of one case.")
+    min_dunning_amount: Decimal = Field(Decimal("10"), description="No step is taken for less overdue than this.")
+    skip_weekends: bool = Field(False, description="Take no step on Saturdays and Sundays (customer's zone).")
+    late_interest_daily_rate: Decimal = Field(
+        Decimal("0.0005"), description="Daily late interest shown on reminders (每日万分之五 by default)."
+    )
+    creditor_name: str = Field("arflow 代理记账有限公司", description="Who the letters are from.")
+    bank_name: str = Field("中国工商银行上海分行", description="Bank of the account customers pay into.")
+    bank_account_name: str = Field("arflow 代理记账有限公司", description="Holder of that account.")
+    bank_account_number: str = Field("1001 2345 6789 0123 456", description="The account customers pay into.")
+    account_manager_email: str | None = Field(
+        None, description="Where internal alerts go when the customer names no account manager."
+    )

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any, Literal
 
 # The first rung of the ladder: the overdue notice sent when an invoice first goes past due.
@@ -109,3 +111,342 @@ def after_failed_attempt(attempts: int, *, now: datetime, max_attempts: int, bas
     if attempts >= max_attempts:
         return DeliveryFailure("failed", None)
     return DeliveryFailure("pending", now + base_delay * 2 ** (attempts - 1))
+
+
+# --- policies: ladders as data --------------------------------------------------------------
+
+Channel = Literal["email", "sms", "letter", "phone_task", "visit_task", "legal_handover", "internal_alert"]
+CHANNELS: tuple[str, ...] = ("email", "sms", "letter", "phone_task", "visit_task", "legal_handover", "internal_alert")
+TIERS = ("A", "B", "C", "D")
+# A customer not yet scored by credit-scoring is chased on the standard ladder.
+DEFAULT_TIER = "B"
+# Channels that reach a person at a moment: never inside the customer's quiet hours.
+INTRUSIVE_CHANNELS = frozenset({"sms", "phone_task"})
+# Channels that contact the customer (the minimum gap between contacts applies to them).
+CONTACT_CHANNELS = frozenset({"email", "sms", "letter", "phone_task", "visit_task"})
+PRE_DUE_STEP = "pre_due_reminder"
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """One rung: `offset_days` from the due date (negative = before it), a channel, a template per language."""
+
+    name: str
+    offset_days: int
+    channel: str
+    level: int
+    templates: Mapping[str, str]
+
+    def template_for(self, language: str) -> str | None:
+        return (
+            self.templates.get(language)
+            or self.templates.get(DEFAULT_LANGUAGE)
+            or next(iter(self.templates.values()), None)
+        )
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """One version of a policy: its ladder and the conditions under which it applies."""
+
+    code: str
+    version: int
+    steps: Sequence[PolicyStep]
+    tiers: Sequence[str] = ()
+    min_amount: Decimal | None = None
+    tags: Sequence[str] = ()
+    priority: int = 0
+
+
+def _t(name: str) -> dict[str, str]:
+    return {"zh-CN": name, "en": name}
+
+
+def _ladder(*rungs: tuple[str, int, str, int]) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "offset_days": offset, "channel": channel, "level": level, "templates": _t(TEMPLATE_OF[name])}
+        for name, offset, channel, level in rungs
+    ]
+
+
+TEMPLATE_OF = {
+    PRE_DUE_STEP: "pre_due_reminder",
+    OVERDUE_NOTICE_STEP: OVERDUE_NOTICE_TEMPLATE,
+    "follow_up": "follow_up",
+    "sms_reminder": "sms_reminder",
+    "formal_letter": "formal_letter",
+    "phone_call": "phone_call",
+    "visit": "visit",
+    "account_manager_alert": "internal_alert",
+    "legal_handover": "legal_handover",
+}
+
+# The handbook ladder (提醒 → 到期通知 → 跟进 → 催账函 → 电话 → 上门 → 法律手段), gentle for
+# tier A and firmer down to D: the same rungs, sooner and with more of them.
+DEFAULT_POLICIES: list[dict[str, Any]] = [
+    {
+        "code": "tier-a",
+        "name": "Tier A — gentle",
+        "tiers": ["A"],
+        "steps": _ladder(
+            (PRE_DUE_STEP, -3, "email", 0),
+            (OVERDUE_NOTICE_STEP, 1, "email", 1),
+            ("follow_up", 14, "email", 2),
+            ("formal_letter", 30, "letter", 3),
+            ("phone_call", 45, "phone_task", 4),
+            ("visit", 75, "visit_task", 5),
+            ("legal_handover", 120, "legal_handover", 6),
+        ),
+    },
+    {
+        "code": "tier-b",
+        "name": "Tier B — standard",
+        "tiers": ["B"],
+        "steps": _ladder(
+            (PRE_DUE_STEP, -3, "email", 0),
+            (OVERDUE_NOTICE_STEP, 1, "email", 1),
+            ("follow_up", 7, "email", 2),
+            ("sms_reminder", 10, "sms", 2),
+            ("formal_letter", 21, "letter", 3),
+            ("phone_call", 30, "phone_task", 4),
+            ("visit", 60, "visit_task", 5),
+            ("account_manager_alert", 60, "internal_alert", 5),
+            ("legal_handover", 90, "legal_handover", 6),
+        ),
+    },
+    {
+        "code": "tier-c",
+        "name": "Tier C — firm",
+        "tiers": ["C"],
+        "steps": _ladder(
+            (PRE_DUE_STEP, -5, "email", 0),
+            (OVERDUE_NOTICE_STEP, 1, "email", 1),
+            ("sms_reminder", 3, "sms", 2),
+            ("follow_up", 5, "email", 2),
+            ("formal_letter", 14, "letter", 3),
+            ("phone_call", 21, "phone_task", 4),
+            ("visit", 40, "visit_task", 5),
+            ("account_manager_alert", 40, "internal_alert", 5),
+            ("legal_handover", 60, "legal_handover", 6),
+        ),
+    },
+    {
+        "code": "tier-d",
+        "name": "Tier D — strict",
+        "tiers": ["D"],
+        "steps": _ladder(
+            (PRE_DUE_STEP, -7, "email", 0),
+            (OVERDUE_NOTICE_STEP, 1, "email", 1),
+            ("sms_reminder", 2, "sms", 2),
+            ("follow_up", 3, "email", 2),
+            ("formal_letter", 7, "letter", 3),
+            ("phone_call", 10, "phone_task", 4),
+            ("visit", 20, "visit_task", 5),
+            ("account_manager_alert", 20, "internal_alert", 5),
+            ("legal_handover", 30, "legal_handover", 6),
+        ),
+    },
+]
+
+
+def policy_problems(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What is wrong with a ladder: empty, duplicate names, offsets out of order, a level going down."""
+    problems = []
+    if not steps:
+        problems.append("a policy needs at least one step")
+    names = [s["name"] for s in steps]
+    if len(set(names)) != len(names):
+        problems.append("step names must be unique within a policy")
+    for before, after in pairwise(steps):
+        if after["offset_days"] < before["offset_days"]:
+            problems.append(f"step {after['name']!r} comes before {before['name']!r}: offsets must not decrease")
+        if after["level"] < before["level"]:
+            problems.append(f"step {after['name']!r} lowers the level: levels must not decrease")
+    return problems
+
+
+def select_policy(
+    policies: Sequence[PolicyView], *, tier: str | None, amount_overdue: Decimal, tags: Sequence[str]
+) -> PolicyView | None:
+    """The policy for a customer (分类管理): tier, amount segment and tags must all fit.
+
+    Among those that fit, the highest priority wins, then the highest amount
+    threshold (the most specific segment), then the code (a stable tie-break).
+    """
+    tier = tier or DEFAULT_TIER
+    fitting = [
+        p
+        for p in policies
+        if (not p.tiers or tier in p.tiers)
+        and (p.min_amount is None or amount_overdue >= p.min_amount)
+        and (not p.tags or set(p.tags) & set(tags))
+    ]
+    if not fitting:
+        return None
+    return sorted(fitting, key=lambda p: (-p.priority, -(p.min_amount or Decimal(-1)), p.code))[0]
+
+
+# --- the tick: which step is due on a case --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    min_gap: timedelta = timedelta(days=2)
+    min_amount: Decimal = Decimal("0")
+    skip_weekends: bool = False
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the tick needs to know of one case."""
+
+    anchor_date: date
+    level: int
+    done_steps: frozenset[str]
+    amount_overdue: Decimal
+    has_overdue: bool
+    last_contact_at: datetime | None
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StepDecision:
+    """`execute` a step, `wait` for one later (with the date it is due), or `blocked`/`done`."""
+
+    kind: Literal["execute", "wait", "blocked", "done"]
+    step: PolicyStep | None = None
+    due_on: date | None = None
+    reason: str | None = None
+
+
+def step_due_date(step: PolicyStep, anchor_date: date) -> date:
+    return anchor_date + timedelta(days=step.offset_days)
+
+
+def pending_steps(policy: PolicyView, state: CaseState) -> list[PolicyStep]:
+    """Steps not yet taken, in ladder order; a step below the case's level is never taken (no going back)."""
+    return [
+        s
+        for s in policy.steps
+        if s.name not in state.done_steps
+        and s.level >= state.level
+        # Before the due date only pre-due rungs apply; once overdue, only the others.
+        and (s.offset_days < 0) != state.has_overdue
+    ]
+
+
+def is_quiet(local: datetime, guard: Guardrails) -> bool:
+    """True inside quiet hours; the window may span midnight (21:00–08:00)."""
+    now = local.time()
+    if guard.quiet_start <= guard.quiet_end:
+        return guard.quiet_start <= now < guard.quiet_end
+    return now >= guard.quiet_start or now < guard.quiet_end
+
+
+def decide_step(
+    policy: PolicyView, state: CaseState, *, now: datetime, local_now: datetime, guard: Guardrails
+) -> StepDecision:
+    """The next step of a case as of `now` (`local_now`: the same instant in the customer's zone).
+
+    One step per tick: a case far behind catches up rung by rung, each after the
+    minimum gap, so no step is ever skipped.
+    """
+    if state.paused_reason:
+        return StepDecision("blocked", reason=state.paused_reason)
+    remaining = pending_steps(policy, state)
+    if not remaining:
+        return StepDecision("done")
+    step = remaining[0]
+    due_on = step_due_date(step, state.anchor_date)
+    today = local_now.date()
+    if due_on > today:
+        return StepDecision("wait", step, due_on)
+    if state.amount_overdue < guard.min_amount or state.amount_overdue <= 0:
+        return StepDecision("blocked", step, due_on, reason="below_minimum_amount")
+    if guard.skip_weekends and today.weekday() >= 5:
+        return StepDecision("blocked", step, due_on, reason="weekend")
+    if step.channel in INTRUSIVE_CHANNELS and is_quiet(local_now, guard):
+        return StepDecision("blocked", step, due_on, reason="quiet_hours")
+    if (
+        step.channel in CONTACT_CHANNELS
+        and state.last_contact_at is not None
+        and now - state.last_contact_at < guard.min_gap
+    ):
+        return StepDecision("blocked", step, due_on, reason="minimum_gap")
+    return StepDecision("execute", step, due_on)
+
+
+def reanchor(anchor_date: date, *, policy: PolicyView, done_steps: frozenset[str], paid_on: date) -> date:
+    """After a partial payment the next step comes as long after the payment as it was meant to after the last step.
+
+    The schedule only ever moves later: no step is skipped because of the payment
+    (steps are tracked by name) and none is repeated.
+    """
+    done = [s for s in policy.steps if s.name in done_steps]
+    if not done:
+        return anchor_date
+    last = max(done, key=lambda s: s.offset_days)
+    return max(anchor_date, paid_on - timedelta(days=last.offset_days))
+
+
+def late_interest(amount: Decimal, days_late: int, daily_rate: Decimal) -> Decimal:
+    """Simple daily interest (每日万分之五 by default), half-up to cents; what the reminder shows as accrued."""
+    if days_late <= 0:
+        return Decimal("0.00")
+    return (amount * daily_rate * days_late).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def choose_phone(contacts: Sequence[Mapping[str, Any]]) -> str | None:
+    """The billing contact's phone, else the first contact's phone."""
+    with_phone = [c for c in contacts if c.get("phone")]
+    billing = [c for c in with_phone if c.get("role", "billing") == "billing"]
+    chosen = (billing or with_phone)[:1]
+    return str(chosen[0]["phone"]) if chosen else None
+
+
+def pause_reason(
+    *,
+    excluded: bool,
+    frozen: bool,
+    hold_reason: str | None,
+    held_until: date | None,
+    promised_dates: Sequence[date],
+    all_disputed: bool,
+    today: date,
+) -> str | None:
+    """Why a case takes no step today, if it is paused; the firmest reason first."""
+    if frozen:
+        return "legal_handover"
+    if excluded:
+        return "customer_excluded"
+    if hold_reason is not None and (held_until is None or today <= held_until):
+        return "manual_hold"
+    if any(today <= promised for promised in promised_dates):
+        return "promise_to_pay"
+    if all_disputed:
+        return "dispute"
+    return None
+
+
+PromiseOutcome = Literal["open", "kept", "broken"]
+
+
+def promise_outcome(
+    *, amount: Decimal, owed_at_promise: Decimal, owed_now: Decimal, promised_date: date, today: date
+) -> tuple[PromiseOutcome, Decimal]:
+    """A promise is kept once the debt fell by its amount; broken when its date passed without that.
+
+    Returns the outcome and the amount received since the promise was made.
+    """
+    received = max(owed_at_promise - owed_now, Decimal(0))
+    if received >= amount or owed_now <= 0:
+        return "kept", received
+    if today > promised_date:
+        return "broken", received
+    return "open", received
+
+
+TaskOutcome = Literal["reached", "no_answer", "wrong_number", "promise_to_pay", "dispute", "refused"]
+TASK_OUTCOMES: tuple[str, ...] = ("reached", "no_answer", "wrong_number", "promise_to_pay", "dispute", "refused")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from arflow.events.catalog import (
+    CreditScoreChanged,
     CustomerUpserted,
+    DisputeOpened,
+    DisputeResolved,
     Event,
+    InvoiceDueSoon,
     InvoiceOverdue,
     InvoicePaid,
     InvoiceVoided,
@@ -45,7 +49,27 @@ async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) ->
     )
 
 
+async def on_invoice_due_soon(ctx: EventContext, event: InvoiceDueSoon) -> None:
+    await service.record_invoice_due_soon(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_credit_score_changed(ctx: EventContext, event: CreditScoreChanged) -> None:
+    await service.record_credit_score(ctx.session, event=event)
+
+
+async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
+    await service.record_dispute(ctx.session, clock=ctx.clock, invoice_id=event.invoice_id, opened=True)
+
+
+async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
+    await service.record_dispute(ctx.session, clock=ctx.clock, invoice_id=event.invoice_id, opened=False)
+
+
 HANDLERS: dict[type[Event], Handler] = {
+    InvoiceDueSoon: on_invoice_due_soon,
+    CreditScoreChanged: on_credit_score_changed,
+    DisputeOpened: on_dispute_opened,
+    DisputeResolved: on_dispute_resolved,
     CustomerUpserted: on_customer_upserted,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,

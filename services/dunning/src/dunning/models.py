@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Uuid,
@@ -45,6 +46,8 @@ class Customer(Base):
     time_zone: Mapped[str] = mapped_column(Text)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     dunning_excluded: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    account_manager_email: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -76,7 +79,111 @@ class DunningCase(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(16))
+    # The ladder the case follows (re-chosen on every tick: a tier change moves the case).
+    policy_code: Mapped[str | None] = mapped_column(Text)
+    policy_version: Mapped[int | None] = mapped_column(Integer)
+    # The date step offsets count from: the first due date, moved later by partial payments.
+    anchor_date: Mapped[date | None] = mapped_column(Date)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    held_until: Mapped[date | None] = mapped_column(Date)
+    # Set by the legal handover: the case is frozen, no further automatic step is taken.
+    frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    collector: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerTier(Base):
+    """The latest credit tier of a customer, kept from CreditScoreChanged (latest scored_at wins)."""
+
+    __tablename__ = "customer_tier"
+
+    customer_id: Mapped[UUID] = mapped_column(primary_key=True)
+    tier: Mapped[str] = mapped_column(String(1))
+    score: Mapped[int] = mapped_column(Integer)
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningPolicy(Base):
+    """One immutable version of a ladder; the highest active version of a code is in force."""
+
+    __tablename__ = "dunning_policy"
+    __table_args__ = (
+        Index("uq_dunning_policy_code_version", "code", "version", unique=True),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    tiers: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    min_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    priority: Mapped[int] = mapped_column(Integer, server_default="0")
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningTask(Base):
+    """Work for a collector (call, visit, registered mail), completed with an outcome that drives the case."""
+
+    __tablename__ = "dunning_task"
+    __table_args__ = (
+        CheckConstraint("kind IN ('phone_call','visit','registered_mail')", name="kind"),
+        CheckConstraint("status IN ('open','done','cancelled')", name="status"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    action_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_action.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[date] = mapped_column(Date)
+    assignee: Mapped[str | None] = mapped_column(Text, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    completed_by: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PromiseToPay(Base):
+    """A customer's promise to pay an amount by a date; it pauses the case until then."""
+
+    __tablename__ = "promise_to_pay"
+    __table_args__ = (CheckConstraint("status IN ('open','kept','broken','cancelled')", name="status"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    promised_date: Mapped[date] = mapped_column(Date)
+    # What was still owed when the promise was made: the promise is kept once it fell by `amount`.
+    owed_at_promise: Mapped[Decimal] = mapped_column(Amount)
+    status: Mapped[str] = mapped_column(String(16))
+    amount_received: Mapped[Decimal | None] = mapped_column(Amount)
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    made_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningDocument(Base):
+    """A generated document (催账函 PDF, evidence pack), stored for download and as evidence."""
+
+    __tablename__ = "dunning_document"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    action_id: Mapped[UUID | None] = mapped_column(ForeignKey("dunning_action.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DunningCaseItem(Base):
@@ -98,6 +205,10 @@ class DunningCaseItem(Base):
     days_overdue: Mapped[int] = mapped_column(Integer)
     bucket: Mapped[str] = mapped_column(String(8))
     payment_reference: Mapped[str | None] = mapped_column(Text)
+    # False while the invoice is only due soon (a pre-due reminder); true once InvoiceOverdue said so.
+    overdue: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # A disputed invoice is not chased (DisputeOpened) until the dispute is resolved; the rest still is.
+    disputed: Mapped[bool] = mapped_column(Boolean, server_default="false")
     status: Mapped[str] = mapped_column(String(16))
     closure: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -127,7 +238,7 @@ class DunningAction(Base):
 
     __tablename__ = "dunning_action"
     __table_args__ = (
-        CheckConstraint("status IN ('pending','sent','failed','skipped','cancelled')", name="status"),
+        CheckConstraint("status IN ('pending','sent','failed','skipped','cancelled','completed')", name="status"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         Index("ix_dunning_action_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     )

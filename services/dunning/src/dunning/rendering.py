@@ -67,13 +67,36 @@ _env = Environment(
 _env.filters["money"] = format_money
 
 
-def render_email(template: str, language: str, details: dict[str, Any]) -> RenderedEmail:
-    """Render one message from an action's details (invoices, amounts, references)."""
+def render_email(
+    template: str, language: str, details: dict[str, Any], extra: dict[str, Any] | None = None
+) -> RenderedEmail:
+    """Render one message from an action's details (invoices, amounts, references).
+
+    `extra` is the sender's own context (its bank account, its name), which an
+    action's details override.
+    """
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-    context = {**details, "language": language, "date": lambda d: format_date(d, language)}
+    context = {**(extra or {}), **details, "language": language, "date": lambda d: format_date(d, language)}
     subject = _env.get_template(f"{template}.{language}.subject.txt").render(context)
     return RenderedEmail(
         subject=" ".join(subject.split()),
         text=_env.get_template(f"{template}.{language}.txt").render(context),
         html=_env.get_template(f"{template}.{language}.html").render(context),
     )
+
+
+def render_sms(template: str, language: str, details: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
+    """One short text message, on one line."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    context = {**(extra or {}), **details, "language": language, "date": lambda d: format_date(d, language)}
+    return " ".join(_env.get_template(f"{template}.{language}.txt").render(context).split())
+
+
+def template_exists(template: str, language: str, channel: str) -> bool:
+    """True when the files a channel needs exist for that template and language."""
+    if "/" in template or "\\" in template or template.startswith((".", "_")):
+        return False
+    needed = {"email": ("subject.txt", "txt", "html"), "internal_alert": ("subject.txt", "txt", "html")}.get(
+        channel, ("txt",) if channel == "sms" else ()
+    )
+    return all((TEMPLATES / f"{template}.{language}.{part}").is_file() for part in needed)

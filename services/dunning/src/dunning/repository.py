@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
-from dunning.models import ClosedInvoice, Customer, DunningAction, DunningCase, DunningCaseItem
+from dunning.models import (
+    ClosedInvoice,
+    Customer,
+    CustomerTier,
+    DunningAction,
+    DunningCase,
+    DunningCaseItem,
+    DunningDocument,
+    DunningPolicy,
+    DunningTask,
+    PromiseToPay,
+)
 
 # --- the customer projection ------------------------------------------------------
 
@@ -105,9 +117,27 @@ async def amounts_overdue(session: AsyncSession, case_ids: list[UUID]) -> dict[U
 
 
 async def list_cases(
-    session: AsyncSession, page: PageParams, *, customer_id: UUID | None, status: str | None
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    customer_id: UUID | None,
+    status: str | None,
+    level: int | None = None,
+    collector: str | None = None,
+    min_amount: Decimal | None = None,
 ) -> list[DunningCase]:
     query = select(DunningCase).order_by(DunningCase.id.desc()).limit(page.limit + 1)
+    if level is not None:
+        query = query.where(DunningCase.level == level)
+    if collector:
+        query = query.where(DunningCase.collector == collector)
+    if min_amount is not None:
+        owed = (
+            select(func.coalesce(func.sum(DunningCaseItem.amount_due), 0))
+            .where(DunningCaseItem.case_id == DunningCase.id, DunningCaseItem.status == "open")
+            .scalar_subquery()
+        )
+        query = query.where(owed >= min_amount)
     if page.starting_after:
         query = query.where(DunningCase.id < page.starting_after)
     if customer_id:
@@ -195,7 +225,7 @@ async def claim_due_email(session: AsyncSession, now: datetime) -> DunningAction
         select(DunningAction)
         .where(
             DunningAction.status == "pending",
-            DunningAction.channel == "email",
+            DunningAction.channel.in_(("email", "internal_alert")),
             DunningAction.recipient.is_not(None),
             DunningAction.next_attempt_at <= now,
         )
@@ -205,3 +235,209 @@ async def claim_due_email(session: AsyncSession, now: datetime) -> DunningAction
         .execution_options(populate_existing=True)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def claim_due_sms(session: AsyncSession, now: datetime) -> DunningAction | None:
+    """Lock the next SMS due for delivery (skipping rows another replica holds)."""
+    query = (
+        select(DunningAction)
+        .where(
+            DunningAction.status == "pending",
+            DunningAction.channel == "sms",
+            DunningAction.recipient.is_not(None),
+            DunningAction.next_attempt_at <= now,
+        )
+        .order_by(DunningAction.next_attempt_at, DunningAction.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def done_steps(session: AsyncSession, case_id: UUID) -> frozenset[str]:
+    """Names of the steps a case has taken (anything but cancelled counts: a step is never repeated)."""
+    query = select(DunningAction.step).where(DunningAction.case_id == case_id, DunningAction.status != "cancelled")
+    return frozenset((await session.execute(query)).scalars())
+
+
+async def get_action(session: AsyncSession, action_id: UUID, *, for_update: bool = False) -> DunningAction | None:
+    query = select(DunningAction).where(DunningAction.id == action_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def export_actions(
+    session: AsyncSession, *, customer_id: UUID | None, case_id: UUID | None, limit: int = 100_000
+) -> list[DunningAction]:
+    """The action log oldest first, for a CSV export."""
+    query = select(DunningAction).order_by(DunningAction.created_at, DunningAction.id).limit(limit)
+    if customer_id:
+        query = query.where(DunningAction.customer_id == customer_id)
+    if case_id:
+        query = query.where(DunningAction.case_id == case_id)
+    return list((await session.execute(query)).scalars())
+
+
+# --- tiers --------------------------------------------------------------------------
+
+
+async def upsert_tier(session: AsyncSession, *, customer_id: UUID, tier: str, score: int, scored_at: datetime) -> bool:
+    """Keep the latest score's tier; True when this one was applied."""
+    insert = pg_insert(CustomerTier).values(customer_id=customer_id, tier=tier, score=score, scored_at=scored_at)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[CustomerTier.customer_id],
+        set_={"tier": insert.excluded.tier, "score": insert.excluded.score, "scored_at": insert.excluded.scored_at},
+        where=CustomerTier.scored_at <= insert.excluded.scored_at,
+    )
+    return await session.scalar(upsert.returning(CustomerTier.customer_id)) is not None
+
+
+async def get_tier(session: AsyncSession, customer_id: UUID) -> str | None:
+    found = await session.get(CustomerTier, customer_id)
+    return found.tier if found else None
+
+
+async def tiers_of(session: AsyncSession, customer_ids: list[UUID]) -> dict[UUID, str]:
+    if not customer_ids:
+        return {}
+    query = select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.customer_id.in_(customer_ids))
+    return dict((await session.execute(query)).tuples().all())
+
+
+# --- policies -----------------------------------------------------------------------
+
+
+async def insert_policy(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert one policy version; False when that code and version exist already."""
+    inserted = await session.scalar(
+        pg_insert(DunningPolicy).values(**values).on_conflict_do_nothing().returning(DunningPolicy.id)
+    )
+    return inserted is not None
+
+
+async def policy_versions(session: AsyncSession, code: str) -> list[DunningPolicy]:
+    query = select(DunningPolicy).where(DunningPolicy.code == code).order_by(DunningPolicy.version.desc())
+    return list((await session.execute(query)).scalars())
+
+
+async def latest_policies(session: AsyncSession, *, active_only: bool = True) -> list[DunningPolicy]:
+    """The highest version of every policy code (only active codes unless told otherwise)."""
+    query = (
+        select(DunningPolicy)
+        .ext(distinct_on(DunningPolicy.code))
+        .order_by(DunningPolicy.code, DunningPolicy.version.desc())
+    )
+    policies = list((await session.execute(query)).scalars())
+    return [p for p in policies if p.active or not active_only]
+
+
+async def lock_policy_code(session: AsyncSession, code: str) -> None:
+    """Serialise new versions of one code (transaction-scoped advisory lock)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("dunning.policy." + code))))
+
+
+async def retire_policy(session: AsyncSession, code: str) -> int:
+    result = await session.execute(update(DunningPolicy).where(DunningPolicy.code == code).values(active=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- the tick -----------------------------------------------------------------------
+
+
+async def open_case_ids(session: AsyncSession) -> list[UUID]:
+    query = select(DunningCase.id).where(DunningCase.status == "open").order_by(DunningCase.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def open_promises(session: AsyncSession, case_id: UUID, *, for_update: bool = False) -> list[PromiseToPay]:
+    query = (
+        select(PromiseToPay)
+        .where(PromiseToPay.case_id == case_id, PromiseToPay.status == "open")
+        .order_by(PromiseToPay.promised_date, PromiseToPay.id)
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list((await session.execute(query)).scalars())
+
+
+async def list_promises(
+    session: AsyncSession, page: PageParams, *, case_id: UUID | None, customer_id: UUID | None, status: str | None
+) -> list[PromiseToPay]:
+    query = select(PromiseToPay).order_by(PromiseToPay.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(PromiseToPay.id < page.starting_after)
+    if case_id:
+        query = query.where(PromiseToPay.case_id == case_id)
+    if customer_id:
+        query = query.where(PromiseToPay.customer_id == customer_id)
+    if status:
+        query = query.where(PromiseToPay.status == status)
+    return list((await session.execute(query)).scalars())
+
+
+async def promise_counts(session: AsyncSession) -> dict[str, int]:
+    query = select(PromiseToPay.status, func.count()).group_by(PromiseToPay.status)
+    return dict((await session.execute(query)).tuples().all())
+
+
+# --- tasks --------------------------------------------------------------------------
+
+
+async def get_task(session: AsyncSession, task_id: UUID, *, for_update: bool = False) -> DunningTask | None:
+    query = select(DunningTask).where(DunningTask.id == task_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_tasks(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    assignee: str | None,
+    due_on: date | None,
+    status: str | None,
+    case_id: UUID | None,
+    customer_id: UUID | None,
+) -> list[DunningTask]:
+    query = select(DunningTask).order_by(DunningTask.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(DunningTask.id < page.starting_after)
+    if assignee:
+        query = query.where(DunningTask.assignee == assignee)
+    if due_on:
+        query = query.where(DunningTask.due_date <= due_on)
+    if status:
+        query = query.where(DunningTask.status == status)
+    if case_id:
+        query = query.where(DunningTask.case_id == case_id)
+    if customer_id:
+        query = query.where(DunningTask.customer_id == customer_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def cancel_open_tasks(session: AsyncSession, case_id: UUID, *, now: datetime) -> int:
+    result = await session.execute(
+        update(DunningTask)
+        .where(DunningTask.case_id == case_id, DunningTask.status == "open")
+        .values(status="cancelled", completed_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- documents ----------------------------------------------------------------------
+
+
+async def get_document(session: AsyncSession, document_id: UUID) -> DunningDocument | None:
+    return await session.get(DunningDocument, document_id)
+
+
+async def case_documents(session: AsyncSession, case_id: UUID) -> list[DunningDocument]:
+    query = (
+        select(DunningDocument)
+        .where(DunningDocument.case_id == case_id)
+        .order_by(DunningDocument.created_at, DunningDocument.id)
+    )
+    return list((await session.execute(query)).scalars())

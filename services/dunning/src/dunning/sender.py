@@ -27,6 +27,7 @@ from dunning import repository, service
 from dunning.config import DunningSettings
 from dunning.models import DunningAction
 from dunning.rendering import RenderedEmail, render_email
+from dunning.smssender import sender_context
 
 log = structlog.get_logger("dunning")
 
@@ -69,7 +70,9 @@ async def send_due_emails(
                 break
             attempted += 1
             try:
-                rendered = render_email(action.template or "", action.language or "", action.details)
+                rendered = render_email(
+                    action.template or "", action.language or "", action.details, sender_context(settings)
+                )
                 await deliver(build_message(action, rendered, sender=settings.smtp_from, now=clock.now()), settings)
             except Exception as exc:  # any failure to render or deliver is one failed attempt
                 outcome = await service.record_email_failure(

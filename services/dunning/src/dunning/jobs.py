@@ -1,0 +1,27 @@
+"""Scheduled work of the dunning service: the ladder tick (and the monthly collection plan)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from arflow.jobs import Job, JobContext
+from dunning import service
+from dunning.config import DunningSettings
+
+
+def dunning_jobs(settings: DunningSettings) -> list[Job]:
+    """The service's jobs, bound to its settings (guardrails, bank account, interest rate)."""
+
+    async def dunning_tick(ctx: JobContext) -> dict[str, Any]:
+        """Take every due ladder step on every open case, as of the run's instant."""
+        return await service.run_tick(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings)
+
+    return [
+        Job(
+            name="dunning-tick",
+            interval=timedelta(hours=1),
+            run=dunning_tick,
+            description="Execute the due steps of every open dunning case (one step per case per run).",
+        ),
+    ]
