@@ -5,8 +5,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from arflow.clock import FixedClock
+from arflow.persistence import outbox_message
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.services import RunningService, running_service, test_settings
 from invoicing.config import InvoicingSettings
@@ -48,6 +50,48 @@ def new_customer(invoicing: RunningService) -> Callable[..., Awaitable[dict]]:
     async def create(**overrides: object) -> dict:
         body = {**CUSTOMER, "external_reference": str(uuid.uuid4()), **overrides}
         response = await invoicing.client.post("/customers", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def recorded(invoicing: RunningService) -> Callable[..., Awaitable[list[dict]]]:
+    """The data of events of a type the service recorded in its outbox (committed), oldest first.
+
+    Reading the outbox is the fast way to see what a use case published; a few
+    tests still read the real broker to prove the relay carries it.
+    """
+
+    async def read(event_type: str, **match: object) -> list[dict]:
+        async with invoicing.app.state.db.sessions() as session:
+            payloads = (
+                await session.execute(
+                    select(outbox_message.c.payload)
+                    .where(outbox_message.c.event_type == event_type)
+                    .order_by(outbox_message.c.id)
+                )
+            ).scalars()
+            return [p["data"] for p in payloads if all(str(p["data"].get(k)) == str(v) for k, v in match.items())]
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def new_invoice(invoicing: RunningService) -> Callable[..., Awaitable[dict]]:
+    """Create (and by default issue) an invoice of one line through the API."""
+
+    async def create(customer_id: str, amount: str = "300.00", **overrides: object) -> dict:
+        body = {
+            "customer_id": customer_id,
+            "invoice_date": "2026-01-05",
+            "net_days": 30,
+            "issue": True,
+            "lines": [{"description": "代理记账服务费", "unit_price": amount}],
+            **overrides,
+        }
+        response = await invoicing.client.post("/invoices", json=body)
         assert response.status_code == 201, response.text
         return response.json()
 

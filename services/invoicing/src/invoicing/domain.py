@@ -11,7 +11,7 @@ rounded line amounts. Totals therefore always equal the sum of what is printed.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -44,6 +44,23 @@ class Terms:
     net_days: int = 30
     basis: str = "invoice_date"  # or "end_of_month" (月结: counted from the invoice month's last day)
     grace_days: int = 0
+    code: str | None = None
+    interest_kind: str = "none"  # "daily" (rate per day) or "annual" (rate per year, /365)
+    interest_rate: Decimal = Decimal(0)
+    interest_cap_ratio: Decimal | None = None
+    late_fee: Decimal | None = None
+    discount_rate: Decimal | None = None
+    discount_days: int | None = None
+
+
+DEFAULT_TERMS = Terms()
+TERMS_FIELDS = ("net_days", "basis", "grace_days")
+
+
+def resolve_terms(template: Terms | None, overrides: dict[str, object]) -> Terms:
+    """The terms of one invoice: explicit fields win over the template, the template over net 30."""
+    base = template or DEFAULT_TERMS
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def due_date(invoice_date: date, terms: Terms) -> date:
@@ -52,6 +69,49 @@ def due_date(invoice_date: date, terms: Terms) -> date:
     if terms.basis == "end_of_month":
         start = invoice_date.replace(day=calendar.monthrange(invoice_date.year, invoice_date.month)[1])
     return start + timedelta(days=terms.net_days)
+
+
+def daily_interest_rate(kind: str, rate: Decimal) -> Decimal:
+    """The simple daily rate: as given, or an annual rate over a 365-day year (ERPNext, CN courts)."""
+    if kind == "daily":
+        return rate
+    if kind == "annual":
+        return rate / 365
+    return Decimal(0)
+
+
+def interest_days(due: date, as_of: date, grace_days: int) -> int:
+    """Days of late interest as of a date: none within grace, else every day after the due date."""
+    days = (as_of - due).days
+    return days if days > grace_days else 0
+
+
+def late_interest(
+    balance: Decimal,
+    due: date,
+    as_of: date,
+    *,
+    kind: str,
+    rate: Decimal,
+    grace_days: int,
+    cap_ratio: Decimal | None,
+    currency: str,
+    since: date | None = None,
+) -> Decimal:
+    """Simple interest on the outstanding balance, from the day after due (or after `since`) to `as_of`.
+
+    interest = balance × daily rate × days, capped at cap_ratio × balance, rounded
+    half-up to the minor unit. `since` is the last day already charged as a fee.
+    """
+    if balance <= 0 or kind == "none":
+        return Decimal(0)
+    days = interest_days(due, as_of, grace_days)
+    if days and since is not None and since > due:
+        days = max(0, (as_of - since).days)
+    interest = balance * daily_interest_rate(kind, rate) * days
+    if cap_ratio is not None:
+        interest = min(interest, balance * cap_ratio)
+    return interest.quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
 
 
 def format_invoice_number(series: str, year: int, value: int) -> str:

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from arflow.auth import Principal, require_scope
+from arflow.clock import Clock
 from arflow.idempotency import idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.service import ClockDep, SessionDep
 from invoicing import repository, service
-from invoicing.models import Customer, Invoice
-from invoicing.schemas import CustomerCreate, CustomerOut, InvoiceCreate, InvoiceLineOut, InvoiceOut
+from invoicing.models import CreditNote, Customer, Invoice, PaymentTerms
+from invoicing.schemas import (
+    CreditNoteCreate,
+    CreditNoteOut,
+    CustomerBalanceOut,
+    CustomerCreate,
+    CustomerOut,
+    CustomerUpdate,
+    InvoiceCreate,
+    InvoiceLineOut,
+    InvoiceOut,
+    InvoiceUpdate,
+    PaymentTermsCreate,
+    PaymentTermsOut,
+    PaymentTermsUpdate,
+    VoidRequest,
+    WriteOffRequest,
+)
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("invoicing:read"))]
@@ -28,10 +45,19 @@ def customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut.model_validate(customer, from_attributes=True)
 
 
-AMOUNT_FIELDS = ("subtotal", "tax_total", "total", "amount_paid", "amount_credited")
+def terms_out(terms: PaymentTerms) -> PaymentTermsOut:
+    return PaymentTermsOut.model_validate(terms, from_attributes=True)
 
 
-async def invoice_out(session: SessionDep, invoice: Invoice) -> InvoiceOut:
+def credit_note_out(note: CreditNote) -> CreditNoteOut:
+    out = CreditNoteOut.model_validate(note, from_attributes=True)
+    return out.model_copy(update={"amount": to_minor_units(note.amount, note.currency)})
+
+
+AMOUNT_FIELDS = ("subtotal", "tax_total", "total", "amount_paid", "amount_credited", "amount_written_off")
+
+
+async def invoice_out(session: SessionDep, invoice: Invoice, clock: Clock) -> InvoiceOut:
     lines = await repository.invoice_lines(session, invoice.id)
     fields = {c.key: getattr(invoice, c.key) for c in Invoice.__table__.columns}
     for name in AMOUNT_FIELDS:
@@ -40,6 +66,7 @@ async def invoice_out(session: SessionDep, invoice: Invoice) -> InvoiceOut:
         {
             **fields,
             "balance": to_minor_units(invoice.balance, invoice.currency),
+            "late_interest": await service.late_interest(session, invoice, clock=clock),
             "lines": [
                 InvoiceLineOut.model_validate(
                     {
@@ -79,9 +106,125 @@ async def list_customers(
     tag: str | None = None,
     search: Annotated[str | None, Query(max_length=100)] = None,
     include_archived: bool = False,
+    credit_hold: bool | None = None,
+    dunning_excluded: bool | None = None,
+    external_reference: Annotated[str | None, Query(max_length=200)] = None,
+    payment_terms_code: Annotated[str | None, Query(max_length=50)] = None,
 ) -> Page[CustomerOut]:
-    rows = await repository.list_customers(session, page, tag=tag, search=search, include_archived=include_archived)
+    rows = await repository.list_customers(
+        session,
+        page,
+        tag=tag,
+        search=search,
+        include_archived=include_archived,
+        credit_hold=credit_hold,
+        dunning_excluded=dunning_excluded,
+        external_reference=external_reference,
+        payment_terms_code=payment_terms_code,
+    )
     return make_page([customer_out(c) for c in rows], page)
+
+
+@router.patch("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"], summary="Update a customer")
+async def update_customer(
+    customer_id: UUID, body: CustomerUpdate, session: SessionDep, clock: ClockDep, _: Writer
+) -> CustomerOut:
+    return customer_out(await service.update_customer(session, clock=clock, customer_id=customer_id, data=body))
+
+
+@router.post(
+    "/customers/{customer_id}/archive",
+    response_model=CustomerOut,
+    tags=["customers"],
+    summary="Archive a customer (kept with its ledger; takes no new invoices)",
+)
+async def archive_customer(customer_id: UUID, session: SessionDep, clock: ClockDep, _: Writer) -> CustomerOut:
+    return customer_out(await service.archive_customer(session, clock=clock, customer_id=customer_id, archived=True))
+
+
+@router.post("/customers/{customer_id}/restore", response_model=CustomerOut, tags=["customers"], summary="Un-archive")
+async def restore_customer(customer_id: UUID, session: SessionDep, clock: ClockDep, _: Writer) -> CustomerOut:
+    return customer_out(await service.archive_customer(session, clock=clock, customer_id=customer_id, archived=False))
+
+
+@router.delete(
+    "/customers/{customer_id}",
+    status_code=204,
+    tags=["customers"],
+    summary="Delete a customer never invoiced (one with a ledger is archived instead: 409)",
+)
+async def delete_customer(customer_id: UUID, session: SessionDep, clock: ClockDep, _: Writer) -> Response:
+    await service.delete_customer(session, clock=clock, customer_id=customer_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/customers/{customer_id}/balance",
+    response_model=CustomerBalanceOut,
+    tags=["ledger"],
+    summary="The customer's balance per currency, derived from the ledger entries",
+)
+async def customer_balance(customer_id: UUID, session: SessionDep, _: Reader) -> CustomerBalanceOut:
+    return await service.customer_balance(session, customer_id=customer_id)
+
+
+@router.post(
+    "/customers/{customer_id}/apply-credit",
+    tags=["ledger"],
+    summary="Apply the customer's unapplied credit to its open invoices, oldest due first",
+)
+async def apply_credit(
+    customer_id: UUID, session: SessionDep, clock: ClockDep, _: Writer, currency: Currency | None = None
+) -> dict[str, Any]:
+    result = await service.apply_unapplied_credit(session, clock=clock, customer_id=customer_id, currency=currency)
+    return {"applications": result["applications"], "applied": format(result["applied"], "f")}
+
+
+# --- payment terms -----------------------------------------------------------------
+
+
+@router.post(
+    "/payment-terms",
+    status_code=201,
+    response_model=PaymentTermsOut,
+    tags=["payment terms"],
+    summary="Create a payment terms template (账期)",
+)
+async def create_terms(
+    body: PaymentTermsCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def create() -> PaymentTermsOut:
+        return terms_out(await service.create_terms(session, clock=clock, data=body))
+
+    return await idempotent(request, session, principal, body, create)
+
+
+@router.get("/payment-terms/{code}", response_model=PaymentTermsOut, tags=["payment terms"])
+async def get_terms(code: str, session: SessionDep, _: Reader) -> PaymentTermsOut:
+    return terms_out(await service.require_terms(session, code))
+
+
+@router.patch(
+    "/payment-terms/{code}",
+    response_model=PaymentTermsOut,
+    tags=["payment terms"],
+    summary="Change a template (issued invoices keep their copy)",
+)
+async def update_terms(
+    code: str, body: PaymentTermsUpdate, session: SessionDep, clock: ClockDep, _: Writer
+) -> PaymentTermsOut:
+    return terms_out(await service.update_terms(session, clock=clock, code=code, data=body))
+
+
+@router.get("/payment-terms", response_model=Page[PaymentTermsOut], tags=["payment terms"])
+async def list_terms(
+    session: SessionDep, _: Reader, page: Paging, include_archived: bool = False
+) -> Page[PaymentTermsOut]:
+    rows = await repository.list_terms(session, page, include_archived=include_archived)
+    return make_page([terms_out(t) for t in rows], page)
+
+
+# --- invoices ----------------------------------------------------------------------
 
 
 @router.post(
@@ -94,8 +237,11 @@ async def list_customers(
 async def create_invoice(
     body: InvoiceCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
+    apply_credit = request.app.state.settings.auto_apply_credit
+
     async def create() -> InvoiceOut:
-        return await invoice_out(session, await service.create_invoice(session, clock=clock, data=body))
+        invoice = await service.create_invoice(session, clock=clock, data=body, apply_credit=apply_credit)
+        return await invoice_out(session, invoice, clock)
 
     return await idempotent(request, session, principal, body, create)
 
@@ -106,18 +252,100 @@ async def create_invoice(
     tags=["invoices"],
     summary="Issue a draft: number it, open it, publish InvoiceIssued",
 )
-async def issue_invoice(invoice_id: UUID, session: SessionDep, clock: ClockDep, _: Writer) -> InvoiceOut:
-    return await invoice_out(session, await service.issue_invoice(session, clock=clock, invoice_id=invoice_id))
+async def issue_invoice(
+    invoice_id: UUID, request: Request, session: SessionDep, clock: ClockDep, _: Writer
+) -> InvoiceOut:
+    apply_credit = request.app.state.settings.auto_apply_credit
+    invoice = await service.issue_invoice(session, clock=clock, invoice_id=invoice_id, apply_credit=apply_credit)
+    return await invoice_out(session, invoice, clock)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, tags=["invoices"])
-async def get_invoice(invoice_id: UUID, session: SessionDep, _: Reader) -> InvoiceOut:
-    return await invoice_out(session, await service.require_invoice(session, invoice_id))
+async def get_invoice(invoice_id: UUID, session: SessionDep, clock: ClockDep, _: Reader) -> InvoiceOut:
+    return await invoice_out(session, await service.require_invoice(session, invoice_id), clock)
+
+
+@router.patch("/invoices/{invoice_id}", response_model=InvoiceOut, tags=["invoices"], summary="Edit a draft")
+async def update_invoice(
+    invoice_id: UUID, body: InvoiceUpdate, session: SessionDep, clock: ClockDep, _: Writer
+) -> InvoiceOut:
+    invoice = await service.update_draft(session, clock=clock, invoice_id=invoice_id, data=body)
+    return await invoice_out(session, invoice, clock)
+
+
+@router.delete("/invoices/{invoice_id}", status_code=204, tags=["invoices"], summary="Delete a draft")
+async def delete_invoice(invoice_id: UUID, session: SessionDep, _: Writer) -> Response:
+    await service.delete_draft(session, invoice_id=invoice_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/invoices/{invoice_id}/void",
+    response_model=InvoiceOut,
+    tags=["invoices"],
+    summary="Void an open invoice with nothing paid or credited (InvoiceVoided)",
+)
+async def void_invoice(
+    invoice_id: UUID, body: VoidRequest, session: SessionDep, clock: ClockDep, _: Writer
+) -> InvoiceOut:
+    invoice = await service.void_invoice(session, clock=clock, invoice_id=invoice_id, reason=body.reason)
+    return await invoice_out(session, invoice, clock)
+
+
+@router.post(
+    "/invoices/{invoice_id}/write-off",
+    response_model=InvoiceOut,
+    tags=["invoices"],
+    summary="Write an open invoice off as uncollectible; it stays payable (InvoiceWrittenOff)",
+)
+async def write_off_invoice(
+    invoice_id: UUID, body: WriteOffRequest, session: SessionDep, clock: ClockDep, _: Writer
+) -> InvoiceOut:
+    invoice = await service.write_off_invoice(
+        session, clock=clock, invoice_id=invoice_id, reason=body.reason, written_off_on=body.written_off_on
+    )
+    return await invoice_out(session, invoice, clock)
+
+
+@router.post(
+    "/invoices/{invoice_id}/credit-notes",
+    status_code=201,
+    response_model=CreditNoteOut,
+    tags=["credit notes"],
+    summary="Credit part or all of an invoice's open balance (CreditNoteIssued)",
+)
+async def create_credit_note(
+    invoice_id: UUID,
+    body: CreditNoteCreate,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Writer,
+) -> JSONResponse:
+    async def create() -> CreditNoteOut:
+        note = await service.issue_credit_note(session, clock=clock, invoice_id=invoice_id, data=body)
+        return credit_note_out(note)
+
+    return await idempotent(request, session, principal, body, create)
+
+
+@router.get("/credit-notes/{credit_note_id}", response_model=CreditNoteOut, tags=["credit notes"])
+async def get_credit_note(credit_note_id: UUID, session: SessionDep, _: Reader) -> CreditNoteOut:
+    return credit_note_out(await service.require_credit_note(session, credit_note_id))
+
+
+@router.get("/credit-notes", response_model=Page[CreditNoteOut], tags=["credit notes"])
+async def list_credit_notes(
+    session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None, invoice_id: UUID | None = None
+) -> Page[CreditNoteOut]:
+    rows = await repository.list_credit_notes(session, page, customer_id=customer_id, invoice_id=invoice_id)
+    return make_page([credit_note_out(n) for n in rows], page)
 
 
 @router.get("/invoices", response_model=Page[InvoiceOut], tags=["invoices"], summary="List invoices")
 async def list_invoices(
     session: SessionDep,
+    clock: ClockDep,
     _: Reader,
     page: Paging,
     customer_id: UUID | None = None,
@@ -125,6 +353,10 @@ async def list_invoices(
     currency: Currency | None = None,
     due_before: date | None = None,
     due_after: date | None = None,
+    overdue_on: Annotated[date | None, Query(description="Open invoices already past due on this date.")] = None,
+    invoice_date_from: date | None = None,
+    invoice_date_to: date | None = None,
+    kind: Literal["standard", "late_fee"] | None = None,
 ) -> Page[InvoiceOut]:
     rows = await repository.list_invoices(
         session,
@@ -134,5 +366,9 @@ async def list_invoices(
         currency=currency,
         due_before=due_before,
         due_after=due_after,
+        overdue_on=overdue_on,
+        invoice_date_from=invoice_date_from,
+        invoice_date_to=invoice_date_to,
+        kind=kind,
     )
-    return make_page([await invoice_out(session, i) for i in rows], page)
+    return make_page([await invoice_out(session, i, clock) for i in rows], page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from arflow.clock import Clock
-from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.events.catalog import CREDIT_SCORING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from invoicing.config import InvoicingSettings
 from invoicing.endpoints import router
@@ -17,7 +17,7 @@ DEFINITION = ServiceDefinition(
     title="arflow invoicing",
     description="Customers, invoices and the receivables ledger of record (应收账款台账).",
     routers=[router],
-    subscriptions=[topic_of(RECONCILIATION)],
+    subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
     handlers=HANDLERS,
     jobs=JOBS,
 )

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -27,6 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from arflow.db import Amount, new_metadata
 
 metadata = new_metadata()
+# Rates and ratios (tax, interest, discount): six decimals hold 0.05%/day exactly.
+Rate = Numeric(9, 6)
 
 
 class Base(DeclarativeBase):
@@ -49,8 +50,37 @@ class Customer(Base):
     dunning_excluded: Mapped[bool] = mapped_column(Boolean, server_default="false")
     dunning_exclusion_reason: Mapped[str | None] = mapped_column(Text)
     credit_hold: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # When credit-scoring decided the hold: an older CreditScoreChanged never undoes a newer one.
+    credit_hold_scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentTerms(Base):
+    """A named payment terms template (账期); invoices keep a copy, never a link."""
+
+    __tablename__ = "payment_terms"
+    __table_args__ = (
+        CheckConstraint("basis IN ('invoice_date','end_of_month')", name="basis"),
+        CheckConstraint("interest_kind IN ('none','daily','annual')", name="interest_kind"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    net_days: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(16), server_default="invoice_date")
+    grace_days: Mapped[int] = mapped_column(Integer, server_default="0")
+    interest_kind: Mapped[str] = mapped_column(String(8), server_default="none")
+    interest_rate: Mapped[Decimal] = mapped_column(Rate, server_default="0")
+    interest_cap_ratio: Mapped[Decimal | None] = mapped_column(Rate)
+    late_fee: Mapped[Decimal | None] = mapped_column(Amount)
+    discount_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    discount_days: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -78,6 +108,24 @@ class Invoice(Base):
     amount_credited: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     payment_reference: Mapped[str | None] = mapped_column(Text, unique=True)
     memo: Mapped[str | None] = mapped_column(Text)
+    # The terms as they were when the invoice was made (a snapshot, never a live template).
+    terms_code: Mapped[str | None] = mapped_column(Text)
+    due_date_basis: Mapped[str] = mapped_column(String(16), server_default="invoice_date")
+    interest_kind: Mapped[str] = mapped_column(String(8), server_default="none")
+    interest_rate: Mapped[Decimal] = mapped_column(Rate, server_default="0")
+    interest_cap_ratio: Mapped[Decimal | None] = mapped_column(Rate)
+    late_fee: Mapped[Decimal | None] = mapped_column(Amount)
+    discount_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    discount_days: Mapped[int | None] = mapped_column(Integer)
+    # What the invoice is for: ordinary charges, or a late fee / interest on another invoice.
+    kind: Mapped[str] = mapped_column(String(16), server_default="standard")
+    related_invoice_id: Mapped[UUID | None] = mapped_column(ForeignKey("invoice.id"))
+    interest_charged_to: Mapped[date | None] = mapped_column(Date)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    written_off_on: Mapped[date | None] = mapped_column(Date)
+    amount_written_off: Mapped[Decimal] = mapped_column(Amount, server_default="0")
+    write_off_reason: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -114,10 +162,14 @@ class InvoiceNumberSeries(Base):
 
 
 class PaymentApplication(Base):
-    """Part of a received payment applied to one invoice (the ledger's credit side)."""
+    """Part of a received payment applied to one invoice (the ledger's credit side).
+
+    Rows are never deleted: a reversed payment marks its applications reversed.
+    `source` says whether the money came straight from the payment or later from
+    the customer's unapplied credit of that payment.
+    """
 
     __tablename__ = "payment_application"
-    __table_args__ = (UniqueConstraint("payment_id", "invoice_id"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     payment_id: Mapped[UUID] = mapped_column(index=True)
@@ -126,6 +178,8 @@ class PaymentApplication(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     applied_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16), server_default="payment")
+    reversed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -140,6 +194,26 @@ class UnappliedCredit(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     received_on: Mapped[date] = mapped_column(Date)
+    # What is still free to apply; reduced as it is applied to later invoices.
+    remaining: Mapped[Decimal] = mapped_column(Amount, server_default="0")
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditNote(Base):
+    """A credit note (红字/贷项通知单) against one issued invoice: it reduces the balance."""
+
+    __tablename__ = "credit_note"
+    __table_args__ = (CheckConstraint("amount > 0", name="positive"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(Text, unique=True)
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoice.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text)
+    issued_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Row, any_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
-from invoicing.models import Customer, Invoice, InvoiceLine, InvoiceNumberSeries
+from invoicing.models import (
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSeries,
+    PaymentApplication,
+    PaymentTerms,
+    UnappliedCredit,
+)
 
 
 async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer | None:
@@ -28,18 +38,65 @@ async def customer_by_external_reference(session: AsyncSession, reference: str) 
 
 
 async def list_customers(
-    session: AsyncSession, page: PageParams, *, tag: str | None, search: str | None, include_archived: bool
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    tag: str | None,
+    search: str | None,
+    include_archived: bool,
+    credit_hold: bool | None = None,
+    dunning_excluded: bool | None = None,
+    external_reference: str | None = None,
+    payment_terms_code: str | None = None,
 ) -> list[Customer]:
     query = select(Customer).order_by(Customer.id.desc()).limit(page.limit + 1)
     if page.starting_after:
         query = query.where(Customer.id < page.starting_after)
     if tag:
-        query = query.where(Customer.tags.any(tag))
+        query = query.where(any_(Customer.tags) == tag)
     if search:
         pattern = f"%{search}%"
         query = query.where(Customer.legal_name.ilike(pattern) | Customer.short_name.ilike(pattern))
     if not include_archived:
         query = query.where(Customer.archived_at.is_(None))
+    if credit_hold is not None:
+        query = query.where(Customer.credit_hold.is_(credit_hold))
+    if dunning_excluded is not None:
+        query = query.where(Customer.dunning_excluded.is_(dunning_excluded))
+    if external_reference:
+        query = query.where(Customer.external_reference == external_reference)
+    if payment_terms_code:
+        query = query.where(Customer.payment_terms_code == payment_terms_code)
+    return list((await session.execute(query)).scalars())
+
+
+async def customer_has_ledger_entries(session: AsyncSession, customer_id: UUID) -> bool:
+    """True once the customer has an invoice (even a draft) or received money."""
+    invoiced = select(Invoice.id).where(Invoice.customer_id == customer_id).limit(1)
+    credited = select(UnappliedCredit.id).where(UnappliedCredit.customer_id == customer_id).limit(1)
+    return (await session.scalar(select(invoiced.exists() | credited.exists()))) or False
+
+
+async def delete_customer(session: AsyncSession, customer_id: UUID) -> None:
+    await session.execute(delete(Customer).where(Customer.id == customer_id))
+
+
+# --- payment terms ---------------------------------------------------------------
+
+
+async def terms_by_code(session: AsyncSession, code: str, *, for_update: bool = False) -> PaymentTerms | None:
+    query = select(PaymentTerms).where(PaymentTerms.code == code)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_terms(session: AsyncSession, page: PageParams, *, include_archived: bool) -> list[PaymentTerms]:
+    query = select(PaymentTerms).order_by(PaymentTerms.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(PaymentTerms.id < page.starting_after)
+    if not include_archived:
+        query = query.where(PaymentTerms.archived_at.is_(None))
     return list((await session.execute(query)).scalars())
 
 
@@ -64,6 +121,10 @@ async def list_invoices(
     currency: str | None,
     due_before: date | None,
     due_after: date | None,
+    overdue_on: date | None = None,
+    invoice_date_from: date | None = None,
+    invoice_date_to: date | None = None,
+    kind: str | None = None,
 ) -> list[Invoice]:
     query = select(Invoice).order_by(Invoice.id.desc()).limit(page.limit + 1)
     if page.starting_after:
@@ -78,7 +139,24 @@ async def list_invoices(
         query = query.where(Invoice.due_date < due_before)
     if due_after:
         query = query.where(Invoice.due_date > due_after)
+    if overdue_on:
+        query = query.where(Invoice.status.in_(("open", "uncollectible")), Invoice.due_date < overdue_on)
+    if invoice_date_from:
+        query = query.where(Invoice.invoice_date >= invoice_date_from)
+    if invoice_date_to:
+        query = query.where(Invoice.invoice_date <= invoice_date_to)
+    if kind:
+        query = query.where(Invoice.kind == kind)
     return list((await session.execute(query)).scalars())
+
+
+async def replace_lines(session: AsyncSession, invoice_id: UUID, lines: list[InvoiceLine]) -> None:
+    await session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id))
+    session.add_all(lines)
+
+
+async def delete_invoice(session: AsyncSession, invoice_id: UUID) -> None:
+    await session.execute(delete(Invoice).where(Invoice.id == invoice_id))
 
 
 async def open_invoices_for_update(session: AsyncSession, customer_id: UUID, currency: str) -> list[Invoice]:
@@ -93,6 +171,104 @@ async def open_invoices_for_update(session: AsyncSession, customer_id: UUID, cur
         .order_by(Invoice.due_date, Invoice.id)
         .with_for_update()
     )
+    return list((await session.execute(query)).scalars())
+
+
+async def active_applications_of_payment(session: AsyncSession, payment_id: UUID) -> list[PaymentApplication]:
+    """The applications of a payment that are not reversed, locked, oldest first."""
+    query = (
+        select(PaymentApplication)
+        .where(PaymentApplication.payment_id == payment_id, PaymentApplication.reversed_on.is_(None))
+        .order_by(PaymentApplication.id)
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def credits_of_payment(session: AsyncSession, payment_id: UUID) -> list[UnappliedCredit]:
+    query = select(UnappliedCredit).where(UnappliedCredit.payment_id == payment_id).with_for_update()
+    return list((await session.execute(query)).scalars())
+
+
+async def payment_seen(session: AsyncSession, payment_id: UUID) -> bool:
+    """True when a payment already left a trace in the ledger (applications or credit)."""
+    applied = select(PaymentApplication.id).where(PaymentApplication.payment_id == payment_id).limit(1)
+    credited = select(UnappliedCredit.id).where(UnappliedCredit.payment_id == payment_id).limit(1)
+    return (await session.scalar(select(applied.exists() | credited.exists()))) or False
+
+
+async def free_credit_for_update(session: AsyncSession, customer_id: UUID, currency: str) -> list[UnappliedCredit]:
+    """The customer's unapplied credit in a currency with something left, oldest first, locked."""
+    query = (
+        select(UnappliedCredit)
+        .where(
+            UnappliedCredit.customer_id == customer_id,
+            UnappliedCredit.currency == currency,
+            UnappliedCredit.remaining > 0,
+            UnappliedCredit.reversed_on.is_(None),
+        )
+        .order_by(UnappliedCredit.received_on, UnappliedCredit.id)
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def unapplied_credit_totals(session: AsyncSession, customer_id: UUID) -> dict[str, Decimal]:
+    query = (
+        select(UnappliedCredit.currency, func.sum(UnappliedCredit.remaining))
+        .where(UnappliedCredit.customer_id == customer_id, UnappliedCredit.reversed_on.is_(None))
+        .group_by(UnappliedCredit.currency)
+    )
+    return {currency: total for currency, total in (await session.execute(query)).all()}
+
+
+async def ledger_totals(session: AsyncSession, customer_id: UUID) -> list[Row[Any]]:
+    """Per currency: issued invoices, active applications, credit notes, and the sum of invoice balances."""
+    return list((await session.execute(_LEDGER_TOTALS, {"customer_id": customer_id})).all())
+
+
+_LEDGER_TOTALS = text(
+    """
+    WITH invoiced AS (
+        SELECT currency, sum(total) AS invoiced, sum(total - amount_paid - amount_credited) AS balances
+        FROM invoice WHERE customer_id = :customer_id AND status IN ('open', 'paid', 'uncollectible')
+        GROUP BY currency
+    ), applied AS (
+        SELECT a.currency, sum(a.amount) AS applied
+        FROM payment_application a JOIN invoice i ON i.id = a.invoice_id
+        WHERE a.customer_id = :customer_id AND a.reversed_on IS NULL AND i.status <> 'void'
+        GROUP BY a.currency
+    ), credited AS (
+        SELECT currency, sum(amount) AS credited FROM credit_note WHERE customer_id = :customer_id GROUP BY currency
+    )
+    SELECT coalesce(v.currency, a.currency, c.currency) AS currency,
+           coalesce(v.invoiced, 0) AS invoiced, coalesce(a.applied, 0) AS applied,
+           coalesce(c.credited, 0) AS credited, coalesce(v.balances, 0) AS balances
+    FROM invoiced v
+    FULL JOIN applied a ON a.currency = v.currency
+    FULL JOIN credited c ON c.currency = coalesce(v.currency, a.currency)
+    ORDER BY 1
+    """
+)
+
+
+# --- credit notes ------------------------------------------------------------------
+
+
+async def get_credit_note(session: AsyncSession, credit_note_id: UUID) -> CreditNote | None:
+    return await session.get(CreditNote, credit_note_id)
+
+
+async def list_credit_notes(
+    session: AsyncSession, page: PageParams, *, customer_id: UUID | None, invoice_id: UUID | None
+) -> list[CreditNote]:
+    query = select(CreditNote).order_by(CreditNote.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(CreditNote.id < page.starting_after)
+    if customer_id:
+        query = query.where(CreditNote.customer_id == customer_id)
+    if invoice_id:
+        query = query.where(CreditNote.invoice_id == invoice_id)
     return list((await session.execute(query)).scalars())
 
 

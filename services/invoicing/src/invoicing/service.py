@@ -14,23 +14,51 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
     ContactInfo,
+    CreditNoteIssued,
+    CreditScoreChanged,
     CustomerUpserted,
     InvoiceIssued,
     InvoiceOverdue,
     InvoicePaid,
+    InvoiceVoided,
+    InvoiceWrittenOff,
+    PaymentApplicationReversed,
     PaymentApplied,
     PaymentReceived,
+    PaymentReversed,
 )
 from arflow.ids import uuid7
 from arflow.messaging import outbox
-from arflow.money import Money
+from arflow.money import Money, to_minor_units
 from arflow.problems import Conflict, NotFound, Unprocessable
 from invoicing import domain, repository
-from invoicing.models import Customer, Invoice, InvoiceLine, PaymentApplication, UnappliedCredit
-from invoicing.schemas import CustomerCreate, InvoiceCreate
+from invoicing.models import (
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    PaymentApplication,
+    PaymentTerms,
+    UnappliedCredit,
+)
+from invoicing.schemas import (
+    CreditNoteCreate,
+    CurrencyBalance,
+    CustomerBalanceOut,
+    CustomerCreate,
+    CustomerUpdate,
+    InvoiceCreate,
+    InvoiceLineIn,
+    InvoiceUpdate,
+    PaymentTermsCreate,
+    PaymentTermsFields,
+    PaymentTermsUpdate,
+    check_terms,
+)
 
 log = structlog.get_logger("invoicing")
 INVOICE_SERIES = "INV"
+CREDIT_NOTE_SERIES = "CN"
 
 
 # --- customers -----------------------------------------------------------------
@@ -54,6 +82,7 @@ def customer_upserted(customer: Customer) -> CustomerUpserted:
                 phone=c.get("phone"),
                 language=c.get("language", customer.preferred_language),
                 preferred_channel=c.get("preferred_channel", "email"),
+                postal_address=c.get("postal_address"),
             )
             for c in customer.contacts
         ],
@@ -68,6 +97,7 @@ def customer_upserted(customer: Customer) -> CustomerUpserted:
 
 async def create_customer(session: AsyncSession, *, clock: Clock, data: CustomerCreate) -> Customer:
     """Create a customer and publish CustomerUpserted."""
+    await _require_terms_code(session, data.payment_terms_code)
     if data.external_reference and await repository.customer_by_external_reference(session, data.external_reference):
         raise Conflict(
             f"A customer with external reference '{data.external_reference}' already exists.",
@@ -100,29 +130,208 @@ async def require_customer(session: AsyncSession, customer_id: UUID, *, for_upda
     return customer
 
 
+async def _require_terms_code(session: AsyncSession, code: str | None) -> None:
+    if code is not None and await repository.terms_by_code(session, code) is None:
+        raise Unprocessable(f"There are no payment terms '{code}'.", code="payment_terms_not_found")
+
+
+async def _changed(session: AsyncSession, *, clock: Clock, customer: Customer, what: str) -> Customer:
+    """Bump the revision of a changed customer and publish CustomerUpserted."""
+    customer.revision += 1
+    customer.updated_at = clock.now()
+    await session.flush()
+    await outbox.add(session, customer_upserted(customer), clock=clock)
+    log.info(what, customer_id=str(customer.id), revision=customer.revision)
+    return customer
+
+
+async def update_customer(session: AsyncSession, *, clock: Clock, customer_id: UUID, data: CustomerUpdate) -> Customer:
+    """Change the fields sent; publish CustomerUpserted with the next revision."""
+    customer = await require_customer(session, customer_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"contacts"})
+    if "contacts" in data.model_fields_set and data.contacts is not None:
+        changes["contacts"] = [c.model_dump(mode="json") for c in data.contacts]
+    reference = changes.get("external_reference")
+    taken = reference and reference != customer.external_reference
+    if taken and await repository.customer_by_external_reference(session, reference):
+        raise Conflict(
+            f"A customer with external reference '{reference}' already exists.", code="external_reference_taken"
+        )
+    if "payment_terms_code" in changes:
+        await _require_terms_code(session, changes["payment_terms_code"])
+    if changes.get("dunning_excluded") is False and "dunning_exclusion_reason" not in changes:
+        changes["dunning_exclusion_reason"] = None
+    excluded = changes.get("dunning_excluded", customer.dunning_excluded)
+    reason = changes.get("dunning_exclusion_reason", customer.dunning_exclusion_reason)
+    if excluded and not reason:
+        raise Unprocessable(
+            "dunning_exclusion_reason is required when dunning_excluded is true.",
+            code="dunning_exclusion_reason_missing",
+        )
+    changed = {k: v for k, v in changes.items() if getattr(customer, k) != v}
+    if not changed:
+        return customer
+    for name, value in changed.items():
+        setattr(customer, name, value)
+    try:
+        return await _changed(session, clock=clock, customer=customer, what="customer.updated")
+    except IntegrityError:
+        raise Conflict("The customer conflicts with an existing one.", code="customer_conflict") from None
+
+
+async def archive_customer(session: AsyncSession, *, clock: Clock, customer_id: UUID, archived: bool) -> Customer:
+    """Archive (or restore) a customer: it keeps its ledger but takes no new invoices."""
+    customer = await require_customer(session, customer_id, for_update=True)
+    if (customer.archived_at is not None) == archived:
+        return customer
+    customer.archived_at = clock.now() if archived else None
+    return await _changed(
+        session, clock=clock, customer=customer, what="customer.archived" if archived else "customer.restored"
+    )
+
+
+async def delete_customer(session: AsyncSession, *, clock: Clock, customer_id: UUID) -> None:
+    """Remove a customer that was never invoiced; one with a ledger can only be archived."""
+    customer = await require_customer(session, customer_id, for_update=True)
+    if await repository.customer_has_ledger_entries(session, customer.id):
+        raise Conflict(
+            "The customer has invoices or payments and is never deleted; archive it instead.",
+            code="customer_has_ledger",
+        )
+    customer.archived_at = clock.now()
+    customer.revision += 1
+    await outbox.add(session, customer_upserted(customer), clock=clock)  # others drop their copy
+    await repository.delete_customer(session, customer.id)
+    log.info("customer.deleted", customer_id=str(customer.id))
+
+
+async def apply_credit_score(session: AsyncSession, *, clock: Clock, event: CreditScoreChanged) -> None:
+    """Follow credit-scoring's hold decision; a stale score never undoes a newer one."""
+    customer = await repository.get_customer(session, event.customer_id, for_update=True)
+    if customer is None:
+        log.warning("customer.credit_score_for_unknown_customer", customer_id=str(event.customer_id))
+        return
+    if customer.credit_hold_scored_at is not None and event.scored_at < customer.credit_hold_scored_at:
+        return
+    customer.credit_hold_scored_at = event.scored_at
+    if customer.credit_hold == event.credit_hold:
+        return
+    customer.credit_hold = event.credit_hold
+    await _changed(
+        session,
+        clock=clock,
+        customer=customer,
+        what="customer.credit_hold_set" if event.credit_hold else "customer.credit_hold_lifted",
+    )
+
+
 # --- invoices ------------------------------------------------------------------
 
 
-async def create_invoice(session: AsyncSession, *, clock: Clock, data: InvoiceCreate) -> Invoice:
-    """Create a draft invoice from lines (and issue it at once when asked)."""
-    customer = await repository.get_customer(session, data.customer_id)
-    if customer is None:
-        raise Unprocessable(f"There is no customer {data.customer_id}.", code="customer_not_found")
-    if customer.archived_at is not None:
-        raise Unprocessable("The customer is archived.", code="customer_archived")
+# --- payment terms -----------------------------------------------------------------
+
+
+async def create_terms(session: AsyncSession, *, clock: Clock, data: PaymentTermsCreate) -> PaymentTerms:
+    """Create a named payment terms template."""
+    if await repository.terms_by_code(session, data.code):
+        raise Conflict(f"Payment terms '{data.code}' already exist.", code="payment_terms_code_taken")
     now = clock.now()
-    invoice_date = data.invoice_date or local_date(now, customer.time_zone)
-    terms = domain.Terms(net_days=data.net_days, basis=data.due_date_basis, grace_days=data.grace_days)
-    invoice_id = uuid7()
+    terms = PaymentTerms(id=uuid7(), **data.model_dump(), revision=1, created_at=now, updated_at=now)
+    session.add(terms)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"Payment terms '{data.code}' already exist.", code="payment_terms_code_taken") from None
+    log.info("payment_terms.created", code=terms.code)
+    return terms
+
+
+async def require_terms(session: AsyncSession, code: str, *, for_update: bool = False) -> PaymentTerms:
+    terms = await repository.terms_by_code(session, code, for_update=for_update)
+    if terms is None:
+        raise NotFound(f"There are no payment terms '{code}'.", code="payment_terms_not_found")
+    return terms
+
+
+async def update_terms(session: AsyncSession, *, clock: Clock, code: str, data: PaymentTermsUpdate) -> PaymentTerms:
+    """Change a template; invoices already made keep the terms they were made with."""
+    terms = await require_terms(session, code, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("name", "net_days", "basis", "grace_days", "interest_kind", "interest_rate"):
+        if name in changes and changes[name] is None:
+            raise Unprocessable(f"{name} cannot be null.", code="validation_failed")
+    merged = PaymentTermsFields.model_construct(
+        **{name: changes.get(name, getattr(terms, name)) for name in PaymentTermsFields.model_fields}
+    )
+    try:
+        check_terms(merged)
+    except ValueError as exc:
+        raise Unprocessable(str(exc), code="invalid_payment_terms") from None
+    changed = {k: v for k, v in changes.items() if getattr(terms, k) != v}
+    if changed:
+        for name, value in changed.items():
+            setattr(terms, name, value)
+        terms.revision += 1
+        terms.updated_at = clock.now()
+        await session.flush()
+        log.info("payment_terms.updated", code=terms.code, revision=terms.revision)
+    return terms
+
+
+def _terms_of(template: PaymentTerms) -> domain.Terms:
+    return domain.Terms(
+        net_days=template.net_days,
+        basis=template.basis,
+        grace_days=template.grace_days,
+        code=template.code,
+        interest_kind=template.interest_kind,
+        interest_rate=template.interest_rate,
+        interest_cap_ratio=template.interest_cap_ratio,
+        late_fee=template.late_fee,
+        discount_rate=template.discount_rate,
+        discount_days=template.discount_days,
+    )
+
+
+async def _resolve_terms(
+    session: AsyncSession, customer: Customer, code: str | None, overrides: dict[str, object]
+) -> domain.Terms:
+    code = code or customer.payment_terms_code
+    template = None
+    if code is not None:
+        found = await repository.terms_by_code(session, code)
+        if found is None:
+            raise Unprocessable(f"There are no payment terms '{code}'.", code="payment_terms_not_found")
+        template = _terms_of(found)
+    return domain.resolve_terms(template, overrides)
+
+
+def _apply_terms(invoice: Invoice, terms: domain.Terms) -> None:
+    """Copy the terms onto the invoice: later template changes never touch it."""
+    invoice.terms_code = terms.code
+    invoice.net_days = terms.net_days
+    invoice.due_date_basis = terms.basis
+    invoice.grace_days = terms.grace_days
+    invoice.interest_kind = terms.interest_kind
+    invoice.interest_rate = terms.interest_rate
+    invoice.interest_cap_ratio = terms.interest_cap_ratio
+    invoice.late_fee = terms.late_fee
+    invoice.discount_rate = terms.discount_rate
+    invoice.discount_days = terms.discount_days
+    invoice.due_date = domain.due_date(invoice.invoice_date, terms)
+
+
+def _build_lines(invoice: Invoice, lines_in: list[InvoiceLineIn]) -> list[InvoiceLine]:
+    """Price the lines (half-up per line) and set the invoice's exact totals."""
     lines, subtotal, tax_total = [], Decimal(0), Decimal(0)
-    for position, line in enumerate(data.lines, start=1):
-        amounts = domain.line_amounts(line.quantity, line.unit_price, line.tax_rate, data.currency)
+    for position, line in enumerate(lines_in, start=1):
+        amounts = domain.line_amounts(line.quantity, line.unit_price, line.tax_rate, invoice.currency)
         subtotal += amounts.net
         tax_total += amounts.tax
         lines.append(
             InvoiceLine(
                 id=uuid7(),
-                invoice_id=invoice_id,
+                invoice_id=invoice.id,
                 position=position,
                 description=line.description,
                 quantity=line.quantity,
@@ -133,34 +342,142 @@ async def create_invoice(session: AsyncSession, *, clock: Clock, data: InvoiceCr
                 gross_amount=amounts.gross,
             )
         )
+    invoice.subtotal, invoice.tax_total, invoice.total = subtotal, tax_total, subtotal + tax_total
+    return lines
+
+
+# --- invoices ------------------------------------------------------------------
+
+
+async def create_invoice(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    data: InvoiceCreate,
+    kind: str = "standard",
+    related_invoice_id: UUID | None = None,
+    apply_credit: bool = False,
+) -> Invoice:
+    """Create a draft invoice from lines (and issue it at once when asked)."""
+    customer = await repository.get_customer(session, data.customer_id)
+    if customer is None:
+        raise Unprocessable(f"There is no customer {data.customer_id}.", code="customer_not_found")
+    if customer.archived_at is not None:
+        raise Unprocessable("The customer is archived.", code="customer_archived")
+    terms = await _resolve_terms(
+        session,
+        customer,
+        data.payment_terms_code,
+        {"net_days": data.net_days, "basis": data.due_date_basis, "grace_days": data.grace_days},
+    )
+    now = clock.now()
     invoice = Invoice(
-        id=invoice_id,
+        id=uuid7(),
         customer_id=customer.id,
         status="draft",
         currency=data.currency,
-        invoice_date=invoice_date,
-        due_date=domain.due_date(invoice_date, terms),
-        net_days=terms.net_days,
-        grace_days=terms.grace_days,
-        subtotal=subtotal,
-        tax_total=tax_total,
-        total=subtotal + tax_total,
+        invoice_date=data.invoice_date or local_date(now, customer.time_zone),
         amount_paid=Decimal(0),
         amount_credited=Decimal(0),
+        amount_written_off=Decimal(0),
         memo=data.memo,
+        kind=kind,
+        related_invoice_id=related_invoice_id,
         created_at=now,
         updated_at=now,
     )
+    _apply_terms(invoice, terms)
+    lines = _build_lines(invoice, data.lines)
     session.add(invoice)
+    await session.flush()
     session.add_all(lines)
     await session.flush()
     if data.issue:
-        await issue_invoice(session, clock=clock, invoice_id=invoice.id)
+        await issue_invoice(session, clock=clock, invoice_id=invoice.id, apply_credit=apply_credit)
     return invoice
 
 
-async def issue_invoice(session: AsyncSession, *, clock: Clock, invoice_id: UUID) -> Invoice:
-    """Give a draft its number and payment reference, open it, publish InvoiceIssued."""
+async def _require_draft(session: AsyncSession, invoice_id: UUID) -> Invoice:
+    invoice = await repository.get_invoice(session, invoice_id, for_update=True)
+    if invoice is None:
+        raise NotFound(f"There is no invoice {invoice_id}.", code="invoice_not_found")
+    if invoice.status != "draft":
+        raise Conflict(
+            f"Invoice {invoice.number} is {invoice.status}; only drafts can change (issue a credit note instead).",
+            code="invoice_not_draft",
+        )
+    return invoice
+
+
+async def update_draft(session: AsyncSession, *, clock: Clock, invoice_id: UUID, data: InvoiceUpdate) -> Invoice:
+    """Edit a draft: lines, dates, currency, terms, memo; totals and due date follow."""
+    invoice = await _require_draft(session, invoice_id)
+    sent = data.model_fields_set
+    for name in ("currency", "invoice_date", "lines"):
+        if name in sent and getattr(data, name) is None:
+            raise Unprocessable(f"{name} cannot be null.", code="validation_failed")
+    customer = await require_customer(session, invoice.customer_id)
+    if "memo" in sent:
+        invoice.memo = data.memo
+    if data.currency is not None:
+        invoice.currency = data.currency
+    if data.invoice_date is not None:
+        invoice.invoice_date = data.invoice_date
+    terms_sent = sent & {"payment_terms_code", "net_days", "due_date_basis", "grace_days"}
+    if terms_sent:
+        terms = await _resolve_terms(
+            session,
+            customer,
+            data.payment_terms_code or invoice.terms_code,
+            {"net_days": data.net_days, "basis": data.due_date_basis, "grace_days": data.grace_days},
+        )
+    else:
+        terms = domain.Terms(
+            net_days=invoice.net_days,
+            basis=invoice.due_date_basis,
+            grace_days=invoice.grace_days,
+            code=invoice.terms_code,
+            interest_kind=invoice.interest_kind,
+            interest_rate=invoice.interest_rate,
+            interest_cap_ratio=invoice.interest_cap_ratio,
+            late_fee=invoice.late_fee,
+            discount_rate=invoice.discount_rate,
+            discount_days=invoice.discount_days,
+        )
+    _apply_terms(invoice, terms)
+    if data.lines is not None or data.currency is not None:
+        lines_in = data.lines
+        if lines_in is None:  # a new currency re-rounds the existing lines
+            lines_in = [
+                InvoiceLineIn(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=line.tax_rate,
+                )
+                for line in await repository.invoice_lines(session, invoice.id)
+            ]
+        await repository.replace_lines(session, invoice.id, _build_lines(invoice, lines_in))
+    invoice.updated_at = clock.now()
+    await session.flush()
+    log.info("invoice.draft_updated", invoice_id=str(invoice.id))
+    return invoice
+
+
+async def delete_draft(session: AsyncSession, *, invoice_id: UUID) -> None:
+    """Delete a draft (it was never issued, so nothing else knows it)."""
+    invoice = await _require_draft(session, invoice_id)
+    await repository.delete_invoice(session, invoice.id)
+    log.info("invoice.draft_deleted", invoice_id=str(invoice.id))
+
+
+async def issue_invoice(
+    session: AsyncSession, *, clock: Clock, invoice_id: UUID, apply_credit: bool = False
+) -> Invoice:
+    """Give a draft its number and payment reference, open it, publish InvoiceIssued.
+
+    With `apply_credit`, the customer's unapplied credit in the currency then pays it.
+    """
     invoice = await repository.get_invoice(session, invoice_id, for_update=True)
     if invoice is None:
         raise NotFound(f"There is no invoice {invoice_id}.", code="invoice_not_found")
@@ -200,6 +517,8 @@ async def issue_invoice(session: AsyncSession, *, clock: Clock, invoice_id: UUID
         clock=clock,
     )
     log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
+    if apply_credit:
+        await apply_unapplied_credit(session, clock=clock, customer_id=invoice.customer_id, currency=invoice.currency)
     return invoice
 
 
@@ -210,7 +529,188 @@ async def require_invoice(session: AsyncSession, invoice_id: UUID) -> Invoice:
     return invoice
 
 
+async def _require_issued(session: AsyncSession, invoice_id: UUID) -> Invoice:
+    invoice = await repository.get_invoice(session, invoice_id, for_update=True)
+    if invoice is None:
+        raise NotFound(f"There is no invoice {invoice_id}.", code="invoice_not_found")
+    return invoice
+
+
+async def void_invoice(session: AsyncSession, *, clock: Clock, invoice_id: UUID, reason: str) -> Invoice:
+    """Void an open invoice nothing was paid or credited on (open → void); publish InvoiceVoided."""
+    invoice = await _require_issued(session, invoice_id)
+    if invoice.status not in ("open", "uncollectible"):
+        raise Conflict(
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be voided.",
+            code="invoice_not_open",
+        )
+    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
+        raise Conflict(
+            "Money was applied or credited to this invoice; correct it with a credit note instead.",
+            code="invoice_has_settlements",
+        )
+    now = clock.now()
+    invoice.status, invoice.voided_at, invoice.void_reason, invoice.updated_at = "void", now, reason, now
+    await session.flush()
+    await outbox.add(
+        session,
+        InvoiceVoided(
+            customer_id=invoice.customer_id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            total=Money.of(invoice.total, invoice.currency).quantize(),
+            reason=reason,
+            voided_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("invoice.voided", invoice_id=str(invoice.id), number=invoice.number)
+    return invoice
+
+
+async def write_off_invoice(
+    session: AsyncSession, *, clock: Clock, invoice_id: UUID, reason: str, written_off_on: date | None
+) -> Invoice:
+    """Write an open invoice off as uncollectible (坏账); it stays payable."""
+    invoice = await _require_issued(session, invoice_id)
+    if invoice.status != "open":
+        raise Conflict(
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be written off.",
+            code="invoice_not_open",
+        )
+    customer = await require_customer(session, invoice.customer_id)
+    now = clock.now()
+    on = written_off_on or local_date(now, customer.time_zone)
+    if on < invoice.invoice_date:
+        raise Unprocessable(
+            "An invoice cannot be written off before its invoice date.", code="write_off_before_invoice"
+        )
+    invoice.status, invoice.written_off_on, invoice.write_off_reason = "uncollectible", on, reason
+    invoice.amount_written_off = invoice.balance
+    invoice.updated_at = now
+    await session.flush()
+    await outbox.add(
+        session,
+        InvoiceWrittenOff(
+            customer_id=invoice.customer_id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            amount_written_off=Money.of(invoice.amount_written_off, invoice.currency).quantize(),
+            reason=reason,
+            written_off_on=on,
+        ),
+        clock=clock,
+    )
+    log.info("invoice.written_off", invoice_id=str(invoice.id), number=invoice.number)
+    return invoice
+
+
+async def issue_credit_note(
+    session: AsyncSession, *, clock: Clock, invoice_id: UUID, data: CreditNoteCreate
+) -> CreditNote:
+    """Credit part or all of an issued invoice's open balance; number it CN-YYYY-nnnnnn."""
+    invoice = await _require_issued(session, invoice_id)
+    if invoice.status not in ("open", "uncollectible"):
+        raise Conflict(
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be credited.",
+            code="invoice_not_open",
+        )
+    amount = invoice.balance if data.amount is None else data.amount
+    if not Money.of(amount, invoice.currency).is_exact_minor_units():
+        raise Unprocessable(f"The amount has more decimals than {invoice.currency} allows.", code="amount_not_exact")
+    if amount > invoice.balance:
+        raise Unprocessable(
+            f"The credit ({amount}) exceeds the open balance ({to_minor_units(invoice.balance, invoice.currency)}).",
+            code="credit_exceeds_balance",
+        )
+    customer = await require_customer(session, invoice.customer_id)
+    now = clock.now()
+    issued_on = max(local_date(now, customer.time_zone), invoice.invoice_date)
+    value = await repository.next_invoice_number(session, CREDIT_NOTE_SERIES, issued_on.year)
+    note = CreditNote(
+        id=uuid7(),
+        number=domain.format_invoice_number(CREDIT_NOTE_SERIES, issued_on.year, value),
+        invoice_id=invoice.id,
+        customer_id=invoice.customer_id,
+        amount=amount,
+        currency=invoice.currency,
+        reason=data.reason,
+        issued_on=issued_on,
+        created_at=now,
+    )
+    session.add(note)
+    invoice.amount_credited += amount
+    invoice.updated_at = now
+    await session.flush()
+    await outbox.add(
+        session,
+        CreditNoteIssued(
+            customer_id=invoice.customer_id,
+            credit_note_id=note.id,
+            credit_note_number=note.number,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            amount=Money.of(amount, invoice.currency).quantize(),
+            reason=data.reason,
+            issued_on=issued_on,
+        ),
+        clock=clock,
+    )
+    if invoice.balance <= 0:
+        await _mark_paid(session, clock=clock, invoice=invoice, paid_on=issued_on)
+    log.info("credit_note.issued", credit_note_id=str(note.id), number=note.number, invoice_id=str(invoice.id))
+    return note
+
+
+async def require_credit_note(session: AsyncSession, credit_note_id: UUID) -> CreditNote:
+    note = await repository.get_credit_note(session, credit_note_id)
+    if note is None:
+        raise NotFound(f"There is no credit note {credit_note_id}.", code="credit_note_not_found")
+    return note
+
+
 # --- the receivables ledger -------------------------------------------------------
+
+
+async def customer_balance(session: AsyncSession, *, customer_id: UUID) -> CustomerBalanceOut:
+    """The balance per currency from the ledger entries: invoiced − applied − credited."""
+    customer = await require_customer(session, customer_id)
+    credit = await repository.unapplied_credit_totals(session, customer.id)
+    rows = {row.currency: row for row in await repository.ledger_totals(session, customer.id)}
+    balances = []
+    for currency in sorted(set(rows) | set(credit)):
+        row = rows.get(currency)
+        invoiced, applied, credited = (row.invoiced, row.applied, row.credited) if row else (Decimal(0),) * 3
+        balances.append(
+            CurrencyBalance(
+                currency=currency,
+                invoiced=to_minor_units(invoiced, currency),
+                applied=to_minor_units(applied, currency),
+                credited=to_minor_units(credited, currency),
+                balance=to_minor_units(invoiced - applied - credited, currency),
+                unapplied_credit=to_minor_units(credit.get(currency, Decimal(0)), currency),
+            )
+        )
+    return CustomerBalanceOut(customer_id=customer.id, balances=balances)
+
+
+async def late_interest(session: AsyncSession, invoice: Invoice, *, clock: Clock) -> Decimal:
+    """Interest accrued on an open invoice to today (the customer's today), per its terms."""
+    if invoice.status not in ("open", "uncollectible") or invoice.interest_kind == "none":
+        return to_minor_units(Decimal(0), invoice.currency)
+    customer = await session.get(Customer, invoice.customer_id)
+    time_zone = customer.time_zone if customer else "Asia/Shanghai"
+    return domain.late_interest(
+        invoice.balance,
+        invoice.due_date,
+        local_date(clock.now(), time_zone),
+        kind=invoice.interest_kind,
+        rate=invoice.interest_rate,
+        grace_days=invoice.grace_days,
+        cap_ratio=invoice.interest_cap_ratio,
+        currency=invoice.currency,
+        since=invoice.interest_charged_to,
+    )
 
 
 async def apply_payment(session: AsyncSession, *, clock: Clock, event: PaymentReceived) -> dict[str, Any]:
@@ -218,6 +718,9 @@ async def apply_payment(session: AsyncSession, *, clock: Clock, event: PaymentRe
     customer = await repository.get_customer(session, event.customer_id, for_update=True)
     if customer is None:
         raise LookupError(f"payment {event.payment_id} names unknown customer {event.customer_id}")
+    if await repository.payment_seen(session, event.payment_id):
+        log.info("payment.already_applied", payment_id=str(event.payment_id))
+        return {"applications": 0, "unapplied": Decimal(0)}
     currency = event.amount.currency
     invoices = {i.id: i for i in await repository.open_invoices_for_update(session, customer.id, currency)}
     open_items = [domain.OpenItem(i.id, i.due_date, i.balance) for i in invoices.values()]
@@ -225,42 +728,16 @@ async def apply_payment(session: AsyncSession, *, clock: Clock, event: PaymentRe
         domain.Application(a.invoice_id, a.amount.amount) for a in event.allocations if a.amount.currency == currency
     ]
     applications, leftover = domain.allocate(event.amount.amount, proposed, open_items)
-    now = clock.now()
     for application in applications:
-        invoice = invoices[application.invoice_id]
-        invoice.amount_paid += application.amount
-        invoice.updated_at = now
-        application_id = uuid7()
-        session.add(
-            PaymentApplication(
-                id=application_id,
-                payment_id=event.payment_id,
-                invoice_id=invoice.id,
-                customer_id=customer.id,
-                amount=application.amount,
-                currency=currency,
-                applied_on=event.received_on,
-                created_at=now,
-            )
-        )
-        await outbox.add(
+        await _apply(
             session,
-            PaymentApplied(
-                customer_id=customer.id,
-                application_id=application_id,
-                payment_id=event.payment_id,
-                invoice_id=invoice.id,
-                invoice_number=invoice.number or "",
-                amount=Money.of(application.amount, currency).quantize(),
-                applied_on=event.received_on,
-                due_date=invoice.due_date,
-                invoice_balance_after=Money.of(invoice.balance, currency).quantize(),
-                days_after_due=(event.received_on - invoice.due_date).days,
-            ),
             clock=clock,
+            invoice=invoices[application.invoice_id],
+            payment_id=event.payment_id,
+            amount=application.amount,
+            applied_on=event.received_on,
+            source="payment",
         )
-        if invoice.balance <= 0:
-            await _mark_paid(session, clock=clock, invoice=invoice, paid_on=event.received_on)
     if leftover > 0:
         session.add(
             UnappliedCredit(
@@ -268,9 +745,10 @@ async def apply_payment(session: AsyncSession, *, clock: Clock, event: PaymentRe
                 customer_id=customer.id,
                 payment_id=event.payment_id,
                 amount=leftover,
+                remaining=leftover,
                 currency=currency,
                 received_on=event.received_on,
-                created_at=now,
+                created_at=clock.now(),
             )
         )
     await session.flush()
@@ -278,6 +756,170 @@ async def apply_payment(session: AsyncSession, *, clock: Clock, event: PaymentRe
         "payment.applied", payment_id=str(event.payment_id), applications=len(applications), unapplied=str(leftover)
     )
     return {"applications": len(applications), "unapplied": leftover}
+
+
+async def _apply(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    invoice: Invoice,
+    payment_id: UUID,
+    amount: Decimal,
+    applied_on: date,
+    source: str,
+) -> PaymentApplication:
+    """Record one application, publish PaymentApplied, and InvoicePaid when the balance reaches zero."""
+    now = clock.now()
+    invoice.amount_paid += amount
+    invoice.updated_at = now
+    application = PaymentApplication(
+        id=uuid7(),
+        payment_id=payment_id,
+        invoice_id=invoice.id,
+        customer_id=invoice.customer_id,
+        amount=amount,
+        currency=invoice.currency,
+        applied_on=applied_on,
+        source=source,
+        created_at=now,
+    )
+    session.add(application)
+    await outbox.add(
+        session,
+        PaymentApplied(
+            customer_id=invoice.customer_id,
+            application_id=application.id,
+            payment_id=payment_id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            amount=Money.of(amount, invoice.currency).quantize(),
+            applied_on=applied_on,
+            due_date=invoice.due_date,
+            invoice_balance_after=Money.of(invoice.balance, invoice.currency).quantize(),
+            days_after_due=(applied_on - invoice.due_date).days,
+        ),
+        clock=clock,
+    )
+    if invoice.balance <= 0:
+        await _mark_paid(session, clock=clock, invoice=invoice, paid_on=applied_on)
+    return application
+
+
+async def apply_unapplied_credit(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, currency: str | None = None
+) -> dict[str, Any]:
+    """Apply the customer's free credit to its open invoices, oldest due first."""
+    customer = await repository.get_customer(session, customer_id, for_update=True)
+    if customer is None:
+        raise NotFound(f"There is no customer {customer_id}.", code="customer_not_found")
+    currencies = [currency] if currency else sorted(await repository.unapplied_credit_totals(session, customer.id))
+    today = local_date(clock.now(), customer.time_zone)
+    count, total = 0, Decimal(0)
+    for code in currencies:
+        credits = await repository.free_credit_for_update(session, customer.id, code)
+        if not credits:
+            continue
+        invoices = await repository.open_invoices_for_update(session, customer.id, code)
+        for credit in credits:
+            open_items = [domain.OpenItem(i.id, i.due_date, i.balance) for i in invoices if i.balance > 0]
+            applications, leftover = domain.allocate(credit.remaining, [], open_items)
+            by_id = {i.id: i for i in invoices}
+            for application in applications:
+                await _apply(
+                    session,
+                    clock=clock,
+                    invoice=by_id[application.invoice_id],
+                    payment_id=credit.payment_id,
+                    amount=application.amount,
+                    applied_on=max(today, by_id[application.invoice_id].invoice_date),
+                    source="credit",
+                )
+                count, total = count + 1, total + application.amount
+            credit.remaining = leftover
+    await session.flush()
+    if count:
+        log.info("credit.applied", customer_id=str(customer.id), applications=count, amount=str(total))
+    return {"applications": count, "applied": total}
+
+
+async def reverse_payment(session: AsyncSession, *, clock: Clock, event: PaymentReversed) -> dict[str, Any]:
+    """Undo a payment (refund, chargeback, bounce): its free credit first, then its applications, newest first.
+
+    Each undone application is kept, marked reversed; a partly undone one is
+    replaced by an application of what remains. Invoices it had paid reopen.
+    """
+    customer = await repository.get_customer(session, event.customer_id, for_update=True)
+    if customer is None:
+        raise LookupError(f"reversal of payment {event.payment_id} names unknown customer {event.customer_id}")
+    to_undo = event.amount.amount
+    for credit in await repository.credits_of_payment(session, event.payment_id):
+        if credit.reversed_on is None and credit.remaining > 0 and to_undo > 0:
+            taken = min(credit.remaining, to_undo)
+            credit.remaining -= taken
+            to_undo -= taken
+            if credit.remaining == 0:
+                credit.reversed_on = event.reversed_on
+    applications = await repository.active_applications_of_payment(session, event.payment_id)
+    undone = 0
+    for application in reversed(applications):
+        if to_undo <= 0:
+            break
+        taken = min(application.amount, to_undo)
+        to_undo -= taken
+        await _unapply(session, clock=clock, application=application, amount=taken, event=event)
+        undone += 1
+    await session.flush()
+    if to_undo > 0:
+        log.warning("payment.reversal_exceeds_payment", payment_id=str(event.payment_id), left=str(to_undo))
+    log.info("payment.reversed", payment_id=str(event.payment_id), applications=undone)
+    return {"applications_reversed": undone, "not_found": to_undo}
+
+
+async def _unapply(
+    session: AsyncSession, *, clock: Clock, application: PaymentApplication, amount: Decimal, event: PaymentReversed
+) -> None:
+    invoice = await repository.get_invoice(session, application.invoice_id, for_update=True)
+    assert invoice is not None
+    now = clock.now()
+    application.reversed_on = event.reversed_on
+    if amount < application.amount:  # keep what the reversal does not touch
+        session.add(
+            PaymentApplication(
+                id=uuid7(),
+                payment_id=application.payment_id,
+                invoice_id=application.invoice_id,
+                customer_id=application.customer_id,
+                amount=application.amount - amount,
+                currency=application.currency,
+                applied_on=application.applied_on,
+                source=application.source,
+                created_at=now,
+            )
+        )
+    invoice.amount_paid -= amount
+    invoice.updated_at = now
+    reopened = invoice.status == "paid" and invoice.balance > 0
+    if reopened:
+        invoice.status = "uncollectible" if invoice.written_off_on is not None else "open"
+        invoice.paid_on = None
+    await session.flush()
+    await outbox.add(
+        session,
+        PaymentApplicationReversed(
+            customer_id=invoice.customer_id,
+            application_id=application.id,
+            payment_id=application.payment_id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            amount=Money.of(amount, invoice.currency).quantize(),
+            reversed_on=event.reversed_on,
+            reason=event.reason,
+            invoice_balance_after=Money.of(invoice.balance, invoice.currency).quantize(),
+            invoice_reopened=reopened,
+        ),
+        clock=clock,
+    )
+    log.info("payment_application.reversed", application_id=str(application.id), reopened=reopened)
 
 
 async def _mark_paid(session: AsyncSession, *, clock: Clock, invoice: Invoice, paid_on: date) -> None:

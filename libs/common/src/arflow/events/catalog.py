@@ -61,6 +61,7 @@ class ContactInfo(BaseModel):
     phone: str | None = None
     language: Language = "zh-CN"
     preferred_channel: Channel = "email"
+    postal_address: str | None = None
 
 
 class Allocation(BaseModel):
@@ -212,6 +213,22 @@ class CreditNoteIssued(Event):
     amount: Money
     reason: str
     issued_on: date
+
+
+class PaymentApplicationReversed(Event):
+    """A payment was reversed (refund, chargeback, bounce): one earlier application is undone."""
+
+    publisher: ClassVar[str] = INVOICING
+
+    application_id: UUID
+    payment_id: UUID
+    invoice_id: UUID
+    invoice_number: str
+    amount: Money
+    reversed_on: date
+    reason: str
+    invoice_balance_after: Money
+    invoice_reopened: bool = Field(description="True when the invoice was paid and is open again.")
 
 
 class LateFeeAssessed(Event):
@@ -468,6 +485,7 @@ CATALOG: dict[str, type[Event]] = {
         InvoiceWrittenOff,
         CreditNoteIssued,
         LateFeeAssessed,
+        PaymentApplicationReversed,
         PaymentReceived,
         PaymentUnmatched,
         PaymentReversed,
