@@ -1,0 +1,230 @@
+"""The receivables ledger: reversals reopen invoices, credit pays the next invoice, balances always add up."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arflow.clock import FixedClock
+from arflow.events.catalog import Allocation, PaymentReceived, PaymentReversed
+from arflow.money import Money
+from arflow.problems import Problem
+from arflow.testing import eventually
+from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.kafka import publish_events
+from arflow.testing.services import RunningService
+from invoicing import repository, service
+from invoicing.schemas import CreditNoteCreate, CustomerCreate, InvoiceCreate, InvoiceLineIn
+
+NewCustomer = Callable[..., Awaitable[dict]]
+NewInvoice = Callable[..., Awaitable[dict]]
+Recorded = Callable[..., Awaitable[list[dict]]]
+
+
+def received(customer_id: str, amount: str, allocations: list[tuple[str, str]] = (), **kw: object) -> PaymentReceived:
+    return PaymentReceived(
+        customer_id=uuid.UUID(customer_id),
+        payment_id=kw.pop("payment_id", uuid.uuid4()),  # type: ignore[arg-type]
+        amount=Money.of(amount, "CNY"),
+        received_on=date(2026, 2, 10),
+        source="bank_statement",
+        allocations=[Allocation(invoice_id=uuid.UUID(i), amount=Money.of(a, "CNY")) for i, a in allocations],
+    )
+
+
+async def test_a_bounced_payment_reopens_the_invoice_it_paid(
+    invoicing: RunningService,
+    infra: TestInfrastructure,
+    new_customer: NewCustomer,
+    new_invoice: NewInvoice,
+    recorded: Recorded,
+) -> None:
+    customer = await new_customer()
+    invoice = await new_invoice(customer["id"], "300.00")
+    payment = received(customer["id"], "300.00", [(invoice["id"], "300.00")])
+    bounced = PaymentReversed(
+        customer_id=payment.customer_id,
+        payment_id=payment.payment_id,
+        amount=payment.amount,
+        reason="bounced",
+        reversed_on=date(2026, 2, 12),
+    )
+    await publish_events(infra.bootstrap, payment, bounced)
+
+    async def reopened() -> dict | None:
+        state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
+        return (
+            state
+            if state["status"] == "open" and await recorded("PaymentApplicationReversed", invoice_id=invoice["id"])
+            else None
+        )
+
+    state = await eventually(reopened, what="the invoice to reopen")
+    assert (state["balance"], state["amount_paid"], state["paid_on"]) == ("300.00", "0.00", None)
+    [event] = await recorded("PaymentApplicationReversed", invoice_id=invoice["id"])
+    assert (event["amount"]["amount"], event["invoice_reopened"], event["reason"]) == ("300.00", True, "bounced")
+    assert await recorded("InvoicePaid", invoice_id=invoice["id"])  # it had been paid before
+
+
+async def test_a_partial_refund_undoes_only_part_of_the_payment(
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    customer = await new_customer()
+    invoice = await new_invoice(customer["id"], "300.00")
+    payment = received(customer["id"], "300.00", [(invoice["id"], "300.00")])
+    refund = PaymentReversed(
+        customer_id=payment.customer_id,
+        payment_id=payment.payment_id,
+        amount=Money.of("120.00", "CNY"),
+        reason="refund",
+        reversed_on=date(2026, 2, 12),
+    )
+    await publish_events(infra.bootstrap, payment, refund)
+
+    async def partly_open() -> dict | None:
+        state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
+        return state if state["balance"] == "120.00" else None
+
+    state = await eventually(partly_open, what="the refund to be undone")
+    assert (state["status"], state["amount_paid"]) == ("open", "180.00")
+
+
+async def test_unapplied_credit_pays_the_next_invoice_issued(
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    customer = await new_customer()
+    await publish_events(infra.bootstrap, received(customer["id"], "500.00"))  # nothing open: all credit
+
+    async def credit() -> dict | None:
+        balance = (await invoicing.client.get(f"/customers/{customer['id']}/balance")).json()
+        return balance if balance["balances"] else None
+
+    balance = await eventually(credit, what="the unapplied credit")
+    assert balance["balances"][0]["unapplied_credit"] == "500.00"
+    first = await new_invoice(customer["id"], "300.00")
+    assert (first["status"], first["amount_paid"]) == ("paid", "300.00")
+    second = await new_invoice(customer["id"], "300.00")
+    assert (second["status"], second["balance"]) == ("open", "100.00")
+    [row] = (await invoicing.client.get(f"/customers/{customer['id']}/balance")).json()["balances"]
+    assert (row["invoiced"], row["applied"], row["balance"], row["unapplied_credit"]) == (
+        "600.00",
+        "500.00",
+        "100.00",
+        "0.00",
+    )
+
+
+# --- the balance invariant over random histories ---------------------------------------
+
+amounts = st.integers(min_value=1, max_value=50_000).map(lambda cents: Decimal(cents) / 100)
+operation = st.one_of(
+    st.tuples(st.just("issue"), amounts),
+    st.tuples(st.just("pay"), amounts, st.integers(0, 5) | st.none()),
+    st.tuples(st.just("credit"), st.integers(0, 5), st.sampled_from([Decimal("0.25"), Decimal("0.5"), Decimal(1)])),
+    st.tuples(st.just("reverse"), st.integers(0, 5), st.sampled_from([Decimal("0.5"), Decimal(1)])),
+    st.tuples(st.just("void"), st.integers(0, 5)),
+    st.tuples(st.just("write_off"), st.integers(0, 5)),
+    st.tuples(
+        st.just("apply_credit"),
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=st.lists(operation, min_size=1, max_size=12))
+async def test_balance_is_invoices_minus_applications_minus_credit_notes_for_random_histories(
+    invoicing: RunningService, history: list[tuple]
+) -> None:
+    clock = FixedClock(invoicing.app.state.clock.now())
+    async with invoicing.app.state.db.sessions() as session:
+        transaction = await session.begin()
+        try:
+            customer = await service.create_customer(session, clock=clock, data=CustomerCreate(legal_name="性质测试"))
+            invoices: list[uuid.UUID] = []
+            payments: list[tuple[uuid.UUID, Decimal]] = []
+            day = date(2026, 1, 1)
+            for step in history:
+                day += timedelta(days=1)
+                try:
+                    async with session.begin_nested():
+                        await _run(session, clock, customer.id, step, invoices, payments, day)
+                except Problem:
+                    pass  # refused operations (e.g. voiding a paid invoice) change nothing
+            [totals] = await repository.ledger_totals(session, customer.id) or [None]
+            if totals is not None:
+                assert totals.invoiced - totals.applied - totals.credited == totals.balances
+            for invoice_id in invoices:
+                invoice = await repository.get_invoice(session, invoice_id)
+                assert invoice is not None
+                assert 0 <= invoice.balance <= invoice.total
+                if invoice.status != "void":
+                    assert (invoice.status == "paid") == (invoice.balance == 0)
+            # money is conserved: what came in and was not reversed is applied or still credit
+            credit = (await repository.unapplied_credit_totals(session, customer.id)).get("CNY", Decimal(0))
+            applied = totals.applied if totals is not None else Decimal(0)
+            assert credit >= 0
+            assert applied + credit <= sum(amount for _, amount in payments)
+        finally:
+            await transaction.rollback()
+
+
+async def _run(session, clock, customer_id, step, invoices, payments, day) -> None:  # type: ignore[no-untyped-def]
+    kind = step[0]
+    pick = (lambda n: invoices[n % len(invoices)]) if invoices else None
+    if kind == "issue":
+        invoice = await service.create_invoice(
+            session,
+            clock=clock,
+            data=InvoiceCreate(
+                customer_id=customer_id,
+                invoice_date=day,
+                issue=True,
+                lines=[InvoiceLineIn(description="x", unit_price=step[1])],
+            ),
+            apply_credit=True,
+        )
+        invoices.append(invoice.id)
+    elif kind == "pay":
+        payment_id = uuid.uuid4()
+        allocations = []
+        if step[2] is not None and pick:
+            allocations = [Allocation(invoice_id=pick(step[2]), amount=Money.of(step[1], "CNY"))]
+        event = PaymentReceived(
+            customer_id=customer_id,
+            payment_id=payment_id,
+            amount=Money.of(step[1], "CNY"),
+            received_on=day,
+            source="manual",
+            allocations=allocations,
+        )
+        await service.apply_payment(session, clock=clock, event=event)
+        payments.append((payment_id, step[1]))
+    elif kind == "credit" and pick:
+        invoice = await repository.get_invoice(session, pick(step[1]))
+        amount = (invoice.balance * step[2]).quantize(Decimal("0.01"))
+        await service.issue_credit_note(
+            session, clock=clock, invoice_id=invoice.id, data=CreditNoteCreate(amount=amount or None, reason="x")
+        )
+    elif kind == "reverse" and payments:
+        payment_id, amount = payments[step[1] % len(payments)]
+        undone = (amount * step[2]).quantize(Decimal("0.01"))
+        event = PaymentReversed(
+            customer_id=customer_id,
+            payment_id=payment_id,
+            amount=Money.of(undone, "CNY"),
+            reason="chargeback",
+            reversed_on=day,
+        )
+        await service.reverse_payment(session, clock=clock, event=event)
+        payments[step[1] % len(payments)] = (payment_id, amount - undone)
+    elif kind == "void" and pick:
+        await service.void_invoice(session, clock=clock, invoice_id=pick(step[1]), reason="x")
+    elif kind == "write_off" and pick:
+        await service.write_off_invoice(session, clock=clock, invoice_id=pick(step[1]), reason="x", written_off_on=day)
+    elif kind == "apply_credit":
+        await service.apply_unapplied_credit(session, clock=clock, customer_id=customer_id)

@@ -1,0 +1,136 @@
+"""Pure invoicing rules: due dates, interest, terms resolution, allocation, references."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from invoicing import domain
+
+
+@pytest.mark.parametrize(
+    ("invoice_date", "basis", "net_days", "expected"),
+    [
+        (date(2026, 1, 5), "invoice_date", 30, date(2026, 2, 4)),
+        (date(2026, 1, 5), "end_of_month", 30, date(2026, 3, 2)),  # 月结30天
+        (date(2026, 2, 10), "end_of_month", 0, date(2026, 2, 28)),
+        (date(2028, 2, 10), "end_of_month", 15, date(2028, 3, 15)),  # leap year: 29 Feb + 15
+    ],
+)
+def test_due_date_counts_from_the_invoice_date_or_the_month_end(
+    invoice_date: date, basis: str, net_days: int, expected: date
+) -> None:
+    assert domain.due_date(invoice_date, domain.Terms(net_days=net_days, basis=basis)) == expected
+
+
+def test_explicit_fields_override_the_template_which_overrides_net_30() -> None:
+    template = domain.Terms(
+        net_days=10, grace_days=3, code="N10", interest_kind="daily", interest_rate=Decimal("0.001")
+    )
+    assert domain.resolve_terms(None, {"net_days": None}).net_days == 30
+    resolved = domain.resolve_terms(template, {"net_days": 45, "grace_days": None})
+    assert (resolved.net_days, resolved.grace_days, resolved.code, resolved.interest_kind) == (45, 3, "N10", "daily")
+
+
+def interest(balance: str, as_of: date, **kw: object) -> Decimal:
+    options: dict = {"kind": "daily", "rate": Decimal("0.0005"), "grace_days": 0, "cap_ratio": None, "currency": "CNY"}
+    options.update(kw)
+    return domain.late_interest(Decimal(balance), date(2026, 2, 4), as_of, **options)
+
+
+def test_no_interest_on_or_before_the_due_date() -> None:
+    assert interest("1000.00", date(2026, 2, 4)) == 0
+
+
+def test_interest_runs_from_the_day_after_due() -> None:
+    assert interest("1000.00", date(2026, 2, 5)) == Decimal("0.50")
+    assert interest("1000.00", date(2026, 3, 6)) == Decimal("15.00")  # 30 days × 0.05%
+
+
+def test_no_interest_within_grace_then_all_days_count() -> None:
+    assert interest("1000.00", date(2026, 2, 9), grace_days=5) == 0
+    assert interest("1000.00", date(2026, 2, 10), grace_days=5) == Decimal("3.00")
+
+
+def test_an_annual_rate_is_divided_over_365_days() -> None:
+    assert interest("36500.00", date(2026, 2, 14), kind="annual", rate=Decimal("0.10")) == Decimal("100.00")
+
+
+def test_the_cap_limits_interest_to_a_share_of_the_balance() -> None:
+    assert interest("1000.00", date(2027, 2, 4), cap_ratio=Decimal("0.05")) == Decimal("50.00")
+
+
+def test_interest_already_charged_is_not_charged_again() -> None:
+    assert interest("1000.00", date(2026, 3, 6), since=date(2026, 2, 24)) == Decimal("5.00")
+
+
+def test_interest_rounds_half_up_to_the_minor_unit() -> None:
+    assert interest("1001.00", date(2026, 2, 5)) == Decimal("0.50")  # 0.5005
+    assert interest("1003.00", date(2026, 2, 5)) == Decimal("0.50")  # 0.5015 → 0.50
+    assert interest("1010.00", date(2026, 2, 5)) == Decimal("0.51")  # 0.505 half-up
+
+
+def test_line_amounts_round_half_up_per_line() -> None:
+    amounts = domain.line_amounts(Decimal(3), Decimal("33.335"), Decimal("0.06"), "CNY")
+    assert (amounts.net, amounts.tax, amounts.gross) == (Decimal("100.01"), Decimal("6.00"), Decimal("106.01"))
+    assert domain.line_amounts(Decimal(1), Decimal("1000.5"), Decimal(0), "JPY").net == Decimal(1001)
+
+
+def test_rf_reference_round_trips_and_catches_a_typo() -> None:
+    reference = domain.rf_creditor_reference("INV-2026-000123")
+    assert domain.is_valid_rf_reference(reference)
+    assert not domain.is_valid_rf_reference(reference[:-1] + ("4" if reference[-1] != "4" else "5"))
+
+
+def test_uscc_check_character() -> None:
+    assert domain.is_valid_uscc("91350100M000100Y43")
+    assert not domain.is_valid_uscc("91350100M000100Y44")
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"), [(0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (61, "61-90"), (91, "90+")]
+)
+def test_aging_buckets(days: int, bucket: str) -> None:
+    assert domain.aging_bucket(days) == bucket
+
+
+money = st.integers(min_value=0, max_value=1_000_000).map(lambda cents: Decimal(cents) / 100)
+
+
+@given(
+    amount=money,
+    balances=st.lists(money, min_size=0, max_size=6),
+    proposals=st.lists(st.tuples(st.integers(0, 5), money), max_size=4),
+)
+def test_allocation_never_over_applies_and_keeps_every_cent(
+    amount: Decimal, balances: list[Decimal], proposals: list[tuple[int, Decimal]]
+) -> None:
+    items = [domain.OpenItem(uuid.uuid4(), date(2026, 1, 1 + n), b) for n, b in enumerate(balances)]
+    proposed = [domain.Application(items[i % len(items)].invoice_id, a) for i, a in proposals] if items else []
+    applications, leftover = domain.allocate(amount, proposed, items)
+    assert sum(a.amount for a in applications) + leftover == amount
+    assert leftover >= 0
+    by_invoice = {item.invoice_id: item.balance for item in items}
+    for application in applications:
+        assert 0 < application.amount <= by_invoice[application.invoice_id]
+    if not proposed and leftover > 0:
+        assert sum(a.amount for a in applications) == sum(balances)  # only what nothing could take is left
+
+
+@given(balances=st.lists(money.filter(lambda m: m > 0), min_size=2, max_size=5), amount=money)
+def test_without_proposals_the_oldest_due_is_paid_first(balances: list[Decimal], amount: Decimal) -> None:
+    items = [domain.OpenItem(uuid.uuid4(), date(2026, 1, 1 + n), b) for n, b in enumerate(balances)]
+    applications, _ = domain.allocate(amount, [], items)
+    paid = {a.invoice_id: a.amount for a in applications}
+    seen_partial = False
+    for item in items:  # once one is short, every later one gets nothing
+        got = paid.get(item.invoice_id, Decimal(0))
+        if seen_partial:
+            assert got == 0
+        if got < item.balance:
+            seen_partial = True
