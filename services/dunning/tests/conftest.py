@@ -92,6 +92,7 @@ async def dunning(
         smtp_timeout=5.0,
         sms_provider_url=dunning_carrier.url,
         account_manager_email="am@arflow.example",
+        metrics_refresh_seconds=0.2,
     )
     async with running_service("dunning", create_app, settings, infra, api_key, clock=dunning_clock) as running:
         yield running

@@ -38,3 +38,4 @@ class DunningSettings(ServiceSettings):
     account_manager_email: str | None = Field(
         None, description="Where internal alerts go when the customer names no account manager."
     )
+    metrics_refresh_seconds: float = Field(15.0, description="How often /metrics' business figures are re-read.")

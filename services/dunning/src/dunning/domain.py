@@ -450,3 +450,30 @@ def promise_outcome(
 
 TaskOutcome = Literal["reached", "no_answer", "wrong_number", "promise_to_pay", "dispute", "refused"]
 TASK_OUTCOMES: tuple[str, ...] = ("reached", "no_answer", "wrong_number", "promise_to_pay", "dispute", "refused")
+
+
+# --- the monthly collection plan (每月催账计划) ------------------------------------------------
+
+# How much a tier weighs in the plan's priority: riskier customers first at equal amounts.
+TIER_WEIGHT = {"A": Decimal(1), "B": Decimal(2), "C": Decimal(3), "D": Decimal(4)}
+
+
+def plan_priority(amount_overdue: Decimal, tier: str | None) -> Decimal:
+    """Overdue amount × risk weight of the tier (unscored customers weigh as tier B)."""
+    return amount_overdue * TIER_WEIGHT.get(tier or DEFAULT_TIER, TIER_WEIGHT[DEFAULT_TIER])
+
+
+def planned_steps(policy: PolicyView, state: CaseState, *, first: date, last: date) -> list[tuple[PolicyStep, date]]:
+    """The steps a case will take within [first, last]: what is already due is planned for `first`.
+
+    A plan, not a promise: guardrails and payments may still move a step.
+    """
+    if state.paused_reason in ("legal_handover", "customer_excluded"):
+        return []
+    planned = []
+    for step in pending_steps(policy, state):
+        due = step_due_date(step, state.anchor_date)
+        if due > last:
+            break
+        planned.append((step, max(due, first)))
+    return planned

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
@@ -20,7 +20,15 @@ from arflow.problems import NotFound
 from arflow.service import ClockDep, SessionDep, settings_of
 from dunning import letters, repository, service
 from dunning.config import DunningSettings
-from dunning.models import DunningAction, DunningCase, DunningCaseItem, DunningPolicy, DunningTask, PromiseToPay
+from dunning.models import (
+    CollectionPlan,
+    DunningAction,
+    DunningCase,
+    DunningCaseItem,
+    DunningPolicy,
+    DunningTask,
+    PromiseToPay,
+)
 from dunning.schemas import (
     ActionOut,
     ActionStatus,
@@ -32,6 +40,8 @@ from dunning.schemas import (
     DocumentOut,
     DryRunOut,
     HoldIn,
+    PlanIn,
+    PlanOut,
     PolicyIn,
     PolicyOut,
     PolicyVersionIn,
@@ -405,4 +415,53 @@ async def evidence_pack(case_id: UUID, session: SessionDep, _: Reader) -> Respon
         pack,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="evidence-{case.id}.zip"'},
+    )
+
+
+# --- the monthly collection plan ---------------------------------------------------------
+
+Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+def _month(value: str) -> date:
+    return date(int(value[:4]), int(value[5:7]), 1)
+
+
+def plan_out(plan: CollectionPlan) -> PlanOut:
+    return PlanOut.model_validate({c.key: getattr(plan, c.key) for c in CollectionPlan.__table__.columns})
+
+
+@router.post("/plans", status_code=201, response_model=PlanOut, tags=["plans"], summary="Draw up a month's plan now")
+async def build_plan(body: PlanIn, session: SessionDep, clock: ClockDep, settings: Settings, _: Writer) -> PlanOut:
+    plan = await service.build_plan(
+        session, clock=clock, month=_month(body.month), as_of=body.as_of or clock.now(), settings=settings
+    )
+    return plan_out(plan)
+
+
+async def _plan(session: Any, month: str) -> CollectionPlan:
+    plan = await repository.get_plan(session, _month(month))
+    if plan is None:
+        raise NotFound(f"There is no collection plan for {month}.", code="plan_not_found")
+    return plan
+
+
+@router.get("/plans/{month}", response_model=PlanOut, tags=["plans"], summary="A month's collection plan")
+async def get_plan(month: Month, session: SessionDep, _: Reader) -> PlanOut:
+    return plan_out(await _plan(session, month))
+
+
+@router.get(
+    "/plans/{month}/csv",
+    tags=["plans"],
+    summary="A month's collection plan as CSV (one row per planned step)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def get_plan_csv(month: Month, session: SessionDep, _: Reader) -> Response:
+    plan = await _plan(session, month)
+    return Response(
+        "\ufeff" + letters.plan_csv(plan.lines, plan.collectors),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="collection-plan-{month}.csv"'},
     )

@@ -17,7 +17,17 @@ def dunning_jobs(settings: DunningSettings) -> list[Job]:
         """Take every due ladder step on every open case, as of the run's instant."""
         return await service.run_tick(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings)
 
+    async def monthly_collection_plan(ctx: JobContext) -> dict[str, Any]:
+        """Draw up the month's collection plan on its first day."""
+        return await service.monthly_plan_job(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings)
+
     return [
+        Job(
+            name="monthly-collection-plan",
+            interval=timedelta(hours=6),
+            run=monthly_collection_plan,
+            description="On the 1st of each month, draw up that month's collection plan (每月催账计划).",
+        ),
         Job(
             name="dunning-tick",
             interval=timedelta(hours=1),

@@ -157,3 +157,45 @@ def evidence_pack(
         for name, content in letters:
             pack.writestr(f"letters/{name}", content)
     return buffer.getvalue()
+
+
+PLAN_COLUMNS = (
+    "rank",
+    "customer_name",
+    "customer_id",
+    "tier",
+    "policy",
+    "level",
+    "collector",
+    "currency",
+    "amount_overdue",
+    "priority",
+    "paused",
+    "step",
+    "channel",
+    "date",
+)
+
+
+def plan_csv(lines: Sequence[dict[str, Any]], collectors: Sequence[dict[str, Any]]) -> str:
+    """The plan as CSV: one row per planned step, then the totals per collector."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(PLAN_COLUMNS)
+    for line in lines:
+        for step in line["planned_steps"]:
+            row = {**line, **step}
+            writer.writerow(["" if row.get(c) is None else str(row[c]) for c in PLAN_COLUMNS])
+    writer.writerow([])
+    writer.writerow(["collector", "currency", "cases", "amount_overdue", "planned_steps"])
+    for total in collectors:
+        writer.writerow(
+            [
+                total["collector"] or "",
+                total["currency"],
+                total["cases"],
+                total["amount_overdue"],
+                total["planned_steps"],
+            ]
+        )
+    return out.getvalue()

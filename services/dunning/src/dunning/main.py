@@ -14,6 +14,7 @@ from dunning.config import DunningSettings
 from dunning.endpoints import router
 from dunning.handlers import HANDLERS
 from dunning.jobs import dunning_jobs
+from dunning.metrics import metrics_refresher
 from dunning.sender import email_sender
 from dunning.smssender import sms_sender
 
@@ -31,7 +32,7 @@ DEFINITION = ServiceDefinition(
     routers=[router],
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
     handlers=HANDLERS,
-    workers=[email_sender, sms_sender],
+    workers=[email_sender, sms_sender, metrics_refresher],
     on_startup=_on_startup,
 )
 

@@ -266,3 +266,16 @@ class DunningAction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CollectionPlan(Base):
+    """The monthly collection plan (每月催账计划): every customer to chase that month, prioritised."""
+
+    __tablename__ = "collection_plan"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, unique=True)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    collectors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

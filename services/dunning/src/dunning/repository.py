@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.pagination import PageParams
 from dunning.models import (
     ClosedInvoice,
+    CollectionPlan,
     Customer,
     CustomerTier,
     DunningAction,
@@ -441,3 +442,69 @@ async def case_documents(session: AsyncSession, case_id: UUID) -> list[DunningDo
         .order_by(DunningDocument.created_at, DunningDocument.id)
     )
     return list((await session.execute(query)).scalars())
+
+
+# --- monthly plans ------------------------------------------------------------------
+
+
+async def save_plan(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Store a month's plan, replacing an earlier one of that month."""
+    insert = pg_insert(CollectionPlan).values(**values)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[CollectionPlan.month],
+            set_={k: insert.excluded[k] for k in ("as_of", "lines", "collectors", "created_at")},
+        )
+    )
+
+
+async def get_plan(session: AsyncSession, month: date) -> CollectionPlan | None:
+    query = select(CollectionPlan).where(CollectionPlan.month == month).execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+# --- metrics ------------------------------------------------------------------------
+
+
+async def metrics_snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    """Figures for /metrics, read from the tables so every replica reports the same."""
+    steps = await session.execute(
+        select(DunningAction.channel, func.coalesce(DunningAction.outcome, DunningAction.status), func.count())
+        .where(DunningAction.status != "pending")
+        .group_by(literal_column("1"), literal_column("2"))
+    )
+    owed = (
+        select(DunningCaseItem.case_id, func.sum(DunningCaseItem.amount_due).label("owed"))
+        .where(DunningCaseItem.status == "open")
+        .group_by(DunningCaseItem.case_id)
+        .subquery()
+    )
+    levels = await session.execute(
+        select(DunningCase.level, DunningCase.currency, func.count(), func.coalesce(func.sum(owed.c.owed), 0))
+        .outerjoin(owed, owed.c.case_id == DunningCase.id)
+        .where(DunningCase.status == "open")
+        .group_by(DunningCase.level, DunningCase.currency)
+    )
+    # A step "cures" when its case is paid within 7 days after it.
+    cured = and_(
+        DunningCase.resolution == "paid",
+        DunningCase.resolved_at <= DunningAction.created_at + text("interval '7 days'"),
+    )
+    cure = await session.execute(
+        select(
+            func.coalesce(DunningAction.details["policy"].astext, "none"),
+            DunningAction.step,
+            func.count(),
+            func.count().filter(cured),
+        )
+        .join(DunningCase, DunningCase.id == DunningAction.case_id)
+        .where(DunningAction.status.in_(("sent", "completed")))
+        .group_by(literal_column("1"), literal_column("2"))
+    )
+    promises = await session.execute(select(PromiseToPay.status, func.count()).group_by(PromiseToPay.status))
+    return {
+        "steps": [tuple(r) for r in steps.all()],
+        "levels": [tuple(r) for r in levels.all()],
+        "cure": [tuple(r) for r in cure.all()],
+        "promises": [tuple(r) for r in promises.all()],
+    }

@@ -37,6 +37,7 @@ from arflow.problems import Conflict, NotFound, Unprocessable
 from dunning import domain, letters, rendering, repository
 from dunning.config import DunningSettings
 from dunning.models import (
+    CollectionPlan,
     Customer,
     DunningAction,
     DunningCase,
@@ -1046,3 +1047,96 @@ async def complete_task(
         await raise_level(session, clock=clock, case=case, level=case.level + 1, channel="phone_task", at=now)
     log.info("task.completed", task_id=str(task.id), case_id=str(case.id), outcome=outcome, operator=operator)
     return task
+
+
+# --- the monthly collection plan (每月催账计划) ------------------------------------------------
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+async def build_plan(
+    session: AsyncSession, *, clock: Clock, month: date, as_of: datetime, settings: DunningSettings
+) -> CollectionPlan:
+    """Draw up a month's plan: every open case with its planned steps, by overdue amount × risk tier."""
+    first, last = month_bounds(month)
+    policies = [policy_view(p) for p in await repository.latest_policies(session)]
+    lines = []
+    for case_id in await repository.open_case_ids(session):
+        case = await repository.get_case(session, case_id)
+        if case is None:
+            continue
+        plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
+        if plan.policy is None or plan.state.amount_overdue <= 0:
+            continue
+        steps = domain.planned_steps(plan.policy, plan.state, first=first, last=last)
+        if not steps:
+            continue
+        lines.append(
+            {
+                "case_id": str(case.id),
+                "customer_id": str(case.customer_id),
+                "customer_name": plan.customer.legal_name if plan.customer else None,
+                "tier": plan.tier or domain.DEFAULT_TIER,
+                "policy": plan.policy.code,
+                "level": case.level,
+                "collector": case.collector,
+                "currency": case.currency,
+                "amount_overdue": format(to_minor_units(plan.state.amount_overdue, case.currency), "f"),
+                "priority": format(
+                    domain.plan_priority(plan.state.amount_overdue, plan.tier).quantize(Decimal("0.01")), "f"
+                ),
+                "paused": plan.state.paused_reason,
+                "planned_steps": [
+                    {"step": s.name, "channel": s.channel, "level": s.level, "date": d.isoformat()} for s, d in steps
+                ],
+            }
+        )
+    lines.sort(key=lambda line: (-Decimal(line["priority"]), line["case_id"]))
+    for rank, line in enumerate(lines, start=1):
+        line["rank"] = rank
+    totals: dict[tuple[str | None, str], dict[str, Any]] = {}
+    for line in lines:
+        key = (line["collector"], line["currency"])
+        total = totals.setdefault(
+            key,
+            {
+                "collector": line["collector"],
+                "currency": line["currency"],
+                "cases": 0,
+                "amount_overdue": Decimal(0),
+                "planned_steps": 0,
+            },
+        )
+        total["cases"] += 1
+        total["amount_overdue"] += Decimal(line["amount_overdue"])
+        total["planned_steps"] += len(line["planned_steps"])
+    collectors = [
+        {**t, "amount_overdue": format(t["amount_overdue"], "f")}
+        for t in sorted(totals.values(), key=lambda t: (t["collector"] or "", t["currency"]))
+    ]
+    now = clock.now()
+    await repository.save_plan(
+        session,
+        {"id": uuid7(), "month": first, "as_of": as_of, "lines": lines, "collectors": collectors, "created_at": now},
+    )
+    found = await repository.get_plan(session, first)
+    assert found is not None
+    log.info("plan.drawn_up", month=first.isoformat(), cases=len(lines))
+    return found
+
+
+async def monthly_plan_job(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, settings: DunningSettings
+) -> dict[str, Any]:
+    """On the first day of a month (Shanghai), draw up that month's plan once."""
+    today = local_date(as_of, "Asia/Shanghai")
+    if today.day != 1:
+        return {"skipped": "not the first day of the month"}
+    if await repository.get_plan(session, today) is not None:
+        return {"skipped": "plan exists"}
+    plan = await build_plan(session, clock=clock, month=today, as_of=as_of, settings=settings)
+    return {"month": today.isoformat(), "cases": len(plan.lines)}
