@@ -28,6 +28,7 @@ from invoicing.schemas import (
     InvoiceLineOut,
     InvoiceOut,
     InvoiceUpdate,
+    LateFeeRequest,
     PaymentTermsCreate,
     PaymentTermsOut,
     PaymentTermsUpdate,
@@ -325,6 +326,32 @@ async def create_credit_note(
     async def create() -> CreditNoteOut:
         note = await service.issue_credit_note(session, clock=clock, invoice_id=invoice_id, data=body)
         return credit_note_out(note)
+
+    return await idempotent(request, session, principal, body, create)
+
+
+@router.post(
+    "/invoices/{invoice_id}/late-fees",
+    status_code=201,
+    response_model=InvoiceOut,
+    tags=["invoices"],
+    summary="Charge late interest (and the fixed fee) of an overdue invoice as a fee invoice (LateFeeAssessed)",
+)
+async def assess_late_fee(
+    invoice_id: UUID,
+    body: LateFeeRequest,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Writer,
+) -> JSONResponse:
+    apply_credit = request.app.state.settings.auto_apply_credit
+
+    async def create() -> InvoiceOut:
+        fee_invoice = await service.assess_late_fee(
+            session, clock=clock, invoice_id=invoice_id, as_of=body.as_of, apply_credit=apply_credit
+        )
+        return await invoice_out(session, fee_invoice, clock)
 
     return await idempotent(request, session, principal, body, create)
 

@@ -10,18 +10,21 @@ from arflow.service import ServiceDefinition, create_service_app
 from invoicing.config import InvoicingSettings
 from invoicing.endpoints import router
 from invoicing.handlers import HANDLERS
-from invoicing.jobs import JOBS
+from invoicing.jobs import jobs_for
 
-DEFINITION = ServiceDefinition(
-    name="invoicing",
-    title="arflow invoicing",
-    description="Customers, invoices and the receivables ledger of record (应收账款台账).",
-    routers=[router],
-    subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
-    handlers=HANDLERS,
-    jobs=JOBS,
-)
+
+def definition(settings: InvoicingSettings) -> ServiceDefinition:
+    return ServiceDefinition(
+        name="invoicing",
+        title="arflow invoicing",
+        description="Customers, invoices and the receivables ledger of record (应收账款台账).",
+        routers=[router],
+        subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
+        handlers=HANDLERS,
+        jobs=jobs_for(settings),
+    )
 
 
 def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or InvoicingSettings(), clock=clock)
+    settings = settings or InvoicingSettings()
+    return create_service_app(definition(settings), settings, clock=clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,9 @@ from sqlalchemy import Row, any_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.events.catalog import INVOICING, topic_of
+from arflow.events.envelope import CONTENT_TYPE
+from arflow.money import MINOR_UNITS
 from arflow.pagination import PageParams
 from invoicing.models import (
     CreditNote,
@@ -287,36 +291,105 @@ async def next_invoice_number(session: AsyncSession, series: str, year: int) -> 
     return int(value)
 
 
-_RECORD_OVERDUE_NOTICES = text(
+# The sweep, set-based end to end: one statement finds every (invoice, threshold)
+# newly reached on the customer's local calendar, records it in overdue_notice
+# (its primary key makes each threshold happen once, across re-runs and
+# replicas) and writes the CloudEvents envelope of each fact straight into the
+# outbox, in customer order. No row travels through Python.
+_SWEEP = text(
     """
-    WITH candidate AS (
-        SELECT i.id AS invoice_id, t.name AS threshold,
-               (timezone(c.time_zone, :as_of))::date AS local_today
-        FROM invoice i
-        JOIN customer c ON c.id = i.customer_id
-        CROSS JOIN (VALUES ('overdue', 1), ('31-60', 31), ('61-90', 61), ('90+', 91)) AS t(name, start_day)
+    WITH params AS (
+        SELECT CAST(:as_of AS timestamptz) AS as_of, CAST(:now AS timestamptz) AS now,
+               CAST(:minor_units AS jsonb) AS minor_units, CAST(:due_soon_days AS int) AS due_soon_days
+    ), open_invoice AS (
+        SELECT i.id, i.customer_id, i.due_date, i.grace_days,
+               (timezone(c.time_zone, p.as_of))::date AS local_today
+        FROM invoice i JOIN customer c ON c.id = i.customer_id CROSS JOIN params p
         WHERE i.status IN ('open', 'uncollectible')
-          AND (timezone(c.time_zone, :as_of))::date - i.due_date > i.grace_days
-          AND (timezone(c.time_zone, :as_of))::date - i.due_date >= t.start_day
+    ), candidate AS (
+        SELECT o.id AS invoice_id, t.name AS threshold, o.local_today
+        FROM open_invoice o
+        JOIN (VALUES ('overdue', 1), ('31-60', 31), ('61-90', 61), ('90+', 91)) AS t(name, start_day)
+          ON o.local_today - o.due_date >= t.start_day
+        WHERE o.local_today - o.due_date > o.grace_days
+        UNION ALL
+        SELECT o.id, 'due-soon', o.local_today
+        FROM open_invoice o CROSS JOIN params p
+        WHERE o.due_date - o.local_today BETWEEN 0 AND p.due_soon_days AND p.due_soon_days > 0
     ), inserted AS (
-        INSERT INTO overdue_notice (invoice_id, threshold, as_of)
-        SELECT invoice_id, threshold, local_today FROM candidate
+        INSERT INTO overdue_notice (invoice_id, threshold, as_of, created_at)
+        SELECT invoice_id, threshold, local_today, (SELECT now FROM params) FROM candidate
         ON CONFLICT DO NOTHING
         RETURNING invoice_id, threshold, as_of
+    ), fact AS (
+        SELECT n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency,
+               i.payment_reference, n.as_of - i.due_date AS days_overdue,
+               round(i.total, coalesce((p.minor_units ->> i.currency)::int, 2))::text AS total,
+               round(i.total - i.amount_paid - i.amount_credited,
+                     coalesce((p.minor_units ->> i.currency)::int, 2))::text AS amount_due
+        FROM inserted n JOIN invoice i ON i.id = n.invoice_id CROSS JOIN params p
+    ), outboxed AS (
+        INSERT INTO outbox_message (event_id, topic, key, event_type, payload, headers)
+        SELECT e.event_id, CAST(:topic AS text), f.customer_id::text, e.event_type,
+               jsonb_strip_nulls(jsonb_build_object(
+                   'specversion', '1.0', 'id', e.event_id, 'source', CAST(:source AS text), 'type', e.event_type,
+                   'time', (SELECT now FROM params), 'subject', f.customer_id::text,
+                   'datacontenttype', 'application/json', 'dataversion', 1,
+                   'traceparent', CAST(:traceparent AS text),
+                   'data', CASE WHEN f.threshold = 'due-soon' THEN jsonb_build_object(
+                       'customer_id', f.customer_id, 'invoice_id', f.id, 'invoice_number', f.number,
+                       'due_date', f.due_date, 'amount_due', jsonb_build_object('amount', f.amount_due,
+                       'currency', f.currency), 'days_until_due', -f.days_overdue,
+                       'payment_reference', f.payment_reference)
+                   ELSE jsonb_build_object(
+                       'customer_id', f.customer_id, 'invoice_id', f.id, 'invoice_number', f.number,
+                       'invoice_date', f.invoice_date, 'due_date', f.due_date,
+                       'total', jsonb_build_object('amount', f.total, 'currency', f.currency),
+                       'amount_due', jsonb_build_object('amount', f.amount_due, 'currency', f.currency),
+                       'days_overdue', f.days_overdue,
+                       'bucket', CASE WHEN f.days_overdue <= 30 THEN '1-30' WHEN f.days_overdue <= 60 THEN '31-60'
+                                      WHEN f.days_overdue <= 90 THEN '61-90' ELSE '90+' END,
+                       'as_of', f.as_of, 'payment_reference', f.payment_reference)
+                   END)),
+               CAST(:headers AS jsonb) || CASE WHEN CAST(:traceparent AS text) IS NULL THEN '[]'::jsonb
+                   ELSE jsonb_build_array(jsonb_build_array('traceparent', CAST(:traceparent AS text))) END
+                   || jsonb_build_array(jsonb_build_array('ce_type', e.event_type))
+        FROM fact f
+        CROSS JOIN LATERAL (
+            SELECT gen_random_uuid()::text AS event_id,
+                   CASE WHEN f.threshold = 'due-soon' THEN 'InvoiceDueSoon' ELSE 'InvoiceOverdue' END AS event_type
+        ) e
+        ORDER BY f.customer_id, f.due_date, f.id, f.threshold = 'due-soon' DESC, f.days_overdue
+        RETURNING event_type
     )
-    SELECT n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency, i.total,
-           i.total - i.amount_paid - i.amount_credited AS amount_due, i.payment_reference
-    FROM inserted n JOIN invoice i ON i.id = n.invoice_id
-    ORDER BY i.customer_id, i.due_date, i.id, n.as_of
+    SELECT f.threshold, count(*) AS notices FROM fact f GROUP BY f.threshold
     """
 )
 
 
-async def record_overdue_notices(session: AsyncSession, as_of: datetime) -> list[Row[Any]]:
-    """Mark, in one statement, every (invoice, threshold) newly reached as of an instant.
+async def sweep_due_and_overdue(
+    session: AsyncSession,
+    *,
+    as_of: datetime,
+    now: datetime,
+    due_soon_days: int,
+    traceparent: str | None,
+) -> dict[str, int]:
+    """Record and publish (via the outbox) every due-soon and overdue threshold newly reached as of an instant.
 
-    Days past due are counted on the customer's local calendar. Only rows newly
-    inserted are returned, so each threshold is published exactly once, across
-    re-runs and replicas.
+    Returns how many notices each threshold produced.
     """
-    return list((await session.execute(_RECORD_OVERDUE_NOTICES, {"as_of": as_of})).all())
+    rows = await session.execute(
+        _SWEEP,
+        {
+            "as_of": as_of,
+            "now": now,
+            "due_soon_days": due_soon_days,
+            "minor_units": json.dumps(MINOR_UNITS),
+            "traceparent": traceparent,
+            "topic": topic_of(INVOICING),
+            "source": f"/arflow/{INVOICING}",
+            "headers": json.dumps([["content-type", CONTENT_TYPE]]),
+        },
+    )
+    return {row.threshold: row.notices for row in rows}

@@ -355,6 +355,17 @@ class WriteOffRequest(BaseModel):
     written_off_on: date | None = Field(None, description="Defaults to today in the customer's time zone.")
 
 
+class LateFeeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(None, description="Charge interest up to this day (default: today, customer's time).")
+
+    @field_validator("as_of")
+    @classmethod
+    def _plausible(cls, value: date | None) -> date | None:
+        return check_invoice_date(value)
+
+
 class CreditNoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

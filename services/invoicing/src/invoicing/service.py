@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -18,10 +18,10 @@ from arflow.events.catalog import (
     CreditScoreChanged,
     CustomerUpserted,
     InvoiceIssued,
-    InvoiceOverdue,
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    LateFeeAssessed,
     PaymentApplicationReversed,
     PaymentApplied,
     PaymentReceived,
@@ -31,6 +31,7 @@ from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money, to_minor_units
 from arflow.problems import Conflict, NotFound, Unprocessable
+from arflow.tracing import current_traceparent
 from invoicing import domain, repository
 from invoicing.models import (
     CreditNote,
@@ -357,12 +358,13 @@ async def create_invoice(
     kind: str = "standard",
     related_invoice_id: UUID | None = None,
     apply_credit: bool = False,
+    allow_archived: bool = False,
 ) -> Invoice:
     """Create a draft invoice from lines (and issue it at once when asked)."""
     customer = await repository.get_customer(session, data.customer_id)
     if customer is None:
         raise Unprocessable(f"There is no customer {data.customer_id}.", code="customer_not_found")
-    if customer.archived_at is not None:
+    if customer.archived_at is not None and not allow_archived:
         raise Unprocessable("The customer is archived.", code="customer_archived")
     terms = await _resolve_terms(
         session,
@@ -662,6 +664,91 @@ async def issue_credit_note(
     return note
 
 
+async def assess_late_fee(
+    session: AsyncSession, *, clock: Clock, invoice_id: UUID, as_of: date | None, apply_credit: bool = False
+) -> Invoice:
+    """Charge an overdue invoice's late interest (since last charged) and its fixed fee as a fee invoice.
+
+    The fee invoice (kind late_fee) is issued at once, due at once, and
+    LateFeeAssessed names both invoices. The fixed fee is charged only once.
+    """
+    invoice = await _require_issued(session, invoice_id)
+    if invoice.status not in ("open", "uncollectible"):
+        raise Conflict(f"Invoice {invoice.number or invoice.id} is {invoice.status}.", code="invoice_not_open")
+    if invoice.kind == "late_fee":
+        raise Conflict("Late fees are not charged on a late-fee invoice.", code="late_fee_on_late_fee")
+    customer = await require_customer(session, invoice.customer_id)
+    today = as_of or local_date(clock.now(), customer.time_zone)
+    if today <= invoice.due_date + timedelta(days=invoice.grace_days):
+        raise Unprocessable(f"The invoice is not past due + grace on {today}.", code="invoice_not_overdue")
+    since = invoice.interest_charged_to
+    if since is not None and today <= since:
+        raise Conflict(f"Interest is already charged up to {since}.", code="late_fee_already_charged")
+    interest = domain.late_interest(
+        invoice.balance,
+        invoice.due_date,
+        today,
+        kind=invoice.interest_kind,
+        rate=invoice.interest_rate,
+        grace_days=invoice.grace_days,
+        cap_ratio=invoice.interest_cap_ratio,
+        currency=invoice.currency,
+        since=since,
+    )
+    fee = invoice.late_fee if since is None and invoice.late_fee else Decimal(0)
+    if interest + fee <= 0:
+        raise Unprocessable("The invoice's terms charge no interest or fee for this period.", code="nothing_to_charge")
+    interest_from = (since or invoice.due_date) + timedelta(days=1)
+    lines = []
+    if interest > 0:
+        lines.append(
+            InvoiceLineIn(
+                description=f"逾期利息 Late interest {invoice.number} {interest_from}..{today}", unit_price=interest
+            )
+        )
+    if fee > 0:
+        lines.append(InvoiceLineIn(description=f"滞纳金 Late fee {invoice.number}", unit_price=fee))
+    fee_invoice = await create_invoice(
+        session,
+        clock=clock,
+        data=InvoiceCreate(
+            customer_id=customer.id,
+            currency=invoice.currency,
+            invoice_date=today,
+            net_days=0,
+            memo=f"Late interest and fees on {invoice.number}",
+            lines=lines,
+            issue=True,
+        ),
+        kind="late_fee",
+        related_invoice_id=invoice.id,
+        apply_credit=apply_credit,
+        allow_archived=True,
+    )
+    invoice.interest_charged_to = today
+    daily = domain.daily_interest_rate(invoice.interest_kind, invoice.interest_rate)
+    basis = f"{daily * 100:.4f}%/day on {to_minor_units(invoice.balance, invoice.currency)} {invoice.currency}"
+    basis += f" for {(today - interest_from).days + 1} days" if interest > 0 else " (no interest)"
+    if fee > 0:
+        basis += f" + fixed fee {to_minor_units(fee, invoice.currency)}"
+    await outbox.add(
+        session,
+        LateFeeAssessed(
+            customer_id=customer.id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            fee_invoice_id=fee_invoice.id,
+            amount=Money.of(fee_invoice.total, invoice.currency).quantize(),
+            interest_from=interest_from,
+            interest_to=today,
+            basis=basis,
+        ),
+        clock=clock,
+    )
+    log.info("invoice.late_fee_assessed", invoice_id=str(invoice.id), fee_invoice_id=str(fee_invoice.id))
+    return fee_invoice
+
+
 async def require_credit_note(session: AsyncSession, credit_note_id: UUID) -> CreditNote:
     note = await repository.get_credit_note(session, credit_note_id)
     if note is None:
@@ -945,29 +1032,14 @@ async def _mark_paid(session: AsyncSession, *, clock: Clock, invoice: Invoice, p
 # --- due and overdue -------------------------------------------------------------
 
 
-async def sweep_overdue(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
-    """Publish InvoiceOverdue for every invoice that newly reached an aging threshold."""
-    rows = await repository.record_overdue_notices(session, as_of)
-    for row in rows:
-        days_overdue = (row.as_of - row.due_date).days
-        await outbox.add(
-            session,
-            InvoiceOverdue(
-                customer_id=row.customer_id,
-                invoice_id=row.id,
-                invoice_number=row.number,
-                invoice_date=row.invoice_date,
-                due_date=row.due_date,
-                total=Money.of(row.total, row.currency).quantize(),
-                amount_due=Money.of(row.amount_due, row.currency).quantize(),
-                days_overdue=days_overdue,
-                bucket=domain.aging_bucket(days_overdue),  # type: ignore[arg-type]
-                as_of=row.as_of,
-                payment_reference=row.payment_reference,
-            ),
-            clock=clock,
-        )
-    by_threshold: dict[str, int] = {}
-    for row in rows:
-        by_threshold[row.threshold] = by_threshold.get(row.threshold, 0) + 1
-    return {"notices": len(rows), "by_threshold": by_threshold}
+async def sweep_due_and_overdue(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, due_soon_days: int
+) -> dict[str, Any]:
+    """Publish InvoiceDueSoon and InvoiceOverdue for every threshold newly reached as of an instant."""
+    by_threshold = await repository.sweep_due_and_overdue(
+        session, as_of=as_of, now=clock.now(), due_soon_days=due_soon_days, traceparent=current_traceparent()
+    )
+    due_soon = by_threshold.pop("due-soon", 0)
+    notices = sum(by_threshold.values())
+    log.info("invoice.sweep_finished", as_of=as_of.isoformat(), notices=notices, due_soon=due_soon)
+    return {"notices": notices, "by_threshold": by_threshold, "due_soon": due_soon}
