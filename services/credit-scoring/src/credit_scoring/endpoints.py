@@ -4,22 +4,39 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from arflow.auth import Principal, require_scope
+from arflow.idempotency import idempotent
 from arflow.money import to_minor_units
-from arflow.pagination import Page, PageParams, page_params
+from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.service import ClockDep, SessionDep
 from credit_scoring import service
 from credit_scoring.domain import CreditFile, CurrencyMeasures, ExperienceAsOf
-from credit_scoring.schemas import CreditFileOut, CreditFileSummaryOut, CurrencyMeasuresOut, PaymentExperienceOut
+from credit_scoring.models import CreditLimit
+from credit_scoring.schemas import (
+    AcknowledgeIn,
+    AlertOut,
+    CreditFileOut,
+    CreditFileSummaryOut,
+    CurrencyMeasuresOut,
+    LimitOut,
+    LimitOverrideIn,
+    PaymentExperienceOut,
+    PredictionOut,
+    ReasonOut,
+    ScoreHistoryOut,
+    ScoreOut,
+)
 from credit_scoring.service import CustomerCreditFile
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("credit-scoring:read"))]
+Writer = Annotated[Principal, Depends(require_scope("credit-scoring:write"))]
 Paging = Annotated[PageParams, Depends(page_params)]
 AsOf = Annotated[
     date | None,
@@ -102,3 +119,154 @@ async def list_credit_files(
         has_more=has_more,
         next_cursor=shown[-1].customer.id if has_more else None,
     )
+
+
+# --- scores ------------------------------------------------------------------------------
+
+
+def reasons_out(reasons: list[dict[str, Any]] | tuple[Any, ...]) -> list[ReasonOut]:
+    return [ReasonOut.model_validate(r if isinstance(r, dict) else asdict(r)) for r in reasons]
+
+
+@router.get(
+    "/credit-files/{customer_id}/score",
+    response_model=ScoreOut,
+    tags=["scores"],
+    summary="The customer's score, tier, payment index and 1–4 reason codes, as of a date",
+)
+async def get_score(customer_id: UUID, session: SessionDep, clock: ClockDep, _: Reader, as_of: AsOf = None) -> ScoreOut:
+    view = await service.score_as_of(session, clock=clock, customer_id=customer_id, as_of=as_of)
+    s = view.score
+    return ScoreOut(
+        customer_id=view.customer_id,
+        as_of=view.as_of,
+        score=s.score,
+        tier=s.tier,
+        probability_bad=round(s.probability_bad, 4),
+        payment_index=s.payment_index,
+        reasons=reasons_out(s.reasons),
+        points=s.points,
+        model_version=s.model_version,
+    )
+
+
+@router.get(
+    "/credit-files/{customer_id}/scores",
+    response_model=Page[ScoreHistoryOut],
+    tags=["scores"],
+    summary="Every published score of the customer, newest first",
+)
+async def list_scores(customer_id: UUID, session: SessionDep, _: Reader, page: Paging) -> Page[ScoreHistoryOut]:
+    rows = await service.score_history(session, customer_id=customer_id, page=page)
+    items = [
+        ScoreHistoryOut.model_validate(
+            {**{c: getattr(r, c) for c in ScoreHistoryOut.model_fields if c != "reasons"}, "reasons": r.reasons}
+        )
+        for r in rows
+    ]
+    return make_page(items, page)
+
+
+@router.get(
+    "/credit-files/{customer_id}/predictions",
+    response_model=list[PredictionOut],
+    tags=["scores"],
+    summary="P(paid more than N days late) for each of the customer's open invoices",
+)
+async def get_predictions(customer_id: UUID, session: SessionDep, clock: ClockDep, _: Reader) -> list[PredictionOut]:
+    found = await service.predictions(session, clock=clock, customer_id=customer_id)
+    return [
+        PredictionOut.model_validate(
+            {**asdict(p), "amount_outstanding": to_minor_units(p.amount_outstanding, p.currency)}
+        )
+        for p in found
+    ]
+
+
+# --- limits ------------------------------------------------------------------------------
+
+
+def limit_out(row: CreditLimit) -> LimitOut:
+    currency = row.currency
+    return LimitOut(
+        customer_id=row.customer_id,
+        currency=currency,
+        limit=to_minor_units(row.effective, currency),
+        recommended=to_minor_units(row.recommended, currency),
+        override_amount=to_minor_units(row.override_amount, currency) if row.override_amount is not None else None,
+        override_reason=row.override_reason,
+        override_expires_on=row.override_expires_on,
+        override_by=row.override_by,
+        exposure=to_minor_units(row.exposure, currency),
+        utilisation=row.utilisation,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get(
+    "/credit-files/{customer_id}/limit",
+    response_model=LimitOut,
+    tags=["limits"],
+    summary="The customer's credit limit, recommended and effective, with exposure and utilisation",
+)
+async def get_limit(customer_id: UUID, session: SessionDep, _: Reader) -> LimitOut:
+    return limit_out(await service.credit_limit(session, customer_id=customer_id))
+
+
+@router.post(
+    "/credit-files/{customer_id}/limit/override",
+    response_model=LimitOut,
+    status_code=201,
+    tags=["limits"],
+    summary="Set a manual credit limit with a reason and an expiry (Idempotency-Key honoured)",
+)
+async def override_limit(
+    customer_id: UUID, body: LimitOverrideIn, request: Request, session: SessionDep, clock: ClockDep, who: Writer
+) -> JSONResponse:
+    async def create() -> LimitOut:
+        row = await service.override_limit(
+            session,
+            clock=clock,
+            customer_id=customer_id,
+            amount=body.amount,
+            currency=body.currency,
+            reason=body.reason,
+            expires_on=body.expires_on,
+            by=who.name,
+        )
+        return limit_out(row)
+
+    return await idempotent(request, session, who, body, create)
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+AlertKind = Literal[
+    "tier_drop", "score_drop", "utilisation_80", "utilisation_95", "dunning_letter", "legal_handover", "psi_drift"
+]
+
+
+@router.get("/alerts", response_model=Page[AlertOut], tags=["alerts"], summary="Early warnings (预警), newest first")
+async def list_alerts(
+    session: SessionDep,
+    _: Reader,
+    page: Paging,
+    customer_id: UUID | None = None,
+    acknowledged: bool | None = None,
+    kind: AlertKind | None = None,
+) -> Page[AlertOut]:
+    rows = await service.list_alerts(session, page=page, customer_id=customer_id, acknowledged=acknowledged, kind=kind)
+    return make_page([AlertOut.model_validate(r, from_attributes=True) for r in rows], page)
+
+
+@router.post(
+    "/alerts/{alert_id}/acknowledge",
+    response_model=AlertOut,
+    tags=["alerts"],
+    summary="Acknowledge an alert (a repeat keeps the first acknowledgement)",
+)
+async def acknowledge_alert(
+    alert_id: UUID, body: AcknowledgeIn, session: SessionDep, clock: ClockDep, who: Writer
+) -> AlertOut:
+    row = await service.acknowledge_alert(session, clock=clock, alert_id=alert_id, by=who.name, note=body.note)
+    return AlertOut.model_validate(row, from_attributes=True)

@@ -1,7 +1,9 @@
 """Event handlers of the credit-scoring service (thin: call the service).
 
 The envelope's time is when the fact occurred at its publisher: it dates the
-customer's first appearance, whatever the delay before it reaches us.
+customer's first appearance, whatever the delay before it reaches us. After
+each fact the customer is rescored in the same transaction, so a score, limit
+or warning is published exactly when (and only if) the facts moved it.
 """
 
 from __future__ import annotations
@@ -29,58 +31,79 @@ from credit_scoring import service
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
     await service.record_customer(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
     await service.record_invoice_issued(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
     await service.record_invoice_overdue(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
     await service.record_payment_applied(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
     await service.record_invoice_paid(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
     await service.record_invoice_voided(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
     await service.record_invoice_written_off(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
     await service.record_credit_note(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_dunning_escalated(ctx: EventContext, event: DunningEscalated) -> None:
     await service.record_dunning_escalated(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await service.warn_of_dunning(ctx.session, clock=ctx.clock, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_legal_handover(ctx: EventContext, event: LegalHandover) -> None:
     await service.record_legal_handover(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await service.warn_of_dunning(ctx.session, clock=ctx.clock, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
     await service.record_dispute_opened(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
     await service.record_dispute_resolved(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_promise_kept(ctx: EventContext, event: PromiseToPayKept) -> None:
     await service.record_promise_outcome(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
 
 
 async def on_promise_broken(ctx: EventContext, event: PromiseToPayBroken) -> None:
     await service.record_promise_outcome(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
+
+
+async def _rescore(ctx: EventContext, event: Event) -> None:
+    """Every fact about a customer may move its score, limit and warnings: rescore in the same transaction."""
+    await service.rescore(ctx.session, clock=ctx.clock, customer_id=event.customer_id, trigger=event.event_type())
 
 
 HANDLERS: dict[type[Event], Handler] = {

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from arflow.clock import Clock
 from arflow.events.catalog import DUNNING, INVOICING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
+from credit_scoring import service
 from credit_scoring.config import CreditScoringSettings
 from credit_scoring.endpoints import router
 from credit_scoring.handlers import HANDLERS
@@ -23,4 +24,6 @@ DEFINITION = ServiceDefinition(
 
 
 def create_app(settings: CreditScoringSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or CreditScoringSettings(), clock=clock)
+    settings = settings or CreditScoringSettings()
+    service.configure(settings)
+    return create_service_app(DEFINITION, settings, clock=clock)

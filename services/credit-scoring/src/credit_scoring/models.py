@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arflow.db import Amount, new_metadata
@@ -133,3 +135,90 @@ class PromiseOutcome(Base):
     kept: Mapped[bool] = mapped_column(Boolean)
     outcome_on: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditScore(Base):
+    """A score given to a customer, kept whenever score, index, tier or credit hold changed."""
+
+    __tablename__ = "credit_score"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(1))
+    payment_index: Mapped[int | None] = mapped_column(Integer)
+    probability_bad: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    points: Mapped[dict[str, int]] = mapped_column(JSONB)
+    credit_hold: Mapped[bool] = mapped_column(Boolean)
+    model_version: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[date] = mapped_column(Date)
+    trigger: Mapped[str] = mapped_column(Text)
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditLimit(Base):
+    """A customer's credit limit: the recommended one, a manual override while it lasts, the exposure."""
+
+    __tablename__ = "credit_limit"
+
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    recommended: Mapped[Decimal] = mapped_column(Amount)
+    effective: Mapped[Decimal] = mapped_column(Amount)
+    override_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_expires_on: Mapped[date | None] = mapped_column(Date)
+    override_by: Mapped[str | None] = mapped_column(Text)
+    exposure: Mapped[Decimal] = mapped_column(Amount)
+    utilisation: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditAlert(Base):
+    """An early warning (预警); `dedupe_key` makes each warning fire once."""
+
+    __tablename__ = "credit_alert"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    message_zh: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(Text)
+    acknowledgement_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelVersion(Base):
+    """A model fitted by the retrain job on this service's own data (the shipped defaults are in the package)."""
+
+    __tablename__ = "model_version"
+
+    version: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditReview(Base):
+    """One periodic credit review (定期审查) of a customer: what was found and when the next is due."""
+
+    __tablename__ = "credit_review"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    tier: Mapped[str] = mapped_column(String(1))
+    score: Mapped[int] = mapped_column(Integer)
+    previous_tier: Mapped[str | None] = mapped_column(String(1))
+    limit_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    next_review_on: Mapped[date] = mapped_column(Date, index=True)
+    findings: Mapped[list[str]] = mapped_column(JSONB)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,10 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
 from credit_scoring.models import (
+    CreditAlert,
+    CreditLimit,
     CreditNote,
+    CreditReview,
+    CreditScore,
     Customer,
     Dispute,
     DunningEscalation,
+    ModelVersion,
     PaymentApplication,
     PaymentExperience,
     PromiseOutcome,
@@ -192,4 +197,165 @@ async def disputes_of(session: AsyncSession, customer_ids: list[UUID]) -> list[D
 
 async def promises_of(session: AsyncSession, customer_ids: list[UUID]) -> list[PromiseOutcome]:
     query = select(PromiseOutcome).where(PromiseOutcome.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
+
+
+# --- scores, limits, alerts, models, reviews ------------------------------------------
+
+
+async def latest_score(session: AsyncSession, customer_id: UUID) -> CreditScore | None:
+    query = (
+        select(CreditScore)
+        .where(CreditScore.customer_id == customer_id)
+        .order_by(CreditScore.scored_at.desc(), CreditScore.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def highest_score_since(session: AsyncSession, customer_id: UUID, since: datetime) -> int | None:
+    query = select(func.max(CreditScore.score)).where(
+        CreditScore.customer_id == customer_id, CreditScore.scored_at >= since
+    )
+    return await session.scalar(query)
+
+
+async def add_score(session: AsyncSession, values: dict[str, Any]) -> None:
+    session.add(CreditScore(**values))
+    await session.flush()
+
+
+async def list_scores(session: AsyncSession, customer_id: UUID, page: PageParams) -> list[CreditScore]:
+    query = (
+        select(CreditScore)
+        .where(CreditScore.customer_id == customer_id)
+        .order_by(CreditScore.id.desc())
+        .limit(page.limit + 1)
+    )
+    if page.starting_after:
+        query = query.where(CreditScore.id < page.starting_after)
+    return list((await session.execute(query)).scalars())
+
+
+async def latest_scores(session: AsyncSession) -> list[CreditScore]:
+    """The latest score of every scored customer."""
+    query = (
+        select(CreditScore)
+        .distinct(CreditScore.customer_id)
+        .order_by(CreditScore.customer_id, CreditScore.scored_at.desc(), CreditScore.id.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def scores_between(session: AsyncSession, start: datetime, end: datetime) -> list[CreditScore]:
+    """The latest score of each customer scored before `end`, among those scored since `start`."""
+    query = (
+        select(CreditScore)
+        .where(CreditScore.scored_at < end, CreditScore.scored_at >= start)
+        .distinct(CreditScore.customer_id)
+        .order_by(CreditScore.customer_id, CreditScore.scored_at.desc(), CreditScore.id.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def get_limit(session: AsyncSession, customer_id: UUID, *, lock: bool = False) -> CreditLimit | None:
+    # populate_existing: the row is also written with core upserts, never trust a stale identity map.
+    query = select(CreditLimit).where(CreditLimit.customer_id == customer_id).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def save_limit(session: AsyncSession, values: dict[str, Any]) -> None:
+    insert = pg_insert(CreditLimit).values(**values)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[CreditLimit.customer_id],
+            set_={name: insert.excluded[name] for name in values if name != "customer_id"},
+        )
+    )
+
+
+async def list_limits(session: AsyncSession) -> list[CreditLimit]:
+    return list((await session.execute(select(CreditLimit))).scalars())
+
+
+async def add_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Record an alert once per dedupe key; False when it had already been raised."""
+    inserted = await session.scalar(
+        pg_insert(CreditAlert)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[CreditAlert.dedupe_key])
+        .returning(CreditAlert.id)
+    )
+    return inserted is not None
+
+
+async def list_alerts(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    customer_id: UUID | None,
+    acknowledged: bool | None,
+    kind: str | None,
+) -> list[CreditAlert]:
+    query = select(CreditAlert).order_by(CreditAlert.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(CreditAlert.id < page.starting_after)
+    if customer_id is not None:
+        query = query.where(CreditAlert.customer_id == customer_id)
+    if acknowledged is not None:
+        query = query.where(
+            CreditAlert.acknowledged_at.is_not(None) if acknowledged else CreditAlert.acknowledged_at.is_(None)
+        )
+    if kind is not None:
+        query = query.where(CreditAlert.kind == kind)
+    return list((await session.execute(query)).scalars())
+
+
+async def get_alert(session: AsyncSession, alert_id: UUID, *, lock: bool = False) -> CreditAlert | None:
+    query = select(CreditAlert).where(CreditAlert.id == alert_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def latest_model(session: AsyncSession, kind: str) -> ModelVersion | None:
+    query = select(ModelVersion).where(ModelVersion.kind == kind).order_by(ModelVersion.trained_at.desc()).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_models(session: AsyncSession) -> list[ModelVersion]:
+    query = select(ModelVersion).order_by(ModelVersion.trained_at.desc()).limit(50)
+    return list((await session.execute(query)).scalars())
+
+
+async def add_model(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(pg_insert(ModelVersion).values(**values).on_conflict_do_nothing())
+
+
+async def all_customers(session: AsyncSession) -> list[Customer]:
+    return list((await session.execute(select(Customer).order_by(Customer.id))).scalars())
+
+
+async def last_reviews(session: AsyncSession) -> dict[UUID, CreditReview]:
+    query = (
+        select(CreditReview)
+        .distinct(CreditReview.customer_id)
+        .order_by(CreditReview.customer_id, CreditReview.reviewed_on.desc(), CreditReview.id.desc())
+    )
+    return {r.customer_id: r for r in (await session.execute(query)).scalars()}
+
+
+async def add_review(session: AsyncSession, values: dict[str, Any]) -> None:
+    session.add(CreditReview(**values))
+    await session.flush()
+
+
+async def list_reviews(session: AsyncSession, page: PageParams, *, customer_id: UUID | None) -> list[CreditReview]:
+    query = select(CreditReview).order_by(CreditReview.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(CreditReview.id < page.starting_after)
+    if customer_id is not None:
+        query = query.where(CreditReview.customer_id == customer_id)
     return list((await session.execute(query)).scalars())

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from arflow.money import DecimalString
+from arflow.money import Currency, DecimalString
 from credit_scoring.domain import ExperienceStatus
+from credit_scoring.scoring import Tier
 
 
 class PaymentExperienceOut(BaseModel):
@@ -79,3 +82,111 @@ class CreditFileOut(CreditFileSummaryOut):
     """The credit file with the payment experiences it was built from."""
 
     payment_experiences: list[PaymentExperienceOut]
+
+
+# --- scores, predictions, limits, alerts, models ------------------------------------------
+
+
+class ReasonOut(BaseModel):
+    code: str
+    characteristic: str
+    points_lost: int = Field(description="Moving this characteristic to its best bin raises the score by this much.")
+    text_zh: str
+    text_en: str
+
+
+class ScoreOut(BaseModel):
+    customer_id: UUID
+    as_of: date
+    score: int = Field(description="Scorecard points: 600 at 50:1 good:bad odds, 20 points to double the odds.")
+    tier: Tier
+    probability_bad: float = Field(description="P(an invoice goes 30+ days beyond terms within 180 days).")
+    payment_index: int | None = Field(description="PAYDEX-style 1–100; null with fewer than 3 experiences.")
+    reasons: list[ReasonOut]
+    points: dict[str, int] = Field(description="Points per characteristic; they sum to the score.")
+    model_version: str
+
+
+class ScoreHistoryOut(BaseModel):
+    id: UUID
+    customer_id: UUID
+    as_of: date
+    score: int
+    tier: Tier
+    payment_index: int | None
+    credit_hold: bool
+    reasons: list[ReasonOut]
+    model_version: str
+    trigger: str = Field(description="The event (or action) that moved the score.")
+    scored_at: datetime
+
+
+class PredictionOut(BaseModel):
+    invoice_id: UUID
+    invoice_number: str | None
+    currency: str
+    amount_outstanding: DecimalString
+    due_date: date
+    days_past_due: int
+    probability_late: float = Field(description="P(paid more than `days_late` days beyond terms).")
+    days_late: int
+    model_version: str
+
+
+class LimitOut(BaseModel):
+    customer_id: UUID
+    currency: str
+    limit: DecimalString = Field(description="The effective limit: the override while it lasts, else recommended.")
+    recommended: DecimalString
+    override_amount: DecimalString | None
+    override_reason: str | None
+    override_expires_on: date | None
+    override_by: str | None
+    exposure: DecimalString = Field(description="What the customer owes (outstanding) in the limit's currency.")
+    utilisation: DecimalString | None = Field(description="exposure / limit.")
+    updated_at: datetime
+
+
+class LimitOverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: DecimalString = Field(ge=0)
+    currency: Currency = "CNY"
+    reason: str = Field(min_length=1, max_length=500)
+    expires_on: date | None = Field(None, description="Last day the override stands (none: until lifted).")
+
+    @field_validator("amount")
+    @classmethod
+    def _bounded(cls, value: Decimal) -> Decimal:
+        if value >= Decimal("1e15") or value.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise ValueError("amount must be below 10^15 with at most 4 decimals")
+        return value
+
+
+class AlertOut(BaseModel):
+    id: UUID
+    customer_id: UUID
+    kind: str
+    severity: str
+    message_zh: str
+    message_en: str
+    details: dict[str, Any]
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    acknowledgement_note: str | None
+
+
+class AcknowledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(None, max_length=1000)
+
+
+class ModelOut(BaseModel):
+    kind: str
+    version: str
+    source: Literal["shipped_default", "retrained"]
+    trained_on: dict[str, Any]
+    metrics: dict[str, Any]
+    details: dict[str, Any]

@@ -8,8 +8,10 @@ revision after a newer one, a payment application delivered twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
+    CreditLimitChanged,
     CreditNoteIssued,
+    CreditRiskAlert,
+    CreditScoreChanged,
     CustomerUpserted,
     DisputeOpened,
     DisputeResolved,
@@ -32,12 +37,20 @@ from arflow.events.catalog import (
     PaymentApplied,
     PromiseToPayBroken,
     PromiseToPayKept,
+    ReasonCode,
 )
+from arflow.ids import uuid7
+from arflow.messaging import outbox
+from arflow.money import Money, to_minor_units
 from arflow.pagination import PageParams
 from arflow.problems import NotFound, Unprocessable
-from credit_scoring import domain, repository
+from credit_scoring import defaults, domain, policy, repository, scoring
+from credit_scoring.config import CreditScoringSettings
 from credit_scoring.models import (
+    CreditAlert,
+    CreditLimit,
     CreditNote,
+    CreditScore,
     Customer,
     Dispute,
     DunningEscalation,
@@ -509,3 +522,416 @@ def _experience(
             domain.Application(applied_on=c.issued_on, amount=c.amount) for c in credits if c.currency == row.currency
         ),
     )
+
+
+# --- scores, limits, alerts ----------------------------------------------------------
+
+
+@dataclass
+class Policy:
+    """The knobs of scoring taken from settings once, at start-up (handlers have no request)."""
+
+    late_payment_days: int = 30
+    limit_caps: dict[str, Decimal] = field(default_factory=lambda: dict(policy.LIMIT_CAPS))
+    pdo: float = 20.0
+    base_score: float = 600.0
+    base_odds: float = 50.0
+    retrain_min_samples: int = 300
+    psi_alert_threshold: float = 0.25
+
+
+POLICY = Policy()
+
+
+def configure(settings: CreditScoringSettings) -> None:
+    """Take the scoring knobs from the service's settings."""
+    global POLICY
+    POLICY = Policy(
+        late_payment_days=settings.late_payment_days,
+        limit_caps=settings.limit_caps(),
+        pdo=settings.score_pdo,
+        base_score=settings.score_base,
+        base_odds=settings.score_base_odds,
+        retrain_min_samples=settings.retrain_min_samples,
+        psi_alert_threshold=settings.psi_alert_threshold,
+    )
+
+
+async def active_model(session: AsyncSession, kind: str) -> dict[str, Any]:
+    """The newest model of a kind fitted on our own data, else the shipped default."""
+    stored = await repository.latest_model(session, kind)
+    return stored.parameters if stored is not None else defaults.default_model(kind)
+
+
+def today_of(clock: Clock, customer: Customer) -> date:
+    return local_date(clock.now(), customer.time_zone)
+
+
+async def rescore(session: AsyncSession, *, clock: Clock, customer_id: UUID, trigger: str) -> None:
+    """Score the customer as of today; on a change, record it and tell others (score, limit, warnings)."""
+    customer = await repository.get_customer(session, customer_id)
+    if customer is None:
+        return
+    today = today_of(clock, customer)
+    (found,) = await _build(session, [customer], today)
+    file = found.file
+    if file.invoices_issued == 0:
+        return  # nothing to score yet: the onboarding assessment covers the cold start
+    now = clock.now()
+    model = await active_model(session, "scorecard")
+    scored = scoring.apply_scorecard(model, file)
+    limit = await _refresh_limit(session, clock=clock, customer=customer, file=file, tier=scored.tier, today=today)
+    hold = policy.credit_hold(scored.tier, limit.exposure, limit.effective)
+    previous = await repository.latest_score(session, customer_id)
+    state = (scored.score, scored.tier, scored.payment_index, hold)
+    if previous is not None and (previous.score, previous.tier, previous.payment_index, previous.credit_hold) == state:
+        return
+    highest = await repository.highest_score_since(session, customer_id, now - timedelta(days=policy.SCORE_DROP_DAYS))
+    score_id = uuid7()
+    reasons = [asdict(r) for r in scored.reasons]
+    await repository.add_score(
+        session,
+        {
+            "id": score_id,
+            "customer_id": customer_id,
+            "score": scored.score,
+            "tier": scored.tier,
+            "payment_index": scored.payment_index,
+            "probability_bad": scored.probability_bad,
+            "reasons": reasons,
+            "points": scored.points,
+            "credit_hold": hold,
+            "model_version": scored.model_version,
+            "as_of": today,
+            "trigger": trigger,
+            "scored_at": now,
+        },
+    )
+    await outbox.add(
+        session,
+        CreditScoreChanged(
+            customer_id=customer_id,
+            score=scored.score,
+            payment_index=scored.payment_index,
+            tier=scored.tier,
+            previous_score=previous.score if previous else None,
+            previous_tier=previous.tier if previous else None,  # type: ignore[arg-type]
+            reasons=[ReasonCode(**r) for r in reasons],
+            credit_hold=hold,
+            model_version=scored.model_version,
+            scored_at=now,
+        ),
+        clock=clock,
+    )
+    log.info(
+        "credit_score.changed",
+        customer_id=str(customer_id),
+        score=scored.score,
+        tier=scored.tier,
+        payment_index=scored.payment_index,
+        credit_hold=hold,
+        trigger=trigger,
+    )
+    warnings = policy.score_warnings(
+        customer_key=str(customer_id),
+        score_id=str(score_id),
+        score=scored.score,
+        tier=scored.tier,
+        previous_tier=previous.tier if previous else None,
+        highest_recent_score=highest,
+    )
+    for warning in warnings:
+        await raise_alert(session, clock=clock, customer_id=customer_id, warning=warning)
+
+
+async def _refresh_limit(
+    session: AsyncSession, *, clock: Clock, customer: Customer, file: domain.CreditFile, tier: str, today: date
+) -> CreditLimit:
+    """Recompute the recommended limit and utilisation; publish a changed effective limit; warn on 80%/95%."""
+    recommendation = policy.recommended_limit(file, tier, caps=POLICY.limit_caps)
+    current = await repository.get_limit(session, customer.id, lock=True)
+    override = current.override_amount if current else None
+    expires_on = current.override_expires_on if current else None
+    if override is not None and expires_on is not None and today > expires_on:
+        override, expires_on = None, None  # the override has lapsed
+    effective = policy.effective_limit(recommendation.limit, override, expires_on, today)
+    used = policy.utilisation(recommendation.exposure, effective)
+    values = {
+        "customer_id": customer.id,
+        "currency": recommendation.currency,
+        "recommended": recommendation.limit,
+        "effective": effective,
+        "override_amount": override,
+        "override_reason": current.override_reason if current and override is not None else None,
+        "override_expires_on": expires_on,
+        "override_by": current.override_by if current and override is not None else None,
+        "exposure": recommendation.exposure,
+        "utilisation": used,
+        "updated_at": clock.now(),
+    }
+    await repository.save_limit(session, values)
+    if current is None or current.effective != effective or current.currency != recommendation.currency:
+        reason = (
+            f"recommended: {recommendation.monthly_billing} × ({recommendation.terms_days} + "
+            f"{recommendation.expected_dbt}) / 30 × {recommendation.multiplier} (tier {tier}), cap {recommendation.cap}"
+            if override is None
+            else f"manual override: {values['override_reason']}"
+        )
+        await outbox.add(
+            session,
+            CreditLimitChanged(
+                customer_id=customer.id,
+                limit=Money.of(to_minor_units(effective, recommendation.currency), recommendation.currency),
+                previous_limit=Money.of(to_minor_units(current.effective, current.currency), current.currency)
+                if current
+                else None,
+                reason=reason,
+                manual_override=override is not None,
+                expires_on=expires_on,
+                changed_at=clock.now(),
+            ),
+            clock=clock,
+        )
+    before = current.utilisation if current else None
+    for warning in policy.utilisation_warnings(
+        customer_key=str(customer.id), before=before, after=used, stamp=clock.now().isoformat()
+    ):
+        await raise_alert(session, clock=clock, customer_id=customer.id, warning=warning)
+    saved = await repository.get_limit(session, customer.id)
+    assert saved is not None
+    return saved
+
+
+async def raise_alert(session: AsyncSession, *, clock: Clock, customer_id: UUID, warning: policy.Warning) -> None:
+    """Record a warning once (by its dedupe key) and publish CreditRiskAlert."""
+    alert_id, now = uuid7(), clock.now()
+    raised = await repository.add_alert(
+        session,
+        {
+            "id": alert_id,
+            "customer_id": customer_id,
+            "kind": warning.kind,
+            "severity": warning.severity,
+            "message_zh": warning.message_zh,
+            "message_en": warning.message_en,
+            "details": warning.details,
+            "dedupe_key": warning.dedupe_key,
+            "raised_at": now,
+        },
+    )
+    if not raised:
+        return
+    await outbox.add(
+        session,
+        CreditRiskAlert(
+            customer_id=customer_id,
+            alert_id=alert_id,
+            kind=warning.kind,  # type: ignore[arg-type]
+            severity=warning.severity,  # type: ignore[arg-type]
+            message_zh=warning.message_zh,
+            message_en=warning.message_en,
+            details=warning.details,
+            raised_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("credit_alert.raised", customer_id=str(customer_id), kind=warning.kind, alert_id=str(alert_id))
+
+
+async def warn_of_dunning(session: AsyncSession, *, clock: Clock, event: DunningEscalated | LegalHandover) -> None:
+    """Warn of a dunning escalation to the letter level or beyond, and of a legal handover."""
+    if isinstance(event, LegalHandover):
+        amount = event.amount_outstanding
+        warning = policy.Warning(
+            "legal_handover",
+            "critical",
+            f"legal_handover:{event.case_id}",
+            f"催收案件已移交法律程序，未付金额 {amount.amount} {amount.currency}",
+            f"Dunning case handed over to legal action; {amount.amount} {amount.currency} outstanding",
+            {"case_id": str(event.case_id), "amount_outstanding": str(amount.amount), "currency": amount.currency},
+        )
+    elif event.to_level >= domain.LETTER_LEVEL or event.channel in domain.LETTER_OR_BEYOND_CHANNELS:
+        amount = event.amount_overdue
+        warning = policy.Warning(
+            "dunning_letter",
+            "warning",
+            f"dunning_letter:{event.case_id}",
+            f"催收升级至第 {event.to_level} 级（{event.channel}），逾期金额 {amount.amount} {amount.currency}",
+            f"Dunning escalated to level {event.to_level} ({event.channel}); {amount.amount} {amount.currency} overdue",
+            {"case_id": str(event.case_id), "level": event.to_level, "channel": event.channel},
+        )
+    else:
+        return
+    await raise_alert(session, clock=clock, customer_id=event.customer_id, warning=warning)
+
+
+# --- reading scores, predictions, limits, alerts -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    customer_id: UUID
+    as_of: date
+    score: scoring.Score
+
+
+async def _customer(session: AsyncSession, customer_id: UUID) -> Customer:
+    customer = await repository.get_customer(session, customer_id)
+    if customer is None:
+        raise NotFound(f"Nothing is known of customer {customer_id}.", code="customer_unknown")
+    return customer
+
+
+async def score_as_of(session: AsyncSession, *, clock: Clock, customer_id: UUID, as_of: date | None) -> ScoreView:
+    """The customer's score, tier, index and reasons computed from the credit file as of a date."""
+    day = resolve_as_of(clock, as_of)
+    customer = await _customer(session, customer_id)
+    (found,) = await _build(session, [customer], day)
+    model = await active_model(session, "scorecard")
+    return ScoreView(customer_id=customer_id, as_of=day, score=scoring.apply_scorecard(model, found.file))
+
+
+async def score_history(session: AsyncSession, *, customer_id: UUID, page: PageParams) -> list[CreditScore]:
+    await _customer(session, customer_id)
+    return await repository.list_scores(session, customer_id, page)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    invoice_id: UUID
+    invoice_number: str | None
+    currency: str
+    amount_outstanding: Decimal
+    due_date: date
+    days_past_due: int
+    probability_late: float
+    days_late: int
+    model_version: str
+
+
+async def predictions(session: AsyncSession, *, clock: Clock, customer_id: UUID) -> list[Prediction]:
+    """P(paid more than N days late) for each open invoice, from its features as of its issue date."""
+    customer = await _customer(session, customer_id)
+    today = today_of(clock, customer)
+    rows = await repository.experiences_of(session, [customer_id])
+    (found,) = await _build(session, [customer], today)
+    model = await active_model(session, "late_payment")
+    open_ids = {e.invoice_id: e for e in found.file.experiences if e.status == "open"}
+    by_id = {r.invoice_id: r for r in rows}
+    history = (await _histories(session, [customer_id], {customer_id: customer.time_zone}))[customer_id]
+    applications = await repository.applications_of(session, [customer_id])
+    credits = await repository.credit_notes_of(session, [customer_id])
+    experiences = [
+        _experience(
+            r,
+            [a for a in applications if a.invoice_id == r.invoice_id],
+            [c for c in credits if c.invoice_id == r.invoice_id],
+            customer.time_zone,
+        )
+        for r in rows
+    ]
+    first_seen = local_date(customer.first_seen_at, customer.time_zone)
+    out = []
+    for invoice_id, e in sorted(open_ids.items(), key=lambda item: (item[1].due_date, str(item[0]))):
+        row = by_id[invoice_id]
+        issued_on = next(x.known_on for x in experiences if x.invoice_id == invoice_id) or today
+        file = domain.build_credit_file(experiences, as_of=issued_on, first_seen_on=first_seen, history=history)
+        net_days = (
+            row.net_days if row.net_days is not None else ((e.due_date - e.invoice_date).days if e.invoice_date else 30)
+        )
+        features = scoring.late_payment_features(
+            file, amount=e.total, currency=e.currency, net_days=net_days, due_date=e.due_date, disputed=e.disputed
+        )
+        out.append(
+            Prediction(
+                invoice_id=invoice_id,
+                invoice_number=e.invoice_number,
+                currency=e.currency,
+                amount_outstanding=e.amount_outstanding,
+                due_date=e.due_date,
+                days_past_due=e.days_past_due or 0,
+                probability_late=round(scoring.late_payment_probability(model, features), 4),
+                days_late=int(model.get("days_late", POLICY.late_payment_days)),
+                model_version=model["version"],
+            )
+        )
+    return out
+
+
+async def credit_limit(session: AsyncSession, *, customer_id: UUID) -> CreditLimit:
+    await _customer(session, customer_id)
+    found = await repository.get_limit(session, customer_id)
+    if found is None:
+        raise NotFound(
+            f"Customer {customer_id} has no credit limit yet (it is set with its first score).", code="limit_unknown"
+        )
+    return found
+
+
+async def override_limit(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    customer_id: UUID,
+    amount: Decimal,
+    currency: str,
+    reason: str,
+    expires_on: date | None,
+    by: str,
+) -> CreditLimit:
+    """Set a manual limit (with its reason and expiry); it stands instead of the recommended one until then."""
+    customer = await _customer(session, customer_id)
+    today = today_of(clock, customer)
+    if expires_on is not None and expires_on < today:
+        raise Unprocessable(f"expires_on {expires_on.isoformat()} is already past.", code="override_expired")
+    current = await repository.get_limit(session, customer_id, lock=True)
+    if current is not None and current.currency != currency:
+        raise Unprocessable(
+            f"The customer's limit is kept in {current.currency}, not {currency}.", code="currency_mismatch"
+        )
+    await repository.save_limit(
+        session,
+        {
+            "customer_id": customer_id,
+            "currency": currency,
+            "recommended": current.recommended if current else Decimal(0),
+            "effective": current.effective if current else Decimal(0),
+            "override_amount": amount,
+            "override_reason": reason,
+            "override_expires_on": expires_on,
+            "override_by": by,
+            "exposure": current.exposure if current else Decimal(0),
+            "utilisation": current.utilisation if current else None,
+            "updated_at": clock.now(),
+        },
+    )
+    (found,) = await _build(session, [customer], today)
+    latest = await repository.latest_score(session, customer_id)
+    tier = latest.tier if latest else "C"
+    await _refresh_limit(session, clock=clock, customer=customer, file=found.file, tier=tier, today=today)
+    await rescore(session, clock=clock, customer_id=customer_id, trigger="limit_override")
+    log.info("credit_limit.overridden", customer_id=str(customer_id), amount=str(amount), by=by)
+    saved = await repository.get_limit(session, customer_id)
+    assert saved is not None
+    return saved
+
+
+async def list_alerts(
+    session: AsyncSession, *, page: PageParams, customer_id: UUID | None, acknowledged: bool | None, kind: str | None
+) -> list[CreditAlert]:
+    return await repository.list_alerts(session, page, customer_id=customer_id, acknowledged=acknowledged, kind=kind)
+
+
+async def acknowledge_alert(
+    session: AsyncSession, *, clock: Clock, alert_id: UUID, by: str, note: str | None
+) -> CreditAlert:
+    """Mark an alert seen by a person (once; a repeat keeps the first acknowledgement)."""
+    alert = await repository.get_alert(session, alert_id, lock=True)
+    if alert is None:
+        raise NotFound(f"There is no alert {alert_id}.", code="alert_not_found")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = clock.now()
+        alert.acknowledged_by = by
+        alert.acknowledgement_note = note
+        log.info("credit_alert.acknowledged", alert_id=str(alert_id), by=by)
+    return alert

@@ -1,0 +1,291 @@
+"""Pure credit policy: limits, credit hold, early warnings, reviews and onboarding (no I/O, no clock).
+
+Credit limit (recommended)
+    monthly_billing = credit_sales_90d / 3 in the customer's main currency;
+    terms = average (due_date − invoice_date) of the invoices dated in those 90 days (30 when none);
+    expected_dbt = the amount-weighted DBT of paid invoices (0 when none);
+    limit = monthly_billing × (terms + expected_dbt) / 30 × multiplier[tier], capped at cap[tier],
+    rounded down to a whole 100. Multipliers A 1.5, B 1.2, C 1.0, D 0.5; caps A ¥500,000,
+    B ¥200,000, C ¥100,000, D ¥20,000 (settings override them).
+    utilisation = exposure (outstanding) / effective limit; a manual override replaces the
+    recommended limit up to and including its expiry date.
+
+Credit hold: tier D, or exposure above the effective limit.
+
+Early warnings (CreditRiskAlert): a tier drop; a fall of ≥ 20 points below the highest score of
+the last 30 days; utilisation crossing 80% and 95% upwards; a dunning escalation to the letter
+level (3) or beyond; a legal handover.
+
+Reviews (定期审查): A yearly, B half-yearly, C quarterly, D monthly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from credit_scoring.domain import CreditFile
+from credit_scoring.scoring import Tier
+
+TIERS: tuple[Tier, ...] = ("A", "B", "C", "D")
+LIMIT_MULTIPLIERS: dict[str, Decimal] = {
+    "A": Decimal("1.5"),
+    "B": Decimal("1.2"),
+    "C": Decimal("1.0"),
+    "D": Decimal("0.5"),
+}
+LIMIT_CAPS: dict[str, Decimal] = {
+    "A": Decimal(500_000),
+    "B": Decimal(200_000),
+    "C": Decimal(100_000),
+    "D": Decimal(20_000),
+}
+REVIEW_MONTHS: dict[str, int] = {"A": 12, "B": 6, "C": 3, "D": 1}
+SCORE_DROP_POINTS = 20
+SCORE_DROP_DAYS = 30
+UTILISATION_THRESHOLDS = (Decimal("0.80"), Decimal("0.95"))
+
+
+@dataclass(frozen=True)
+class LimitRecommendation:
+    currency: str
+    monthly_billing: Decimal
+    terms_days: Decimal
+    expected_dbt: Decimal
+    multiplier: Decimal
+    cap: Decimal
+    limit: Decimal
+    exposure: Decimal
+
+
+def main_currency(file: CreditFile, default: str = "CNY") -> str:
+    """The currency with the most credit sales in 90 days (then the most outstanding)."""
+    if not file.by_currency:
+        return default
+    return max(file.by_currency, key=lambda m: (m.credit_sales_90d, m.outstanding, m.currency)).currency
+
+
+def recommended_limit(
+    file: CreditFile,
+    tier: str,
+    *,
+    multipliers: Mapping[str, Decimal] = LIMIT_MULTIPLIERS,
+    caps: Mapping[str, Decimal] = LIMIT_CAPS,
+) -> LimitRecommendation:
+    """The need-based limit of the module docstring."""
+    currency = main_currency(file)
+    measures = next((m for m in file.by_currency if m.currency == currency), None)
+    monthly = (measures.credit_sales_90d / 3) if measures else Decimal(0)
+    window_start = file.as_of - timedelta(days=90)
+    terms = [
+        Decimal((e.due_date - e.invoice_date).days)
+        for e in file.experiences
+        if e.status != "void"
+        and e.currency == currency
+        and e.invoice_date
+        and window_start < e.invoice_date <= file.as_of
+    ]
+    terms_days = sum(terms, Decimal(0)) / len(terms) if terms else Decimal(30)
+    expected = measures.amount_weighted_dbt if measures and measures.amount_weighted_dbt is not None else Decimal(0)
+    raw = monthly * (terms_days + expected) / 30 * multipliers[tier]
+    capped = min(raw, caps[tier])
+    limit = (capped / 100).to_integral_value(rounding=ROUND_FLOOR) * 100
+    return LimitRecommendation(
+        currency=currency,
+        monthly_billing=monthly.quantize(Decimal("0.01")),
+        terms_days=terms_days.quantize(Decimal("0.01")),
+        expected_dbt=expected,
+        multiplier=multipliers[tier],
+        cap=caps[tier],
+        limit=limit,
+        exposure=measures.outstanding if measures else Decimal(0),
+    )
+
+
+def effective_limit(recommended: Decimal, override: Decimal | None, expires_on: date | None, today: date) -> Decimal:
+    """The override while it lasts (through its expiry date), else the recommended limit."""
+    if override is not None and (expires_on is None or today <= expires_on):
+        return override
+    return recommended
+
+
+def utilisation(exposure: Decimal, limit: Decimal) -> Decimal | None:
+    """exposure / limit to 4 decimals; None for a zero limit with nothing owed, 9.9999 (capped) when owed."""
+    if limit <= 0:
+        return None if exposure <= 0 else Decimal("9.9999")
+    return min(Decimal("9.9999"), (exposure / limit).quantize(Decimal("0.0001")))
+
+
+def credit_hold(tier: str, exposure: Decimal, limit: Decimal) -> bool:
+    """Hold new credit for a tier D customer or one owing more than its limit."""
+    return tier == "D" or (limit > 0 and exposure > limit) or (limit <= 0 and exposure > 0 and tier != "A")
+
+
+@dataclass(frozen=True)
+class Warning:
+    kind: str
+    severity: str
+    dedupe_key: str
+    message_zh: str
+    message_en: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def score_warnings(
+    *,
+    customer_key: str,
+    score_id: str,
+    score: int,
+    tier: str,
+    previous_tier: str | None,
+    highest_recent_score: int | None,
+) -> list[Warning]:
+    """Warnings from a new score: a tier drop, a fall of ≥ 20 points within 30 days."""
+    found = []
+    if previous_tier is not None and TIERS.index(tier) > TIERS.index(previous_tier):  # type: ignore[arg-type]
+        found.append(
+            Warning(
+                "tier_drop",
+                "critical" if tier == "D" else "warning",
+                f"tier_drop:{score_id}",
+                f"信用等级由 {previous_tier} 降至 {tier}",
+                f"Credit tier dropped from {previous_tier} to {tier}",
+                {"from": previous_tier, "to": tier, "score": score},
+            )
+        )
+    if highest_recent_score is not None and highest_recent_score - score >= SCORE_DROP_POINTS:
+        fall = highest_recent_score - score
+        found.append(
+            Warning(
+                "score_drop",
+                "warning",
+                f"score_drop:{score_id}",
+                f"信用评分30天内下降 {fall} 分（{highest_recent_score} → {score}）",
+                f"Credit score fell {fall} points within 30 days ({highest_recent_score} → {score})",
+                {"from": highest_recent_score, "to": score, "fall": fall},
+            )
+        )
+    return found
+
+
+def utilisation_warnings(
+    *, customer_key: str, before: Decimal | None, after: Decimal | None, stamp: str
+) -> list[Warning]:
+    """A warning for each threshold (80%, 95%) crossed upwards."""
+    found = []
+    for threshold in UTILISATION_THRESHOLDS:
+        was = before is not None and before > threshold
+        now = after is not None and after > threshold
+        if now and not was:
+            percent = int(threshold * 100)
+            found.append(
+                Warning(
+                    f"utilisation_{percent}",
+                    "critical" if percent >= 95 else "warning",
+                    f"utilisation_{percent}:{customer_key}:{stamp}",
+                    f"信用额度使用率超过 {percent}%（{after:.2%}）",
+                    f"Credit limit utilisation above {percent}% ({after:.2%})",
+                    {"utilisation": str(after), "threshold": str(threshold)},
+                )
+            )
+    return found
+
+
+def next_review_on(tier: str, reviewed_on: date) -> date:
+    """The next periodic review: A +12 months, B +6, C +3, D +1 (end of month clamps)."""
+    months = REVIEW_MONTHS[tier]
+    year, month = divmod(reviewed_on.month - 1 + months, 12)
+    year, month = reviewed_on.year + year, month + 1
+    for day in (reviewed_on.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# --- onboarding (cold start) --------------------------------------------------------------
+
+TAX_RATING_POINTS = {"A": 30, "B": 20, "M": 10, "C": -10, "D": -40}
+RISKY_INDUSTRIES = frozenset({"construction", "real_estate", "catering", "retail", "logistics"})
+STEADY_INDUSTRIES = frozenset({"professional_services", "software", "manufacturing", "healthcare", "education"})
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    tier: Tier
+    points: int
+    limit: Decimal
+    recommended_net_days: int
+    reasons: list[tuple[str, str, str, int]]  # (code, zh, en, points)
+
+
+def assess_onboarding(
+    *,
+    years_in_business: Decimal,
+    registered_capital: Decimal,
+    industry: str,
+    tax_credit_rating: str,
+    requested_net_days: int,
+    monthly_billing: Decimal,
+) -> Onboarding:
+    """A cold-start assessment: points from what is known of a prospect → tier, limit and terms.
+
+    points = 50 + years (≥10: +25, ≥5: +15, ≥2: +5, <1: −15) + tax rating (A +30, B +20, M +10,
+    C −10, D −40) + capital (≥ ¥5m +10, < ¥100k −10) + industry (steady +5, risky −10)
+    + requested terms (> 60 days −10) − billing (> ¥100k a month: −5).
+    Tier: A ≥ 100, B ≥ 80, C ≥ 60, else D. Terms: A the requested (max 60), B min(requested, 30),
+    C min(requested, 15), D 0 (prepayment). Limit: the need-based formula with no DBT history.
+    """
+    reasons: list[tuple[str, str, str, int]] = []
+
+    def add(code: str, zh: str, en: str, points: int) -> None:
+        reasons.append((code, zh, en, points))
+
+    if years_in_business >= 10:
+        add("YEARS_IN_BUSINESS", f"经营年限 {years_in_business} 年", f"{years_in_business} years in business", 25)
+    elif years_in_business >= 5:
+        add("YEARS_IN_BUSINESS", f"经营年限 {years_in_business} 年", f"{years_in_business} years in business", 15)
+    elif years_in_business >= 2:
+        add("YEARS_IN_BUSINESS", f"经营年限 {years_in_business} 年", f"{years_in_business} years in business", 5)
+    elif years_in_business < 1:
+        add("YEARS_IN_BUSINESS", "成立不足一年", "Less than a year in business", -15)
+    rating_points = TAX_RATING_POINTS[tax_credit_rating]
+    add(
+        "TAX_CREDIT_RATING",
+        f"纳税信用等级 {tax_credit_rating}",
+        f"Tax credit rating {tax_credit_rating}",
+        rating_points,
+    )
+    if registered_capital >= 5_000_000:
+        add("REGISTERED_CAPITAL", "注册资本不低于500万元", "Registered capital ≥ ¥5m", 10)
+    elif registered_capital < 100_000:
+        add("REGISTERED_CAPITAL", "注册资本低于10万元", "Registered capital < ¥100k", -10)
+    if industry in STEADY_INDUSTRIES:
+        add("INDUSTRY", f"行业回款稳定（{industry}）", f"Industry pays steadily ({industry})", 5)
+    elif industry in RISKY_INDUSTRIES:
+        add("INDUSTRY", f"行业回款风险较高（{industry}）", f"Industry with slow payers ({industry})", -10)
+    if requested_net_days > 60:
+        add(
+            "REQUESTED_TERMS",
+            f"申请账期 {requested_net_days} 天过长",
+            f"Requested terms of {requested_net_days} days",
+            -10,
+        )
+    if monthly_billing > 100_000:
+        add("MONTHLY_BILLING", "月度账单金额较高", "High monthly billing", -5)
+    points = 50 + sum(r[3] for r in reasons)
+    tier: Tier = "A" if points >= 100 else "B" if points >= 80 else "C" if points >= 60 else "D"
+    terms = {
+        "A": min(requested_net_days, 60),
+        "B": min(requested_net_days, 30),
+        "C": min(requested_net_days, 15),
+        "D": 0,
+    }[tier]
+    raw = monthly_billing * Decimal(max(terms, 0) + 0) / 30 * LIMIT_MULTIPLIERS[tier]
+    limit = (min(raw, LIMIT_CAPS[tier]) / 100).to_integral_value(rounding=ROUND_FLOOR) * 100
+    reasons.sort(key=lambda r: r[3])
+    return Onboarding(tier=tier, points=points, limit=limit, recommended_net_days=terms, reasons=reasons)
