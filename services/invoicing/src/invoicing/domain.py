@@ -225,3 +225,59 @@ def is_valid_uscc(code: str) -> bool:
     if len(code) != 18 or any(ch not in USCC_ALPHABET for ch in code):
         return False
     return uscc_check_character(code[:17]) == code[17]
+
+
+# --- KPIs ------------------------------------------------------------------------
+#
+# For a period of D days (both ends included), per currency, with
+#   AR₀  receivables at the start (before its first day), AR₁ at its last day,
+#   AR₁ᶜ the part of AR₁ not yet past due, S credit sales (invoices dated in the
+#   period, net of voids), C collections (payments applied, net of reversals),
+#   W write-offs in the period:
+#
+#   DSO                 = AR₁ / S × D
+#   best-possible DSO   = AR₁ᶜ / S × D
+#   ADD (avg days delinquent) = DSO − best-possible DSO
+#   CEI (%)             = (AR₀ + S − AR₁) / (AR₀ + S − AR₁ᶜ) × 100
+#   bad-debt rate (%)   = W / S × 100
+#   collection rate (%) = C / (AR₀ + S) × 100
+#
+# Each is rounded half-up to 2 decimals; a ratio whose denominator is zero is None.
+
+
+@dataclass(frozen=True)
+class KpiInputs:
+    days: int
+    opening: Decimal
+    closing: Decimal
+    closing_current: Decimal
+    sales: Decimal
+    collected: Decimal
+    written_off: Decimal
+
+
+def _ratio(numerator: Decimal, denominator: Decimal, scale: Decimal | int = 1) -> Decimal | None:
+    if denominator == 0:
+        return None
+    return (numerator / denominator * scale).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def kpis(figures: KpiInputs) -> dict[str, Decimal | None]:
+    """DSO, best-possible DSO, ADD, CEI, bad-debt rate and collection rate (formulas above)."""
+    dso = _ratio(figures.closing, figures.sales, figures.days)
+    best = _ratio(figures.closing_current, figures.sales, figures.days)
+    return {
+        "dso": dso,
+        "best_possible_dso": best,
+        "average_days_delinquent": None if dso is None or best is None else dso - best,
+        "cei": _ratio(
+            figures.opening + figures.sales - figures.closing,
+            figures.opening + figures.sales - figures.closing_current,
+            100,
+        ),
+        "bad_debt_rate": _ratio(figures.written_off, figures.sales, 100),
+        "collection_rate": _ratio(figures.collected, figures.opening + figures.sales, 100),
+    }
+
+
+AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")

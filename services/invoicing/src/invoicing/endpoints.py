@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -10,14 +11,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from arflow.auth import Principal, require_scope
-from arflow.clock import Clock
+from arflow.clock import Clock, local_date
 from arflow.idempotency import idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.service import ClockDep, SessionDep
-from invoicing import repository, service
+from invoicing import documents, repository, service
 from invoicing.models import CreditNote, Customer, Invoice, PaymentTerms
 from invoicing.schemas import (
+    AgingReportOut,
     CreditNoteCreate,
     CreditNoteOut,
     CustomerBalanceOut,
@@ -28,10 +30,13 @@ from invoicing.schemas import (
     InvoiceLineOut,
     InvoiceOut,
     InvoiceUpdate,
+    KpiReportOut,
+    Language,
     LateFeeRequest,
     PaymentTermsCreate,
     PaymentTermsOut,
     PaymentTermsUpdate,
+    StatementOut,
     VoidRequest,
     WriteOffRequest,
 )
@@ -399,3 +404,106 @@ async def list_invoices(
         kind=kind,
     )
     return make_page([await invoice_out(session, i, clock) for i in rows], page)
+
+
+# --- documents and reports --------------------------------------------------------
+
+
+def pdf_response(pdf: bytes, name: str) -> Response:
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    tags=["invoices"],
+    summary="The invoice as a PDF, in the customer's language unless told",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def invoice_pdf(
+    invoice_id: UUID, session: SessionDep, clock: ClockDep, _: Reader, language: Language | None = None
+) -> Response:
+    invoice = await service.require_invoice(session, invoice_id)
+    customer = await service.require_customer(session, invoice.customer_id)
+    out = await invoice_out(session, invoice, clock)
+    pdf = await asyncio.to_thread(
+        documents.invoice_pdf, out, legal_name=customer.legal_name, language=language or customer.preferred_language
+    )
+    name = out.number or str(out.id)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/statement",
+    response_model=StatementOut,
+    tags=["reports"],
+    summary="Statement of account (对账单) for a period: JSON, CSV or PDF",
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+)
+async def customer_statement(
+    customer_id: UUID,
+    session: SessionDep,
+    clock: ClockDep,
+    _: Reader,
+    period_start: Annotated[date, Query(alias="from")],
+    period_end: Annotated[date, Query(alias="to")],
+    format: Literal["json", "csv", "pdf"] = "json",
+    language: Language | None = None,
+) -> Any:
+    result = await service.statement(
+        session, clock=clock, customer_id=customer_id, start=period_start, end=period_end, language=language
+    )
+    name = f"statement-{period_start}-{period_end}"
+    if format == "csv":
+        return Response(
+            documents.statement_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "pdf":
+        pdf = await asyncio.to_thread(documents.statement_pdf, result)
+        return Response(
+            pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
+        )
+    return result
+
+
+@router.get(
+    "/reports/aging",
+    response_model=AgingReportOut,
+    tags=["reports"],
+    summary="AR aging as of a day: per customer and in total, per currency (current, 1-30, 31-60, 61-90, 90+)",
+)
+async def aging_report(
+    session: SessionDep,
+    clock: ClockDep,
+    _: Reader,
+    as_of: date | None = None,
+    customer_id: UUID | None = None,
+    currency: Currency | None = None,
+) -> AgingReportOut:
+    day = as_of or local_date(clock.now(), "Asia/Shanghai")
+    return await service.aging_report(session, as_of=day, customer_id=customer_id, currency=currency)
+
+
+@router.get(
+    "/reports/kpis",
+    response_model=KpiReportOut,
+    tags=["reports"],
+    summary="DSO, best-possible DSO, ADD, CEI, bad-debt and collection rates for a period, per currency",
+)
+async def kpi_report(
+    session: SessionDep,
+    _: Reader,
+    period_start: Annotated[date, Query(alias="from")],
+    period_end: Annotated[date, Query(alias="to")],
+    customer_id: UUID | None = None,
+    currency: Currency | None = None,
+) -> KpiReportOut:
+    return await service.kpi_report(
+        session, start=period_start, end=period_end, customer_id=customer_id, currency=currency
+    )

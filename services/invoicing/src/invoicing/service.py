@@ -43,6 +43,9 @@ from invoicing.models import (
     UnappliedCredit,
 )
 from invoicing.schemas import (
+    AgingBuckets,
+    AgingReportOut,
+    AgingRow,
     CreditNoteCreate,
     CurrencyBalance,
     CustomerBalanceOut,
@@ -51,9 +54,14 @@ from invoicing.schemas import (
     InvoiceCreate,
     InvoiceLineIn,
     InvoiceUpdate,
+    KpiOut,
+    KpiReportOut,
     PaymentTermsCreate,
     PaymentTermsFields,
     PaymentTermsUpdate,
+    StatementCurrency,
+    StatementEntry,
+    StatementOut,
     check_terms,
 )
 
@@ -970,6 +978,8 @@ async def _unapply(
     now = clock.now()
     application.reversed_on = event.reversed_on
     if amount < application.amount:  # keep what the reversal does not touch
+        # dated the day of the reversal, so the ledger read "as of" any earlier
+        # day still shows the whole original application
         session.add(
             PaymentApplication(
                 id=uuid7(),
@@ -978,7 +988,7 @@ async def _unapply(
                 customer_id=application.customer_id,
                 amount=application.amount - amount,
                 currency=application.currency,
-                applied_on=application.applied_on,
+                applied_on=event.reversed_on,
                 source=application.source,
                 created_at=now,
             )
@@ -1043,3 +1053,166 @@ async def sweep_due_and_overdue(
     notices = sum(by_threshold.values())
     log.info("invoice.sweep_finished", as_of=as_of.isoformat(), notices=notices, due_soon=due_soon)
     return {"notices": notices, "by_threshold": by_threshold, "due_soon": due_soon}
+
+
+# --- statements, aging and KPIs -------------------------------------------------------
+
+
+def _buckets(amounts: dict[str, Decimal], currency: str) -> AgingBuckets:
+    values = {name: to_minor_units(amounts.get(name, Decimal(0)), currency) for name in domain.AGING_BUCKETS}
+    return AgingBuckets.model_validate({**values, "total": sum(values.values(), Decimal(0))})
+
+
+async def statement(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, start: date, end: date, language: str | None
+) -> StatementOut:
+    """The customer's statement of account (对账单) for a period, per currency."""
+    if end < start:
+        raise Unprocessable("The period ends before it starts.", code="invalid_period")
+    if (end - start).days > 3660:
+        raise Unprocessable("A statement covers at most ten years.", code="invalid_period")
+    customer = await require_customer(session, customer_id)
+    opening = await repository.balances_before(session, customer.id, start)
+    entries = await repository.statement_entries(session, customer.id, start, end)
+    open_items = await repository.open_items_as_of(session, end, customer_id=customer.id, write_offs=False)
+    currencies = sorted(set(opening) | {e.currency for e in entries} | {i.currency for i in open_items})
+    out = []
+    for currency in currencies:
+        balance = opening.get(currency, Decimal(0))
+        rows, invoiced, credited, paid = [], Decimal(0), Decimal(0), Decimal(0)
+        for entry in (e for e in entries if e.currency == currency):
+            balance += entry.amount
+            if entry.kind == "invoice":
+                invoiced += entry.amount
+            elif entry.kind in ("void", "credit_note"):
+                credited -= entry.amount
+            else:
+                paid -= entry.amount
+            rows.append(
+                StatementEntry(
+                    entry_date=entry.entry_date,
+                    kind=entry.kind,
+                    document=entry.document,
+                    invoice_number=entry.invoice_number,
+                    debit=to_minor_units(max(entry.amount, Decimal(0)), currency),
+                    credit=to_minor_units(max(-entry.amount, Decimal(0)), currency),
+                    balance=to_minor_units(balance, currency),
+                )
+            )
+        aging: dict[str, Decimal] = {}
+        interest = Decimal(0)
+        for item in (i for i in open_items if i.currency == currency):
+            bucket = domain.aging_bucket(item.days_overdue)
+            aging[bucket] = aging.get(bucket, Decimal(0)) + item.amount
+            invoice = await repository.get_invoice(session, item.invoice_id)
+            if invoice is not None and invoice.interest_kind != "none":
+                interest += domain.late_interest(
+                    item.amount,
+                    invoice.due_date,
+                    end,
+                    kind=invoice.interest_kind,
+                    rate=invoice.interest_rate,
+                    grace_days=invoice.grace_days,
+                    cap_ratio=invoice.interest_cap_ratio,
+                    currency=currency,
+                    since=invoice.interest_charged_to,
+                )
+        out.append(
+            StatementCurrency(
+                currency=currency,
+                opening_balance=to_minor_units(opening.get(currency, Decimal(0)), currency),
+                invoiced=to_minor_units(invoiced, currency),
+                credited=to_minor_units(credited, currency),
+                paid=to_minor_units(paid, currency),
+                closing_balance=to_minor_units(balance, currency),
+                late_interest=to_minor_units(interest, currency),
+                aging=_buckets(aging, currency),
+                entries=rows,
+            )
+        )
+    return StatementOut(
+        customer_id=customer.id,
+        legal_name=customer.legal_name,
+        period_start=start,
+        period_end=end,
+        language=language or customer.preferred_language,  # type: ignore[arg-type]
+        currencies=out,
+    )
+
+
+async def aging_report(
+    session: AsyncSession, *, as_of: date, customer_id: UUID | None, currency: str | None
+) -> AgingReportOut:
+    """Receivables as of a day per customer and in total, per currency, by days past due."""
+    rows = await repository.aging_as_of(session, as_of, customer_id=customer_id, currency=currency)
+    per_customer: dict[tuple[UUID, str], dict[str, Any]] = {}
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = per_customer.setdefault(
+            (row.customer_id, row.currency), {"name": row.legal_name, "amounts": {}, "invoices": 0}
+        )
+        total = totals.setdefault(row.currency, {"amounts": {}, "invoices": 0})
+        for target in (entry, total):
+            target["amounts"][row.bucket] = target["amounts"].get(row.bucket, Decimal(0)) + row.amount
+            target["invoices"] += row.invoices
+    return AgingReportOut(
+        as_of=as_of,
+        customers=[
+            AgingRow(
+                customer_id=key[0],
+                legal_name=value["name"],
+                currency=key[1],
+                buckets=_buckets(value["amounts"], key[1]),
+                invoices=value["invoices"],
+            )
+            for key, value in per_customer.items()
+        ],
+        totals=[
+            AgingRow(
+                customer_id=None,
+                legal_name=None,
+                currency=code,
+                buckets=_buckets(value["amounts"], code),
+                invoices=value["invoices"],
+            )
+            for code, value in sorted(totals.items())
+        ],
+    )
+
+
+async def kpi_report(
+    session: AsyncSession, *, start: date, end: date, customer_id: UUID | None, currency: str | None
+) -> KpiReportOut:
+    """DSO, best-possible DSO, ADD, CEI, bad-debt and collection rates for a period, per currency."""
+    if end < start:
+        raise Unprocessable("The period ends before it starts.", code="invalid_period")
+    days = (end - start).days + 1
+    rows = await repository.kpi_figures(session, start, end, customer_id=customer_id, currency=currency)
+    data = []
+    for row in rows:
+        figures = domain.KpiInputs(
+            days=days,
+            opening=row.opening,
+            closing=row.closing,
+            closing_current=row.closing_current,
+            sales=row.sales,
+            collected=row.collected,
+            written_off=row.written_off,
+        )
+        code = row.currency
+        data.append(
+            KpiOut(
+                currency=code,
+                period_start=start,
+                period_end=end,
+                days=days,
+                opening_receivables=to_minor_units(row.opening, code),
+                closing_receivables=to_minor_units(row.closing, code),
+                closing_current=to_minor_units(row.closing_current, code),
+                credit_sales=to_minor_units(row.sales, code),
+                collected=to_minor_units(row.collected, code),
+                written_off=to_minor_units(row.written_off, code),
+                **domain.kpis(figures),
+            )
+        )
+    return KpiReportOut(data=data)

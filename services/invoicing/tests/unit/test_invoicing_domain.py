@@ -134,3 +134,28 @@ def test_without_proposals_the_oldest_due_is_paid_first(balances: list[Decimal],
             assert got == 0
         if got < item.balance:
             seen_partial = True
+
+
+def test_kpis_from_hand_worked_figures() -> None:
+    figures = domain.KpiInputs(
+        days=90,
+        opening=Decimal("2000"),
+        closing=Decimal("3000"),
+        closing_current=Decimal("1800"),
+        sales=Decimal("9000"),
+        collected=Decimal("7500"),
+        written_off=Decimal("500"),
+    )
+    result = domain.kpis(figures)
+    assert result["dso"] == Decimal("30.00")  # 3000 / 9000 × 90
+    assert result["best_possible_dso"] == Decimal("18.00")  # 1800 / 9000 × 90
+    assert result["average_days_delinquent"] == Decimal("12.00")
+    assert result["cei"] == Decimal("86.96")  # (2000 + 9000 − 3000) / (2000 + 9000 − 1800) = 8000 / 9200
+    assert result["bad_debt_rate"] == Decimal("5.56")  # 500 / 9000
+    assert result["collection_rate"] == Decimal("68.18")  # 7500 / 11000
+
+
+def test_kpis_without_sales_are_undefined_not_a_division_by_zero() -> None:
+    zero = Decimal(0)
+    result = domain.kpis(domain.KpiInputs(30, zero, zero, zero, zero, zero, zero))
+    assert set(result.values()) == {None}
