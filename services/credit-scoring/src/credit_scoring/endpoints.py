@@ -15,7 +15,7 @@ from arflow.idempotency import idempotent
 from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.service import ClockDep, SessionDep
-from credit_scoring import service
+from credit_scoring import policy, service
 from credit_scoring.domain import CreditFile, CurrencyMeasures, ExperienceAsOf
 from credit_scoring.models import CreditLimit
 from credit_scoring.schemas import (
@@ -26,9 +26,15 @@ from credit_scoring.schemas import (
     CurrencyMeasuresOut,
     LimitOut,
     LimitOverrideIn,
+    ModelOut,
+    OnboardingIn,
+    OnboardingOut,
+    OnboardingReasonOut,
     PaymentExperienceOut,
+    PortfolioOut,
     PredictionOut,
     ReasonOut,
+    ReviewOut,
     ScoreHistoryOut,
     ScoreOut,
 )
@@ -270,3 +276,54 @@ async def acknowledge_alert(
 ) -> AlertOut:
     row = await service.acknowledge_alert(session, clock=clock, alert_id=alert_id, by=who.name, note=body.note)
     return AlertOut.model_validate(row, from_attributes=True)
+
+
+# --- reviews, portfolio, models, onboarding ---------------------------------------------------
+
+
+@router.get("/reviews", response_model=Page[ReviewOut], tags=["reviews"], summary="The credit review log, newest first")
+async def list_reviews(
+    session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None
+) -> Page[ReviewOut]:
+    rows = await service.list_reviews(session, page=page, customer_id=customer_id)
+    return make_page([ReviewOut.model_validate(r, from_attributes=True) for r in rows], page)
+
+
+@router.get(
+    "/portfolio",
+    response_model=PortfolioOut,
+    tags=["portfolio"],
+    summary="Clients and exposure by tier, and the score distribution's drift (PSI)",
+)
+async def get_portfolio(session: SessionDep, _: Reader) -> PortfolioOut:
+    view = await service.portfolio(session)
+    return PortfolioOut.model_validate(asdict(view))
+
+
+@router.get("/models", response_model=list[ModelOut], tags=["models"], summary="The active models and their versions")
+async def list_models(session: SessionDep, _: Reader) -> list[ModelOut]:
+    return [ModelOut.model_validate(asdict(m)) for m in await service.model_info(session)]
+
+
+@router.post(
+    "/onboarding-assessments",
+    response_model=OnboardingOut,
+    tags=["onboarding"],
+    summary="Cold start: an initial tier, limit and terms for a prospective client, with reasons",
+)
+async def assess_onboarding(body: OnboardingIn, _: Reader) -> OnboardingOut:
+    found = policy.assess_onboarding(
+        years_in_business=body.years_in_business,
+        registered_capital=body.registered_capital,
+        industry=body.industry.strip().lower(),
+        tax_credit_rating=body.tax_credit_rating,
+        requested_net_days=body.requested_net_days,
+        monthly_billing=body.monthly_billing,
+    )
+    return OnboardingOut(
+        tier=found.tier,
+        points=found.points,
+        limit=to_minor_units(found.limit, "CNY"),
+        recommended_net_days=found.recommended_net_days,
+        reasons=[OnboardingReasonOut(code=c, text_zh=zh, text_en=en, points=p) for c, zh, en, p in found.reasons],
+    )

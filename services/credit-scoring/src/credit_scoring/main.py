@@ -11,15 +11,18 @@ from credit_scoring import service
 from credit_scoring.config import CreditScoringSettings
 from credit_scoring.endpoints import router
 from credit_scoring.handlers import HANDLERS
+from credit_scoring.jobs import JOBS
 
 DEFINITION = ServiceDefinition(
     name="credit-scoring",
     title="arflow credit scoring",
-    description="Credit files (信用档案) built from how each customer actually pays: payment experiences, "
-    "days beyond terms, outstanding and overdue amounts, as of any date.",
+    description="Credit files (信用档案) built from how each customer actually pays, as of any date; a "
+    "PAYDEX-style payment index, an explainable scorecard with reason codes and tiers A–D, late-payment "
+    "risk per open invoice, credit limits, credit hold, early warnings (预警), reviews and onboarding.",
     routers=[router],
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(DUNNING)],
     handlers=HANDLERS,
+    jobs=JOBS,
 )
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from credit_scoring.scoring import band_shares, score_of_values
+
 SMOOTHING = 0.5
 MIN_IV = 0.02
 
@@ -198,7 +200,7 @@ def fit_scorecard(
         characteristics.append(
             {"name": name, "iv": round(ivs[name], 6), "coefficient": round(float(coefficient), 6), "bins": bins}
         )
-    return {
+    model: dict[str, Any] = {
         "kind": "scorecard",
         "version": version,
         "scaling": {"pdo": pdo, "base_score": base_score, "base_odds": base_odds},
@@ -208,6 +210,10 @@ def fit_scorecard(
         "information_values": {n: round(v, 6) for n, v in ivs.items()},
         "trained_on": {"rows": len(y), "bad": int(bads)},
     }
+    scores = [score_of_values(model, r) for r in rows]
+    model["score_distribution"] = [round(share, 6) for share in band_shares(scores)]
+    model["metrics"] = {"auc_in_sample": round(auc(y, [-s for s in scores]), 4)}
+    return model
 
 
 def _woe_of(bins: Sequence[Mapping[str, Any]], value: float | None) -> float:
@@ -232,6 +238,7 @@ def fit_late_payment(
     scales = x.std(axis=0)
     scales[scales == 0] = 1.0
     beta = logistic_irls((x - means) / scales, np.asarray(late, dtype=float), l2=1.0)
+    fitted = predict(beta, (x - means) / scales)
     return {
         "kind": "late_payment",
         "version": version,
@@ -242,4 +249,5 @@ def fit_late_payment(
         "means": [float(m) for m in means],
         "scales": [float(s) for s in scales],
         "trained_on": {"rows": len(rows), "late": int(sum(late))},
+        "metrics": {"auc_in_sample": round(auc(late, fitted), 4), "brier_in_sample": round(brier(late, fitted), 4)},
     }

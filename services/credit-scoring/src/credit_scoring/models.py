@@ -20,6 +20,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from arflow.db import Amount, new_metadata
 
 metadata = new_metadata()
+# The customer row that portfolio-wide alerts (PSI drift) hang on; never listed as a customer.
+PORTFOLIO_SUBJECT = UUID(int=0)
 
 
 class Base(DeclarativeBase):

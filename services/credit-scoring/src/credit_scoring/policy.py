@@ -207,6 +207,28 @@ def next_review_on(tier: str, reviewed_on: date) -> date:
     raise AssertionError("unreachable")
 
 
+def review_findings(
+    *,
+    tier: str,
+    previous_tier: str | None,
+    score: int,
+    recommended_limit: Decimal,
+    exposure: Decimal,
+    currency: str,
+    reasons: list[str],
+) -> list[str]:
+    """What a periodic review records, in words a credit controller reads (zh-CN)."""
+    findings = [f"评分 {score}，等级 {tier}"]
+    if previous_tier is not None and previous_tier != tier:
+        moved = "下调" if TIERS.index(tier) > TIERS.index(previous_tier) else "上调"  # type: ignore[arg-type]
+        findings.append(f"等级由 {previous_tier} {moved}至 {tier}")
+    findings.append(f"建议额度 {recommended_limit} {currency}，当前敞口 {exposure} {currency}")
+    if tier == "D":
+        findings.append("建议暂停赊销，要求预付款")
+    findings.extend(reasons)
+    return findings
+
+
 # --- onboarding (cold start) --------------------------------------------------------------
 
 TAX_RATING_POINTS = {"A": 30, "B": 20, "M": 10, "C": -10, "D": -40}

@@ -8,11 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
 from credit_scoring.models import (
+    PORTFOLIO_SUBJECT,
     CreditAlert,
     CreditLimit,
     CreditNote,
@@ -59,7 +61,7 @@ async def get_customer(session: AsyncSession, customer_id: UUID) -> Customer | N
 
 async def list_customers(session: AsyncSession, page: PageParams) -> list[Customer]:
     """Up to limit+1 customers, newest id first, after the cursor."""
-    query = select(Customer).order_by(Customer.id.desc()).limit(page.limit + 1)
+    query = select(Customer).where(Customer.id != PORTFOLIO_SUBJECT).order_by(Customer.id.desc()).limit(page.limit + 1)
     if page.starting_after:
         query = query.where(Customer.id < page.starting_after)
     return list((await session.execute(query)).scalars())
@@ -241,7 +243,7 @@ async def latest_scores(session: AsyncSession) -> list[CreditScore]:
     """The latest score of every scored customer."""
     query = (
         select(CreditScore)
-        .distinct(CreditScore.customer_id)
+        .ext(distinct_on(CreditScore.customer_id))
         .order_by(CreditScore.customer_id, CreditScore.scored_at.desc(), CreditScore.id.desc())
     )
     return list((await session.execute(query)).scalars())
@@ -252,7 +254,7 @@ async def scores_between(session: AsyncSession, start: datetime, end: datetime) 
     query = (
         select(CreditScore)
         .where(CreditScore.scored_at < end, CreditScore.scored_at >= start)
-        .distinct(CreditScore.customer_id)
+        .ext(distinct_on(CreditScore.customer_id))
         .order_by(CreditScore.customer_id, CreditScore.scored_at.desc(), CreditScore.id.desc())
     )
     return list((await session.execute(query)).scalars())
@@ -335,13 +337,14 @@ async def add_model(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def all_customers(session: AsyncSession) -> list[Customer]:
-    return list((await session.execute(select(Customer).order_by(Customer.id))).scalars())
+    query = select(Customer).where(Customer.id != PORTFOLIO_SUBJECT).order_by(Customer.id)
+    return list((await session.execute(query)).scalars())
 
 
 async def last_reviews(session: AsyncSession) -> dict[UUID, CreditReview]:
     query = (
         select(CreditReview)
-        .distinct(CreditReview.customer_id)
+        .ext(distinct_on(CreditReview.customer_id))
         .order_by(CreditReview.customer_id, CreditReview.reviewed_on.desc(), CreditReview.id.desc())
     )
     return {r.customer_id: r for r in (await session.execute(query)).scalars()}

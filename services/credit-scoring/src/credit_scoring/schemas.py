@@ -190,3 +190,66 @@ class ModelOut(BaseModel):
     trained_on: dict[str, Any]
     metrics: dict[str, Any]
     details: dict[str, Any]
+
+
+class ReviewOut(BaseModel):
+    id: UUID
+    customer_id: UUID
+    reviewed_on: date
+    tier: Tier
+    score: int
+    previous_tier: Tier | None
+    limit_amount: DecimalString | None
+    currency: str | None
+    next_review_on: date
+    findings: list[str]
+    reviewed_at: datetime
+
+
+class TierOut(BaseModel):
+    tier: Tier
+    clients: int
+    on_hold: int
+    exposure: dict[str, DecimalString] = Field(description="Outstanding per currency.")
+    limits: dict[str, DecimalString] = Field(description="Sum of effective limits per currency.")
+
+
+class PortfolioOut(BaseModel):
+    scored_clients: int
+    tiers: list[TierOut]
+    score_bands: list[float] = Field(description="Share of clients per band: <500, 500–529, …, ≥620.")
+    expected_score_bands: list[float] = Field(description="The same shares in the model's training data.")
+    psi: float = Field(description="Population stability index Σ (a − e) ln(a / e).")
+    psi_alert: bool
+    model_version: str
+
+
+TaxCreditRating = Literal["A", "B", "M", "C", "D"]
+
+
+class OnboardingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    legal_name: str | None = Field(None, max_length=200)
+    years_in_business: DecimalString = Field(ge=0, le=300)
+    registered_capital: DecimalString = Field(ge=0, lt=Decimal("1e15"), description="In CNY.")
+    industry: str = Field(min_length=1, max_length=64, description="e.g. software, construction, retail.")
+    tax_credit_rating: TaxCreditRating = Field(description="纳税信用等级 A/B/M/C/D.")
+    requested_net_days: int = Field(ge=0, le=365)
+    monthly_billing: DecimalString = Field(ge=0, lt=Decimal("1e15"), description="Expected monthly billing, CNY.")
+
+
+class OnboardingReasonOut(BaseModel):
+    code: str
+    points: int
+    text_zh: str
+    text_en: str
+
+
+class OnboardingOut(BaseModel):
+    tier: Tier
+    points: int
+    limit: DecimalString
+    currency: str = "CNY"
+    recommended_net_days: int
+    reasons: list[OnboardingReasonOut]

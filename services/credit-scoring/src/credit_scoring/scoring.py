@@ -195,6 +195,28 @@ def probability_of_score(score: float, scaling: Mapping[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(log_odds))
 
 
+# Score bands of the population-stability index (PSI) of the score distribution.
+SCORE_BANDS: tuple[int, ...] = (500, 530, 560, 590, 620)
+
+
+def band_of(score: int) -> int:
+    """Index of the PSI band of a score: < 500, 500–529, 530–559, 560–589, 590–619, ≥ 620."""
+    return sum(1 for edge in SCORE_BANDS if score >= edge)
+
+
+def band_shares(scores: Sequence[int]) -> list[float]:
+    counts = [0] * (len(SCORE_BANDS) + 1)
+    for s in scores:
+        counts[band_of(s)] += 1
+    total = max(1, len(scores))
+    return [c / total for c in counts]
+
+
+def score_of_values(model: Mapping[str, Any], values: Mapping[str, float | None]) -> int:
+    """The score of a set of characteristic values (the sum of their bins' points)."""
+    return sum(int(spec["bins"][bin_of(spec, values.get(spec["name"]))]["points"]) for spec in model["characteristics"])
+
+
 def apply_scorecard(model: Mapping[str, Any], file: CreditFile, *, max_reasons: int = 4) -> Score:
     """Score a credit file with a scorecard model; 1–4 reason codes, worst first."""
     values = characteristics(file)

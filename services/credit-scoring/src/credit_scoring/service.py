@@ -44,12 +44,14 @@ from arflow.messaging import outbox
 from arflow.money import Money, to_minor_units
 from arflow.pagination import PageParams
 from arflow.problems import NotFound, Unprocessable
-from credit_scoring import defaults, domain, policy, repository, scoring
+from credit_scoring import defaults, domain, modelling, policy, repository, scoring, training
 from credit_scoring.config import CreditScoringSettings
 from credit_scoring.models import (
+    PORTFOLIO_SUBJECT,
     CreditAlert,
     CreditLimit,
     CreditNote,
+    CreditReview,
     CreditScore,
     Customer,
     Dispute,
@@ -58,6 +60,7 @@ from credit_scoring.models import (
     PaymentExperience,
     PromiseOutcome,
 )
+from credit_scoring.training import Portfolio
 
 log = structlog.get_logger("credit-scoring")
 # The business calendar of "today" when a caller gives no as-of date.
@@ -419,9 +422,26 @@ async def list_credit_files(
 
 
 async def _build(session: AsyncSession, customers: list[Customer], as_of: date) -> list[CustomerCreditFile]:
+    loaded = await _load(session, customers)
+    return [
+        CustomerCreditFile(
+            customer=c,
+            file=domain.build_credit_file(
+                loaded[c.id].experiences,
+                as_of=as_of,
+                first_seen_on=loaded[c.id].first_seen_on,
+                history=loaded[c.id].history,
+            ),
+        )
+        for c in customers
+    ]
+
+
+async def _load(session: AsyncSession, customers: list[Customer]) -> dict[UUID, Portfolio]:
+    """Everything known of the customers, as the pure code takes it (dates local to each customer)."""
     ids = [c.id for c in customers]
     if not ids:
-        return []
+        return {}
     applications: dict[UUID, list[PaymentApplication]] = defaultdict(list)
     for application in await repository.applications_of(session, ids):
         applications[application.invoice_id].append(application)
@@ -429,24 +449,24 @@ async def _build(session: AsyncSession, customers: list[Customer], as_of: date) 
     for note in await repository.credit_notes_of(session, ids):
         credits[note.invoice_id].append(note)
     experiences: dict[UUID, list[domain.PaymentExperience]] = defaultdict(list)
+    terms: dict[UUID, dict[UUID, int]] = defaultdict(dict)
     zones = {c.id: c.time_zone for c in customers}
     for row in await repository.experiences_of(session, ids):
         experiences[row.customer_id].append(
             _experience(row, applications[row.invoice_id], credits[row.invoice_id], zones[row.customer_id])
         )
+        if row.net_days is not None:
+            terms[row.customer_id][row.invoice_id] = row.net_days
     histories = await _histories(session, ids, zones)
-    return [
-        CustomerCreditFile(
-            customer=c,
-            file=domain.build_credit_file(
-                experiences[c.id],
-                as_of=as_of,
-                first_seen_on=local_date(c.first_seen_at, c.time_zone),
-                history=histories.get(c.id, domain.NO_HISTORY),
-            ),
+    return {
+        c.id: Portfolio(
+            experiences=experiences[c.id],
+            history=histories.get(c.id, domain.NO_HISTORY),
+            first_seen_on=local_date(c.first_seen_at, c.time_zone),
+            terms=terms[c.id],
         )
         for c in customers
-    ]
+    }
 
 
 async def _histories(
@@ -813,38 +833,27 @@ async def predictions(session: AsyncSession, *, clock: Clock, customer_id: UUID)
     """P(paid more than N days late) for each open invoice, from its features as of its issue date."""
     customer = await _customer(session, customer_id)
     today = today_of(clock, customer)
-    rows = await repository.experiences_of(session, [customer_id])
-    (found,) = await _build(session, [customer], today)
+    portfolio = (await _load(session, [customer]))[customer_id]
+    now = domain.build_credit_file(
+        portfolio.experiences, as_of=today, first_seen_on=portfolio.first_seen_on, history=portfolio.history
+    )
     model = await active_model(session, "late_payment")
-    open_ids = {e.invoice_id: e for e in found.file.experiences if e.status == "open"}
-    by_id = {r.invoice_id: r for r in rows}
-    history = (await _histories(session, [customer_id], {customer_id: customer.time_zone}))[customer_id]
-    applications = await repository.applications_of(session, [customer_id])
-    credits = await repository.credit_notes_of(session, [customer_id])
-    experiences = [
-        _experience(
-            r,
-            [a for a in applications if a.invoice_id == r.invoice_id],
-            [c for c in credits if c.invoice_id == r.invoice_id],
-            customer.time_zone,
-        )
-        for r in rows
-    ]
-    first_seen = local_date(customer.first_seen_at, customer.time_zone)
+    known = {e.invoice_id: e for e in portfolio.experiences}
+    terms = portfolio.terms or {}
     out = []
-    for invoice_id, e in sorted(open_ids.items(), key=lambda item: (item[1].due_date, str(item[0]))):
-        row = by_id[invoice_id]
-        issued_on = next(x.known_on for x in experiences if x.invoice_id == invoice_id) or today
-        file = domain.build_credit_file(experiences, as_of=issued_on, first_seen_on=first_seen, history=history)
-        net_days = (
-            row.net_days if row.net_days is not None else ((e.due_date - e.invoice_date).days if e.invoice_date else 30)
+    for e in (x for x in now.experiences if x.status == "open"):
+        issued_on = known[e.invoice_id].known_on or today
+        # The model was trained on features as of each invoice's issue date: predict from the same view.
+        file = domain.build_credit_file(
+            portfolio.experiences, as_of=issued_on, first_seen_on=portfolio.first_seen_on, history=portfolio.history
         )
+        net_days = terms.get(e.invoice_id) or ((e.due_date - e.invoice_date).days if e.invoice_date else 30)
         features = scoring.late_payment_features(
             file, amount=e.total, currency=e.currency, net_days=net_days, due_date=e.due_date, disputed=e.disputed
         )
         out.append(
             Prediction(
-                invoice_id=invoice_id,
+                invoice_id=e.invoice_id,
                 invoice_number=e.invoice_number,
                 currency=e.currency,
                 amount_outstanding=e.amount_outstanding,
@@ -935,3 +944,235 @@ async def acknowledge_alert(
         alert.acknowledgement_note = note
         log.info("credit_alert.acknowledged", alert_id=str(alert_id), by=by)
     return alert
+
+
+# --- reviews, retraining, the portfolio, onboarding -----------------------------------------
+
+
+async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
+    """Review every customer whose review is due (A yearly, B half-yearly, C quarterly, D monthly)."""
+    model = await active_model(session, "scorecard")
+    customers = await repository.all_customers(session)
+    last = await repository.last_reviews(session)
+    reviewed = 0
+    due = [c for c in customers if c.id not in last or last[c.id].next_review_on <= local_date(as_of, c.time_zone)]
+    loaded = await _load(session, due)
+    for customer in due:
+        day = local_date(as_of, customer.time_zone)
+        portfolio = loaded[customer.id]
+        file = domain.build_credit_file(
+            portfolio.experiences, as_of=day, first_seen_on=portfolio.first_seen_on, history=portfolio.history
+        )
+        if file.invoices_issued == 0:
+            continue
+        scored = scoring.apply_scorecard(model, file)
+        recommendation = policy.recommended_limit(file, scored.tier, caps=POLICY.limit_caps)
+        previous = last.get(customer.id)
+        findings = policy.review_findings(
+            tier=scored.tier,
+            previous_tier=previous.tier if previous else None,
+            score=scored.score,
+            recommended_limit=recommendation.limit,
+            exposure=recommendation.exposure,
+            currency=recommendation.currency,
+            reasons=[r.text_zh for r in scored.reasons],
+        )
+        await repository.add_review(
+            session,
+            {
+                "id": uuid7(),
+                "customer_id": customer.id,
+                "reviewed_on": day,
+                "tier": scored.tier,
+                "score": scored.score,
+                "previous_tier": previous.tier if previous else None,
+                "limit_amount": recommendation.limit,
+                "currency": recommendation.currency,
+                "next_review_on": policy.next_review_on(scored.tier, day),
+                "findings": findings,
+                "reviewed_at": clock.now(),
+            },
+        )
+        reviewed += 1
+    log.info("credit_review.ran", as_of=as_of.isoformat(), reviewed=reviewed)
+    return {"reviewed": reviewed, "customers": len(customers)}
+
+
+async def list_reviews(session: AsyncSession, *, page: PageParams, customer_id: UUID | None) -> list[CreditReview]:
+    return await repository.list_reviews(session, page, customer_id=customer_id)
+
+
+async def retrain_models(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
+    """Refit both models on this service's own history (point in time); keep them if there is enough data."""
+    customers = await repository.all_customers(session)
+    loaded = await _load(session, customers)
+    end = local_date(as_of, "Asia/Shanghai")
+    portfolios = list(loaded.values())
+    stamp = as_of.strftime("%Y%m%dT%H%M%S")
+    result: dict[str, Any] = {}
+    days_late = POLICY.late_payment_days
+    samples = training.late_payment_samples(portfolios, days_late=days_late, end=end)
+    late = [s.late for s in samples]
+    if len(samples) >= POLICY.retrain_min_samples and 0 < sum(late) < len(late):
+        model = modelling.fit_late_payment(
+            [s.features for s in samples],
+            late,
+            version=f"late-payment-{stamp}",
+            features=scoring.LATE_FEATURES,
+            days_late=days_late,
+        )
+        await _store_model(session, clock=clock, model=model)
+        result["late_payment"] = model["version"]
+    else:
+        result["late_payment"] = f"skipped: {len(samples)} samples, {sum(late)} late"
+    snapshots = [end - timedelta(days=30 * k) for k in range(6, 25)]
+    rows, bad, _ = training.scorecard_samples(portfolios, snapshots, end=end, days_late=days_late)
+    if len(rows) >= POLICY.retrain_min_samples and 0 < sum(bad) < len(bad):
+        scorecard = modelling.fit_scorecard(
+            rows,
+            bad,
+            version=f"scorecard-{stamp}",
+            names=list(scoring.CHARACTERISTICS),
+            pdo=POLICY.pdo,
+            base_score=POLICY.base_score,
+            base_odds=POLICY.base_odds,
+            tiers=defaults.DEFAULT_TIERS,
+        )
+        await _store_model(session, clock=clock, model=scorecard)
+        result["scorecard"] = scorecard["version"]
+    else:
+        result["scorecard"] = f"skipped: {len(rows)} samples, {sum(bad)} bad"
+    log.info("model.retrained", **result)
+    return result
+
+
+async def _store_model(session: AsyncSession, *, clock: Clock, model: dict[str, Any]) -> None:
+    await repository.add_model(
+        session,
+        {
+            "version": model["version"],
+            "kind": model["kind"],
+            "parameters": model,
+            "metrics": {**model.get("metrics", {}), "trained_on": model["trained_on"]},
+            "trained_at": clock.now(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    kind: str
+    version: str
+    source: str
+    trained_on: dict[str, Any]
+    metrics: dict[str, Any]
+    details: dict[str, Any]
+
+
+async def model_info(session: AsyncSession) -> list[ModelInfo]:
+    """The active model of each kind, with what it was trained on and how it is scaled."""
+    out = []
+    for kind in ("scorecard", "late_payment"):
+        stored = await repository.latest_model(session, kind)
+        model = stored.parameters if stored is not None else defaults.default_model(kind)
+        if kind == "scorecard":
+            details = {
+                "scaling": model["scaling"],
+                "tiers": model["tiers"],
+                "characteristics": [{k: c[k] for k in ("name", "iv", "bins")} for c in model["characteristics"]],
+            }
+        else:
+            details = {
+                "days_late": model["days_late"],
+                "features": dict(zip(model["features"], model["coefficients"], strict=True)),
+            }
+        out.append(
+            ModelInfo(
+                kind=kind,
+                version=model["version"],
+                source="retrained" if stored is not None else "shipped_default",
+                trained_on=model.get("trained_on", {}),
+                metrics=model.get("metrics", {}),
+                details=details,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class TierSummary:
+    tier: str
+    clients: int
+    on_hold: int
+    exposure: dict[str, Decimal]
+    limits: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    scored_clients: int
+    tiers: list[TierSummary]
+    score_bands: list[float]
+    expected_score_bands: list[float]
+    psi: float
+    psi_alert: bool
+    model_version: str
+
+
+async def portfolio(session: AsyncSession) -> PortfolioView:
+    """Clients and exposure by tier from the latest scores; PSI of today's scores against the model's training."""
+    scores = await repository.latest_scores(session)
+    limits = {row.customer_id: row for row in await repository.list_limits(session)}
+    model = await active_model(session, "scorecard")
+    tiers = []
+    for tier in policy.TIERS:
+        mine = [s for s in scores if s.tier == tier]
+        exposure: dict[str, Decimal] = defaultdict(Decimal)
+        total_limits: dict[str, Decimal] = defaultdict(Decimal)
+        for s in mine:
+            row = limits.get(s.customer_id)
+            if row is not None:
+                exposure[row.currency] += to_minor_units(row.exposure, row.currency)
+                total_limits[row.currency] += to_minor_units(row.effective, row.currency)
+        tiers.append(
+            TierSummary(
+                tier=tier,
+                clients=len(mine),
+                on_hold=sum(1 for s in mine if s.credit_hold),
+                exposure=dict(exposure),
+                limits=dict(total_limits),
+            )
+        )
+    actual = scoring.band_shares([s.score for s in scores])
+    expected = list(model.get("score_distribution") or actual)
+    drift = modelling.psi(expected, actual) if scores else 0.0
+    return PortfolioView(
+        scored_clients=len(scores),
+        tiers=tiers,
+        score_bands=[round(x, 4) for x in actual],
+        expected_score_bands=[round(x, 4) for x in expected],
+        psi=round(drift, 4),
+        psi_alert=drift > POLICY.psi_alert_threshold,
+        model_version=model["version"],
+    )
+
+
+async def check_drift(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
+    """Raise a psi_drift alert (once a day at most) when the score distribution has drifted past the threshold."""
+    view = await portfolio(session)
+    if view.psi_alert:
+        await repository.touch_customer(session, PORTFOLIO_SUBJECT, seen_at=as_of, now=clock.now())
+        await raise_alert(
+            session,
+            clock=clock,
+            customer_id=PORTFOLIO_SUBJECT,
+            warning=policy.Warning(
+                "psi_drift",
+                "warning",
+                f"psi_drift:{as_of.date().isoformat()}",
+                f"评分分布漂移：PSI {view.psi:.3f} 超过 {POLICY.psi_alert_threshold}",
+                f"Score distribution drift: PSI {view.psi:.3f} above {POLICY.psi_alert_threshold}",
+                {"psi": view.psi, "model_version": view.model_version, "scored_clients": view.scored_clients},
+            ),
+        )
+    return {"psi": view.psi, "alert": view.psi_alert, "scored_clients": view.scored_clients}

@@ -1,0 +1,143 @@
+"""Limits, credit hold, warnings, review cadence and onboarding, against hand-worked figures."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from credit_scoring.domain import PaymentExperience, build_credit_file
+from credit_scoring.policy import (
+    assess_onboarding,
+    credit_hold,
+    effective_limit,
+    next_review_on,
+    recommended_limit,
+    score_warnings,
+    utilisation,
+    utilisation_warnings,
+)
+
+AS_OF = date(2026, 6, 30)
+
+
+def invoice(total: str, invoice_date: date, net_days: int, dbt: int | None) -> PaymentExperience:
+    due = invoice_date + timedelta(days=net_days)
+    return PaymentExperience(
+        invoice_id=uuid.uuid4(),
+        invoice_number=None,
+        currency="CNY",
+        total=Decimal(total),
+        invoice_date=invoice_date,
+        due_date=due,
+        issued_on=invoice_date,
+        paid_on=due + timedelta(days=dbt) if dbt is not None else None,
+    )
+
+
+def test_hand_worked_recommended_limit() -> None:
+    # Sales in (04-01, 06-30]: 3 × 10,000 → monthly 10,000; terms 30; amount-weighted DBT (0+10+5)/3 = 5.
+    # 10,000 × (30 + 5) / 30 × 1.2 (tier B) = 14,000.
+    file = build_credit_file(
+        [
+            invoice("10000", date(2026, 4, 2), 30, 0),
+            invoice("10000", date(2026, 5, 1), 30, 10),
+            invoice("10000", date(2026, 5, 15), 30, 5),
+        ],
+        as_of=AS_OF,
+        first_seen_on=None,
+    )
+    found = recommended_limit(file, "B")
+    assert (found.monthly_billing, found.terms_days, found.expected_dbt) == (
+        Decimal("10000.00"),
+        Decimal("30.00"),
+        Decimal("5.00"),
+    )
+    assert found.limit == Decimal(14000)
+
+
+def test_limit_is_capped_by_tier_and_rounded_down_to_a_hundred() -> None:
+    file = build_credit_file([invoice("3000000", date(2026, 6, 1), 30, None)], as_of=AS_OF, first_seen_on=None)
+    assert recommended_limit(file, "D").limit == Decimal(20000)
+    small = build_credit_file([invoice("1234", date(2026, 6, 1), 30, None)], as_of=AS_OF, first_seen_on=None)
+    # 1234 / 3 × 30 / 30 × 1.0 = 411.33 → 400.
+    assert recommended_limit(small, "C").limit == Decimal(400)
+
+
+def test_an_override_stands_through_its_expiry_date_only() -> None:
+    assert effective_limit(Decimal(100), Decimal(500), date(2026, 6, 30), date(2026, 6, 30)) == Decimal(500)
+    assert effective_limit(Decimal(100), Decimal(500), date(2026, 6, 30), date(2026, 7, 1)) == Decimal(100)
+    assert effective_limit(Decimal(100), None, None, date(2026, 7, 1)) == Decimal(100)
+
+
+def test_utilisation_and_credit_hold() -> None:
+    assert utilisation(Decimal(850), Decimal(1000)) == Decimal("0.8500")
+    assert utilisation(Decimal(0), Decimal(0)) is None
+    assert credit_hold("D", Decimal(0), Decimal(1000)) is True
+    assert credit_hold("B", Decimal(1001), Decimal(1000)) is True
+    assert credit_hold("B", Decimal(1000), Decimal(1000)) is False
+
+
+def test_utilisation_warns_once_per_threshold_crossed_upwards() -> None:
+    kinds = [
+        w.kind for w in utilisation_warnings(customer_key="c", before=Decimal("0.5"), after=Decimal("0.97"), stamp="t")
+    ]
+    assert kinds == ["utilisation_80", "utilisation_95"]
+    assert [
+        w.kind for w in utilisation_warnings(customer_key="c", before=Decimal("0.85"), after=Decimal("0.9"), stamp="t")
+    ] == []
+
+
+def test_score_warnings_for_a_tier_drop_and_a_twenty_point_fall() -> None:
+    warnings = score_warnings(
+        customer_key="c", score_id="s", score=560, tier="C", previous_tier="B", highest_recent_score=580
+    )
+    assert [w.kind for w in warnings] == ["tier_drop", "score_drop"]
+    assert "B" in warnings[0].message_zh and "20" in warnings[1].message_en
+    assert (
+        score_warnings(customer_key="c", score_id="s", score=561, tier="B", previous_tier="B", highest_recent_score=580)
+        == []
+    )
+
+
+def test_review_cadence_by_tier() -> None:
+    day = date(2026, 1, 31)
+    assert [next_review_on(t, day) for t in "ABCD"] == [
+        date(2027, 1, 31),
+        date(2026, 7, 31),
+        date(2026, 4, 30),
+        date(2026, 2, 28),
+    ]
+
+
+def test_onboarding_of_an_established_a_rated_firm() -> None:
+    found = assess_onboarding(
+        years_in_business=Decimal(12),
+        registered_capital=Decimal(10_000_000),
+        industry="software",
+        tax_credit_rating="A",
+        requested_net_days=45,
+        monthly_billing=Decimal(3000),
+    )
+    # 50 + 25 + 30 + 10 + 5 = 120 → A; terms 45; limit 3000 × 45 / 30 × 1.5 = 6750 → 6700.
+    assert (found.tier, found.points, found.recommended_net_days, found.limit) == ("A", 120, 45, Decimal(6700))
+    assert {code for code, *_ in found.reasons} == {
+        "YEARS_IN_BUSINESS",
+        "TAX_CREDIT_RATING",
+        "REGISTERED_CAPITAL",
+        "INDUSTRY",
+    }
+
+
+def test_onboarding_of_a_new_d_rated_firm_asks_for_prepayment() -> None:
+    found = assess_onboarding(
+        years_in_business=Decimal("0.5"),
+        registered_capital=Decimal(50_000),
+        industry="construction",
+        tax_credit_rating="D",
+        requested_net_days=90,
+        monthly_billing=Decimal(2000),
+    )
+    # 50 − 15 − 40 − 10 − 10 − 10 = −35 → D, prepayment, no credit.
+    assert (found.tier, found.points, found.recommended_net_days, found.limit) == ("D", -35, 0, Decimal(0))
+    assert found.reasons[0][0] == "TAX_CREDIT_RATING"  # the heaviest reason first
