@@ -177,3 +177,43 @@ class PublishedPayments:
 @pytest.fixture(scope="session")
 def reconciliation_published(infra: TestInfrastructure) -> PublishedPayments:
     return PublishedPayments(infra.bootstrap)
+
+
+@dataclass
+class Books:
+    """Customers with distinct names and their invoices, given to reconciliation the real way (events)."""
+
+    ledger: Ledger
+
+    async def customer(self, legal_name: str | None = None) -> tuple[UUID, str]:
+        serial = secrets.randbelow(10**8)
+        name = legal_name or f"杭州测试{serial:08d}科技有限公司"
+        customer_id = uuid.uuid4()
+        await self.ledger.feed.publish(CustomerUpserted(customer_id=customer_id, revision=1, legal_name=name))
+        return customer_id, name
+
+    async def issued(self, customer_id: UUID, total: str, due_date: date, *, currency: str = "CNY") -> InvoiceIssued:
+        """An invoice reconciliation has projected (waits until it is an open item)."""
+        invoice = await self.ledger.invoice(customer_id, total, due_date, currency=currency)
+        await self.ledger.item_when(customer_id, invoice.invoice_id)
+        return invoice
+
+
+@pytest.fixture(scope="session")
+def reconciliation_books(reconciliation_ledger: Ledger) -> Books:
+    return Books(reconciliation_ledger)
+
+
+async def wait_for_import(client: httpx.AsyncClient, import_id: str) -> dict[str, Any]:
+    """The import once its worker has finished it."""
+
+    async def probe() -> dict[str, Any] | None:
+        body = (await client.get(f"/statement-imports/{import_id}")).json()
+        return body if body["status"] in ("succeeded", "failed") else None
+
+    return await eventually(probe, within=20, what=f"statement import {import_id}")
+
+
+@pytest.fixture(scope="session")
+def import_done() -> Callable[[httpx.AsyncClient, str], Any]:
+    return wait_for_import

@@ -18,7 +18,7 @@ from arflow.problems import Unprocessable
 from arflow.service import ClockDep, SessionDep
 from reconciliation import domain, repository, service
 from reconciliation.models import Allocation, OpenItem, Payment
-from reconciliation.schemas import AllocationOut, OpenItemOut, PaymentCreate, PaymentOut
+from reconciliation.schemas import AllocationOut, OpenItemOut, PaymentCreate, PaymentOut, SuggestionOut
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("reconciliation:read"))]
@@ -32,6 +32,13 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
     return PaymentOut(
         id=payment.id,
         customer_id=payment.customer_id,
+        status=payment.status,
+        match_shape=payment.match_shape,
+        match_reasons=list(payment.match_reasons or []),
+        suggestions=[SuggestionOut(rank=n, **s) for n, s in enumerate(payment.suggestions or [])],
+        external_id=payment.external_id,
+        supersedes_payment_id=payment.supersedes_payment_id,
+        decided_by=payment.decided_by,
         amount=to_minor_units(payment.amount, currency),
         currency=currency,
         received_on=payment.received_on,
@@ -108,11 +115,19 @@ async def list_payments(
     customer_id: UUID | None = None,
     received_from: date | None = None,
     received_to: date | None = None,
+    status: Literal["matched", "unmatched", "reversed"] | None = None,
+    source: Literal["manual", "bank_statement", "alipay", "wechat_pay", "stripe", "webhook"] | None = None,
 ) -> Page[PaymentOut]:
     if received_from and received_to and received_from > received_to:
         raise Unprocessable("received_from is after received_to.", code="invalid_date_range")
     payments = await repository.list_payments(
-        session, page, customer_id=customer_id, received_from=received_from, received_to=received_to
+        session,
+        page,
+        customer_id=customer_id,
+        received_from=received_from,
+        received_to=received_to,
+        status=status,
+        source=source,
     )
     allocations = await repository.allocations_of(session, [p.id for p in payments])
     return make_page([payment_out(p, allocations[p.id]) for p in payments], page)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from arflow.clock import Clock
@@ -10,22 +12,33 @@ from arflow.service import ServiceDefinition, create_service_app
 from reconciliation.config import ReconciliationSettings
 from reconciliation.endpoints import router
 from reconciliation.handlers import HANDLERS
+from reconciliation.importing import import_worker
+from reconciliation.review_endpoints import router as review_router
 
 
 async def register_metrics(app: FastAPI) -> None:
-    """The service's own metrics, next to the platform's in the app's registry."""
+    """The service's own metrics, next to the platform's in the app's registry; the import worker's wake-up."""
     app.state.payments_received = app.state.metrics.counter(
         "payments_received_total", "Payments recorded, by source", ["source"]
     )
+    app.state.metrics_imports = app.state.metrics.counter(
+        "statement_imports_total", "Statement imports processed, by result", ["result"]
+    )
+    app.state.metrics_webhooks = app.state.metrics.counter(
+        "webhook_notifications_total", "Gateway notifications, by provider and outcome", ["provider", "outcome"]
+    )
+    # An upload wakes the import worker once its transaction has committed (see the endpoint).
+    app.state.import_wakeup = asyncio.Event()
 
 
 DEFINITION = ServiceDefinition(
     name="reconciliation",
     title="arflow reconciliation",
     description="Payments received and their allocation to open invoices (收款核销).",
-    routers=[router],
+    routers=[router, review_router],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,
+    workers=[import_worker],
     on_startup=register_metrics,
 )
 

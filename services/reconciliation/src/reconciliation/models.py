@@ -7,17 +7,21 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arflow.db import Amount, new_metadata
@@ -68,7 +72,12 @@ class OpenItem(Base):
 
 
 class Payment(Base):
-    """Money received from a customer (entered by hand in this slice)."""
+    """Money received: entered by hand, read from a statement line, or told by a gateway.
+
+    `status`: matched (PaymentReceived published), unmatched (in the review
+    queue; `customer_id` is the best candidate, if any), reversed (a
+    PaymentReversed was published: refunded, bounced, or undone by a person).
+    """
 
     __tablename__ = "payment"
     __table_args__ = (
@@ -76,10 +85,12 @@ class Payment(Base):
         CheckConstraint(
             "source IN ('manual','bank_statement','alipay','wechat_pay','stripe','webhook')", name="source"
         ),
+        CheckConstraint("status IN ('matched','unmatched','reversed')", name="status"),
+        UniqueConstraint("source", "external_id"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
-    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer_id: Mapped[UUID | None] = mapped_column(ForeignKey("customer.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     received_on: Mapped[date] = mapped_column(Date, index=True)
@@ -89,6 +100,17 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(Text)
     match_confidence: Mapped[Decimal] = mapped_column(Numeric(4, 3))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), server_default="matched", index=True)
+    # The provider's id (statement line key, Stripe payment intent, Alipay trade_no…): one payment per id.
+    external_id: Mapped[str | None] = mapped_column(Text)
+    match_shape: Mapped[str | None] = mapped_column(String(16))
+    match_reasons: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    suggestions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
+    statement_line_id: Mapped[UUID | None] = mapped_column(ForeignKey("statement_line.id"))
+    supersedes_payment_id: Mapped[UUID | None] = mapped_column(ForeignKey("payment.id"))
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reversal_reason: Mapped[str | None] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(Text)
 
 
 class Allocation(Base):
@@ -98,7 +120,7 @@ class Allocation(Base):
     __table_args__ = (
         UniqueConstraint("payment_id", "invoice_id"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("basis IN ('given','reference','oldest_due')", name="basis"),
+        CheckConstraint("basis IN ('given','reference','oldest_due','matched','confirmed')", name="basis"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -109,3 +131,146 @@ class Allocation(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     basis: Mapped[str] = mapped_column(String(16))
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the payment was reversed: the allocation no longer holds the invoice's balance.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatementImport(Base):
+    """One uploaded statement file, processed as a job: progress, then a summary."""
+
+    __tablename__ = "statement_import"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued','processing','succeeded','failed')", name="status"),
+        UniqueConstraint("file_sha256"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(32))
+    profile: Mapped[str | None] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    lines_total: Mapped[int] = mapped_column(Integer)
+    lines_read: Mapped[int] = mapped_column(Integer, server_default="0")
+    summary: Mapped[dict[str, object]] = mapped_column(JSONB, server_default="{}")
+    warnings: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatementFileContent(Base):
+    """The raw bytes of an imported file, kept for audit and for the worker to read."""
+
+    __tablename__ = "statement_file"
+
+    import_id: Mapped[UUID] = mapped_column(ForeignKey("statement_import.id"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Statement(Base):
+    """One account statement of an import; the same statement (account, id, sequence) is imported once."""
+
+    __tablename__ = "statement"
+    __table_args__ = (UniqueConstraint("statement_key"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    import_id: Mapped[UUID] = mapped_column(ForeignKey("statement_import.id"), index=True)
+    statement_key: Mapped[str] = mapped_column(Text)
+    account: Mapped[str | None] = mapped_column(Text, index=True)
+    statement_ref: Mapped[str | None] = mapped_column(Text)
+    sequence: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    opening_balance: Mapped[Decimal | None] = mapped_column(Amount)
+    closing_balance: Mapped[Decimal | None] = mapped_column(Amount)
+    opening_date: Mapped[date | None] = mapped_column(Date)
+    closing_date: Mapped[date | None] = mapped_column(Date)
+    line_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatementLine(Base):
+    """One movement on the account; `dedup_key` keeps a line from being imported twice."""
+
+    __tablename__ = "statement_line"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        CheckConstraint("direction IN ('credit','debit')", name="direction"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    import_id: Mapped[UUID] = mapped_column(ForeignKey("statement_import.id"), index=True)
+    statement_id: Mapped[UUID | None] = mapped_column(ForeignKey("statement.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    dedup_key: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    direction: Mapped[str] = mapped_column(String(6))
+    booking_date: Mapped[date | None] = mapped_column(Date)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    entry_status: Mapped[str] = mapped_column(String(16))
+    reversal: Mapped[bool] = mapped_column(Boolean)
+    bank_reference: Mapped[str | None] = mapped_column(Text, index=True)
+    end_to_end_id: Mapped[str | None] = mapped_column(Text)
+    remittance: Mapped[str | None] = mapped_column(Text)
+    counterparty_name: Mapped[str | None] = mapped_column(Text)
+    counterparty_account: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(24))
+    payment_id: Mapped[UUID | None] = mapped_column(Uuid)
+
+
+class PayerMapping(Base):
+    """A payer account learned to belong to a customer from a person's confirmed match."""
+
+    __tablename__ = "payer_mapping"
+
+    account_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    payer_name: Mapped[str | None] = mapped_column(Text)
+    confirmations: Mapped[int] = mapped_column(Integer, server_default="1")
+    learned_from_payment_id: Mapped[UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Dispute(Base):
+    """A client contests an invoice's balance (对账有异议); chasing pauses until it is resolved."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','resolved')", name="status"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("open_item.invoice_id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    invoice_number: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    opened_by: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GatewayNotification(Base):
+    """A gateway's webhook call, stored raw for audit; one row per provider and provider id."""
+
+    __tablename__ = "gateway_notification"
+    __table_args__ = (UniqueConstraint("provider", "provider_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(JSONB)
+    body: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(24))
+    payment_id: Mapped[UUID | None] = mapped_column(Uuid)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

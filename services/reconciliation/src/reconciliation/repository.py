@@ -8,12 +8,24 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
-from reconciliation.models import Allocation, Customer, OpenItem, Payment
+from reconciliation.models import (
+    Allocation,
+    Customer,
+    Dispute,
+    GatewayNotification,
+    OpenItem,
+    PayerMapping,
+    Payment,
+    Statement,
+    StatementFileContent,
+    StatementImport,
+    StatementLine,
+)
 
 # --- the projection of invoicing ---------------------------------------------------
 
@@ -57,7 +69,7 @@ def _pending() -> Any:
     """Per invoice, what allocations invoicing has not applied yet add up to."""
     return (
         select(Allocation.invoice_id, func.sum(Allocation.amount).label("pending"))
-        .where(Allocation.applied_at.is_(None))
+        .where(Allocation.applied_at.is_(None), Allocation.released_at.is_(None))
         .group_by(Allocation.invoice_id)
         .subquery("pending")
     )
@@ -116,8 +128,16 @@ async def mark_allocation_applied(session: AsyncSession, payment_id: UUID, invoi
 # --- payments -------------------------------------------------------------------------
 
 
-async def get_payment(session: AsyncSession, payment_id: UUID) -> Payment | None:
-    return (await session.execute(select(Payment).where(Payment.id == payment_id))).scalar_one_or_none()
+async def get_payment(session: AsyncSession, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
+    query = select(Payment).where(Payment.id == payment_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def payment_by_external_id(session: AsyncSession, source: str, external_id: str) -> Payment | None:
+    query = select(Payment).where(Payment.source == source, Payment.external_id == external_id)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def list_payments(
@@ -127,8 +147,14 @@ async def list_payments(
     customer_id: UUID | None,
     received_from: date | None,
     received_to: date | None,
+    status: str | None = None,
+    source: str | None = None,
 ) -> list[Payment]:
     query = select(Payment).order_by(Payment.id.desc()).limit(page.limit + 1)
+    if status:
+        query = query.where(Payment.status == status)
+    if source:
+        query = query.where(Payment.source == source)
     if page.starting_after:
         query = query.where(Payment.id < page.starting_after)
     if customer_id:
@@ -153,3 +179,253 @@ async def allocations_of(session: AsyncSession, payment_ids: Sequence[UUID]) -> 
     for allocation in (await session.execute(query)).scalars():
         found[allocation.payment_id].append(allocation)
     return found
+
+
+async def release_allocations(session: AsyncSession, payment_id: UUID, at: datetime) -> None:
+    """A reversed payment's allocations no longer hold their invoices' balances."""
+    await session.execute(
+        update(Allocation)
+        .where(Allocation.payment_id == payment_id, Allocation.released_at.is_(None))
+        .values(released_at=at)
+    )
+
+
+# --- the matching index -------------------------------------------------------------
+
+
+async def all_customers(session: AsyncSession) -> Sequence[Row[Any]]:
+    query = select(Customer.id, Customer.legal_name, Customer.short_name).where(Customer.archived.is_(False))
+    return (await session.execute(query)).all()
+
+
+async def all_allocatable_items(session: AsyncSession) -> Sequence[Row[OpenItem, Decimal]]:
+    """Every issued open item with its pending allocations (the whole projection, for one batch)."""
+    query = _with_pending().where(OpenItem.status == "open", OpenItem.issued_at.is_not(None))
+    return (await session.execute(query)).all()
+
+
+async def payer_mappings(session: AsyncSession) -> dict[str, UUID]:
+    rows = (await session.execute(select(PayerMapping.account_key, PayerMapping.customer_id))).all()
+    return {row.account_key: row.customer_id for row in rows}
+
+
+async def learn_payer_mapping(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Map a payer account to a customer; a later confirmation for another customer moves it."""
+    statement = pg_insert(PayerMapping).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[PayerMapping.account_key],
+            set_={
+                "customer_id": statement.excluded.customer_id,
+                "payer_name": statement.excluded.payer_name,
+                "learned_from_payment_id": statement.excluded.learned_from_payment_id,
+                "updated_at": statement.excluded.updated_at,
+                "confirmations": PayerMapping.confirmations + 1,
+            },
+        )
+    )
+
+
+async def list_payer_mappings(session: AsyncSession, customer_id: UUID | None) -> list[PayerMapping]:
+    query = select(PayerMapping).order_by(PayerMapping.updated_at.desc()).limit(500)
+    if customer_id:
+        query = query.where(PayerMapping.customer_id == customer_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def delete_payer_mapping(session: AsyncSession, account_key: str) -> bool:
+    result = await session.execute(
+        delete(PayerMapping).where(PayerMapping.account_key == account_key).returning(PayerMapping.account_key)
+    )
+    return result.first() is not None
+
+
+# --- statement imports ------------------------------------------------------------------
+
+
+async def import_by_hash(session: AsyncSession, file_sha256: str) -> StatementImport | None:
+    query = select(StatementImport).where(StatementImport.file_sha256 == file_sha256)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_import(session: AsyncSession, import_id: UUID, *, for_update: bool = False) -> StatementImport | None:
+    query = select(StatementImport).where(StatementImport.id == import_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_imports(session: AsyncSession, page: PageParams, *, status: str | None) -> list[StatementImport]:
+    query = select(StatementImport).order_by(StatementImport.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(StatementImport.id < page.starting_after)
+    if status:
+        query = query.where(StatementImport.status == status)
+    return list((await session.execute(query)).scalars())
+
+
+async def file_content(session: AsyncSession, import_id: UUID) -> bytes | None:
+    query = select(StatementFileContent.content).where(StatementFileContent.import_id == import_id)
+    return await session.scalar(query)
+
+
+async def claim_queued_import(session: AsyncSession) -> StatementImport | None:
+    """The oldest queued import, locked so that another replica's worker skips it."""
+    query = (
+        select(StatementImport)
+        .where(StatementImport.status == "queued")
+        .order_by(StatementImport.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def previous_statement(session: AsyncSession, account: str) -> Statement | None:
+    query = (
+        select(Statement)
+        .where(Statement.account == account)
+        .order_by(Statement.closing_date.desc().nulls_last(), Statement.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def statement_keys_taken(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    query = select(Statement.statement_key).where(Statement.statement_key.in_(keys))
+    return set((await session.execute(query)).scalars())
+
+
+async def insert_statement(session: AsyncSession, values: dict[str, Any]) -> UUID | None:
+    """Insert a statement; None when the same statement was imported before."""
+    return await session.scalar(pg_insert(Statement).values(**values).on_conflict_do_nothing().returning(Statement.id))
+
+
+async def statement_id_by_key(session: AsyncSession, key: str) -> UUID | None:
+    return await session.scalar(select(Statement.id).where(Statement.statement_key == key))
+
+
+async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert statement lines; returns the dedup keys that were new (the rest were imported before)."""
+    if not rows:
+        return set()
+    result = await session.execute(
+        pg_insert(StatementLine).values(rows).on_conflict_do_nothing().returning(StatementLine.dedup_key)
+    )
+    return set(result.scalars())
+
+
+async def set_line_outcome(session: AsyncSession, dedup_key: str, outcome: str, payment_id: UUID | None) -> None:
+    await session.execute(
+        update(StatementLine).where(StatementLine.dedup_key == dedup_key).values(outcome=outcome, payment_id=payment_id)
+    )
+
+
+async def list_lines(
+    session: AsyncSession, import_id: UUID, page: PageParams, *, outcome: str | None, after_position: int = 0
+) -> list[StatementLine]:
+    query = (
+        select(StatementLine)
+        .where(StatementLine.import_id == import_id, StatementLine.position > after_position)
+        .order_by(StatementLine.position)
+        .limit(page.limit + 1)
+    )
+    if outcome:
+        query = query.where(StatementLine.outcome == outcome)
+    return list((await session.execute(query)).scalars())
+
+
+async def list_statements(session: AsyncSession, page: PageParams, *, account: str | None) -> list[Statement]:
+    query = select(Statement).order_by(Statement.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(Statement.id < page.starting_after)
+    if account:
+        query = query.where(Statement.account == account)
+    return list((await session.execute(query)).scalars())
+
+
+async def reversal_target(session: AsyncSession, keys: Sequence[str], currency: str) -> Payment | None:
+    """The not yet reversed payment an earlier credit line with one of these references became."""
+    keys = [k for k in keys if k]
+    if not keys:
+        return None
+    query = (
+        select(Payment)
+        .join(StatementLine, StatementLine.payment_id == Payment.id)
+        .where(
+            StatementLine.direction == "credit",
+            StatementLine.currency == currency,
+            (StatementLine.bank_reference.in_(keys)) | (StatementLine.end_to_end_id.in_(keys)),
+            Payment.status != "reversed",
+        )
+        .order_by(Payment.id.desc())
+        .limit(1)
+        .with_for_update(of=Payment)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+# --- disputes -------------------------------------------------------------------------------
+
+
+async def get_dispute(session: AsyncSession, dispute_id: UUID, *, for_update: bool = False) -> Dispute | None:
+    query = select(Dispute).where(Dispute.id == dispute_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_dispute_of(session: AsyncSession, invoice_id: UUID) -> Dispute | None:
+    query = select(Dispute).where(Dispute.invoice_id == invoice_id, Dispute.status == "open")
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_disputes(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    customer_id: UUID | None,
+    invoice_id: UUID | None,
+    status: str | None,
+) -> list[Dispute]:
+    query = select(Dispute).order_by(Dispute.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(Dispute.id < page.starting_after)
+    if customer_id:
+        query = query.where(Dispute.customer_id == customer_id)
+    if invoice_id:
+        query = query.where(Dispute.invoice_id == invoice_id)
+    if status:
+        query = query.where(Dispute.status == status)
+    return list((await session.execute(query)).scalars())
+
+
+# --- gateway notifications ------------------------------------------------------------------
+
+
+async def insert_notification(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Store a notification; False when this provider id was received before (a retry)."""
+    inserted = await session.scalar(
+        pg_insert(GatewayNotification).values(**values).on_conflict_do_nothing().returning(GatewayNotification.id)
+    )
+    return inserted is not None
+
+
+async def notification(session: AsyncSession, provider: str, provider_id: str) -> GatewayNotification | None:
+    query = select(GatewayNotification).where(
+        GatewayNotification.provider == provider, GatewayNotification.provider_id == provider_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_notifications(
+    session: AsyncSession, page: PageParams, *, provider: str | None
+) -> list[GatewayNotification]:
+    query = select(GatewayNotification).order_by(GatewayNotification.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(GatewayNotification.id < page.starting_after)
+    if provider:
+        query = query.where(GatewayNotification.provider == provider)
+    return list((await session.execute(query)).scalars())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -79,9 +80,19 @@ class AllocationOut(BaseModel):
     applied: bool = Field(description="Invoicing has applied it (PaymentApplied received).")
 
 
+class SuggestionOut(BaseModel):
+    rank: int
+    customer_id: UUID
+    confidence: float
+    shape: str
+    reasons: list[str]
+    allocations: list[dict[str, Any]]
+
+
 class PaymentOut(BaseModel):
     id: UUID
-    customer_id: UUID
+    customer_id: UUID | None = Field(description="None while nobody knows whose the money is.")
+    status: str = Field(description="matched, unmatched (in the review queue) or reversed.")
     amount: DecimalString
     currency: str
     received_on: date
@@ -90,6 +101,12 @@ class PaymentOut(BaseModel):
     payer_account: str | None
     reference: str | None
     match_confidence: float
+    match_shape: str | None
+    match_reasons: list[str]
+    suggestions: list[SuggestionOut]
+    external_id: str | None
+    supersedes_payment_id: UUID | None
+    decided_by: str | None
     allocations: list[AllocationOut]
     unallocated: DecimalString
     created_at: datetime
@@ -110,3 +127,140 @@ class OpenItemOut(BaseModel):
     due_date: date | None
     payment_reference: str | None
     updated_at: datetime
+
+
+class ConfirmSuggestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int = Field(0, ge=0, le=20, description="Which suggestion (0 = the best).")
+
+
+class AllocateManually(BaseModel):
+    """A person's decision: whose the money is and how it is split across that customer's invoices."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: UUID
+    allocations: list[AllocationIn] = Field(default_factory=list, max_length=100)
+
+
+class StatementImportOut(BaseModel):
+    id: UUID
+    status: str = Field(description="queued, processing, succeeded or failed.")
+    format: str
+    profile: str | None
+    filename: str | None
+    file_sha256: str
+    size_bytes: int
+    lines_total: int
+    lines_read: int
+    progress: float
+    summary: dict[str, Any]
+    warnings: list[dict[str, Any]]
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class StatementLineOut(BaseModel):
+    id: UUID
+    position: int
+    amount: DecimalString
+    currency: str
+    direction: str
+    booking_date: date | None
+    value_date: date | None
+    entry_status: str
+    reversal: bool
+    bank_reference: str | None
+    end_to_end_id: str | None
+    remittance: str | None
+    counterparty_name: str | None
+    counterparty_account: str | None
+    outcome: str = Field(description="payment, reversal, duplicate, ignored_debit, not_booked, reversal_unlinked.")
+    payment_id: UUID | None
+
+
+class StatementOut(BaseModel):
+    id: UUID
+    import_id: UUID
+    account: str | None
+    statement_ref: str | None
+    sequence: str | None
+    currency: str | None
+    opening_balance: DecimalString | None
+    closing_balance: DecimalString | None
+    opening_date: date | None
+    closing_date: date | None
+    line_count: int
+    created_at: datetime
+
+
+class PayerMappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payer_account: str = Field(min_length=1, max_length=100)
+    customer_id: UUID
+    payer_name: str | None = Field(None, max_length=300)
+
+
+class PayerMappingOut(BaseModel):
+    account_key: str
+    customer_id: UUID
+    payer_name: str | None
+    confirmations: int
+    learned_from_payment_id: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DisputeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_id: UUID
+    reason: str = Field(min_length=1, max_length=2000, description="What the client contests (对账有异议).")
+    currency: Currency | None = None
+    amount: DecimalString | None = Field(None, description="The contested amount; the whole balance when omitted.")
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if value is not None:
+            _positive_amount(value)
+            _exact(value, info.data.get("currency"))
+        return value
+
+
+class DisputeResolve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: Literal["customer_right", "customer_wrong", "adjusted", "withdrawn"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class DisputeOut(BaseModel):
+    id: UUID
+    invoice_id: UUID
+    customer_id: UUID
+    invoice_number: str
+    amount: DecimalString
+    currency: str
+    reason: str
+    status: str
+    resolution: str | None
+    note: str | None
+    opened_by: str | None
+    opened_at: datetime
+    resolved_at: datetime | None
+
+
+class NotificationOut(BaseModel):
+    id: UUID
+    provider: str
+    provider_id: str
+    event_type: str | None
+    outcome: str
+    payment_id: UUID | None
+    received_at: datetime
+    headers: dict[str, str]
+    body: str

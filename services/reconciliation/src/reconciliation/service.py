@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,20 +16,26 @@ from arflow.clock import Clock, local_date
 from arflow.events.catalog import Allocation as AllocationFact
 from arflow.events.catalog import (
     CustomerUpserted,
+    DisputeOpened,
+    DisputeResolved,
     InvoiceIssued,
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    MatchSuggestion,
     PaymentApplied,
     PaymentReceived,
+    PaymentReversed,
+    PaymentUnmatched,
 )
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
-from arflow.problems import NotFound, Unprocessable
-from reconciliation import domain, repository
-from reconciliation.models import Allocation, OpenItem, Payment
-from reconciliation.schemas import PaymentCreate
+from arflow.problems import Conflict, NotFound, Unprocessable
+from reconciliation import domain, matching, repository
+from reconciliation.config import ReconciliationSettings
+from reconciliation.models import Allocation, Dispute, OpenItem, Payment
+from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate
 
 log = structlog.get_logger("reconciliation")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -226,6 +234,11 @@ async def receive_payment(session: AsyncSession, *, clock: Clock, data: PaymentC
         reference=data.reference,
         match_confidence=MANUAL_MATCH_CONFIDENCE,
         created_at=now,
+        status="matched",
+        match_shape=None,
+        match_reasons=[],
+        suggestions=[],
+        decided_by="manual entry",
     )
     allocations = [
         Allocation(
@@ -283,3 +296,435 @@ async def require_payment(session: AsyncSession, payment_id: UUID) -> PaymentRec
         raise NotFound(f"There is no payment {payment_id}.", code="payment_not_found")
     allocations = await repository.allocations_of(session, [payment.id])
     return PaymentRecord(payment, allocations[payment.id])
+
+
+# --- matched and unmatched payments (statements, gateways) -------------------------------
+
+
+def match_settings(settings: ReconciliationSettings) -> matching.MatchSettings:
+    return matching.MatchSettings(
+        threshold=settings.match_threshold,
+        tolerance_absolute=settings.match_tolerance_absolute,
+        tolerance_percent=settings.match_tolerance_percent,
+        max_candidates=settings.match_max_candidates,
+        max_combination=settings.match_max_combination,
+        max_search_steps=settings.match_max_search_steps,
+    )
+
+
+async def load_match_index(session: AsyncSession) -> matching.MatchIndex:
+    """The whole open-item projection, with pending allocations deducted, arranged for matching."""
+    customers = [
+        matching.Customer(row.id, row.legal_name, row.short_name) for row in await repository.all_customers(session)
+    ]
+    items = [
+        matching.Item(
+            invoice_id=item.invoice_id,
+            customer_id=item.customer_id,
+            invoice_number=item.invoice_number,
+            currency=item.currency,
+            due_date=item.due_date,
+            available=domain.available_balance(invoice_state(item), pending),
+            payment_reference=item.payment_reference,
+        )
+        for item, pending in await repository.all_allocatable_items(session)
+    ]
+    return matching.MatchIndex.build(customers, items, await repository.payer_mappings(session))
+
+
+@dataclass(frozen=True)
+class IncomingPayment:
+    """Money seen arriving, before anyone knows whose it is."""
+
+    amount: Decimal
+    currency: str
+    received_on: date
+    source: str
+    payer_name: str | None = None
+    payer_account: str | None = None
+    reference: str | None = None
+    external_id: str | None = None
+    statement_line_id: UUID | None = None
+
+    def as_match_input(self) -> matching.Incoming:
+        return matching.Incoming(self.amount, self.currency, self.reference, self.payer_name, self.payer_account)
+
+
+def _suggestion_json(suggestion: matching.Suggestion) -> dict[str, Any]:
+    return {
+        "customer_id": str(suggestion.customer_id),
+        "confidence": suggestion.confidence,
+        "shape": suggestion.shape,
+        "reasons": list(suggestion.reasons),
+        "allocations": [
+            {"invoice_id": str(a.invoice_id), "invoice_number": a.invoice_number, "amount": str(a.amount)}
+            for a in suggestion.allocations
+        ],
+    }
+
+
+def _allocation_facts(allocations: list[Allocation], currency: str) -> list[AllocationFact]:
+    return [
+        AllocationFact(
+            invoice_id=a.invoice_id, invoice_number=a.invoice_number, amount=Money.of(a.amount, currency).quantize()
+        )
+        for a in allocations
+    ]
+
+
+async def _publish_received(
+    session: AsyncSession, clock: Clock, payment: Payment, allocations: list[Allocation]
+) -> None:
+    assert payment.customer_id is not None
+    await outbox.add(
+        session,
+        PaymentReceived(
+            customer_id=payment.customer_id,
+            payment_id=payment.id,
+            amount=Money.of(payment.amount, payment.currency).quantize(),
+            received_on=payment.received_on,
+            source=payment.source,  # type: ignore[arg-type]
+            payer_name=payment.payer_name,
+            payer_account=payment.payer_account,
+            reference=payment.reference,
+            allocations=_allocation_facts(allocations, payment.currency),
+            match_confidence=float(payment.match_confidence),
+            supersedes_payment_id=payment.supersedes_payment_id,
+        ),
+        clock=clock,
+    )
+
+
+async def _publish_unmatched(session: AsyncSession, clock: Clock, payment: Payment) -> None:
+    await outbox.add(
+        session,
+        PaymentUnmatched(
+            customer_id=payment.customer_id,
+            payment_id=payment.id,
+            amount=Money.of(payment.amount, payment.currency).quantize(),
+            received_on=payment.received_on,
+            source=payment.source,  # type: ignore[arg-type]
+            payer_name=payment.payer_name,
+            payer_account=payment.payer_account,
+            remittance_info=payment.reference,
+            suggestions=[
+                MatchSuggestion(
+                    customer_id=UUID(s["customer_id"]),
+                    invoice_ids=[UUID(a["invoice_id"]) for a in s["allocations"]],
+                    confidence=s["confidence"],
+                    reasons=s["reasons"],
+                )
+                for s in payment.suggestions
+            ],
+        ),
+        clock=clock,
+    )
+
+
+def _new_allocations(payment_id: UUID, allocations: Any, basis: str) -> list[Allocation]:
+    return [
+        Allocation(
+            id=uuid7(),
+            payment_id=payment_id,
+            invoice_id=a.invoice_id,
+            position=position,
+            invoice_number=a.invoice_number,
+            amount=a.amount,
+            basis=basis,
+        )
+        for position, a in enumerate(allocations, start=1)
+    ]
+
+
+async def record_incoming(
+    session: AsyncSession, *, clock: Clock, incoming: IncomingPayment, decision: matching.Decision
+) -> Payment:
+    """Record money that arrived: applied when the match is sure, else queued for review."""
+    best = decision.best
+    payment = Payment(
+        id=uuid7(),
+        customer_id=best.customer_id if best else None,
+        amount=incoming.amount,
+        currency=incoming.currency,
+        received_on=incoming.received_on,
+        source=incoming.source,
+        payer_name=incoming.payer_name,
+        payer_account=incoming.payer_account,
+        reference=incoming.reference,
+        match_confidence=Decimal(str(round(best.confidence, 3))) if best else Decimal(0),
+        created_at=clock.now(),
+        status="matched" if decision.automatic else "unmatched",
+        external_id=incoming.external_id,
+        match_shape=best.shape if best else "unmatched",
+        match_reasons=list(best.reasons) if best else [],
+        suggestions=[_suggestion_json(s) for s in decision.suggestions],
+        statement_line_id=incoming.statement_line_id,
+        decided_by="matching engine" if decision.automatic else None,
+    )
+    session.add(payment)
+    await session.flush()
+    if decision.automatic and best is not None:
+        allocations = _new_allocations(payment.id, best.allocations, "matched")
+        session.add_all(allocations)
+        await session.flush()
+        await _publish_received(session, clock, payment, allocations)
+        log.info("payment.matched", payment_id=str(payment.id), confidence=best.confidence, shape=best.shape)
+    else:
+        await _publish_unmatched(session, clock, payment)
+        log.info("payment.unmatched", payment_id=str(payment.id), suggestions=len(decision.suggestions))
+    return payment
+
+
+async def reverse_payment(
+    session: AsyncSession, *, clock: Clock, payment: Payment, amount: Decimal, reason: str, on: date
+) -> None:
+    """Publish PaymentReversed; a reversal of the whole amount releases the payment's allocations.
+
+    A payment nobody has claimed yet (unmatched, no candidate) never reached
+    invoicing: it is marked reversed without an event.
+    """
+    if payment.customer_id is not None:
+        await outbox.add(
+            session,
+            PaymentReversed(
+                customer_id=payment.customer_id,
+                payment_id=payment.id,
+                amount=Money.of(min(amount, payment.amount), payment.currency).quantize(),
+                reason=reason,  # type: ignore[arg-type]
+                reversed_on=on,
+            ),
+            clock=clock,
+        )
+    if amount >= payment.amount:
+        payment.status = "reversed"
+        payment.reversed_at = clock.now()
+        payment.reversal_reason = reason
+        await repository.release_allocations(session, payment.id, clock.now())
+    await session.flush()
+    log.info("payment.reversed", payment_id=str(payment.id), amount=str(amount), reason=reason)
+
+
+# --- the review queue -----------------------------------------------------------------------
+
+
+async def _lock_unmatched(session: AsyncSession, payment_id: UUID) -> Payment:
+    payment = await repository.get_payment(session, payment_id, for_update=True)
+    if payment is None:
+        raise NotFound(f"There is no payment {payment_id}.", code="payment_not_found")
+    if payment.status != "unmatched":
+        raise Conflict(f"Payment {payment_id} is {payment.status}, not awaiting review.", code="payment_not_unmatched")
+    return payment
+
+
+async def _learn(session: AsyncSession, clock: Clock, payment: Payment) -> None:
+    """A person's decision teaches the payer account → customer mapping."""
+    if payment.payer_account and payment.customer_id:
+        key = matching.account_key(payment.payer_account)
+        if key:
+            now = clock.now()
+            await repository.learn_payer_mapping(
+                session,
+                {
+                    "account_key": key,
+                    "customer_id": payment.customer_id,
+                    "payer_name": payment.payer_name,
+                    "learned_from_payment_id": payment.id,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            log.info("payer_mapping.learned", account=key, customer_id=str(payment.customer_id))
+
+
+async def allocate_unmatched(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    payment_id: UUID,
+    customer_id: UUID,
+    allocations: list[AllocationIn],
+    decided_by: str,
+    basis: str = "given",
+) -> PaymentRecord:
+    """A person says whose a queued payment is and how it is allocated; PaymentReceived follows."""
+    payment = await _lock_unmatched(session, payment_id)
+    customer = await repository.get_customer(session, customer_id, for_update=True)
+    if customer is None:
+        raise Unprocessable(f"Customer {customer_id} is not known to reconciliation.", code="customer_unknown")
+    items = [_allocatable(item, pending) for item, pending in await repository.allocatable_items(session, customer.id)]
+    try:
+        accepted = domain.check_allocations(
+            payment.amount, payment.currency, [(a.invoice_id, a.amount) for a in allocations], items
+        )
+    except domain.AllocationRejected as exc:
+        raise Unprocessable(exc.detail, code=exc.code) from None
+    payment.customer_id = customer.id
+    payment.status = "matched"
+    payment.match_confidence = MANUAL_MATCH_CONFIDENCE
+    payment.decided_by = decided_by
+    rows = _new_allocations(payment.id, accepted, basis)
+    session.add_all(rows)
+    await session.flush()
+    await _learn(session, clock, payment)
+    await _publish_received(session, clock, payment, rows)
+    log.info("payment.allocated_by_person", payment_id=str(payment.id), customer_id=str(customer.id))
+    return PaymentRecord(payment, rows)
+
+
+async def confirm_suggestion(
+    session: AsyncSession, *, clock: Clock, payment_id: UUID, rank: int, decided_by: str
+) -> PaymentRecord:
+    """A person confirms one of the engine's suggestions (re-checked against today's balances)."""
+    payment = await _lock_unmatched(session, payment_id)
+    if not 0 <= rank < len(payment.suggestions):
+        raise Unprocessable(
+            f"Payment {payment_id} has {len(payment.suggestions)} suggestion(s); there is no number {rank}.",
+            code="suggestion_not_found",
+        )
+    chosen = payment.suggestions[rank]
+    allocations = [
+        AllocationIn(invoice_id=UUID(a["invoice_id"]), amount=Decimal(a["amount"])) for a in chosen["allocations"]
+    ]
+    return await allocate_unmatched(
+        session,
+        clock=clock,
+        payment_id=payment_id,
+        customer_id=UUID(chosen["customer_id"]),
+        allocations=allocations,
+        decided_by=decided_by,
+        basis="confirmed",
+    )
+
+
+async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, decided_by: str) -> Payment:
+    """Undo a match: PaymentReversed for it, and the same money back in the review queue as a new payment."""
+    payment = await repository.get_payment(session, payment_id, for_update=True)
+    if payment is None:
+        raise NotFound(f"There is no payment {payment_id}.", code="payment_not_found")
+    if payment.status != "matched":
+        raise Conflict(
+            f"Payment {payment_id} is {payment.status}; only a matched payment can be undone.",
+            code="payment_not_matched",
+        )
+    customer = await repository.get_customer(session, payment.customer_id) if payment.customer_id else None
+    time_zone = customer.time_zone if customer else DEFAULT_TIME_ZONE
+    await reverse_payment(
+        session,
+        clock=clock,
+        payment=payment,
+        amount=payment.amount,
+        reason="unmatched",
+        on=local_date(clock.now(), time_zone),
+    )
+    again = Payment(
+        id=uuid7(),
+        customer_id=payment.customer_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        received_on=payment.received_on,
+        source=payment.source,
+        payer_name=payment.payer_name,
+        payer_account=payment.payer_account,
+        reference=payment.reference,
+        match_confidence=Decimal(0),
+        created_at=clock.now(),
+        status="unmatched",
+        match_shape="unmatched",
+        match_reasons=[f"match of payment {payment.id} undone by {decided_by}"],
+        suggestions=[],
+        statement_line_id=payment.statement_line_id,
+        supersedes_payment_id=payment.id,
+        decided_by=None,
+    )
+    session.add(again)
+    await session.flush()
+    await _publish_unmatched(session, clock, again)
+    log.info("payment.match_undone", payment_id=str(payment.id), new_payment_id=str(again.id))
+    return again
+
+
+# --- disputes ----------------------------------------------------------------------------------
+
+
+async def open_dispute(session: AsyncSession, *, clock: Clock, data: DisputeCreate, opened_by: str) -> Dispute:
+    """A client contests an invoice: DisputeOpened pauses chasing it."""
+    item = await repository.get_open_item(session, data.invoice_id, for_update=True)
+    if item is None or item.issued_at is None:
+        raise Unprocessable(f"Invoice {data.invoice_id} is not known to reconciliation.", code="invoice_unknown")
+    if item.status in ("paid", "void"):
+        raise Conflict(
+            f"Invoice {item.invoice_number} is {item.status}; there is nothing to dispute.", code="invoice_not_open"
+        )
+    if await repository.open_dispute_of(session, item.invoice_id) is not None:
+        raise Conflict(f"Invoice {item.invoice_number} already has an open dispute.", code="dispute_already_open")
+    amount = data.amount if data.amount is not None else item.balance
+    if data.amount is not None and data.currency is not None and data.currency != item.currency:
+        raise Unprocessable(f"Invoice {item.invoice_number} is in {item.currency}.", code="dispute_currency_mismatch")
+    if amount <= 0 or (item.total is not None and amount > item.total):
+        raise Unprocessable(
+            f"A dispute of {amount} {item.currency} does not fit invoice {item.invoice_number}.",
+            code="dispute_amount_invalid",
+        )
+    now = clock.now()
+    dispute = Dispute(
+        id=uuid7(),
+        invoice_id=item.invoice_id,
+        customer_id=item.customer_id,
+        invoice_number=item.invoice_number,
+        amount=amount,
+        currency=item.currency,
+        reason=data.reason,
+        status="open",
+        opened_by=opened_by,
+        opened_at=now,
+    )
+    session.add(dispute)
+    await session.flush()
+    await outbox.add(
+        session,
+        DisputeOpened(
+            customer_id=item.customer_id,
+            dispute_id=dispute.id,
+            invoice_id=item.invoice_id,
+            invoice_number=item.invoice_number,
+            amount=Money.of(amount, item.currency).quantize(),
+            reason=data.reason,
+            opened_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("dispute.opened", dispute_id=str(dispute.id), invoice_id=str(item.invoice_id))
+    return dispute
+
+
+async def resolve_dispute(session: AsyncSession, *, clock: Clock, dispute_id: UUID, data: DisputeResolve) -> Dispute:
+    """Close a dispute with its resolution: DisputeResolved lets chasing resume (or not)."""
+    dispute = await repository.get_dispute(session, dispute_id, for_update=True)
+    if dispute is None:
+        raise NotFound(f"There is no dispute {dispute_id}.", code="dispute_not_found")
+    if dispute.status != "open":
+        raise Conflict(f"Dispute {dispute_id} is already resolved.", code="dispute_already_resolved")
+    now = clock.now()
+    dispute.status, dispute.resolution, dispute.note, dispute.resolved_at = "resolved", data.resolution, data.note, now
+    await session.flush()
+    await outbox.add(
+        session,
+        DisputeResolved(
+            customer_id=dispute.customer_id,
+            dispute_id=dispute.id,
+            invoice_id=dispute.invoice_id,
+            resolution=data.resolution,
+            note=data.note,
+            resolved_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("dispute.resolved", dispute_id=str(dispute.id), resolution=data.resolution)
+    return dispute
+
+
+async def require_dispute(session: AsyncSession, dispute_id: UUID) -> Dispute:
+    dispute = await repository.get_dispute(session, dispute_id)
+    if dispute is None:
+        raise NotFound(f"There is no dispute {dispute_id}.", code="dispute_not_found")
+    return dispute

@@ -1,0 +1,372 @@
+"""Statement import: a file becomes an import job; a worker turns its lines into payments.
+
+`create_import` runs in the upload's request: the file is parsed whole first
+(a malformed file is a 422 naming the line or element, and nothing is kept),
+integrity warnings are computed, and the file and a queued import are stored.
+The same file again (by SHA-256) answers with the first import.
+
+`process_next_import` is the worker's step: it claims a queued import and
+walks its lines in chunks, one transaction per chunk, so progress (lines read
+of total) is visible while it runs. Lines are deduplicated by the bank's entry
+reference or by content with an occurrence count, so a chunk redone after a
+crash, an overlapping statement, or the same statement in another file
+creates nothing twice. Incoming booked credits become payments through the
+matching engine; reversals and refunds become PaymentReversed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.clock import Clock, local_date
+from arflow.db import Database
+from arflow.ids import uuid7
+from arflow.problems import Unprocessable
+from reconciliation import matching, repository, service, statements
+from reconciliation.config import ReconciliationSettings
+from reconciliation.models import StatementFileContent, StatementImport
+from reconciliation.parsers import (
+    BUILT_IN_PROFILES,
+    FORMATS,
+    StatementFile,
+    StatementFormatError,
+    StatementLine,
+    parse_statement,
+)
+from reconciliation.service import DEFAULT_TIME_ZONE, IncomingPayment
+
+log = structlog.get_logger("reconciliation.importing")
+
+SOURCE_OF_FORMAT = {"alipay": "alipay", "wechat": "wechat_pay"}
+
+
+def parse_upload(data: bytes, *, format: str | None, profile: str | None) -> StatementFile:
+    """Parse an uploaded file or raise a 422 naming what is wrong and where."""
+    if format is not None and format not in FORMATS:
+        raise Unprocessable(f"format must be one of {', '.join(FORMATS)}.", code="statement_format_unknown")
+    chosen_profile = None
+    if profile is not None:
+        chosen_profile = BUILT_IN_PROFILES.get(profile)
+        if chosen_profile is None:
+            raise Unprocessable(
+                f"There is no CSV profile '{profile}'; known: {', '.join(BUILT_IN_PROFILES)}.",
+                code="csv_profile_unknown",
+            )
+    try:
+        return parse_statement(data, format=format, profile=chosen_profile)
+    except StatementFormatError as exc:
+        raise Unprocessable(
+            f"The statement cannot be read: {exc}. Nothing of it was imported.",
+            code="statement_malformed",
+            location=exc.location,
+        ) from None
+
+
+async def create_import(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    data: bytes,
+    filename: str | None,
+    format: str | None,
+    profile: str | None,
+    created_by: str,
+) -> tuple[StatementImport, bool]:
+    """Store an uploaded statement as a queued import; (import, created) — the same file twice is one import."""
+    digest = statements.file_hash(data)
+    existing = await repository.import_by_hash(session, digest)
+    if existing is not None:
+        return existing, False
+    parsed = parse_upload(data, format=format, profile=profile)
+    warnings: list[dict[str, Any]] = []
+    keys = [statements.statement_key(s, file_sha256=digest, position=n) for n, s in enumerate(parsed.statements)]
+    taken = await repository.statement_keys_taken(session, keys)
+    for statement, key in zip(parsed.statements, keys, strict=True):
+        if key in taken:
+            warnings.append(
+                {
+                    "code": "statement_already_imported",
+                    "detail": "this statement was imported before; its lines are skipped as duplicates",
+                    "statement": statement.statement_id,
+                    "sequence": statement.sequence,
+                }
+            )
+            continue
+        previous = None
+        if statement.account:
+            row = await repository.previous_statement(session, statement.account)
+            if row is not None:
+                previous = statements.PreviousStatement(row.sequence, row.closing_balance, row.closing_date)
+        warnings.extend(statements.integrity_warnings(statement, previous))
+    record = StatementImport(
+        id=uuid7(),
+        file_sha256=digest,
+        filename=filename,
+        format=parsed.format,
+        profile=profile,
+        size_bytes=len(data),
+        status="queued",
+        lines_total=len(parsed.lines),
+        lines_read=0,
+        summary={"statements": len(parsed.statements), "source_lines": parsed.source_lines},
+        warnings=warnings,
+        created_by=created_by,
+        created_at=clock.now(),
+    )
+    session.add(record)
+    await session.flush()
+    session.add(StatementFileContent(import_id=record.id, content=data))
+    await session.flush()
+    log.info("statement_import.queued", import_id=str(record.id), format=parsed.format, lines=record.lines_total)
+    return record, True
+
+
+def _received_on(line: StatementLine, fallback: date) -> date:
+    return line.booking_date or line.value_date or fallback
+
+
+async def _store_statements(
+    session: AsyncSession, record: StatementImport, parsed: StatementFile, now: Any
+) -> list[tuple[UUID | None, str | None]]:
+    """Insert each statement once; returns per statement its row id and account."""
+    stored = []
+    for position, statement in enumerate(parsed.statements):
+        key = statements.statement_key(statement, file_sha256=record.file_sha256, position=position)
+        opening = statement.balance("opening") or statement.balance("intermediate_opening")
+        closing = statement.balance("closing") or statement.balance("intermediate_closing")
+        statement_id = await repository.insert_statement(
+            session,
+            {
+                "id": uuid7(),
+                "import_id": record.id,
+                "statement_key": key,
+                "account": statement.account,
+                "statement_ref": statement.statement_id,
+                "sequence": statement.sequence,
+                "currency": statement.currency or (opening.currency if opening else None),
+                "opening_balance": opening.amount if opening else None,
+                "closing_balance": closing.amount if closing else None,
+                "opening_date": opening.on if opening else None,
+                "closing_date": closing.on if closing else None,
+                "line_count": len(statement.lines),
+                "created_at": now,
+            },
+        )
+        if statement_id is None:
+            statement_id = await repository.statement_id_by_key(session, key)
+        stored.append((statement_id, statement.account))
+    return stored
+
+
+async def process_import(
+    db: Database, *, clock: Clock, settings: ReconciliationSettings, import_id: UUID
+) -> dict[str, Any]:
+    """Walk a claimed import's lines in chunks; each chunk commits its lines, payments and events together."""
+    async with db.unit_of_work() as session:
+        record = await repository.get_import(session, import_id, for_update=True)
+        assert record is not None
+        data = await repository.file_content(session, import_id) or b""
+        parsed = parse_statement(data, format=record.format.split(":")[0].split(".")[0], profile=_profile(record))
+        stored = await _store_statements(session, record, parsed, clock.now())
+        index = await service.load_match_index(session)
+    rules = service.match_settings(settings)
+    today = local_date(clock.now(), DEFAULT_TIME_ZONE)
+    source = SOURCE_OF_FORMAT.get(record.format, "bank_statement")
+    work: list[tuple[UUID | None, str, StatementLine]] = []
+    for (statement_id, account), statement in zip(stored, parsed.statements, strict=True):
+        for key, line in zip(statements.line_keys(account, statement.lines), statement.lines, strict=True):
+            work.append((statement_id, key, line))
+    outcomes: Counter[str] = Counter()
+    matched_auto = 0
+    position = 0
+    for start in range(0, len(work), settings.import_chunk_lines):
+        chunk = work[start : start + settings.import_chunk_lines]
+        async with db.unit_of_work() as session:
+            rows = []
+            for statement_id, key, line in chunk:
+                position += 1
+                rows.append(_line_row(import_id, statement_id, position, key, line))
+            fresh = await repository.insert_lines(session, rows)
+            for row, (_, key, line) in zip(rows, chunk, strict=True):
+                if key not in fresh:
+                    outcomes["duplicate"] += 1
+                    continue
+                outcome, payment_id, automatic = await _book_line(
+                    session,
+                    clock=clock,
+                    index=index,
+                    rules=rules,
+                    line=line,
+                    line_id=row["id"],
+                    key=key,
+                    source=source,
+                    today=today,
+                )
+                matched_auto += automatic
+                outcomes[outcome] += 1
+                if outcome != "not_booked" and outcome != "ignored_debit":
+                    await repository.set_line_outcome(session, key, outcome, payment_id)
+            progress = await repository.get_import(session, import_id, for_update=True)
+            assert progress is not None
+            progress.lines_read = start + len(chunk)
+    payments = outcomes["payment"]
+    summary = {
+        "statements": len(parsed.statements),
+        "source_lines": parsed.source_lines,
+        "lines": len(work),
+        "payments": payments,
+        "matched_automatically": matched_auto,
+        "queued_for_review": payments - matched_auto,
+        "reversals": outcomes["reversal"],
+        "reversals_unlinked": outcomes["reversal_unlinked"],
+        "duplicates": outcomes["duplicate"],
+        "debits_ignored": outcomes["ignored_debit"],
+        "not_booked": outcomes["not_booked"],
+    }
+    async with db.unit_of_work() as session:
+        final = await repository.get_import(session, import_id, for_update=True)
+        assert final is not None
+        final.status, final.summary, final.finished_at = "succeeded", summary, clock.now()
+        final.lines_read = len(work)
+        unlinked = outcomes["reversal_unlinked"]
+        if unlinked:
+            final.warnings = [
+                *final.warnings,
+                {"code": "reversal_unlinked", "detail": f"{unlinked} reversal line(s) name no payment we know"},
+            ]
+    log.info("statement_import.succeeded", import_id=str(import_id), **summary)
+    return summary
+
+
+def _profile(record: StatementImport) -> Any:
+    return BUILT_IN_PROFILES.get(record.profile) if record.profile else None
+
+
+def _line_row(
+    import_id: UUID, statement_id: UUID | None, position: int, key: str, line: StatementLine
+) -> dict[str, Any]:
+    if line.status != "booked":
+        outcome = "not_booked"
+    elif line.direction == "debit" and not line.reversal:
+        outcome = "ignored_debit"
+    else:
+        outcome = "pending"
+    return {
+        "id": uuid7(),
+        "import_id": import_id,
+        "statement_id": statement_id,
+        "position": position,
+        "dedup_key": key,
+        "amount": line.amount,
+        "currency": line.currency,
+        "direction": line.direction,
+        "booking_date": line.booking_date,
+        "value_date": line.value_date,
+        "entry_status": line.status,
+        "reversal": line.reversal,
+        "bank_reference": line.bank_reference,
+        "end_to_end_id": line.end_to_end_id,
+        "remittance": line.remittance,
+        "counterparty_name": line.counterparty_name,
+        "counterparty_account": line.counterparty_account,
+        "outcome": outcome,
+        "payment_id": None,
+    }
+
+
+async def _book_line(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    index: matching.MatchIndex,
+    rules: matching.MatchSettings,
+    line: StatementLine,
+    line_id: UUID,
+    key: str,
+    source: str,
+    today: date,
+) -> tuple[str, UUID | None, int]:
+    """What one new line does: (outcome, payment id, 1 when matched automatically)."""
+    if line.status != "booked":
+        return "not_booked", None, 0
+    if line.reversal or (line.direction == "debit" and line.transaction_code in ("退款", "交易退款")):
+        if line.direction == "credit":
+            return "ignored_debit", None, 0  # a returned debit: money back from our own payment
+        keys = [line.end_to_end_id or "", (line.bank_reference or "").split("/")[0], line.bank_reference or ""]
+        target = await repository.reversal_target(session, keys, line.currency)
+        if target is None:
+            return "reversal_unlinked", None, 0
+        await service.reverse_payment(
+            session,
+            clock=clock,
+            payment=target,
+            amount=line.amount,
+            reason="refund" if source != "bank_statement" else "statement_reversal",
+            on=_received_on(line, today),
+        )
+        return "reversal", target.id, 0
+    if line.direction == "debit":
+        return "ignored_debit", None, 0
+    reference = " ".join(p for p in (line.remittance, line.end_to_end_id) if p) or None
+    incoming = IncomingPayment(
+        amount=line.amount,
+        currency=line.currency,
+        received_on=_received_on(line, today),
+        source=source,
+        payer_name=line.counterparty_name,
+        payer_account=line.counterparty_account,
+        reference=reference,
+        external_id=key[:500],
+        statement_line_id=line_id,
+    )
+    decision = matching.match(incoming.as_match_input(), index, rules)
+    if decision.automatic and decision.best is not None:
+        index.commit(decision.best.allocations)
+    payment = await service.record_incoming(session, clock=clock, incoming=incoming, decision=decision)
+    return "payment", payment.id, int(decision.automatic)
+
+
+async def process_next_import(app: FastAPI) -> bool:
+    """Claim and process one queued import; False when there is none."""
+    db: Database = app.state.db
+    async with db.unit_of_work() as session:
+        record = await repository.claim_queued_import(session)
+        if record is None:
+            return False
+        record.status = "processing"
+        import_id = record.id
+    try:
+        await process_import(db, clock=app.state.clock, settings=app.state.settings, import_id=import_id)
+        app.state.metrics_imports.labels("succeeded").inc()
+    except Exception as exc:
+        log.exception("statement_import.failed", import_id=str(import_id))
+        app.state.metrics_imports.labels("failed").inc()
+        async with db.unit_of_work() as session:
+            failed = await repository.get_import(session, import_id, for_update=True)
+            if failed is not None:
+                failed.status, failed.error = "failed", f"{type(exc).__name__}: {exc}"
+                failed.finished_at = app.state.clock.now()
+    return True
+
+
+async def import_worker(app: FastAPI) -> None:
+    """Background loop: process queued imports, woken by each upload (and every second regardless)."""
+    wakeup: asyncio.Event = app.state.import_wakeup
+    while True:
+        wakeup.clear()
+        try:
+            while await process_next_import(app):
+                pass
+        except Exception:
+            log.exception("statement_import.worker_error")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=1.0)

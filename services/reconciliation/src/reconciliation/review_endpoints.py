@@ -1,0 +1,444 @@
+"""REST endpoints of statements, the review queue, learned mappings and disputes (thin)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
+
+from arflow.auth import Principal, require_scope
+from arflow.idempotency import idempotent
+from arflow.money import to_minor_units
+from arflow.pagination import Page, PageParams, make_page, page_params
+from arflow.problems import NotFound, Problem, Unprocessable
+from arflow.service import ClockDep, SessionDep
+from reconciliation import importing, matching, repository, service
+from reconciliation.endpoints import payment_out
+from reconciliation.models import Dispute, PayerMapping, Statement, StatementImport, StatementLine
+from reconciliation.schemas import (
+    AllocateManually,
+    ConfirmSuggestion,
+    DisputeCreate,
+    DisputeOut,
+    DisputeResolve,
+    PayerMappingIn,
+    PayerMappingOut,
+    PaymentOut,
+    StatementImportOut,
+    StatementLineOut,
+    StatementOut,
+)
+
+router = APIRouter()
+Reader = Annotated[Principal, Depends(require_scope("reconciliation:read"))]
+Writer = Annotated[Principal, Depends(require_scope("reconciliation:write"))]
+Paging = Annotated[PageParams, Depends(page_params)]
+Format = Literal["camt", "mt940", "ofx", "csv", "alipay", "wechat"]
+
+
+class PayloadTooLarge(Problem):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class UnsupportedMediaType(Problem):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+def import_out(record: StatementImport) -> StatementImportOut:
+    total = record.lines_total
+    return StatementImportOut(
+        id=record.id,
+        status=record.status,
+        format=record.format,
+        profile=record.profile,
+        filename=record.filename,
+        file_sha256=record.file_sha256,
+        size_bytes=record.size_bytes,
+        lines_total=total,
+        lines_read=record.lines_read,
+        progress=1.0
+        if total == 0 and record.status == "succeeded"
+        else round(record.lines_read / total, 4)
+        if total
+        else 0.0,
+        summary=record.summary,
+        warnings=record.warnings,
+        error=record.error,
+        created_at=record.created_at,
+        finished_at=record.finished_at,
+    )
+
+
+def line_out(line: StatementLine) -> StatementLineOut:
+    return StatementLineOut(
+        id=line.id,
+        position=line.position,
+        amount=to_minor_units(line.amount, line.currency),
+        currency=line.currency,
+        direction=line.direction,
+        booking_date=line.booking_date,
+        value_date=line.value_date,
+        entry_status=line.entry_status,
+        reversal=line.reversal,
+        bank_reference=line.bank_reference,
+        end_to_end_id=line.end_to_end_id,
+        remittance=line.remittance,
+        counterparty_name=line.counterparty_name,
+        counterparty_account=line.counterparty_account,
+        outcome=line.outcome,
+        payment_id=line.payment_id,
+    )
+
+
+def _money(value: Any, currency: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return to_minor_units(value, currency or "XXX")
+    except Exception:
+        return value
+
+
+def statement_out(statement: Statement) -> StatementOut:
+    return StatementOut(
+        id=statement.id,
+        import_id=statement.import_id,
+        account=statement.account,
+        statement_ref=statement.statement_ref,
+        sequence=statement.sequence,
+        currency=statement.currency,
+        opening_balance=statement.opening_balance,
+        closing_balance=statement.closing_balance,
+        opening_date=statement.opening_date,
+        closing_date=statement.closing_date,
+        line_count=statement.line_count,
+        created_at=statement.created_at,
+    )
+
+
+def dispute_out(dispute: Dispute) -> DisputeOut:
+    return DisputeOut(
+        id=dispute.id,
+        invoice_id=dispute.invoice_id,
+        customer_id=dispute.customer_id,
+        invoice_number=dispute.invoice_number,
+        amount=to_minor_units(dispute.amount, dispute.currency),
+        currency=dispute.currency,
+        reason=dispute.reason,
+        status=dispute.status,
+        resolution=dispute.resolution,
+        note=dispute.note,
+        opened_by=dispute.opened_by,
+        opened_at=dispute.opened_at,
+        resolved_at=dispute.resolved_at,
+    )
+
+
+def mapping_out(mapping: PayerMapping) -> PayerMappingOut:
+    return PayerMappingOut.model_validate(mapping, from_attributes=True)
+
+
+# --- statement imports -----------------------------------------------------------------------
+
+_UPLOAD_DOC = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "text/plain": {"schema": {"type": "string"}},
+            "application/xml": {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+async def _read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
+    """The uploaded file: the `file` part of a multipart form, else the raw body (streamed, size-capped)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        raise UnsupportedMediaType(
+            "Send the statement file itself (multipart/form-data with a 'file' part, or the raw bytes).",
+        )
+    if content_type == "multipart/form-data":
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except Exception:
+            raise Unprocessable("The multipart body cannot be read.", code="upload_malformed") from None
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Unprocessable("The form has no 'file' part.", code="upload_missing_file")
+        data = await upload.read()
+        if len(data) > limit:
+            raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
+        return data, upload.filename
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks), None
+
+
+@router.post(
+    "/statement-imports",
+    status_code=202,
+    response_model=StatementImportOut,
+    tags=["statements"],
+    summary="Upload a bank statement or gateway bill; it is imported as a job",
+    openapi_extra=_UPLOAD_DOC,
+)
+async def create_statement_import(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Writer,
+    format: Annotated[Format | None, Query(description="Sniffed from the content when omitted.")] = None,
+    profile: Annotated[str | None, Query(max_length=100, description="CSV column-mapping profile.")] = None,
+    filename: Annotated[str | None, Query(max_length=300)] = None,
+) -> JSONResponse:
+    data, uploaded_name = await _read_upload(request, request.app.state.settings.import_max_bytes)
+    if not data.strip():
+        raise Unprocessable("The file is empty.", code="statement_malformed")
+    created: list[bool] = []
+
+    async def create() -> StatementImportOut:
+        record, fresh = await importing.create_import(
+            session,
+            clock=clock,
+            data=data,
+            filename=filename or uploaded_name,
+            format=format,
+            profile=profile,
+            created_by=principal.name,
+        )
+        created.append(fresh)
+        return import_out(record)
+
+    fingerprint = {"sha256": importing.statements.file_hash(data), "format": format, "profile": profile}
+    response = await idempotent(request, session, principal, fingerprint, create, status_code=202)
+    if created and not created[0]:
+        response.status_code = 200  # the same file again: the first import, nothing new
+    # Runs after the response is sent, so after the upload's transaction has committed.
+    response.background = BackgroundTask(request.app.state.import_wakeup.set)
+    return response
+
+
+@router.get("/statement-imports", response_model=Page[StatementImportOut], tags=["statements"])
+async def list_statement_imports(
+    session: SessionDep,
+    _: Reader,
+    page: Paging,
+    status: Literal["queued", "processing", "succeeded", "failed"] | None = None,
+) -> Page[StatementImportOut]:
+    return make_page([import_out(r) for r in await repository.list_imports(session, page, status=status)], page)
+
+
+@router.get("/statement-imports/{import_id}", response_model=StatementImportOut, tags=["statements"])
+async def get_statement_import(import_id: UUID, session: SessionDep, _: Reader) -> StatementImportOut:
+    record = await repository.get_import(session, import_id)
+    if record is None:
+        raise NotFound(f"There is no statement import {import_id}.", code="statement_import_not_found")
+    return import_out(record)
+
+
+@router.get(
+    "/statement-imports/{import_id}/lines",
+    response_model=Page[StatementLineOut],
+    tags=["statements"],
+    summary="The lines of an import, in file order, with what became of each",
+)
+async def list_statement_lines(
+    import_id: UUID,
+    session: SessionDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after_position: Annotated[int, Query(ge=0)] = 0,
+    outcome: str | None = Query(None, max_length=32),
+) -> dict[str, Any]:
+    if await repository.get_import(session, import_id) is None:
+        raise NotFound(f"There is no statement import {import_id}.", code="statement_import_not_found")
+    lines = await repository.list_lines(
+        session, import_id, PageParams(limit=limit, starting_after=None), outcome=outcome, after_position=after_position
+    )
+    data = [line_out(line) for line in lines[:limit]]
+    return {"object": "list", "data": data, "has_more": len(lines) > limit, "next_cursor": None}
+
+
+@router.get("/statements", response_model=Page[StatementOut], tags=["statements"])
+async def list_statements(
+    session: SessionDep, _: Reader, page: Paging, account: str | None = Query(None, max_length=100)
+) -> Page[StatementOut]:
+    return make_page([statement_out(s) for s in await repository.list_statements(session, page, account=account)], page)
+
+
+# --- the review queue and matches ----------------------------------------------------------------
+
+
+@router.get(
+    "/review-queue",
+    response_model=Page[PaymentOut],
+    tags=["review"],
+    summary="Payments the engine was not sure of, with ranked suggestions",
+)
+async def review_queue(
+    session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None
+) -> Page[PaymentOut]:
+    payments = await repository.list_payments(
+        session, page, customer_id=customer_id, received_from=None, received_to=None, status="unmatched"
+    )
+    allocations = await repository.allocations_of(session, [p.id for p in payments])
+    return make_page([payment_out(p, allocations[p.id]) for p in payments], page)
+
+
+@router.post(
+    "/payments/{payment_id}/confirm",
+    response_model=PaymentOut,
+    tags=["review"],
+    summary="Confirm a suggestion of a queued payment (teaches the payer mapping)",
+)
+async def confirm_payment(
+    payment_id: UUID, body: ConfirmSuggestion, session: SessionDep, clock: ClockDep, principal: Writer
+) -> PaymentOut:
+    record = await service.confirm_suggestion(
+        session, clock=clock, payment_id=payment_id, rank=body.rank, decided_by=principal.name
+    )
+    return payment_out(record.payment, record.allocations)
+
+
+@router.post(
+    "/payments/{payment_id}/allocate",
+    response_model=PaymentOut,
+    tags=["review"],
+    summary="Say whose a queued payment is and split it across invoices (teaches the payer mapping)",
+)
+async def allocate_payment(
+    payment_id: UUID, body: AllocateManually, session: SessionDep, clock: ClockDep, principal: Writer
+) -> PaymentOut:
+    record = await service.allocate_unmatched(
+        session,
+        clock=clock,
+        payment_id=payment_id,
+        customer_id=body.customer_id,
+        allocations=body.allocations,
+        decided_by=principal.name,
+    )
+    return payment_out(record.payment, record.allocations)
+
+
+@router.post(
+    "/payments/{payment_id}/undo",
+    response_model=PaymentOut,
+    status_code=201,
+    tags=["review"],
+    summary="Undo a match: PaymentReversed, and the money back in the review queue as a new payment",
+)
+async def undo_payment(payment_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer) -> PaymentOut:
+    again = await service.undo_match(session, clock=clock, payment_id=payment_id, decided_by=principal.name)
+    return payment_out(again, [])
+
+
+# --- match rules and learned mappings ---------------------------------------------------------------
+
+
+@router.get("/match-rules", tags=["matching"], summary="The matching engine's threshold, tolerance and bounds")
+async def match_rules(request: Request, _: Reader) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "threshold": settings.match_threshold,
+        "tolerance_absolute": str(settings.match_tolerance_absolute),
+        "tolerance_percent": str(settings.match_tolerance_percent),
+        "max_candidates": settings.match_max_candidates,
+        "max_combination": settings.match_max_combination,
+        "max_search_steps": settings.match_max_search_steps,
+        "evidence": {
+            "reference_exact": matching.REFERENCE_EXACT,
+            "reference_near": matching.REFERENCE_NEAR,
+            "account_learned": matching.ACCOUNT_LEARNED,
+            "name_exact": matching.NAME_EXACT,
+            "name_fuzzy_max": matching.NAME_FUZZY_MAX,
+            "amount_unique": matching.AMOUNT_UNIQUE,
+            "amount_ambiguous": matching.AMOUNT_AMBIGUOUS,
+        },
+    }
+
+
+@router.get("/payer-mappings", response_model=list[PayerMappingOut], tags=["matching"])
+async def list_payer_mappings(session: SessionDep, _: Reader, customer_id: UUID | None = None) -> list[PayerMappingOut]:
+    return [mapping_out(m) for m in await repository.list_payer_mappings(session, customer_id)]
+
+
+@router.post("/payer-mappings", response_model=PayerMappingOut, status_code=201, tags=["matching"])
+async def create_payer_mapping(
+    body: PayerMappingIn, session: SessionDep, clock: ClockDep, _: Writer
+) -> PayerMappingOut:
+    if await repository.get_customer(session, body.customer_id) is None:
+        raise Unprocessable(f"Customer {body.customer_id} is not known to reconciliation.", code="customer_unknown")
+    key = matching.account_key(body.payer_account)
+    if not key:
+        raise Unprocessable("payer_account has no letters or digits.", code="payer_account_invalid")
+    now = clock.now()
+    await repository.learn_payer_mapping(
+        session,
+        {
+            "account_key": key,
+            "customer_id": body.customer_id,
+            "payer_name": body.payer_name,
+            "learned_from_payment_id": None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    mapping = next(m for m in await repository.list_payer_mappings(session, body.customer_id) if m.account_key == key)
+    return mapping_out(mapping)
+
+
+@router.delete("/payer-mappings/{account_key}", status_code=204, tags=["matching"])
+async def delete_payer_mapping(account_key: str, session: SessionDep, _: Writer) -> None:
+    if not await repository.delete_payer_mapping(session, matching.account_key(account_key)):
+        raise NotFound(f"There is no mapping for payer account {account_key}.", code="payer_mapping_not_found")
+
+
+# --- disputes ----------------------------------------------------------------------------------------
+
+
+@router.post("/disputes", response_model=DisputeOut, status_code=201, tags=["disputes"])
+async def open_dispute(
+    body: DisputeCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def create() -> DisputeOut:
+        return dispute_out(await service.open_dispute(session, clock=clock, data=body, opened_by=principal.name))
+
+    return await idempotent(request, session, principal, body, create)
+
+
+@router.get("/disputes", response_model=Page[DisputeOut], tags=["disputes"])
+async def list_disputes(
+    session: SessionDep,
+    _: Reader,
+    page: Paging,
+    customer_id: UUID | None = None,
+    invoice_id: UUID | None = None,
+    status: Literal["open", "resolved"] | None = None,
+) -> Page[DisputeOut]:
+    disputes = await repository.list_disputes(
+        session, page, customer_id=customer_id, invoice_id=invoice_id, status=status
+    )
+    return make_page([dispute_out(d) for d in disputes], page)
+
+
+@router.get("/disputes/{dispute_id}", response_model=DisputeOut, tags=["disputes"])
+async def get_dispute(dispute_id: UUID, session: SessionDep, _: Reader) -> DisputeOut:
+    return dispute_out(await service.require_dispute(session, dispute_id))
+
+
+@router.post("/disputes/{dispute_id}/resolve", response_model=DisputeOut, tags=["disputes"])
+async def resolve_dispute(
+    dispute_id: UUID, body: DisputeResolve, session: SessionDep, clock: ClockDep, _: Writer
+) -> DisputeOut:
+    return dispute_out(await service.resolve_dispute(session, clock=clock, dispute_id=dispute_id, data=body))

@@ -1,0 +1,179 @@
+"""The review queue: confirm a suggestion, allocate by hand, undo a match; what people decide is learned."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.testing.kafka import collect_events
+
+
+def camt053(entries: list[str]) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<Stmt><Id>{secrets.token_hex(6)}</Id><Acct><Id><IBAN>CN{secrets.randbelow(10**12)}</IBAN></Id></Acct>
+{"".join(entries)}</Stmt></BkToCstmrStmt></Document>""".encode()
+
+
+def credit(amount: str, *, name: str = "", account: str = "", remittance: str = "") -> str:
+    return f"""<Ntry><Amt Ccy="CNY">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>2026-03-01</Dt></BookgDt><AcctSvcrRef>{secrets.token_hex(8)}</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>{name}</Nm></Dbtr><DbtrAcct><Id><Othr><Id>{account}</Id></Othr></Id></DbtrAcct>
+</RltdPties><RmtInf><Ustrd>{remittance}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"""
+
+
+async def import_one(client: Any, import_done: Any, line: str) -> dict[str, Any]:
+    """Import a one-line statement and return the payment it became."""
+    response = await client.post(
+        "/statement-imports", content=camt053([line]), headers={"Content-Type": "application/xml"}
+    )
+    assert response.status_code == 202, response.text
+    done = await import_done(client, response.json()["id"])
+    lines = (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]
+    return (await client.get(f"/payments/{lines[0]['payment_id']}")).json()  # type: ignore[no-any-return]
+
+
+async def test_a_confirmed_suggestion_is_applied_and_teaches_the_payer_account(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, _ = await reconciliation_books.customer()
+    first = await reconciliation_books.issued(customer_id, "530.00", date(2026, 2, 28))
+    second = await reconciliation_books.issued(customer_id, "530.00", date(2026, 3, 31))
+    account = f"62220{secrets.randbelow(10**12):012d}"
+    # A payer we do not know, paying an amount that two invoices have: a suggestion, not a match.
+    queued = await import_one(client, import_done, credit("530.00", name="张三", account=account))
+    assert queued["status"] == "unmatched"
+    response = await client.post(
+        f"/payments/{queued['id']}/allocate",
+        json={
+            "customer_id": str(customer_id),
+            "allocations": [{"invoice_id": str(first.invoice_id), "amount": "530.00"}],
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "matched" and response.json()["decided_by"] == "test"
+    event = await reconciliation_published.payment_received(queued["id"])
+    assert [a.invoice_id for a in event.allocations] == [first.invoice_id]
+    mappings = (await client.get("/payer-mappings", params={"customer_id": str(customer_id)})).json()
+    assert [m["account_key"] for m in mappings] == [account]
+    # The next payment from that account is known: applied at once to the other invoice.
+    again = await import_one(client, import_done, credit("530.00", name="张三", account=account))
+    assert again["status"] == "matched" and again["customer_id"] == str(customer_id)
+    assert again["allocations"][0]["invoice_id"] == str(second.invoice_id)
+    assert any("paid this customer before" in r for r in again["match_reasons"])
+
+
+async def test_confirming_the_best_suggestion(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "777.00", date(2026, 2, 28))
+    queued = await import_one(client, import_done, credit("700.00", name=name))
+    assert queued["status"] == "unmatched"
+    assert queued["suggestions"][0]["customer_id"] == str(customer_id)
+    response = await client.post(f"/payments/{queued['id']}/confirm", json={"rank": 0})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["allocations"][0]["invoice_id"] == str(invoice.invoice_id)
+    assert body["allocations"][0]["amount"] == "700.00" and body["allocations"][0]["basis"] == "confirmed"
+    await reconciliation_published.payment_received(queued["id"])
+    again = await client.post(f"/payments/{queued['id']}/confirm", json={"rank": 0})
+    assert again.status_code == 409 and again.json()["code"] == "payment_not_unmatched"
+
+
+async def test_allocating_more_than_an_invoice_owes_is_refused(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "100.00", date(2026, 2, 28))
+    queued = await import_one(client, import_done, credit("150.00", name="李四"))
+    response = await client.post(
+        f"/payments/{queued['id']}/allocate",
+        json={
+            "customer_id": str(customer_id),
+            "allocations": [{"invoice_id": str(invoice.invoice_id), "amount": "150.00"}],
+        },
+    )
+    assert response.status_code == 422 and response.json()["code"] == "allocation_exceeds_balance"
+    still = (await client.get(f"/payments/{queued['id']}")).json()
+    assert still["status"] == "unmatched"
+
+
+async def test_undo_reverses_the_match_and_queues_the_money_again(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "888.00", date(2026, 2, 28))
+    matched = await import_one(client, import_done, credit("888.00", name=name, remittance=invoice.invoice_number))
+    assert matched["status"] == "matched"
+    response = await client.post(f"/payments/{matched['id']}/undo")
+    assert response.status_code == 201, response.text
+    again = response.json()
+    assert again["status"] == "unmatched" and again["supersedes_payment_id"] == matched["id"]
+    old = (await client.get(f"/payments/{matched['id']}")).json()
+    assert old["status"] == "reversed"
+    await collect_events(
+        reconciliation.app.state.settings.kafka_bootstrap,
+        topic_of(RECONCILIATION),
+        lambda e: (
+            e.type == "PaymentReversed" and e.data["payment_id"] == matched["id"] and e.data["reason"] == "unmatched"
+        ),
+    )
+    # The invoice is available again, and a person re-matches it: PaymentReceived says what it supersedes.
+    items = await reconciliation_books.ledger.open_items(customer_id)
+    assert items[str(invoice.invoice_id)]["available"] == "888.00"
+    response = await client.post(
+        f"/payments/{again['id']}/allocate",
+        json={
+            "customer_id": str(customer_id),
+            "allocations": [{"invoice_id": str(invoice.invoice_id), "amount": "888.00"}],
+        },
+    )
+    assert response.status_code == 200, response.text
+    event = await reconciliation_published.payment_received(again["id"])
+    assert event.supersedes_payment_id is not None and str(event.supersedes_payment_id) == matched["id"]
+
+
+async def test_only_matched_payments_can_be_undone(reconciliation: Any, import_done: Any) -> None:
+    client = reconciliation.client
+    queued = await import_one(client, import_done, credit("13.00", name="王五"))
+    response = await client.post(f"/payments/{queued['id']}/undo")
+    assert response.status_code == 409 and response.json()["code"] == "payment_not_matched"
+
+
+async def test_disputes_open_and_resolve_with_events(reconciliation: Any, reconciliation_books: Any) -> None:
+    client = reconciliation.client
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "300.00", date(2026, 2, 28))
+    response = await client.post(
+        "/disputes", json={"invoice_id": str(invoice.invoice_id), "reason": "对账有异议：重复计费"}
+    )
+    assert response.status_code == 201, response.text
+    dispute = response.json()
+    assert dispute["status"] == "open" and dispute["amount"] == "300.00"
+    twice = await client.post("/disputes", json={"invoice_id": str(invoice.invoice_id), "reason": "again"})
+    assert twice.status_code == 409 and twice.json()["code"] == "dispute_already_open"
+    resolved = await client.post(f"/disputes/{dispute['id']}/resolve", json={"resolution": "customer_wrong"})
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    listed = (await client.get("/disputes", params={"customer_id": str(customer_id)})).json()["data"]
+    assert [d["id"] for d in listed] == [dispute["id"]]
+    bootstrap = reconciliation.app.state.settings.kafka_bootstrap
+    for kind in ("DisputeOpened", "DisputeResolved"):
+        await collect_events(
+            bootstrap,
+            topic_of(RECONCILIATION),
+            lambda e, kind=kind: e.type == kind and e.data["dispute_id"] == dispute["id"],
+        )
+
+
+async def test_a_dispute_on_an_unknown_invoice_is_refused(reconciliation: Any) -> None:
+    response = await reconciliation.client.post(
+        "/disputes", json={"invoice_id": "01900000-0000-7000-8000-000000000000", "reason": "x"}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "invoice_unknown"

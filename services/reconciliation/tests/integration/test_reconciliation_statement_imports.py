@@ -1,0 +1,182 @@
+"""Statement imports through the REST API: a job with progress, payments matched or queued, idempotent."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.testing.kafka import collect_events
+
+SHARED = Path(__file__).resolve().parents[5] / "shared" / "samples" / "statements"
+
+
+def camt053(
+    entries: list[str], *, statement_id: str | None = None, sequence: int = 1, account: str | None = None
+) -> bytes:
+    """A camt.053.001.08 statement with the given <Ntry> elements."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+<BkToCstmrStmt><GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-03-02T08:00:00+08:00</CreDtTm></GrpHdr>
+<Stmt><Id>{statement_id or secrets.token_hex(6)}</Id><ElctrncSeqNb>{sequence}</ElctrncSeqNb>
+<Acct><Id><Othr><Id>{account or "ACCT-" + secrets.token_hex(4)}</Id></Othr></Id><Ccy>CNY</Ccy></Acct>
+{"".join(entries)}
+</Stmt></BkToCstmrStmt></Document>""".encode()
+
+
+def entry(
+    amount: str,
+    *,
+    remittance: str = "",
+    name: str = "",
+    account: str = "",
+    direction: str = "CRDT",
+    reference: str | None = None,
+    end_to_end: str | None = None,
+    reversal: bool = False,
+    status: str = "BOOK",
+) -> str:
+    return f"""<Ntry><Amt Ccy="CNY">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>
+<RvslInd>{"true" if reversal else "false"}</RvslInd><Sts><Cd>{status}</Cd></Sts>
+<BookgDt><Dt>2026-03-01</Dt></BookgDt><ValDt><Dt>2026-03-01</Dt></ValDt>
+<AcctSvcrRef>{reference or secrets.token_hex(8)}</AcctSvcrRef>
+<NtryDtls><TxDtls><Refs><EndToEndId>{end_to_end or "NOTPROVIDED"}</EndToEndId></Refs>
+<RltdPties><Dbtr><Pty><Nm>{name}</Nm></Pty></Dbtr><DbtrAcct><Id><Othr><Id>{account}</Id></Othr></Id></DbtrAcct></RltdPties>
+<RmtInf><Ustrd>{remittance}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"""
+
+
+async def upload(client: Any, data: bytes, **params: str) -> Any:
+    return await client.post(
+        "/statement-imports", content=data, params=params, headers={"Content-Type": "application/octet-stream"}
+    )
+
+
+async def test_statement_import_matches_a_reference_and_queues_the_unsure(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "318.00", date(2026, 2, 28))
+    data = camt053(
+        [
+            entry("318.00", remittance=f"货款 {invoice.invoice_number}", name=name),
+            entry("99.00", name=name),
+            entry("12.00", direction="DBIT", remittance="手续费"),
+            entry("50.00", status="PDNG", name=name),
+        ]
+    )
+    response = await upload(client, data)
+    assert response.status_code == 202, response.text
+    created = response.json()
+    assert created["status"] in ("queued", "processing", "succeeded") and created["lines_total"] == 4
+    done = await import_done(client, created["id"])
+    assert done["status"] == "succeeded" and done["lines_read"] == 4 and done["progress"] == 1.0
+    summary = done["summary"]
+    assert summary["payments"] == 2 and summary["matched_automatically"] == 1 and summary["queued_for_review"] == 1
+    assert summary["debits_ignored"] == 1 and summary["not_booked"] == 1
+    lines = (await client.get(f"/statement-imports/{created['id']}/lines")).json()["data"]
+    assert [line["outcome"] for line in lines] == ["payment", "payment", "ignored_debit", "not_booked"]
+    matched = (await client.get(f"/payments/{lines[0]['payment_id']}")).json()
+    assert matched["status"] == "matched" and matched["source"] == "bank_statement"
+    assert matched["allocations"][0]["invoice_id"] == str(invoice.invoice_id)
+    assert any(invoice.invoice_number in reason for reason in matched["match_reasons"])
+    event = await reconciliation_published.payment_received(lines[0]["payment_id"])
+    assert event.match_confidence is not None and event.match_confidence >= 0.9
+    assert [a.invoice_id for a in event.allocations] == [invoice.invoice_id]
+    unsure = (await client.get(f"/payments/{lines[1]['payment_id']}")).json()
+    assert unsure["status"] == "unmatched" and unsure["customer_id"] == str(customer_id)
+    queue = (await client.get("/review-queue", params={"customer_id": str(customer_id)})).json()["data"]
+    assert [p["id"] for p in queue] == [unsure["id"]]
+    await collect_events(
+        reconciliation.app.state.settings.kafka_bootstrap,
+        topic_of(RECONCILIATION),
+        lambda e: e.type == "PaymentUnmatched" and e.data["payment_id"] == unsure["id"],
+    )
+
+
+async def test_the_same_file_twice_is_one_import(reconciliation: Any, import_done: Any) -> None:
+    client = reconciliation.client
+    data = camt053([entry("10.00", name="路人甲")])
+    first = await upload(client, data)
+    assert first.status_code == 202
+    await import_done(client, first.json()["id"])
+    second = await upload(client, data)
+    assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+
+
+async def test_an_overlapping_statement_skips_lines_already_imported(reconciliation: Any, import_done: Any) -> None:
+    client = reconciliation.client
+    same = entry("20.00", name="路人乙", reference=f"REF-{secrets.token_hex(4)}")
+    account = f"ACCT-{secrets.token_hex(4)}"
+    first = await upload(client, camt053([same], account=account))
+    await import_done(client, first.json()["id"])
+    again = await upload(client, camt053([same, entry("21.00", name="路人乙")], account=account))
+    done = await import_done(client, again.json()["id"])
+    assert done["summary"]["duplicates"] == 1 and done["summary"]["payments"] == 1
+
+
+async def test_two_identical_transfers_without_reference_both_survive(reconciliation: Any, import_done: Any) -> None:
+    client = reconciliation.client
+    twin = (
+        entry("30.00", name="路人丙", remittance="same day same amount")
+        .replace("<AcctSvcrRef>", "<AddtlNtryInf>")
+        .replace("</AcctSvcrRef>", "</AddtlNtryInf>")
+    )
+    twin = twin.split("<AddtlNtryInf>")[0] + twin.split("</AddtlNtryInf>")[1]
+    data = camt053([twin, twin])
+    done = await import_done(client, (await upload(client, data)).json()["id"])
+    assert done["summary"]["payments"] == 2 and done["summary"]["duplicates"] == 0
+
+
+async def test_a_malformed_file_is_rejected_whole_naming_the_element(reconciliation: Any) -> None:
+    client = reconciliation.client
+    data = camt053([entry("40.00", name="路人丁"), entry("4O.00", name="路人丁")])
+    response = await upload(client, data)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "statement_malformed" and "(Amt)" in problem["location"]
+    assert "4O.00" in problem["detail"]
+
+
+async def test_json_is_not_a_statement(reconciliation: Any) -> None:
+    response = await reconciliation.client.post("/statement-imports", json={"amount": 1})
+    assert response.status_code == 415
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_multipart_mt940_upload_reports_integrity_warnings(reconciliation: Any, import_done: Any) -> None:
+    client = reconciliation.client
+    data = (SHARED / "mt940" / "jejik-abnamro.sta").read_bytes() + f"\n:86:{secrets.token_hex(4)}\n".encode()
+    response = await client.post(
+        "/statement-imports", files={"file": ("abnamro.sta", data, "application/octet-stream")}
+    )
+    assert response.status_code in (200, 202), response.text
+    done = await import_done(client, response.json()["id"])
+    assert done["format"] == "mt940" and done["filename"] == "abnamro.sta"
+    codes = [w["code"] for w in done["warnings"]]
+    # The sample's first statement does not add up: 3236.28 − 2038.00 of debits ≠ 876.84 (as the bank sent it).
+    assert "balance_mismatch" in codes
+    assert done["summary"]["debits_ignored"] == 10
+
+
+async def test_a_sequence_gap_and_a_broken_balance_chain_are_warned(reconciliation: Any, import_done: Any) -> None:
+    client = reconciliation.client
+    account = f"ACCT-{secrets.token_hex(4)}"
+
+    def statement(sequence: int, opening: str, closing: str, amount: str) -> bytes:
+        data = camt053([entry(amount, name="路人戊")], sequence=sequence, account=account)
+        balances = (
+            f'<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">{opening}</Amt>'
+            f"<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-01</Dt></Dt></Bal>"
+            f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CNY">{closing}</Amt>'
+            f"<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-0{sequence}</Dt></Dt></Bal>"
+        )
+        return data.replace(b"<Ntry>", balances.encode() + b"<Ntry>", 1)
+
+    first = await import_done(client, (await upload(client, statement(1, "100.00", "150.00", "50.00"))).json()["id"])
+    assert first["warnings"] == []
+    third = await import_done(client, (await upload(client, statement(3, "160.00", "170.00", "11.00"))).json()["id"])
+    codes = sorted(w["code"] for w in third["warnings"])
+    assert codes == ["balance_mismatch", "opening_not_previous_closing", "sequence_gap"]
