@@ -5,7 +5,7 @@ Credit limit (recommended)
     terms = average (due_date − invoice_date) of the invoices dated in those 90 days (30 when none);
     expected_dbt = the amount-weighted DBT of paid invoices (0 when none);
     limit = monthly_billing × (terms + expected_dbt) / 30 × multiplier[tier], capped at cap[tier],
-    rounded down to a whole 100. Multipliers A 1.5, B 1.2, C 1.0, D 0.5; caps A ¥500,000,
+    rounded down to a whole 100. Multipliers A 3.0, B 2.5, C 2.0, D 1.0; caps A ¥500,000,
     B ¥200,000, C ¥100,000, D ¥20,000 (settings override them).
     utilisation = exposure (outstanding) / effective limit; a manual override replaces the
     recommended limit up to and including its expiry date.
@@ -13,7 +13,8 @@ Credit limit (recommended)
 Credit hold: tier D, or exposure above the effective limit.
 
 Early warnings (CreditRiskAlert): a tier drop; a fall of ≥ 20 points below the highest score of
-the last 30 days; utilisation crossing 80% and 95% upwards; a dunning escalation to the letter
+the last 30 days; utilisation crossing 80% and 95% upwards (each of these three at most once
+per 30 days); a dunning escalation to the letter
 level (3) or beyond; a legal handover.
 
 Reviews (定期审查): A yearly, B half-yearly, C quarterly, D monthly.
@@ -31,11 +32,14 @@ from credit_scoring.domain import CreditFile
 from credit_scoring.scoring import Tier
 
 TIERS: tuple[Tier, ...] = ("A", "B", "C", "D")
+# Sized so that a client billed monthly and paying on time peaks around two thirds of its limit just after
+# a new invoice: with the bare formula (multiplier 1) a net-30 client sits near 100% of its limit all month
+# (one invoice always open) and utilisation warnings would mean nothing.
 LIMIT_MULTIPLIERS: dict[str, Decimal] = {
-    "A": Decimal("1.5"),
-    "B": Decimal("1.2"),
-    "C": Decimal("1.0"),
-    "D": Decimal("0.5"),
+    "A": Decimal("3.0"),
+    "B": Decimal("2.5"),
+    "C": Decimal("2.0"),
+    "D": Decimal("1.0"),
 }
 LIMIT_CAPS: dict[str, Decimal] = {
     "A": Decimal(500_000),
@@ -47,6 +51,10 @@ REVIEW_MONTHS: dict[str, int] = {"A": 12, "B": 6, "C": 3, "D": 1}
 SCORE_DROP_POINTS = 20
 SCORE_DROP_DAYS = 30
 UTILISATION_THRESHOLDS = (Decimal("0.80"), Decimal("0.95"))
+# Warnings of these kinds fire at most once per 30 days per customer: a score that keeps sliding, or
+# exposure that rises with every monthly invoice, is one warning, not one per fact.
+COOLDOWN_KINDS = frozenset({"score_drop", "utilisation_80", "utilisation_95"})
+COOLDOWN_DAYS = 30
 
 
 @dataclass(frozen=True)

@@ -293,6 +293,14 @@ async def add_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
     return inserted is not None
 
 
+async def alert_since(session: AsyncSession, customer_id: UUID, *, kind: str, since: datetime) -> bool:
+    """Whether an alert of this kind was raised for the customer since the instant."""
+    query = select(CreditAlert.id).where(
+        CreditAlert.customer_id == customer_id, CreditAlert.kind == kind, CreditAlert.raised_at >= since
+    )
+    return (await session.scalar(query.limit(1))) is not None
+
+
 async def list_alerts(
     session: AsyncSession,
     page: PageParams,

@@ -108,8 +108,9 @@ CHARACTERISTICS: dict[str, tuple[str, str]] = {
     "invoices_open_late": ("逾期未付账单数", "Open invoices past due"),
     "max_dunning_level": ("最高催收级别", "Highest dunning level reached"),
     "promises_broken": ("未兑现付款承诺", "Broken promises to pay"),
-    "tenure_months": ("合作月数", "Months as a client"),
 }
+# Tenure stays in the credit file but out of the scorecard: on a young book it learns the wrong way round
+# (clients who go bad have been with the firm long enough to do so), which a person could not defend.
 
 
 def characteristics(file: CreditFile) -> dict[str, float | None]:
@@ -127,7 +128,6 @@ def characteristics(file: CreditFile) -> dict[str, float | None]:
         "invoices_open_late": float(file.invoices_open_late),
         "max_dunning_level": float(file.max_dunning_level),
         "promises_broken": float(file.promises_broken),
-        "tenure_months": float(file.tenure_days // 30),
     }
 
 

@@ -723,8 +723,12 @@ async def _refresh_limit(
 
 
 async def raise_alert(session: AsyncSession, *, clock: Clock, customer_id: UUID, warning: policy.Warning) -> None:
-    """Record a warning once (by its dedupe key) and publish CreditRiskAlert."""
+    """Record a warning once (by its dedupe key; some kinds once per 30 days) and publish CreditRiskAlert."""
     alert_id, now = uuid7(), clock.now()
+    if warning.kind in policy.COOLDOWN_KINDS and await repository.alert_since(
+        session, customer_id, kind=warning.kind, since=now - timedelta(days=policy.COOLDOWN_DAYS)
+    ):
+        return
     raised = await repository.add_alert(
         session,
         {

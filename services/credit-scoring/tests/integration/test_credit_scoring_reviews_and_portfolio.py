@@ -121,8 +121,8 @@ async def test_onboarding_assessment_returns_tier_limit_terms_and_reasons(credit
     response = await credit_scoring.client.post("/onboarding-assessments", json=body)
     assert response.status_code == 200, response.text
     found = response.json()
-    # 50 + 15 + 20 + 5 = 90 → B; terms min(45, 30) = 30; limit 1500 × 30 / 30 × 1.2 = 1800.
-    assert (found["tier"], found["points"], found["recommended_net_days"], found["limit"]) == ("B", 90, 30, "1800.00")
+    # 50 + 15 + 20 + 5 = 90 → B; terms min(45, 30) = 30; limit 1500 × 30 / 30 × 2.5 = 3750 → 3700.
+    assert (found["tier"], found["points"], found["recommended_net_days"], found["limit"]) == ("B", 90, 30, "3700.00")
     assert all(r["text_zh"] and r["text_en"] for r in found["reasons"])
 
 

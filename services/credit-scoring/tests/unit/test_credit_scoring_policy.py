@@ -37,7 +37,7 @@ def invoice(total: str, invoice_date: date, net_days: int, dbt: int | None) -> P
 
 def test_hand_worked_recommended_limit() -> None:
     # Sales in (04-01, 06-30]: 3 × 10,000 → monthly 10,000; terms 30; amount-weighted DBT (0+10+5)/3 = 5.
-    # 10,000 × (30 + 5) / 30 × 1.2 (tier B) = 14,000.
+    # 10,000 × (30 + 5) / 30 × 2.5 (tier B) = 29,166.67 → 29,100.
     file = build_credit_file(
         [
             invoice("10000", date(2026, 4, 2), 30, 0),
@@ -53,15 +53,15 @@ def test_hand_worked_recommended_limit() -> None:
         Decimal("30.00"),
         Decimal("5.00"),
     )
-    assert found.limit == Decimal(14000)
+    assert found.limit == Decimal(29100)
 
 
 def test_limit_is_capped_by_tier_and_rounded_down_to_a_hundred() -> None:
     file = build_credit_file([invoice("3000000", date(2026, 6, 1), 30, None)], as_of=AS_OF, first_seen_on=None)
     assert recommended_limit(file, "D").limit == Decimal(20000)
     small = build_credit_file([invoice("1234", date(2026, 6, 1), 30, None)], as_of=AS_OF, first_seen_on=None)
-    # 1234 / 3 × 30 / 30 × 1.0 = 411.33 → 400.
-    assert recommended_limit(small, "C").limit == Decimal(400)
+    # 1234 / 3 × 30 / 30 × 2.0 = 822.67 → 800.
+    assert recommended_limit(small, "C").limit == Decimal(800)
 
 
 def test_an_override_stands_through_its_expiry_date_only() -> None:
@@ -119,8 +119,8 @@ def test_onboarding_of_an_established_a_rated_firm() -> None:
         requested_net_days=45,
         monthly_billing=Decimal(3000),
     )
-    # 50 + 25 + 30 + 10 + 5 = 120 → A; terms 45; limit 3000 × 45 / 30 × 1.5 = 6750 → 6700.
-    assert (found.tier, found.points, found.recommended_net_days, found.limit) == ("A", 120, 45, Decimal(6700))
+    # 50 + 25 + 30 + 10 + 5 = 120 → A; terms 45; limit 3000 × 45 / 30 × 3.0 = 13,500.
+    assert (found.tier, found.points, found.recommended_net_days, found.limit) == ("A", 120, 45, Decimal(13500))
     assert {code for code, *_ in found.reasons} == {
         "YEARS_IN_BUSINESS",
         "TAX_CREDIT_RATING",
