@@ -25,8 +25,9 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	MYPYPATH=libs/common/src $(PY) -m mypy -p arflow
 
+# One pytest session per suite (each with its own broker and databases), then a total.
 test: $(STAMP) lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m arflow.testing.suites -- $(PYTEST_ARGS)
 
 asyncapi: $(STAMP)
 	$(PY) -m arflow.events.asyncapi docs/asyncapi.json
