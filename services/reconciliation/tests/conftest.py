@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 import uuid
@@ -12,6 +13,8 @@ from uuid import UUID
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from arflow.clock import FixedClock
 from arflow.events.catalog import (
@@ -38,13 +41,57 @@ def reconciliation_clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
 
 
+@dataclass(frozen=True)
+class GatewayKeys:
+    """Throwaway keys and secrets standing in for the gateways' own (the service is configured with them)."""
+
+    alipay_private: rsa.RSAPrivateKey
+    wechatpay_private: rsa.RSAPrivateKey
+    wechatpay_serial: str = "PUB_KEY_ID_0114232134912410000000000000"
+    wechatpay_apiv3_key: str = "0123456789abcdef0123456789abcdef"
+    stripe_secret: str = "whsec_test_secret_for_reconciliation"
+    standard_secret: str = "whsec_" + base64.b64encode(b"standard-webhooks-test-key-32byt").decode()
+    alipay_app_id: str = "2021000000000001"
+    alipay_seller_id: str = "2088000000000001"
+    wechatpay_mchid: str = "1900000109"
+
+    @staticmethod
+    def public_pem(key: rsa.RSAPrivateKey) -> str:
+        return (
+            key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "stripe_webhook_secret": self.stripe_secret,
+            "alipay_public_key": self.public_pem(self.alipay_private),
+            "alipay_app_id": self.alipay_app_id,
+            "alipay_seller_id": self.alipay_seller_id,
+            "wechatpay_public_key": self.public_pem(self.wechatpay_private),
+            "wechatpay_serial": self.wechatpay_serial,
+            "wechatpay_apiv3_key": self.wechatpay_apiv3_key,
+            "wechatpay_mchid": self.wechatpay_mchid,
+            "standard_webhook_secret": self.standard_secret,
+        }
+
+
+@pytest.fixture(scope="session")
+def gateway_keys() -> GatewayKeys:
+    return GatewayKeys(
+        alipay_private=rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        wechatpay_private=rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    )
+
+
 @pytest.fixture(scope="session")
 async def reconciliation(
-    infra: TestInfrastructure, api_key: str, reconciliation_clock: FixedClock
+    infra: TestInfrastructure, api_key: str, reconciliation_clock: FixedClock, gateway_keys: GatewayKeys
 ) -> AsyncIterator[RunningService]:
     # No invoicing runs here to create its topic before our consumer subscribes to it.
     await ensure_topics(infra.bootstrap, [topic_of(INVOICING), topic_of(RECONCILIATION)])
-    settings = test_settings(ReconciliationSettings, infra, api_key)
+    settings = test_settings(ReconciliationSettings, infra, api_key, **gateway_keys.settings())
     async with running_service(
         "reconciliation", create_app, settings, infra, api_key, clock=reconciliation_clock
     ) as running:

@@ -14,6 +14,7 @@ from reconciliation.endpoints import router
 from reconciliation.handlers import HANDLERS
 from reconciliation.importing import import_worker
 from reconciliation.review_endpoints import router as review_router
+from reconciliation.webhook_endpoints import router as webhook_router
 
 
 async def register_metrics(app: FastAPI) -> None:
@@ -35,7 +36,7 @@ DEFINITION = ServiceDefinition(
     name="reconciliation",
     title="arflow reconciliation",
     description="Payments received and their allocation to open invoices (收款核销).",
-    routers=[router, review_router],
+    routers=[router, review_router, webhook_router],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,
     workers=[import_worker],

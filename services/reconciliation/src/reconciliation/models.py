@@ -110,6 +110,8 @@ class Payment(Base):
     supersedes_payment_id: Mapped[UUID | None] = mapped_column(ForeignKey("payment.id"))
     reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reversal_reason: Mapped[str | None] = mapped_column(String(20))
+    # What gateways have refunded of it so far (their refund notices may be cumulative).
+    refunded_amount: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     decided_by: Mapped[str | None] = mapped_column(Text)
 
 

@@ -24,6 +24,7 @@ from reconciliation.schemas import (
     DisputeCreate,
     DisputeOut,
     DisputeResolve,
+    NotificationOut,
     PayerMappingIn,
     PayerMappingOut,
     PaymentOut,
@@ -442,3 +443,22 @@ async def resolve_dispute(
     dispute_id: UUID, body: DisputeResolve, session: SessionDep, clock: ClockDep, _: Writer
 ) -> DisputeOut:
     return dispute_out(await service.resolve_dispute(session, clock=clock, dispute_id=dispute_id, data=body))
+
+
+# --- gateway notifications (audit) ---------------------------------------------------------------------
+
+
+@router.get(
+    "/gateway-notifications",
+    response_model=Page[NotificationOut],
+    tags=["webhooks"],
+    summary="Every verified gateway notification, stored raw, with what became of it",
+)
+async def list_gateway_notifications(
+    session: SessionDep,
+    _: Reader,
+    page: Paging,
+    provider: Literal["stripe", "alipay", "wechat_pay", "webhook"] | None = None,
+) -> Page[NotificationOut]:
+    rows = await repository.list_notifications(session, page, provider=provider)
+    return make_page([NotificationOut.model_validate(r, from_attributes=True) for r in rows], page)

@@ -32,7 +32,7 @@ from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
 from arflow.problems import Conflict, NotFound, Unprocessable
-from reconciliation import domain, matching, repository
+from reconciliation import domain, gateways, matching, repository
 from reconciliation.config import ReconciliationSettings
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment
 from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate
@@ -235,6 +235,7 @@ async def receive_payment(session: AsyncSession, *, clock: Clock, data: PaymentC
         match_confidence=MANUAL_MATCH_CONFIDENCE,
         created_at=now,
         status="matched",
+        refunded_amount=Decimal(0),
         match_shape=None,
         match_reasons=[],
         suggestions=[],
@@ -454,6 +455,7 @@ async def record_incoming(
         match_confidence=Decimal(str(round(best.confidence, 3))) if best else Decimal(0),
         created_at=clock.now(),
         status="matched" if decision.automatic else "unmatched",
+        refunded_amount=Decimal(0),
         external_id=incoming.external_id,
         match_shape=best.shape if best else "unmatched",
         match_reasons=list(best.reasons) if best else [],
@@ -476,7 +478,14 @@ async def record_incoming(
 
 
 async def reverse_payment(
-    session: AsyncSession, *, clock: Clock, payment: Payment, amount: Decimal, reason: str, on: date
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    on: date,
+    whole: bool | None = None,
 ) -> None:
     """Publish PaymentReversed; a reversal of the whole amount releases the payment's allocations.
 
@@ -495,7 +504,7 @@ async def reverse_payment(
             ),
             clock=clock,
         )
-    if amount >= payment.amount:
+    if whole if whole is not None else amount >= payment.amount:
         payment.status = "reversed"
         payment.reversed_at = clock.now()
         payment.reversal_reason = reason
@@ -629,6 +638,7 @@ async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, d
         match_confidence=Decimal(0),
         created_at=clock.now(),
         status="unmatched",
+        refunded_amount=Decimal(0),
         match_shape="unmatched",
         match_reasons=[f"match of payment {payment.id} undone by {decided_by}"],
         suggestions=[],
@@ -728,3 +738,91 @@ async def require_dispute(session: AsyncSession, dispute_id: UUID) -> Dispute:
     if dispute is None:
         raise NotFound(f"There is no dispute {dispute_id}.", code="dispute_not_found")
     return dispute
+
+
+# --- gateway notifications --------------------------------------------------------------------------
+
+
+def _paid_on(notice: gateways.GatewayNotice, clock: Clock) -> date:
+    if notice.paid_at:
+        try:
+            return date.fromisoformat(notice.paid_at[:10])
+        except ValueError:
+            pass
+    return local_date(clock.now(), DEFAULT_TIME_ZONE)
+
+
+async def record_notification(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    settings: ReconciliationSettings,
+    notice: gateways.GatewayNotice,
+    headers: dict[str, str],
+    body: str,
+) -> tuple[str, UUID | None]:
+    """Store a verified notification once and act on it: a payment, a refund, or nothing; (outcome, payment)."""
+    fresh = await repository.insert_notification(
+        session,
+        {
+            "id": uuid7(),
+            "provider": notice.provider,
+            "provider_id": notice.provider_id,
+            "event_type": notice.event_type,
+            "headers": headers,
+            "body": body,
+            "outcome": "received",
+            "payment_id": None,
+            "received_at": clock.now(),
+        },
+    )
+    stored = await repository.notification(session, notice.provider, notice.provider_id)
+    assert stored is not None
+    if not fresh:  # the gateway retried: answer as the first time, do nothing again
+        return stored.outcome, stored.payment_id
+    outcome, payment_id = "ignored", None
+    if notice.kind == "payment" and notice.amount and notice.currency and notice.payment_id:
+        existing = await repository.payment_by_external_id(session, notice.provider, notice.payment_id)
+        if existing is not None:
+            outcome, payment_id = "duplicate_payment", existing.id
+        else:
+            incoming = IncomingPayment(
+                amount=notice.amount,
+                currency=notice.currency,
+                received_on=_paid_on(notice, clock),
+                source=notice.provider,
+                payer_name=notice.payer_name,
+                payer_account=notice.payer_account,
+                reference=notice.reference,
+                external_id=notice.payment_id,
+            )
+            index = await load_match_index(session)
+            decision = matching.match(incoming.as_match_input(), index, match_settings(settings))
+            payment = await record_incoming(session, clock=clock, incoming=incoming, decision=decision)
+            outcome, payment_id = ("payment" if decision.automatic else "payment_unmatched"), payment.id
+    elif notice.kind == "refund" and notice.payment_id and notice.refunded is not None:
+        payment = await repository.payment_by_external_id(session, notice.provider, notice.payment_id)
+        if payment is None:
+            outcome = "refund_unlinked"
+        else:
+            payment = await repository.get_payment(session, payment.id, for_update=True)
+            assert payment is not None
+            delta = notice.refunded - payment.refunded_amount if notice.refund_cumulative else notice.refunded
+            delta = min(delta, payment.amount - payment.refunded_amount)
+            outcome, payment_id = "refund_nothing_new", payment.id
+            if delta > 0 and payment.status != "reversed":
+                payment.refunded_amount += delta
+                await reverse_payment(
+                    session,
+                    clock=clock,
+                    payment=payment,
+                    amount=delta,
+                    reason="refund",
+                    on=local_date(clock.now(), DEFAULT_TIME_ZONE),
+                    whole=payment.refunded_amount >= payment.amount,
+                )
+                outcome = "refund"
+    stored.outcome, stored.payment_id = outcome, payment_id
+    await session.flush()
+    log.info("gateway.notification", provider=notice.provider, provider_id=notice.provider_id, outcome=outcome)
+    return outcome, payment_id

@@ -1,0 +1,408 @@
+"""Payment-gateway notifications: signatures verified the gateways' own way, payloads read into one shape.
+
+Pure: the caller passes the raw body, headers, keys and the current Unix time;
+a `GatewayNotice` (or `SignatureRejected` naming why) comes out.
+
+- Stripe: `Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of `t.payload` with the
+  endpoint secret, within a tolerance (300 s).
+- Alipay: form-encoded; RSA2 (SHA256withRSA, PKCS#1 v1.5) over the parameters
+  sorted by key, without `sign` and `sign_type`, joined `k=v&…`.
+- WeChat Pay API v3: RSA-SHA256 over `timestamp\\nnonce\\nbody\\n` with the
+  platform public key whose serial is configured, ±5 minutes; the resource is
+  AES-256-GCM encrypted with the APIv3 key. `WECHATPAY/SIGNTEST/` probe
+  signatures always fail.
+- Standard Webhooks (generic): `webhook-id`, `webhook-timestamp`,
+  `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from arflow.money import CURRENCIES, MINOR_UNITS
+
+Kind = Literal["payment", "refund", "ignored"]
+
+
+class SignatureRejected(ValueError):
+    """The notification is not the gateway's: bad or missing signature, stale timestamp, wrong account."""
+
+    def __init__(self, detail: str, *, code: str = "signature_invalid") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+class NoticeMalformed(ValueError):
+    """Signed, but not a notification we can read."""
+
+
+@dataclass(frozen=True)
+class GatewayNotice:
+    """What a verified notification says, in one shape for every gateway."""
+
+    provider: str
+    provider_id: str  # the notification's own id: retries carry the same one
+    event_type: str
+    kind: Kind
+    payment_id: str | None = None  # the gateway's id of the payment (payment intent, trade_no, transaction_id)
+    amount: Decimal | None = None
+    currency: str | None = None
+    reference: str | None = None  # out_trade_no, metadata: what names the invoice
+    payer_name: str | None = None
+    payer_account: str | None = None
+    paid_at: str | None = None
+    # For a refund: the total refunded so far when the gateway reports it cumulatively, else this refund.
+    refunded: Decimal | None = None
+    refund_cumulative: bool = False
+
+
+def from_minor(value: Any, currency: str) -> Decimal:
+    try:
+        units = int(value)
+    except (TypeError, ValueError):
+        raise NoticeMalformed(f"'{value}' is not an amount in minor units") from None
+    return Decimal(units).scaleb(-MINOR_UNITS.get(currency, 2))
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise NoticeMalformed(f"{name} '{value}' is not an amount") from None
+    if not amount.is_finite() or amount < 0:
+        raise NoticeMalformed(f"{name} '{value}' is not an amount")
+    return amount
+
+
+def _currency(value: Any) -> str:
+    code = str(value or "").upper()
+    if code not in CURRENCIES:
+        raise NoticeMalformed(f"'{value}' is not an ISO 4217 currency")
+    return code
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise NoticeMalformed("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise NoticeMalformed("the body is not a JSON object")
+    return data
+
+
+def _timestamp(raw: str | None, now: int, tolerance: int) -> int:
+    try:
+        stamp = int(raw or "")
+    except ValueError:
+        raise SignatureRejected("the timestamp is missing or not a number", code="timestamp_invalid") from None
+    if abs(now - stamp) > tolerance:
+        raise SignatureRejected(f"the timestamp is more than {tolerance} s away from now", code="timestamp_stale")
+    return stamp
+
+
+# --- Stripe ---------------------------------------------------------------------------------
+
+
+def verify_stripe(body: bytes, header: str | None, *, secret: str, now: int, tolerance: int = 300) -> dict[str, Any]:
+    """Verify `Stripe-Signature` and return the event."""
+    if not header:
+        raise SignatureRejected("Stripe-Signature is missing")
+    parts: dict[str, list[str]] = {}
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        parts.setdefault(key, []).append(value)
+    stamp = _timestamp((parts.get("t") or [None])[0], now, tolerance)
+    expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+        raise SignatureRejected("no v1 signature matches")
+    return _json(body)
+
+
+def read_stripe(event: dict[str, Any]) -> GatewayNotice:
+    event_id, event_type = str(event.get("id") or ""), str(event.get("type") or "")
+    if not event_id:
+        raise NoticeMalformed("the event has no id")
+    obj = (event.get("data") or {}).get("object") or {}
+    if not isinstance(obj, dict):
+        raise NoticeMalformed("data.object is not an object")
+    metadata = obj.get("metadata") or {}
+    if event_type == "payment_intent.succeeded":
+        currency = _currency(obj.get("currency"))
+        reference = " ".join(
+            str(v)
+            for v in (metadata.get("invoice_number"), metadata.get("payment_reference"), obj.get("description"))
+            if v
+        )
+        return GatewayNotice(
+            provider="stripe",
+            provider_id=event_id,
+            event_type=event_type,
+            kind="payment",
+            payment_id=str(obj.get("id") or ""),
+            amount=from_minor(obj.get("amount_received", obj.get("amount")), currency),
+            currency=currency,
+            reference=reference or None,
+            payer_name=metadata.get("customer_name") or (obj.get("shipping") or {}).get("name"),
+            payer_account=str(obj["customer"]) if obj.get("customer") else None,
+        )
+    if event_type == "charge.refunded":
+        currency = _currency(obj.get("currency"))
+        return GatewayNotice(
+            provider="stripe",
+            provider_id=event_id,
+            event_type=event_type,
+            kind="refund",
+            payment_id=str(obj.get("payment_intent") or obj.get("id") or ""),
+            currency=currency,
+            refunded=from_minor(obj.get("amount_refunded"), currency),
+            refund_cumulative=True,  # amount_refunded is the charge's total refunded so far
+        )
+    return GatewayNotice(provider="stripe", provider_id=event_id, event_type=event_type, kind="ignored")
+
+
+# --- Alipay -----------------------------------------------------------------------------------
+
+
+def alipay_signing_string(params: dict[str, str]) -> str:
+    """The string Alipay signs: parameters sorted by key, without sign and sign_type, k=v joined by &."""
+    return "&".join(f"{k}={params[k]}" for k in sorted(params) if k not in ("sign", "sign_type") and params[k] != "")
+
+
+def _public_key(pem: str) -> rsa.RSAPublicKey:
+    text = pem.strip()
+    if "BEGIN" not in text:  # Alipay hands out the bare base64 of the key
+        text = "-----BEGIN PUBLIC KEY-----\n" + text + "\n-----END PUBLIC KEY-----"
+    key = serialization.load_pem_public_key(text.encode())
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
+
+
+def _rsa_verify(public_key_pem: str, signature_b64: str, message: bytes) -> None:
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (ValueError, TypeError):
+        raise SignatureRejected("the signature is not base64") from None
+    try:
+        _public_key(public_key_pem).verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        raise SignatureRejected("the signature does not verify") from None
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("gb18030", errors="replace")
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def verify_alipay(
+    params: dict[str, str], *, public_key: str, app_id: str | None = None, seller_id: str | None = None
+) -> None:
+    """Verify an Alipay notification's RSA2 signature and that it is for our app and seller."""
+    if params.get("sign_type", "RSA2") != "RSA2":
+        raise SignatureRejected("only RSA2 signatures are accepted")
+    if not params.get("sign"):
+        raise SignatureRejected("the notification has no sign")
+    _rsa_verify(public_key, params["sign"], alipay_signing_string(params).encode())
+    if app_id and params.get("app_id") != app_id:
+        raise SignatureRejected("app_id is not ours", code="account_mismatch")
+    if seller_id and params.get("seller_id") != seller_id:
+        raise SignatureRejected("seller_id is not ours", code="account_mismatch")
+
+
+def read_alipay(params: dict[str, str]) -> GatewayNotice:
+    trade_no = params.get("trade_no") or ""
+    notify_id = params.get("notify_id") or ""
+    status = params.get("trade_status") or ""
+    if not trade_no or not notify_id:
+        raise NoticeMalformed("trade_no or notify_id is missing")
+    if params.get("refund_fee"):
+        # A (partial) refund arrives as TRADE_SUCCESS or TRADE_CLOSED carrying refund_fee: not a new payment.
+        return GatewayNotice(
+            provider="alipay",
+            provider_id=notify_id,
+            event_type=f"{status}:refund",
+            kind="refund",
+            payment_id=trade_no,
+            currency="CNY",
+            refunded=_decimal(params["refund_fee"], "refund_fee"),
+            refund_cumulative=True,  # refund_fee is the trade's total refunded so far
+        )
+    if status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
+        return GatewayNotice(provider="alipay", provider_id=notify_id, event_type=status, kind="ignored")
+    amount = _decimal(params.get("receipt_amount") or params.get("total_amount"), "total_amount")
+    if amount <= 0:
+        raise NoticeMalformed("the amount is not positive")
+    return GatewayNotice(
+        provider="alipay",
+        provider_id=notify_id,
+        event_type=status,
+        kind="payment",
+        payment_id=trade_no,
+        amount=amount,
+        currency="CNY",
+        reference=" ".join(p for p in (params.get("out_trade_no"), params.get("subject"), params.get("body")) if p)
+        or None,
+        payer_name=params.get("buyer_logon_id"),
+        payer_account=params.get("buyer_id") or params.get("buyer_logon_id"),
+        paid_at=params.get("gmt_payment"),
+    )
+
+
+# --- WeChat Pay API v3 ----------------------------------------------------------------------------
+
+SIGNTEST_PREFIX = "WECHATPAY/SIGNTEST/"
+
+
+def verify_wechatpay(
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    public_key: str,
+    serial: str | None,
+    now: int,
+    tolerance: int = 300,
+) -> None:
+    """Verify the Wechatpay-Signature of an API v3 notification."""
+    signature = headers.get("wechatpay-signature") or ""
+    if not signature:
+        raise SignatureRejected("Wechatpay-Signature is missing")
+    if signature.startswith(SIGNTEST_PREFIX):
+        raise SignatureRejected("a WECHATPAY/SIGNTEST/ probe signature never verifies")
+    if serial and headers.get("wechatpay-serial") != serial:
+        raise SignatureRejected("Wechatpay-Serial is not the configured key's", code="unknown_key")
+    stamp = _timestamp(headers.get("wechatpay-timestamp"), now, tolerance)
+    nonce = headers.get("wechatpay-nonce") or ""
+    if not nonce:
+        raise SignatureRejected("Wechatpay-Nonce is missing")
+    _rsa_verify(public_key, signature, f"{stamp}\n{nonce}\n".encode() + body + b"\n")
+
+
+def decrypt_wechatpay_resource(resource: dict[str, Any], apiv3_key: str) -> dict[str, Any]:
+    """Decrypt an AEAD_AES_256_GCM resource with the APIv3 key."""
+    if resource.get("algorithm") != "AEAD_AES_256_GCM":
+        raise NoticeMalformed("the resource is not AEAD_AES_256_GCM")
+    try:
+        plain = AESGCM(apiv3_key.encode()).decrypt(
+            str(resource["nonce"]).encode(),
+            base64.b64decode(resource["ciphertext"]),
+            str(resource.get("associated_data") or "").encode(),
+        )
+    except (KeyError, ValueError, InvalidTag):
+        raise NoticeMalformed("the resource does not decrypt with the APIv3 key") from None
+    return _json(plain)
+
+
+def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> GatewayNotice:
+    envelope = _json(body)
+    notice_id, event_type = str(envelope.get("id") or ""), str(envelope.get("event_type") or "")
+    if not notice_id:
+        raise NoticeMalformed("the notification has no id")
+    if event_type not in ("TRANSACTION.SUCCESS", "REFUND.SUCCESS"):
+        return GatewayNotice(provider="wechat_pay", provider_id=notice_id, event_type=event_type, kind="ignored")
+    resource = envelope.get("resource")
+    if not isinstance(resource, dict):
+        raise NoticeMalformed("the notification has no resource")
+    data = decrypt_wechatpay_resource(resource, apiv3_key)
+    if mchid and data.get("mchid") not in (None, mchid):
+        raise SignatureRejected("mchid is not ours", code="account_mismatch")
+    amount = data.get("amount") or {}
+    currency = _currency(amount.get("currency") or "CNY")
+    if event_type == "REFUND.SUCCESS":
+        return GatewayNotice(
+            provider="wechat_pay",
+            provider_id=notice_id,
+            event_type=event_type,
+            kind="refund",
+            payment_id=str(data.get("transaction_id") or ""),
+            currency=currency,
+            refunded=from_minor(amount.get("refund"), currency),
+        )
+    if data.get("trade_state") not in (None, "SUCCESS"):
+        return GatewayNotice(provider="wechat_pay", provider_id=notice_id, event_type=event_type, kind="ignored")
+    return GatewayNotice(
+        provider="wechat_pay",
+        provider_id=notice_id,
+        event_type=event_type,
+        kind="payment",
+        payment_id=str(data.get("transaction_id") or ""),
+        amount=from_minor(amount.get("payer_total", amount.get("total")), currency),
+        currency=currency,
+        reference=" ".join(str(p) for p in (data.get("out_trade_no"), data.get("attach")) if p) or None,
+        payer_account=(data.get("payer") or {}).get("openid"),
+        paid_at=data.get("success_time"),
+    )
+
+
+# --- Standard Webhooks (generic) ------------------------------------------------------------------
+
+
+def standard_secret(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def verify_standard(body: bytes, headers: dict[str, str], *, secret: str, now: int, tolerance: int = 300) -> str:
+    """Verify a Standard Webhooks signature; returns the message id."""
+    message_id = headers.get("webhook-id") or ""
+    if not message_id:
+        raise SignatureRejected("webhook-id is missing")
+    stamp = _timestamp(headers.get("webhook-timestamp"), now, tolerance)
+    signed = f"{message_id}.{stamp}.".encode() + body
+    expected = base64.b64encode(hmac.new(standard_secret(secret), signed, hashlib.sha256).digest()).decode()
+    for candidate in (headers.get("webhook-signature") or "").split():
+        version, _, value = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(value, expected):
+            return message_id
+    raise SignatureRejected("no v1 signature matches")
+
+
+def read_standard(body: bytes, message_id: str) -> GatewayNotice:
+    """Our documented generic payload: {type: payment.succeeded|payment.refunded, data: {...}}."""
+    event = _json(body)
+    event_type = str(event.get("type") or "")
+    data = event.get("data") or {}
+    if not isinstance(data, dict):
+        raise NoticeMalformed("data is not an object")
+    if event_type == "payment.succeeded":
+        amount = _decimal(data.get("amount"), "amount")
+        if amount <= 0:
+            raise NoticeMalformed("the amount is not positive")
+        return GatewayNotice(
+            provider="webhook",
+            provider_id=message_id,
+            event_type=event_type,
+            kind="payment",
+            payment_id=str(data.get("id") or message_id),
+            amount=amount,
+            currency=_currency(data.get("currency")),
+            reference=data.get("reference"),
+            payer_name=data.get("payer_name"),
+            payer_account=data.get("payer_account"),
+        )
+    if event_type == "payment.refunded":
+        return GatewayNotice(
+            provider="webhook",
+            provider_id=message_id,
+            event_type=event_type,
+            kind="refund",
+            payment_id=str(data.get("id") or ""),
+            currency=_currency(data.get("currency")),
+            refunded=_decimal(data.get("amount"), "amount"),
+        )
+    return GatewayNotice(provider="webhook", provider_id=message_id, event_type=event_type, kind="ignored")

@@ -1,0 +1,327 @@
+"""Gateway webhooks: signed the gateways' own way with throwaway keys; forgeries refused; retries idempotent."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import stripe
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.testing.kafka import collect_events
+from reconciliation.gateways import alipay_signing_string
+
+
+def now(reconciliation: Any) -> int:
+    return int(reconciliation.app.state.clock.now().timestamp())
+
+
+async def reversed_event(reconciliation: Any, payment_id: str) -> Any:
+    (event,) = await collect_events(
+        reconciliation.app.state.settings.kafka_bootstrap,
+        topic_of(RECONCILIATION),
+        lambda e: e.type == "PaymentReversed" and e.data["payment_id"] == payment_id,
+    )
+    return event
+
+
+# --- Stripe ------------------------------------------------------------------------------------
+
+
+def stripe_event(event_type: str, obj: dict[str, Any]) -> str:
+    return json.dumps({"id": f"evt_{secrets.token_hex(8)}", "type": event_type, "data": {"object": obj}})
+
+
+async def post_stripe(reconciliation: Any, keys: Any, payload: str, *, timestamp: int | None = None) -> Any:
+    header = stripe.WebhookSignature.generate_signature_header(
+        payload, keys.stripe_secret, timestamp=timestamp or now(reconciliation)
+    )
+    return await reconciliation.client.post(
+        "/webhooks/stripe",
+        content=payload,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json", "Authorization": ""},
+    )
+
+
+async def test_stripe_payment_intent_pays_the_invoice_in_its_metadata_once(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, gateway_keys: Any
+) -> None:
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "318.00", date(2026, 2, 28))
+    intent = f"pi_{secrets.token_hex(8)}"
+    payload = stripe_event(
+        "payment_intent.succeeded",
+        {
+            "id": intent,
+            "amount": 31800,
+            "amount_received": 31800,
+            "currency": "cny",
+            "metadata": {"invoice_number": invoice.invoice_number, "customer_name": name},
+        },
+    )
+    first = await post_stripe(reconciliation, gateway_keys, payload)
+    assert first.status_code == 200, first.text
+    assert first.json()["outcome"] == "payment"
+    retry = await post_stripe(reconciliation, gateway_keys, payload)
+    assert retry.status_code == 200 and retry.json()["outcome"] == "payment"
+    payments = (
+        await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "stripe"})
+    ).json()["data"]
+    assert len(payments) == 1 and payments[0]["external_id"] == intent and payments[0]["status"] == "matched"
+    event = await reconciliation_published.payment_received(payments[0]["id"])
+    assert [a.invoice_id for a in event.allocations] == [invoice.invoice_id] and event.source == "stripe"
+    # charge.refunded carries the cumulative amount refunded: 100.00, then 150.00 in all.
+    for refunded in (10000, 15000):
+        refund = stripe_event(
+            "charge.refunded",
+            {"id": "ch_1", "payment_intent": intent, "amount_refunded": refunded, "currency": "cny"},
+        )
+        assert (await post_stripe(reconciliation, gateway_keys, refund)).json()["outcome"] == "refund"
+    events = await collect_events(
+        reconciliation.app.state.settings.kafka_bootstrap,
+        topic_of(RECONCILIATION),
+        lambda e: e.type == "PaymentReversed" and e.data["payment_id"] == payments[0]["id"],
+        count=2,
+    )
+    assert sorted(e.data["amount"]["amount"] for e in events) == ["100.00", "50.00"]
+
+
+async def test_stripe_forgery_and_stale_signatures_are_refused(reconciliation: Any, gateway_keys: Any) -> None:
+    payload = stripe_event("payment_intent.succeeded", {"id": "pi_x", "amount_received": 100, "currency": "cny"})
+    stale = await post_stripe(reconciliation, gateway_keys, payload, timestamp=now(reconciliation) - 301)
+    assert stale.status_code == 400 and stale.json()["code"] == "timestamp_stale"
+    forged = stripe.WebhookSignature.generate_signature_header(payload, "whsec_wrong", timestamp=now(reconciliation))
+    response = await reconciliation.client.post(
+        "/webhooks/stripe", content=payload, headers={"Stripe-Signature": forged}
+    )
+    assert response.status_code == 400 and response.json()["code"] == "signature_invalid"
+    unsigned = await reconciliation.client.post("/webhooks/stripe", content=payload)
+    assert unsigned.status_code == 400
+
+
+# --- Alipay ------------------------------------------------------------------------------------
+
+
+def alipay_form(keys: Any, **overrides: str) -> dict[str, str]:
+    params = {
+        "notify_type": "trade_status_sync",
+        "notify_id": secrets.token_hex(12),
+        "notify_time": "2026-03-02 10:00:00",
+        "app_id": keys.alipay_app_id,
+        "seller_id": keys.alipay_seller_id,
+        "charset": "utf-8",
+        "version": "1.0",
+        "trade_no": f"2026030222001{secrets.randbelow(10**15):015d}",
+        "trade_status": "TRADE_SUCCESS",
+        "gmt_payment": "2026-03-02 09:59:58",
+        "buyer_logon_id": "han***@example.cn",
+        **overrides,
+    }
+    signature = keys.alipay_private.sign(alipay_signing_string(params).encode(), padding.PKCS1v15(), hashes.SHA256())
+    return {**params, "sign_type": "RSA2", "sign": base64.b64encode(signature).decode()}
+
+
+async def post_alipay(reconciliation: Any, form: dict[str, str]) -> Any:
+    return await reconciliation.client.post(
+        "/webhooks/alipay",
+        content=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+async def test_alipay_notification_pays_the_out_trade_no_and_replies_success(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, gateway_keys: Any
+) -> None:
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "530.00", date(2026, 2, 28))
+    form = alipay_form(
+        gateway_keys,
+        out_trade_no=invoice.invoice_number,
+        total_amount="530.00",
+        receipt_amount="530.00",
+        subject="代理记账服务费",
+    )
+    response = await post_alipay(reconciliation, form)
+    assert response.status_code == 200 and response.text == "success"
+    again = await post_alipay(reconciliation, form)
+    assert again.text == "success"
+    payments = (
+        await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "alipay"})
+    ).json()["data"]
+    assert len(payments) == 1 and payments[0]["external_id"] == form["trade_no"]
+    stored = (await reconciliation.client.get("/gateway-notifications", params={"provider": "alipay"})).json()["data"]
+    assert any(n["provider_id"] == form["notify_id"] and "sign=" in n["body"] for n in stored)
+    await reconciliation_published.payment_received(payments[0]["id"])
+    # A partial refund notifies TRADE_SUCCESS with refund_fee: a reversal, not a new payment.
+    refund = alipay_form(
+        gateway_keys,
+        trade_no=form["trade_no"],
+        out_trade_no=invoice.invoice_number,
+        refund_fee="30.00",
+        total_amount="530.00",
+        gmt_refund="2026-03-02 11:00:00",
+    )
+    assert (await post_alipay(reconciliation, refund)).text == "success"
+    event = await reversed_event(reconciliation, payments[0]["id"])
+    assert event.data["amount"]["amount"] == "30.00" and event.data["reason"] == "refund"
+
+
+async def test_alipay_forged_or_foreign_notifications_are_refused(reconciliation: Any, gateway_keys: Any) -> None:
+    form = alipay_form(gateway_keys, out_trade_no="X", total_amount="1.00")
+    tampered = {**form, "total_amount": "1000.00"}
+    response = await post_alipay(reconciliation, tampered)
+    assert response.status_code == 400 and response.json()["code"] == "signature_invalid"
+    foreign = alipay_form(gateway_keys, out_trade_no="X", total_amount="1.00", app_id="2021999999999999")
+    response = await post_alipay(reconciliation, foreign)
+    assert response.status_code == 400 and response.json()["code"] == "account_mismatch"
+
+
+# --- WeChat Pay ----------------------------------------------------------------------------------
+
+
+def wechat_notification(keys: Any, event_type: str, resource: dict[str, Any]) -> bytes:
+    nonce = secrets.token_hex(6)
+    ciphertext = AESGCM(keys.wechatpay_apiv3_key.encode()).encrypt(
+        nonce.encode(), json.dumps(resource).encode(), b"transaction"
+    )
+    return json.dumps(
+        {
+            "id": secrets.token_hex(16),
+            "create_time": "2026-03-02T10:00:00+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": event_type,
+            "summary": "支付成功",
+            "resource": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ciphertext).decode(),
+                "associated_data": "transaction",
+                "nonce": nonce,
+                "original_type": "transaction",
+            },
+        }
+    ).encode()
+
+
+def wechat_headers(keys: Any, body: bytes, timestamp: int, *, signature: str | None = None) -> dict[str, str]:
+    nonce = secrets.token_hex(8)
+    message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
+    signed = keys.wechatpay_private.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    return {
+        "Wechatpay-Signature": signature or base64.b64encode(signed).decode(),
+        "Wechatpay-Timestamp": str(timestamp),
+        "Wechatpay-Nonce": nonce,
+        "Wechatpay-Serial": keys.wechatpay_serial,
+        "Content-Type": "application/json",
+    }
+
+
+async def test_wechatpay_transaction_and_refund(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, gateway_keys: Any
+) -> None:
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "1060.00", date(2026, 2, 28))
+    transaction_id = f"42000012342026{secrets.randbelow(10**14):014d}"
+    body = wechat_notification(
+        gateway_keys,
+        "TRANSACTION.SUCCESS",
+        {
+            "mchid": gateway_keys.wechatpay_mchid,
+            "out_trade_no": invoice.invoice_number,
+            "transaction_id": transaction_id,
+            "trade_state": "SUCCESS",
+            "success_time": "2026-03-02T10:00:00+08:00",
+            "amount": {"total": 106000, "payer_total": 106000, "currency": "CNY"},
+            "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+        },
+    )
+    response = await reconciliation.client.post(
+        "/webhooks/wechat-pay", content=body, headers=wechat_headers(gateway_keys, body, now(reconciliation))
+    )
+    assert response.status_code == 204, response.text
+    payments = (
+        await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "wechat_pay"})
+    ).json()["data"]
+    assert len(payments) == 1 and payments[0]["amount"] == "1060.00" and payments[0]["status"] == "matched"
+    await reconciliation_published.payment_received(payments[0]["id"])
+    refund = wechat_notification(
+        gateway_keys,
+        "REFUND.SUCCESS",
+        {
+            "mchid": gateway_keys.wechatpay_mchid,
+            "transaction_id": transaction_id,
+            "out_refund_no": "R1",
+            "refund_status": "SUCCESS",
+            "amount": {"total": 106000, "refund": 106000, "currency": "CNY"},
+        },
+    )
+    response = await reconciliation.client.post(
+        "/webhooks/wechat-pay", content=refund, headers=wechat_headers(gateway_keys, refund, now(reconciliation))
+    )
+    assert response.status_code == 204
+    await reversed_event(reconciliation, payments[0]["id"])
+    assert (await reconciliation.client.get(f"/payments/{payments[0]['id']}")).json()["status"] == "reversed"
+
+
+async def test_wechatpay_signtest_probe_and_stale_timestamps_fail(reconciliation: Any, gateway_keys: Any) -> None:
+    body = wechat_notification(gateway_keys, "TRANSACTION.SUCCESS", {"transaction_id": "1"})
+    probe = wechat_headers(gateway_keys, body, now(reconciliation), signature="WECHATPAY/SIGNTEST/abcdef==")
+    response = await reconciliation.client.post("/webhooks/wechat-pay", content=body, headers=probe)
+    assert response.status_code == 400 and response.json()["code"] == "signature_invalid"
+    stale = wechat_headers(gateway_keys, body, now(reconciliation) - 301)
+    response = await reconciliation.client.post("/webhooks/wechat-pay", content=body, headers=stale)
+    assert response.status_code == 400 and response.json()["code"] == "timestamp_stale"
+    other = {**wechat_headers(gateway_keys, body, now(reconciliation)), "Wechatpay-Serial": "PUB_KEY_ID_OTHER"}
+    response = await reconciliation.client.post("/webhooks/wechat-pay", content=body, headers=other)
+    assert response.status_code == 400 and response.json()["code"] == "unknown_key"
+
+
+# --- Standard Webhooks -------------------------------------------------------------------------------
+
+
+def standard_headers(keys: Any, body: bytes, timestamp: int, message_id: str) -> dict[str, str]:
+    key = base64.b64decode(keys.standard_secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": f"v1,{base64.b64encode(digest).decode()}",
+        "Content-Type": "application/json",
+    }
+
+
+async def test_standard_webhook_payment_is_matched_and_forgery_refused(
+    reconciliation: Any, reconciliation_books: Any, gateway_keys: Any
+) -> None:
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "99.00", date(2026, 2, 28))
+    body = json.dumps(
+        {
+            "type": "payment.succeeded",
+            "data": {
+                "id": f"pay_{secrets.token_hex(6)}",
+                "amount": "99.00",
+                "currency": "CNY",
+                "reference": invoice.payment_reference,
+                "payer_name": name,
+            },
+        }
+    ).encode()
+    message_id = f"msg_{secrets.token_hex(8)}"
+    headers = standard_headers(gateway_keys, body, now(reconciliation), message_id)
+    response = await reconciliation.client.post("/webhooks/standard", content=body, headers=headers)
+    assert response.status_code == 200 and response.json()["outcome"] == "payment", response.text
+    tampered = await reconciliation.client.post(
+        "/webhooks/standard", content=body.replace(b"99.00", b"9.00"), headers=headers
+    )
+    assert tampered.status_code == 400
+    items = await reconciliation_books.ledger.open_items(customer_id)
+    assert items[str(invoice.invoice_id)]["available"] == "0.00"
