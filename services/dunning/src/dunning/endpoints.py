@@ -110,6 +110,8 @@ async def get_case(case_id: UUID, session: SessionDep, _: Reader) -> CaseDetailO
             **case_out(case, amount).model_dump(),
             "items": [item_out(i) for i in items],
             "actions": [action_out(a) for a in actions],
+            "tasks": [task_out(t) for t in await repository.case_tasks(session, case.id)],
+            "promises": [promise_out(p) for p in await repository.case_promises(session, case.id)],
         }
     )
 
@@ -134,6 +136,8 @@ async def policy_out(session: Any, policy: DunningPolicy, versions: list[int] | 
     if versions is None:
         versions = [p.version for p in await repository.policy_versions(session, policy.code)]
     fields = {c.key: getattr(policy, c.key) for c in DunningPolicy.__table__.columns}
+    if policy.min_amount is not None:
+        fields["min_amount"] = policy.min_amount.normalize()  # no currency: shown as entered, "100000"
     return PolicyOut.model_validate({**fields, "versions": versions})
 
 
@@ -244,6 +248,9 @@ async def assign_case(case_id: UUID, body: AssignIn, session: SessionDep, clock:
 
 def promise_out(promise: PromiseToPay) -> PromiseOut:
     fields = {c.key: getattr(promise, c.key) for c in PromiseToPay.__table__.columns}
+    for money in ("amount", "owed_at_promise", "amount_received"):
+        if fields[money] is not None:
+            fields[money] = to_minor_units(fields[money], promise.currency)
     return PromiseOut.model_validate(fields)
 
 

@@ -508,3 +508,13 @@ async def metrics_snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, .
         "cure": [tuple(r) for r in cure.all()],
         "promises": [tuple(r) for r in promises.all()],
     }
+
+
+async def case_tasks(session: AsyncSession, case_id: UUID) -> list[DunningTask]:
+    query = select(DunningTask).where(DunningTask.case_id == case_id).order_by(DunningTask.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def case_promises(session: AsyncSession, case_id: UUID) -> list[PromiseToPay]:
+    query = select(PromiseToPay).where(PromiseToPay.case_id == case_id).order_by(PromiseToPay.id)
+    return list((await session.execute(query)).scalars())

@@ -103,11 +103,6 @@ class CaseOut(BaseModel):
     collector: str | None = None
 
 
-class CaseDetailOut(CaseOut):
-    items: list[CaseItemOut]
-    actions: list[ActionOut]
-
-
 # --- policies ------------------------------------------------------------------------
 
 
@@ -311,3 +306,12 @@ class PlanOut(BaseModel):
     lines: list[PlanLine]
     collectors: list[CollectorTotal]
     created_at: datetime
+
+
+class CaseDetailOut(CaseOut):
+    """A case with its timeline: items, the action log, collectors' tasks and promises."""
+
+    items: list[CaseItemOut]
+    actions: list[ActionOut]
+    tasks: list[TaskOut] = Field(default_factory=list)
+    promises: list[PromiseOut] = Field(default_factory=list)

@@ -276,6 +276,9 @@ async def test_one_customer_walks_the_whole_ladder_over_three_months(
     assert by_name["legal_handover"][3] == "handed_over"
     assert detail["level"] == 6 and detail["frozen_at"] is not None and detail["status"] == "open"
     assert detail["amount_overdue"] == "3000.00"
+    # The timeline also holds the collectors' tasks and the promises.
+    assert sorted(t["kind"] for t in detail["tasks"]) == ["phone_call", "registered_mail", "visit"]
+    assert sorted(p["status"] for p in detail["promises"]) == ["broken", "kept"]
 
     # The emails: the notice and the follow-up, naming the invoice, amounts, days late, interest, how to pay.
     messages = mail(dunning_smtp, email)

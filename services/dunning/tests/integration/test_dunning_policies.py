@@ -53,7 +53,7 @@ async def test_a_policy_is_created_versioned_and_retired(dunning: RunningService
     assert v2.status_code == 201, v2.text
     assert (v2.json()["version"], v2.json()["versions"]) == (2, [2, 1])
     first = await dunning.client.get(f"/policies/{name}", params={"version": 1})
-    assert first.json()["priority"] == 0
+    assert (first.json()["priority"], first.json()["min_amount"]) == (0, "100000")
 
     retired = await dunning.client.delete(f"/policies/{name}")
     assert retired.status_code == 200 and retired.json()["active"] is False
