@@ -29,9 +29,15 @@ from invoicing.models import (
 
 
 async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer | None:
+    """A customer; `for_update` serialises ledger work on it (FOR NO KEY UPDATE).
+
+    NO KEY: inserting an invoice takes FOR KEY SHARE on its customer (the foreign
+    key); a plain FOR UPDATE here would deadlock with a concurrent request that
+    inserted an invoice for the same customer and waits for the number series.
+    """
     query = select(Customer).where(Customer.id == customer_id)
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -215,6 +221,16 @@ async def free_credit_for_update(session: AsyncSession, customer_id: UUID, curre
         .with_for_update()
     )
     return list((await session.execute(query)).scalars())
+
+
+async def has_free_credit(session: AsyncSession, customer_id: UUID, currency: str) -> bool:
+    query = select(UnappliedCredit.id).where(
+        UnappliedCredit.customer_id == customer_id,
+        UnappliedCredit.currency == currency,
+        UnappliedCredit.remaining > 0,
+        UnappliedCredit.reversed_on.is_(None),
+    )
+    return (await session.scalar(select(query.exists()))) or False
 
 
 async def unapplied_credit_totals(session: AsyncSession, customer_id: UUID) -> dict[str, Decimal]:

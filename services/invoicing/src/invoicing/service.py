@@ -527,7 +527,9 @@ async def issue_invoice(
         clock=clock,
     )
     log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
-    if apply_credit:
+    # Checked before locking anything: most customers have no credit waiting,
+    # and the number series stays locked until this transaction commits.
+    if apply_credit and await repository.has_free_credit(session, invoice.customer_id, invoice.currency):
         await apply_unapplied_credit(session, clock=clock, customer_id=invoice.customer_id, currency=invoice.currency)
     return invoice
 

@@ -1,0 +1,174 @@
+"""Bench: issuing invoices through the REST API against a bare INSERT of the same rows.
+
+    .venv/bin/python bench/invoicing_issue.py            # 100,000 invoices (the issue's size)
+    .venv/bin/python bench/invoicing_issue.py --quick    # 500, well under a minute
+
+The invoicing app runs in this process on a scratch database (ARFLOW_TEST_DATABASE_URL,
+else an embedded PostgreSQL) and a fresh Tansu broker, with its outbox relay
+publishing as it would in production. Concurrent clients POST /invoices with
+issue=true (each gets its gapless number, RF reference, line amounts and an
+InvoiceIssued in the outbox) through the full ASGI stack: auth, validation,
+idempotency keys, problem handling. The baseline inserts the same invoice and
+line rows with plain multi-row INSERTs in the same run. Prints invoices/s and
+the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import text
+
+from arflow.auth import generate_key, hash_key
+from arflow.clock import FixedClock
+from arflow.db import Database
+from arflow.testing.infrastructure import TestInfrastructure, spec
+from invoicing.config import InvoicingSettings
+from invoicing.main import create_app
+
+
+def body(customer_id: str, n: int) -> dict:
+    return {
+        "customer_id": customer_id,
+        "invoice_date": "2026-01-05",
+        "net_days": 30,
+        "issue": True,
+        "lines": [
+            {"description": f"代理记账服务费 2026年1月 #{n}", "unit_price": "300.00", "tax_rate": "0.06"},
+            {"description": "工商年报", "quantity": "1", "unit_price": "100.00", "tax_rate": "0.06"},
+        ],
+    }
+
+
+async def through_api(client: httpx.AsyncClient, customers: list[str], count: int, concurrency: int) -> float:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+
+    async def worker() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            response = await client.post(
+                "/invoices", json=body(customers[n % len(customers)], n), headers={"Idempotency-Key": str(uuid.uuid4())}
+            )
+            assert response.status_code == 201, response.text
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+async def bare_insert(db: Database, customers: list[str], count: int, batch: int = 1000, offset0: int = 0) -> float:
+    """The same invoice and line rows, as plain multi-row INSERTs in batches (no numbering, no events)."""
+    started = time.perf_counter()
+    for offset in range(offset0, offset0 + count, batch):
+        invoices, lines = [], []
+        for n in range(offset, min(offset0 + count, offset + batch)):
+            invoice_id = uuid.uuid4()
+            invoices.append(
+                {"id": invoice_id, "customer_id": uuid.UUID(customers[n % len(customers)]), "number": f"BARE-{n}"}
+            )
+            lines.append(
+                {
+                    "id": uuid.uuid4(),
+                    "invoice_id": invoice_id,
+                    "position": 1,
+                    "d": f"代理记账 #{n}",
+                    "p": 300,
+                    "t": 18,
+                    "g": 318,
+                }
+            )
+            lines.append(
+                {
+                    "id": uuid.uuid4(),
+                    "invoice_id": invoice_id,
+                    "position": 2,
+                    "d": "工商年报",
+                    "p": 100,
+                    "t": 6,
+                    "g": 106,
+                }
+            )
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    """INSERT INTO invoice (id, customer_id, number, status, currency, invoice_date, due_date, net_days,
+                       subtotal, tax_total, total, payment_reference, created_at, updated_at)
+                       VALUES (:id, :customer_id, :number, 'open', 'CNY', DATE '2026-01-05', DATE '2026-02-04', 30,
+                       400, 24, 424, :number, now(), now())"""
+                ),
+                invoices,
+            )
+            await conn.execute(
+                text(
+                    """INSERT INTO invoice_line (id, invoice_id, position, description, quantity, unit_price,
+                       tax_rate, net_amount, tax_amount, gross_amount)
+                       VALUES (:id, :invoice_id, :position, :d, 1, :p, 0.06, :p, :t, :g)"""
+                ),
+                lines,
+            )
+    return time.perf_counter() - started
+
+
+async def main(count: int, concurrency: int) -> None:
+    infra = TestInfrastructure.start()
+    key = generate_key()
+    try:
+        await infra.migrated_database(spec("invoicing"))
+        settings = InvoicingSettings(
+            database_url=infra.server_url,
+            database_prefix=infra.prefix,
+            kafka_bootstrap=infra.bootstrap,
+            api_keys=json.dumps([{"name": "bench", "sha256": hash_key(key), "scopes": ["*"]}]),
+            jobs_enabled=False,
+            log_level="WARNING",
+            database_pool_size=concurrency,
+        )
+        app = create_app(settings=settings, clock=FixedClock(datetime(2026, 1, 5, 2, tzinfo=UTC)))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://invoicing", headers={"Authorization": f"Bearer {key}"}
+            ) as client:
+                customers = []
+                for n in range(20):
+                    response = await client.post("/customers", json={"legal_name": f"客户{n}有限公司"})
+                    customers.append(response.json()["id"])
+                await through_api(client, customers, min(200, count), concurrency)  # warm-up
+                print(f"issuing {count:,} invoices through the API with {concurrency} concurrent clients ...")
+                api = await through_api(client, customers, count, concurrency)
+            baseline = await bare_insert(app.state.db, customers, count)
+            # the same rows again, one transaction (one commit) per invoice, as an API call needs
+            single = min(count, 2_000)
+            per_commit = await bare_insert(app.state.db, customers, single, batch=1, offset0=count)
+            async with app.state.db.engine.connect() as conn:
+                numbers = await conn.scalar(
+                    text("SELECT count(DISTINCT number) FROM invoice WHERE number LIKE 'INV-%'")
+                )
+        print(f"api       {count:,} invoices issued       {api:8.2f} s  {count / api:10,.0f} invoices/s")
+        print(f"baseline  bare INSERT of the same rows {baseline:8.2f} s  {count / baseline:10,.0f} invoices/s")
+        rate = single / per_commit
+        print(
+            f"baseline  bare INSERT, one commit per invoice ({single:,})  {per_commit:8.2f} s  {rate:10,.0f} invoices/s"
+        )
+        print(f"ratio     api / bare insert = {api / baseline:.1f}x slower  ({numbers:,} distinct INV numbers)")
+        ratio = (api / count) / (per_commit / single)
+        print(f"ratio     api / bare insert with one commit per invoice = {ratio:.1f}x slower")
+    finally:
+        await infra.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="500 invoices instead of 100,000")
+    parser.add_argument("--invoices", type=int)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    asyncio.run(main(args.invoices or (500 if args.quick else 100_000), args.concurrency))
