@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -276,6 +276,12 @@ async def save_limit(session: AsyncSession, values: dict[str, Any]) -> None:
             set_={name: insert.excluded[name] for name in values if name != "customer_id"},
         )
     )
+
+
+async def expired_overrides(session: AsyncSession, before: date) -> list[UUID]:
+    """Customers whose manual limit expired before the date (its last day was earlier)."""
+    query = select(CreditLimit.customer_id).where(CreditLimit.override_expires_on < before)
+    return list((await session.execute(query)).scalars())
 
 
 async def list_limits(session: AsyncSession) -> list[CreditLimit]:

@@ -954,7 +954,12 @@ async def acknowledge_alert(
 
 
 async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
-    """Review every customer whose review is due (A yearly, B half-yearly, C quarterly, D monthly)."""
+    """Review every customer whose review is due (A yearly, B half-yearly, C quarterly, D monthly).
+
+    First, manual limits whose expiry has passed lapse: the recommended limit takes over and
+    CreditLimitChanged tells others, without waiting for the customer's next fact.
+    """
+    lapsed = await lapse_overrides(session, clock=clock, as_of=as_of)
     model = await active_model(session, "scorecard")
     customers = await repository.all_customers(session)
     last = await repository.last_reviews(session)
@@ -999,7 +1004,26 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
         )
         reviewed += 1
     log.info("credit_review.ran", as_of=as_of.isoformat(), reviewed=reviewed)
-    return {"reviewed": reviewed, "customers": len(customers)}
+    return {"reviewed": reviewed, "customers": len(customers), "overrides_lapsed": lapsed}
+
+
+async def lapse_overrides(session: AsyncSession, *, clock: Clock, as_of: datetime) -> int:
+    """Let manual limits whose expiry date has passed lapse (the recommended limit stands again)."""
+    lapsed = 0
+    for customer_id in await repository.expired_overrides(session, local_date(as_of, DEFAULT_TIME_ZONE)):
+        customer = await repository.get_customer(session, customer_id)
+        if customer is None:
+            continue
+        day = local_date(as_of, customer.time_zone)
+        (found,) = await _build(session, [customer], day)
+        latest = await repository.latest_score(session, customer_id)
+        await _refresh_limit(
+            session, clock=clock, customer=customer, file=found.file, tier=latest.tier if latest else "C", today=day
+        )
+        await rescore(session, clock=clock, customer_id=customer_id, trigger="override_expired")
+        lapsed += 1
+        log.info("credit_limit.override_lapsed", customer_id=str(customer_id))
+    return lapsed
 
 
 async def list_reviews(session: AsyncSession, *, page: PageParams, customer_id: UUID | None) -> list[CreditReview]:

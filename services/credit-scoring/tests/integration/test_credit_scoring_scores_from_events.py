@@ -249,3 +249,34 @@ async def test_score_of_an_unknown_customer_is_a_404(credit_scoring: RunningServ
     for path in ("score", "scores", "predictions", "limit"):
         response = await credit_scoring.client.get(f"/credit-files/{uuid7()}/{path}")
         assert response.status_code == 404, path
+
+
+async def test_an_expired_override_lapses_at_the_next_review_run(
+    credit_scoring: RunningService, infra: TestInfrastructure
+) -> None:
+    customer_id = uuid7()
+    await history(infra, customer_id, [0, 0, 0])
+    await all_arrived(credit_scoring.client, customer_id, issued=3, paid=3)
+
+    async def limited() -> dict[str, Any] | None:
+        response = await credit_scoring.client.get(f"/credit-files/{customer_id}/limit")
+        return response.json() if response.status_code == 200 else None
+
+    recommended = (await eventually(limited, what="the recommended limit"))["recommended"]
+    body = {"amount": "50000.00", "reason": "旺季临时额度", "expires_on": "2026-04-30"}
+    response = await credit_scoring.client.post(f"/credit-files/{customer_id}/limit/override", json=body)
+    assert response.status_code == 201, response.text
+    run = await credit_scoring.client.post("/admin/jobs/credit-review/runs", json={"as_of": "2026-05-01T02:00:00Z"})
+    assert run.status_code == 200 and run.json()["result"]["overrides_lapsed"] >= 1
+    after = (await credit_scoring.client.get(f"/credit-files/{customer_id}/limit")).json()
+    assert (after["override_amount"], after["limit"]) == (None, recommended)
+    await collect_events(
+        infra.bootstrap,
+        topic_of(CREDIT_SCORING),
+        lambda e: (
+            about(customer_id, "CreditLimitChanged")(e)
+            and not e.data["manual_override"]
+            and (e.data.get("previous_limit") or {}).get("amount") == "50000.00"
+        ),
+        count=1,
+    )
