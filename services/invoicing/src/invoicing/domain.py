@@ -281,3 +281,50 @@ def kpis(figures: KpiInputs) -> dict[str, Decimal | None]:
 
 
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+# --- recurring billing -------------------------------------------------------------
+#
+# Contract periods follow the calendar: a month, a quarter (Jan/Apr/Jul/Oct) or a
+# year. A contract starting mid-period is billed for the days it covers in its
+# first period, and one ending (or cancelled) mid-period for the days up to its
+# end: quantity × days covered / days in the period (proration by days).
+
+CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
+
+
+def _period_start(day: date, cycle: str) -> date:
+    months = CYCLE_MONTHS[cycle]
+    return date(day.year, ((day.month - 1) // months) * months + 1, 1)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    start: date  # first day billed
+    end: date  # last day billed (inclusive)
+    period_start: date  # the calendar period's first day (the key of "once per period")
+    factor: Decimal  # share of the period billed: days covered / days in the period
+
+
+def billing_periods(cycle: str, start: date, end: date | None, bill_from: date, until: date) -> list[BillingPeriod]:
+    """The periods due to be billed up to `until` (each billed in advance, on its first day)."""
+    periods = []
+    period_start = _period_start(max(start, bill_from), cycle)
+    while period_start <= until:
+        next_start = _add_months(period_start, CYCLE_MONTHS[cycle])
+        period_end = next_start - timedelta(days=1)
+        first, last = max(period_start, start), min(period_end, end) if end else period_end
+        if end is not None and first > end:
+            break
+        if first >= bill_from and first <= until:
+            days = (period_end - period_start).days + 1
+            covered = (last - first).days + 1
+            factor = Decimal(1) if covered == days else (Decimal(covered) / Decimal(days)).quantize(Decimal("0.000001"))
+            periods.append(BillingPeriod(first, last, period_start, factor))
+        period_start = next_start
+    return periods

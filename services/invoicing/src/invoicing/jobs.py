@@ -18,7 +18,18 @@ def jobs_for(settings: InvoicingSettings) -> list[Job]:
             ctx.session, clock=ctx.clock, as_of=ctx.as_of, due_soon_days=settings.due_soon_days
         )
 
+    async def recurring_billing(ctx: JobContext) -> dict[str, Any]:
+        return await service.bill_contracts(
+            ctx.session, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
+        )
+
     return [
+        Job(
+            name="recurring-billing",
+            interval=timedelta(hours=1),
+            run=recurring_billing,
+            description="Invoice every service contract period due, exactly once per contract and period.",
+        ),
         Job(
             name="overdue-sweep",
             interval=timedelta(hours=1),
@@ -27,5 +38,5 @@ def jobs_for(settings: InvoicingSettings) -> list[Job]:
                 "Publish InvoiceDueSoon N days before due, and InvoiceOverdue past due + grace and again on "
                 "entering the 31-60, 61-90 and 90+ buckets: each once per invoice and threshold."
             ),
-        )
+        ),
     ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    Uuid,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -120,6 +121,7 @@ class Invoice(Base):
     # What the invoice is for: ordinary charges, or a late fee / interest on another invoice.
     kind: Mapped[str] = mapped_column(String(16), server_default="standard")
     related_invoice_id: Mapped[UUID | None] = mapped_column(ForeignKey("invoice.id"))
+    contract_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
     interest_charged_to: Mapped[date | None] = mapped_column(Date)
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     void_reason: Mapped[str | None] = mapped_column(Text)
@@ -226,3 +228,43 @@ class OverdueNotice(Base):
     threshold: Mapped[str] = mapped_column(String(16), primary_key=True)
     as_of: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ServiceContract(Base):
+    """A recurring service contract (服务合同): plan lines billed every cycle from a start date."""
+
+    __tablename__ = "service_contract"
+    __table_args__ = (
+        CheckConstraint("cycle IN ('monthly','quarterly','annual')", name="cycle"),
+        CheckConstraint("status IN ('active','paused','cancelled')", name="status"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    cycle: Mapped[str] = mapped_column(String(16))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    # Periods that start before this day are never billed (moved on by a resume).
+    bill_from: Mapped[date] = mapped_column(Date)
+    auto_issue: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    payment_terms_code: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list[dict[str, object]]] = mapped_column(JSONB)
+    memo: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    paused_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContractPeriod(Base):
+    """One billed period of a contract; the primary key makes each period's invoice happen once."""
+
+    __tablename__ = "contract_period"
+
+    contract_id: Mapped[UUID] = mapped_column(ForeignKey("service_contract.id"), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date)
+    invoice_id: Mapped[UUID | None] = mapped_column(ForeignKey("invoice.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,6 +17,7 @@ from arflow.events.envelope import CONTENT_TYPE
 from arflow.money import MINOR_UNITS
 from arflow.pagination import PageParams
 from invoicing.models import (
+    ContractPeriod,
     CreditNote,
     Customer,
     Invoice,
@@ -24,6 +25,7 @@ from invoicing.models import (
     InvoiceNumberSeries,
     PaymentApplication,
     PaymentTerms,
+    ServiceContract,
     UnappliedCredit,
 )
 
@@ -554,3 +556,55 @@ async def kpi_figures(
     )
     params = {"start": start, "end": end, "customer_id": customer_id, "currency": currency}
     return list((await session.execute(query, params)).all())
+
+
+# --- service contracts -------------------------------------------------------------
+
+
+async def get_contract(session: AsyncSession, contract_id: UUID, *, for_update: bool = False) -> ServiceContract | None:
+    query = select(ServiceContract).where(ServiceContract.id == contract_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_contracts(
+    session: AsyncSession, page: PageParams, *, customer_id: UUID | None, status: str | None
+) -> list[ServiceContract]:
+    query = select(ServiceContract).order_by(ServiceContract.id.desc()).limit(page.limit + 1)
+    if page.starting_after:
+        query = query.where(ServiceContract.id < page.starting_after)
+    if customer_id:
+        query = query.where(ServiceContract.customer_id == customer_id)
+    if status:
+        query = query.where(ServiceContract.status == status)
+    return list((await session.execute(query)).scalars())
+
+
+async def billable_contracts(session: AsyncSession) -> list[ServiceContract]:
+    """Contracts that may have a period to bill: active, or cancelled (their last, partial period)."""
+    query = (
+        select(ServiceContract).where(ServiceContract.status.in_(("active", "cancelled"))).order_by(ServiceContract.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def claim_period(
+    session: AsyncSession, contract_id: UUID, period_start: date, period_end: date, now: datetime
+) -> bool:
+    """Record a contract period as billed; False when it already was (by this run, another, or a replica)."""
+    claimed = await session.scalar(
+        pg_insert(ContractPeriod)
+        .values(contract_id=contract_id, period_start=period_start, period_end=period_end, created_at=now)
+        .on_conflict_do_nothing()
+        .returning(ContractPeriod.period_start)
+    )
+    return claimed is not None
+
+
+async def set_period_invoice(session: AsyncSession, contract_id: UUID, period_start: date, invoice_id: UUID) -> None:
+    await session.execute(
+        update(ContractPeriod)
+        .where(ContractPeriod.contract_id == contract_id, ContractPeriod.period_start == period_start)
+        .values(invoice_id=invoice_id)
+    )

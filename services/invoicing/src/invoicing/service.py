@@ -40,12 +40,14 @@ from invoicing.models import (
     InvoiceLine,
     PaymentApplication,
     PaymentTerms,
+    ServiceContract,
     UnappliedCredit,
 )
 from invoicing.schemas import (
     AgingBuckets,
     AgingReportOut,
     AgingRow,
+    ContractCreate,
     CreditNoteCreate,
     CurrencyBalance,
     CustomerBalanceOut,
@@ -522,6 +524,7 @@ async def issue_invoice(
             net_days=invoice.net_days,
             grace_days=invoice.grace_days,
             payment_reference=invoice.payment_reference,
+            contract_id=invoice.contract_id,
             issued_at=now,
         ),
         clock=clock,
@@ -1218,3 +1221,133 @@ async def kpi_report(
             )
         )
     return KpiReportOut(data=data)
+
+
+# --- service contracts (recurring billing) ---------------------------------------------
+
+
+async def create_contract(session: AsyncSession, *, clock: Clock, data: ContractCreate) -> ServiceContract:
+    """Create a recurring service contract; the recurring-billing job invoices it."""
+    customer = await repository.get_customer(session, data.customer_id)
+    if customer is None:
+        raise Unprocessable(f"There is no customer {data.customer_id}.", code="customer_not_found")
+    if customer.archived_at is not None:
+        raise Unprocessable("The customer is archived.", code="customer_archived")
+    await _require_terms_code(session, data.payment_terms_code)
+    now = clock.now()
+    contract = ServiceContract(
+        id=uuid7(),
+        customer_id=customer.id,
+        currency=data.currency,
+        cycle=data.cycle,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        bill_from=data.start_date,
+        auto_issue=data.auto_issue,
+        payment_terms_code=data.payment_terms_code,
+        lines=[line.model_dump(mode="json") for line in data.lines],
+        memo=data.memo,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(contract)
+    await session.flush()
+    log.info("contract.created", contract_id=str(contract.id), customer_id=str(customer.id))
+    return contract
+
+
+async def require_contract(session: AsyncSession, contract_id: UUID, *, for_update: bool = False) -> ServiceContract:
+    contract = await repository.get_contract(session, contract_id, for_update=for_update)
+    if contract is None:
+        raise NotFound(f"There is no contract {contract_id}.", code="contract_not_found")
+    return contract
+
+
+async def change_contract(
+    session: AsyncSession, *, clock: Clock, contract_id: UUID, action: str, on: date | None = None
+) -> ServiceContract:
+    """Pause, resume or cancel a contract. Periods starting while paused are never billed."""
+    contract = await require_contract(session, contract_id, for_update=True)
+    customer = await require_customer(session, contract.customer_id)
+    today = local_date(clock.now(), customer.time_zone)
+    if contract.status == "cancelled":
+        raise Conflict("The contract is cancelled.", code="contract_cancelled")
+    if action == "pause":
+        if contract.status == "paused":
+            return contract
+        contract.status, contract.paused_on = "paused", today
+    elif action == "resume":
+        if contract.status != "paused":
+            raise Conflict("Only a paused contract can be resumed.", code="contract_not_paused")
+        contract.status, contract.paused_on = "active", None
+        contract.bill_from = max(contract.bill_from, today)
+    elif action == "cancel":
+        assert on is not None
+        if on < contract.start_date:
+            raise Unprocessable("A contract cannot end before it starts.", code="invalid_period")
+        contract.status, contract.cancelled_on = "cancelled", on
+        contract.end_date = min(contract.end_date, on) if contract.end_date else on
+    contract.updated_at = clock.now()
+    await session.flush()
+    log.info(f"contract.{action}d" if action != "cancel" else "contract.cancelled", contract_id=str(contract.id))
+    return contract
+
+
+async def bill_contracts(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, apply_credit: bool = False
+) -> dict[str, Any]:
+    """Invoice every contract period due by `as_of` (customer's calendar), each exactly once."""
+    invoices, drafts = 0, 0
+    for contract in await repository.billable_contracts(session):
+        customer = await repository.get_customer(session, contract.customer_id)
+        if customer is None or customer.archived_at is not None:
+            continue
+        today = local_date(as_of, customer.time_zone)
+        periods = domain.billing_periods(
+            contract.cycle, contract.start_date, contract.end_date, contract.bill_from, today
+        )
+        for period in periods:
+            if not await repository.claim_period(session, contract.id, period.period_start, period.end, clock.now()):
+                continue
+            invoice = await _bill_period(
+                session, clock=clock, contract=contract, period=period, apply_credit=apply_credit
+            )
+            await repository.set_period_invoice(session, contract.id, period.period_start, invoice.id)
+            if invoice.status == "draft":
+                drafts += 1
+            else:
+                invoices += 1
+    if invoices or drafts:
+        log.info("contracts.billed", issued=invoices, drafts=drafts, as_of=as_of.isoformat())
+    return {"issued": invoices, "drafts": drafts}
+
+
+async def _bill_period(
+    session: AsyncSession, *, clock: Clock, contract: ServiceContract, period: domain.BillingPeriod, apply_credit: bool
+) -> Invoice:
+    label = f"{period.start}..{period.end}"
+    lines = []
+    for raw in contract.lines:
+        line = InvoiceLineIn.model_validate(raw)
+        quantity = line.quantity * period.factor
+        note = "" if period.factor == 1 else f" (prorated {period.factor.normalize()})"
+        lines.append(line.model_copy(update={"quantity": quantity, "description": f"{line.description} {label}{note}"}))
+    invoice = await create_invoice(
+        session,
+        clock=clock,
+        data=InvoiceCreate(
+            customer_id=contract.customer_id,
+            currency=contract.currency,
+            invoice_date=period.start,
+            payment_terms_code=contract.payment_terms_code,
+            memo=contract.memo,
+            lines=lines,
+            issue=False,
+        ),
+    )
+    invoice.contract_id = contract.id
+    await session.flush()
+    if contract.auto_issue:
+        await issue_invoice(session, clock=clock, invoice_id=invoice.id, apply_credit=apply_credit)
+    return invoice

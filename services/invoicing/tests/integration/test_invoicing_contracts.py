@@ -1,0 +1,106 @@
+"""Recurring service contracts: calendar periods, proration, pause / cancel, and exactly one invoice per period."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from arflow.testing.services import RunningService
+
+NewCustomer = Callable[..., Awaitable[dict]]
+
+
+async def new_contract(invoicing: RunningService, customer_id: str, **fields: object) -> dict:
+    body = {
+        "customer_id": customer_id,
+        "cycle": "monthly",
+        "start_date": "2026-01-15",
+        "lines": [{"description": "代理记账服务费", "unit_price": "300.00", "tax_rate": "0.06"}],
+        **fields,
+    }
+    response = await invoicing.client.post("/contracts", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def bill(invoicing: RunningService, as_of: str) -> dict:
+    response = await invoicing.client.post("/admin/jobs/recurring-billing/runs", json={"as_of": as_of})
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "succeeded", response.text
+    return response.json()["result"]
+
+
+async def contract_invoices(invoicing: RunningService, customer_id: str) -> list[dict]:
+    listed = await invoicing.client.get("/invoices", params={"customer_id": customer_id, "limit": 100})
+    return sorted(listed.json()["data"], key=lambda i: i["invoice_date"])
+
+
+async def test_a_monthly_contract_bills_each_month_once_and_prorates_the_first(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    customer = await new_customer()
+    await new_contract(invoicing, customer["id"])
+    await bill(invoicing, "2026-03-02T02:00:00Z")
+    await bill(invoicing, "2026-03-02T03:00:00Z")  # again: nothing new
+    invoices = await contract_invoices(invoicing, customer["id"])
+    assert [(i["invoice_date"], i["subtotal"], i["status"]) for i in invoices] == [
+        ("2026-01-15", "164.52", "open"),  # 17/31 of a month
+        ("2026-02-01", "300.00", "open"),
+        ("2026-03-01", "300.00", "open"),
+    ]
+    assert "2026-01-15..2026-01-31" in invoices[0]["lines"][0]["description"]
+
+
+async def test_two_concurrent_runs_bill_each_period_once(invoicing: RunningService, new_customer: NewCustomer) -> None:
+    customer = await new_customer()
+    await new_contract(invoicing, customer["id"], cycle="quarterly", start_date="2026-01-01")
+    await asyncio.gather(bill(invoicing, "2026-07-02T02:00:00Z"), bill(invoicing, "2026-07-02T02:00:00Z"))
+    invoices = await contract_invoices(invoicing, customer["id"])
+    assert [i["invoice_date"] for i in invoices] == ["2026-01-01", "2026-04-01", "2026-07-01"]
+
+
+async def test_a_cancelled_contract_bills_its_last_period_up_to_the_cancellation(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    customer = await new_customer()
+    contract = await new_contract(invoicing, customer["id"], start_date="2026-05-01", auto_issue=False)
+    await bill(invoicing, "2026-05-02T02:00:00Z")
+    cancelled = await invoicing.client.post(f"/contracts/{contract['id']}/cancel", json={"cancelled_on": "2026-06-10"})
+    assert cancelled.json()["status"] == "cancelled"
+    await bill(invoicing, "2026-08-01T02:00:00Z")
+    invoices = await contract_invoices(invoicing, customer["id"])
+    assert [(i["invoice_date"], i["subtotal"], i["status"]) for i in invoices] == [
+        ("2026-05-01", "300.00", "draft"),  # auto_issue false: left as drafts
+        ("2026-06-01", "100.00", "draft"),  # 10/30 of June
+    ]
+
+
+async def test_periods_that_start_while_paused_are_not_billed(
+    invoicing: RunningService, new_customer: NewCustomer, invoicing_clock: object
+) -> None:
+    customer = await new_customer()
+    contract = await new_contract(invoicing, customer["id"], start_date="2026-03-01")
+    paused = await invoicing.client.post(f"/contracts/{contract['id']}/pause")  # the test clock: 2026-03-02
+    assert paused.json()["status"] == "paused"
+    assert (await bill(invoicing, "2026-05-02T02:00:00Z")) == {"issued": 0, "drafts": 0}
+    resumed = await invoicing.client.post(f"/contracts/{contract['id']}/resume")
+    assert (resumed.json()["status"], resumed.json()["bill_from"]) == ("active", "2026-03-02")
+    await bill(invoicing, "2026-05-02T02:00:00Z")
+    invoices = await contract_invoices(invoicing, customer["id"])
+    assert [i["invoice_date"] for i in invoices] == ["2026-04-01", "2026-05-01"]
+
+
+async def test_a_contract_ending_before_it_starts_is_refused(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    customer = await new_customer()
+    response = await invoicing.client.post(
+        "/contracts",
+        json={
+            "customer_id": customer["id"],
+            "start_date": "2026-05-01",
+            "end_date": "2026-04-01",
+            "lines": [{"description": "x", "unit_price": "1.00"}],
+        },
+    )
+    assert response.status_code == 422
