@@ -304,7 +304,7 @@ async def tiers_of(session: AsyncSession, customer_ids: list[UUID]) -> dict[UUID
     if not customer_ids:
         return {}
     query = select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.customer_id.in_(customer_ids))
-    return dict((await session.execute(query)).tuples().all())
+    return {key: value for key, value in (await session.execute(query)).all()}
 
 
 # --- policies -----------------------------------------------------------------------
@@ -380,7 +380,7 @@ async def list_promises(
 
 async def promise_counts(session: AsyncSession) -> dict[str, int]:
     query = select(PromiseToPay.status, func.count()).group_by(PromiseToPay.status)
-    return dict((await session.execute(query)).tuples().all())
+    return {key: value for key, value in (await session.execute(query)).all()}
 
 
 # --- tasks --------------------------------------------------------------------------
@@ -518,3 +518,45 @@ async def case_tasks(session: AsyncSession, case_id: UUID) -> list[DunningTask]:
 async def case_promises(session: AsyncSession, case_id: UUID) -> list[PromiseToPay]:
     query = select(PromiseToPay).where(PromiseToPay.case_id == case_id).order_by(PromiseToPay.id)
     return list((await session.execute(query)).scalars())
+
+
+async def open_cases(session: AsyncSession) -> list[DunningCase]:
+    """Open cases not frozen by a legal handover (read without locks: the tick locks what it acts on)."""
+    query = (
+        select(DunningCase)
+        .where(DunningCase.status == "open", DunningCase.frozen_at.is_(None))
+        .order_by(DunningCase.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict[UUID, dict[str, Any]]:
+    """Everything planning needs for many cases, in five queries (customers, tiers, items, promises, steps)."""
+    snapshot: dict[UUID, dict[str, Any]] = {
+        c.id: {"customer": None, "tier": None, "items": [], "promises": [], "done_steps": set()} for c in cases
+    }
+    if not cases:
+        return {}
+    case_ids = [c.id for c in cases]
+    customer_ids = list({c.customer_id for c in cases})
+    customers = {
+        c.id: c for c in (await session.execute(select(Customer).where(Customer.id.in_(customer_ids)))).scalars()
+    }
+    tiers = await tiers_of(session, customer_ids)
+    for case in cases:
+        snapshot[case.id]["customer"] = customers.get(case.customer_id)
+        snapshot[case.id]["tier"] = tiers.get(case.customer_id)
+    items = select(DunningCaseItem).where(DunningCaseItem.case_id.in_(case_ids), DunningCaseItem.status == "open")
+    for item in (await session.execute(items.order_by(DunningCaseItem.created_at, DunningCaseItem.id))).scalars():
+        snapshot[item.case_id]["items"].append(item)
+    promises = select(PromiseToPay).where(PromiseToPay.case_id.in_(case_ids), PromiseToPay.status == "open")
+    for promise in (await session.execute(promises)).scalars():
+        snapshot[promise.case_id]["promises"].append(promise)
+    steps = select(DunningAction.case_id, DunningAction.step).where(
+        DunningAction.case_id.in_(case_ids), DunningAction.status != "cancelled"
+    )
+    for case_id, step in (await session.execute(steps)).all():
+        snapshot[case_id]["done_steps"].add(step)
+    for facts in snapshot.values():
+        facts["done_steps"] = frozenset(facts["done_steps"])
+    return snapshot

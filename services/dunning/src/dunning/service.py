@@ -497,28 +497,47 @@ class CasePlan:
     local_today: date
 
 
-async def plan_case(
-    session: AsyncSession,
-    *,
+@dataclass(frozen=True)
+class CaseFacts:
+    """What planning a case reads: its customer, tier, open items, open promises and the steps taken."""
+
+    customer: Customer | None
+    tier: str | None
+    items: list[DunningCaseItem]
+    promises: list[PromiseToPay]
+    done_steps: frozenset[str]
+
+
+async def case_facts(session: AsyncSession, case: DunningCase) -> CaseFacts:
+    return CaseFacts(
+        customer=await repository.get_customer(session, case.customer_id),
+        tier=await repository.get_tier(session, case.customer_id),
+        items=[i for i in await repository.case_items(session, case.id) if i.status == "open"],
+        promises=await repository.open_promises(session, case.id),
+        done_steps=await repository.done_steps(session, case.id),
+    )
+
+
+def plan_from(
     case: DunningCase,
+    facts: CaseFacts,
+    *,
     as_of: datetime,
     policies: list[domain.PolicyView],
     settings: DunningSettings,
 ) -> CasePlan:
-    """Decide, without doing it, the next step of a case as of `as_of`."""
-    customer = await repository.get_customer(session, case.customer_id)
-    zone = ZoneInfo(customer.time_zone if customer else "Asia/Shanghai")
-    local_now = as_of.astimezone(zone)
-    items = [i for i in await repository.case_items(session, case.id) if i.status == "open"]
+    """Decide, from facts already read, the next step of a case as of `as_of` (no I/O)."""
+    customer, items = facts.customer, facts.items
+    local_now = as_of.astimezone(ZoneInfo(customer.time_zone if customer else "Asia/Shanghai"))
     chased = [i for i in items if not i.disputed]
     amount = sum((i.amount_due for i in chased), Decimal(0))
-    tier = await repository.get_tier(session, case.customer_id)
-    policy = domain.select_policy(policies, tier=tier, amount_overdue=amount, tags=customer.tags if customer else [])
-    promises = await repository.open_promises(session, case.id)
+    policy = domain.select_policy(
+        policies, tier=facts.tier, amount_overdue=amount, tags=customer.tags if customer else []
+    )
     state = domain.CaseState(
         anchor_date=case.anchor_date or min((i.due_date for i in items), default=local_now.date()),
         level=case.level,
-        done_steps=await repository.done_steps(session, case.id),
+        done_steps=facts.done_steps,
         amount_overdue=amount,
         has_overdue=any(i.overdue for i in chased),
         last_contact_at=case.last_contact_at,
@@ -527,7 +546,7 @@ async def plan_case(
             frozen=case.frozen_at is not None,
             hold_reason=case.hold_reason,
             held_until=case.held_until,
-            promised_dates=[p.promised_date for p in promises],
+            promised_dates=[p.promised_date for p in facts.promises],
             all_disputed=bool(items) and not chased,
             today=local_now.date(),
         ),
@@ -538,37 +557,88 @@ async def plan_case(
         decision = domain.StepDecision("blocked", reason="no_policy")
     else:
         decision = domain.decide_step(policy, state, now=as_of, local_now=local_now, guard=guardrails(settings))
-    return CasePlan(case, customer, items, tier, policy, state, decision, local_now.date())
+    return CasePlan(case, customer, items, facts.tier, policy, state, decision, local_now.date())
+
+
+async def plan_case(
+    session: AsyncSession,
+    *,
+    case: DunningCase,
+    as_of: datetime,
+    policies: list[domain.PolicyView],
+    settings: DunningSettings,
+) -> CasePlan:
+    """Decide, without doing it, the next step of a case as of `as_of`."""
+    facts = await case_facts(session, case)
+    return plan_from(case, facts, as_of=as_of, policies=policies, settings=settings)
+
+
+def _needs_action(plan: CasePlan, facts: CaseFacts) -> bool:
+    """Whether the tick must lock a case: a step to take, a promise to settle, or a new ladder to record."""
+    if plan.decision.kind == "execute":
+        return True
+    if any(p.promised_date < plan.local_today for p in facts.promises):
+        return True
+    policy = plan.policy
+    return policy is not None and (plan.case.policy_code, plan.case.policy_version) != (policy.code, policy.version)
 
 
 async def run_tick(
     session: AsyncSession, *, clock: Clock, as_of: datetime, settings: DunningSettings
 ) -> dict[str, Any]:
-    """Execute every due step on every open case as of `as_of` (one step per case per tick)."""
+    """Execute every due step on every open case as of `as_of` (one step per case per tick).
+
+    The open cases are read in a few set-based queries and planned in memory;
+    only a case with something to do is then locked, re-read and re-planned
+    (an event may have changed it meanwhile) before its step is taken.
+    """
     policies = [policy_view(p) for p in await repository.latest_policies(session)]
     counts: dict[str, int] = {}
-    for case_id in await repository.open_case_ids(session):
-        case = await repository.get_case(session, case_id, for_update=True)
-        if case is None or case.status != "open":
-            continue
-        await settle_due_promises(session, clock=clock, case=case, as_of=as_of)
-        plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
-        if plan.policy and (case.policy_code, case.policy_version) != (plan.policy.code, plan.policy.version):
-            log.info(
-                "case.policy_chosen",
-                case_id=str(case.id),
-                policy=plan.policy.code,
-                version=plan.policy.version,
-                tier=plan.tier,
+    cases = await repository.open_cases(session)
+    snapshot = await repository.tick_snapshot(session, cases)
+    for unlocked in cases:
+        facts = CaseFacts(**snapshot[unlocked.id])
+        plan = plan_from(unlocked, facts, as_of=as_of, policies=policies, settings=settings)
+        if _needs_action(plan, facts):
+            plan = await _act_on_case(
+                session, clock=clock, case_id=unlocked.id, as_of=as_of, policies=policies, settings=settings
             )
-            case.policy_code, case.policy_version = plan.policy.code, plan.policy.version
+            if plan is None:
+                continue
         outcome = plan.decision.kind if plan.decision.kind != "blocked" else f"blocked:{plan.decision.reason}"
-        if plan.decision.kind == "execute":
-            assert plan.decision.step is not None
-            await execute_step(session, clock=clock, plan=plan, step=plan.decision.step, as_of=as_of, settings=settings)
+        if plan.decision.kind == "execute" and plan.decision.step is not None:
             outcome = f"executed:{plan.decision.step.channel}"
         counts[outcome] = counts.get(outcome, 0) + 1
     return {"cases": counts}
+
+
+async def _act_on_case(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    case_id: UUID,
+    as_of: datetime,
+    policies: list[domain.PolicyView],
+    settings: DunningSettings,
+) -> CasePlan | None:
+    case = await repository.get_case(session, case_id, for_update=True)
+    if case is None or case.status != "open":
+        return None
+    await settle_due_promises(session, clock=clock, case=case, as_of=as_of)
+    plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
+    if plan.policy and (case.policy_code, case.policy_version) != (plan.policy.code, plan.policy.version):
+        log.info(
+            "case.policy_chosen",
+            case_id=str(case.id),
+            policy=plan.policy.code,
+            version=plan.policy.version,
+            tier=plan.tier,
+        )
+        case.policy_code, case.policy_version = plan.policy.code, plan.policy.version
+    if plan.decision.kind == "execute":
+        assert plan.decision.step is not None
+        await execute_step(session, clock=clock, plan=plan, step=plan.decision.step, as_of=as_of, settings=settings)
+    return plan
 
 
 def dry_run_entry(plan: CasePlan) -> dict[str, Any]:
@@ -746,7 +816,15 @@ async def execute_step(
         action.status = "pending"  # cancel_pending_actions above must not touch it: it is finished below
         await _finish(session, clock=clock, action=action, status="sent", outcome="handed_over", at=as_of)
     bound.info("step.executed", level=step.level, status=action.status)
-    await raise_level(session, clock=clock, case=case, level=step.level, channel=step.channel, at=as_of)
+    await raise_level(
+        session,
+        clock=clock,
+        case=case,
+        level=step.level,
+        channel=step.channel,
+        at=as_of,
+        amount=plan.state.amount_overdue,
+    )
     case.updated_at = as_of
     return action
 
@@ -783,14 +861,20 @@ async def _new_task(
 
 
 async def raise_level(
-    session: AsyncSession, *, clock: Clock, case: DunningCase, level: int, channel: str, at: datetime
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    case: DunningCase,
+    level: int,
+    channel: str,
+    at: datetime,
+    amount: Decimal | None = None,
 ) -> None:
-    """Raise a case's level; DunningEscalated when it rises."""
+    """Raise a case's level; DunningEscalated (with the amount chased, read unless given) when it rises."""
     if level <= case.level:
         return
-    amount = sum(
-        (i.amount_due for i in await repository.case_items(session, case.id) if i.status == "open"), Decimal(0)
-    )
+    if amount is None:
+        amount = await _owed(session, case.id)
     await outbox.add(
         session,
         DunningEscalated(
@@ -882,10 +966,13 @@ async def settle_due_promises(
     session: AsyncSession, *, clock: Clock, case: DunningCase, as_of: datetime | None = None
 ) -> None:
     """Mark open promises kept (the debt fell by their amount) or broken (their date passed without it)."""
+    promises = await repository.open_promises(session, case.id, for_update=True)
+    if not promises:
+        return
     customer = await repository.get_customer(session, case.customer_id)
     today = local_date(as_of or clock.now(), customer.time_zone if customer else "Asia/Shanghai")
     owed = await _owed(session, case.id)
-    for promise in await repository.open_promises(session, case.id, for_update=True):
+    for promise in promises:
         outcome, received = domain.promise_outcome(
             amount=promise.amount,
             owed_at_promise=promise.owed_at_promise,
