@@ -717,9 +717,7 @@ async def _refresh_limit(
         customer_key=str(customer.id), before=before, after=used, stamp=clock.now().isoformat()
     ):
         await raise_alert(session, clock=clock, customer_id=customer.id, warning=warning)
-    saved = await repository.get_limit(session, customer.id)
-    assert saved is not None
-    return saved
+    return CreditLimit(**values)  # what was just written (a detached copy: no second round trip)
 
 
 async def raise_alert(session: AsyncSession, *, clock: Clock, customer_id: UUID, warning: policy.Warning) -> None:
