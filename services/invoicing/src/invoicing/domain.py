@@ -71,6 +71,16 @@ def due_date(invoice_date: date, terms: Terms) -> date:
     return start + timedelta(days=terms.net_days)
 
 
+def early_payment_discount(
+    total: Decimal, invoice_date: date, rate: Decimal | None, days: int | None, currency: str
+) -> tuple[Decimal, date] | None:
+    """The discount for paying early and the last day it holds: total × rate, half-up, until invoice date + days."""
+    if rate is None or days is None:
+        return None
+    amount = (total * rate).quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
+    return amount, invoice_date + timedelta(days=days)
+
+
 def daily_interest_rate(kind: str, rate: Decimal) -> Decimal:
     """The simple daily rate: as given, or an annual rate over a 365-day year (ERPNext, CN courts)."""
     if kind == "daily":

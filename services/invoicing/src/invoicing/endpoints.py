@@ -16,7 +16,7 @@ from arflow.idempotency import idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.service import ClockDep, SessionDep
-from invoicing import documents, repository, service
+from invoicing import documents, domain, repository, service
 from invoicing.models import CreditNote, Customer, Invoice, PaymentTerms, ServiceContract
 from invoicing.schemas import (
     AgingReportOut,
@@ -66,6 +66,13 @@ def credit_note_out(note: CreditNote) -> CreditNoteOut:
 AMOUNT_FIELDS = ("subtotal", "tax_total", "total", "amount_paid", "amount_credited", "amount_written_off")
 
 
+def _discount(invoice: Invoice) -> dict[str, Any]:
+    offer = domain.early_payment_discount(
+        invoice.total, invoice.invoice_date, invoice.discount_rate, invoice.discount_days, invoice.currency
+    )
+    return {"early_payment_discount": offer[0], "discount_until": offer[1]} if offer else {}
+
+
 async def invoice_out(session: SessionDep, invoice: Invoice, clock: Clock) -> InvoiceOut:
     lines = await repository.invoice_lines(session, invoice.id)
     fields = {c.key: getattr(invoice, c.key) for c in Invoice.__table__.columns}
@@ -76,6 +83,7 @@ async def invoice_out(session: SessionDep, invoice: Invoice, clock: Clock) -> In
             **fields,
             "balance": to_minor_units(invoice.balance, invoice.currency),
             "late_interest": await service.late_interest(session, invoice, clock=clock),
+            **_discount(invoice),
             "lines": [
                 InvoiceLineOut.model_validate(
                     {

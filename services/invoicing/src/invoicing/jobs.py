@@ -23,7 +23,20 @@ def jobs_for(settings: InvoicingSettings) -> list[Job]:
             ctx.session, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
         )
 
+    async def late_fee_assessment(ctx: JobContext) -> dict[str, Any]:
+        if settings.late_fee_policy != "monthly":
+            return {"skipped": "ARFLOW_LATE_FEE_POLICY is on_request"}
+        return await service.assess_late_fees_by_policy(
+            ctx.session, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
+        )
+
     return [
+        Job(
+            name="late-fee-assessment",
+            interval=timedelta(hours=24),
+            run=late_fee_assessment,
+            description="With ARFLOW_LATE_FEE_POLICY=monthly: charge overdue invoices' interest and fees once a month.",
+        ),
         Job(
             name="recurring-billing",
             interval=timedelta(hours=1),

@@ -438,6 +438,8 @@ class InvoiceOut(BaseModel):
     amount_written_off: DecimalString
     write_off_reason: str | None
     late_interest: DecimalString = Field(description="Interest accrued to today per the invoice's terms.")
+    early_payment_discount: DecimalString | None = Field(None, description="Offered for paying by discount_until.")
+    discount_until: date | None = None
     lines: list[InvoiceLineOut]
     created_at: datetime
 

@@ -30,7 +30,7 @@ from arflow.events.catalog import (
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money, to_minor_units
-from arflow.problems import Conflict, NotFound, Unprocessable
+from arflow.problems import Conflict, NotFound, Problem, Unprocessable
 from arflow.tracing import current_traceparent
 from invoicing import domain, repository
 from invoicing.models import (
@@ -1351,3 +1351,28 @@ async def _bill_period(
     if contract.auto_issue:
         await issue_invoice(session, clock=clock, invoice_id=invoice.id, apply_credit=apply_credit)
     return invoice
+
+
+async def assess_late_fees_by_policy(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, apply_credit: bool = False
+) -> dict[str, Any]:
+    """Charge late interest and fees on every overdue invoice whose terms say so, once a month."""
+    charged, skipped = 0, 0
+    for invoice_id in await repository.invoices_due_for_late_fees(session, as_of):
+        invoice = await repository.get_invoice(session, invoice_id)
+        customer = await repository.get_customer(session, invoice.customer_id) if invoice else None
+        if invoice is None or customer is None:
+            continue
+        try:
+            async with session.begin_nested():
+                await assess_late_fee(
+                    session,
+                    clock=clock,
+                    invoice_id=invoice_id,
+                    as_of=local_date(as_of, customer.time_zone),
+                    apply_credit=apply_credit,
+                )
+            charged += 1
+        except Problem:  # e.g. nothing to charge this time: the terms carry no interest for these days
+            skipped += 1
+    return {"fee_invoices": charged, "skipped": skipped}

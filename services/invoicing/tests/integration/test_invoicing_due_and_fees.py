@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from arflow.testing.services import RunningService
+from invoicing import repository, service
 
 NewCustomer = Callable[..., Awaitable[dict]]
 NewInvoice = Callable[..., Awaitable[dict]]
@@ -79,3 +81,34 @@ async def test_no_late_fee_before_the_invoice_is_overdue(
     assert (response.status_code, response.json()["code"]) == (422, "invoice_not_overdue")
     response = await invoicing.client.post(f"/invoices/{invoice['id']}/late-fees", json={"as_of": "2026-02-10"})
     assert (response.status_code, response.json()["code"]) == (422, "nothing_to_charge")
+
+
+async def test_the_monthly_policy_charges_each_overdue_invoice_once_a_month(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    code = f"POL-{uuid.uuid4().hex[:6]}"
+    await invoicing.client.post(
+        "/payment-terms",
+        json={"code": code, "name": "x", "net_days": 30, "interest_kind": "annual", "interest_rate": "0.365"},
+    )
+    customer = await new_customer(payment_terms_code=code)
+    invoice = await new_invoice(customer["id"], "1000.00", invoice_date="2025-06-01", net_days=None)  # due 07-01
+    clock = invoicing.app.state.clock
+    async with invoicing.app.state.db.sessions() as session:
+        transaction = await session.begin()
+        try:
+            first = await service.assess_late_fees_by_policy(
+                session, clock=clock, as_of=datetime(2025, 7, 11, 4, tzinfo=UTC)
+            )
+            again = await service.assess_late_fees_by_policy(
+                session, clock=clock, as_of=datetime(2025, 7, 20, 4, tzinfo=UTC)
+            )
+            charged = await repository.get_invoice(session, uuid.UUID(invoice["id"]))
+            assert first["fee_invoices"] >= 1 and again["fee_invoices"] == 0  # once in July
+            assert charged is not None and str(charged.interest_charged_to) == "2025-07-11"
+            august = await service.assess_late_fees_by_policy(
+                session, clock=clock, as_of=datetime(2025, 8, 1, 4, tzinfo=UTC)
+            )
+            assert august["fee_invoices"] >= 1
+        finally:
+            await transaction.rollback()

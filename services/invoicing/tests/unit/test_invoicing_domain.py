@@ -159,3 +159,9 @@ def test_kpis_without_sales_are_undefined_not_a_division_by_zero() -> None:
     zero = Decimal(0)
     result = domain.kpis(domain.KpiInputs(30, zero, zero, zero, zero, zero, zero))
     assert set(result.values()) == {None}
+
+
+def test_the_early_payment_discount_and_its_last_day() -> None:
+    offer = domain.early_payment_discount(Decimal("318.00"), date(2026, 1, 5), Decimal("0.02"), 10, "CNY")
+    assert offer == (Decimal("6.36"), date(2026, 1, 15))
+    assert domain.early_payment_discount(Decimal("318.00"), date(2026, 1, 5), None, None, "CNY") is None
