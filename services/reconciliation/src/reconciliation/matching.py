@@ -29,6 +29,7 @@ Allocations never exceed the payment nor an item's available balance.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -232,6 +233,7 @@ _REGIONS = [
 _REGION_PREFIX = re.compile(
     "^(?:" + "|".join(sorted(_REGIONS, key=len, reverse=True)) + ")(?:省|市|自治区|特别行政区)?"
 )
+_SUFFIX = re.compile("(?:" + "|".join(re.escape(s) for s in _COMPANY_SUFFIXES) + r")\s*$")
 _BRACKETED = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]")
 _NON_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 
@@ -241,6 +243,7 @@ def half_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_name(name: str | None) -> str:
     """A company name's distinctive core: no region prefix, company form, brackets, case or punctuation."""
     if not name:
@@ -250,10 +253,9 @@ def normalise_name(name: str | None) -> str:
     changed = True
     while changed:
         changed = False
-        for suffix in _COMPANY_SUFFIXES:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                text = text[: -len(suffix)].rstrip(" ,.")
-                changed = True
+        stripped = _SUFFIX.sub("", text).rstrip(" ,.")
+        if stripped != text and stripped:
+            text, changed = stripped, True
         stripped = _REGION_PREFIX.sub("", text)
         if stripped != text and stripped:
             text, changed = stripped, True
@@ -299,7 +301,8 @@ class MatchIndex:
     by_account: dict[str, UUID] = field(default_factory=dict)
     by_name: dict[str, list[UUID]] = field(default_factory=lambda: defaultdict(list))
     by_amount: dict[tuple[str, Decimal], list[UUID]] = field(default_factory=lambda: defaultdict(list))
-    _names: list[str] = field(default_factory=list)
+    # Normalised names by their character bigrams: fuzzy comparison only against names sharing one.
+    by_bigram: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def build(
@@ -322,7 +325,9 @@ class MatchIndex:
                     index.by_reference[key].append(item.invoice_id)
         for account, customer_id in (accounts or {}).items():
             index.by_account[account_key(account)] = customer_id
-        index._names = list(index.by_name)
+        for name in index.by_name:
+            for gram in _bigrams(name):
+                index.by_bigram[gram].append(name)
         return index
 
     def open_items(self, customer_id: UUID, currency: str) -> list[Item]:
@@ -357,8 +362,14 @@ class MatchIndex:
         exact = self.by_name.get(key)
         if exact:
             return [(customer_id, 100.0, "exact") for customer_id in exact]
-        found = process.extract(key, self._names, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3)
+        # A name within the cutoff of a 4+ character key shares at least one bigram with it.
+        candidates = list({name for gram in _bigrams(key) for name in self.by_bigram.get(gram, ())})
+        found = process.extract(key, candidates, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3)
         return [(customer_id, score, "similar") for name, score, _ in found for customer_id in self.by_name[name]]
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[n : n + 2] for n in range(len(text) - 1)} or {text}
 
 
 def account_key(account: str) -> str:
@@ -482,6 +493,18 @@ def _amount_fit(
     return None
 
 
+def _capped(
+    customer_id: UUID,
+    allocations: Sequence[Allocation],
+    evidence: list[tuple[float, str]],
+    shape: Shape,
+    settings: MatchSettings,
+) -> Suggestion:
+    """A suggestion with a contradiction in it: never above the threshold, whatever else agrees."""
+    confidence = min(noisy_or(e[0] for e in evidence), max(settings.threshold - 0.01, 0.0))
+    return Suggestion(customer_id, tuple(allocations), confidence, tuple(r for _, r in evidence), shape)
+
+
 def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Suggestion:
     items = index.open_items(candidate.customer_id, payment.currency)
     evidence = list(candidate.evidence)
@@ -494,7 +517,7 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
         owed = sum((i.available for i in referenced), Decimal(0))
         allocations = _greedy(payment.amount, referenced)
         if not referenced:
-            shape: Shape = "on_account"
+            shape: Shape = "overpayment"  # the named items owe nothing any more
         elif abs(owed - payment.amount) <= tolerance:
             shape = "one_to_one" if len(referenced) == 1 else "one_to_many"
             if owed != payment.amount:
@@ -509,6 +532,27 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
             evidence.append((0.0, f"{_fmt(extra)} more than the named items owe stays as unapplied credit"))
         if shape == "partial":
             evidence.append((0.0, f"pays {_fmt(payment.amount)} of the {_fmt(owed)} the named items owe"))
+        if shape in ("partial", "overpayment"):
+            # The amount does not fit what the text names. If it fits another item of the customer
+            # exactly, the text is likely a typo of that item's number (or a person should look).
+            others = [i for i in items if i.invoice_id not in {r.invoice_id for r in referenced}]
+            fit = _amount_fit(payment, others, settings)
+            if fit is not None and fit[3] in ("one_to_one", "underpayment"):
+                fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
+                near = _near_reference(payment.remittance, [fitted])
+                if near is not None:
+                    allocations, shape = fit[0], fit[3]
+                    evidence = [e for e in candidate.evidence if not e[1].startswith("remittance names")]
+                    evidence += [
+                        (REFERENCE_NEAR, f"remittance '{near[1]}' resembles invoice {fitted.invoice_number}"),
+                        (fit[1], fit[2]),
+                    ]
+                else:
+                    evidence.append((0.0, f"but the amount equals {fitted.invoice_number}: a person should look"))
+                    return _capped(candidate.customer_id, allocations, evidence, shape, settings)
+            elif not referenced:
+                evidence.append((0.0, "the invoices it names owe nothing any more: a person should look"))
+                return _capped(candidate.customer_id, allocations, evidence, "on_account", settings)
     else:
         fit = _amount_fit(payment, items, settings)
         if fit is not None:

@@ -215,3 +215,19 @@ def test_allocations_never_exceed_the_payment_or_an_items_balance(
     decision = match(incoming, index, MatchSettings(tolerance_absolute=tolerance))
     for suggestion in decision.suggestions:
         check_decision(incoming, suggestion, available)
+
+
+def test_a_typo_naming_another_invoice_of_the_customer_follows_the_amount() -> None:
+    index, items = portfolio()
+    # INV-2026-000001 owes 318.00; the payment is 530.00, exactly what INV-2026-000002 owes.
+    decision = match(Incoming(D("530.00"), "CNY", "INV-2026-000001", payer_name="云帆科技"), index, SETTINGS)
+    assert decision.automatic and decision.best is not None
+    assert [a.invoice_id for a in decision.best.allocations] == [items["y2"].invoice_id]
+
+
+def test_naming_an_invoice_that_owes_nothing_goes_to_review() -> None:
+    index, _items = portfolio()
+    index.commit(match(Incoming(D("318.00"), "CNY", "INV-2026-000001"), index, SETTINGS).best.allocations)  # type: ignore[union-attr]
+    decision = match(Incoming(D("99.00"), "CNY", "INV-2026-000001", payer_name="云帆科技"), index, SETTINGS)
+    assert not decision.automatic
+    assert decision.best is not None and any("owe nothing" in r for r in decision.best.reasons)

@@ -11,6 +11,7 @@ the entry) becomes one line per transaction; otherwise an entry is one line.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -48,13 +49,18 @@ def _where(element: etree._Element, name: str | None = None) -> str:
     return f"line {element.sourceline} ({path})"
 
 
+@functools.lru_cache(maxsize=512)
+def _prefixed(prefix: str, path: str) -> str:
+    return "/".join(f"{prefix}{part}" if part and part[0].isalpha() else part for part in path.split("/"))
+
+
 class _Reader:
     def __init__(self, namespace: str) -> None:
         self.ns = {"c": namespace} if namespace else {}
         self.prefix = "c:" if namespace else ""
 
     def _path(self, path: str) -> str:
-        return "/".join(f"{self.prefix}{part}" if part and part[0].isalpha() else part for part in path.split("/"))
+        return _prefixed(self.prefix, path)
 
     def find(self, element: etree._Element, path: str) -> etree._Element | None:
         return element.find(self._path(path), self.ns)

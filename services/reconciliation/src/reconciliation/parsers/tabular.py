@@ -68,6 +68,11 @@ _DATE_FORMATS = (
 
 
 def _date(raw: str, location: str, fmt: str | None = None) -> date:
+    if fmt is None and len(raw.strip()) == 10:
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
     for candidate in (fmt,) if fmt else _DATE_FORMATS:
         try:
             return datetime.strptime(raw.strip(), candidate).date()
