@@ -245,6 +245,16 @@ async def override_limit(
     return await idempotent(request, session, who, body, create)
 
 
+@router.delete(
+    "/credit-files/{customer_id}/limit/override",
+    response_model=LimitOut,
+    tags=["limits"],
+    summary="Lift the manual credit limit now; the recommended limit stands again",
+)
+async def lift_override(customer_id: UUID, session: SessionDep, clock: ClockDep, who: Writer) -> LimitOut:
+    return limit_out(await service.lift_override(session, clock=clock, customer_id=customer_id, by=who.name))
+
+
 # --- alerts ------------------------------------------------------------------------------
 
 AlertKind = Literal[

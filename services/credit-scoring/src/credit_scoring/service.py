@@ -927,6 +927,30 @@ async def override_limit(
     return saved
 
 
+async def lift_override(session: AsyncSession, *, clock: Clock, customer_id: UUID, by: str) -> CreditLimit:
+    """End a manual limit now: the recommended limit stands again (CreditLimitChanged if that changes it)."""
+    customer = await _customer(session, customer_id)
+    current = await repository.get_limit(session, customer_id, lock=True)
+    if current is None or current.override_amount is None:
+        raise NotFound(f"Customer {customer_id} has no manual credit limit.", code="override_not_found")
+    current.override_amount = None
+    current.override_reason = None
+    current.override_expires_on = None
+    current.override_by = None
+    await session.flush()
+    today = today_of(clock, customer)
+    (found,) = await _build(session, [customer], today)
+    latest = await repository.latest_score(session, customer_id)
+    await _refresh_limit(
+        session, clock=clock, customer=customer, file=found.file, tier=latest.tier if latest else "C", today=today
+    )
+    await rescore(session, clock=clock, customer_id=customer_id, trigger="limit_override_lifted")
+    log.info("credit_limit.override_lifted", customer_id=str(customer_id), by=by)
+    saved = await repository.get_limit(session, customer_id)
+    assert saved is not None
+    return saved
+
+
 async def list_alerts(
     session: AsyncSession, *, page: PageParams, customer_id: UUID | None, acknowledged: bool | None, kind: str | None
 ) -> list[CreditAlert]:

@@ -280,3 +280,24 @@ async def test_an_expired_override_lapses_at_the_next_review_run(
         ),
         count=1,
     )
+
+
+async def test_a_lifted_override_gives_the_recommended_limit_back(
+    credit_scoring: RunningService, infra: TestInfrastructure
+) -> None:
+    customer_id = uuid7()
+    await history(infra, customer_id, [0, 0, 0])
+    await all_arrived(credit_scoring.client, customer_id, issued=3, paid=3)
+
+    async def limited() -> dict[str, Any] | None:
+        response = await credit_scoring.client.get(f"/credit-files/{customer_id}/limit")
+        return response.json() if response.status_code == 200 else None
+
+    recommended = (await eventually(limited, what="the recommended limit"))["recommended"]
+    path = f"/credit-files/{customer_id}/limit/override"
+    assert (await credit_scoring.client.delete(path)).json()["code"] == "override_not_found"
+    body = {"amount": "12345.00", "reason": "试用期", "expires_on": None}
+    assert (await credit_scoring.client.post(path, json=body)).status_code == 201
+    lifted = await credit_scoring.client.delete(path)
+    assert lifted.status_code == 200, lifted.text
+    assert (lifted.json()["override_amount"], lifted.json()["limit"]) == (None, recommended)
