@@ -37,6 +37,7 @@ from reconciliation.models import StatementFileContent, StatementImport
 from reconciliation.parsers import (
     BUILT_IN_PROFILES,
     FORMATS,
+    CsvProfile,
     StatementFile,
     StatementFormatError,
     StatementLine,
@@ -49,18 +50,31 @@ log = structlog.get_logger("reconciliation.importing")
 SOURCE_OF_FORMAT = {"alipay": "alipay", "wechat": "wechat_pay"}
 
 
-def parse_upload(data: bytes, *, format: str | None, profile: str | None) -> StatementFile:
+def profile_of(definition: dict[str, Any], name: str) -> CsvProfile:
+    """A saved profile's definition as the parser's profile."""
+    fields = {k: v for k, v in definition.items() if k in CsvProfile.__dataclass_fields__ and k != "name"}
+    fields["remittance_columns"] = tuple(fields.get("remittance_columns") or ())
+    return CsvProfile(name=name, **fields)
+
+
+async def resolve_profile(session: AsyncSession, name: str | None) -> CsvProfile | None:
+    """A built-in or saved CSV profile by name; a 422 when there is none."""
+    if name is None:
+        return None
+    built_in = BUILT_IN_PROFILES.get(name)
+    if built_in is not None:
+        return built_in
+    saved = await repository.csv_profile(session, name)
+    if saved is None:
+        raise Unprocessable(f"There is no CSV profile '{name}'.", code="csv_profile_unknown")
+    return profile_of(saved.definition, name)
+
+
+def parse_upload(data: bytes, *, format: str | None, profile: CsvProfile | None) -> StatementFile:
     """Parse an uploaded file or raise a 422 naming what is wrong and where."""
     if format is not None and format not in FORMATS:
         raise Unprocessable(f"format must be one of {', '.join(FORMATS)}.", code="statement_format_unknown")
-    chosen_profile = None
-    if profile is not None:
-        chosen_profile = BUILT_IN_PROFILES.get(profile)
-        if chosen_profile is None:
-            raise Unprocessable(
-                f"There is no CSV profile '{profile}'; known: {', '.join(BUILT_IN_PROFILES)}.",
-                code="csv_profile_unknown",
-            )
+    chosen_profile = profile
     try:
         return parse_statement(data, format=format, profile=chosen_profile)
     except StatementFormatError as exc:
@@ -86,7 +100,7 @@ async def create_import(
     existing = await repository.import_by_hash(session, digest)
     if existing is not None:
         return existing, False
-    parsed = parse_upload(data, format=format, profile=profile)
+    parsed = parse_upload(data, format=format, profile=await resolve_profile(session, profile))
     warnings: list[dict[str, Any]] = []
     keys = [statements.statement_key(s, file_sha256=digest, position=n) for n, s in enumerate(parsed.statements)]
     taken = await repository.statement_keys_taken(session, keys)
@@ -175,7 +189,8 @@ async def process_import(
         record = await repository.get_import(session, import_id, for_update=True)
         assert record is not None
         data = await repository.file_content(session, import_id) or b""
-        parsed = parse_statement(data, format=record.format.split(":")[0].split(".")[0], profile=_profile(record))
+        profile = await resolve_profile(session, record.profile)
+        parsed = parse_statement(data, format=record.format.split(":")[0].split(".")[0], profile=profile)
         stored = await _store_statements(session, record, parsed, clock.now())
         index = await service.load_match_index(session)
     rules = service.match_settings(settings)
@@ -245,10 +260,6 @@ async def process_import(
             ]
     log.info("statement_import.succeeded", import_id=str(import_id), **summary)
     return summary
-
-
-def _profile(record: StatementImport) -> Any:
-    return BUILT_IN_PROFILES.get(record.profile) if record.profile else None
 
 
 def _line_row(
@@ -361,6 +372,10 @@ async def process_next_import(app: FastAPI) -> bool:
 async def import_worker(app: FastAPI) -> None:
     """Background loop: process queued imports, woken by each upload (and every second regardless)."""
     wakeup: asyncio.Event = app.state.import_wakeup
+    # An import left 'processing' by a stopped process is taken up again: its lines already
+    # committed are duplicates now, so nothing is booked twice.
+    async with app.state.db.unit_of_work() as session:
+        await repository.requeue_processing_imports(session)
     while True:
         wakeup.clear()
         try:

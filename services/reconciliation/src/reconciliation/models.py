@@ -276,3 +276,14 @@ class GatewayNotification(Base):
     outcome: Mapped[str] = mapped_column(String(24))
     payment_id: Mapped[UUID | None] = mapped_column(Uuid)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CsvProfile(Base):
+    """A saved column mapping for one bank's CSV export (see parsers.tabular.CsvProfile)."""
+
+    __tablename__ = "csv_profile"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    definition: Mapped[dict[str, object]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

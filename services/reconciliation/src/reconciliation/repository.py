@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.pagination import PageParams
 from reconciliation.models import (
     Allocation,
+    CsvProfile,
     Customer,
     Dispute,
     GatewayNotification,
@@ -281,6 +282,10 @@ async def claim_queued_import(session: AsyncSession) -> StatementImport | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def requeue_processing_imports(session: AsyncSession) -> None:
+    await session.execute(update(StatementImport).where(StatementImport.status == "processing").values(status="queued"))
+
+
 async def previous_statement(session: AsyncSession, account: str) -> Statement | None:
     query = (
         select(Statement)
@@ -429,3 +434,24 @@ async def list_notifications(
     if provider:
         query = query.where(GatewayNotification.provider == provider)
     return list((await session.execute(query)).scalars())
+
+
+# --- CSV profiles ------------------------------------------------------------------------------------
+
+
+async def save_csv_profile(session: AsyncSession, name: str, definition: dict[str, Any], at: datetime) -> None:
+    statement = pg_insert(CsvProfile).values(name=name, definition=definition, created_at=at, updated_at=at)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CsvProfile.name],
+            set_={"definition": statement.excluded.definition, "updated_at": statement.excluded.updated_at},
+        )
+    )
+
+
+async def csv_profile(session: AsyncSession, name: str) -> CsvProfile | None:
+    return (await session.execute(select(CsvProfile).where(CsvProfile.name == name))).scalar_one_or_none()
+
+
+async def list_csv_profiles(session: AsyncSession) -> list[CsvProfile]:
+    return list((await session.execute(select(CsvProfile).order_by(CsvProfile.name))).scalars())

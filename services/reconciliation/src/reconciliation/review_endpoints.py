@@ -18,9 +18,12 @@ from arflow.service import ClockDep, SessionDep
 from reconciliation import importing, matching, repository, service
 from reconciliation.endpoints import payment_out
 from reconciliation.models import Dispute, PayerMapping, Statement, StatementImport, StatementLine
+from reconciliation.parsers import BUILT_IN_PROFILES
 from reconciliation.schemas import (
     AllocateManually,
     ConfirmSuggestion,
+    CsvProfileIn,
+    CsvProfileOut,
     DisputeCreate,
     DisputeOut,
     DisputeResolve,
@@ -462,3 +465,36 @@ async def list_gateway_notifications(
 ) -> Page[NotificationOut]:
     rows = await repository.list_notifications(session, page, provider=provider)
     return make_page([NotificationOut.model_validate(r, from_attributes=True) for r in rows], page)
+
+
+# --- CSV column-mapping profiles ---------------------------------------------------------------------
+
+
+@router.get("/csv-profiles", response_model=list[CsvProfileOut], tags=["statements"])
+async def list_csv_profiles(session: SessionDep, _: Reader) -> list[CsvProfileOut]:
+    built_in = [
+        CsvProfileOut(
+            **{k: v for k, v in profile.__dict__.items() if k in CsvProfileIn.model_fields and k != "extra"},
+            built_in=True,
+        )
+        for profile in BUILT_IN_PROFILES.values()
+    ]
+    saved = [CsvProfileOut(**p.definition, built_in=False) for p in await repository.list_csv_profiles(session)]
+    return built_in + saved
+
+
+@router.put(
+    "/csv-profiles/{name}",
+    response_model=CsvProfileOut,
+    tags=["statements"],
+    summary="Save (or replace) a bank's CSV column mapping; use it with ?profile=<name>",
+)
+async def save_csv_profile(
+    name: str, body: CsvProfileIn, session: SessionDep, clock: ClockDep, _: Writer
+) -> CsvProfileOut:
+    if body.name != name:
+        raise Unprocessable("The body's name differs from the path's.", code="csv_profile_name_mismatch")
+    if name in BUILT_IN_PROFILES:
+        raise Unprocessable(f"'{name}' is a built-in profile.", code="csv_profile_built_in")
+    await repository.save_csv_profile(session, name, body.model_dump(mode="json"), clock.now())
+    return CsvProfileOut(**body.model_dump(), built_in=False)

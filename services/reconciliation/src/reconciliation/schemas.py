@@ -264,3 +264,38 @@ class NotificationOut(BaseModel):
     received_at: datetime
     headers: dict[str, str]
     body: str
+
+
+class CsvProfileIn(BaseModel):
+    """A bank's CSV export mapped onto statement lines; column names as in the header (compared normalised)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    date_column: str = Field(min_length=1, max_length=100)
+    amount_column: str | None = Field(None, max_length=100, description="Signed: positive is money in.")
+    credit_column: str | None = Field(None, max_length=100, description="Or separate money-in / money-out columns.")
+    debit_column: str | None = Field(None, max_length=100)
+    currency_column: str | None = Field(None, max_length=100)
+    default_currency: Currency = "CNY"
+    reference_column: str | None = Field(None, max_length=100)
+    remittance_columns: list[str] = Field(default_factory=list, max_length=10)
+    payer_name_column: str | None = Field(None, max_length=100)
+    payer_account_column: str | None = Field(None, max_length=100)
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    date_format: str | None = Field(
+        None, max_length=40, description="strptime format; ISO and common ones when omitted."
+    )
+    decimal_comma: bool = False
+    skip_lines: int = Field(0, ge=0, le=100)
+
+    @field_validator("credit_column")
+    @classmethod
+    def _one_amount(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("amount_column") is None:
+            raise ValueError("give amount_column, or credit_column (and debit_column)")
+        return value
+
+
+class CsvProfileOut(CsvProfileIn):
+    built_in: bool = False

@@ -180,3 +180,38 @@ async def test_a_sequence_gap_and_a_broken_balance_chain_are_warned(reconciliati
     third = await import_done(client, (await upload(client, statement(3, "160.00", "170.00", "11.00"))).json()["id"])
     codes = sorted(w["code"] for w in third["warnings"])
     assert codes == ["balance_mismatch", "opening_not_previous_closing", "sequence_gap"]
+
+
+async def test_a_saved_csv_profile_maps_a_banks_columns(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "1060.00", date(2026, 2, 28))
+    profile = {
+        "name": "icbc_export",
+        "date_column": "交易时间",
+        "credit_column": "收入金额",
+        "debit_column": "支出金额",
+        "reference_column": "交易流水号",
+        "remittance_columns": ["用途", "附言"],
+        "payer_name_column": "对方单位",
+        "date_format": "%Y年%m月%d日",
+        "delimiter": ";",
+    }
+    saved = await client.put("/csv-profiles/icbc_export", json=profile)
+    assert saved.status_code == 200, saved.text
+    names = [p["name"] for p in (await client.get("/csv-profiles")).json()]
+    assert {"generic", "cn_bank", "icbc_export"} <= set(names)
+    data = (
+        "交易时间;交易流水号;收入金额;支出金额;对方单位;用途;附言\n"
+        f"2026年03月01日;ICBC{secrets.token_hex(4)};1060.00;;{name};服务费;{invoice.invoice_number}\n"
+        f"2026年03月01日;ICBC{secrets.token_hex(4)};;25.00;银行;手续费;\n"
+    ).encode("gbk")
+    response = await upload(client, data, format="csv", profile="icbc_export")
+    assert response.status_code == 202, response.text
+    done = await import_done(client, response.json()["id"])
+    assert done["format"] == "csv:icbc_export"
+    assert done["summary"]["matched_automatically"] == 1 and done["summary"]["debits_ignored"] == 1
+    unknown = await upload(client, data + b"\n", format="csv", profile="nobody")
+    assert unknown.status_code == 422 and unknown.json()["code"] == "csv_profile_unknown"
