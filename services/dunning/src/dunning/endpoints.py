@@ -302,16 +302,22 @@ def task_out(task: DunningTask) -> TaskOut:
 @router.get("/tasks", response_model=Page[TaskOut], tags=["tasks"], summary="Collectors' tasks, newest first")
 async def list_tasks(
     session: SessionDep,
-    _: Reader,
+    principal: Reader,
     page: Paging,
-    assignee: str | None = None,
+    assignee: Annotated[str | None, Query(description="A collector, or `me` for the caller's API key.")] = None,
     due_on: Annotated[date | None, Query(description="Tasks due on or before this day (a collector's day).")] = None,
     status: TaskStatus | None = None,
     case_id: UUID | None = None,
     customer_id: UUID | None = None,
 ) -> Page[TaskOut]:
     tasks = await repository.list_tasks(
-        session, page, assignee=assignee, due_on=due_on, status=status, case_id=case_id, customer_id=customer_id
+        session,
+        page,
+        assignee=principal.name if assignee == "me" else assignee,
+        due_on=due_on,
+        status=status,
+        case_id=case_id,
+        customer_id=customer_id,
     )
     return make_page([task_out(t) for t in tasks], page)
 
@@ -410,14 +416,7 @@ async def download_document(document_id: UUID, session: SessionDep, _: Reader) -
 )
 async def evidence_pack(case_id: UUID, session: SessionDep, _: Reader) -> Response:
     case = await service.require_case(session, case_id)
-    customer = await repository.get_customer(session, case.customer_id)
-    pack = letters.evidence_pack(
-        case=case,
-        customer_name=customer.legal_name if customer else None,
-        items=await repository.case_items(session, case.id),
-        actions=await repository.case_actions(session, case.id),
-        letters=[(d.filename, d.content) for d in await repository.case_documents(session, case.id)],
-    )
+    pack = await service.build_evidence_pack(session, case=case)
     return Response(
         pack,
         media_type="application/zip",

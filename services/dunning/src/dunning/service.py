@@ -802,6 +802,9 @@ async def execute_step(
         case.frozen_at = as_of
         await repository.cancel_pending_actions(session, case.id, outcome="legal_handover", now=as_of)
         await repository.cancel_open_tasks(session, case.id, now=as_of)
+        action.status = "pending"  # cancel_pending_actions above must not touch it: it is finished below
+        await _finish(session, clock=clock, action=action, status="sent", outcome="handed_over", at=as_of)
+        pack = await store_evidence_pack(session, case=case, action=action, at=as_of)
         await outbox.add(
             session,
             LegalHandover(
@@ -809,12 +812,11 @@ async def execute_step(
                 case_id=case.id,
                 amount_outstanding=Money.of(plan.state.amount_overdue, case.currency).quantize(),
                 invoice_ids=list(action.invoice_ids),
+                evidence_pack_id=pack.id,
                 handed_over_at=as_of,
             ),
             clock=clock,
         )
-        action.status = "pending"  # cancel_pending_actions above must not touch it: it is finished below
-        await _finish(session, clock=clock, action=action, status="sent", outcome="handed_over", at=as_of)
     bound.info("step.executed", level=step.level, status=action.status)
     await raise_level(
         session,
@@ -827,6 +829,39 @@ async def execute_step(
     )
     case.updated_at = as_of
     return action
+
+
+async def build_evidence_pack(session: AsyncSession, *, case: DunningCase) -> bytes:
+    """The evidence pack of a case as it stands: statement PDF, invoices, the full action log, every letter."""
+    customer = await repository.get_customer(session, case.customer_id)
+    return letters.evidence_pack(
+        case=case,
+        customer_name=customer.legal_name if customer else None,
+        items=await repository.case_items(session, case.id),
+        actions=await repository.case_actions(session, case.id),
+        letters=[
+            (d.filename, d.content) for d in await repository.case_documents(session, case.id) if d.kind == "letter"
+        ],
+    )
+
+
+async def store_evidence_pack(
+    session: AsyncSession, *, case: DunningCase, action: DunningAction, at: datetime
+) -> DunningDocument:
+    """Keep the pack handed over, as it was at the handover (what later happens does not change it)."""
+    document = DunningDocument(
+        id=uuid7(),
+        case_id=case.id,
+        action_id=action.id,
+        kind="evidence_pack",
+        filename=f"evidence-{case.id}-{at:%Y%m%d}.zip",
+        media_type="application/zip",
+        content=await build_evidence_pack(session, case=case),
+        created_at=at,
+    )
+    session.add(document)
+    await session.flush()
+    return document
 
 
 async def _finish(

@@ -313,6 +313,12 @@ async def test_one_customer_walks_the_whole_ladder_over_three_months(
     assert broken.data["amount_received"] == {"amount": "0.00", "currency": "CNY"}
     [handover] = await dunning_events(infra, case_id, "LegalHandover")
     assert handover.data["amount_outstanding"] == {"amount": "3000.00", "currency": "CNY"}
+    # The pack handed over is kept as it was at the handover, and named in the event.
+    [kept] = [d for d in documents if d["kind"] == "evidence_pack"]
+    assert handover.data["evidence_pack_id"] == kept["id"]
+    stored = zipfile.ZipFile(io.BytesIO((await dunning.client.get(f"/documents/{kept['id']}")).content))
+    assert "handed_over" in stored.read("actions.csv").decode("utf-8-sig")
+    assert any(name.startswith("letters/") for name in stored.namelist())
     escalations = await dunning_events(infra, case_id, "DunningEscalated", count=6)
     assert [e.data["to_level"] for e in escalations] == [1, 2, 3, 4, 5, 6]
 

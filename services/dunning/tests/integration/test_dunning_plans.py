@@ -162,6 +162,10 @@ async def test_collectors_list_their_tasks_for_the_day_and_assign_them(
     assert done.json()["status"] == "done" and done.json()["completed_by"] == "test"
     again = await dunning.client.post(f"/tasks/{call['id']}/complete", json={"outcome": "reached"})
     assert again.status_code == 409 and again.json()["code"] == "task_closed"
+    mail_task = next(t for t in tasks if t["kind"] == "registered_mail")
+    await dunning.client.post(f"/tasks/{mail_task['id']}/assign", json={"assignee": "test"})  # the API key's name
+    mine = (await dunning.client.get("/tasks", params={"assignee": "me", "status": "open"})).json()["data"]
+    assert mail_task["id"] in [t["id"] for t in mine]
     incomplete = await dunning.client.post(
         f"/tasks/{next(t for t in tasks if t['kind'] == 'registered_mail')['id']}/complete",
         json={"outcome": "promise_to_pay"},
