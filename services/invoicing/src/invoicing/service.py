@@ -499,6 +499,9 @@ async def issue_invoice(
         )
     if invoice.total <= 0:
         raise Unprocessable("An invoice must total more than zero to be issued.", code="invoice_total_zero")
+    # Everything that does not need the number happens before it is taken: the
+    # series row stays locked from here until the transaction commits.
+    take_credit = apply_credit and await repository.has_free_credit(session, invoice.customer_id, invoice.currency)
     now = clock.now()
     year = invoice.invoice_date.year
     value = await repository.next_invoice_number(session, INVOICE_SERIES, year)
@@ -530,9 +533,7 @@ async def issue_invoice(
         clock=clock,
     )
     log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
-    # Checked before locking anything: most customers have no credit waiting,
-    # and the number series stays locked until this transaction commits.
-    if apply_credit and await repository.has_free_credit(session, invoice.customer_id, invoice.currency):
+    if take_credit:  # most customers have none waiting: then nothing more is locked
         await apply_unapplied_credit(session, clock=clock, customer_id=invoice.customer_id, currency=invoice.currency)
     return invoice
 
