@@ -41,6 +41,7 @@ from arflow.events.catalog import (
 )
 from arflow.ids import uuid7
 from arflow.messaging import outbox
+from arflow.metrics import ServiceMetrics
 from arflow.money import Money, to_minor_units
 from arflow.pagination import PageParams
 from arflow.problems import NotFound, Unprocessable
@@ -563,9 +564,29 @@ class Policy:
 POLICY = Policy()
 
 
-def configure(settings: CreditScoringSettings) -> None:
-    """Take the scoring knobs from the service's settings."""
-    global POLICY
+@dataclass
+class PortfolioGauges:
+    """Gauges the portfolio-drift job keeps current (Prometheus, with the house prefix)."""
+
+    clients: Any
+    exposure: Any
+    psi: Any
+
+
+GAUGES: PortfolioGauges | None = None
+
+
+def configure(settings: CreditScoringSettings, metrics: ServiceMetrics | None = None) -> None:
+    """Take the scoring knobs from the service's settings; register the portfolio gauges."""
+    global POLICY, GAUGES
+    if metrics is not None:
+        GAUGES = PortfolioGauges(
+            clients=metrics.gauge("clients", "Scored clients by tier", ["tier"]),
+            exposure=metrics.gauge(
+                "exposure", "Outstanding of scored clients by tier and currency", ["tier", "currency"]
+            ),
+            psi=metrics.gauge("score_psi", "Population stability index of the score distribution"),
+        )
     POLICY = Policy(
         late_payment_days=settings.late_payment_days,
         limit_caps=settings.limit_caps(),
@@ -1210,6 +1231,12 @@ async def portfolio(session: AsyncSession) -> PortfolioView:
 async def check_drift(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
     """Raise a psi_drift alert (once a day at most) when the score distribution has drifted past the threshold."""
     view = await portfolio(session)
+    if GAUGES is not None:
+        for tier in view.tiers:
+            GAUGES.clients.labels(tier.tier).set(tier.clients)
+            for currency, amount in tier.exposure.items():
+                GAUGES.exposure.labels(tier.tier, currency).set(float(amount))
+        GAUGES.psi.set(view.psi)
     if view.psi_alert:
         await repository.touch_customer(session, PORTFOLIO_SUBJECT, seen_at=as_of, now=clock.now())
         await raise_alert(

@@ -106,6 +106,9 @@ async def test_portfolio_counts_clients_and_exposure_by_tier(
     assert portfolio["psi"] >= 0 and isinstance(portfolio["psi_alert"], bool)
     drift = await run(credit_scoring.client, "portfolio-drift", "2026-04-15T02:00:00Z")
     assert drift["alert"] == portfolio["psi_alert"] or drift["scored_clients"] != portfolio["scored_clients"]
+    metrics = (await credit_scoring.client.get("/metrics")).text
+    assert 'arflow_credit_scoring_clients{tier="A"}' in metrics
+    assert "arflow_credit_scoring_score_psi" in metrics
 
 
 async def test_onboarding_assessment_returns_tier_limit_terms_and_reasons(credit_scoring: RunningService) -> None:
