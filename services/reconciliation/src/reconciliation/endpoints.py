@@ -115,7 +115,7 @@ async def list_payments(
     customer_id: UUID | None = None,
     received_from: date | None = None,
     received_to: date | None = None,
-    status: Literal["matched", "unmatched", "reversed"] | None = None,
+    status: Literal["matched", "unmatched", "reversed", "split"] | None = None,
     source: Literal["manual", "bank_statement", "alipay", "wechat_pay", "stripe", "webhook"] | None = None,
 ) -> Page[PaymentOut]:
     if received_from and received_to and received_from > received_to:

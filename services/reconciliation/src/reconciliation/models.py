@@ -76,7 +76,8 @@ class Payment(Base):
 
     `status`: matched (PaymentReceived published), unmatched (in the review
     queue; `customer_id` is the best candidate, if any), reversed (a
-    PaymentReversed was published: refunded, bounced, or undone by a person).
+    PaymentReversed was published: refunded, bounced, or undone by a person),
+    split (a person divided it into payments that supersede it).
     """
 
     __tablename__ = "payment"
@@ -85,7 +86,7 @@ class Payment(Base):
         CheckConstraint(
             "source IN ('manual','bank_statement','alipay','wechat_pay','stripe','webhook')", name="source"
         ),
-        CheckConstraint("status IN ('matched','unmatched','reversed')", name="status"),
+        CheckConstraint("status IN ('matched','unmatched','reversed','split')", name="status"),
         UniqueConstraint("source", "external_id"),
     )
 

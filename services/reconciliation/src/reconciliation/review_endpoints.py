@@ -31,6 +31,7 @@ from reconciliation.schemas import (
     PayerMappingIn,
     PayerMappingOut,
     PaymentOut,
+    SplitPayment,
     StatementImportOut,
     StatementLineOut,
     StatementOut,
@@ -333,6 +334,22 @@ async def allocate_payment(
         decided_by=principal.name,
     )
     return payment_out(record.payment, record.allocations)
+
+
+@router.post(
+    "/payments/{payment_id}/split",
+    response_model=list[PaymentOut],
+    status_code=201,
+    tags=["review"],
+    summary="Divide a queued payment among several customers; each part is a payment superseding it",
+)
+async def split_payment(
+    payment_id: UUID, body: SplitPayment, session: SessionDep, clock: ClockDep, principal: Writer
+) -> list[PaymentOut]:
+    records = await service.split_unmatched(
+        session, clock=clock, payment_id=payment_id, data=body, decided_by=principal.name
+    )
+    return [payment_out(r.payment, r.allocations) for r in records]
 
 
 @router.post(

@@ -144,6 +144,24 @@ class AllocateManually(BaseModel):
     allocations: list[AllocationIn] = Field(default_factory=list, max_length=100)
 
 
+class SplitPart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: UUID
+    amount: DecimalString
+    allocations: list[AllocationIn] = Field(default_factory=list, max_length=100)
+
+    _amount = field_validator("amount")(_positive_amount)
+
+
+class SplitPayment(BaseModel):
+    """One transfer that paid for several customers (e.g. a group paying its companies' bills)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[SplitPart] = Field(min_length=2, max_length=20)
+
+
 class StatementImportOut(BaseModel):
     id: UUID
     status: str = Field(description="queued, processing, succeeded or failed.")

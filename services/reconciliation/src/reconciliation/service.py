@@ -35,7 +35,7 @@ from arflow.problems import Conflict, NotFound, Unprocessable
 from reconciliation import domain, gateways, matching, repository
 from reconciliation.config import ReconciliationSettings
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment
-from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate
+from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate, SplitPayment
 
 log = structlog.get_logger("reconciliation")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -603,6 +603,65 @@ async def confirm_suggestion(
         decided_by=decided_by,
         basis="confirmed",
     )
+
+
+async def split_unmatched(
+    session: AsyncSession, *, clock: Clock, payment_id: UUID, data: SplitPayment, decided_by: str
+) -> list[PaymentRecord]:
+    """Divide a queued payment among customers: one PaymentReceived per part, each superseding the original."""
+    payment = await _lock_unmatched(session, payment_id)
+    total = sum((part.amount for part in data.parts), Decimal(0))
+    if total != payment.amount:
+        raise Unprocessable(
+            f"The parts add up to {total}, the payment is {payment.amount} {payment.currency}.",
+            code="split_does_not_add_up",
+        )
+    records = []
+    for part in data.parts:
+        customer = await repository.get_customer(session, part.customer_id, for_update=True)
+        if customer is None:
+            raise Unprocessable(f"Customer {part.customer_id} is not known to reconciliation.", code="customer_unknown")
+        items = [
+            _allocatable(item, pending) for item, pending in await repository.allocatable_items(session, customer.id)
+        ]
+        try:
+            accepted = domain.check_allocations(
+                part.amount, payment.currency, [(a.invoice_id, a.amount) for a in part.allocations], items
+            )
+        except domain.AllocationRejected as exc:
+            raise Unprocessable(exc.detail, code=exc.code) from None
+        child = Payment(
+            id=uuid7(),
+            customer_id=customer.id,
+            amount=part.amount,
+            currency=payment.currency,
+            received_on=payment.received_on,
+            source=payment.source,
+            payer_name=payment.payer_name,
+            payer_account=payment.payer_account,
+            reference=payment.reference,
+            match_confidence=MANUAL_MATCH_CONFIDENCE,
+            created_at=clock.now(),
+            status="matched",
+            refunded_amount=Decimal(0),
+            match_shape="split",
+            match_reasons=[f"part of payment {payment.id}, split by {decided_by}"],
+            suggestions=[],
+            statement_line_id=payment.statement_line_id,
+            supersedes_payment_id=payment.id,
+            decided_by=decided_by,
+        )
+        session.add(child)
+        await session.flush()
+        rows = _new_allocations(child.id, accepted, "given")
+        session.add_all(rows)
+        await session.flush()
+        await _publish_received(session, clock, child, rows)
+        records.append(PaymentRecord(child, rows))
+    payment.status, payment.decided_by = "split", decided_by
+    await session.flush()
+    log.info("payment.split", payment_id=str(payment.id), parts=len(records))
+    return records
 
 
 async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, decided_by: str) -> Payment:

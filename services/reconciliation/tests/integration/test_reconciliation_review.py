@@ -177,3 +177,49 @@ async def test_a_dispute_on_an_unknown_invoice_is_refused(reconciliation: Any) -
         "/disputes", json={"invoice_id": "01900000-0000-7000-8000-000000000000", "reason": "x"}
     )
     assert response.status_code == 422 and response.json()["code"] == "invoice_unknown"
+
+
+async def test_one_transfer_for_two_customers_is_split(
+    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    first_customer, _ = await reconciliation_books.customer()
+    second_customer, _ = await reconciliation_books.customer()
+    first = await reconciliation_books.issued(first_customer, "300.00", date(2026, 2, 28))
+    second = await reconciliation_books.issued(second_customer, "200.00", date(2026, 2, 28))
+    queued = await import_one(client, import_done, credit("500.00", name="某集团财务中心"))
+    assert queued["status"] == "unmatched"
+    wrong = await client.post(
+        f"/payments/{queued['id']}/split",
+        json={
+            "parts": [
+                {"customer_id": str(first_customer), "amount": "300.00"},
+                {"customer_id": str(second_customer), "amount": "100.00"},
+            ]
+        },
+    )
+    assert wrong.status_code == 422 and wrong.json()["code"] == "split_does_not_add_up"
+    response = await client.post(
+        f"/payments/{queued['id']}/split",
+        json={
+            "parts": [
+                {
+                    "customer_id": str(first_customer),
+                    "amount": "300.00",
+                    "allocations": [{"invoice_id": str(first.invoice_id), "amount": "300.00"}],
+                },
+                {
+                    "customer_id": str(second_customer),
+                    "amount": "200.00",
+                    "allocations": [{"invoice_id": str(second.invoice_id), "amount": "200.00"}],
+                },
+            ]
+        },
+    )
+    assert response.status_code == 201, response.text
+    parts = response.json()
+    assert [p["supersedes_payment_id"] for p in parts] == [queued["id"], queued["id"]]
+    for part, invoice in zip(parts, (first, second), strict=True):
+        event = await reconciliation_published.payment_received(part["id"])
+        assert [a.invoice_id for a in event.allocations] == [invoice.invoice_id]
+    assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "split"
