@@ -560,3 +560,12 @@ async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict
     for facts in snapshot.values():
         facts["done_steps"] = frozenset(facts["done_steps"])
     return snapshot
+
+
+async def open_cases_of(session: AsyncSession, customer_id: UUID) -> list[DunningCase]:
+    query = (
+        select(DunningCase)
+        .where(DunningCase.customer_id == customer_id, DunningCase.status == "open")
+        .order_by(DunningCase.id)
+    )
+    return list((await session.execute(query)).scalars())

@@ -79,10 +79,24 @@ async def record_customer(session: AsyncSession, *, clock: Clock, event: Custome
         "account_manager_email": event.account_manager_email,
         "updated_at": clock.now(),
     }
+    before = await repository.get_customer(session, event.customer_id)
+    was_excluded = bool(before and before.dunning_excluded)
+    if before is not None:
+        session.expunge(before)  # the upsert below changes the row behind the session's back
     if not await repository.upsert_customer(session, values):
         log.info("customer.stale_revision_ignored", customer_id=str(event.customer_id), revision=event.revision)
         return
     log.info("customer.projected", customer_id=str(event.customer_id), revision=event.revision)
+    if event.dunning_excluded and not was_excluded:
+        for case in await repository.open_cases_of(session, event.customer_id):
+            await _paused(
+                session,
+                clock=clock,
+                case=case,
+                reason="customer_excluded",
+                until=None,
+                note=event.dunning_exclusion_reason,
+            )
     view = domain.CustomerView(
         legal_name=event.legal_name,
         preferred_language=event.preferred_language,

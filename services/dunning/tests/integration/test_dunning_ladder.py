@@ -477,6 +477,8 @@ async def test_excluded_customer_takes_no_ladder_step(
         return entry if entry["reason"] == "customer_excluded" else None
 
     await eventually(blocked, what="the case blocked by the exclusion")
+    [paused] = await dunning_events(infra, case_id, "DunningPaused")
+    assert paused.data["reason"] == "customer_excluded"
     await tick(dunning, walking_clock, date(2026, 3, 9))
     assert [a["step"] for a in await actions(dunning, case_id)] == ["overdue_notice"]
 
