@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
+    consumer_fetch_max_wait_ms: int = Field(
+        100, ge=10, description="How long the broker may hold a fetch for data: the floor of event latency."
+    )
     outbox_retention_days: int = Field(7, ge=1, description="Keep published outbox rows this long.")
     idempotency_retention_hours: int = Field(48, ge=24, description="Keep Idempotency-Key responses this long.")
     dead_letter_retention_days: int = Field(30, ge=1, description="Keep replayed dead letters this long.")

@@ -41,6 +41,7 @@ def new_consumer(settings: ServiceSettings, group: str, topics: list[str]) -> AI
         session_timeout_ms=10_000,
         metadata_max_age_ms=5_000,
         max_poll_records=200,
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
     )
 
 
