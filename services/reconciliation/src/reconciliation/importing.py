@@ -211,6 +211,7 @@ async def process_import(
                 position += 1
                 rows.append(_line_row(import_id, statement_id, position, key, line))
             fresh = await repository.insert_lines(session, rows)
+            booked: list[tuple[str, str, UUID | None]] = []
             for row, (_, key, line) in zip(rows, chunk, strict=True):
                 if key not in fresh:
                     outcomes["duplicate"] += 1
@@ -229,7 +230,8 @@ async def process_import(
                 matched_auto += automatic
                 outcomes[outcome] += 1
                 if outcome != "not_booked" and outcome != "ignored_debit":
-                    await repository.set_line_outcome(session, key, outcome, payment_id)
+                    booked.append((key, outcome, payment_id))
+            await repository.set_line_outcomes(session, booked)
             progress = await repository.get_import(session, import_id, for_update=True)
             assert progress is not None
             progress.lines_read = start + len(chunk)

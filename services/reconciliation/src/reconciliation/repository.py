@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, delete, func, select, update
+from sqlalchemy import ARRAY, Row, Select, Text, Uuid, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -320,6 +320,24 @@ async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> set
         pg_insert(StatementLine).values(rows).on_conflict_do_nothing().returning(StatementLine.dedup_key)
     )
     return set(result.scalars())
+
+
+async def set_line_outcomes(session: AsyncSession, outcomes: Sequence[tuple[str, str, UUID | None]]) -> None:
+    """Record what each line became, in one statement per chunk."""
+    if not outcomes:
+        return
+    values = (
+        select(
+            func.unnest(literal([k for k, _, _ in outcomes], ARRAY(Text))).label("dedup_key"),
+            func.unnest(literal([o for _, o, _ in outcomes], ARRAY(Text))).label("outcome"),
+            func.unnest(literal([p for _, _, p in outcomes], ARRAY(Uuid))).label("payment_id"),
+        )
+    ).subquery("v")
+    await session.execute(
+        update(StatementLine)
+        .where(StatementLine.dedup_key == values.c.dedup_key)
+        .values(outcome=values.c.outcome, payment_id=values.c.payment_id)
+    )
 
 
 async def set_line_outcome(session: AsyncSession, dedup_key: str, outcome: str, payment_id: UUID | None) -> None:
