@@ -1,0 +1,85 @@
+"""Gateway signature checks with throwaway keys (pure)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from reconciliation.gateways import (
+    SignatureRejected,
+    alipay_signing_string,
+    read_alipay,
+    verify_alipay,
+    verify_standard,
+    verify_stripe,
+    verify_wechatpay,
+)
+
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PUBLIC = (
+    KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+)
+NOW = 1_772_416_800
+
+
+def test_alipay_signing_string_drops_sign_and_sign_type_and_sorts() -> None:
+    params = {"b": "2", "a": "1", "sign": "x", "sign_type": "RSA2", "empty": ""}
+    assert alipay_signing_string(params) == "a=1&b=2"
+
+
+def test_alipay_signature_verifies_and_refund_fee_is_a_refund() -> None:
+    params = {"notify_id": "n1", "trade_no": "t1", "trade_status": "TRADE_SUCCESS", "refund_fee": "5.00", "app_id": "A"}
+    sign = base64.b64encode(KEY.sign(alipay_signing_string(params).encode(), padding.PKCS1v15(), hashes.SHA256()))
+    signed = {**params, "sign": sign.decode(), "sign_type": "RSA2"}
+    verify_alipay(signed, public_key=PUBLIC, app_id="A")
+    notice = read_alipay(signed)
+    assert notice.kind == "refund" and str(notice.refunded) == "5.00"
+    with pytest.raises(SignatureRejected):
+        verify_alipay({**signed, "refund_fee": "50.00"}, public_key=PUBLIC)
+    # Alipay hands out its public key as bare base64: accepted too.
+    bare = "".join(PUBLIC.strip().splitlines()[1:-1])
+    verify_alipay(signed, public_key=bare)
+
+
+def test_stripe_signature_tolerance() -> None:
+    body = json.dumps({"id": "evt_1", "type": "x"}).encode()
+    signature = hmac.new(b"whsec_s", f"{NOW}.".encode() + body, hashlib.sha256).hexdigest()
+    assert verify_stripe(body, f"t={NOW},v1={signature}", secret="whsec_s", now=NOW + 299)["id"] == "evt_1"
+    with pytest.raises(SignatureRejected, match="300"):
+        verify_stripe(body, f"t={NOW},v1={signature}", secret="whsec_s", now=NOW + 301)
+
+
+def test_wechatpay_signtest_probe_never_verifies() -> None:
+    with pytest.raises(SignatureRejected, match="SIGNTEST"):
+        verify_wechatpay(
+            b"{}",
+            {"wechatpay-signature": "WECHATPAY/SIGNTEST/xyz", "wechatpay-timestamp": str(NOW), "wechatpay-nonce": "n"},
+            public_key=PUBLIC,
+            serial=None,
+            now=NOW,
+        )
+
+
+def test_wechatpay_signature_over_timestamp_nonce_and_body() -> None:
+    body = b'{"id": "1"}'
+    signature = base64.b64encode(KEY.sign(f"{NOW}\nabc\n".encode() + body + b"\n", padding.PKCS1v15(), hashes.SHA256()))
+    headers = {"wechatpay-signature": signature.decode(), "wechatpay-timestamp": str(NOW), "wechatpay-nonce": "abc"}
+    verify_wechatpay(body, headers, public_key=PUBLIC, serial=None, now=NOW + 60)
+    with pytest.raises(SignatureRejected):
+        verify_wechatpay(body + b" ", headers, public_key=PUBLIC, serial=None, now=NOW)
+
+
+def test_standard_webhooks_signature() -> None:
+    secret = "whsec_" + base64.b64encode(b"k" * 24).decode()
+    body = b'{"type": "payment.succeeded"}'
+    digest = base64.b64encode(hmac.new(b"k" * 24, f"m1.{NOW}.".encode() + body, hashlib.sha256).digest()).decode()
+    headers = {"webhook-id": "m1", "webhook-timestamp": str(NOW), "webhook-signature": f"v0,xx v1,{digest}"}
+    assert verify_standard(body, headers, secret=secret, now=NOW) == "m1"
+    with pytest.raises(SignatureRejected):
+        verify_standard(body, {**headers, "webhook-id": "m2"}, secret=secret, now=NOW)

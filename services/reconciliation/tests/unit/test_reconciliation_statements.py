@@ -1,0 +1,66 @@
+"""Statement identity, line deduplication keys and integrity warnings (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from reconciliation.parsers import Balance, Statement, StatementLine
+from reconciliation.statements import PreviousStatement, integrity_warnings, line_keys, statement_key
+
+D = Decimal
+
+
+def line(amount: str, *, reference: str | None = None, remittance: str = "x") -> StatementLine:
+    return StatementLine(
+        amount=D(amount),
+        currency="CNY",
+        direction="credit",
+        booking_date=date(2026, 3, 1),
+        bank_reference=reference,
+        remittance=remittance,
+    )
+
+
+def statement(opening: str, closing: str, *lines: StatementLine, sequence: str = "2") -> Statement:
+    return Statement(
+        statement_id="S",
+        account="A",
+        currency="CNY",
+        sequence=sequence,
+        balances=(
+            Balance("opening", D(opening), "CNY", date(2026, 3, 1)),
+            Balance("closing", D(closing), "CNY", date(2026, 3, 1)),
+        ),
+        lines=lines,
+    )
+
+
+def test_identical_lines_without_reference_get_occurrence_numbers() -> None:
+    first, second = line_keys("A", [line("30.00"), line("30.00")])
+    assert first != second and first.endswith("#1") and second.endswith("#2")
+    assert line_keys("A", [line("30.00"), line("30.00")]) == [first, second]  # the same file: the same keys
+
+
+def test_lines_with_a_bank_reference_are_keyed_by_it() -> None:
+    (key,) = line_keys("A", [line("30.00", reference="R1", remittance="a")])
+    assert line_keys("A", [line("30.00", reference="R1", remittance="other text")]) == [key]
+
+
+def test_statement_key_uses_id_and_sequence_else_the_file() -> None:
+    assert statement_key(statement("0", "1", line("1.00")), file_sha256="h", position=0).startswith("A|S|2|")
+    bare = Statement(None, None, None, lines=(line("1.00"),))
+    assert statement_key(bare, file_sha256="h", position=3) == "file:h:3"
+
+
+def test_a_statement_that_adds_up_and_follows_its_predecessor_has_no_warnings() -> None:
+    previous = PreviousStatement(sequence="1", closing_balance=D("100.00"), closing_date=date(2026, 2, 28))
+    assert integrity_warnings(statement("100.00", "130.00", line("30.00")), previous) == []
+
+
+def test_balance_chain_sequence_gap_and_sum_are_each_warned() -> None:
+    previous = PreviousStatement(sequence="1", closing_balance=D("90.00"), closing_date=date(2026, 2, 28))
+    warnings = integrity_warnings(statement("100.00", "131.00", line("30.00"), sequence="4"), previous)
+    assert sorted(w["code"] for w in warnings) == ["balance_mismatch", "opening_not_previous_closing", "sequence_gap"]
+    gap = next(w for w in warnings if w["code"] == "sequence_gap")
+    assert "2 statement(s) missing" in gap["detail"]
