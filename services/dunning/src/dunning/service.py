@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
     CreditScoreChanged,
     CustomerUpserted,
+    DunningChannel,
     DunningEscalated,
     DunningPaused,
     DunningResolved,
@@ -23,6 +24,7 @@ from arflow.events.catalog import (
     Event,
     InvoiceDueSoon,
     InvoiceOverdue,
+    Language,
     LegalHandover,
     PaymentApplied,
     PromiseToPayBroken,
@@ -49,6 +51,7 @@ from dunning.models import (
 )
 
 log = structlog.get_logger("dunning")
+PauseReason = Literal["promise_to_pay", "dispute", "manual_hold", "customer_excluded"]
 
 
 # --- the customer projection ---------------------------------------------------------
@@ -100,7 +103,7 @@ async def record_customer(session: AsyncSession, *, clock: Clock, event: Custome
     view = domain.CustomerView(
         legal_name=event.legal_name,
         preferred_language=event.preferred_language,
-        contacts=values["contacts"],
+        contacts=cast("list[dict[str, Any]]", values["contacts"]),
         dunning_excluded=event.dunning_excluded,
     )
     for action in await repository.pending_actions_for_update(session, event.customer_id):
@@ -262,10 +265,10 @@ def step_executed(action: DunningAction, *, executed_at: datetime) -> DunningSte
         action_id=action.id,
         step_name=action.step,
         level=action.level,
-        channel=action.channel,
+        channel=cast("DunningChannel", action.channel),
         recipient=action.recipient,
         template=action.template,
-        language=action.language,
+        language=cast("Language | None", action.language),
         outcome=action.outcome or action.status,
         invoice_ids=list(action.invoice_ids),
         amount_overdue=Money.of(action.amount_overdue, action.currency).quantize(),
@@ -614,11 +617,12 @@ async def run_tick(
         facts = CaseFacts(**snapshot[unlocked.id])
         plan = plan_from(unlocked, facts, as_of=as_of, policies=policies, settings=settings)
         if _needs_action(plan, facts):
-            plan = await _act_on_case(
+            acted = await _act_on_case(
                 session, clock=clock, case_id=unlocked.id, as_of=as_of, policies=policies, settings=settings
             )
-            if plan is None:
+            if acted is None:
                 continue
+            plan = acted
         outcome = plan.decision.kind if plan.decision.kind != "blocked" else f"blocked:{plan.decision.reason}"
         if plan.decision.kind == "execute" and plan.decision.step is not None:
             outcome = f"executed:{plan.decision.step.channel}"
@@ -931,7 +935,7 @@ async def raise_level(
             case_id=case.id,
             from_level=case.level,
             to_level=level,
-            channel=channel,  # type: ignore[arg-type]
+            channel=cast("DunningChannel", channel),
             amount_overdue=Money.of(amount, case.currency).quantize(),
             escalated_at=at,
         ),
@@ -1001,7 +1005,7 @@ async def _paused(
         DunningPaused(
             customer_id=case.customer_id,
             case_id=case.id,
-            reason=reason,  # type: ignore[arg-type]
+            reason=cast("PauseReason", reason),
             until=until,
             note=note,
             paused_at=clock.now(),
@@ -1200,7 +1204,7 @@ async def build_plan(
     """Draw up a month's plan: every open case with its planned steps, by overdue amount × risk tier."""
     first, last = month_bounds(month)
     policies = [policy_view(p) for p in await repository.latest_policies(session)]
-    lines = []
+    lines: list[dict[str, Any]] = []
     for case_id in await repository.open_case_ids(session):
         case = await repository.get_case(session, case_id)
         if case is None:
