@@ -14,32 +14,32 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARFLOW_", extra="ignore")
 
     database_url: str = Field(
-        "postgresql://postgres@127.0.0.1:5432/postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
         description="A PostgreSQL server URL; each service derives its own database from it.",
     )
-    database_prefix: str = Field("arflow_", description="Prefix of the per-service database names.")
+    database_prefix: str = Field(default="arflow_", description="Prefix of the per-service database names.")
     database_pool_size: int = 10
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_idempotent_producer: bool = Field(
-        False, description="Turn on for Apache Kafka; Tansu does not support InitProducerId."
+        default=False, description="Turn on for Apache Kafka; Tansu does not support InitProducerId."
     )
     kafka_topic_partitions: int = 3
-    api_keys: str | None = Field(None, description="Inline JSON list of API keys (see README).")
-    api_keys_file: Path | None = Field(None, description="Path of a JSON file listing API keys.")
+    api_keys: str | None = Field(default=None, description="Inline JSON list of API keys (see README).")
+    api_keys_file: Path | None = Field(default=None, description="Path of a JSON file listing API keys.")
     log_level: str = "INFO"
-    log_format: str = Field("json", description="json, or console for a human at a terminal.")
+    log_format: str = Field(default="json", description="json, or console for a human at a terminal.")
     relay_poll_seconds: float = 0.5
     relay_batch_size: int = 500
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
     consumer_fetch_max_wait_ms: int = Field(
-        100, ge=10, description="How long the broker may hold a fetch for data: the floor of event latency."
+        default=100, ge=10, description="How long the broker may hold a fetch for data: the floor of event latency."
     )
-    outbox_retention_days: int = Field(7, ge=1, description="Keep published outbox rows this long.")
-    idempotency_retention_hours: int = Field(48, ge=24, description="Keep Idempotency-Key responses this long.")
-    dead_letter_retention_days: int = Field(30, ge=1, description="Keep replayed dead letters this long.")
-    jobs_enabled: bool = Field(True, description="Run scheduled jobs periodically (off in tests).")
-    job_interval_scale: float = Field(1.0, description="Multiplies every job's interval (demos).")
+    outbox_retention_days: int = Field(default=7, ge=1, description="Keep published outbox rows this long.")
+    idempotency_retention_hours: int = Field(default=48, ge=24, description="Keep Idempotency-Key responses this long.")
+    dead_letter_retention_days: int = Field(default=30, ge=1, description="Keep replayed dead letters this long.")
+    jobs_enabled: bool = Field(default=True, description="Run scheduled jobs periodically (off in tests).")
+    job_interval_scale: float = Field(default=1.0, description="Multiplies every job's interval (demos).")
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service.replace('-', '_')}"
