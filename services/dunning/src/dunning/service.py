@@ -177,6 +177,13 @@ async def record_invoice_overdue(
     if case.frozen_at is not None or case.hold_reason is not None:
         bound.info("action.not_queued", reason="case_paused", case_id=str(case.id))
         return
+    # A promise to pay pauses the whole case until its date: the customer is not
+    # chased for a newly overdue invoice either (the tick picks it up if the
+    # promise is broken).
+    today = local_date(now, customer.time_zone if customer else "Asia/Shanghai")
+    if any(p.promised_date >= today for p in await repository.open_promises(session, case.id)):
+        bound.info("action.not_queued", reason="promise_to_pay", case_id=str(case.id))
+        return
     action = DunningAction(
         id=uuid7(),
         case_id=case.id,

@@ -424,6 +424,29 @@ async def test_manual_hold_pauses_the_case_until_released(
     assert [a["step"] for a in await actions(dunning, case_id)] == ["overdue_notice", "follow_up"]
 
 
+async def test_an_open_promise_holds_back_the_notice_of_a_newly_overdue_invoice(
+    infra: Infrastructure, dunning: RunningService, dunning_smtp: SmtpSink, walking_clock: FixedClock
+) -> None:
+    customer_id, invoice_id, number, email = new_ids()
+    walking_clock.set(at(DUE + timedelta(days=1)))
+    await publish(infra, customer(customer_id, email), overdue(customer_id, invoice_id, number))
+    case_id = (await open_case(dunning, customer_id))["id"]
+    await wait_until(dunning, case_id, lambda d: len(d["actions"]) == 1, "the first notice")
+    response = await dunning.client.post(
+        f"/cases/{case_id}/promises", json={"amount": "5000.00", "promised_date": "2026-03-20"}
+    )
+    assert response.status_code in (200, 201), response.text
+
+    later_invoice, later_number = uuid4(), f"INV-2026-{uuid4().hex[:8].upper()}"
+    walking_clock.set(at(date(2026, 3, 6)))
+    await publish(infra, overdue(customer_id, later_invoice, later_number, due=date(2026, 3, 5)))
+    detail = await wait_until(
+        dunning, case_id, lambda d: any(i["invoice_id"] == str(later_invoice) for i in d["items"]), "the new item"
+    )
+    assert [a["step"] for a in detail["actions"]] == ["overdue_notice"]
+    assert not [m for m in mail(dunning_smtp, email) if later_number in text_of(m)]
+
+
 async def test_a_dispute_pauses_only_the_disputed_invoice(
     infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
 ) -> None:
