@@ -169,6 +169,10 @@ class PaymentApplied(Event):
     due_date: date
     invoice_balance_after: Money
     days_after_due: int = Field(description="Negative when paid before the due date.")
+    invoice_ledger_version: int | None = Field(
+        default=None,
+        description="Counts every change to the invoice's balance; projections keep the highest version's balance.",
+    )
 
 
 class InvoicePaid(Event):
@@ -213,6 +217,11 @@ class CreditNoteIssued(Event):
     amount: Money
     reason: str
     issued_on: date
+    invoice_balance_after: Money | None = None
+    invoice_ledger_version: int | None = Field(
+        default=None,
+        description="Counts every change to the invoice's balance; projections keep the highest version's balance.",
+    )
 
 
 class PaymentApplicationReversed(Event):
@@ -229,6 +238,10 @@ class PaymentApplicationReversed(Event):
     reason: str
     invoice_balance_after: Money
     invoice_reopened: bool = Field(description="True when the invoice was paid and is open again.")
+    invoice_ledger_version: int | None = Field(
+        default=None,
+        description="Counts every change to the invoice's balance; projections keep the highest version's balance.",
+    )
 
 
 class LateFeeAssessed(Event):
