@@ -107,6 +107,9 @@ class Invoice(Base):
     total: Mapped[Decimal] = mapped_column(Amount)
     amount_paid: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     amount_credited: Mapped[Decimal] = mapped_column(Amount, server_default="0")
+    # +1 on every change of the balance (application, its reversal, credit note), carried
+    # on the events so a projection keeps the newest balance even when one goes up again.
+    ledger_version: Mapped[int] = mapped_column(Integer, server_default="0")
     payment_reference: Mapped[str | None] = mapped_column(Text, unique=True)
     memo: Mapped[str | None] = mapped_column(Text)
     # The terms as they were when the invoice was made (a snapshot, never a live template).

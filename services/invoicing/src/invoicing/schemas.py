@@ -418,6 +418,7 @@ class InvoiceOut(BaseModel):
     amount_paid: DecimalString
     amount_credited: DecimalString
     balance: DecimalString
+    ledger_version: int = Field(description="Counts every change of the balance; the balance events carry it.")
     payment_reference: str | None
     memo: str | None
     terms_code: str | None

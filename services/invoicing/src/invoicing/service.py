@@ -392,6 +392,7 @@ async def create_invoice(
         amount_paid=Decimal(0),
         amount_credited=Decimal(0),
         amount_written_off=Decimal(0),
+        ledger_version=0,
         memo=data.memo,
         kind=kind,
         related_invoice_id=related_invoice_id,
@@ -656,6 +657,7 @@ async def issue_credit_note(
     )
     session.add(note)
     invoice.amount_credited += amount
+    version = _balance_changed(invoice)
     invoice.updated_at = now
     await session.flush()
     await outbox.add(
@@ -669,6 +671,8 @@ async def issue_credit_note(
             amount=Money.of(amount, invoice.currency).quantize(),
             reason=data.reason,
             issued_on=issued_on,
+            invoice_balance_after=Money.of(invoice.balance, invoice.currency).quantize(),
+            invoice_ledger_version=version,
         ),
         clock=clock,
     )
@@ -773,6 +777,12 @@ async def require_credit_note(session: AsyncSession, credit_note_id: UUID) -> Cr
 # --- the receivables ledger -------------------------------------------------------
 
 
+def _balance_changed(invoice: Invoice) -> int:
+    """Count one more change of the invoice's balance (its row is locked); the events carry the count."""
+    invoice.ledger_version += 1
+    return invoice.ledger_version
+
+
 async def customer_balance(session: AsyncSession, *, customer_id: UUID) -> CustomerBalanceOut:
     """The balance per currency from the ledger entries: invoiced − applied − credited."""
     customer = await require_customer(session, customer_id)
@@ -872,6 +882,7 @@ async def _apply(
     """Record one application, publish PaymentApplied, and InvoicePaid when the balance reaches zero."""
     now = clock.now()
     invoice.amount_paid += amount
+    version = _balance_changed(invoice)
     invoice.updated_at = now
     application = PaymentApplication(
         id=uuid7(),
@@ -898,6 +909,7 @@ async def _apply(
             due_date=invoice.due_date,
             invoice_balance_after=Money.of(invoice.balance, invoice.currency).quantize(),
             days_after_due=(applied_on - invoice.due_date).days,
+            invoice_ledger_version=version,
         ),
         clock=clock,
     )
@@ -1000,6 +1012,7 @@ async def _unapply(
             )
         )
     invoice.amount_paid -= amount
+    version = _balance_changed(invoice)
     invoice.updated_at = now
     reopened = invoice.status == "paid" and invoice.balance > 0
     if reopened:
@@ -1019,6 +1032,7 @@ async def _unapply(
             reason=event.reason,
             invoice_balance_after=Money.of(invoice.balance, invoice.currency).quantize(),
             invoice_reopened=reopened,
+            invoice_ledger_version=version,
         ),
         clock=clock,
     )

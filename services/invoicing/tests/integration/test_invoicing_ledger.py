@@ -71,6 +71,45 @@ async def test_a_bounced_payment_reopens_the_invoice_it_paid(
     assert await recorded("InvoicePaid", invoice_id=invoice["id"])  # it had been paid before
 
 
+async def test_every_balance_change_carries_a_higher_ledger_version(
+    invoicing: RunningService,
+    infra: TestInfrastructure,
+    new_customer: NewCustomer,
+    new_invoice: NewInvoice,
+    recorded: Recorded,
+) -> None:
+    customer = await new_customer()
+    invoice = await new_invoice(customer["id"], "300.00")
+    credit = await invoicing.client.post(
+        f"/invoices/{invoice['id']}/credit-notes", json={"amount": "50.00", "reason": "服务未满月"}
+    )
+    assert credit.status_code == 201, credit.text
+    payment = received(customer["id"], "200.00", [(invoice["id"], "200.00")])
+    refund = PaymentReversed(
+        customer_id=payment.customer_id,
+        payment_id=payment.payment_id,
+        amount=Money.of("200.00", "CNY"),
+        reason="refund",
+        reversed_on=date(2026, 2, 12),
+    )
+    await publish_events(infra.bootstrap, payment, refund)
+
+    async def reversed_() -> list[dict] | None:
+        return await recorded("PaymentApplicationReversed", invoice_id=invoice["id"]) or None
+
+    [reversal] = await eventually(reversed_, what="the refund to be undone")
+    [note] = await recorded("CreditNoteIssued", invoice_id=invoice["id"])
+    [applied] = await recorded("PaymentApplied", invoice_id=invoice["id"])
+    # the balance went 300 → 250 → 50 → 250: only the versions tell the last 250 from the first
+    history = [
+        (event["invoice_ledger_version"], event["invoice_balance_after"]["amount"])
+        for event in (note, applied, reversal)
+    ]
+    assert history == [(1, "250.00"), (2, "50.00"), (3, "250.00")]
+    state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
+    assert (state["ledger_version"], state["balance"]) == (3, "250.00")
+
+
 async def test_a_partial_refund_undoes_only_part_of_the_payment(
     invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
 ) -> None:
