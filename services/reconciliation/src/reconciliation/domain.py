@@ -3,10 +3,17 @@
 No I/O and no clock reads here: callers pass state in, decisions come out.
 
 The projection of an invoice is a join of facts: each invoicing event says
-something about the invoice (its total, a lower balance, a later status), and
+something about the invoice (its total, its balance, a later status), and
 `merge` keeps the most advanced of each. The merge is commutative, associative
 and idempotent, so the projection ends the same whatever order the events
 arrive in, and however often.
+
+The balance is the one of the highest invoice ledger version seen: invoicing
+counts every change to an invoice's balance, so a balance that goes up again
+(a payment application reversed, an invoice reopened) is followed, and an
+older or repeated fact changes nothing. Facts without a version (an invoice's
+issue, a paid / void / written-off status, events from before versions existed)
+only lower a balance no versioned fact has set yet.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from uuid import UUID
 from arflow.money import to_minor_units
 
 ItemStatus = Literal["open", "written_off", "paid", "void"]
-# A status only ever advances: a written-off invoice can still be paid, a
-# paid or voided one never reopens (reopening would need an event of its own).
+# A status only ever advances (a written-off invoice can still be paid, a voided
+# one is gone for good), except that once ledger versions are known the status
+# follows the balance: zero is paid, above zero is open again (or written off
+# again, if it ever was).
 STATUS_RANK: dict[str, int] = {"open": 0, "written_off": 1, "paid": 2, "void": 3}
 
 T = TypeVar("T")
@@ -47,27 +56,60 @@ class InvoiceState:
     due_date: date | None = None
     payment_reference: str | None = None
     issued_at: datetime | None = None
+    # Invoicing's count of changes to the invoice's balance; None when the fact carries none.
+    ledger_version: int | None = None
+    # Ever written off: what a reopened invoice goes back to.
+    written_off: bool = False
 
     @property
     def issued(self) -> bool:
         return self.issued_at is not None
 
 
+def _merged_balance(current: InvoiceState, fact: InvoiceState) -> tuple[Decimal, int | None]:
+    """The balance of the highest ledger version; without any version, the lowest balance seen."""
+    if fact.ledger_version is not None:
+        if current.ledger_version is None or fact.ledger_version > current.ledger_version:
+            return fact.balance, fact.ledger_version
+        return current.balance, current.ledger_version  # older, or the same version again
+    if current.ledger_version is not None:
+        return current.balance, current.ledger_version  # a versioned balance outranks any unversioned one
+    return min(current.balance, fact.balance), None
+
+
+def _ever_written_off(state: InvoiceState) -> bool:
+    return state.written_off or state.status == "written_off"
+
+
+def _settled(state: InvoiceState) -> InvoiceState:
+    """The status a versioned balance implies: zero is paid, above zero open (or written off); void stays."""
+    written_off = _ever_written_off(state)
+    if state.ledger_version is None or state.status == "void":
+        return replace(state, written_off=written_off)
+    status: ItemStatus = "paid" if state.balance == 0 else "written_off" if written_off else "open"
+    return replace(state, status=status, written_off=written_off)
+
+
 def merge(current: InvoiceState | None, fact: InvoiceState) -> InvoiceState:
-    """Fold one fact into an invoice's state: lowest balance, most advanced status, known fields kept."""
+    """Fold one fact into an invoice's state: newest balance, most advanced status, known fields kept."""
     if current is None:
-        return fact
+        return _settled(fact)
     status = max(current.status, fact.status, key=STATUS_RANK.__getitem__)
-    return replace(
-        current,
-        invoice_number=current.invoice_number or fact.invoice_number,
-        balance=min(current.balance, fact.balance),
-        status=status,
-        total=_first_known(current.total, fact.total),
-        invoice_date=_first_known(current.invoice_date, fact.invoice_date),
-        due_date=_first_known(current.due_date, fact.due_date),
-        payment_reference=_first_known(current.payment_reference, fact.payment_reference),
-        issued_at=_first_known(current.issued_at, fact.issued_at),
+    balance, version = _merged_balance(current, fact)
+    return _settled(
+        replace(
+            current,
+            invoice_number=current.invoice_number or fact.invoice_number,
+            balance=balance,
+            ledger_version=version,
+            written_off=_ever_written_off(current) or _ever_written_off(fact),
+            status=status,
+            total=_first_known(current.total, fact.total),
+            invoice_date=_first_known(current.invoice_date, fact.invoice_date),
+            due_date=_first_known(current.due_date, fact.due_date),
+            payment_reference=_first_known(current.payment_reference, fact.payment_reference),
+            issued_at=_first_known(current.issued_at, fact.issued_at),
+        )
     )
 
 

@@ -74,6 +74,7 @@ def open_item_out(item: OpenItem, pending: Decimal) -> OpenItemOut:
         issued=state.issued,
         total=None if item.total is None else to_minor_units(item.total, currency),
         balance=to_minor_units(item.balance, currency),
+        ledger_version=item.ledger_version,
         pending_allocations=to_minor_units(pending, currency),
         available=to_minor_units(domain.available_balance(state, pending), currency),
         invoice_date=item.invoice_date,

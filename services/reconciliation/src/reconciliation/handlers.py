@@ -7,12 +7,14 @@ handler tolerates duplicates and any arrival order (see domain.merge).
 from __future__ import annotations
 
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CustomerUpserted,
     Event,
     InvoiceIssued,
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    PaymentApplicationReversed,
     PaymentApplied,
 )
 from arflow.messaging.consumer import EventContext, Handler
@@ -31,6 +33,14 @@ async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
     await service.record_payment_applied(ctx.session, clock=ctx.clock, event=event)
 
 
+async def on_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
+    await service.record_application_reversed(ctx.session, clock=ctx.clock, event=event)
+
+
+async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
+    await service.record_credit_note(ctx.session, clock=ctx.clock, event=event)
+
+
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
     await service.record_invoice_paid(ctx.session, clock=ctx.clock, event=event)
 
@@ -47,6 +57,8 @@ HANDLERS: dict[type[Event], Handler] = {
     CustomerUpserted: on_customer_upserted,
     InvoiceIssued: on_invoice_issued,
     PaymentApplied: on_payment_applied,
+    PaymentApplicationReversed: on_application_reversed,
+    CreditNoteIssued: on_credit_note_issued,
     InvoicePaid: on_invoice_paid,
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,

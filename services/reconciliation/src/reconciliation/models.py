@@ -69,6 +69,10 @@ class OpenItem(Base):
     payment_reference: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Invoicing's ledger version of `balance` (None until a versioned balance event arrives).
+    ledger_version: Mapped[int | None] = mapped_column(Integer)
+    # Ever written off: a versioned balance back above zero makes it written_off again, not open.
+    written_off: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class Payment(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import Allocation as AllocationFact
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CustomerUpserted,
     DisputeOpened,
     DisputeResolved,
@@ -23,6 +24,7 @@ from arflow.events.catalog import (
     InvoiceVoided,
     InvoiceWrittenOff,
     MatchSuggestion,
+    PaymentApplicationReversed,
     PaymentApplied,
     PaymentReceived,
     PaymentReversed,
@@ -89,6 +91,8 @@ def invoice_state(item: OpenItem) -> domain.InvoiceState:
         due_date=item.due_date,
         payment_reference=item.payment_reference,
         issued_at=item.issued_at,
+        ledger_version=item.ledger_version,
+        written_off=item.written_off,
     )
 
 
@@ -99,9 +103,10 @@ async def record_invoice_fact(
     now = clock.now()
     item = await repository.get_open_item(session, invoice_id, for_update=True)
     if item is None:
-        if await repository.insert_open_item(session, {"invoice_id": invoice_id, **asdict(fact), "updated_at": now}):
-            log.info("open_item.recorded", invoice_id=str(invoice_id), status=fact.status)
-            return fact
+        first = domain.merge(None, fact)
+        if await repository.insert_open_item(session, {"invoice_id": invoice_id, **asdict(first), "updated_at": now}):
+            log.info("open_item.recorded", invoice_id=str(invoice_id), status=first.status)
+            return first
         item = await repository.get_open_item(session, invoice_id, for_update=True)
         assert item is not None  # inserted concurrently, and committed before our lock was granted
     state = domain.merge(invoice_state(item), fact)
@@ -109,7 +114,13 @@ async def record_invoice_fact(
         setattr(item, name, value)
     item.updated_at = now
     await session.flush()
-    log.info("open_item.updated", invoice_id=str(invoice_id), status=state.status, balance=str(state.balance))
+    log.info(
+        "open_item.updated",
+        invoice_id=str(invoice_id),
+        status=state.status,
+        balance=str(state.balance),
+        ledger_version=state.ledger_version,
+    )
     return state
 
 
@@ -130,16 +141,54 @@ async def record_invoice_issued(session: AsyncSession, *, clock: Clock, event: I
 
 
 async def record_payment_applied(session: AsyncSession, *, clock: Clock, event: PaymentApplied) -> None:
-    """Lower the invoice's balance to what invoicing reports, and release the applied allocation."""
+    """Take the invoice's balance as invoicing reports it, and release the applied allocation."""
     fact = domain.InvoiceState(
         customer_id=event.customer_id,
         invoice_number=event.invoice_number,
         currency=event.invoice_balance_after.currency,
         balance=event.invoice_balance_after.amount,
         due_date=event.due_date,
+        ledger_version=event.invoice_ledger_version,
     )
     await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
     await repository.mark_allocation_applied(session, event.payment_id, event.invoice_id, clock.now())
+
+
+async def record_application_reversed(
+    session: AsyncSession, *, clock: Clock, event: PaymentApplicationReversed
+) -> None:
+    """An application undone raises the invoice's balance again (and reopens a paid one), by its ledger version.
+
+    Without a version the fact cannot be ordered against the others, so it
+    changes nothing (the balance only ever falls under the version-less rule).
+    """
+    if event.invoice_ledger_version is None:
+        log.warning("open_item.unversioned_reversal_ignored", invoice_id=str(event.invoice_id))
+        return
+    fact = domain.InvoiceState(
+        customer_id=event.customer_id,
+        invoice_number=event.invoice_number,
+        currency=event.invoice_balance_after.currency,
+        balance=event.invoice_balance_after.amount,
+        ledger_version=event.invoice_ledger_version,
+    )
+    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
+
+
+async def record_credit_note(session: AsyncSession, *, clock: Clock, event: CreditNoteIssued) -> None:
+    """A credit note sets the invoice's balance to the one invoicing reports after it."""
+    if event.invoice_balance_after is None:
+        # An event from before invoicing reported the balance: the next balance event carries it.
+        log.warning("open_item.credit_note_without_balance", invoice_id=str(event.invoice_id))
+        return
+    fact = domain.InvoiceState(
+        customer_id=event.customer_id,
+        invoice_number=event.invoice_number,
+        currency=event.invoice_balance_after.currency,
+        balance=event.invoice_balance_after.amount,
+        ledger_version=event.invoice_ledger_version,
+    )
+    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
 
 
 async def record_invoice_paid(session: AsyncSession, *, clock: Clock, event: InvoicePaid) -> None:

@@ -6,11 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CustomerUpserted,
     InvoiceIssued,
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    PaymentApplicationReversed,
     PaymentApplied,
 )
 from arflow.money import Money
@@ -18,7 +20,9 @@ from arflow.testing.services import RunningService
 from reconciliation.models import Customer
 
 
-def applied(invoice: InvoiceIssued, balance_after: str, *, payment_id: UUID | None = None) -> PaymentApplied:
+def applied(
+    invoice: InvoiceIssued, balance_after: str, *, payment_id: UUID | None = None, version: int | None = None
+) -> PaymentApplied:
     paid = invoice.total.amount - Money.of(balance_after, invoice.currency).amount
     return PaymentApplied(
         customer_id=invoice.customer_id,
@@ -31,6 +35,40 @@ def applied(invoice: InvoiceIssued, balance_after: str, *, payment_id: UUID | No
         due_date=invoice.due_date,
         invoice_balance_after=Money.of(balance_after, invoice.currency),
         days_after_due=(date(2026, 3, 1) - invoice.due_date).days,
+        invoice_ledger_version=version,
+    )
+
+
+def reversed_application(
+    invoice: InvoiceIssued, balance_after: str, *, version: int | None
+) -> PaymentApplicationReversed:
+    return PaymentApplicationReversed(
+        customer_id=invoice.customer_id,
+        application_id=uuid.uuid4(),
+        payment_id=uuid.uuid4(),
+        invoice_id=invoice.invoice_id,
+        invoice_number=invoice.invoice_number,
+        amount=Money.of(balance_after, invoice.currency),
+        reversed_on=date(2026, 3, 2),
+        reason="chargeback",
+        invoice_balance_after=Money.of(balance_after, invoice.currency),
+        invoice_reopened=True,
+        invoice_ledger_version=version,
+    )
+
+
+def credit_note(invoice: InvoiceIssued, amount: str, balance_after: str, *, version: int) -> CreditNoteIssued:
+    return CreditNoteIssued(
+        customer_id=invoice.customer_id,
+        credit_note_id=uuid.uuid4(),
+        credit_note_number=f"CN-{invoice.invoice_number}",
+        invoice_id=invoice.invoice_id,
+        invoice_number=invoice.invoice_number,
+        amount=Money.of(amount, invoice.currency),
+        reason="折让",
+        issued_on=date(2026, 3, 2),
+        invoice_balance_after=Money.of(balance_after, invoice.currency),
+        invoice_ledger_version=version,
     )
 
 
@@ -171,3 +209,72 @@ async def test_open_items_page_by_invoice_id(reconciliation: RunningService, rec
         if not page["has_more"]:
             break
     assert seen == expected
+
+
+async def test_a_reversed_application_reopens_a_paid_item_that_takes_payments_again(
+    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_feed: Any
+) -> None:
+    customer_id = await reconciliation_ledger.customer()
+    invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
+    await reconciliation_feed.publish(applied(invoice, "0.00", version=1), paid(invoice))
+    await reconciliation_ledger.item_when(customer_id, invoice.invoice_id, lambda i: i["status"] == "paid")
+
+    await reconciliation_feed.publish(reversed_application(invoice, "1000.00", version=2))
+    item = await reconciliation_ledger.item_when(customer_id, invoice.invoice_id, lambda i: i["status"] == "open")
+    assert (item["balance"], item["available"]) == ("1000.00", "1000.00")
+    response = await reconciliation.client.post(
+        "/payments",
+        json={"customer_id": str(customer_id), "amount": "1000.00", "currency": "CNY", "received_on": "2026-03-02"},
+    )
+    assert response.status_code == 201, response.text
+    assert [a["invoice_id"] for a in response.json()["allocations"]] == [str(invoice.invoice_id)]
+
+
+async def test_balance_events_delivered_out_of_order_end_at_the_highest_version(
+    reconciliation_ledger: Any, reconciliation_feed: Any
+) -> None:
+    customer_id = await reconciliation_ledger.customer()
+    invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
+    sentinel = await reconciliation_ledger.invoice(customer_id, "1.00", date(2026, 3, 31), publish=False)
+    await reconciliation_feed.publish(
+        credit_note(invoice, "100.00", "500.00", version=4),
+        reversed_application(invoice, "600.00", version=3),
+        applied(invoice, "0.00", version=2),
+        paid(invoice),
+        applied(invoice, "600.00", version=1),
+        sentinel,
+    )
+    await reconciliation_ledger.item_when(customer_id, sentinel.invoice_id)
+    item = (await reconciliation_ledger.open_items(customer_id))[str(invoice.invoice_id)]
+    assert (item["status"], item["balance"], item["available"]) == ("open", "500.00", "500.00")
+    assert item["ledger_version"] == 4
+
+
+async def test_a_balance_event_delivered_twice_changes_nothing_the_second_time(
+    reconciliation_ledger: Any, reconciliation_feed: Any
+) -> None:
+    customer_id = await reconciliation_ledger.customer()
+    invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
+    sentinel = await reconciliation_ledger.invoice(customer_id, "1.00", date(2026, 3, 31), publish=False)
+    reopened = reversed_application(invoice, "400.00", version=2)
+    # The same fact again (a new envelope, so the inbox lets it through), after a later version.
+    await reconciliation_feed.publish(
+        applied(invoice, "0.00", version=1), reopened, applied(invoice, "100.00", version=3), reopened, sentinel
+    )
+    await reconciliation_ledger.item_when(customer_id, sentinel.invoice_id)
+    item = (await reconciliation_ledger.open_items(customer_id))[str(invoice.invoice_id)]
+    assert (item["status"], item["balance"]) == ("open", "100.00")
+
+
+async def test_an_unversioned_reversal_does_not_raise_the_balance(
+    reconciliation_ledger: Any, reconciliation_feed: Any
+) -> None:
+    customer_id = await reconciliation_ledger.customer()
+    invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
+    sentinel = await reconciliation_ledger.invoice(customer_id, "1.00", date(2026, 3, 31), publish=False)
+    await reconciliation_feed.publish(
+        applied(invoice, "0.00"), paid(invoice), reversed_application(invoice, "1000.00", version=None), sentinel
+    )
+    await reconciliation_ledger.item_when(customer_id, sentinel.invoice_id)
+    item = (await reconciliation_ledger.open_items(customer_id))[str(invoice.invoice_id)]
+    assert (item["status"], item["balance"]) == ("paid", "0.00")

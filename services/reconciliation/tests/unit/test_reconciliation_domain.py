@@ -273,3 +273,88 @@ def test_only_issued_open_items_have_anything_available() -> None:
     assert available_balance(ISSUED, D("2000.00")) == 0
     assert available_balance(APPLIED_400, D(0)) == 0  # known only from a PaymentApplied: not issued yet
     assert available_balance(replace(ISSUED, status="written_off"), D(0)) == 0
+
+
+# --- versioned balances: a balance may go up again --------------------------------------
+
+V1_APPLIED_400 = replace(APPLIED_400, ledger_version=1)
+V2_APPLIED_600 = replace(APPLIED_600, ledger_version=2)
+V3_REVERSED_600 = InvoiceState(CUSTOMER, "INV-2026-000001", "CNY", D("600.00"), ledger_version=3)
+V4_CREDIT_100 = InvoiceState(CUSTOMER, "INV-2026-000001", "CNY", D("500.00"), ledger_version=4)
+
+
+def test_a_reversed_application_reopens_a_paid_invoice() -> None:
+    state = fold(ISSUED, V1_APPLIED_400, V2_APPLIED_600, PAID, V3_REVERSED_600)
+    assert (state.status, state.balance, state.ledger_version) == ("open", D("600.00"), 3)
+    assert available_balance(state, D(0)) == D("600.00")
+
+
+def test_an_older_version_arriving_late_changes_nothing() -> None:
+    state = fold(ISSUED, V3_REVERSED_600, V2_APPLIED_600, V1_APPLIED_400, PAID)
+    assert (state.status, state.balance, state.ledger_version) == ("open", D("600.00"), 3)
+
+
+def test_the_same_version_again_changes_nothing() -> None:
+    once = fold(ISSUED, V1_APPLIED_400, V3_REVERSED_600)
+    assert fold(ISSUED, V1_APPLIED_400, V3_REVERSED_600, V3_REVERSED_600, V1_APPLIED_400) == once
+
+
+def test_a_credit_note_sets_the_balance_it_reports() -> None:
+    state = fold(ISSUED, V3_REVERSED_600, V4_CREDIT_100)
+    assert (state.status, state.balance) == ("open", D("500.00"))
+
+
+def test_a_versioned_zero_balance_is_paid_before_invoice_paid_arrives() -> None:
+    assert fold(ISSUED, V2_APPLIED_600).status == "paid"
+
+
+def test_an_unversioned_balance_does_not_override_a_versioned_one() -> None:
+    # A legacy PaymentApplied (no version) delivered after versioned facts is older than they are.
+    assert fold(ISSUED, V3_REVERSED_600, APPLIED_600).balance == D("600.00")
+
+
+def test_a_reopened_written_off_invoice_is_written_off_again() -> None:
+    state = fold(ISSUED, WRITTEN_OFF, V2_APPLIED_600, PAID, V3_REVERSED_600)
+    assert (state.status, state.balance) == ("written_off", D("600.00"))
+    assert available_balance(state, D(0)) == 0
+
+
+def test_a_voided_invoice_stays_void_whatever_its_balance() -> None:
+    assert fold(ISSUED, VOIDED, V3_REVERSED_600).status == "void"
+
+
+@pytest.mark.parametrize(
+    "facts", list(itertools.permutations([ISSUED, V1_APPLIED_400, V2_APPLIED_600, PAID, V3_REVERSED_600]))
+)
+def test_a_versioned_projection_does_not_depend_on_arrival_order(facts: tuple[InvoiceState, ...]) -> None:
+    assert fold(*facts) == fold(ISSUED, V1_APPLIED_400, V2_APPLIED_600, PAID, V3_REVERSED_600)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                ISSUED,
+                APPLIED_400,
+                APPLIED_600,
+                PAID,
+                WRITTEN_OFF,
+                VOIDED,
+                V1_APPLIED_400,
+                V2_APPLIED_600,
+                V3_REVERSED_600,
+                V4_CREDIT_100,
+            ]
+        ),
+        min_size=1,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_versioned_merging_is_order_independent_and_duplicates_change_nothing(
+    facts: list[InvoiceState], rng: object
+) -> None:
+    forward = fold(*facts)
+    shuffled = list(facts)
+    rng.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert fold(*shuffled) == forward
+    assert fold(*facts, *reversed(facts)) == forward
