@@ -17,7 +17,7 @@ from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.service import ClockDep, SessionDep
 from invoicing import documents, domain, repository, service
-from invoicing.models import CreditNote, Customer, Invoice, PaymentTerms, ServiceContract
+from invoicing.models import CreditNote, Customer, Invoice, InvoiceLine, PaymentTerms, ServiceContract
 from invoicing.schemas import (
     AgingReportOut,
     ContractCancel,
@@ -73,8 +73,12 @@ def _discount(invoice: Invoice) -> dict[str, Any]:
     return {"early_payment_discount": offer[0], "discount_until": offer[1]} if offer else {}
 
 
-async def invoice_out(session: SessionDep, invoice: Invoice, clock: Clock) -> InvoiceOut:
-    lines = await repository.invoice_lines(session, invoice.id)
+async def invoice_out(
+    session: SessionDep, invoice: Invoice, clock: Clock, lines: list[InvoiceLine] | None = None
+) -> InvoiceOut:
+    """The invoice as the API shows it; `lines` when the caller has them (else they are read)."""
+    if lines is None:
+        lines = await repository.invoice_lines(session, invoice.id)
     fields = {c.key: getattr(invoice, c.key) for c in Invoice.__table__.columns}
     for name in AMOUNT_FIELDS:
         fields[name] = to_minor_units(fields[name], invoice.currency)
@@ -257,8 +261,10 @@ async def create_invoice(
     apply_credit = request.app.state.settings.auto_apply_credit
 
     async def create() -> InvoiceOut:
-        invoice = await service.create_invoice(session, clock=clock, data=body, apply_credit=apply_credit)
-        return await invoice_out(session, invoice, clock)
+        invoice, lines = await service.create_invoice_with_lines(
+            session, clock=clock, data=body, apply_credit=apply_credit
+        )
+        return await invoice_out(session, invoice, clock, lines)
 
     return await idempotent(request, session, principal, body, create)
 

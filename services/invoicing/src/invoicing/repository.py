@@ -43,6 +43,22 @@ async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def customer_for_invoicing(
+    session: AsyncSession, customer_id: UUID, credit_currency: str | None
+) -> tuple[Customer | None, bool]:
+    """A customer to invoice and, when a currency is given, whether it has free credit in it (one round trip)."""
+    if credit_currency is None:
+        return await get_customer(session, customer_id), False
+    credit = select(UnappliedCredit.id).where(
+        UnappliedCredit.customer_id == customer_id,
+        UnappliedCredit.currency == credit_currency,
+        UnappliedCredit.remaining > 0,
+        UnappliedCredit.reversed_on.is_(None),
+    )
+    row = (await session.execute(select(Customer, credit.exists()).where(Customer.id == customer_id))).one_or_none()
+    return (row[0], bool(row[1])) if row else (None, False)
+
+
 async def customer_by_external_reference(session: AsyncSession, reference: str) -> Customer | None:
     return (
         await session.execute(select(Customer).where(Customer.external_reference == reference))
@@ -295,18 +311,24 @@ async def list_credit_notes(
 
 
 async def next_invoice_number(session: AsyncSession, series: str, year: int) -> int:
-    """Take the next number of a series; the row lock serialises concurrent issuers (gapless)."""
-    await session.execute(
-        pg_insert(InvoiceNumberSeries).values(series=series, year=year, next_value=1).on_conflict_do_nothing()
-    )
-    value = await session.scalar(
-        update(InvoiceNumberSeries)
-        .where(InvoiceNumberSeries.series == series, InvoiceNumberSeries.year == year)
-        .values(next_value=InvoiceNumberSeries.next_value + 1)
-        .returning(InvoiceNumberSeries.next_value - 1)
-    )
+    """Take the next number of a series; the row lock serialises concurrent issuers (gapless).
+
+    One statement when the series exists (every time but the first of a year).
+    """
+    value = await session.scalar(_TAKE_NUMBER, {"series": series, "year": year})
+    if value is None:  # the year's first number: create the series row, then take it like everyone else
+        await session.execute(
+            pg_insert(InvoiceNumberSeries).values(series=series, year=year, next_value=1).on_conflict_do_nothing()
+        )
+        value = await session.scalar(_TAKE_NUMBER, {"series": series, "year": year})
     assert value is not None
     return int(value)
+
+
+_TAKE_NUMBER = text(
+    "UPDATE invoice_number_series SET next_value = next_value + 1"
+    " WHERE series = :series AND year = :year RETURNING next_value - 1"
+)
 
 
 # The sweep, set-based end to end: one statement finds every (invoice, threshold)

@@ -371,7 +371,33 @@ async def create_invoice(
     allow_archived: bool = False,
 ) -> Invoice:
     """Create a draft invoice from lines (and issue it at once when asked)."""
-    customer = await repository.get_customer(session, data.customer_id)
+    invoice, _ = await create_invoice_with_lines(
+        session,
+        clock=clock,
+        data=data,
+        kind=kind,
+        related_invoice_id=related_invoice_id,
+        apply_credit=apply_credit,
+        allow_archived=allow_archived,
+    )
+    return invoice
+
+
+async def create_invoice_with_lines(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    data: InvoiceCreate,
+    kind: str = "standard",
+    related_invoice_id: UUID | None = None,
+    apply_credit: bool = False,
+    allow_archived: bool = False,
+) -> tuple[Invoice, list[InvoiceLine]]:
+    """Create an invoice (issued at once when asked) and return it with its lines, read from nothing."""
+    take_credit = apply_credit and data.issue
+    customer, has_credit = await repository.customer_for_invoicing(
+        session, data.customer_id, data.currency if take_credit else None
+    )
     if customer is None:
         raise Unprocessable(f"There is no customer {data.customer_id}.", code="customer_not_found")
     if customer.archived_at is not None and not allow_archived:
@@ -401,13 +427,16 @@ async def create_invoice(
     )
     _apply_terms(invoice, terms)
     lines = _build_lines(invoice, data.lines)
+    if data.issue:
+        _check_issuable(invoice)
+        invoice.status, invoice.issued_at = "open", now  # inserted open: only the number is left to give
     session.add(invoice)
     await session.flush()
     session.add_all(lines)
     await session.flush()
     if data.issue:
-        await issue_invoice(session, clock=clock, invoice_id=invoice.id, apply_credit=apply_credit)
-    return invoice
+        await _number_and_publish(session, clock=clock, invoice=invoice, take_credit=has_credit)
+    return invoice, lines
 
 
 async def _require_draft(session: AsyncSession, invoice_id: UUID) -> Invoice:
@@ -498,20 +527,34 @@ async def issue_invoice(
         raise Conflict(
             f"Invoice {invoice.number} is {invoice.status}; only drafts can be issued.", code="invoice_not_draft"
         )
-    if invoice.total <= 0:
-        raise Unprocessable("An invoice must total more than zero to be issued.", code="invoice_total_zero")
-    # Everything that does not need the number happens before it is taken: the
-    # series row stays locked from here until the transaction commits.
+    _check_issuable(invoice)
     take_credit = apply_credit and await repository.has_free_credit(session, invoice.customer_id, invoice.currency)
     now = clock.now()
+    invoice.status, invoice.issued_at, invoice.updated_at = "open", now, now
+    await session.flush()
+    await _number_and_publish(session, clock=clock, invoice=invoice, take_credit=take_credit)
+    return invoice
+
+
+def _check_issuable(invoice: Invoice) -> None:
+    if invoice.total <= 0:
+        raise Unprocessable("An invoice must total more than zero to be issued.", code="invoice_total_zero")
+
+
+async def _number_and_publish(session: AsyncSession, *, clock: Clock, invoice: Invoice, take_credit: bool) -> None:
+    """Number an invoice already saved as open and record InvoiceIssued: the last statements before commit.
+
+    The series row stays locked from the number's UPDATE until the transaction
+    commits, so every concurrent issuer waits for it: everything that can happen
+    before (validation, pricing, inserting the invoice and its lines) already has,
+    and only two statements follow (the invoice's number, the outbox row).
+    """
     year = invoice.invoice_date.year
     value = await repository.next_invoice_number(session, INVOICE_SERIES, year)
     invoice.number = domain.format_invoice_number(INVOICE_SERIES, year, value)
     invoice.payment_reference = domain.rf_creditor_reference(invoice.number)
-    invoice.status = "open"
-    invoice.issued_at = now
-    invoice.updated_at = now
     await session.flush()
+    now = invoice.issued_at or clock.now()
     currency = invoice.currency
     await outbox.add(
         session,
@@ -536,7 +579,6 @@ async def issue_invoice(
     log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
     if take_credit:  # most customers have none waiting: then nothing more is locked
         await apply_unapplied_credit(session, clock=clock, customer_id=invoice.customer_id, currency=invoice.currency)
-    return invoice
 
 
 async def require_invoice(session: AsyncSession, invoice_id: UUID) -> Invoice:
