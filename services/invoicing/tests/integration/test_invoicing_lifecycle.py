@@ -180,16 +180,29 @@ async def test_invoices_issued_concurrently_by_two_replicas_are_numbered_gapless
         response = await invoicing.client.post(f"/invoices/{invoice_id}/issue")
         assert response.status_code == 200, response.text
 
+    created: list[str] = []
+
+    async def created_issued() -> None:  # the other path: created and issued in one POST
+        invoice = await new_invoice(customer["id"], "10.00", invoice_date=f"{year}-01-06")
+        created.append(invoice["id"])
+
     try:
         await asyncio.gather(
-            *((through_api if n % 2 else through_replica)(draft["id"]) for n, draft in enumerate(drafts))
+            *((through_api if n % 2 else through_replica)(draft["id"]) for n, draft in enumerate(drafts)),
+            *(created_issued() for _ in range(20)),
         )
     finally:
         await replica.dispose()
     async with invoicing.app.state.db.sessions() as session:
         numbers = (
-            (await session.execute(select(Invoice.number).where(Invoice.id.in_([uuid.UUID(d["id"]) for d in drafts]))))
+            (
+                await session.execute(
+                    select(Invoice.number).where(
+                        Invoice.id.in_([uuid.UUID(i) for i in [d["id"] for d in drafts] + created])
+                    )
+                )
+            )
             .scalars()
             .all()
         )
-    assert sorted(numbers) == [f"INV-{year}-{n:06d}" for n in range(1, 41)]
+    assert sorted(numbers) == [f"INV-{year}-{n:06d}" for n in range(1, 61)]
