@@ -11,6 +11,7 @@ rounded line amounts. Totals therefore always equal the sum of what is printed.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -97,7 +98,7 @@ def interest_days(due: date, as_of: date, grace_days: int) -> int:
 
 
 def late_interest(
-    balance: Decimal,
+    entries: Sequence[tuple[date, Decimal]],
     due: date,
     as_of: date,
     *,
@@ -108,20 +109,41 @@ def late_interest(
     currency: str,
     since: date | None = None,
 ) -> Decimal:
-    """Simple interest on the outstanding balance, from the day after due (or after `since`) to `as_of`.
+    """Simple daily interest on each day's outstanding balance, from the day after due (or after `since`) to `as_of`.
 
-    interest = balance × daily rate × days, capped at cap_ratio × balance, rounded
-    half-up to the minor unit. `since` is the last day already charged as a fee.
+    `entries` are the invoice's ledger entries as (day, signed amount): the invoice
+    (+total), payments applied (−), their reversals (+) and credit notes (−). A day's
+    balance is the sum of the entries dated on or before it, so money applied on a
+    day stops interest from that day on:
+
+        interest = Σ over the days d in (max(due, since), as_of] of max(balance(d), 0) × daily rate
+
+    computed piecewise between the days the balance changes, capped at
+    cap_ratio × the highest balance interest ran on, rounded half-up to the minor
+    unit at the end. None while as_of is within due + grace; once past it, every
+    day after the due date counts. `since` is the last day already charged as a fee.
     """
-    if balance <= 0 or kind == "none":
+    if kind == "none" or not interest_days(due, as_of, grace_days):
         return Decimal(0)
-    days = interest_days(due, as_of, grace_days)
-    if days and since is not None and since > due:
-        days = max(0, (as_of - since).days)
-    interest = balance * daily_interest_rate(kind, rate) * days
+    daily = daily_interest_rate(kind, rate)
+    counted_to = max(due, since) if since is not None else due  # interest is owed for the days after this one
+    balance = sum((amount for day, amount in entries if day <= counted_to), Decimal(0))
+    total, highest = Decimal(0), Decimal(0)
+
+    def accrue(days: int) -> None:
+        nonlocal total, highest
+        if days > 0 and balance > 0:
+            total += balance * daily * days
+            highest = max(highest, balance)
+
+    for day, amount in sorted(e for e in entries if counted_to < e[0] <= as_of):
+        accrue((day - counted_to).days - 1)  # the days before this change, at the balance before it
+        balance += amount
+        counted_to = max(counted_to, day - timedelta(days=1))
+    accrue((as_of - counted_to).days)
     if cap_ratio is not None:
-        interest = min(interest, balance * cap_ratio)
-    return interest.quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
+        total = min(total, highest * cap_ratio)
+    return total.quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
 
 
 def format_invoice_number(series: str, year: int, value: int) -> str:

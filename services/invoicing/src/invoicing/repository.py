@@ -473,6 +473,28 @@ def _entries(*, write_offs: bool) -> str:
     return _ENTRIES + (_WRITE_OFF_ENTRIES if write_offs else "")
 
 
+async def balance_entries(
+    session: AsyncSession, invoice_ids: list[UUID], up_to: date
+) -> dict[UUID, list[tuple[date, Decimal]]]:
+    """Each invoice's dated entries up to a day (invoice, payments, reversals, credit notes), for day-by-day interest.
+
+    Write-offs are left out: a written-off invoice is still owed and still bears interest.
+    """
+    if not invoice_ids:
+        return {}
+    query = text(
+        f"""
+        SELECT e.invoice_id, e.entry_date, e.amount FROM ({_entries(write_offs=False)}) e
+        WHERE e.invoice_id = ANY(CAST(:ids AS uuid[])) AND e.entry_date <= :up_to
+        ORDER BY e.invoice_id, e.entry_date
+        """
+    )
+    found: dict[UUID, list[tuple[date, Decimal]]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for row in await session.execute(query, {"ids": invoice_ids, "up_to": up_to}):
+        found[row.invoice_id].append((row.entry_date, row.amount))
+    return found
+
+
 async def statement_entries(session: AsyncSession, customer_id: UUID, start: date, end: date) -> list[Row[Any]]:
     """The customer's entries dated in [start, end], oldest first, with the invoice they concern."""
     query = text(

@@ -744,17 +744,7 @@ async def assess_late_fee(
     since = invoice.interest_charged_to
     if since is not None and today <= since:
         raise Conflict(f"Interest is already charged up to {since}.", code="late_fee_already_charged")
-    interest = domain.late_interest(
-        invoice.balance,
-        invoice.due_date,
-        today,
-        kind=invoice.interest_kind,
-        rate=invoice.interest_rate,
-        grace_days=invoice.grace_days,
-        cap_ratio=invoice.interest_cap_ratio,
-        currency=invoice.currency,
-        since=since,
-    )
+    interest = await _late_interest_as_of(session, invoice, today)
     fee = invoice.late_fee if since is None and invoice.late_fee else Decimal(0)
     if interest + fee <= 0:
         raise Unprocessable("The invoice's terms charge no interest or fee for this period.", code="nothing_to_charge")
@@ -787,7 +777,8 @@ async def assess_late_fee(
     )
     invoice.interest_charged_to = today
     daily = domain.daily_interest_rate(invoice.interest_kind, invoice.interest_rate)
-    basis = f"{daily * 100:.4f}%/day on {to_minor_units(invoice.balance, invoice.currency)} {invoice.currency}"
+    basis = f"{daily * 100:.4f}%/day on each day's balance (now {to_minor_units(invoice.balance, invoice.currency)}"
+    basis += f" {invoice.currency})"
     basis += f" for {(today - interest_from).days + 1} days" if interest > 0 else " (no interest)"
     if fee > 0:
         basis += f" + fixed fee {to_minor_units(fee, invoice.currency)}"
@@ -853,10 +844,18 @@ async def late_interest(session: AsyncSession, invoice: Invoice, *, clock: Clock
         return to_minor_units(Decimal(0), invoice.currency)
     customer = await session.get(Customer, invoice.customer_id)
     time_zone = customer.time_zone if customer else "Asia/Shanghai"
+    return await _late_interest_as_of(session, invoice, local_date(clock.now(), time_zone))
+
+
+async def _late_interest_as_of(session: AsyncSession, invoice: Invoice, as_of: date) -> Decimal:
+    """Day-by-day interest on the invoice's balance to `as_of`, since it was last charged (domain.late_interest)."""
+    if invoice.interest_kind == "none" or not domain.interest_days(invoice.due_date, as_of, invoice.grace_days):
+        return to_minor_units(Decimal(0), invoice.currency)  # nothing to read: most invoices stop here
+    entries = await repository.balance_entries(session, [invoice.id], as_of)
     return domain.late_interest(
-        invoice.balance,
+        entries[invoice.id],
         invoice.due_date,
-        local_date(clock.now(), time_zone),
+        as_of,
         kind=invoice.interest_kind,
         rate=invoice.interest_rate,
         grace_days=invoice.grace_days,
@@ -1167,18 +1166,8 @@ async def statement(
             bucket = domain.aging_bucket(item.days_overdue)
             aging[bucket] = aging.get(bucket, Decimal(0)) + item.amount
             invoice = await repository.get_invoice(session, item.invoice_id)
-            if invoice is not None and invoice.interest_kind != "none":
-                interest += domain.late_interest(
-                    item.amount,
-                    invoice.due_date,
-                    end,
-                    kind=invoice.interest_kind,
-                    rate=invoice.interest_rate,
-                    grace_days=invoice.grace_days,
-                    cap_ratio=invoice.interest_cap_ratio,
-                    currency=currency,
-                    since=invoice.interest_charged_to,
-                )
+            if invoice is not None:
+                interest += await _late_interest_as_of(session, invoice, end)
         out.append(
             StatementCurrency(
                 currency=currency,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 
+from arflow.events.catalog import Allocation, PaymentReceived
+from arflow.money import Money
+from arflow.testing import eventually
+from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
 
 NewCustomer = Callable[..., Awaitable[dict]]
@@ -68,6 +74,38 @@ async def test_late_interest_is_simple_daily_on_the_balance_from_the_day_after_d
     invoice = await new_invoice(customer["id"], "1000.00", invoice_date="2026-01-05", net_days=None)
     # due 2026-02-04; the test clock reads 2026-03-02 in Shanghai: 26 days × 0.05% × 1000.00
     assert invoice["late_interest"] == "13.00"
+
+
+async def test_late_interest_follows_each_days_balance_on_the_invoice_and_the_statement(
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    terms = await new_terms(invoicing, interest_kind="daily", interest_rate="0.0005")
+    customer = await new_customer(payment_terms_code=terms["code"])
+    invoice = await new_invoice(customer["id"], "1000.00", invoice_date="2026-01-05", net_days=None)
+    payment = PaymentReceived(
+        customer_id=uuid.UUID(customer["id"]),
+        payment_id=uuid.uuid4(),
+        amount=Money.of("400.00", "CNY"),
+        received_on=date(2026, 2, 10),
+        source="bank_statement",
+        allocations=[Allocation(invoice_id=uuid.UUID(invoice["id"]), amount=Money.of("400.00", "CNY"))],
+    )
+    await publish_events(infra.bootstrap, payment)
+
+    async def paid_in_part() -> dict | None:
+        state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
+        return state if state["balance"] == "600.00" else None
+
+    state = await eventually(paid_in_part, what="the payment to be applied")
+    # due 4 Feb, 400.00 paid 10 Feb, today 2 March (Shanghai):
+    #   5–9 Feb:         5 days × 1,000.00 × 0.0005 = 2.50
+    #   10 Feb–2 March: 21 days ×   600.00 × 0.0005 = 6.30   → 8.80 (not 600.00 × 26 days = 7.80)
+    assert state["late_interest"] == "8.80"
+    statement = await invoicing.client.get(
+        f"/customers/{customer['id']}/statement", params={"from": "2026-01-01", "to": "2026-03-02"}
+    )
+    assert statement.status_code == 200, statement.text
+    assert statement.json()["currencies"][0]["late_interest"] == "8.80"
 
 
 async def test_annual_interest_with_a_cap(

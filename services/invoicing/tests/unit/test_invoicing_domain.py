@@ -38,9 +38,60 @@ def test_explicit_fields_override_the_template_which_overrides_net_30() -> None:
 
 
 def interest(balance: str, as_of: date, **kw: object) -> Decimal:
+    """Interest on an invoice of `balance` dated 5 Jan, due 4 Feb 2026, never paid."""
     options: dict = {"kind": "daily", "rate": Decimal("0.0005"), "grace_days": 0, "cap_ratio": None, "currency": "CNY"}
     options.update(kw)
-    return domain.late_interest(Decimal(balance), date(2026, 2, 4), as_of, **options)
+    return domain.late_interest([(date(2026, 1, 5), Decimal(balance))], date(2026, 2, 4), as_of, **options)
+
+
+DAILY = {"kind": "daily", "rate": Decimal("0.0005"), "grace_days": 0, "cap_ratio": None, "currency": "CNY"}
+
+
+def test_interest_runs_day_by_day_on_what_is_still_owed_each_day() -> None:
+    # 1,000.00 due 1 March 2026, 400.00 paid on 11 March, 0.05%/day (每日万分之五), as of 31 March.
+    # A day's balance counts the entries dated on or before it: the payment stops interest from 11 March.
+    #   2–10 March:   9 days × 1,000.00 × 0.0005 = 4.50
+    #   11–31 March: 21 days ×   600.00 × 0.0005 = 6.30
+    #   total                                     = 10.80   (today's balance × all 30 days would say 9.00)
+    entries = [(date(2026, 2, 1), Decimal("1000.00")), (date(2026, 3, 11), Decimal("-400.00"))]
+    assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 31), **DAILY) == Decimal("10.80")
+
+
+def test_a_reversal_puts_the_balance_back_up_for_the_days_after_it() -> None:
+    # 1,000.00 due 1 March; 1,000.00 paid 6 March, bounced 16 March; as of 20 March.
+    #   2–5 March:   4 days × 1,000.00 × 0.0005 = 2.00
+    #   6–15 March: nothing owed                = 0.00
+    #   16–20 March: 5 days × 1,000.00 × 0.0005 = 2.50
+    entries = [
+        (date(2026, 2, 1), Decimal("1000.00")),
+        (date(2026, 3, 6), Decimal("-1000.00")),
+        (date(2026, 3, 16), Decimal("1000.00")),
+    ]
+    assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 20), **DAILY) == Decimal("4.50")
+
+
+def test_changes_before_the_due_date_only_set_the_opening_balance() -> None:
+    # credit note of 200.00 on 20 Feb and 300.00 paid on 1 March (the due date): 500.00 from 2 to 11 March
+    entries = [
+        (date(2026, 2, 1), Decimal("1000.00")),
+        (date(2026, 2, 20), Decimal("-200.00")),
+        (date(2026, 3, 1), Decimal("-300.00")),
+        (date(2026, 3, 20), Decimal("-500.00")),  # after as_of: not counted
+    ]
+    assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 11), **DAILY) == Decimal("2.50")
+
+
+def test_interest_since_the_last_charge_uses_the_balance_of_that_day() -> None:
+    # charged to 10 March; 400.00 paid on 11 March: 21 days × 600.00 × 0.0005 = 6.30
+    entries = [(date(2026, 2, 1), Decimal("1000.00")), (date(2026, 3, 11), Decimal("-400.00"))]
+    since = date(2026, 3, 10)
+    assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 31), since=since, **DAILY) == Decimal("6.30")
+
+
+def test_the_cap_is_a_share_of_the_highest_balance_interest_ran_on() -> None:
+    entries = [(date(2026, 2, 1), Decimal("1000.00")), (date(2026, 3, 11), Decimal("-900.00"))]
+    capped = {**DAILY, "cap_ratio": Decimal("0.004")}  # 4.50 + 21 × 100.00 × 0.0005 = 5.55, capped at 4.00
+    assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 31), **capped) == Decimal("4.00")
 
 
 def test_no_interest_on_or_before_the_due_date() -> None:
