@@ -224,3 +224,13 @@ class CreditReview(Base):
     next_review_on: Mapped[date] = mapped_column(Date, index=True)
     findings: Mapped[list[str]] = mapped_column(JSONB)
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditWatch(Base):
+    """What the early warnings remember of a customer between rescorings (policy.WatchState as JSON)."""
+
+    __tablename__ = "credit_watch"
+
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

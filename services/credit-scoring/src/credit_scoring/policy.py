@@ -51,10 +51,6 @@ REVIEW_MONTHS: dict[str, int] = {"A": 12, "B": 6, "C": 3, "D": 1}
 SCORE_DROP_POINTS = 20
 SCORE_DROP_DAYS = 30
 UTILISATION_THRESHOLDS = (Decimal("0.80"), Decimal("0.95"))
-# Warnings of these kinds fire at most once per 30 days per customer: a score that keeps sliding, or
-# exposure that rises with every monthly invoice, is one warning, not one per fact.
-COOLDOWN_KINDS = frozenset({"score_drop", "utilisation_80", "utilisation_95"})
-COOLDOWN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -142,64 +138,197 @@ class Warning:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def score_warnings(
-    *,
-    customer_key: str,
-    score_id: str,
-    score: int,
-    tier: str,
-    previous_tier: str | None,
-    highest_recent_score: int | None,
-) -> list[Warning]:
-    """Warnings from a new score: a tier drop, a fall of ≥ 20 points within 30 days."""
-    found = []
-    if previous_tier is not None and TIERS.index(tier) > TIERS.index(previous_tier):  # type: ignore[arg-type]
-        found.append(
-            Warning(
+# --- early warnings: hysteresis, cooling-off, re-arming -----------------------------------------
+
+# Characteristics that measure items open right now rather than how the customer has paid: one invoice
+# a few days overdue moves them at once and paying it moves them back.
+OPEN_ITEM_CHARACTERISTICS = ("max_days_past_due", "invoices_open_late")
+# A drop carried only by open items counts once it has held this long (on every rescoring since).
+CONFIRM_DAYS = 21
+# No repeat of the same kind for a customer within this many days unless it is worse.
+COOLING_OFF_DAYS = 60
+# Utilisation warnings re-arm once utilisation is back below the lower band.
+UTILISATION_HOLD_DAYS = 14
+REARM_BELOW: dict[str, Decimal] = {"utilisation_80": Decimal("0.60"), "utilisation_95": Decimal("0.80")}
+SEVERITY = {"tier_drop": "warning", "score_drop": "warning", "utilisation_80": "warning", "utilisation_95": "critical"}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One rescoring as the warnings see it."""
+
+    day: date
+    score: int
+    tier: str
+    settled_score: int  # the score with the open-item characteristics at their best bins
+    settled_tier: str
+    utilisation: Decimal | None
+
+
+@dataclass
+class WatchState:
+    """What the warnings remember of a customer between rescorings (stored as JSON)."""
+
+    tier: str | None = None  # the confirmed tier a drop is measured from
+    pending_tier: str | None = None  # a lower tier seen, not yet confirmed
+    pending_since: date | None = None
+    fall_since: date | None = None  # a ≥ 20-point fall carried by open items only, since
+    scores: list[tuple[date, int, int]] = field(default_factory=list)  # (day, score, settled) of 30 days
+    disarmed: list[str] = field(default_factory=list)  # utilisation kinds raised and not yet re-armed
+    over_since: dict[str, date] = field(default_factory=dict)  # utilisation kind -> above it since
+    last: dict[str, tuple[date, int]] = field(default_factory=dict)  # kind -> (day raised, how bad)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "pending_tier": self.pending_tier,
+            "pending_since": self.pending_since.isoformat() if self.pending_since else None,
+            "fall_since": self.fall_since.isoformat() if self.fall_since else None,
+            "scores": [[d.isoformat(), s, t] for d, s, t in self.scores],
+            "disarmed": sorted(self.disarmed),
+            "over_since": {k: d.isoformat() for k, d in sorted(self.over_since.items())},
+            "last": {k: [d.isoformat(), v] for k, (d, v) in sorted(self.last.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> WatchState:
+        if not data:
+            return cls()
+
+        def day(value: str | None) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(
+            tier=data.get("tier"),
+            pending_tier=data.get("pending_tier"),
+            pending_since=day(data.get("pending_since")),
+            fall_since=day(data.get("fall_since")),
+            scores=[(date.fromisoformat(d), int(s), int(t)) for d, s, t in data.get("scores", [])],
+            disarmed=list(data.get("disarmed", [])),
+            over_since={k: date.fromisoformat(d) for k, d in data.get("over_since", {}).items()},
+            last={k: (date.fromisoformat(d), int(v)) for k, (d, v) in data.get("last", {}).items()},
+        )
+
+
+def settled_score(model_characteristics: list[Mapping[str, Any]], points: Mapping[str, int]) -> int:
+    """The score with the open-item characteristics moved to their best bins (payment behaviour only)."""
+    total = sum(points.values())
+    for spec in model_characteristics:
+        if spec["name"] in OPEN_ITEM_CHARACTERISTICS and spec["name"] in points:
+            total += max(int(b["points"]) for b in spec["bins"]) - points[spec["name"]]
+    return total
+
+
+def _worse(tier: str, than: str) -> bool:
+    return TIERS.index(tier) > TIERS.index(than)
+
+
+def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[list[Warning], WatchState]:
+    """The warnings one rescoring raises, and the state to keep (pure; same input, same output).
+
+    tier_drop   the tier fell below the confirmed tier and either the settled tier (payment
+                behaviour, open items ignored) fell too, or the lower tier has held on every
+                rescoring for CONFIRM_DAYS. A recovery before that raises nothing. Upgrades are
+                confirmed at once.
+    score_drop  the score is ≥ 20 points below the highest of the last 30 days, and either the
+                settled score fell ≥ 20 points too, or the fall has held for CONFIRM_DAYS.
+    utilisation_80 / _95
+                crossing the threshold upwards while armed; re-armed once utilisation is back
+                below 60% / 80%.
+    Cooling-off: none of these repeats for a customer within COOLING_OFF_DAYS unless it is worse
+    (a lower tier, a larger fall; a utilisation warning only after re-arming).
+    """
+    day = seen.day
+    state = WatchState(
+        tier=state.tier,
+        pending_tier=state.pending_tier,
+        pending_since=state.pending_since,
+        fall_since=state.fall_since,
+        scores=[s for s in state.scores if s[0] > day - timedelta(days=SCORE_DROP_DAYS) and s[0] <= day],
+        disarmed=list(state.disarmed),
+        over_since=dict(state.over_since),
+        last=dict(state.last),
+    )
+    found: list[Warning] = []
+
+    def raise_(kind: str, badness: int, zh: str, en: str, details: dict[str, Any]) -> None:
+        last = state.last.get(kind)
+        if last is not None and (day - last[0]).days < COOLING_OFF_DAYS and badness <= last[1]:
+            return  # cooling off: the same warning, no worse, was raised recently
+        state.last[kind] = (day, badness)
+        severity = "critical" if kind == "tier_drop" and seen.tier == "D" else SEVERITY[kind]
+        key = f"{kind}:{customer_key}:{day.isoformat()}:{badness}"
+        found.append(Warning(kind, severity, key, zh, en, details))
+
+    # tier drop
+    if state.tier is None or not _worse(seen.tier, state.tier):
+        # The first tier, the same tier, or an upgrade: it stands at once; a pending drop is forgotten.
+        state.tier, state.pending_tier, state.pending_since = seen.tier, None, None
+    else:
+        if state.pending_since is None:
+            state.pending_since = day
+        state.pending_tier = seen.tier
+        behaviour = _worse(seen.settled_tier, state.tier)
+        if behaviour or (day - state.pending_since).days >= CONFIRM_DAYS:
+            previous = state.tier
+            raise_(
                 "tier_drop",
-                "critical" if tier == "D" else "warning",
-                f"tier_drop:{score_id}",
-                f"信用等级由 {previous_tier} 降至 {tier}",
-                f"Credit tier dropped from {previous_tier} to {tier}",
-                {"from": previous_tier, "to": tier, "score": score},
+                TIERS.index(seen.tier),
+                f"信用等级由 {previous} 降至 {seen.tier}",
+                f"Credit tier dropped from {previous} to {seen.tier}",
+                {
+                    "from": previous,
+                    "to": seen.tier,
+                    "score": seen.score,
+                    "cause": "payment_behaviour" if behaviour else f"held_{CONFIRM_DAYS}_days",
+                },
             )
-        )
-    if highest_recent_score is not None and highest_recent_score - score >= SCORE_DROP_POINTS:
-        fall = highest_recent_score - score
-        found.append(
-            Warning(
+            state.tier, state.pending_tier, state.pending_since = seen.tier, None, None
+
+    # score drop
+    highest = max((s for _, s, _ in state.scores), default=None)
+    highest_settled = max((t for _, _, t in state.scores), default=None)
+    if highest is not None and highest - seen.score >= SCORE_DROP_POINTS:
+        fall = highest - seen.score
+        behaviour = highest_settled is not None and highest_settled - seen.settled_score >= SCORE_DROP_POINTS
+        if state.fall_since is None:
+            state.fall_since = day
+        if behaviour or (day - state.fall_since).days >= CONFIRM_DAYS:
+            raise_(
                 "score_drop",
-                "warning",
-                f"score_drop:{score_id}",
-                f"信用评分30天内下降 {fall} 分（{highest_recent_score} → {score}）",
-                f"Credit score fell {fall} points within 30 days ({highest_recent_score} → {score})",
-                {"from": highest_recent_score, "to": score, "fall": fall},
+                fall // SCORE_DROP_POINTS,
+                f"信用评分30天内下降 {fall} 分（{highest} → {seen.score}）",
+                f"Credit score fell {fall} points within 30 days ({highest} → {seen.score})",
+                {"from": highest, "to": seen.score, "fall": fall},
             )
-        )
-    return found
+    else:
+        state.fall_since = None
+    state.scores = [s for s in state.scores if s[0] != day] + [(day, seen.score, seen.settled_score)]
 
-
-def utilisation_warnings(
-    *, customer_key: str, before: Decimal | None, after: Decimal | None, stamp: str
-) -> list[Warning]:
-    """A warning for each threshold (80%, 95%) crossed upwards."""
-    found = []
+    # utilisation
+    used = seen.utilisation
     for threshold in UTILISATION_THRESHOLDS:
-        was = before is not None and before > threshold
-        now = after is not None and after > threshold
-        if now and not was:
-            percent = int(threshold * 100)
-            found.append(
-                Warning(
-                    f"utilisation_{percent}",
-                    "critical" if percent >= 95 else "warning",
-                    f"utilisation_{percent}:{customer_key}:{stamp}",
-                    f"信用额度使用率超过 {percent}%（{after:.2%}）",
-                    f"Credit limit utilisation above {percent}% ({after:.2%})",
-                    {"utilisation": str(after), "threshold": str(threshold)},
-                )
+        percent = int(threshold * 100)
+        kind = f"utilisation_{percent}"
+        if kind in state.disarmed:
+            if used is None or used < REARM_BELOW[kind]:
+                state.disarmed.remove(kind)
+            continue
+        if used is None or used <= threshold:
+            state.over_since.pop(kind, None)
+            continue
+        since = state.over_since.setdefault(kind, day)
+        if (day - since).days >= UTILISATION_HOLD_DAYS:
+            state.disarmed.append(kind)
+            state.over_since.pop(kind, None)
+            raise_(
+                kind,
+                0,
+                f"信用额度使用率超过 {percent}%（{used:.2%}）",
+                f"Credit limit utilisation above {percent}% ({used:.2%})",
+                {"utilisation": str(used), "threshold": str(threshold), "above_since": since.isoformat()},
             )
-    return found
+    return found, state
 
 
 def next_review_on(tier: str, reviewed_on: date) -> date:

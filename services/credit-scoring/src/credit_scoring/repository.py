@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +23,7 @@ from credit_scoring.models import (
     CreditNote,
     CreditReview,
     CreditScore,
+    CreditWatch,
     Customer,
     Dispute,
     DunningEscalation,
@@ -32,15 +36,17 @@ from credit_scoring.models import (
 # --- customers -------------------------------------------------------------------
 
 
+# Hot statements are built once: SQLAlchemy then reuses their compiled form on every event.
+_customer_insert = pg_insert(Customer)
+_TOUCH_CUSTOMER = _customer_insert.on_conflict_do_update(
+    index_elements=[Customer.id],
+    set_={"first_seen_at": func.least(Customer.first_seen_at, _customer_insert.excluded.first_seen_at)},
+)
+
+
 async def touch_customer(session: AsyncSession, customer_id: UUID, *, seen_at: datetime, now: datetime) -> None:
     """Make sure the customer exists; first_seen_at only ever moves earlier."""
-    insert = pg_insert(Customer).values(id=customer_id, first_seen_at=seen_at, updated_at=now)
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[Customer.id],
-            set_={"first_seen_at": func.least(Customer.first_seen_at, insert.excluded.first_seen_at)},
-        )
-    )
+    await session.execute(_TOUCH_CUSTOMER, {"id": customer_id, "first_seen_at": seen_at, "updated_at": now})
 
 
 async def apply_customer_revision(
@@ -70,6 +76,9 @@ async def list_customers(session: AsyncSession, page: PageParams) -> list[Custom
 # --- payment experiences ----------------------------------------------------------
 
 
+_MERGES: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
 async def merge_experience(
     session: AsyncSession,
     values: dict[str, Any],
@@ -84,13 +93,18 @@ async def merge_experience(
     `replace` columns take the new value (the fact is authoritative for them),
     `fill` columns are only set while still empty, `latest` keep the greater value.
     """
-    insert = pg_insert(PaymentExperience).values(**values, created_at=now, updated_at=now)
-    new, current = insert.excluded, PaymentExperience.__table__.c
-    set_: dict[str, Any] = {"updated_at": new.updated_at}
-    set_.update({name: new[name] for name in replace})
-    set_.update({name: func.coalesce(current[name], new[name]) for name in fill})
-    set_.update({name: func.greatest(current[name], new[name]) for name in latest})
-    await session.execute(insert.on_conflict_do_update(index_elements=[PaymentExperience.invoice_id], set_=set_))
+    key = (tuple(replace), tuple(fill), tuple(latest))
+    statement = _MERGES.get(key)
+    if statement is None:
+        insert = pg_insert(PaymentExperience)
+        new, current = insert.excluded, PaymentExperience.__table__.c
+        set_: dict[str, Any] = {"updated_at": new.updated_at}
+        set_.update({name: new[name] for name in key[0]})
+        set_.update({name: func.coalesce(current[name], new[name]) for name in key[1]})
+        set_.update({name: func.greatest(current[name], new[name]) for name in key[2]})
+        statement = insert.on_conflict_do_update(index_elements=[PaymentExperience.invoice_id], set_=set_)
+        _MERGES[key] = statement
+    await session.execute(statement, {**values, "created_at": now, "updated_at": now})
 
 
 async def merge_overdue_notice(
@@ -215,18 +229,6 @@ async def latest_score(session: AsyncSession, customer_id: UUID) -> CreditScore 
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def highest_score_since(session: AsyncSession, customer_id: UUID, since: datetime) -> int | None:
-    query = select(func.max(CreditScore.score)).where(
-        CreditScore.customer_id == customer_id, CreditScore.scored_at >= since
-    )
-    return await session.scalar(query)
-
-
-async def add_score(session: AsyncSession, values: dict[str, Any]) -> None:
-    session.add(CreditScore(**values))
-    await session.flush()
-
-
 async def list_scores(session: AsyncSession, customer_id: UUID, page: PageParams) -> list[CreditScore]:
     query = (
         select(CreditScore)
@@ -268,14 +270,16 @@ async def get_limit(session: AsyncSession, customer_id: UUID, *, lock: bool = Fa
     return (await session.execute(query)).scalar_one_or_none()
 
 
+_limit_insert = pg_insert(CreditLimit)
+_SAVE_LIMIT = _limit_insert.on_conflict_do_update(
+    index_elements=[CreditLimit.customer_id],
+    set_={c.name: _limit_insert.excluded[c.name] for c in CreditLimit.__table__.c if c.name != "customer_id"},
+)
+
+
 async def save_limit(session: AsyncSession, values: dict[str, Any]) -> None:
-    insert = pg_insert(CreditLimit).values(**values)
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[CreditLimit.customer_id],
-            set_={name: insert.excluded[name] for name in values if name != "customer_id"},
-        )
-    )
+    """Write the customer's limit row (every column)."""
+    await session.execute(_SAVE_LIMIT, values)
 
 
 async def expired_overrides(session: AsyncSession, before: date) -> list[UUID]:
@@ -286,25 +290,6 @@ async def expired_overrides(session: AsyncSession, before: date) -> list[UUID]:
 
 async def list_limits(session: AsyncSession) -> list[CreditLimit]:
     return list((await session.execute(select(CreditLimit))).scalars())
-
-
-async def add_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Record an alert once per dedupe key; False when it had already been raised."""
-    inserted = await session.scalar(
-        pg_insert(CreditAlert)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[CreditAlert.dedupe_key])
-        .returning(CreditAlert.id)
-    )
-    return inserted is not None
-
-
-async def alert_since(session: AsyncSession, customer_id: UUID, *, kind: str, since: datetime) -> bool:
-    """Whether an alert of this kind was raised for the customer since the instant."""
-    query = select(CreditAlert.id).where(
-        CreditAlert.customer_id == customer_id, CreditAlert.kind == kind, CreditAlert.raised_at >= since
-    )
-    return (await session.scalar(query.limit(1))) is not None
 
 
 async def list_alerts(
@@ -376,3 +361,122 @@ async def list_reviews(session: AsyncSession, page: PageParams, *, customer_id: 
     if customer_id is not None:
         query = query.where(CreditReview.customer_id == customer_id)
     return list((await session.execute(query)).scalars())
+
+
+# --- one customer's rescore: everything in one round trip ------------------------------------
+
+# One statement loads all a rescore reads (the customer row locked, so two rescores of one customer
+# queue up): its facts, limit, latest score, warning state and the active scorecard's version. Each
+# part comes back as JSON text; numbers are parsed as Decimal, never float.
+_SNAPSHOT = text(
+    """
+    SELECT c.id, c.time_zone, c.first_seen_at,
+      (SELECT coalesce(json_agg(e), '[]')::text FROM payment_experience e WHERE e.customer_id = c.id)
+        AS experiences,
+      (SELECT coalesce(json_agg(json_build_object(
+                 'invoice_id', a.invoice_id, 'amount', a.amount, 'currency', a.currency, 'applied_on', a.applied_on
+               )), '[]')::text
+         FROM payment_application a WHERE a.customer_id = c.id) AS applications,
+      (SELECT coalesce(json_agg(json_build_object(
+                 'invoice_id', n.invoice_id, 'amount', n.amount, 'currency', n.currency, 'issued_on', n.issued_on
+               )), '[]')::text
+         FROM credit_note n WHERE n.customer_id = c.id) AS credit_notes,
+      (SELECT coalesce(json_agg(d), '[]')::text FROM dunning_escalation d WHERE d.customer_id = c.id) AS dunning,
+      (SELECT coalesce(json_agg(x), '[]')::text FROM dispute x WHERE x.customer_id = c.id) AS disputes,
+      (SELECT coalesce(json_agg(p), '[]')::text FROM promise_outcome p WHERE p.customer_id = c.id) AS promises,
+      (SELECT to_json(l)::text FROM credit_limit l WHERE l.customer_id = c.id) AS credit_limit,
+      (SELECT json_build_object(
+                 'score', s.score, 'tier', s.tier, 'payment_index', s.payment_index, 'credit_hold', s.credit_hold
+               )::text
+         FROM credit_score s WHERE s.customer_id = c.id ORDER BY s.scored_at DESC, s.id DESC LIMIT 1) AS latest_score,
+      (SELECT w.state::text FROM credit_watch w WHERE w.customer_id = c.id) AS watch,
+      (SELECT m.version FROM model_version m WHERE m.kind = 'scorecard' ORDER BY m.trained_at DESC LIMIT 1)
+        AS scorecard_version
+    FROM customer c
+    WHERE c.id = :customer_id
+    FOR UPDATE OF c
+    """
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a rescore reads, as plain values (JSON rows with Decimal numbers)."""
+
+    customer_id: UUID
+    time_zone: str
+    first_seen_at: datetime
+    experiences: list[dict[str, Any]]
+    applications: list[dict[str, Any]]
+    credit_notes: list[dict[str, Any]]
+    dunning: list[dict[str, Any]]
+    disputes: list[dict[str, Any]]
+    promises: list[dict[str, Any]]
+    credit_limit: dict[str, Any] | None
+    latest_score: dict[str, Any] | None
+    watch: dict[str, Any] | None
+    scorecard_version: str | None
+
+
+def _json(value: str | None) -> Any:
+    return None if value is None else json.loads(value, parse_float=Decimal)
+
+
+async def rescore_snapshot(session: AsyncSession, customer_id: UUID) -> Snapshot | None:
+    """Everything a rescore of the customer reads, in one statement; the customer row stays locked."""
+    row = (await session.execute(_SNAPSHOT, {"customer_id": customer_id})).one_or_none()
+    if row is None:
+        return None
+    return Snapshot(
+        customer_id=row.id,
+        time_zone=row.time_zone,
+        first_seen_at=row.first_seen_at,
+        experiences=_json(row.experiences),
+        applications=_json(row.applications),
+        credit_notes=_json(row.credit_notes),
+        dunning=_json(row.dunning),
+        disputes=_json(row.disputes),
+        promises=_json(row.promises),
+        credit_limit=_json(row.credit_limit),
+        latest_score=_json(row.latest_score),
+        watch=_json(row.watch),
+        scorecard_version=row.scorecard_version,
+    )
+
+
+async def get_model(session: AsyncSession, version: str) -> ModelVersion | None:
+    return await session.get(ModelVersion, version)
+
+
+async def lock_customer(session: AsyncSession, customer_id: UUID) -> Customer | None:
+    """The customer row, locked for the transaction (rescores of one customer take this lock first)."""
+    query = select(Customer).where(Customer.id == customer_id).with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+_watch_insert = pg_insert(CreditWatch)
+_SAVE_WATCH = _watch_insert.on_conflict_do_update(
+    index_elements=[CreditWatch.customer_id],
+    set_={"state": _watch_insert.excluded.state, "updated_at": _watch_insert.excluded.updated_at},
+)
+
+
+async def save_watch(session: AsyncSession, customer_id: UUID, state: dict[str, Any], *, now: datetime) -> None:
+    await session.execute(_SAVE_WATCH, {"customer_id": customer_id, "state": state, "updated_at": now})
+
+
+async def insert_score(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(CreditScore.__table__.insert(), values)
+
+
+async def add_alerts(session: AsyncSession, rows: list[dict[str, Any]]) -> set[UUID]:
+    """Record alerts in one statement, each once per dedupe key; the ids actually inserted."""
+    if not rows:
+        return set()
+    inserted = await session.scalars(
+        pg_insert(CreditAlert)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[CreditAlert.dedupe_key])
+        .returning(CreditAlert.id)
+    )
+    return set(inserted)

@@ -16,6 +16,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock, local_date
@@ -28,6 +29,7 @@ from arflow.events.catalog import (
     DisputeOpened,
     DisputeResolved,
     DunningEscalated,
+    Event,
     InvoiceIssued,
     InvoiceOverdue,
     InvoicePaid,
@@ -38,13 +40,16 @@ from arflow.events.catalog import (
     PromiseToPayBroken,
     PromiseToPayKept,
     ReasonCode,
+    topic_of,
 )
+from arflow.events.envelope import wrap
 from arflow.ids import uuid7
-from arflow.messaging import outbox
 from arflow.metrics import ServiceMetrics
 from arflow.money import Money, to_minor_units
 from arflow.pagination import PageParams
+from arflow.persistence import outbox_message
 from arflow.problems import NotFound, Unprocessable
+from arflow.tracing import current_traceparent
 from credit_scoring import defaults, domain, modelling, policy, repository, scoring, training
 from credit_scoring.config import CreditScoringSettings
 from credit_scoring.models import (
@@ -608,177 +613,377 @@ def today_of(clock: Clock, customer: Customer) -> date:
     return local_date(clock.now(), customer.time_zone)
 
 
-async def rescore(session: AsyncSession, *, clock: Clock, customer_id: UUID, trigger: str) -> None:
-    """Score the customer as of today; on a change, record it and tell others (score, limit, warnings)."""
-    customer = await repository.get_customer(session, customer_id)
-    if customer is None:
-        return
-    today = today_of(clock, customer)
-    (found,) = await _build(session, [customer], today)
-    file = found.file
-    if file.invoices_issued == 0:
-        return  # nothing to score yet: the onboarding assessment covers the cold start
+_MODELS: dict[str, dict[str, Any]] = {}  # stored model versions never change: read each once
+
+
+async def _scorecard(session: AsyncSession, version: str | None) -> dict[str, Any]:
+    """The scorecard of a version (None: the shipped default), from memory after the first read."""
+    key = version or "default:scorecard"
+    model = _MODELS.get(key)
+    if model is None:
+        stored = await repository.get_model(session, version) if version else None
+        model = stored.parameters if stored is not None else defaults.default_model("scorecard")
+        _MODELS[key] = model
+    return model
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """What one rescore found (published or not)."""
+
+    score: scoring.Score
+    file: domain.CreditFile
+    recommendation: policy.LimitRecommendation
+    effective_limit: Decimal
+    credit_hold: bool
+    changed: bool
+
+
+async def rescore(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, trigger: str, as_of: date | None = None
+) -> Rescored | None:
+    """Score the customer as of today (or `as_of`); on a change, record it and tell others (score, limit, warnings).
+
+    One statement reads everything (and locks the customer row), the rest is computed here, and
+    each table is written at most once: the limit, the score, the warning state, the alerts, the outbox.
+    """
+    snap = await repository.rescore_snapshot(session, customer_id)
+    if snap is None:
+        return None
     now = clock.now()
-    model = await active_model(session, "scorecard")
+    today = as_of or local_date(now, snap.time_zone)
+    portfolio = _portfolio_of(snap)
+    file = domain.build_credit_file(
+        portfolio.experiences, as_of=today, first_seen_on=portfolio.first_seen_on, history=portfolio.history
+    )
+    previous = snap.latest_score
+    if file.invoices_issued == 0:
+        if snap.credit_limit is not None:  # a manual limit set before the first invoice
+            tier = previous["tier"] if previous else "C"
+            _, _, _, events = await _refresh_limit(
+                session,
+                clock=clock,
+                customer_id=customer_id,
+                file=file,
+                tier=tier,
+                today=today,
+                current=snap.credit_limit,
+            )
+            await _publish(session, events, clock=clock)
+        return None  # nothing to score yet: the onboarding assessment covers the cold start
+    model = await _scorecard(session, snap.scorecard_version)
     scored = scoring.apply_scorecard(model, file)
-    limit = await _refresh_limit(session, clock=clock, customer=customer, file=file, tier=scored.tier, today=today)
-    hold = policy.credit_hold(scored.tier, limit.exposure, limit.effective)
-    previous = await repository.latest_score(session, customer_id)
-    state = (scored.score, scored.tier, scored.payment_index, hold)
-    if previous is not None and (previous.score, previous.tier, previous.payment_index, previous.credit_hold) == state:
-        return
-    highest = await repository.highest_score_since(session, customer_id, now - timedelta(days=policy.SCORE_DROP_DAYS))
-    score_id = uuid7()
-    reasons = [asdict(r) for r in scored.reasons]
-    await repository.add_score(
+    recommendation, effective, used, events = await _refresh_limit(
         session,
-        {
-            "id": score_id,
-            "customer_id": customer_id,
-            "score": scored.score,
-            "tier": scored.tier,
-            "payment_index": scored.payment_index,
-            "probability_bad": scored.probability_bad,
-            "reasons": reasons,
-            "points": scored.points,
-            "credit_hold": hold,
-            "model_version": scored.model_version,
-            "as_of": today,
-            "trigger": trigger,
-            "scored_at": now,
-        },
-    )
-    await outbox.add(
-        session,
-        CreditScoreChanged(
-            customer_id=customer_id,
-            score=scored.score,
-            payment_index=scored.payment_index,
-            tier=scored.tier,
-            previous_score=previous.score if previous else None,
-            previous_tier=previous.tier if previous else None,  # type: ignore[arg-type]
-            reasons=[ReasonCode(**r) for r in reasons],
-            credit_hold=hold,
-            model_version=scored.model_version,
-            scored_at=now,
-        ),
         clock=clock,
+        customer_id=customer_id,
+        file=file,
+        tier=scored.tier,
+        today=today,
+        current=snap.credit_limit,
     )
-    log.info(
-        "credit_score.changed",
-        customer_id=str(customer_id),
+    hold = policy.credit_hold(scored.tier, recommendation.exposure, effective)
+    state = (scored.score, scored.tier, scored.payment_index, hold)
+    changed = (
+        previous is None
+        or (
+            previous["score"],
+            previous["tier"],
+            previous["payment_index"],
+            previous["credit_hold"],
+        )
+        != state
+    )
+    if changed:
+        reasons = [asdict(r) for r in scored.reasons]
+        await repository.insert_score(
+            session,
+            {
+                "id": uuid7(),
+                "customer_id": customer_id,
+                "score": scored.score,
+                "tier": scored.tier,
+                "payment_index": scored.payment_index,
+                "probability_bad": scored.probability_bad,
+                "reasons": reasons,
+                "points": scored.points,
+                "credit_hold": hold,
+                "model_version": scored.model_version,
+                "as_of": today,
+                "trigger": trigger,
+                "scored_at": now,
+            },
+        )
+        events.append(
+            CreditScoreChanged(
+                customer_id=customer_id,
+                score=scored.score,
+                payment_index=scored.payment_index,
+                tier=scored.tier,
+                previous_score=previous["score"] if previous else None,
+                previous_tier=previous["tier"] if previous else None,
+                reasons=[ReasonCode(**r) for r in reasons],
+                credit_hold=hold,
+                model_version=scored.model_version,
+                scored_at=now,
+            )
+        )
+        log.info(
+            "credit_score.changed",
+            customer_id=str(customer_id),
+            score=scored.score,
+            tier=scored.tier,
+            payment_index=scored.payment_index,
+            credit_hold=hold,
+            trigger=trigger,
+        )
+    settled = policy.settled_score(model["characteristics"], scored.points)
+    seen = policy.Observation(
+        day=today,
         score=scored.score,
         tier=scored.tier,
-        payment_index=scored.payment_index,
+        settled_score=settled,
+        settled_tier=scoring.tier_of(settled, model["tiers"]),
+        utilisation=used,
+    )
+    warnings, watched = policy.watch(policy.WatchState.from_json(snap.watch), seen, customer_key=str(customer_id))
+    kept = watched.to_json()
+    if kept != snap.watch:
+        await repository.save_watch(session, customer_id, kept, now=now)
+    events.extend(await _record_alerts(session, customer_id=customer_id, warnings=warnings, now=now))
+    await _publish(session, events, clock=clock)
+    return Rescored(
+        score=scored,
+        file=file,
+        recommendation=recommendation,
+        effective_limit=effective,
         credit_hold=hold,
-        trigger=trigger,
+        changed=changed,
     )
-    warnings = policy.score_warnings(
-        customer_key=str(customer_id),
-        score_id=str(score_id),
-        score=scored.score,
-        tier=scored.tier,
-        previous_tier=previous.tier if previous else None,
-        highest_recent_score=highest,
-    )
-    for warning in warnings:
-        await raise_alert(session, clock=clock, customer_id=customer_id, warning=warning)
 
 
 async def _refresh_limit(
-    session: AsyncSession, *, clock: Clock, customer: Customer, file: domain.CreditFile, tier: str, today: date
-) -> CreditLimit:
-    """Recompute the recommended limit and utilisation; publish a changed effective limit; warn on 80%/95%."""
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    customer_id: UUID,
+    file: domain.CreditFile,
+    tier: str,
+    today: date,
+    current: dict[str, Any] | None,
+) -> tuple[policy.LimitRecommendation, Decimal, Decimal | None, list[Event]]:
+    """Recompute the recommended limit and utilisation; write them if they moved; CreditLimitChanged if due."""
     recommendation = policy.recommended_limit(file, tier, caps=POLICY.limit_caps)
-    current = await repository.get_limit(session, customer.id, lock=True)
-    override = current.override_amount if current else None
-    expires_on = current.override_expires_on if current else None
+    was = _limit_of(current)
+    override, expires_on = was["override_amount"], was["override_expires_on"]
     if override is not None and expires_on is not None and today > expires_on:
         override, expires_on = None, None  # the override has lapsed
     effective = policy.effective_limit(recommendation.limit, override, expires_on, today)
     used = policy.utilisation(recommendation.exposure, effective)
     values = {
-        "customer_id": customer.id,
+        "customer_id": customer_id,
         "currency": recommendation.currency,
         "recommended": recommendation.limit,
         "effective": effective,
         "override_amount": override,
-        "override_reason": current.override_reason if current and override is not None else None,
+        "override_reason": was["override_reason"] if override is not None else None,
         "override_expires_on": expires_on,
-        "override_by": current.override_by if current and override is not None else None,
+        "override_by": was["override_by"] if override is not None else None,
         "exposure": recommendation.exposure,
         "utilisation": used,
-        "updated_at": clock.now(),
     }
-    await repository.save_limit(session, values)
-    if current is None or current.effective != effective or current.currency != recommendation.currency:
+    events: list[Event] = []
+    if current is not None and all(was[k] == v for k, v in values.items()):
+        return recommendation, effective, used, events  # nothing moved: no write
+    await repository.save_limit(session, {**values, "updated_at": clock.now()})
+    if current is None or was["effective"] != effective or was["currency"] != recommendation.currency:
         reason = (
             f"recommended: {recommendation.monthly_billing} × ({recommendation.terms_days} + "
             f"{recommendation.expected_dbt}) / 30 × {recommendation.multiplier} (tier {tier}), cap {recommendation.cap}"
             if override is None
             else f"manual override: {values['override_reason']}"
         )
-        await outbox.add(
-            session,
+        events.append(
             CreditLimitChanged(
-                customer_id=customer.id,
+                customer_id=customer_id,
                 limit=Money.of(to_minor_units(effective, recommendation.currency), recommendation.currency),
-                previous_limit=Money.of(to_minor_units(current.effective, current.currency), current.currency)
-                if current
+                previous_limit=Money.of(to_minor_units(was["effective"], was["currency"]), was["currency"])
+                if current is not None
                 else None,
                 reason=reason,
                 manual_override=override is not None,
                 expires_on=expires_on,
                 changed_at=clock.now(),
-            ),
-            clock=clock,
+            )
         )
-    before = current.utilisation if current else None
-    for warning in policy.utilisation_warnings(
-        customer_key=str(customer.id), before=before, after=used, stamp=clock.now().isoformat()
-    ):
-        await raise_alert(session, clock=clock, customer_id=customer.id, warning=warning)
-    return CreditLimit(**values)  # what was just written (a detached copy: no second round trip)
+    return recommendation, effective, used, events
+
+
+_LIMIT_DECIMALS = ("recommended", "effective", "override_amount", "exposure", "utilisation")
+
+
+def _limit_of(row: dict[str, Any] | None) -> dict[str, Any]:
+    """A credit_limit row read as JSON, with its values typed as the ORM would give them."""
+    row = dict(row or {})
+    for name in _LIMIT_DECIMALS:
+        row[name] = None if row.get(name) is None else Decimal(str(row[name]))
+    row["override_expires_on"] = _day(row.get("override_expires_on"))
+    for name in ("currency", "override_reason", "override_by"):
+        row.setdefault(name, None)
+    return row
+
+
+async def _record_alerts(
+    session: AsyncSession, *, customer_id: UUID, warnings: list[policy.Warning], now: datetime
+) -> list[Event]:
+    """Insert the warnings as alerts in one statement (once per dedupe key); the CreditRiskAlerts to publish."""
+    rows = [
+        {
+            "id": uuid7(),
+            "customer_id": customer_id,
+            "kind": w.kind,
+            "severity": w.severity,
+            "message_zh": w.message_zh,
+            "message_en": w.message_en,
+            "details": w.details,
+            "dedupe_key": w.dedupe_key,
+            "raised_at": now,
+        }
+        for w in warnings
+    ]
+    inserted = await repository.add_alerts(session, rows)
+    events: list[Event] = []
+    for row in rows:
+        if row["id"] not in inserted:
+            continue
+        events.append(
+            CreditRiskAlert(
+                customer_id=customer_id,
+                alert_id=row["id"],
+                kind=row["kind"],
+                severity=row["severity"],
+                message_zh=row["message_zh"],
+                message_en=row["message_en"],
+                details=row["details"],
+                raised_at=now,
+            )
+        )
+        log.info("credit_alert.raised", customer_id=str(customer_id), kind=row["kind"], alert_id=str(row["id"]))
+    return events
+
+
+async def _publish(session: AsyncSession, events: list[Event], *, clock: Clock) -> None:
+    """Record events for the outbox relay in one statement (the rows `outbox.add` would write, in order)."""
+    if not events:
+        return
+    rows = []
+    for event in events:
+        envelope = wrap(event, occurred_at=clock.now(), traceparent=current_traceparent())
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "topic": topic_of(event.publisher),
+                "key": envelope.subject,
+                "event_type": envelope.type,
+                "payload": envelope.model_dump(mode="json", exclude_none=True),
+                "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
+            }
+        )
+    # One INSERT for all rows (SQLAlchemy sends an executemany of inserts as one multi-row statement).
+    await session.execute(insert(outbox_message), rows)
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _portfolio_of(snap: repository.Snapshot) -> Portfolio:
+    """The pure code's view of a snapshot (dates local to the customer), as `_load` builds it."""
+    zone = snap.time_zone
+    applications: dict[str, list[domain.Application]] = defaultdict(list)
+    currencies: dict[str, list[str]] = defaultdict(list)
+    for a in snap.applications:
+        applications[a["invoice_id"]].append(
+            domain.Application(applied_on=date.fromisoformat(a["applied_on"]), amount=Decimal(str(a["amount"])))
+        )
+        currencies[a["invoice_id"]].append(a["currency"])
+    credits: dict[str, list[tuple[str, domain.Application]]] = defaultdict(list)
+    for n in snap.credit_notes:
+        credits[n["invoice_id"]].append(
+            (
+                n["currency"],
+                domain.Application(applied_on=date.fromisoformat(n["issued_on"]), amount=Decimal(str(n["amount"]))),
+            )
+        )
+    experiences = []
+    terms: dict[UUID, int] = {}
+    for r in snap.experiences:
+        invoice_id, currency = r["invoice_id"], r["currency"]
+        issued_at, voided_at = _instant(r["issued_at"]), _instant(r["voided_at"])
+        experiences.append(
+            domain.PaymentExperience(
+                invoice_id=UUID(invoice_id),
+                invoice_number=r["invoice_number"],
+                currency=currency,
+                total=None if r["total"] is None else Decimal(str(r["total"])),
+                invoice_date=_day(r["invoice_date"]),
+                due_date=_day(r["due_date"]),
+                issued_on=local_date(issued_at, zone) if issued_at else None,
+                paid_on=_day(r["paid_on"]),
+                voided_on=local_date(voided_at, zone) if voided_at else None,
+                written_off_on=_day(r["written_off_on"]),
+                max_days_overdue=r["max_days_overdue"],
+                overdue_noted_on=_day(r["overdue_noted_on"]),
+                applications=tuple(
+                    a for a, c in zip(applications[invoice_id], currencies[invoice_id], strict=True) if c == currency
+                ),
+                credits=tuple(a for c, a in credits[invoice_id] if c == currency),
+            )
+        )
+        if r["net_days"] is not None:
+            terms[UUID(invoice_id)] = r["net_days"]
+    history = domain.CustomerHistory(
+        dunning=tuple(
+            domain.DunningFact(
+                case_id=UUID(d["case_id"]),
+                level=d["level"],
+                channel=d["channel"],
+                on=local_date(datetime.fromisoformat(d["escalated_at"]), zone),
+                legal_handover=d["legal_handover"],
+            )
+            for d in snap.dunning
+        ),
+        disputes=tuple(
+            domain.DisputeFact(
+                dispute_id=UUID(x["dispute_id"]),
+                invoice_id=UUID(x["invoice_id"]) if x["invoice_id"] else None,
+                opened_on=local_date(datetime.fromisoformat(x["opened_at"]), zone) if x["opened_at"] else None,
+                resolved_on=local_date(datetime.fromisoformat(x["resolved_at"]), zone) if x["resolved_at"] else None,
+                resolution=x["resolution"],
+            )
+            for x in snap.disputes
+        ),
+        promises=tuple(
+            domain.PromiseFact(promise_id=UUID(p["promise_id"]), kept=p["kept"], on=date.fromisoformat(p["outcome_on"]))
+            for p in snap.promises
+        ),
+    )
+    return Portfolio(
+        experiences=experiences,
+        history=history,
+        first_seen_on=local_date(snap.first_seen_at, zone),
+        terms=terms,
+    )
 
 
 async def raise_alert(session: AsyncSession, *, clock: Clock, customer_id: UUID, warning: policy.Warning) -> None:
-    """Record a warning once (by its dedupe key; some kinds once per 30 days) and publish CreditRiskAlert."""
-    alert_id, now = uuid7(), clock.now()
-    if warning.kind in policy.COOLDOWN_KINDS and await repository.alert_since(
-        session, customer_id, kind=warning.kind, since=now - timedelta(days=policy.COOLDOWN_DAYS)
-    ):
-        return
-    raised = await repository.add_alert(
-        session,
-        {
-            "id": alert_id,
-            "customer_id": customer_id,
-            "kind": warning.kind,
-            "severity": warning.severity,
-            "message_zh": warning.message_zh,
-            "message_en": warning.message_en,
-            "details": warning.details,
-            "dedupe_key": warning.dedupe_key,
-            "raised_at": now,
-        },
-    )
-    if not raised:
-        return
-    await outbox.add(
-        session,
-        CreditRiskAlert(
-            customer_id=customer_id,
-            alert_id=alert_id,
-            kind=warning.kind,  # type: ignore[arg-type]
-            severity=warning.severity,  # type: ignore[arg-type]
-            message_zh=warning.message_zh,
-            message_en=warning.message_en,
-            details=warning.details,
-            raised_at=now,
-        ),
-        clock=clock,
-    )
-    log.info("credit_alert.raised", customer_id=str(customer_id), kind=warning.kind, alert_id=str(alert_id))
+    """Record a warning once (by its dedupe key) and publish CreditRiskAlert (dunning, legal, PSI drift)."""
+    events = await _record_alerts(session, customer_id=customer_id, warnings=[warning], now=clock.now())
+    await _publish(session, events, clock=clock)
 
 
 async def warn_of_dunning(session: AsyncSession, *, clock: Clock, event: DunningEscalated | LegalHandover) -> None:
@@ -912,11 +1117,11 @@ async def override_limit(
     by: str,
 ) -> CreditLimit:
     """Set a manual limit (with its reason and expiry); it stands instead of the recommended one until then."""
-    customer = await _customer(session, customer_id)
+    customer = await _locked_customer(session, customer_id)
     today = today_of(clock, customer)
     if expires_on is not None and expires_on < today:
         raise Unprocessable(f"expires_on {expires_on.isoformat()} is already past.", code="override_expired")
-    current = await repository.get_limit(session, customer_id, lock=True)
+    current = await repository.get_limit(session, customer_id)
     if current is not None and current.currency != currency:
         raise Unprocessable(
             f"The customer's limit is kept in {current.currency}, not {currency}.", code="currency_mismatch"
@@ -937,10 +1142,7 @@ async def override_limit(
             "updated_at": clock.now(),
         },
     )
-    (found,) = await _build(session, [customer], today)
-    latest = await repository.latest_score(session, customer_id)
-    tier = latest.tier if latest else "C"
-    await _refresh_limit(session, clock=clock, customer=customer, file=found.file, tier=tier, today=today)
+    # The rescore sees the override: the effective limit, CreditLimitChanged, hold and warnings follow.
     await rescore(session, clock=clock, customer_id=customer_id, trigger="limit_override")
     log.info("credit_limit.overridden", customer_id=str(customer_id), amount=str(amount), by=by)
     saved = await repository.get_limit(session, customer_id)
@@ -950,8 +1152,8 @@ async def override_limit(
 
 async def lift_override(session: AsyncSession, *, clock: Clock, customer_id: UUID, by: str) -> CreditLimit:
     """End a manual limit now: the recommended limit stands again (CreditLimitChanged if that changes it)."""
-    customer = await _customer(session, customer_id)
-    current = await repository.get_limit(session, customer_id, lock=True)
+    await _locked_customer(session, customer_id)
+    current = await repository.get_limit(session, customer_id)
     if current is None or current.override_amount is None:
         raise NotFound(f"Customer {customer_id} has no manual credit limit.", code="override_not_found")
     current.override_amount = None
@@ -959,17 +1161,19 @@ async def lift_override(session: AsyncSession, *, clock: Clock, customer_id: UUI
     current.override_expires_on = None
     current.override_by = None
     await session.flush()
-    today = today_of(clock, customer)
-    (found,) = await _build(session, [customer], today)
-    latest = await repository.latest_score(session, customer_id)
-    await _refresh_limit(
-        session, clock=clock, customer=customer, file=found.file, tier=latest.tier if latest else "C", today=today
-    )
     await rescore(session, clock=clock, customer_id=customer_id, trigger="limit_override_lifted")
     log.info("credit_limit.override_lifted", customer_id=str(customer_id), by=by)
     saved = await repository.get_limit(session, customer_id)
     assert saved is not None
     return saved
+
+
+async def _locked_customer(session: AsyncSession, customer_id: UUID) -> Customer:
+    """The customer, its row locked first (as every rescore does), so limit changes never deadlock."""
+    customer = await repository.lock_customer(session, customer_id)
+    if customer is None:
+        raise NotFound(f"Nothing is known of customer {customer_id}.", code="customer_unknown")
+    return customer
 
 
 async def list_alerts(
@@ -999,26 +1203,23 @@ async def acknowledge_alert(
 async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
     """Review every customer whose review is due (A yearly, B half-yearly, C quarterly, D monthly).
 
+    A review is a rescore as of the run's date: CreditScoreChanged / CreditLimitChanged and warnings
+    go out through the outbox when they change, and the log records the score, tier and limit found.
     First, manual limits whose expiry has passed lapse: the recommended limit takes over and
     CreditLimitChanged tells others, without waiting for the customer's next fact.
     """
     lapsed = await lapse_overrides(session, clock=clock, as_of=as_of)
-    model = await active_model(session, "scorecard")
     customers = await repository.all_customers(session)
     last = await repository.last_reviews(session)
-    reviewed = 0
+    reviewed, published = 0, 0
     due = [c for c in customers if c.id not in last or last[c.id].next_review_on <= local_date(as_of, c.time_zone)]
-    loaded = await _load(session, due)
     for customer in due:
         day = local_date(as_of, customer.time_zone)
-        portfolio = loaded[customer.id]
-        file = domain.build_credit_file(
-            portfolio.experiences, as_of=day, first_seen_on=portfolio.first_seen_on, history=portfolio.history
-        )
-        if file.invoices_issued == 0:
-            continue
-        scored = scoring.apply_scorecard(model, file)
-        recommendation = policy.recommended_limit(file, scored.tier, caps=POLICY.limit_caps)
+        found = await rescore(session, clock=clock, customer_id=customer.id, trigger="credit_review", as_of=day)
+        if found is None:
+            continue  # no invoice yet: nothing to review
+        scored, recommendation = found.score, found.recommendation
+        published += found.changed
         previous = last.get(customer.id)
         findings = policy.review_findings(
             tier=scored.tier,
@@ -1046,8 +1247,13 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
             },
         )
         reviewed += 1
-    log.info("credit_review.ran", as_of=as_of.isoformat(), reviewed=reviewed)
-    return {"reviewed": reviewed, "customers": len(customers), "overrides_lapsed": lapsed}
+    log.info("credit_review.ran", as_of=as_of.isoformat(), reviewed=reviewed, scores_published=published)
+    return {
+        "reviewed": reviewed,
+        "customers": len(customers),
+        "scores_published": published,
+        "overrides_lapsed": lapsed,
+    }
 
 
 async def lapse_overrides(session: AsyncSession, *, clock: Clock, as_of: datetime) -> int:
@@ -1058,12 +1264,7 @@ async def lapse_overrides(session: AsyncSession, *, clock: Clock, as_of: datetim
         if customer is None:
             continue
         day = local_date(as_of, customer.time_zone)
-        (found,) = await _build(session, [customer], day)
-        latest = await repository.latest_score(session, customer_id)
-        await _refresh_limit(
-            session, clock=clock, customer=customer, file=found.file, tier=latest.tier if latest else "C", today=day
-        )
-        await rescore(session, clock=clock, customer_id=customer_id, trigger="override_expired")
+        await rescore(session, clock=clock, customer_id=customer_id, trigger="override_expired", as_of=day)
         lapsed += 1
         log.info("credit_limit.override_lapsed", customer_id=str(customer_id))
     return lapsed

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from arflow.events.catalog import InvoiceIssued, InvoicePaid
+from arflow.events.catalog import CREDIT_SCORING, InvoiceIssued, InvoicePaid, topic_of
 from arflow.ids import uuid7
 from arflow.money import Money
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
-from arflow.testing.kafka import publish_events
+from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
 
 
@@ -79,6 +79,47 @@ async def test_a_review_is_logged_when_due_and_not_again_before_the_next_date(
     await run(credit_scoring.client, "credit-review", "2026-04-16T02:00:00Z")
     again = (await credit_scoring.client.get("/reviews", params={"customer_id": str(customer_id)})).json()["data"]
     assert len(again) == 1
+
+
+async def test_a_review_rescores_publishes_the_changed_score_and_logs_it(
+    credit_scoring: RunningService, infra: TestInfrastructure
+) -> None:
+    customer_id = uuid7()
+    # Two invoices paid on time, a third not yet due on 2026-04-15 (due 04-19): tier A today.
+    events = [e for month in (1, 2) for e in issued_and_paid(customer_id, date(2026, month, 1), 0)]
+    events.append(issued_and_paid(customer_id, date(2026, 3, 20), 0)[0])
+    await publish_events(infra.bootstrap, *events)
+
+    async def arrived() -> bool:
+        body = (await credit_scoring.client.get(f"/credit-files/{customer_id}")).json()
+        return (body.get("invoices_issued"), body.get("invoices_paid")) == (3, 2)
+
+    await eventually(arrived, what="three invoices, two paid")
+    before = (await credit_scoring.client.get(f"/credit-files/{customer_id}/scores")).json()["data"][0]
+    # Reviewed on 2026-06-15: the third invoice is 57 days past due, so the score has moved.
+    result = await run(credit_scoring.client, "credit-review", "2026-06-15T02:00:00Z")
+    assert result["scores_published"] >= 1
+    (review,) = (await credit_scoring.client.get("/reviews", params={"customer_id": str(customer_id)})).json()["data"]
+    latest = (await credit_scoring.client.get(f"/credit-files/{customer_id}/scores")).json()["data"][0]
+    assert latest["trigger"] == "credit_review" and latest["as_of"] == "2026-06-15"
+    assert review["score"] == latest["score"] < before["score"]
+    assert review["tier"] == latest["tier"]
+    published = await collect_events(
+        infra.bootstrap,
+        topic_of(CREDIT_SCORING),
+        lambda e: (
+            e.type == "CreditScoreChanged"
+            and e.subject == str(customer_id)
+            and e.data["score"] == review["score"]
+            and e.data["previous_score"] == before["score"]
+        ),
+    )
+    assert published[0].data["tier"] == review["tier"]
+    # Run again the same day: nothing is due, nothing more is published or logged.
+    again = await run(credit_scoring.client, "credit-review", "2026-06-15T08:00:00Z")
+    assert again["scores_published"] == 0
+    reviews = (await credit_scoring.client.get("/reviews", params={"customer_id": str(customer_id)})).json()["data"]
+    assert len(reviews) == 1
 
 
 async def test_retraining_on_too_little_data_keeps_the_shipped_models(credit_scoring: RunningService) -> None:

@@ -13,9 +13,7 @@ from credit_scoring.policy import (
     effective_limit,
     next_review_on,
     recommended_limit,
-    score_warnings,
     utilisation,
-    utilisation_warnings,
 )
 
 AS_OF = date(2026, 6, 30)
@@ -76,28 +74,6 @@ def test_utilisation_and_credit_hold() -> None:
     assert credit_hold("D", Decimal(0), Decimal(1000)) is True
     assert credit_hold("B", Decimal(1001), Decimal(1000)) is True
     assert credit_hold("B", Decimal(1000), Decimal(1000)) is False
-
-
-def test_utilisation_warns_once_per_threshold_crossed_upwards() -> None:
-    kinds = [
-        w.kind for w in utilisation_warnings(customer_key="c", before=Decimal("0.5"), after=Decimal("0.97"), stamp="t")
-    ]
-    assert kinds == ["utilisation_80", "utilisation_95"]
-    assert [
-        w.kind for w in utilisation_warnings(customer_key="c", before=Decimal("0.85"), after=Decimal("0.9"), stamp="t")
-    ] == []
-
-
-def test_score_warnings_for_a_tier_drop_and_a_twenty_point_fall() -> None:
-    warnings = score_warnings(
-        customer_key="c", score_id="s", score=560, tier="C", previous_tier="B", highest_recent_score=580
-    )
-    assert [w.kind for w in warnings] == ["tier_drop", "score_drop"]
-    assert "B" in warnings[0].message_zh and "20" in warnings[1].message_en
-    assert (
-        score_warnings(customer_key="c", score_id="s", score=561, tier="B", previous_tier="B", highest_recent_score=580)
-        == []
-    )
 
 
 def test_review_cadence_by_tier() -> None:
