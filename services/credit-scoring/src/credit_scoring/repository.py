@@ -480,3 +480,20 @@ async def add_alerts(session: AsyncSession, rows: list[dict[str, Any]]) -> set[U
         .returning(CreditAlert.id)
     )
     return set(inserted)
+
+
+_TO_WATCH = text(
+    """
+    SELECT customer_id FROM credit_watch
+     WHERE state->>'pending_tier' IS NOT NULL OR state->>'fall_since' IS NOT NULL
+        OR coalesce(state->'over_since', '{}'::jsonb) <> '{}'::jsonb
+    UNION
+    SELECT customer_id FROM payment_experience
+     WHERE paid_on IS NULL AND voided_at IS NULL AND written_off_on IS NULL AND due_date < :today
+    """
+)
+
+
+async def customers_to_watch(session: AsyncSession, today: date) -> list[UUID]:
+    """Customers whose warnings wait on time (a pending drop, utilisation held high) or with items past due."""
+    return list((await session.scalars(_TO_WATCH, {"today": today})).all())

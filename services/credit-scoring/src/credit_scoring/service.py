@@ -1205,6 +1205,7 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
 
     A review is a rescore as of the run's date: CreditScoreChanged / CreditLimitChanged and warnings
     go out through the outbox when they change, and the log records the score, tier and limit found.
+    Customers with an invoice past due or a warning pending are rescored too (not logged as reviews).
     First, manual limits whose expiry has passed lapse: the recommended limit takes over and
     CreditLimitChanged tells others, without waiting for the customer's next fact.
     """
@@ -1247,9 +1248,25 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
             },
         )
         reviewed += 1
-    log.info("credit_review.ran", as_of=as_of.isoformat(), reviewed=reviewed, scores_published=published)
+    # Between facts nothing rescores a customer, yet an open invoice ages and a pending warning waits on
+    # time: rescore those too (no review logged), so a held drop is confirmed within hours, not at the
+    # next fact.
+    done = {c.id for c in due}
+    zones = {c.id: c.time_zone for c in customers}
+    rechecked = 0
+    for customer_id in await repository.customers_to_watch(session, local_date(as_of, DEFAULT_TIME_ZONE)):
+        if customer_id in done or customer_id not in zones:
+            continue
+        day = local_date(as_of, zones[customer_id])
+        found = await rescore(session, clock=clock, customer_id=customer_id, trigger="credit_watch", as_of=day)
+        rechecked += found is not None
+        published += found is not None and found.changed
+    log.info(
+        "credit_review.ran", as_of=as_of.isoformat(), reviewed=reviewed, rechecked=rechecked, scores_published=published
+    )
     return {
         "reviewed": reviewed,
+        "rechecked": rechecked,
         "customers": len(customers),
         "scores_published": published,
         "overrides_lapsed": lapsed,

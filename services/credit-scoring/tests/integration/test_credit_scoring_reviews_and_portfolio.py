@@ -115,11 +115,13 @@ async def test_a_review_rescores_publishes_the_changed_score_and_logs_it(
         ),
     )
     assert published[0].data["tier"] == review["tier"]
-    # Run again the same day: nothing is due, nothing more is published or logged.
-    again = await run(credit_scoring.client, "credit-review", "2026-06-15T08:00:00Z")
-    assert again["scores_published"] == 0
+    # Run again the same day: the customer is not due, and a recheck finds nothing new to publish or log.
+    scores_before = (await credit_scoring.client.get(f"/credit-files/{customer_id}/scores")).json()["data"]
+    await run(credit_scoring.client, "credit-review", "2026-06-15T08:00:00Z")
     reviews = (await credit_scoring.client.get("/reviews", params={"customer_id": str(customer_id)})).json()["data"]
     assert len(reviews) == 1
+    scores_after = (await credit_scoring.client.get(f"/credit-files/{customer_id}/scores")).json()["data"]
+    assert scores_after == scores_before
 
 
 async def test_retraining_on_too_little_data_keeps_the_shipped_models(credit_scoring: RunningService) -> None:

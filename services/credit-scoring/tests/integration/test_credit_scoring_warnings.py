@@ -141,3 +141,24 @@ async def test_an_invoice_left_overdue_is_a_tier_drop_once_the_lower_tier_has_he
     for more in range(late + 1, late + 8):
         await book.on(open_invoice.due_date + timedelta(days=more))
     assert (await book.alerts()).count("tier_drop") == 1
+
+
+async def test_the_review_job_confirms_a_held_drop_without_any_new_fact(credit_scoring: RunningService) -> None:
+    book = Book(credit_scoring)
+    open_invoice = await book.punctual_history()
+    await book.on(open_invoice.due_date + timedelta(days=1))  # the last fact: the invoice is one day past due
+    raised_on = None
+    for late in range(2, 60):
+        day = open_invoice.due_date + timedelta(days=late)
+        book.clock.set(at(day))
+        async with book.db.unit_of_work() as session:
+            await service.run_reviews(session, clock=book.clock, as_of=at(day))
+        if "tier_drop" in await book.alerts():
+            raised_on = late
+            break
+    assert raised_on is not None and raised_on > policy.CONFIRM_DAYS
+    async with book.db.unit_of_work() as session:
+        triggers = await session.scalars(
+            select(CreditScore.trigger).where(CreditScore.customer_id == book.customer_id).order_by(CreditScore.id)
+        )
+        assert "credit_watch" in list(triggers)
