@@ -82,6 +82,31 @@ def early_payment_discount(
     return amount, invoice_date + timedelta(days=days)
 
 
+def early_payment_discount_due(
+    *,
+    total: Decimal,
+    balance: Decimal,
+    invoice_date: date,
+    paid_on: date,
+    rate: Decimal | None,
+    days: int | None,
+    currency: str,
+) -> Decimal | None:
+    """The credit that grants the early-payment discount, or None.
+
+    Granted when a payment applied on or before the discount's last day leaves
+    open exactly the discount or less, give or take one minor unit (a payer who
+    rounded the other way): the credit is then what is left, so the invoice is paid.
+    """
+    offer = early_payment_discount(total, invoice_date, rate, days, currency)
+    if offer is None or balance <= 0:
+        return None
+    discount, last_day = offer
+    if paid_on > last_day or discount <= 0 or balance > discount + minor_unit_exponent(currency):
+        return None
+    return balance
+
+
 def daily_interest_rate(kind: str, rate: Decimal) -> Decimal:
     """The simple daily rate: as given, or an annual rate over a 365-day year (ERPNext, CN courts)."""
     if kind == "daily":
@@ -360,3 +385,32 @@ def billing_periods(cycle: str, start: date, end: date | None, bill_from: date, 
             periods.append(BillingPeriod(first, last, period_start, factor))
         period_start = next_start
     return periods
+
+
+@dataclass(frozen=True)
+class UnusedDays:
+    first: date  # the first day paid for in advance and no longer served
+    last: date
+    factor: Decimal  # their share of the calendar period, as a partial period is billed
+
+
+def unused_days(cycle: str, period_start: date, billed_last: date, cancelled_on: date) -> UnusedDays | None:
+    """The days of an already-billed period after a cancellation's last day of service, prorated by days.
+
+    The same rule as a partial first or last period: days / days in the calendar
+    period, to six decimals. None when the cancellation leaves nothing unused.
+    """
+    first = max(cancelled_on + timedelta(days=1), period_start)
+    if first > billed_last:
+        return None
+    period_days = (_add_months(period_start, CYCLE_MONTHS[cycle]) - period_start).days
+    days = (billed_last - first).days + 1
+    factor = Decimal(1) if days == period_days else (Decimal(days) / Decimal(period_days)).quantize(Decimal("0.000001"))
+    return UnusedDays(first, billed_last, factor)
+
+
+def prorated_gross(lines: Sequence[tuple[Decimal, Decimal, Decimal]], factor: Decimal, currency: str) -> Decimal:
+    """What (quantity × factor, unit price, tax rate) lines come to with tax, priced as an invoice prices them."""
+    return sum(
+        (line_amounts(quantity * factor, price, rate, currency).gross for quantity, price, rate in lines), Decimal(0)
+    )

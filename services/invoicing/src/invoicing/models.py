@@ -209,7 +209,10 @@ class CreditNote(Base):
     """A credit note (红字/贷项通知单) against one issued invoice: it reduces the balance."""
 
     __tablename__ = "credit_note"
-    __table_args__ = (CheckConstraint("amount > 0", name="positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="positive"),
+        CheckConstraint("kind IN ('manual','early_payment_discount','contract_cancellation')", name="kind"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(Text, unique=True)
@@ -218,6 +221,8 @@ class CreditNote(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(Text)
+    # Why it was issued: by hand, an early-payment discount granted, or the unused days of a cancelled contract.
+    kind: Mapped[str] = mapped_column(String(32), server_default="manual")
     issued_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

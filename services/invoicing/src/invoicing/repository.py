@@ -310,6 +310,11 @@ async def list_credit_notes(
     return list((await session.execute(query)).scalars())
 
 
+async def has_credit_note_of_kind(session: AsyncSession, invoice_id: UUID, kind: str) -> bool:
+    query = select(CreditNote.id).where(CreditNote.invoice_id == invoice_id, CreditNote.kind == kind)
+    return (await session.scalar(select(query.exists()))) or False
+
+
 async def next_invoice_number(session: AsyncSession, series: str, year: int) -> int:
     """Take the next number of a series; the row lock serialises concurrent issuers (gapless).
 
@@ -652,6 +657,20 @@ async def set_period_invoice(session: AsyncSession, contract_id: UUID, period_st
         .where(ContractPeriod.contract_id == contract_id, ContractPeriod.period_start == period_start)
         .values(invoice_id=invoice_id)
     )
+
+
+async def billed_periods_ending_after(session: AsyncSession, contract_id: UUID, day: date) -> list[ContractPeriod]:
+    """A contract's periods already invoiced whose billed days run past `day`, oldest first."""
+    query = (
+        select(ContractPeriod)
+        .where(
+            ContractPeriod.contract_id == contract_id,
+            ContractPeriod.period_end > day,
+            ContractPeriod.invoice_id.is_not(None),
+        )
+        .order_by(ContractPeriod.period_start)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def invoices_due_for_late_fees(session: AsyncSession, as_of: datetime) -> list[UUID]:

@@ -388,6 +388,9 @@ class CreditNoteOut(BaseModel):
     amount: DecimalString
     currency: str
     reason: str
+    kind: Literal["manual", "early_payment_discount", "contract_cancellation"] = Field(
+        description="Issued by hand, an early-payment discount granted, or a cancelled contract's unused days."
+    )
     issued_on: date
     created_at: datetime
 

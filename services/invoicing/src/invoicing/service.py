@@ -683,8 +683,22 @@ async def issue_credit_note(
             code="credit_exceeds_balance",
         )
     customer = await require_customer(session, invoice.customer_id)
+    issued_on = max(local_date(clock.now(), customer.time_zone), invoice.invoice_date)
+    return await _credit(session, clock=clock, invoice=invoice, amount=amount, reason=data.reason, issued_on=issued_on)
+
+
+async def _credit(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    invoice: Invoice,
+    amount: Decimal,
+    reason: str,
+    issued_on: date,
+    kind: str = "manual",
+) -> CreditNote:
+    """Issue a credit note of `amount` (at most the balance) against a locked open invoice; paid at zero."""
     now = clock.now()
-    issued_on = max(local_date(now, customer.time_zone), invoice.invoice_date)
     value = await repository.next_invoice_number(session, CREDIT_NOTE_SERIES, issued_on.year)
     note = CreditNote(
         id=uuid7(),
@@ -693,7 +707,8 @@ async def issue_credit_note(
         customer_id=invoice.customer_id,
         amount=amount,
         currency=invoice.currency,
-        reason=data.reason,
+        reason=reason,
+        kind=kind,
         issued_on=issued_on,
         created_at=now,
     )
@@ -711,7 +726,7 @@ async def issue_credit_note(
             invoice_id=invoice.id,
             invoice_number=invoice.number or "",
             amount=Money.of(amount, invoice.currency).quantize(),
-            reason=data.reason,
+            reason=reason,
             issued_on=issued_on,
             invoice_balance_after=Money.of(invoice.balance, invoice.currency).quantize(),
             invoice_ledger_version=version,
@@ -956,7 +971,39 @@ async def _apply(
     )
     if invoice.balance <= 0:
         await _mark_paid(session, clock=clock, invoice=invoice, paid_on=applied_on)
+    else:
+        await _grant_early_payment_discount(session, clock=clock, invoice=invoice, paid_on=applied_on)
     return application
+
+
+async def _grant_early_payment_discount(
+    session: AsyncSession, *, clock: Clock, invoice: Invoice, paid_on: date
+) -> None:
+    """Close an invoice paid early down to its discount with a credit note of what is left (once per invoice)."""
+    if invoice.kind != "standard":
+        return
+    grant = domain.early_payment_discount_due(
+        total=invoice.total,
+        balance=invoice.balance,
+        invoice_date=invoice.invoice_date,
+        paid_on=paid_on,
+        rate=invoice.discount_rate,
+        days=invoice.discount_days,
+        currency=invoice.currency,
+    )
+    if grant is None or await repository.has_credit_note_of_kind(session, invoice.id, "early_payment_discount"):
+        return
+    percent = f"{(invoice.discount_rate or 0) * 100:f}".rstrip("0").rstrip(".")
+    reason = f"提前付款折扣 Early-payment discount {percent}% (paid {paid_on})"
+    await _credit(
+        session,
+        clock=clock,
+        invoice=invoice,
+        amount=grant,
+        reason=reason,
+        issued_on=max(paid_on, invoice.invoice_date),
+        kind="early_payment_discount",
+    )
 
 
 async def apply_unapplied_credit(
@@ -1334,10 +1381,53 @@ async def change_contract(
             raise Unprocessable("A contract cannot end before it starts.", code="invalid_period")
         contract.status, contract.cancelled_on = "cancelled", on
         contract.end_date = min(contract.end_date, on) if contract.end_date else on
+        await _credit_unused_days(session, clock=clock, contract=contract, cancelled_on=on, today=today)
     contract.updated_at = clock.now()
     await session.flush()
     log.info(f"contract.{action}d" if action != "cancel" else "contract.cancelled", contract_id=str(contract.id))
     return contract
+
+
+async def _credit_unused_days(
+    session: AsyncSession, *, clock: Clock, contract: ServiceContract, cancelled_on: date, today: date
+) -> None:
+    """Credit the days already invoiced in advance after a cancellation, one credit note per period's invoice.
+
+    Prorated like a partial period; at most the invoice's open balance (a period
+    already paid in full needs a refund, which is reconciliation's to record).
+    Drafts are not credited: they are still edited or deleted by hand.
+    """
+    lines = [
+        (line.quantity, line.unit_price, line.tax_rate)
+        for line in (InvoiceLineIn.model_validate(raw) for raw in contract.lines)
+    ]
+    for period in await repository.billed_periods_ending_after(session, contract.id, cancelled_on):
+        unused = domain.unused_days(contract.cycle, period.period_start, period.period_end, cancelled_on)
+        assert period.invoice_id is not None
+        invoice = await repository.get_invoice(session, period.invoice_id, for_update=True)
+        if unused is None or invoice is None or invoice.status not in ("open", "uncollectible"):
+            continue
+        credit = domain.prorated_gross(lines, unused.factor, invoice.currency)
+        amount = min(credit, invoice.balance)
+        if amount < credit:
+            log.warning(
+                "contract.cancellation_credit_exceeds_balance",
+                contract_id=str(contract.id),
+                invoice_id=str(invoice.id),
+                credit=str(credit),
+                balance=str(invoice.balance),
+            )
+        if amount <= 0:
+            continue
+        await _credit(
+            session,
+            clock=clock,
+            invoice=invoice,
+            amount=amount,
+            reason=f"合同取消 Contract cancelled on {cancelled_on}: unused {unused.first}..{unused.last}",
+            issued_on=max(today, invoice.invoice_date),
+            kind="contract_cancellation",
+        )
 
 
 async def bill_contracts(

@@ -216,3 +216,38 @@ def test_the_early_payment_discount_and_its_last_day() -> None:
     offer = domain.early_payment_discount(Decimal("318.00"), date(2026, 1, 5), Decimal("0.02"), 10, "CNY")
     assert offer == (Decimal("6.36"), date(2026, 1, 15))
     assert domain.early_payment_discount(Decimal("318.00"), date(2026, 1, 5), None, None, "CNY") is None
+
+
+def discount_due(balance: str, paid_on: date) -> Decimal | None:
+    """1,000.00 dated 5 Jan 2026, 2% off until 15 Jan (20.00)."""
+    return domain.early_payment_discount_due(
+        total=Decimal("1000.00"),
+        balance=Decimal(balance),
+        invoice_date=date(2026, 1, 5),
+        paid_on=paid_on,
+        rate=Decimal("0.02"),
+        days=10,
+        currency="CNY",
+    )
+
+
+def test_the_discount_is_due_when_no_more_than_it_is_left_by_its_last_day() -> None:
+    assert discount_due("20.00", date(2026, 1, 15)) == Decimal("20.00")
+    assert discount_due("20.01", date(2026, 1, 15)) == Decimal("20.01")  # a payer who rounded the other way
+    assert discount_due("12.00", date(2026, 1, 6)) == Decimal("12.00")  # paid a bit more: what is left closes it
+
+
+def test_no_discount_after_its_last_day_or_with_more_than_it_left_or_nothing_left() -> None:
+    assert discount_due("20.00", date(2026, 1, 16)) is None
+    assert discount_due("20.02", date(2026, 1, 10)) is None
+    assert discount_due("0.00", date(2026, 1, 10)) is None
+
+
+def test_unused_days_after_a_cancellation_are_prorated_like_a_partial_period() -> None:
+    march = domain.unused_days("monthly", date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 10))
+    assert march == domain.UnusedDays(date(2026, 3, 11), date(2026, 3, 31), Decimal("0.677419"))  # 21/31
+    whole = domain.unused_days("quarterly", date(2026, 4, 1), date(2026, 6, 30), date(2026, 3, 31))
+    assert whole is not None and whole.factor == 1
+    assert domain.unused_days("monthly", date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 31)) is None
+    lines = [(Decimal(1), Decimal("300.00"), Decimal("0.06"))]
+    assert domain.prorated_gross(lines, march.factor, "CNY") == Decimal("215.42")  # 203.23 + 12.19
