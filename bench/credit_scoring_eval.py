@@ -13,15 +13,21 @@ models are fitted on the first 18 months and tested on the last 6.
                        late)), against the baseline "the customer's prior late ratio" in the same run
   scorecard tiers      bad rate by tier A→D of a snapshot at month 18 (bad = an invoice
                        more than 30 days late within 180 days); must rise strictly
-  early warning        for clients deteriorating in the test months: days from the first
-                       alert (tier drop, 20-point fall in 30 days, utilisation 80/95%,
-                       dunning letter, legal handover; checked every 2 days) to the first
-                       invoice going 30+ days late; the median, and the precision of alerts
+  early warning        the service's warning rules (policy.watch: hysteresis, cooling-off,
+                       re-arming) and the previous rules in the same run, checked every 2 days:
+                       alerts per kind and their precision (a 30+ days late invoice follows
+                       within 90 days, or one is already open), clients alerted, recall of
+                       deteriorating clients and the lead from the first alert of the 90 days
+                       before their first 30+ days late invoice
   latency              event → CreditScoreChanged through a real broker (Tansu) and the
-                       service in-process: p50/p95 ms
+                       service in-process: p50/p95 ms, SQL statements per rescore, the
+                       one-statement read against the previous query-per-table read
 
 Targets (issue 6): AUC ≥ 0.85 and ≥ +0.03 over the baseline; tiers strictly increasing;
-median warning lead ≥ 14 days.
+median warning lead ≥ 14 days. Warnings (set with the rules): precision ≥ 0.50 (overall and of
+the score and limit alerts alone), at most half as many clients alerted that never go 30+ days
+late as under the previous rules, median lead still ≥ 14 days.
+In-process rescore (issue notes): ≤ 20 ms.
 """
 
 from __future__ import annotations
@@ -179,7 +185,7 @@ def warning_lead(clients: list[SimulatedClient], ports: list[Portfolio], model: 
         leads: list[int] = []
         episode_leads: list[int] = []
         by_kind: dict[str, list[bool]] = {}
-        followed, alerts_total, alerts_all = 0, 0, 0
+        followed, alerts_total, alerts_all, false_alarms = 0, 0, 0, 0
         for client, portfolio, both in evaluated:
             alerts = both[rules]
             crossings = sorted(d for e in portfolio.experiences if (d := crossed_late_on(e, DAYS_LATE)) is not None)
@@ -194,7 +200,10 @@ def warning_lead(clients: list[SimulatedClient], ports: list[Portfolio], model: 
                 if split <= d < end - horizon:
                     by_kind.setdefault(kind, []).append(bad_within(d))
             in_test = [d for d, _ in alerts if split <= d < end - horizon]
-            alerts_all += bool([d for d, _ in alerts if split <= d < end])
+            alerted = bool([d for d, _ in alerts if split <= d < end])
+            alerts_all += alerted
+            # A false alarm: alerted, yet no invoice 30+ days late from 60 days before to 90 days after the window.
+            false_alarms += alerted and not any(split - timedelta(days=60) <= c < end + horizon for c in crossings)
             if in_test:
                 alerts_total += 1
                 followed += bad_within(in_test[0])
@@ -210,6 +219,9 @@ def warning_lead(clients: list[SimulatedClient], ports: list[Portfolio], model: 
             episode_leads.append((first_crossing - episode[0]).days if episode else 0)
         hits = sum(sum(v) for v in by_kind.values())
         count = sum(len(v) for v in by_kind.values())
+        # Dunning letters and legal handovers come when an invoice is already far overdue (precision 1 by
+        # construction): the alerts this service decides on are the score and limit ones.
+        own = [hit for kind, v in by_kind.items() if kind not in ("dunning_letter", "legal_handover") for hit in v]
         out[which] = {
             "deteriorating_clients": len(leads),
             "median_lead_days": float(statistics.median(leads)) if leads else float("nan"),
@@ -218,8 +230,11 @@ def warning_lead(clients: list[SimulatedClient], ports: list[Portfolio], model: 
             "recall_14": float(np.mean([lead >= 14 for lead in episode_leads])) if episode_leads else float("nan"),
             "first_alert_precision": followed / alerts_total if alerts_total else float("nan"),
             "alert_precision": hits / count if count else float("nan"),
+            "score_limit_precision": float(np.mean(own)) if own else float("nan"),
+            "score_limit_alerts": len(own),
             "alerts": count,
             "alerted_clients": alerts_all,
+            "false_alarm_clients": false_alarms,
             "by_kind": {k: (len(v), float(np.mean(v))) for k, v in sorted(by_kind.items())},
         }
     return out
@@ -500,8 +515,11 @@ def report_warnings(found: dict[str, dict], clients_n: int) -> None:
         w = found[which]
         print(
             f"  {title}: {w['alerts']} alerts in months 19–21, {w['alerted_clients']} of {clients_n} clients alerted"
-            f" in months 19–24; precision {w['alert_precision']:.2f} (first alert per client"
-            f" {w['first_alert_precision']:.2f})"
+            f" in months 19–24 ({w['false_alarm_clients']} of them never 30+ days late)"
+        )
+        print(
+            f"    precision {w['alert_precision']:.2f} (first alert per client {w['first_alert_precision']:.2f};"
+            f" score and limit alerts only {w['score_limit_precision']:.2f} over {w['score_limit_alerts']})"
         )
         print(
             f"    deteriorating clients first 30+ days late in months 19–24: {w['deteriorating_clients']}; "
@@ -512,9 +530,11 @@ def report_warnings(found: dict[str, dict], clients_n: int) -> None:
         print("    by kind (count, precision): " + ", ".join(f"{k} {n} {p:.2f}" for k, (n, p) in w["by_kind"].items()))
     rules, previous = found["rules"], found["previous"]
     print(
-        f"  targets: precision ≥ 0.50: {'met' if rules['alert_precision'] >= 0.5 else 'MISSED'}; "
-        f"clients alerted ≤ half of before ({rules['alerted_clients']} vs {previous['alerted_clients']}): "
-        f"{'met' if rules['alerted_clients'] * 2 <= previous['alerted_clients'] else 'MISSED'}; "
+        f"  targets: precision ≥ 0.50 overall: {'met' if rules['alert_precision'] >= 0.5 else 'MISSED'}, "
+        f"and of score and limit alerts: {'met' if rules['score_limit_precision'] >= 0.5 else 'MISSED'}; "
+        f"clients alerted that never go 30+ days late ≤ half of before ({rules['false_alarm_clients']} vs "
+        f"{previous['false_alarm_clients']}): "
+        f"{'met' if rules['false_alarm_clients'] * 2 <= previous['false_alarm_clients'] else 'MISSED'}; "
         f"median lead ≥ 14 days: {'met' if rules['median_episode_lead_days'] >= 14 else 'MISSED'}"
     )
 
