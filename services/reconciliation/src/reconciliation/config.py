@@ -20,6 +20,12 @@ class ReconciliationSettings(ServiceSettings):
     # Statement import.
     import_max_bytes: int = Field(200 * 1024 * 1024, description="Largest statement file accepted.")
     import_chunk_lines: int = Field(500, ge=1, description="Lines processed per transaction.")
+    import_preload_lines: int = Field(
+        2000,
+        ge=0,
+        description="An import of at least this many lines loads the whole open-item projection once for matching; "
+        "a smaller one looks up each line's candidates by index.",
+    )
     # Gateways: secrets and keys (PEM text) used to verify webhooks.
     stripe_webhook_secret: str | None = None
     stripe_tolerance_seconds: int = 300

@@ -192,7 +192,9 @@ async def process_import(
         profile = await resolve_profile(session, record.profile)
         parsed = parse_statement(data, format=record.format.split(":")[0].split(".")[0], profile=profile)
         stored = await _store_statements(session, record, parsed, clock.now())
-        index = await service.load_match_index(session)
+        # A big import reads the whole projection once (and keeps it current itself); a small one
+        # looks up each line's candidates by index, which costs a few queries a line.
+        index = await service.load_match_index(session) if len(parsed.lines) >= settings.import_preload_lines else None
     rules = service.match_settings(settings)
     today = local_date(clock.now(), DEFAULT_TIME_ZONE)
     source = SOURCE_OF_FORMAT.get(record.format, "bank_statement")
@@ -300,7 +302,7 @@ async def _book_line(
     session: AsyncSession,
     *,
     clock: Clock,
-    index: matching.MatchIndex,
+    index: matching.MatchIndex | None,
     rules: matching.MatchSettings,
     line: StatementLine,
     line_id: UUID,
@@ -341,9 +343,14 @@ async def _book_line(
         external_id=key[:500],
         statement_line_id=line_id,
     )
-    decision = matching.match(incoming.as_match_input(), index, rules)
-    if decision.automatic and decision.best is not None:
-        index.commit(decision.best.allocations)
+    match_input = incoming.as_match_input()
+    if index is None:
+        # The allocations of earlier lines are flushed rows: the lookup sees what they left.
+        decision = matching.match(match_input, await service.match_index_for(session, match_input), rules)
+    else:
+        decision = matching.match(match_input, index, rules)
+        if decision.automatic and decision.best is not None:
+            index.commit(decision.best.allocations)
     payment = await service.record_incoming(session, clock=clock, incoming=incoming, decision=decision)
     return "payment", payment.id, int(decision.automatic)
 

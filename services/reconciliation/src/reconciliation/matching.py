@@ -368,6 +368,12 @@ class MatchIndex:
         return [(customer_id, score, "similar") for name, score, _ in found for customer_id in self.by_name[name]]
 
 
+def similar_names(key: str, names: Sequence[str], limit: int = 3) -> list[str]:
+    """The (at most `limit`) normalised names within the fuzzy cutoff of a normalised name `key`."""
+    found = process.extract(key, names, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=limit)
+    return [name for name, _, _ in found]
+
+
 def _bigrams(text: str) -> set[str]:
     return {text[n : n + 2] for n in range(len(text) - 1)} or {text}
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -46,6 +47,9 @@ class Customer(Base):
     time_zone: Mapped[str] = mapped_column(Text, server_default="Asia/Shanghai")
     archived: Mapped[bool] = mapped_column(Boolean, server_default="false")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The names as the matching engine compares them (matching.normalise_name), looked up by index.
+    name_key: Mapped[str | None] = mapped_column(Text, index=True)
+    short_name_key: Mapped[str | None] = mapped_column(Text, index=True)
 
 
 class OpenItem(Base):
@@ -55,7 +59,11 @@ class OpenItem(Base):
     """
 
     __tablename__ = "open_item"
-    __table_args__ = (CheckConstraint("status IN ('open','written_off','paid','void')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open','written_off','paid','void')", name="status"),
+        # A payment that names nobody is looked up by its amount.
+        Index("ix_open_item_currency_balance", "currency", "balance"),
+    )
 
     invoice_id: Mapped[UUID] = mapped_column(primary_key=True)
     customer_id: Mapped[UUID] = mapped_column(index=True)
@@ -73,6 +81,10 @@ class OpenItem(Base):
     ledger_version: Mapped[int | None] = mapped_column(Integer)
     # Ever written off: a versioned balance back above zero makes it written_off again, not open.
     written_off: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # The invoice number and payment reference as the matching engine compares them
+    # (matching.reference_key): a remittance text's keys find the invoice by index.
+    number_key: Mapped[str | None] = mapped_column(Text, index=True)
+    reference_key: Mapped[str | None] = mapped_column(Text, index=True)
 
 
 class Payment(Base):

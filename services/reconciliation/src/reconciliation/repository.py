@@ -205,6 +205,66 @@ async def all_allocatable_items(session: AsyncSession) -> Sequence[Row[OpenItem,
     return (await session.execute(query)).all()
 
 
+def _allocatable() -> Select[OpenItem, Decimal]:
+    return _with_pending().where(OpenItem.status == "open", OpenItem.issued_at.is_not(None))
+
+
+async def items_by_reference_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Row[OpenItem, Decimal]]:
+    """Issued open items whose invoice number or payment reference key is one of `keys` (indexed)."""
+    if not keys:
+        return []
+    keys = list(keys)
+    query = _allocatable().where(OpenItem.number_key.in_(keys) | OpenItem.reference_key.in_(keys))
+    return (await session.execute(query)).all()
+
+
+async def items_owing(session: AsyncSession, currency: str, amount: Decimal) -> Sequence[Row[OpenItem, Decimal]]:
+    """Issued open items whose balance is `amount` (indexed), or that pending allocations may bring down to it."""
+    pending_items = select(Allocation.invoice_id).where(
+        Allocation.applied_at.is_(None), Allocation.released_at.is_(None)
+    )
+    query = _allocatable().where(
+        OpenItem.currency == currency,
+        (OpenItem.balance == amount) | (OpenItem.invoice_id.in_(pending_items) & (OpenItem.balance > amount)),
+    )
+    return (await session.execute(query)).all()
+
+
+async def allocatable_items_of(session: AsyncSession, customer_ids: Sequence[UUID]) -> Sequence[Row[OpenItem, Decimal]]:
+    """The issued open items of some customers, each with its pending allocations."""
+    if not customer_ids:
+        return []
+    query = _allocatable().where(OpenItem.customer_id.in_(list(customer_ids)))
+    return (await session.execute(query)).all()
+
+
+async def customers_by_name_key(session: AsyncSession, key: str) -> list[UUID]:
+    """Customers whose normalised legal or short name is `key` (indexed)."""
+    query = select(Customer.id).where(
+        (Customer.name_key == key) | (Customer.short_name_key == key), Customer.archived.is_(False)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def customer_name_keys(session: AsyncSession) -> Sequence[Row[Any]]:
+    """Every customer's normalised names (only these two short columns), for a fuzzy comparison."""
+    query = select(Customer.id, Customer.name_key, Customer.short_name_key).where(Customer.archived.is_(False))
+    return (await session.execute(query)).all()
+
+
+async def customers_by_ids(session: AsyncSession, customer_ids: Sequence[UUID]) -> Sequence[Row[Any]]:
+    if not customer_ids:
+        return []
+    query = select(Customer.id, Customer.legal_name, Customer.short_name).where(
+        Customer.id.in_(list(customer_ids)), Customer.archived.is_(False)
+    )
+    return (await session.execute(query)).all()
+
+
+async def payer_mapping_of(session: AsyncSession, account_key: str) -> UUID | None:
+    return await session.scalar(select(PayerMapping.customer_id).where(PayerMapping.account_key == account_key))
+
+
 async def payer_mappings(session: AsyncSession) -> dict[str, UUID]:
     rows = (await session.execute(select(PayerMapping.account_key, PayerMapping.customer_id))).all()
     return {row.account_key: row.customer_id for row in rows}

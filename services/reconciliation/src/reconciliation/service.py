@@ -69,6 +69,8 @@ async def record_customer(session: AsyncSession, *, clock: Clock, event: Custome
             "time_zone": _valid_time_zone(event.time_zone),
             "archived": event.archived,
             "updated_at": clock.now(),
+            "name_key": matching.normalise_name(event.legal_name) or None,
+            "short_name_key": matching.normalise_name(event.short_name) or None,
         },
     )
     log.info(
@@ -96,6 +98,14 @@ def invoice_state(item: OpenItem) -> domain.InvoiceState:
     )
 
 
+def _lookup_keys(state: domain.InvoiceState) -> dict[str, str | None]:
+    """The invoice number and reference as the matching engine looks them up (indexed columns)."""
+    return {
+        "number_key": matching.reference_key(state.invoice_number) or None,
+        "reference_key": matching.reference_key(state.payment_reference) or None,
+    }
+
+
 async def record_invoice_fact(
     session: AsyncSession, *, clock: Clock, invoice_id: UUID, fact: domain.InvoiceState
 ) -> domain.InvoiceState:
@@ -104,13 +114,14 @@ async def record_invoice_fact(
     item = await repository.get_open_item(session, invoice_id, for_update=True)
     if item is None:
         first = domain.merge(None, fact)
-        if await repository.insert_open_item(session, {"invoice_id": invoice_id, **asdict(first), "updated_at": now}):
+        values = {"invoice_id": invoice_id, **asdict(first), **_lookup_keys(first), "updated_at": now}
+        if await repository.insert_open_item(session, values):
             log.info("open_item.recorded", invoice_id=str(invoice_id), status=first.status)
             return first
         item = await repository.get_open_item(session, invoice_id, for_update=True)
         assert item is not None  # inserted concurrently, and committed before our lock was granted
     state = domain.merge(invoice_state(item), fact)
-    for name, value in asdict(state).items():
+    for name, value in (asdict(state) | _lookup_keys(state)).items():
         setattr(item, name, value)
     item.updated_at = now
     await session.flush()
@@ -362,24 +373,74 @@ def match_settings(settings: ReconciliationSettings) -> matching.MatchSettings:
     )
 
 
+def _match_item(item: OpenItem, pending: Decimal) -> matching.Item:
+    return matching.Item(
+        invoice_id=item.invoice_id,
+        customer_id=item.customer_id,
+        invoice_number=item.invoice_number,
+        currency=item.currency,
+        due_date=item.due_date,
+        available=domain.available_balance(invoice_state(item), pending),
+        payment_reference=item.payment_reference,
+    )
+
+
 async def load_match_index(session: AsyncSession) -> matching.MatchIndex:
-    """The whole open-item projection, with pending allocations deducted, arranged for matching."""
+    """The whole open-item projection, with pending allocations deducted, arranged for matching (big batches)."""
     customers = [
         matching.Customer(row.id, row.legal_name, row.short_name) for row in await repository.all_customers(session)
     ]
-    items = [
-        matching.Item(
-            invoice_id=item.invoice_id,
-            customer_id=item.customer_id,
-            invoice_number=item.invoice_number,
-            currency=item.currency,
-            due_date=item.due_date,
-            available=domain.available_balance(invoice_state(item), pending),
-            payment_reference=item.payment_reference,
-        )
-        for item, pending in await repository.all_allocatable_items(session)
-    ]
+    items = [_match_item(item, pending) for item, pending in await repository.all_allocatable_items(session)]
     return matching.MatchIndex.build(customers, items, await repository.payer_mappings(session))
+
+
+async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> matching.MatchIndex:
+    """Just the part of the projection one payment's match can consult, found by indexed lookups.
+
+    The items its text names (invoice number / payment reference / out_trade_no
+    keys), the customer its account was learned for, the customers its payer
+    name is (or, when no name is equal, resembles), all open items of those
+    customers (for the subset search), and — when nobody is identified — the
+    items owing exactly its amount. `matching.match` decides on this index as
+    it would on the whole projection.
+    """
+    rows: dict[UUID, tuple[OpenItem, Decimal]] = {}
+    for item, pending in await repository.items_by_reference_keys(
+        session, sorted(matching.text_keys(payment.remittance))
+    ):
+        rows[item.invoice_id] = (item, pending)
+    customer_ids = {item.customer_id for item, _ in rows.values()}
+    accounts: dict[str, UUID] = {}
+    if payment.payer_account:
+        key = matching.account_key(payment.payer_account)
+        mapped = await repository.payer_mapping_of(session, key) if key else None
+        if mapped is not None:
+            accounts[key] = mapped
+            customer_ids.add(mapped)
+    name = matching.normalise_name(payment.payer_name)
+    if name:
+        exact = await repository.customers_by_name_key(session, name)
+        if exact:
+            customer_ids.update(exact)
+        else:
+            by_name: dict[str, set[UUID]] = {}
+            for row in await repository.customer_name_keys(session):
+                for known in (row.name_key, row.short_name_key):
+                    if known:
+                        by_name.setdefault(known, set()).add(row.id)
+            for similar in matching.similar_names(name, list(by_name)):
+                customer_ids.update(by_name[similar])
+    for item, pending in await repository.allocatable_items_of(session, sorted(customer_ids)):
+        rows[item.invoice_id] = (item, pending)
+    if not customer_ids:
+        for item, pending in await repository.items_owing(session, payment.currency, payment.amount):
+            rows[item.invoice_id] = (item, pending)
+    customers = [
+        matching.Customer(row.id, row.legal_name, row.short_name)
+        for row in await repository.customers_by_ids(session, sorted(customer_ids))
+    ]
+    items = [_match_item(item, pending) for item, pending in rows.values()]
+    return matching.MatchIndex.build(customers, items, accounts)
 
 
 @dataclass(frozen=True)
@@ -904,8 +965,9 @@ async def record_notification(
                 reference=notice.reference,
                 external_id=notice.payment_id,
             )
-            index = await load_match_index(session)
-            decision = matching.match(incoming.as_match_input(), index, match_settings(settings))
+            match_input = incoming.as_match_input()
+            index = await match_index_for(session, match_input)
+            decision = matching.match(match_input, index, match_settings(settings))
             payment = await record_incoming(session, clock=clock, incoming=incoming, decision=decision)
             outcome, payment_id = ("payment" if decision.automatic else "payment_unmatched"), payment.id
     elif notice.kind == "refund" and notice.payment_id and notice.refunded is not None:
