@@ -330,6 +330,45 @@ async def next_invoice_number(session: AsyncSession, series: str, year: int) -> 
     return int(value)
 
 
+async def number_invoice(session: AsyncSession, invoice_id: UUID, series: str, year: int) -> tuple[str, str]:
+    """Take the series' next number and write it on the invoice with its RF reference: one round trip.
+
+    The number is `SERIES-YEAR-nnnnnn` (domain.format_invoice_number) and the reference
+    its ISO 11649 RF creditor reference (domain.rf_creditor_reference), computed in SQL
+    so the series row is locked for one statement less; the caller checks both.
+    """
+    params = {
+        "invoice_id": invoice_id,
+        "series": series,
+        "year": year,
+        "year_text": str(year),
+        "series_digits": "".join(str(int(ch, 36)) for ch in series),  # ISO 7064: A=10 … Z=35
+    }
+    row = (await session.execute(_NUMBER_INVOICE, params)).one_or_none()
+    if row is None:  # the year's first number: create the series row, then take it like everyone else
+        await session.execute(
+            pg_insert(InvoiceNumberSeries).values(series=series, year=year, next_value=1).on_conflict_do_nothing()
+        )
+        row = (await session.execute(_NUMBER_INVOICE, params)).one()
+    return row.number, row.payment_reference
+
+
+_NUMBER_INVOICE = text(
+    """
+    WITH taken AS (
+        UPDATE invoice_number_series SET next_value = next_value + 1
+        WHERE series = :series AND year = :year
+        RETURNING lpad((next_value - 1)::text, greatest(6, length((next_value - 1)::text)), '0') AS digits
+    )
+    UPDATE invoice SET
+        number = :series || '-' || :year_text || '-' || t.digits,
+        payment_reference = 'RF'
+            || lpad((98 - mod(CAST(:series_digits || :year_text || t.digits || '271500' AS numeric), 97))::text, 2, '0')
+            || :series || :year_text || t.digits
+    FROM taken t WHERE invoice.id = :invoice_id
+    RETURNING invoice.number, invoice.payment_reference
+    """
+)
 _TAKE_NUMBER = text(
     "UPDATE invoice_number_series SET next_value = next_value + 1"
     " WHERE series = :series AND year = :year RETURNING next_value - 1"

@@ -10,6 +10,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
@@ -547,13 +548,16 @@ async def _number_and_publish(session: AsyncSession, *, clock: Clock, invoice: I
     The series row stays locked from the number's UPDATE until the transaction
     commits, so every concurrent issuer waits for it: everything that can happen
     before (validation, pricing, inserting the invoice and its lines) already has,
-    and only two statements follow (the invoice's number, the outbox row).
+    and only two statements follow: the number taken and written on the invoice
+    (one statement), and the outbox row.
     """
-    year = invoice.invoice_date.year
-    value = await repository.next_invoice_number(session, INVOICE_SERIES, year)
-    invoice.number = domain.format_invoice_number(INVOICE_SERIES, year, value)
-    invoice.payment_reference = domain.rf_creditor_reference(invoice.number)
-    await session.flush()
+    await session.flush()  # anything pending goes before the number is taken
+    number, reference = await repository.number_invoice(session, invoice.id, INVOICE_SERIES, invoice.invoice_date.year)
+    if reference != domain.rf_creditor_reference(number):  # the SQL must agree with the domain's rule
+        raise RuntimeError(f"payment reference {reference} computed for {number} is not its RF reference")
+    # already written by that statement: known to the session without another UPDATE
+    set_committed_value(invoice, "number", number)
+    set_committed_value(invoice, "payment_reference", reference)
     now = invoice.issued_at or clock.now()
     currency = invoice.currency
     await outbox.add(

@@ -17,7 +17,7 @@ from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
-from invoicing import service
+from invoicing import domain, service
 from invoicing.models import Invoice
 
 NewCustomer = Callable[..., Awaitable[dict]]
@@ -193,16 +193,10 @@ async def test_invoices_issued_concurrently_by_two_replicas_are_numbered_gapless
         )
     finally:
         await replica.dispose()
+    ids = [uuid.UUID(i) for i in [d["id"] for d in drafts] + created]
     async with invoicing.app.state.db.sessions() as session:
-        numbers = (
-            (
-                await session.execute(
-                    select(Invoice.number).where(
-                        Invoice.id.in_([uuid.UUID(i) for i in [d["id"] for d in drafts] + created])
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    assert sorted(numbers) == [f"INV-{year}-{n:06d}" for n in range(1, 61)]
+        query = select(Invoice.number, Invoice.payment_reference).where(Invoice.id.in_(ids))
+        rows = (await session.execute(query)).all()
+    assert sorted(number for number, _ in rows) == [f"INV-{year}-{n:06d}" for n in range(1, 61)]
+    # the number and its RF reference are written by one SQL statement: each must be the domain's reference
+    assert all(reference == domain.rf_creditor_reference(number) for number, reference in rows)
