@@ -565,7 +565,7 @@ async def _number_and_publish(session: AsyncSession, *, clock: Clock, invoice: I
         InvoiceIssued(
             customer_id=invoice.customer_id,
             invoice_id=invoice.id,
-            invoice_number=invoice.number,
+            invoice_number=number,
             currency=currency,
             subtotal=Money.of(invoice.subtotal, currency).quantize(),
             tax_total=Money.of(invoice.tax_total, currency).quantize(),
@@ -574,7 +574,7 @@ async def _number_and_publish(session: AsyncSession, *, clock: Clock, invoice: I
             due_date=invoice.due_date,
             net_days=invoice.net_days,
             grace_days=invoice.grace_days,
-            payment_reference=invoice.payment_reference,
+            payment_reference=reference,
             contract_id=invoice.contract_id,
             issued_at=now,
         ),
@@ -1409,11 +1409,11 @@ async def _credit_unused_days(
         unused = domain.unused_days(contract.cycle, period.period_start, period.period_end, cancelled_on)
         assert period.invoice_id is not None
         invoice = await repository.get_invoice(session, period.invoice_id, for_update=True)
-        if unused is None or invoice is None or invoice.status not in ("open", "uncollectible"):
+        if unused is None or invoice is None or invoice.status in ("draft", "void"):
             continue
         credit = domain.prorated_gross(lines, unused.factor, invoice.currency)
-        amount = min(credit, invoice.balance)
-        if amount < credit:
+        amount = min(credit, invoice.balance) if invoice.status in ("open", "uncollectible") else Decimal(0)
+        if amount < credit:  # e.g. the period is paid already: the rest is a refund
             log.warning(
                 "contract.cancellation_credit_exceeds_balance",
                 contract_id=str(contract.id),
