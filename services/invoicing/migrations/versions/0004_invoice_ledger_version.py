@@ -15,8 +15,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("invoice", sa.Column("ledger_version", sa.Integer(), server_default="0", nullable=False))
-    # Invoices already settled get the count of what changed their balance so far, so
-    # versions published from now on are above anything a projection could have seen.
+    # Invoices already settled start from the number of ledger rows that touched their
+    # balance (applications, reversals, credit notes; a partly reversed application's
+    # remainder counts too, which only makes the start higher). No version was published
+    # before, so any start works as long as every later change counts up from it.
     op.execute(
         """
         UPDATE invoice i SET ledger_version = s.n FROM (
