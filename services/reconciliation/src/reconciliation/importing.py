@@ -213,27 +213,14 @@ async def process_import(
                 position += 1
                 rows.append(_line_row(import_id, statement_id, position, key, line))
             fresh = await repository.insert_lines(session, rows)
-            booked: list[tuple[str, str, UUID | None]] = []
+            book = _ChunkBook(session, clock=clock, index=index, rules=rules)
             for row, (_, key, line) in zip(rows, chunk, strict=True):
                 if key not in fresh:
                     outcomes["duplicate"] += 1
                     continue
-                outcome, payment_id, automatic = await _book_line(
-                    session,
-                    clock=clock,
-                    index=index,
-                    rules=rules,
-                    line=line,
-                    line_id=row["id"],
-                    key=key,
-                    source=source,
-                    today=today,
-                )
-                matched_auto += automatic
-                outcomes[outcome] += 1
-                if outcome != "not_booked" and outcome != "ignored_debit":
-                    booked.append((key, outcome, payment_id))
-            await repository.set_line_outcomes(session, booked)
+                outcomes[await book.line(line, line_id=row["id"], key=key, source=source, today=today)] += 1
+            await book.flush()
+            matched_auto += book.matched_automatically
             progress = await repository.get_import(session, import_id, for_update=True)
             assert progress is not None
             progress.lines_read = start + len(chunk)
@@ -298,61 +285,90 @@ def _line_row(
     }
 
 
-async def _book_line(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    index: matching.MatchIndex | None,
-    rules: matching.MatchSettings,
-    line: StatementLine,
-    line_id: UUID,
-    key: str,
-    source: str,
-    today: date,
-) -> tuple[str, UUID | None, int]:
-    """What one new line does: (outcome, payment id, 1 when matched automatically)."""
-    if line.status != "booked":
-        return "not_booked", None, 0
-    if line.reversal or (line.direction == "debit" and line.transaction_code in ("退款", "交易退款")):
-        if line.direction == "credit":
-            return "ignored_debit", None, 0  # a returned debit: money back from our own payment
-        keys = [line.end_to_end_id or "", (line.bank_reference or "").split("/")[0], line.bank_reference or ""]
-        target = await repository.reversal_target(session, keys, line.currency)
-        if target is None:
-            return "reversal_unlinked", None, 0
-        await service.reverse_payment(
-            session,
-            clock=clock,
-            payment=target,
+class _ChunkBook:
+    """Books one chunk's new lines: payments are matched one by one but written together.
+
+    Matching runs per line (each sees what earlier lines of the import took);
+    the payments, allocations and events of the chunk go to the database as
+    one multi-row INSERT each when the chunk ends — or earlier, before a
+    reversal line, which must find the payments it reverses.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        clock: Clock,
+        index: matching.MatchIndex | None,
+        rules: matching.MatchSettings,
+    ) -> None:
+        self.session, self.clock, self.index, self.rules = session, clock, index, rules
+        self.waiting: list[tuple[str, IncomingPayment, matching.Decision]] = []
+        self.outcomes: list[tuple[str, str, UUID | None]] = []
+        # Allocated by waiting payments; a per-line lookup reads the database, which does not hold them yet.
+        self.unwritten: list[matching.Allocation] = []
+        self.matched_automatically = 0
+
+    async def line(self, line: StatementLine, *, line_id: UUID, key: str, source: str, today: date) -> str:
+        """What one new line becomes: payment, reversal, reversal_unlinked, ignored_debit or not_booked."""
+        if line.status != "booked":
+            return "not_booked"
+        if line.reversal or (line.direction == "debit" and line.transaction_code in ("退款", "交易退款")):
+            if line.direction == "credit":
+                return "ignored_debit"  # a returned debit: money back from our own payment
+            await self.flush()
+            keys = [line.end_to_end_id or "", (line.bank_reference or "").split("/")[0], line.bank_reference or ""]
+            target = await repository.reversal_target(self.session, keys, line.currency)
+            if target is None:
+                self.outcomes.append((key, "reversal_unlinked", None))
+                return "reversal_unlinked"
+            await service.reverse_payment(
+                self.session,
+                clock=self.clock,
+                payment=target,
+                amount=line.amount,
+                reason="refund" if source != "bank_statement" else "statement_reversal",
+                on=_received_on(line, today),
+            )
+            self.outcomes.append((key, "reversal", target.id))
+            return "reversal"
+        if line.direction == "debit":
+            return "ignored_debit"
+        reference = " ".join(p for p in (line.remittance, line.end_to_end_id) if p) or None
+        incoming = IncomingPayment(
             amount=line.amount,
-            reason="refund" if source != "bank_statement" else "statement_reversal",
-            on=_received_on(line, today),
+            currency=line.currency,
+            received_on=_received_on(line, today),
+            source=source,
+            payer_name=line.counterparty_name,
+            payer_account=line.counterparty_account,
+            reference=reference,
+            external_id=key[:500],
+            statement_line_id=line_id,
         )
-        return "reversal", target.id, 0
-    if line.direction == "debit":
-        return "ignored_debit", None, 0
-    reference = " ".join(p for p in (line.remittance, line.end_to_end_id) if p) or None
-    incoming = IncomingPayment(
-        amount=line.amount,
-        currency=line.currency,
-        received_on=_received_on(line, today),
-        source=source,
-        payer_name=line.counterparty_name,
-        payer_account=line.counterparty_account,
-        reference=reference,
-        external_id=key[:500],
-        statement_line_id=line_id,
-    )
-    match_input = incoming.as_match_input()
-    if index is None:
-        # The allocations of earlier lines are flushed rows: the lookup sees what they left.
-        decision = matching.match(match_input, await service.match_index_for(session, match_input), rules)
-    else:
-        decision = matching.match(match_input, index, rules)
+        match_input = incoming.as_match_input()
+        index = self.index
+        if index is None:
+            index = await service.match_index_for(self.session, match_input)
+            index.commit(self.unwritten)
+        decision = matching.match(match_input, index, self.rules)
         if decision.automatic and decision.best is not None:
-            index.commit(decision.best.allocations)
-    payment = await service.record_incoming(session, clock=clock, incoming=incoming, decision=decision)
-    return "payment", payment.id, int(decision.automatic)
+            if self.index is not None:
+                self.index.commit(decision.best.allocations)
+            else:
+                self.unwritten.extend(decision.best.allocations)
+        self.waiting.append((key, incoming, decision))
+        return "payment"
+
+    async def flush(self) -> None:
+        """Write the waiting payments and every outcome so far."""
+        payments = await service.record_incoming_many(
+            self.session, clock=self.clock, batch=[(incoming, decision) for _, incoming, decision in self.waiting]
+        )
+        self.matched_automatically += sum(1 for _, _, decision in self.waiting if decision.automatic)
+        self.outcomes += [(key, "payment", p) for (key, _, _), p in zip(self.waiting, payments, strict=True)]
+        await repository.set_line_outcomes(self.session, self.outcomes)
+        self.waiting, self.outcomes, self.unwritten = [], [], []
 
 
 async def process_next_import(app: FastAPI) -> bool:

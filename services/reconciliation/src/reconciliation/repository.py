@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Row, Select, Text, Uuid, delete, func, literal, select, update
+from sqlalchemy import ARRAY, Row, Select, Text, Uuid, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
+from arflow.persistence import outbox_message
 from reconciliation.models import (
     Allocation,
     CsvProfile,
@@ -165,6 +166,23 @@ async def list_payments(
     if received_to:
         query = query.where(Payment.received_on <= received_to)
     return list((await session.execute(query)).scalars())
+
+
+async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert many payments in one multi-row statement (a statement chunk's)."""
+    if rows:
+        await session.execute(insert(Payment.__table__), rows)
+
+
+async def insert_allocations(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Allocation.__table__), rows)
+
+
+async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Record many events for publication in one statement, in order (the relay sends them by id)."""
+    if rows:
+        await session.execute(insert(outbox_message), rows)
 
 
 async def allocations_of(session: AsyncSession, payment_ids: Sequence[UUID]) -> dict[UUID, list[Allocation]]:
@@ -376,9 +394,10 @@ async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> set
     """Insert statement lines; returns the dedup keys that were new (the rest were imported before)."""
     if not rows:
         return set()
-    result = await session.execute(
-        pg_insert(StatementLine).values(rows).on_conflict_do_nothing().returning(StatementLine.dedup_key)
-    )
+    # One statement executed for many rows (SQLAlchemy batches them into multi-row VALUES), on the
+    # table itself: no ORM bookkeeping, and the compiled statement is cached across chunks.
+    table = StatementLine.__table__
+    result = await session.execute(pg_insert(table).on_conflict_do_nothing().returning(table.c.dedup_key), rows)
     return set(result.scalars())
 
 

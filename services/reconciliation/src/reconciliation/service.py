@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +21,7 @@ from arflow.events.catalog import (
     CustomerUpserted,
     DisputeOpened,
     DisputeResolved,
+    Event,
     InvoiceIssued,
     InvoicePaid,
     InvoiceVoided,
@@ -29,11 +32,14 @@ from arflow.events.catalog import (
     PaymentReceived,
     PaymentReversed,
     PaymentUnmatched,
+    topic_of,
 )
+from arflow.events.envelope import Envelope, wrap
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
 from arflow.problems import Conflict, NotFound, Unprocessable
+from arflow.tracing import current_traceparent
 from reconciliation import domain, gateways, matching, repository
 from reconciliation.config import ReconciliationSettings
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment
@@ -474,7 +480,7 @@ def _suggestion_json(suggestion: matching.Suggestion) -> dict[str, Any]:
     }
 
 
-def _allocation_facts(allocations: list[Allocation], currency: str) -> list[AllocationFact]:
+def _allocation_facts(allocations: Sequence[Any], currency: str) -> list[AllocationFact]:
     return [
         AllocationFact(
             invoice_id=a.invoice_id, invoice_number=a.invoice_number, amount=Money.of(a.amount, currency).quantize()
@@ -483,53 +489,53 @@ def _allocation_facts(allocations: list[Allocation], currency: str) -> list[Allo
     ]
 
 
+def _received_event(payment: Payment | SimpleNamespace, allocations: Sequence[Any]) -> PaymentReceived:
+    assert payment.customer_id is not None
+    return PaymentReceived(
+        customer_id=payment.customer_id,
+        payment_id=payment.id,
+        amount=Money.of(payment.amount, payment.currency).quantize(),
+        received_on=payment.received_on,
+        source=payment.source,  # type: ignore[arg-type]
+        payer_name=payment.payer_name,
+        payer_account=payment.payer_account,
+        reference=payment.reference,
+        allocations=_allocation_facts(allocations, payment.currency),
+        match_confidence=float(payment.match_confidence),
+        supersedes_payment_id=payment.supersedes_payment_id,
+    )
+
+
+def _unmatched_event(payment: Payment | SimpleNamespace) -> PaymentUnmatched:
+    return PaymentUnmatched(
+        customer_id=payment.customer_id,
+        payment_id=payment.id,
+        amount=Money.of(payment.amount, payment.currency).quantize(),
+        received_on=payment.received_on,
+        source=payment.source,  # type: ignore[arg-type]
+        payer_name=payment.payer_name,
+        payer_account=payment.payer_account,
+        remittance_info=payment.reference,
+        suggestions=[
+            MatchSuggestion(
+                customer_id=UUID(s["customer_id"]),
+                invoice_ids=[UUID(a["invoice_id"]) for a in s["allocations"]],
+                confidence=s["confidence"],
+                reasons=s["reasons"],
+            )
+            for s in payment.suggestions
+        ],
+    )
+
+
 async def _publish_received(
     session: AsyncSession, clock: Clock, payment: Payment, allocations: list[Allocation]
 ) -> None:
-    assert payment.customer_id is not None
-    await outbox.add(
-        session,
-        PaymentReceived(
-            customer_id=payment.customer_id,
-            payment_id=payment.id,
-            amount=Money.of(payment.amount, payment.currency).quantize(),
-            received_on=payment.received_on,
-            source=payment.source,  # type: ignore[arg-type]
-            payer_name=payment.payer_name,
-            payer_account=payment.payer_account,
-            reference=payment.reference,
-            allocations=_allocation_facts(allocations, payment.currency),
-            match_confidence=float(payment.match_confidence),
-            supersedes_payment_id=payment.supersedes_payment_id,
-        ),
-        clock=clock,
-    )
+    await outbox.add(session, _received_event(payment, allocations), clock=clock)
 
 
 async def _publish_unmatched(session: AsyncSession, clock: Clock, payment: Payment) -> None:
-    await outbox.add(
-        session,
-        PaymentUnmatched(
-            customer_id=payment.customer_id,
-            payment_id=payment.id,
-            amount=Money.of(payment.amount, payment.currency).quantize(),
-            received_on=payment.received_on,
-            source=payment.source,  # type: ignore[arg-type]
-            payer_name=payment.payer_name,
-            payer_account=payment.payer_account,
-            remittance_info=payment.reference,
-            suggestions=[
-                MatchSuggestion(
-                    customer_id=UUID(s["customer_id"]),
-                    invoice_ids=[UUID(a["invoice_id"]) for a in s["allocations"]],
-                    confidence=s["confidence"],
-                    reasons=s["reasons"],
-                )
-                for s in payment.suggestions
-            ],
-        ),
-        clock=clock,
-    )
+    await outbox.add(session, _unmatched_event(payment), clock=clock)
 
 
 def _new_allocations(payment_id: UUID, allocations: Any, basis: str) -> list[Allocation]:
@@ -547,44 +553,126 @@ def _new_allocations(payment_id: UUID, allocations: Any, basis: str) -> list[All
     ]
 
 
+@dataclass(frozen=True)
+class IncomingRecord:
+    """What money that arrived becomes: the payment row, its allocation rows (when applied), and its event."""
+
+    payment: dict[str, Any]
+    allocations: list[dict[str, Any]]
+    event: PaymentReceived | PaymentUnmatched
+
+
+def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: matching.Decision) -> IncomingRecord:
+    """Build the rows and the event of money that arrived: applied when the match is sure, else queued."""
+    best = decision.best
+    row: dict[str, Any] = {
+        "id": uuid7(),
+        "customer_id": best.customer_id if best else None,
+        "amount": incoming.amount,
+        "currency": incoming.currency,
+        "received_on": incoming.received_on,
+        "source": incoming.source,
+        "payer_name": incoming.payer_name,
+        "payer_account": incoming.payer_account,
+        "reference": incoming.reference,
+        "match_confidence": Decimal(str(round(best.confidence, 3))) if best else Decimal(0),
+        "created_at": clock.now(),
+        "status": "matched" if decision.automatic else "unmatched",
+        "external_id": incoming.external_id,
+        "match_shape": best.shape if best else "unmatched",
+        "match_reasons": list(best.reasons) if best else [],
+        "suggestions": [_suggestion_json(s) for s in decision.suggestions],
+        "statement_line_id": incoming.statement_line_id,
+        "supersedes_payment_id": None,
+        "reversed_at": None,
+        "reversal_reason": None,
+        "refunded_amount": Decimal(0),
+        "decided_by": "matching engine" if decision.automatic else None,
+    }
+    payment = SimpleNamespace(**row)
+    if decision.automatic and best is not None:
+        allocations = [
+            {
+                "id": uuid7(),
+                "payment_id": row["id"],
+                "invoice_id": a.invoice_id,
+                "position": position,
+                "invoice_number": a.invoice_number,
+                "amount": a.amount,
+                "basis": "matched",
+                "applied_at": None,
+                "released_at": None,
+            }
+            for position, a in enumerate(best.allocations, start=1)
+        ]
+        event: PaymentReceived | PaymentUnmatched = _received_event(
+            payment, [SimpleNamespace(**a) for a in allocations]
+        )
+        return IncomingRecord(row, allocations, event)
+    return IncomingRecord(row, [], _unmatched_event(payment))
+
+
 async def record_incoming(
     session: AsyncSession, *, clock: Clock, incoming: IncomingPayment, decision: matching.Decision
 ) -> Payment:
     """Record money that arrived: applied when the match is sure, else queued for review."""
-    best = decision.best
-    payment = Payment(
-        id=uuid7(),
-        customer_id=best.customer_id if best else None,
-        amount=incoming.amount,
-        currency=incoming.currency,
-        received_on=incoming.received_on,
-        source=incoming.source,
-        payer_name=incoming.payer_name,
-        payer_account=incoming.payer_account,
-        reference=incoming.reference,
-        match_confidence=Decimal(str(round(best.confidence, 3))) if best else Decimal(0),
-        created_at=clock.now(),
-        status="matched" if decision.automatic else "unmatched",
-        refunded_amount=Decimal(0),
-        external_id=incoming.external_id,
-        match_shape=best.shape if best else "unmatched",
-        match_reasons=list(best.reasons) if best else [],
-        suggestions=[_suggestion_json(s) for s in decision.suggestions],
-        statement_line_id=incoming.statement_line_id,
-        decided_by="matching engine" if decision.automatic else None,
-    )
+    record = incoming_record(clock=clock, incoming=incoming, decision=decision)
+    payment = Payment(**record.payment)
     session.add(payment)
     await session.flush()
-    if decision.automatic and best is not None:
-        allocations = _new_allocations(payment.id, best.allocations, "matched")
-        session.add_all(allocations)
+    if record.allocations:
+        session.add_all([Allocation(**a) for a in record.allocations])
         await session.flush()
-        await _publish_received(session, clock, payment, allocations)
-        log.info("payment.matched", payment_id=str(payment.id), confidence=best.confidence, shape=best.shape)
-    else:
-        await _publish_unmatched(session, clock, payment)
-        log.info("payment.unmatched", payment_id=str(payment.id), suggestions=len(decision.suggestions))
+    await outbox.add(session, record.event, clock=clock)
+    _log_incoming(record)
     return payment
+
+
+async def record_incoming_many(
+    session: AsyncSession, *, clock: Clock, batch: Sequence[tuple[IncomingPayment, matching.Decision]]
+) -> list[UUID]:
+    """Record many arrivals at once (a statement chunk): one multi-row INSERT each for payments, allocations, events.
+
+    The same rows and events as `record_incoming`, without an ORM object or a round trip per payment.
+    """
+    records = [incoming_record(clock=clock, incoming=incoming, decision=decision) for incoming, decision in batch]
+    if not records:
+        return []
+    await repository.insert_payments(session, [r.payment for r in records])
+    await repository.insert_allocations(session, [a for r in records for a in r.allocations])
+    traceparent = current_traceparent()
+    now = clock.now()
+    await repository.insert_outbox_rows(
+        session, [_outbox_row(r.event, wrap(r.event, occurred_at=now, traceparent=traceparent)) for r in records]
+    )
+    for record in records:
+        _log_incoming(record)
+    return [r.payment["id"] for r in records]
+
+
+def _outbox_row(event: Event, envelope: Envelope) -> dict[str, Any]:
+    """An outbox row exactly as `arflow.messaging.outbox.add_envelope` writes it, for a multi-row INSERT."""
+    return {
+        "event_id": envelope.id,
+        "topic": topic_of(event.publisher),
+        "key": envelope.subject,
+        "event_type": envelope.type,
+        "payload": envelope.model_dump(mode="json", exclude_none=True),
+        "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
+    }
+
+
+def _log_incoming(record: IncomingRecord) -> None:
+    payment = record.payment
+    if payment["status"] == "matched":
+        log.info(
+            "payment.matched",
+            payment_id=str(payment["id"]),
+            confidence=float(payment["match_confidence"]),
+            shape=payment["match_shape"],
+        )
+    else:
+        log.info("payment.unmatched", payment_id=str(payment["id"]), suggestions=len(payment["suggestions"]))
 
 
 async def reverse_payment(

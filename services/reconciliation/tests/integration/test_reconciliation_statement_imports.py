@@ -215,3 +215,28 @@ async def test_a_saved_csv_profile_maps_a_banks_columns(
     assert done["summary"]["matched_automatically"] == 1 and done["summary"]["debits_ignored"] == 1
     unknown = await upload(client, data + b"\n", format="csv", profile="nobody")
     assert unknown.status_code == 422 and unknown.json()["code"] == "csv_profile_unknown"
+
+
+async def test_a_reversal_in_the_same_file_reverses_the_payment_booked_just_before(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "420.00", date(2026, 2, 28))
+    bank_reference = f"REF-{secrets.token_hex(4)}"
+    data = camt053(
+        [
+            entry("420.00", remittance=f"货款 {invoice.invoice_number}", name=name, reference=bank_reference),
+            entry("99.00", name="路人己"),
+            entry("420.00", direction="DBIT", reversal=True, reference=bank_reference, name=name),
+        ]
+    )
+    done = await import_done(client, (await upload(client, data)).json()["id"])
+    summary = done["summary"]
+    assert (summary["payments"], summary["matched_automatically"], summary["reversals"]) == (2, 1, 1)
+    lines = (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]
+    assert [line["outcome"] for line in lines] == ["payment", "payment", "reversal"]
+    assert lines[2]["payment_id"] == lines[0]["payment_id"]
+    reversed_payment = (await client.get(f"/payments/{lines[0]['payment_id']}")).json()
+    assert reversed_payment["status"] == "reversed"
+    assert (await client.get(f"/payments/{lines[1]['payment_id']}")).json()["status"] == "unmatched"
