@@ -67,6 +67,8 @@ class MatchSettings:
     max_search_steps: int = 200_000
 
     def tolerance(self, amount: Decimal) -> Decimal:
+        if not self.tolerance_percent:
+            return self.tolerance_absolute
         return max(self.tolerance_absolute, (amount * self.tolerance_percent / 100).quantize(Decimal("0.01")))
 
 
@@ -262,20 +264,29 @@ def normalise_name(name: str | None) -> str:
     return _NON_ALNUM.sub("", text)
 
 
+_NOT_REFERENCE = re.compile(r"[^0-9A-Z]")
+
+
 def reference_key(token: str | None) -> str:
     """An invoice number or reference as compared: half-width, upper case, letters and digits only."""
     if not token:
         return ""
-    return re.sub(r"[^0-9A-Z]", "", half_width(token).upper())
+    return _NOT_REFERENCE.sub("", half_width(token).upper())
 
 
 _TOKEN = re.compile(r"[0-9A-Z]+")
 
 
-def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> set[str]:
+def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> frozenset[str]:
     """Every run of up to `longest` adjacent tokens of a text, joined: the keys a reference may appear as."""
     if not text:
-        return set()
+        return frozenset()
+    return _text_keys(text, longest, shortest_key)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_keys(text: str, longest: int, shortest_key: int) -> frozenset[str]:
+    # Remittance texts repeat a lot (服务费, 货款, a gateway's subject): cached.
     tokens = _TOKEN.findall(half_width(text).upper())
     keys: set[str] = set()
     for start in range(len(tokens)):
@@ -284,7 +295,7 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> s
             joined += token
             if len(joined) >= shortest_key:
                 keys.add(joined)
-    return keys
+    return frozenset(keys)
 
 
 # --- the index --------------------------------------------------------------------------
@@ -303,6 +314,8 @@ class MatchIndex:
     by_amount: dict[tuple[str, Decimal], list[UUID]] = field(default_factory=lambda: defaultdict(list))
     # Normalised names by their character bigrams: fuzzy comparison only against names sharing one.
     by_bigram: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # What names_like found per payer name (customers' names do not change within an index).
+    _names_seen: dict[str, list[tuple[UUID, float, str]]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -328,15 +341,17 @@ class MatchIndex:
         for name in index.by_name:
             for gram in _bigrams(name):
                 index.by_bigram[gram].append(name)
+        # Each customer's items oldest due first, once: open_items then only filters.
+        items_of = index.items
+        for invoice_ids in index.by_customer.values():
+            invoice_ids.sort(key=lambda i: (items_of[i].due_date or date.max, items_of[i].invoice_number))
         return index
 
     def open_items(self, customer_id: UUID, currency: str) -> list[Item]:
-        """The customer's items that can still take money in a currency, oldest due first."""
-        items = [self.items[i] for i in self.by_customer.get(customer_id, ())]
-        return sorted(
-            (i for i in items if i.currency == currency and i.available > 0),
-            key=lambda i: (i.due_date or date.max, i.invoice_number),
-        )
+        """The customer's items that can still take money in a currency, oldest due first (kept sorted)."""
+        items = self.items
+        found = [items[i] for i in self.by_customer.get(customer_id, ())]
+        return [i for i in found if i.currency == currency and i.available > 0]
 
     def commit(self, allocations: Iterable[Allocation]) -> None:
         """Lower items' availability by what a decision allocated (later payments see the rest)."""
@@ -356,6 +371,12 @@ class MatchIndex:
 
     def names_like(self, name: str) -> list[tuple[UUID, float, str]]:
         """Customers whose normalised name equals or resembles `name`: (id, similarity 0-100, how)."""
+        cached = self._names_seen.get(name)
+        if cached is None:
+            cached = self._names_seen[name] = self._names_like(name)
+        return cached
+
+    def _names_like(self, name: str) -> list[tuple[UUID, float, str]]:
         key = normalise_name(name)
         if not key:
             return []
@@ -378,8 +399,12 @@ def _bigrams(text: str) -> set[str]:
     return {text[n : n + 2] for n in range(len(text) - 1)} or {text}
 
 
+_NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z@._-]")
+
+
+@functools.lru_cache(maxsize=65536)
 def account_key(account: str) -> str:
-    return re.sub(r"[^0-9A-Za-z@._-]", "", half_width(account)).upper()
+    return _NOT_ACCOUNT.sub("", half_width(account)).upper()
 
 
 # --- evidence and decisions --------------------------------------------------------------
