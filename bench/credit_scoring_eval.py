@@ -547,7 +547,7 @@ def report_latency(figures: dict[str, float]) -> None:
     print(
         f"in process (project the fact, rescore, write the outbox; one transaction): "
         f"p50 {figures['in_process_p50_ms']:.1f} ms, p95 {figures['in_process_p95_ms']:.1f} ms (target ≤ 20 ms); "
-        f"{figures['statements_per_rescore']:.0f} SQL statements per rescore (was ≈ 15)"
+        f"{figures['statements_per_rescore']:.0f} SQL statements per rescore: one read, one write (was ≈ 15)"
     )
     print(
         f"  the floor here: a transaction of one SELECT 1 and its commit p50 {figures['floor_p50_ms']:.1f} ms, "

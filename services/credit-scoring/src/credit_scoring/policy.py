@@ -13,9 +13,9 @@ Credit limit (recommended)
 Credit hold: tier D, or exposure above the effective limit.
 
 Early warnings (CreditRiskAlert): a tier drop; a fall of ≥ 20 points below the highest score of
-the last 30 days; utilisation crossing 80% and 95% upwards (each of these three at most once
-per 30 days); a dunning escalation to the letter
-level (3) or beyond; a legal handover.
+the last 30 days; utilisation above 80% and 95%; a dunning escalation to the letter level (3) or
+beyond; a legal handover. The first four go through `watch` (hysteresis, cooling-off,
+re-arming: see there), so that one invoice a few days overdue, then paid, warns nobody.
 
 Reviews (定期审查): A yearly, B half-yearly, C quarterly, D monthly.
 """

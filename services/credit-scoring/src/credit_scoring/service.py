@@ -16,7 +16,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock, local_date
@@ -47,7 +46,6 @@ from arflow.ids import uuid7
 from arflow.metrics import ServiceMetrics
 from arflow.money import Money, to_minor_units
 from arflow.pagination import PageParams
-from arflow.persistence import outbox_message
 from arflow.problems import NotFound, Unprocessable
 from arflow.tracing import current_traceparent
 from credit_scoring import defaults, domain, modelling, policy, repository, scoring, training
@@ -644,8 +642,9 @@ async def rescore(
 ) -> Rescored | None:
     """Score the customer as of today (or `as_of`); on a change, record it and tell others (score, limit, warnings).
 
-    One statement reads everything (and locks the customer row), the rest is computed here, and
-    each table is written at most once: the limit, the score, the warning state, the alerts, the outbox.
+    One statement reads everything (and locks the customer row), the rest is computed here, and one
+    statement writes what changed, each table at most once: the limit, the score, the warning state,
+    the outbox (alerts, when there are any, are inserted first so only those recorded are published).
     """
     snap = await repository.rescore_snapshot(session, customer_id)
     if snap is None:
@@ -660,21 +659,16 @@ async def rescore(
     if file.invoices_issued == 0:
         if snap.credit_limit is not None:  # a manual limit set before the first invoice
             tier = previous["tier"] if previous else "C"
-            _, _, _, events = await _refresh_limit(
-                session,
-                clock=clock,
-                customer_id=customer_id,
-                file=file,
-                tier=tier,
-                today=today,
-                current=snap.credit_limit,
+            _, _, _, events, limit_row = _refresh_limit(
+                clock=clock, customer_id=customer_id, file=file, tier=tier, today=today, current=snap.credit_limit
             )
-            await _publish(session, events, clock=clock)
+            await repository.write_rescore(
+                session, limit=limit_row, score=None, watch=None, outbox_rows=_outbox_rows(events, clock=clock)
+            )
         return None  # nothing to score yet: the onboarding assessment covers the cold start
     model = await _scorecard(session, snap.scorecard_version)
     scored = scoring.apply_scorecard(model, file)
-    recommendation, effective, used, events = await _refresh_limit(
-        session,
+    recommendation, effective, used, events, limit_row = _refresh_limit(
         clock=clock,
         customer_id=customer_id,
         file=file,
@@ -694,26 +688,24 @@ async def rescore(
         )
         != state
     )
+    score_row = None
     if changed:
         reasons = [asdict(r) for r in scored.reasons]
-        await repository.insert_score(
-            session,
-            {
-                "id": uuid7(),
-                "customer_id": customer_id,
-                "score": scored.score,
-                "tier": scored.tier,
-                "payment_index": scored.payment_index,
-                "probability_bad": scored.probability_bad,
-                "reasons": reasons,
-                "points": scored.points,
-                "credit_hold": hold,
-                "model_version": scored.model_version,
-                "as_of": today,
-                "trigger": trigger,
-                "scored_at": now,
-            },
-        )
+        score_row = {
+            "id": uuid7(),
+            "customer_id": customer_id,
+            "score": scored.score,
+            "tier": scored.tier,
+            "payment_index": scored.payment_index,
+            "probability_bad": scored.probability_bad,
+            "reasons": reasons,
+            "points": scored.points,
+            "credit_hold": hold,
+            "model_version": scored.model_version,
+            "as_of": today,
+            "trigger": trigger,
+            "scored_at": now,
+        }
         events.append(
             CreditScoreChanged(
                 customer_id=customer_id,
@@ -748,10 +740,12 @@ async def rescore(
     )
     warnings, watched = policy.watch(policy.WatchState.from_json(snap.watch), seen, customer_key=str(customer_id))
     kept = watched.to_json()
-    if kept != snap.watch:
-        await repository.save_watch(session, customer_id, kept, now=now)
-    events.extend(await _record_alerts(session, customer_id=customer_id, warnings=warnings, now=now))
-    await _publish(session, events, clock=clock)
+    watch_row = {"customer_id": customer_id, "state": kept, "updated_at": now} if kept != snap.watch else None
+    if warnings:  # rare: its own statement, so that only alerts actually recorded are published
+        events.extend(await _record_alerts(session, customer_id=customer_id, warnings=warnings, now=now))
+    await repository.write_rescore(
+        session, limit=limit_row, score=score_row, watch=watch_row, outbox_rows=_outbox_rows(events, clock=clock)
+    )
     return Rescored(
         score=scored,
         file=file,
@@ -762,8 +756,7 @@ async def rescore(
     )
 
 
-async def _refresh_limit(
-    session: AsyncSession,
+def _refresh_limit(
     *,
     clock: Clock,
     customer_id: UUID,
@@ -771,8 +764,8 @@ async def _refresh_limit(
     tier: str,
     today: date,
     current: dict[str, Any] | None,
-) -> tuple[policy.LimitRecommendation, Decimal, Decimal | None, list[Event]]:
-    """Recompute the recommended limit and utilisation; write them if they moved; CreditLimitChanged if due."""
+) -> tuple[policy.LimitRecommendation, Decimal, Decimal | None, list[Event], dict[str, Any] | None]:
+    """Recompute the recommended limit and utilisation: the row to write if it moved, CreditLimitChanged if due."""
     recommendation = policy.recommended_limit(file, tier, caps=POLICY.limit_caps)
     was = _limit_of(current)
     override, expires_on = was["override_amount"], was["override_expires_on"]
@@ -793,9 +786,8 @@ async def _refresh_limit(
         "utilisation": used,
     }
     events: list[Event] = []
-    if current is not None and all(was[k] == v for k, v in values.items()):
-        return recommendation, effective, used, events  # nothing moved: no write
-    await repository.save_limit(session, {**values, "updated_at": clock.now()})
+    if current is not None and all(was[k] == v for k, v in values.items() if k != "customer_id"):
+        return recommendation, effective, used, events, None  # nothing moved: no write
     if current is None or was["effective"] != effective or was["currency"] != recommendation.currency:
         reason = (
             f"recommended: {recommendation.monthly_billing} × ({recommendation.terms_days} + "
@@ -816,7 +808,7 @@ async def _refresh_limit(
                 changed_at=clock.now(),
             )
         )
-    return recommendation, effective, used, events
+    return recommendation, effective, used, events, {**values, "updated_at": clock.now()}
 
 
 _LIMIT_DECIMALS = ("recommended", "effective", "override_amount", "exposure", "utilisation")
@@ -872,10 +864,8 @@ async def _record_alerts(
     return events
 
 
-async def _publish(session: AsyncSession, events: list[Event], *, clock: Clock) -> None:
-    """Record events for the outbox relay in one statement (the rows `outbox.add` would write, in order)."""
-    if not events:
-        return
+def _outbox_rows(events: list[Event], *, clock: Clock) -> list[dict[str, Any]]:
+    """The outbox_message rows `outbox.add` would write for the events, in order."""
     rows = []
     for event in events:
         envelope = wrap(event, occurred_at=clock.now(), traceparent=current_traceparent())
@@ -889,8 +879,7 @@ async def _publish(session: AsyncSession, events: list[Event], *, clock: Clock) 
                 "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
             }
         )
-    # One INSERT for all rows (SQLAlchemy sends an executemany of inserts as one multi-row statement).
-    await session.execute(insert(outbox_message), rows)
+    return rows
 
 
 def _day(value: Any) -> date | None:
@@ -983,7 +972,9 @@ def _portfolio_of(snap: repository.Snapshot) -> Portfolio:
 async def raise_alert(session: AsyncSession, *, clock: Clock, customer_id: UUID, warning: policy.Warning) -> None:
     """Record a warning once (by its dedupe key) and publish CreditRiskAlert (dunning, legal, PSI drift)."""
     events = await _record_alerts(session, customer_id=customer_id, warnings=[warning], now=clock.now())
-    await _publish(session, events, clock=clock)
+    await repository.write_rescore(
+        session, limit=None, score=None, watch=None, outbox_rows=_outbox_rows(events, clock=clock)
+    )
 
 
 async def warn_of_dunning(session: AsyncSession, *, clock: Clock, event: DunningEscalated | LegalHandover) -> None:

@@ -17,7 +17,7 @@ from arflow.ids import uuid7
 from arflow.money import Money
 from arflow.testing.services import RunningService
 from credit_scoring import policy, service
-from credit_scoring.models import CreditAlert, CreditScore
+from credit_scoring.models import CreditAlert, CreditScore, CreditWatch
 
 FIRST = date(2025, 11, 1)
 
@@ -118,6 +118,14 @@ async def test_an_invoice_overdue_for_two_weeks_then_paid_raises_no_tier_drop(cr
     assert "B" in tiers_while_overdue or "C" in tiers_while_overdue, tiers_while_overdue
     assert "tier_drop" not in await book.alerts()
     assert (await book.tiers())[-1] == "A"
+    # Written by the rescore's one statement: JSON objects, not JSON strings.
+    async with book.db.unit_of_work() as session:
+        state = await session.scalar(select(CreditWatch.state).where(CreditWatch.customer_id == book.customer_id))
+        reasons = await session.scalar(
+            select(CreditScore.reasons).where(CreditScore.customer_id == book.customer_id).limit(1)
+        )
+    assert isinstance(state, dict) and policy.WatchState.from_json(state).tier == "A"
+    assert isinstance(reasons, list) and reasons and "points_lost" in reasons[0]
 
 
 async def test_an_invoice_left_overdue_is_a_tier_drop_once_the_lower_tier_has_held(
