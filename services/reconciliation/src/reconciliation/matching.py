@@ -242,6 +242,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 
 def half_width(text: str) -> str:
     """Full-width letters, digits and punctuation as ASCII (NFKC), e.g. ＩＮＶ－２０２６ → INV-2026."""
+    if text.isascii():
+        return text  # NFKC leaves ASCII as it is; most texts are
     return unicodedata.normalize("NFKC", text)
 
 
@@ -271,6 +273,11 @@ def reference_key(token: str | None) -> str:
     """An invoice number or reference as compared: half-width, upper case, letters and digits only."""
     if not token:
         return ""
+    return _reference_key(token)
+
+
+@functools.lru_cache(maxsize=131072)
+def _reference_key(token: str) -> str:
     return _NOT_REFERENCE.sub("", half_width(token).upper())
 
 
@@ -307,11 +314,12 @@ class MatchIndex:
 
     customers: dict[UUID, Customer] = field(default_factory=dict)
     items: dict[UUID, Item] = field(default_factory=dict)
-    by_reference: dict[str, list[UUID]] = field(default_factory=lambda: defaultdict(list))
-    by_customer: dict[UUID, list[UUID]] = field(default_factory=lambda: defaultdict(list))
+    # The items themselves (not their ids): a lookup is one dict access, no UUID hashing.
+    by_reference: dict[str, list[Item]] = field(default_factory=lambda: defaultdict(list))
+    by_customer: dict[UUID, list[Item]] = field(default_factory=lambda: defaultdict(list))
     by_account: dict[str, UUID] = field(default_factory=dict)
     by_name: dict[str, list[UUID]] = field(default_factory=lambda: defaultdict(list))
-    by_amount: dict[tuple[str, Decimal], list[UUID]] = field(default_factory=lambda: defaultdict(list))
+    by_amount: dict[tuple[str, Decimal], list[Item]] = field(default_factory=lambda: defaultdict(list))
     # Normalised names by their character bigrams: fuzzy comparison only against names sharing one.
     by_bigram: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # What names_like found per payer name (customers' names do not change within an index).
@@ -331,27 +339,24 @@ class MatchIndex:
             if item.available <= 0:
                 continue
             index.items[item.invoice_id] = item
-            index.by_customer[item.customer_id].append(item.invoice_id)
-            index.by_amount[(item.currency, item.available)].append(item.invoice_id)
+            index.by_customer[item.customer_id].append(item)
+            index.by_amount[(item.currency, item.available)].append(item)
             for key in {reference_key(item.invoice_number), reference_key(item.payment_reference)}:
                 if len(key) >= 6:
-                    index.by_reference[key].append(item.invoice_id)
+                    index.by_reference[key].append(item)
         for account, customer_id in (accounts or {}).items():
             index.by_account[account_key(account)] = customer_id
         for name in index.by_name:
             for gram in _bigrams(name):
                 index.by_bigram[gram].append(name)
         # Each customer's items oldest due first, once: open_items then only filters.
-        items_of = index.items
-        for invoice_ids in index.by_customer.values():
-            invoice_ids.sort(key=lambda i: (items_of[i].due_date or date.max, items_of[i].invoice_number))
+        for owned in index.by_customer.values():
+            owned.sort(key=_oldest_due_first)
         return index
 
     def open_items(self, customer_id: UUID, currency: str) -> list[Item]:
         """The customer's items that can still take money in a currency, oldest due first (kept sorted)."""
-        items = self.items
-        found = [items[i] for i in self.by_customer.get(customer_id, ())]
-        return [i for i in found if i.currency == currency and i.available > 0]
+        return [i for i in self.by_customer.get(customer_id, ()) if i.currency == currency and i.available > 0]
 
     def commit(self, allocations: Iterable[Allocation]) -> None:
         """Lower items' availability by what a decision allocated (later payments see the rest)."""
@@ -393,6 +398,10 @@ def similar_names(key: str, names: Sequence[str], limit: int = 3) -> list[str]:
     """The (at most `limit`) normalised names within the fuzzy cutoff of a normalised name `key`."""
     found = process.extract(key, names, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=limit)
     return [name for name, _, _ in found]
+
+
+def _oldest_due_first(item: Item) -> tuple[date, str]:
+    return (item.due_date or date.max, item.invoice_number)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -541,10 +550,10 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
     evidence = list(candidate.evidence)
     tolerance = settings.tolerance(payment.amount)
     if candidate.referenced:
-        referenced = sorted(
-            {i.invoice_id: i for i in candidate.referenced if i.available > 0}.values(),
-            key=lambda i: (i.due_date or date.max, i.invoice_number),
-        )
+        # (each item is named once: match() skips an item already seen)
+        referenced = [i for i in candidate.referenced if i.available > 0]
+        if len(referenced) > 1:
+            referenced.sort(key=_oldest_due_first)
         owed = sum((i.available for i in referenced), Decimal(0))
         allocations = _greedy(payment.amount, referenced)
         if not referenced:
@@ -566,7 +575,8 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
         if shape in ("partial", "overpayment"):
             # The amount does not fit what the text names. If it fits another item of the customer
             # exactly, the text is likely a typo of that item's number (or a person should look).
-            others = [i for i in items if i.invoice_id not in {r.invoice_id for r in referenced}]
+            named = {r.invoice_id for r in referenced}
+            others = [i for i in items if i.invoice_id not in named]
             fit = _amount_fit(payment, others, settings)
             if fit is not None and fit[3] in ("one_to_one", "underpayment"):
                 fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
@@ -626,15 +636,14 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Deci
         return candidates.setdefault(customer_id, _Candidate(customer_id))
 
     # 1. References named in the text (and the gateway's order number, passed in the remittance).
-    seen_items: set[UUID] = set()
+    seen_items: set[int] = set()
+    by_reference = index.by_reference
     for key in text_keys(payment.remittance):
-        for invoice_id in index.by_reference.get(key, ()):
-            item = index.items[invoice_id]
-            if invoice_id in seen_items or item.currency != payment.currency:
+        for item in by_reference.get(key, ()):
+            if id(item) in seen_items or item.currency != payment.currency:
                 continue
-            seen_items.add(invoice_id)
-            found = candidate(item.customer_id)
-            found.referenced.append(item)
+            seen_items.add(id(item))
+            candidate(item.customer_id).referenced.append(item)
     for found in candidates.values():
         numbers = ", ".join(i.invoice_number for i in found.referenced)
         found.add(REFERENCE_EXACT, f"remittance names {numbers}")
@@ -658,7 +667,7 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Deci
     # 4. Nobody identified: the amount alone may point at one open item anywhere.
     if not candidates:
         same = index.by_amount.get((payment.currency, payment.amount), [])
-        live = [index.items[i] for i in same if index.items[i].available == payment.amount]
+        live = [i for i in same if i.available == payment.amount]
         if len(live) == 1:
             item = live[0]
             allocation = Allocation(item.invoice_id, item.invoice_number, payment.amount)
