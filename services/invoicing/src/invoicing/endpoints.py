@@ -585,7 +585,7 @@ async def resume_contract(contract_id: UUID, session: SessionDep, clock: ClockDe
     "/contracts/{contract_id}/cancel",
     response_model=ContractOut,
     tags=["contracts"],
-    summary="Cancel: the last period is billed (prorated) up to cancelled_on",
+    summary="Cancel: bill the last period up to cancelled_on, credit days already invoiced after it",
 )
 async def cancel_contract(
     contract_id: UUID, body: ContractCancel, session: SessionDep, clock: ClockDep, _: Writer

@@ -576,7 +576,10 @@ class ContractCreate(BaseModel):
 class ContractCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cancelled_on: date = Field(description="The last day of service; its period is billed up to this day.")
+    cancelled_on: date = Field(
+        description="The last day of service: its period is billed up to this day, or, when already invoiced, "
+        "the days after it are credited."
+    )
 
     @field_validator("cancelled_on")
     @classmethod
