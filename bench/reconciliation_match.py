@@ -168,7 +168,14 @@ def payment_lines(
     while len(lines) < n and attempts < n * 5:
         attempts += 1
         shape = rng.choices(shapes, weights)[0]
+        need = (2 if rng.random() < 0.7 else 3) if shape == "combined" else 1
         customer = rng.choice(customers)
+        # Keep the shapes in their proportions: look for a customer with enough unpaid invoices (until
+        # they run out at the very end) rather than drawing another shape.
+        for _ in range(30):
+            if shape == "other_party" or len(free[customer.customer_id]) >= need:
+                break
+            customer = rng.choice(customers)
         owned = free[customer.customer_id]
         account = f"6222{rng.randint(10**11, 10**12 - 1)}"
         if shape == "other_party":
@@ -184,7 +191,6 @@ def payment_lines(
                 )
             lines.append(PaymentLine(amount, rng.choice(["往来款", "货款", "转账"]), name, account, Label(shape, None)))
             continue
-        need = (2 if rng.random() < 0.7 else 3) if shape == "combined" else 1
         if len(owned) < need:
             continue
         picked = [owned.pop(rng.randrange(len(owned))) for _ in range(need)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Row, Select, Text, Uuid, delete, func, insert, literal, select, update
+from sqlalchemy import ARRAY, Row, Select, Table, Text, Uuid, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -171,12 +171,12 @@ async def list_payments(
 async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert many payments in one multi-row statement (a statement chunk's)."""
     if rows:
-        await session.execute(insert(Payment.__table__), rows)
+        await session.execute(insert(cast(Table, Payment.__table__)), rows)
 
 
 async def insert_allocations(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(Allocation.__table__), rows)
+        await session.execute(insert(cast(Table, Allocation.__table__)), rows)
 
 
 async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -396,7 +396,7 @@ async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> set
         return set()
     # One statement executed for many rows (SQLAlchemy batches them into multi-row VALUES), on the
     # table itself: no ORM bookkeeping, and the compiled statement is cached across chunks.
-    table = StatementLine.__table__
+    table = cast(Table, StatementLine.__table__)
     result = await session.execute(pg_insert(table).on_conflict_do_nothing().returning(table.c.dedup_key), rows)
     return set(result.scalars())
 
