@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import JSON, Table, bindparam, case, func, insert, literal_column, select, text, update
@@ -500,7 +500,7 @@ def _writes_statement(limit: bool, score: bool, watch: bool, events: int) -> Any
     """One statement of data-modifying CTEs: an INSERT per table that has something to write."""
     ctes = []
     if limit:
-        table = CreditLimit.__table__
+        table = cast(Table, CreditLimit.__table__)
         upsert = pg_insert(table).values(_bound(table, "l_", [c.name for c in table.c]))
         ctes.append(
             upsert.on_conflict_do_update(
@@ -509,10 +509,10 @@ def _writes_statement(limit: bool, score: bool, watch: bool, events: int) -> Any
             ).cte("limit_written")
         )
     if score:
-        table = CreditScore.__table__
+        table = cast(Table, CreditScore.__table__)
         ctes.append(insert(table).values(_bound(table, "s_", [c.name for c in table.c])).cte("score_written"))
     if watch:
-        table = CreditWatch.__table__
+        table = cast(Table, CreditWatch.__table__)
         upsert = pg_insert(table).values(_bound(table, "w_", [c.name for c in table.c]))
         ctes.append(
             upsert.on_conflict_do_update(
