@@ -388,10 +388,41 @@ class MatchIndex:
         exact = self.by_name.get(key)
         if exact:
             return [(customer_id, 100.0, "exact") for customer_id in exact]
-        # A name within the cutoff of a 4+ character key shares at least one bigram with it.
-        candidates = list({name for gram in _bigrams(key) for name in self.by_bigram.get(gram, ())})
-        found = process.extract(key, candidates, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3)
+        found = process.extract(
+            key, self.fuzzy_candidates(key), scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3
+        )
         return [(customer_id, score, "similar") for name, score, _ in found for customer_id in self.by_name[name]]
+
+    def fuzzy_candidates(self, key: str) -> list[str]:
+        """Known normalised names that may be within the fuzzy cutoff of `key` (every one that is, and fewer others).
+
+        A name within the cutoff shares at least `needed` of the key's distinct bigrams, so by
+        pigeonhole it has one of any len − needed + 1 of them: only the rarest are looked up, and
+        common ones (科技, 贸易 …) are skipped when they can be, without losing a candidate.
+        """
+        grams = _bigrams(key)
+        needed = len(grams) - _max_bigrams_lost(len(key))
+        by_bigram = self.by_bigram
+        if needed > 1:
+            grams = set(sorted(grams, key=lambda g: len(by_bigram.get(g, ())))[: len(grams) - needed + 1])
+        return list({name for gram in grams for name in by_bigram.get(gram, ())})
+
+
+@functools.lru_cache(maxsize=256)
+def _max_bigrams_lost(length: int) -> int:
+    """How many of its bigrams a name of `length` can lose and still be within the fuzzy cutoff of what it became.
+
+    fuzz.ratio is 100 · (1 − d / (m + n)) for an Indel distance d = insertions + deletions; a deletion
+    destroys at most two bigrams of the name, an insertion at most one.
+    """
+    most = 0
+    for other in range(1, 3 * length + 3):
+        for distance in range(abs(length - other), length + other + 1, 2):
+            if 100 * (1 - distance / (length + other)) >= NAME_FUZZY_CUTOFF - 1e-9:
+                deletions = (distance - (other - length)) // 2
+                insertions = distance - deletions
+                most = max(most, 2 * deletions + insertions)
+    return most
 
 
 def similar_names(key: str, names: Sequence[str], limit: int = 3) -> list[str]:

@@ -231,3 +231,27 @@ def test_naming_an_invoice_that_owes_nothing_goes_to_review() -> None:
     decision = match(Incoming(D("99.00"), "CNY", "INV-2026-000001", payer_name="云帆科技"), index, SETTINGS)
     assert not decision.automatic
     assert decision.best is not None and any("owe nothing" in r for r in decision.best.reasons)
+
+
+# Names from a small alphabet, so that many share bigrams and some are within the cutoff.
+_NAME = st.text(alphabet="云帆星河科技贸易华", min_size=1, max_size=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(_NAME, min_size=1, max_size=40, unique=True), key=_NAME)
+def test_the_bigram_prefilter_never_drops_a_name_within_the_cutoff(names: list[str], key: str) -> None:
+    from rapidfuzz import fuzz
+
+    from reconciliation.matching import NAME_FUZZY_CUTOFF
+
+    index = MatchIndex.build([customer(f"{name}有限公司", name) for name in names], [])
+    known = list(index.by_name)
+    within = {n for n in known if fuzz.ratio(key, n) >= NAME_FUZZY_CUTOFF}
+    assert within <= set(index.fuzzy_candidates(key))
+
+
+def test_the_bigram_prefilter_skips_common_bigrams_of_a_long_name() -> None:
+    common = [customer(f"杭州{core}科技有限公司") for core in ("云帆星河", "恒泰鼎盛", "华瑞天宇", "金诚新锐")]
+    index = MatchIndex.build([*common, customer("上海云帆星海科技有限公司")], [])
+    # 云帆星河科技 vs 云帆星海科技: 科技 is in every name, but the rarer bigrams decide who is compared.
+    assert set(index.fuzzy_candidates("云帆星河科技")) == {"云帆星河科技", "云帆星海科技"}
