@@ -641,9 +641,11 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
         near = _near_reference(payment.remittance, items)
         if near is not None:
             evidence.append((REFERENCE_NEAR, f"remittance '{near[1]}' resembles invoice {near[0].invoice_number}"))
-    confidence = noisy_or(strength for strength, _ in evidence)
-    reasons = tuple(reason for _, reason in evidence)
-    return Suggestion(candidate.customer_id, tuple(allocations), confidence, reasons, shape)
+    doubt = 1.0  # noisy_or, inline: this runs for every candidate of every payment
+    for strength, _ in evidence:
+        doubt *= 1.0 - strength
+    reasons = tuple([reason for _, reason in evidence])
+    return Suggestion(candidate.customer_id, tuple(allocations), round(1.0 - doubt, 4), reasons, shape)
 
 
 def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str] | None:
@@ -711,10 +713,9 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Deci
             )
             return Decision(suggestion, False, (suggestion,))
         return Decision(None, False, ())
-    suggestions = sorted(
-        (_suggest(c, payment, index, settings) for c in candidates.values()),
-        key=lambda s: -s.confidence,
-    )
+    suggestions = [_suggest(c, payment, index, settings) for c in candidates.values()]
+    if len(suggestions) > 1:
+        suggestions.sort(key=lambda s: -s.confidence)
     best = suggestions[0]
     # Two customers equally likely: a person decides.
     tie = len(suggestions) > 1 and suggestions[1].confidence >= best.confidence - 0.05
