@@ -247,20 +247,47 @@ def half_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# The company forms by their last character, longest first: stripping one is a few endswith calls
+# (the same as _SUFFIX.sub, whose leftmost match at the end is the longest form the text ends with).
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _suffix in _COMPANY_SUFFIXES:
+    _SUFFIXES_BY_LAST[_suffix[-1]] = (*_SUFFIXES_BY_LAST.get(_suffix[-1], ()), _suffix)
+# A region prefix starts with one of these pairs of characters (every region has two or more).
+_REGION_STARTS = frozenset(region[:2] for region in _REGIONS)
+_BRACKET_OPENERS = re.compile(r"[(\[（【]")
+
+
+def _strip_company_form(text: str) -> str:
+    """`_SUFFIX.sub("", text)` without scanning the text: the longest company form it ends with, gone."""
+    trimmed = text.rstrip()
+    for suffix in _SUFFIXES_BY_LAST.get(trimmed[-1:], ()):
+        if trimmed.endswith(suffix):
+            return trimmed[: -len(suffix)]
+    return text
+
+
+def _strip_region(text: str) -> str:
+    """`_REGION_PREFIX.sub("", text)`, the pattern tried only when the text starts like a region."""
+    if text[:2] not in _REGION_STARTS:
+        return text
+    return _REGION_PREFIX.sub("", text)
+
+
 @functools.lru_cache(maxsize=65536)
 def normalise_name(name: str | None) -> str:
     """A company name's distinctive core: no region prefix, company form, brackets, case or punctuation."""
     if not name:
         return ""
     text = half_width(name).lower().strip()
-    text = _BRACKETED.sub("", text)
+    if _BRACKET_OPENERS.search(text) is not None:
+        text = _BRACKETED.sub("", text)
     changed = True
     while changed:
         changed = False
-        stripped = _SUFFIX.sub("", text).rstrip(" ,.")
+        stripped = _strip_company_form(text).rstrip(" ,.")
         if stripped != text and stripped:
             text, changed = stripped, True
-        stripped = _REGION_PREFIX.sub("", text)
+        stripped = _strip_region(text)
         if stripped != text and stripped:
             text, changed = stripped, True
     return _NON_ALNUM.sub("", text)
@@ -287,14 +314,30 @@ _TOKEN = re.compile(r"[0-9A-Z]+")
 def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> frozenset[str]:
     """Every run of up to `longest` adjacent tokens of a text, joined: the keys a reference may appear as."""
     if not text:
-        return frozenset()
-    return _text_keys(text, longest, shortest_key)
+        return _NO_KEYS
+    # Texts naming nothing repeat a lot (服务费, 货款, a gateway's subject) and are remembered; a text
+    # naming a reference is nearly always new (its invoice's number) and is not kept alive for nothing.
+    nothing = _TEXTS_NAMING_NOTHING.get((longest, shortest_key))
+    if nothing is None:
+        nothing = _TEXTS_NAMING_NOTHING[(longest, shortest_key)] = set()
+    elif text in nothing:
+        return _NO_KEYS
+    keys = _text_keys(text, longest, shortest_key)
+    if not keys:
+        if len(nothing) >= 65536:
+            nothing.clear()
+        nothing.add(text)
+    return keys
 
 
-@functools.lru_cache(maxsize=65536)
+_NO_KEYS: frozenset[str] = frozenset()
+_TEXTS_NAMING_NOTHING: dict[tuple[int, int], set[str]] = {}
+
+
 def _text_keys(text: str, longest: int, shortest_key: int) -> frozenset[str]:
-    # Remittance texts repeat a lot (服务费, 货款, a gateway's subject): cached.
     tokens = _TOKEN.findall(half_width(text).upper())
+    if len(tokens) == 1:  # a bare reference (RF…, an order number): the common case
+        return frozenset(tokens) if len(tokens[0]) >= shortest_key else _NO_KEYS
     keys: set[str] = set()
     for start in range(len(tokens)):
         joined = ""
@@ -323,7 +366,9 @@ class MatchIndex:
     # Normalised names by their character bigrams: fuzzy comparison only against names sharing one.
     by_bigram: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # What names_like found per payer name (customers' names do not change within an index).
-    _names_seen: dict[str, list[tuple[UUID, float, str]]] = field(default_factory=dict)
+    # (shared results: what a payer name found keeps nothing new alive unless it was a fuzzy search)
+    _names_seen: dict[str, Sequence[tuple[UUID, float, str]]] = field(default_factory=dict)
+    _names_exact: dict[str, tuple[tuple[UUID, float, str], ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -374,23 +419,28 @@ class MatchIndex:
     def learn(self, account: str, customer_id: UUID) -> None:
         self.by_account[account_key(account)] = customer_id
 
-    def names_like(self, name: str) -> list[tuple[UUID, float, str]]:
+    def names_like(self, name: str) -> Sequence[tuple[UUID, float, str]]:
         """Customers whose normalised name equals or resembles `name`: (id, similarity 0-100, how)."""
         cached = self._names_seen.get(name)
         if cached is None:
             cached = self._names_seen[name] = self._names_like(name)
         return cached
 
-    def _names_like(self, name: str) -> list[tuple[UUID, float, str]]:
+    def _names_like(self, name: str) -> Sequence[tuple[UUID, float, str]]:
         key = normalise_name(name)
         if not key:
-            return []
+            return ()
+        found_exact = self._names_exact.get(key)
+        if found_exact is not None:
+            return found_exact
         exact = self.by_name.get(key)
         if exact:
-            return [(customer_id, 100.0, "exact") for customer_id in exact]
-        found = process.extract(
-            key, self.fuzzy_candidates(key), scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3
-        )
+            found_exact = self._names_exact[key] = tuple([(customer_id, 100.0, "exact") for customer_id in exact])
+            return found_exact
+        names = self.fuzzy_candidates(key)
+        if not names:
+            return ()  # (a person's name usually shares no bigram with any company's)
+        found = process.extract(key, names, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3)
         return [(customer_id, score, "similar") for name, score, _ in found for customer_id in self.by_name[name]]
 
     def fuzzy_candidates(self, key: str) -> list[str]:
@@ -457,7 +507,7 @@ def noisy_or(strengths: Iterable[float]) -> float:
     return round(1.0 - doubt, 4)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     customer_id: UUID
     evidence: list[tuple[float, str]] = field(default_factory=list)
@@ -577,7 +627,8 @@ def _capped(
 
 
 def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Suggestion:
-    items = index.open_items(candidate.customer_id, payment.currency)
+    # The customer's open items, only on the branches that look at them (an exact reference does not).
+    items: list[Item] | None = None
     evidence = list(candidate.evidence)
     tolerance = settings.tolerance(payment.amount)
     if candidate.referenced:
@@ -606,8 +657,10 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
         if shape in ("partial", "overpayment"):
             # The amount does not fit what the text names. If it fits another item of the customer
             # exactly, the text is likely a typo of that item's number (or a person should look).
-            named = {r.invoice_id for r in referenced}
-            others = [i for i in items if i.invoice_id not in named]
+            # (by identity: the index holds one object per item, and UUIDs hash in Python)
+            named = {id(r) for r in referenced}
+            items = index.open_items(candidate.customer_id, payment.currency)
+            others = [i for i in items if id(i) not in named]
             fit = _amount_fit(payment, others, settings)
             if fit is not None and fit[3] in ("one_to_one", "underpayment"):
                 fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
@@ -626,6 +679,7 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
                 evidence.append((0.0, "the invoices it names owe nothing any more: a person should look"))
                 return _capped(candidate.customer_id, allocations, evidence, "on_account", settings)
     else:
+        items = index.open_items(candidate.customer_id, payment.currency)
         fit = _amount_fit(payment, items, settings)
         if fit is not None:
             allocations, strength, reason, shape = fit
@@ -661,32 +715,67 @@ def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str]
     return (best[1], best[2]) if best else None
 
 
-def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Decision:
-    """Decide which customer and items a payment is for, with a confidence and reasons."""
+def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSettings) -> Decision | None:
+    """The common case, decided without the general path: the only candidate's remittance names one item,
+    which owes the amount (within tolerance). The same decision `_suggest` makes (tests hold them equal)."""
+    if len(candidate.referenced) != 1:
+        return None
+    item = candidate.referenced[0]
+    available, amount = item.available, payment.amount
+    if available <= 0 or abs(available - amount) > settings.tolerance(amount):
+        return None
+    evidence = candidate.evidence
+    evidence.append((AMOUNT_UNIQUE, f"amount {_fmt(amount)} equals what the named items owe"))
+    doubt = 1.0
+    for strength, _ in evidence:
+        doubt *= 1.0 - strength
+    portion = min(available, amount)
+    allocations = (Allocation(item.invoice_id, item.invoice_number, portion),) if amount > 0 else ()
+    best = Suggestion(
+        candidate.customer_id,
+        allocations,
+        round(1.0 - doubt, 4),
+        tuple([reason for _, reason in evidence]),
+        "one_to_one" if available == amount else "underpayment",
+    )
+    return Decision(best, best.confidence >= settings.threshold, (best,))
+
+
+def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast: bool = True) -> Decision:
+    """Decide which customer and items a payment is for, with a confidence and reasons.
+
+    `fast=False` decides every payment by the general path (tests hold the two equal).
+    """
     candidates: dict[UUID, _Candidate] = {}
-
-    def candidate(customer_id: UUID) -> _Candidate:
-        return candidates.setdefault(customer_id, _Candidate(customer_id))
-
+    found: _Candidate | None
     # 1. References named in the text (and the gateway's order number, passed in the remittance).
-    seen_items: set[int] = set()
-    by_reference = index.by_reference
-    for key in text_keys(payment.remittance):
-        for item in by_reference.get(key, ()):
-            if id(item) in seen_items or item.currency != payment.currency:
+    if payment.remittance:
+        currency = payment.currency
+        seen_items: set[int] = set()
+        by_reference = index.by_reference
+        for key in text_keys(payment.remittance):
+            named = by_reference.get(key)
+            if named is None:
                 continue
-            seen_items.add(id(item))
-            candidate(item.customer_id).referenced.append(item)
-    for found in candidates.values():
-        numbers = ", ".join(i.invoice_number for i in found.referenced)
-        found.add(REFERENCE_EXACT, f"remittance names {numbers}")
-    # 2. The payer's account, learned from confirmed matches.
-    if payment.payer_account:
+            for item in named:
+                if id(item) in seen_items or item.currency != currency:
+                    continue
+                seen_items.add(id(item))
+                found = candidates.get(item.customer_id)
+                if found is None:
+                    found = candidates[item.customer_id] = _Candidate(item.customer_id)
+                found.referenced.append(item)
+        for found in candidates.values():
+            numbers = ", ".join([i.invoice_number for i in found.referenced])
+            found.evidence.append((REFERENCE_EXACT, f"remittance names {numbers}"))
+    # 2. The payer's account, learned from confirmed matches (no key to compute when none is learned).
+    if payment.payer_account and index.by_account:
         customer_id = index.by_account.get(account_key(payment.payer_account))
         if customer_id is not None:
-            candidate(customer_id).add(
-                ACCOUNT_LEARNED, f"payer account {payment.payer_account} paid this customer before"
-            )
+            found = candidates.get(customer_id)
+            if found is None:
+                found = candidates[customer_id] = _Candidate(customer_id)
+            found.evidence.append((ACCOUNT_LEARNED, f"payer account {payment.payer_account} paid this customer before"))
     # 3. The payer's name.
     if payment.payer_name:
         for customer_id, score, how in index.names_like(payment.payer_name):
@@ -696,7 +785,10 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Deci
             else:
                 strength = NAME_FUZZY_MAX * (score - NAME_FUZZY_CUTOFF) / (100 - NAME_FUZZY_CUTOFF)
                 reason = f"payer name '{payment.payer_name}' resembles {name} ({score:.0f}%)"
-            candidate(customer_id).add(strength, reason)
+            found = candidates.get(customer_id)
+            if found is None:
+                found = candidates[customer_id] = _Candidate(customer_id)
+            found.evidence.append((strength, reason))
     # 4. Nobody identified: the amount alone may point at one open item anywhere.
     if not candidates:
         same = index.by_amount.get((payment.currency, payment.amount), [])
@@ -713,6 +805,10 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Deci
             )
             return Decision(suggestion, False, (suggestion,))
         return Decision(None, False, ())
+    if fast and len(candidates) == 1:
+        decided = _named_item_owed(next(iter(candidates.values())), payment, settings)
+        if decided is not None:
+            return decided
     suggestions = [_suggest(c, payment, index, settings) for c in candidates.values()]
     if len(suggestions) > 1:
         suggestions.sort(key=lambda s: -s.confidence)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,12 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciliation.matching import (
+    _BRACKETED,
+    _NON_ALNUM,
+    _REGION_PREFIX,
+    _SUFFIX,
     Customer,
     Incoming,
     Item,
     MatchIndex,
     MatchSettings,
+    _strip_company_form,
+    _strip_region,
     check_decision,
+    half_width,
     match,
     normalise_name,
     subset_sums,
@@ -255,3 +263,78 @@ def test_the_bigram_prefilter_skips_common_bigrams_of_a_long_name() -> None:
     index = MatchIndex.build([*common, customer("上海云帆星海科技有限公司")], [])
     # 云帆星河科技 vs 云帆星海科技: 科技 is in every name, but the rarer bigrams decide who is compared.
     assert set(index.fuzzy_candidates("云帆星河科技")) == {"云帆星河科技", "云帆星海科技"}
+
+
+# --- the fast paths decide exactly as the general ones ---------------------------------
+
+_FORM_TEXT = st.text(
+    alphabet="上海市北京黑龙江省有限公司股份集团责任co.,ltdinc ()（）【】[] \n\t\u3000ａＢ1", max_size=16
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_FORM_TEXT)
+def test_stripping_a_company_form_or_region_is_the_regular_expressions_result(text: str) -> None:
+    assert _strip_company_form(text) == _SUFFIX.sub("", text)
+    assert _strip_region(text) == _REGION_PREFIX.sub("", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.one_of(_FORM_TEXT, st.sampled_from(["Acme Trading Co., Ltd. ", "云帆科技（杭州）股份有限公司", "公司"])))
+def test_a_name_is_normalised_as_the_regular_expressions_normalise_it(name: str) -> None:
+    def by_the_patterns(text: str) -> str:  # normalise_name as written before its shortcuts
+        text = half_width(text).lower().strip()
+        text = _BRACKETED.sub("", text)
+        changed = True
+        while changed:
+            changed = False
+            stripped = _SUFFIX.sub("", text).rstrip(" ,.")
+            if stripped != text and stripped:
+                text, changed = stripped, True
+            stripped = _REGION_PREFIX.sub("", text)
+            if stripped != text and stripped:
+                text, changed = stripped, True
+        return _NON_ALNUM.sub("", text)
+
+    assert normalise_name(name) == by_the_patterns(name)
+
+
+_PAYERS = [YUNFAN, XINGHE, ACME, customer("杭州云帆科枝有限公司")]
+
+
+@st.composite
+def _statement(draw: st.DrawFn) -> tuple[list[Item], list[Incoming], dict[str, uuid.UUID]]:
+    items = [
+        item(draw(st.sampled_from(_PAYERS)), str(draw(amounts)), serial)
+        for serial in range(1, draw(st.integers(1, 10)) + 1)
+    ]
+    accounts = {"6222000000000001": draw(st.sampled_from(_PAYERS)).customer_id}
+    payments = []
+    for _ in range(draw(st.integers(1, 12))):
+        named = draw(st.lists(st.sampled_from(items), max_size=2))
+        amount = (
+            sum((i.available for i in named), D(0)) + draw(st.sampled_from([D(0), D("-0.40"), D("0.60"), D("-2")]))
+            if named and draw(st.booleans())
+            else draw(amounts)
+        )
+        texts = [i.invoice_number if draw(st.booleans()) else i.payment_reference or "" for i in named]
+        payer = draw(st.sampled_from([None, "", "王伟", *[c.legal_name for c in _PAYERS], "云帆科技", "ACME co ltd"]))
+        account = draw(st.sampled_from([None, "6222000000000001", "6222000000000002"]))
+        payments.append(Incoming(max(amount, D("0.01")), "CNY", " ".join(["货款", *texts]), payer, account))
+    return items, payments, accounts
+
+
+@settings(max_examples=300, deadline=None)
+@given(statement=_statement())
+def test_the_fast_path_decides_as_the_general_path(
+    statement: tuple[list[Item], list[Incoming], dict[str, uuid.UUID]],
+) -> None:
+    items, payments, accounts = statement
+    fast = MatchIndex.build(_PAYERS, [replace(i) for i in items], accounts)
+    general = MatchIndex.build(_PAYERS, [replace(i) for i in items], accounts)
+    for payment in payments:
+        decided = match(payment, fast, SETTINGS)
+        assert decided == match(payment, general, SETTINGS, fast=False)
+        if decided.automatic and decided.best is not None:
+            fast.commit(decided.best.allocations)
+            general.commit(decided.best.allocations)
