@@ -6,6 +6,8 @@ with the clock's time; an admin call runs it on demand "as of" any instant, so
 a test or a demo can walk through a month. Each run holds a transaction-scoped
 advisory lock on the job's name: a periodic run skips when another replica is
 running it, an on-demand run waits its turn. Every run is recorded in job_run.
+A job over many rows can commit piece by piece (`JobContext.own_transaction`)
+while the run keeps the lock.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ class JobContext:
     session: AsyncSession
     as_of: datetime
     clock: Clock
+    db: Database
+
+    def own_transaction(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """A transaction of its own, committed when its block ends, while the run keeps the job's lock.
+
+        For a job that works through many customers: each piece commits (and releases its row locks)
+        as it goes, instead of holding every lock until the whole run commits.
+        """
+        return self.db.unit_of_work()
 
 
 JobFunction = Callable[[JobContext], Awaitable[dict[str, Any]]]
@@ -113,7 +124,7 @@ class JobRunner:
                     .values(job=name, as_of=as_of, triggered_by=triggered_by, status="running")
                     .returning(job_run.c.id)
                 )
-                result = await job.run(JobContext(session=session, as_of=as_of, clock=self.clock))
+                result = await job.run(JobContext(session=session, as_of=as_of, clock=self.clock, db=self.db))
                 await session.execute(
                     update(job_run)
                     .where(job_run.c.id == run_id)

@@ -42,6 +42,40 @@ async def add(session: AsyncSession, event: Event, *, clock: Clock) -> Envelope:
     return envelope
 
 
+async def add_many(session: AsyncSession, events: Sequence[Event], *, clock: Clock) -> list[Envelope]:
+    """Record several events, in order, with one INSERT (a bulk import's payments, say)."""
+    envelopes = _wrap_all(events, clock=clock)
+    if envelopes:
+        await session.execute(insert(outbox_message), [row_of(e, topic=topic) for e, topic in envelopes])
+    return [envelope for envelope, _ in envelopes]
+
+
+def rows_for(events: Sequence[Event], *, clock: Clock) -> list[dict[str, Any]]:
+    """The outbox rows `add` would write for the events, in order, for a caller that folds them into its own
+    statement (one write per transaction on a hot path)."""
+    return [row_of(envelope, topic=topic) for envelope, topic in _wrap_all(events, clock=clock)]
+
+
+def _wrap_all(events: Sequence[Event], *, clock: Clock) -> list[tuple[Envelope, str]]:
+    traceparent = current_traceparent()
+    return [
+        (wrap(event, occurred_at=clock.now(), traceparent=traceparent), topic_of(event.publisher)) for event in events
+    ]
+
+
+def row_of(envelope: Envelope, *, topic: str, extra_headers: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The one outbox_message row of an envelope: the only place that knows the row's shape."""
+    headers = [[k, v.decode()] for k, v in envelope.kafka_headers()] + [list(h) for h in extra_headers or []]
+    return {
+        "event_id": envelope.id,
+        "topic": topic,
+        "key": envelope.subject,
+        "event_type": envelope.type,
+        "payload": envelope.model_dump(mode="json", exclude_none=True),
+        "headers": headers,
+    }
+
+
 async def add_envelope(
     session: AsyncSession | AsyncConnection,
     envelope: Envelope,
@@ -50,17 +84,7 @@ async def add_envelope(
     extra_headers: list[tuple[str, str]] | None = None,
 ) -> None:
     """Record an already-built envelope (dead letters, tests replaying a fact)."""
-    headers = [[k, v.decode()] for k, v in envelope.kafka_headers()] + [list(h) for h in extra_headers or []]
-    await session.execute(
-        insert(outbox_message).values(
-            event_id=envelope.id,
-            topic=topic,
-            key=envelope.subject,
-            event_type=envelope.type,
-            payload=envelope.model_dump(mode="json", exclude_none=True),
-            headers=headers,
-        )
-    )
+    await session.execute(insert(outbox_message).values(row_of(envelope, topic=topic, extra_headers=extra_headers)))
 
 
 def _lock_key(name: str) -> int:
