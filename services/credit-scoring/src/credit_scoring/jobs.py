@@ -10,7 +10,7 @@ from credit_scoring import service
 
 
 async def credit_review(ctx: JobContext) -> dict[str, Any]:
-    return await service.run_reviews(ctx.session, clock=ctx.clock, as_of=ctx.as_of)
+    return await service.run_reviews(ctx.session, clock=ctx.clock, as_of=ctx.as_of, transaction=ctx.own_transaction)
 
 
 async def model_retrain(ctx: JobContext) -> dict[str, Any]:

@@ -8,6 +8,8 @@ revision after a newer one, a payment application delivered twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -39,15 +41,13 @@ from arflow.events.catalog import (
     PromiseToPayBroken,
     PromiseToPayKept,
     ReasonCode,
-    topic_of,
 )
-from arflow.events.envelope import wrap
 from arflow.ids import uuid7
+from arflow.messaging import outbox
 from arflow.metrics import ServiceMetrics
 from arflow.money import Money, to_minor_units
 from arflow.pagination import PageParams
 from arflow.problems import NotFound, Unprocessable
-from arflow.tracing import current_traceparent
 from credit_scoring import defaults, domain, modelling, policy, repository, scoring, training
 from credit_scoring.config import CreditScoringSettings
 from credit_scoring.models import (
@@ -663,7 +663,7 @@ async def rescore(
                 clock=clock, customer_id=customer_id, file=file, tier=tier, today=today, current=snap.credit_limit
             )
             await repository.write_rescore(
-                session, limit=limit_row, score=None, watch=None, outbox_rows=_outbox_rows(events, clock=clock)
+                session, limit=limit_row, score=None, watch=None, outbox_rows=outbox.rows_for(events, clock=clock)
             )
         return None  # nothing to score yet: the onboarding assessment covers the cold start
     model = await _scorecard(session, snap.scorecard_version)
@@ -744,7 +744,7 @@ async def rescore(
     if warnings:  # rare: its own statement, so that only alerts actually recorded are published
         events.extend(await _record_alerts(session, customer_id=customer_id, warnings=warnings, now=now))
     await repository.write_rescore(
-        session, limit=limit_row, score=score_row, watch=watch_row, outbox_rows=_outbox_rows(events, clock=clock)
+        session, limit=limit_row, score=score_row, watch=watch_row, outbox_rows=outbox.rows_for(events, clock=clock)
     )
     return Rescored(
         score=scored,
@@ -864,24 +864,6 @@ async def _record_alerts(
     return events
 
 
-def _outbox_rows(events: list[Event], *, clock: Clock) -> list[dict[str, Any]]:
-    """The outbox_message rows `outbox.add` would write for the events, in order."""
-    rows = []
-    for event in events:
-        envelope = wrap(event, occurred_at=clock.now(), traceparent=current_traceparent())
-        rows.append(
-            {
-                "event_id": envelope.id,
-                "topic": topic_of(event.publisher),
-                "key": envelope.subject,
-                "event_type": envelope.type,
-                "payload": envelope.model_dump(mode="json", exclude_none=True),
-                "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
-            }
-        )
-    return rows
-
-
 def _day(value: Any) -> date | None:
     return None if value is None else value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -973,7 +955,7 @@ async def raise_alert(session: AsyncSession, *, clock: Clock, customer_id: UUID,
     """Record a warning once (by its dedupe key) and publish CreditRiskAlert (dunning, legal, PSI drift)."""
     events = await _record_alerts(session, customer_id=customer_id, warnings=[warning], now=clock.now())
     await repository.write_rescore(
-        session, limit=None, score=None, watch=None, outbox_rows=_outbox_rows(events, clock=clock)
+        session, limit=None, score=None, watch=None, outbox_rows=outbox.rows_for(events, clock=clock)
     )
 
 
@@ -1191,7 +1173,12 @@ async def acknowledge_alert(
 # --- reviews, retraining, the portfolio, onboarding -----------------------------------------
 
 
-async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -> dict[str, Any]:
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def run_reviews(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, transaction: Transaction | None = None
+) -> dict[str, Any]:
     """Review every customer whose review is due (A yearly, B half-yearly, C quarterly, D monthly).
 
     A review is a rescore as of the run's date: CreditScoreChanged / CreditLimitChanged and warnings
@@ -1199,46 +1186,21 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
     Customers with an invoice past due or a warning pending are rescored too (not logged as reviews).
     First, manual limits whose expiry has passed lapse: the recommended limit takes over and
     CreditLimitChanged tells others, without waiting for the customer's next fact.
+
+    With `transaction`, each customer is reviewed in a transaction of its own that commits at once, so
+    a run over the whole portfolio never holds a customer's row lock (and that customer's facts) until
+    the run ends; a run cut short keeps what it did, and the next run carries on with whoever is still due.
     """
-    lapsed = await lapse_overrides(session, clock=clock, as_of=as_of)
+    lapsed = await lapse_overrides(session, clock=clock, as_of=as_of, transaction=transaction)
     customers = await repository.all_customers(session)
     last = await repository.last_reviews(session)
     reviewed, published = 0, 0
     due = [c for c in customers if c.id not in last or last[c.id].next_review_on <= local_date(as_of, c.time_zone)]
     for customer in due:
-        day = local_date(as_of, customer.time_zone)
-        found = await rescore(session, clock=clock, customer_id=customer.id, trigger="credit_review", as_of=day)
-        if found is None:
-            continue  # no invoice yet: nothing to review
-        scored, recommendation = found.score, found.recommendation
-        published += found.changed
-        previous = last.get(customer.id)
-        findings = policy.review_findings(
-            tier=scored.tier,
-            previous_tier=previous.tier if previous else None,
-            score=scored.score,
-            recommended_limit=recommendation.limit,
-            exposure=recommendation.exposure,
-            currency=recommendation.currency,
-            reasons=[r.text_zh for r in scored.reasons],
-        )
-        await repository.add_review(
-            session,
-            {
-                "id": uuid7(),
-                "customer_id": customer.id,
-                "reviewed_on": day,
-                "tier": scored.tier,
-                "score": scored.score,
-                "previous_tier": previous.tier if previous else None,
-                "limit_amount": recommendation.limit,
-                "currency": recommendation.currency,
-                "next_review_on": policy.next_review_on(scored.tier, day),
-                "findings": findings,
-                "reviewed_at": clock.now(),
-            },
-        )
-        reviewed += 1
+        async with _piece(session, transaction) as piece:
+            found = await _review(piece, clock=clock, customer=customer, previous=last.get(customer.id), as_of=as_of)
+        reviewed += found is not None
+        published += found is not None and found.changed
     # Between facts nothing rescores a customer, yet an open invoice ages and a pending warning waits on
     # time: rescore those too (no review logged), so a held drop is confirmed within hours, not at the
     # next fact.
@@ -1249,7 +1211,8 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
         if customer_id in done or customer_id not in zones:
             continue
         day = local_date(as_of, zones[customer_id])
-        found = await rescore(session, clock=clock, customer_id=customer_id, trigger="credit_watch", as_of=day)
+        async with _piece(session, transaction) as piece:
+            found = await rescore(piece, clock=clock, customer_id=customer_id, trigger="credit_watch", as_of=day)
         rechecked += found is not None
         published += found is not None and found.changed
     log.info(
@@ -1264,15 +1227,60 @@ async def run_reviews(session: AsyncSession, *, clock: Clock, as_of: datetime) -
     }
 
 
-async def lapse_overrides(session: AsyncSession, *, clock: Clock, as_of: datetime) -> int:
+def _piece(session: AsyncSession, transaction: Transaction | None) -> AbstractAsyncContextManager[AsyncSession]:
+    """The customer's own transaction when the caller gives one, else the caller's session."""
+    return transaction() if transaction is not None else nullcontext(session)
+
+
+async def _review(
+    session: AsyncSession, *, clock: Clock, customer: Customer, previous: CreditReview | None, as_of: datetime
+) -> Rescored | None:
+    """Rescore one customer as of the run's date and log the review; None when it has no invoice yet."""
+    day = local_date(as_of, customer.time_zone)
+    found = await rescore(session, clock=clock, customer_id=customer.id, trigger="credit_review", as_of=day)
+    if found is None:
+        return None
+    scored, recommendation = found.score, found.recommendation
+    findings = policy.review_findings(
+        tier=scored.tier,
+        previous_tier=previous.tier if previous else None,
+        score=scored.score,
+        recommended_limit=recommendation.limit,
+        exposure=recommendation.exposure,
+        currency=recommendation.currency,
+        reasons=[r.text_zh for r in scored.reasons],
+    )
+    await repository.add_review(
+        session,
+        {
+            "id": uuid7(),
+            "customer_id": customer.id,
+            "reviewed_on": day,
+            "tier": scored.tier,
+            "score": scored.score,
+            "previous_tier": previous.tier if previous else None,
+            "limit_amount": recommendation.limit,
+            "currency": recommendation.currency,
+            "next_review_on": policy.next_review_on(scored.tier, day),
+            "findings": findings,
+            "reviewed_at": clock.now(),
+        },
+    )
+    return found
+
+
+async def lapse_overrides(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, transaction: Transaction | None = None
+) -> int:
     """Let manual limits whose expiry date has passed lapse (the recommended limit stands again)."""
     lapsed = 0
     for customer_id in await repository.expired_overrides(session, local_date(as_of, DEFAULT_TIME_ZONE)):
-        customer = await repository.get_customer(session, customer_id)
-        if customer is None:
-            continue
-        day = local_date(as_of, customer.time_zone)
-        await rescore(session, clock=clock, customer_id=customer_id, trigger="override_expired", as_of=day)
+        async with _piece(session, transaction) as piece:
+            customer = await repository.get_customer(piece, customer_id)
+            if customer is None:
+                continue
+            day = local_date(as_of, customer.time_zone)
+            await rescore(piece, clock=clock, customer_id=customer_id, trigger="override_expired", as_of=day)
         lapsed += 1
         log.info("credit_limit.override_lapsed", customer_id=str(customer_id))
     return lapsed
