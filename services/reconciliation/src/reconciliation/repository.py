@@ -13,7 +13,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams
-from arflow.persistence import outbox_message
 from reconciliation.models import (
     Allocation,
     CsvProfile,
@@ -177,12 +176,6 @@ async def insert_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> 
 async def insert_allocations(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(cast(Table, Allocation.__table__)), rows)
-
-
-async def insert_outbox_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Record many events for publication in one statement, in order (the relay sends them by id)."""
-    if rows:
-        await session.execute(insert(outbox_message), rows)
 
 
 async def allocations_of(session: AsyncSession, payment_ids: Sequence[UUID]) -> dict[UUID, list[Allocation]]:

@@ -21,7 +21,6 @@ from arflow.events.catalog import (
     CustomerUpserted,
     DisputeOpened,
     DisputeResolved,
-    Event,
     InvoiceIssued,
     InvoicePaid,
     InvoiceVoided,
@@ -32,14 +31,11 @@ from arflow.events.catalog import (
     PaymentReceived,
     PaymentReversed,
     PaymentUnmatched,
-    topic_of,
 )
-from arflow.events.envelope import Envelope, wrap
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
 from arflow.problems import Conflict, NotFound, Unprocessable
-from arflow.tracing import current_traceparent
 from reconciliation import domain, gateways, matching, repository
 from reconciliation.config import ReconciliationSettings
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment
@@ -640,26 +636,10 @@ async def record_incoming_many(
         return []
     await repository.insert_payments(session, [r.payment for r in records])
     await repository.insert_allocations(session, [a for r in records for a in r.allocations])
-    traceparent = current_traceparent()
-    now = clock.now()
-    await repository.insert_outbox_rows(
-        session, [_outbox_row(r.event, wrap(r.event, occurred_at=now, traceparent=traceparent)) for r in records]
-    )
+    await outbox.add_many(session, [r.event for r in records], clock=clock)
     for record in records:
         _log_incoming(record)
     return [r.payment["id"] for r in records]
-
-
-def _outbox_row(event: Event, envelope: Envelope) -> dict[str, Any]:
-    """An outbox row exactly as `arflow.messaging.outbox.add_envelope` writes it, for a multi-row INSERT."""
-    return {
-        "event_id": envelope.id,
-        "topic": topic_of(event.publisher),
-        "key": envelope.subject,
-        "event_type": envelope.type,
-        "payload": envelope.model_dump(mode="json", exclude_none=True),
-        "headers": [[k, v.decode()] for k, v in envelope.kafka_headers()],
-    }
 
 
 def _log_incoming(record: IncomingRecord) -> None:
