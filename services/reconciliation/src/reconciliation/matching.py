@@ -315,6 +315,9 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
     """Every run of up to `longest` adjacent tokens of a text, joined: the keys a reference may appear as."""
     if not text:
         return _NO_KEYS
+    last = _last_text_keys[0]
+    if last[0] == text and last[1] == longest and last[2] == shortest_key:
+        return last[3]  # (the text a payment's candidates each look at again)
     # Texts naming nothing repeat a lot (服务费, 货款, a gateway's subject) and are remembered; a text
     # naming a reference is nearly always new (its invoice's number) and is not kept alive for nothing.
     nothing = _TEXTS_NAMING_NOTHING.get((longest, shortest_key))
@@ -323,6 +326,7 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
     elif text in nothing:
         return _NO_KEYS
     keys = _text_keys(text, longest, shortest_key)
+    _last_text_keys[0] = (text, longest, shortest_key, keys)
     if not keys:
         if len(nothing) >= 65536:
             nothing.clear()
@@ -331,7 +335,18 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
 
 
 _NO_KEYS: frozenset[str] = frozenset()
+# The last text's keys: each candidate of a payment looks at its text again.
+_last_text_keys: list[tuple[str, int, int, frozenset[str]]] = [("", 0, 0, _NO_KEYS)]
 _TEXTS_NAMING_NOTHING: dict[tuple[int, int], set[str]] = {}
+
+
+def clear_caches() -> None:
+    """Forget every text and name seen (a bench measuring a cold start does this between runs)."""
+    _TEXTS_NAMING_NOTHING.clear()
+    _last_text_keys[0] = ("", 0, 0, _NO_KEYS)
+    normalise_name.cache_clear()
+    _reference_key.cache_clear()
+    account_key.cache_clear()
 
 
 def _text_keys(text: str, longest: int, shortest_key: int) -> frozenset[str]:
@@ -706,12 +721,19 @@ def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str]
     keys = [k for k in text_keys(text, longest=4) if 8 <= len(k) <= 30]
     if not keys or not items:
         return None
+    # process.extractOne(number, keys, scorer=fuzz.ratio, score_cutoff=88) per item, without its
+    # per-call overhead: the first of the best keys at or above the cutoff, and the first item of the best.
     best: tuple[float, Item, str] | None = None
+    ratio = fuzz.ratio
     for item in items:
         number = reference_key(item.invoice_number)
-        found = process.extractOne(number, keys, scorer=fuzz.ratio, score_cutoff=88)
-        if found is not None and (best is None or found[1] > best[0]):
-            best = (found[1], item, found[0])
+        top, top_key = 88.0, None
+        for key in keys:
+            score = ratio(number, key, score_cutoff=top)
+            if score >= top and (top_key is None or score > top):
+                top, top_key = score, key
+        if top_key is not None and (best is None or top > best[0]):
+            best = (top, item, top_key)
     return (best[1], best[2]) if best else None
 
 
