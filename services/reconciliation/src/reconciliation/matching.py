@@ -56,7 +56,7 @@ AMOUNT_AMBIGUOUS = 0.35
 AMOUNT_ONLY = 0.4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchSettings:
     threshold: float = 0.9
     tolerance_absolute: Decimal = Decimal("0.00")
@@ -72,14 +72,14 @@ class MatchSettings:
         return max(self.tolerance_absolute, (amount * self.tolerance_percent / 100).quantize(Decimal("0.01")))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     customer_id: UUID
     legal_name: str
     short_name: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """An open item as the engine sees it; `available` falls as batch decisions are committed."""
 
@@ -92,7 +92,7 @@ class Item:
     payment_reference: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incoming:
     amount: Decimal
     currency: str
@@ -101,14 +101,14 @@ class Incoming:
     payer_account: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     invoice_id: UUID
     invoice_number: str
     amount: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     customer_id: UUID
     allocations: tuple[Allocation, ...]
@@ -117,7 +117,7 @@ class Suggestion:
     shape: Shape
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The best suggestion (if any), whether it is applied automatically, and the runners-up."""
 
