@@ -562,35 +562,48 @@ def subset_sums(
     suffix = [0] * (len(order) + 1)
     for pos in range(len(order) - 1, -1, -1):
         suffix[pos] = suffix[pos + 1] + cents[order[pos]]
-    found: list[list[Item]] = []
-    steps = 0
-    chosen: list[int] = []
+    found: list[list[int]] = []
+    # (a module-level search with its state passed in: a nested recursive function is a reference
+    # cycle, garbage only the cycle collector frees, made for every payment that looks for a sum)
+    _subset_search(order, cents, suffix, target - slack, target + slack, max_size, limit, [max_steps], found, [], 0, 0)
+    return [[items[n] for n in chosen] for chosen in found]
 
-    def search(start: int, total: int) -> None:
-        nonlocal steps
-        if len(found) >= limit or steps >= max_steps:
+
+def _subset_search(
+    order: list[int],
+    cents: list[int],
+    suffix: list[int],
+    low: int,
+    high: int,
+    max_size: int,
+    limit: int,
+    steps_left: list[int],
+    found: list[list[int]],
+    chosen: list[int],
+    start: int,
+    total: int,
+) -> None:
+    """subset_sums' depth-first step: sets (sorted positions) of items from `start` on adding up to low..high."""
+    if len(found) >= limit or steps_left[0] <= 0:
+        return
+    for pos in range(start, len(order)):
+        steps_left[0] -= 1
+        if steps_left[0] <= 0:
             return
-        for pos in range(start, len(order)):
-            steps += 1
-            if steps >= max_steps:
+        value = total + cents[order[pos]]
+        if value > high:
+            continue
+        if total + suffix[pos] < low:
+            return  # even every remaining item together falls short
+        chosen.append(order[pos])
+        if value >= low and len(chosen) >= 2:
+            found.append(sorted(chosen))
+            if len(found) >= limit:
+                chosen.pop()
                 return
-            value = total + cents[order[pos]]
-            if value > target + slack:
-                continue
-            if total + suffix[pos] < target - slack:
-                return  # even every remaining item together falls short
-            chosen.append(order[pos])
-            if value >= target - slack and len(chosen) >= 2:
-                found.append([items[n] for n in sorted(chosen)])
-                if len(found) >= limit:
-                    chosen.pop()
-                    return
-            elif len(chosen) < max_size:
-                search(pos + 1, value)
-            chosen.pop()
-
-    search(0, 0)
-    return found
+        elif len(chosen) < max_size:
+            _subset_search(order, cents, suffix, low, high, max_size, limit, steps_left, found, chosen, pos + 1, value)
+        chosen.pop()
 
 
 def _amount_fit(
