@@ -785,7 +785,8 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
 
     `fast=False` decides every payment by the general path (tests hold the two equal).
     """
-    candidates: dict[UUID, _Candidate] = {}
+    # By the customer id's integer: the same equality, hashed in C (a UUID's __hash__ is Python code).
+    candidates: dict[int, _Candidate] = {}
     found: _Candidate | None
     # 1. References named in the text (and the gateway's order number, passed in the remittance).
     if payment.remittance:
@@ -800,9 +801,9 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
                 if id(item) in seen_items or item.currency != currency:
                     continue
                 seen_items.add(id(item))
-                found = candidates.get(item.customer_id)
+                found = candidates.get(item.customer_id.int)
                 if found is None:
-                    found = candidates[item.customer_id] = _Candidate(item.customer_id)
+                    found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
                 found.referenced.append(item)
         for found in candidates.values():
             numbers = ", ".join([i.invoice_number for i in found.referenced])
@@ -811,9 +812,9 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
     if payment.payer_account and index.by_account:
         customer_id = index.by_account.get(account_key(payment.payer_account))
         if customer_id is not None:
-            found = candidates.get(customer_id)
+            found = candidates.get(customer_id.int)
             if found is None:
-                found = candidates[customer_id] = _Candidate(customer_id)
+                found = candidates[customer_id.int] = _Candidate(customer_id)
             found.evidence.append((ACCOUNT_LEARNED, f"payer account {payment.payer_account} paid this customer before"))
     # 3. The payer's name.
     if payment.payer_name:
@@ -824,9 +825,9 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
             else:
                 strength = NAME_FUZZY_MAX * (score - NAME_FUZZY_CUTOFF) / (100 - NAME_FUZZY_CUTOFF)
                 reason = f"payer name '{payment.payer_name}' resembles {name} ({score:.0f}%)"
-            found = candidates.get(customer_id)
+            found = candidates.get(customer_id.int)
             if found is None:
-                found = candidates[customer_id] = _Candidate(customer_id)
+                found = candidates[customer_id.int] = _Candidate(customer_id)
             found.evidence.append((strength, reason))
     # 4. Nobody identified: the amount alone may point at one open item anywhere.
     if not candidates:
