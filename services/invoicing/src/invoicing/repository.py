@@ -377,9 +377,12 @@ _TAKE_NUMBER = text(
 
 # The sweep, set-based end to end: one statement finds every (invoice, threshold)
 # newly reached on the customer's local calendar, records it in overdue_notice
-# (its primary key makes each threshold happen once, across re-runs and
-# replicas) and writes the CloudEvents envelope of each fact straight into the
-# outbox, in customer order. No row travels through Python.
+# and writes the CloudEvents envelope of each fact straight into the outbox, in
+# customer order. No row travels through Python. Each threshold happens once
+# across re-runs and replicas: runs are serialised by the job's advisory lock,
+# the anti-join skips what is recorded, and the primary key would fail a run
+# rather than let a second notice through. (An anti-join, not ON CONFLICT DO
+# NOTHING: a speculative insertion per row cost ≈20 % of the sweep.)
 _SWEEP = text(
     """
     WITH params AS (
@@ -402,8 +405,10 @@ _SWEEP = text(
         WHERE o.due_date - o.local_today BETWEEN 0 AND p.due_soon_days AND p.due_soon_days > 0
     ), inserted AS (
         INSERT INTO overdue_notice (invoice_id, threshold, as_of, created_at)
-        SELECT invoice_id, threshold, local_today, (SELECT now FROM params) FROM candidate
-        ON CONFLICT DO NOTHING
+        SELECT c.invoice_id, c.threshold, c.local_today, (SELECT now FROM params) FROM candidate c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM overdue_notice done WHERE done.invoice_id = c.invoice_id AND done.threshold = c.threshold
+        )
         RETURNING invoice_id, threshold, as_of
     ), fact AS (
         SELECT n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency,
