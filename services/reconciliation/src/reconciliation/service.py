@@ -178,14 +178,20 @@ async def record_application_reversed(
     if event.invoice_ledger_version is None:
         log.warning("open_item.unversioned_reversal_ignored", invoice_id=str(event.invoice_id))
         return
-    fact = domain.InvoiceState(
+    await record_invoice_fact(
+        session, clock=clock, invoice_id=event.invoice_id, fact=_balance_after(event, event.invoice_balance_after)
+    )
+
+
+def _balance_after(event: PaymentApplicationReversed | CreditNoteIssued, balance: Money) -> domain.InvoiceState:
+    """The invoice's state as a balance event reports it (the balance after, at the event's ledger version)."""
+    return domain.InvoiceState(
         customer_id=event.customer_id,
         invoice_number=event.invoice_number,
-        currency=event.invoice_balance_after.currency,
-        balance=event.invoice_balance_after.amount,
+        currency=balance.currency,
+        balance=balance.amount,
         ledger_version=event.invoice_ledger_version,
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
 
 
 async def record_credit_note(session: AsyncSession, *, clock: Clock, event: CreditNoteIssued) -> None:
@@ -194,14 +200,9 @@ async def record_credit_note(session: AsyncSession, *, clock: Clock, event: Cred
         # An event from before invoicing reported the balance: the next balance event carries it.
         log.warning("open_item.credit_note_without_balance", invoice_id=str(event.invoice_id))
         return
-    fact = domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=event.invoice_balance_after.currency,
-        balance=event.invoice_balance_after.amount,
-        ledger_version=event.invoice_ledger_version,
+    await record_invoice_fact(
+        session, clock=clock, invoice_id=event.invoice_id, fact=_balance_after(event, event.invoice_balance_after)
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
 
 
 async def record_invoice_paid(session: AsyncSession, *, clock: Clock, event: InvoicePaid) -> None:
