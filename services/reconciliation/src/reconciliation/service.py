@@ -809,25 +809,15 @@ async def split_unmatched(
             )
         except domain.AllocationRejected as exc:
             raise Unprocessable(exc.detail, code=exc.code) from None
-        child = Payment(
-            id=uuid7(),
+        child = _successor(
+            payment,
+            clock=clock,
             customer_id=customer.id,
             amount=part.amount,
-            currency=payment.currency,
-            received_on=payment.received_on,
-            source=payment.source,
-            payer_name=payment.payer_name,
-            payer_account=payment.payer_account,
-            reference=payment.reference,
             match_confidence=MANUAL_MATCH_CONFIDENCE,
-            created_at=clock.now(),
             status="matched",
-            refunded_amount=Decimal(0),
             match_shape="split",
             match_reasons=[f"part of payment {payment.id}, split by {decided_by}"],
-            suggestions=[],
-            statement_line_id=payment.statement_line_id,
-            supersedes_payment_id=payment.id,
             decided_by=decided_by,
         )
         session.add(child)
@@ -841,6 +831,42 @@ async def split_unmatched(
     await session.flush()
     log.info("payment.split", payment_id=str(payment.id), parts=len(records))
     return records
+
+
+def _successor(
+    payment: Payment,
+    *,
+    clock: Clock,
+    customer_id: UUID | None,
+    amount: Decimal,
+    match_confidence: Decimal,
+    status: str,
+    match_shape: str,
+    match_reasons: list[str],
+    decided_by: str | None,
+) -> Payment:
+    """A new payment for (part of) the same money, superseding `payment`: history is never edited."""
+    return Payment(
+        id=uuid7(),
+        customer_id=customer_id,
+        amount=amount,
+        currency=payment.currency,
+        received_on=payment.received_on,
+        source=payment.source,
+        payer_name=payment.payer_name,
+        payer_account=payment.payer_account,
+        reference=payment.reference,
+        match_confidence=match_confidence,
+        created_at=clock.now(),
+        status=status,
+        refunded_amount=Decimal(0),
+        match_shape=match_shape,
+        match_reasons=match_reasons,
+        suggestions=[],
+        statement_line_id=payment.statement_line_id,
+        supersedes_payment_id=payment.id,
+        decided_by=decided_by,
+    )
 
 
 async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, decided_by: str) -> Payment:
@@ -863,25 +889,15 @@ async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, d
         reason="unmatched",
         on=local_date(clock.now(), time_zone),
     )
-    again = Payment(
-        id=uuid7(),
+    again = _successor(
+        payment,
+        clock=clock,
         customer_id=payment.customer_id,
         amount=payment.amount,
-        currency=payment.currency,
-        received_on=payment.received_on,
-        source=payment.source,
-        payer_name=payment.payer_name,
-        payer_account=payment.payer_account,
-        reference=payment.reference,
         match_confidence=Decimal(0),
-        created_at=clock.now(),
         status="unmatched",
-        refunded_amount=Decimal(0),
         match_shape="unmatched",
         match_reasons=[f"match of payment {payment.id} undone by {decided_by}"],
-        suggestions=[],
-        statement_line_id=payment.statement_line_id,
-        supersedes_payment_id=payment.id,
         decided_by=None,
     )
     session.add(again)
