@@ -33,7 +33,7 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -411,7 +411,7 @@ class MatchIndex:
         for account, customer_id in (accounts or {}).items():
             index.by_account[account_key(account)] = customer_id
         for name in index.by_name:
-            for gram in _bigrams(name):
+            for gram in name_bigrams(name):
                 index.by_bigram[gram].append(name)
         # Each customer's items oldest due first, once: open_items then only filters.
         for owned in index.by_customer.values():
@@ -465,15 +465,11 @@ class MatchIndex:
     def fuzzy_candidates(self, key: str) -> list[str]:
         """Known normalised names that may be within the fuzzy cutoff of `key` (every one that is, and fewer others).
 
-        A name within the cutoff shares at least `needed` of the key's distinct bigrams, so by
-        pigeonhole it has one of any len − needed + 1 of them: only the rarest are looked up, and
-        common ones (科技, 贸易 …) are skipped when they can be, without losing a candidate.
+        Only the key's rarest bigrams are looked up: common ones (科技, 贸易 …) are skipped when
+        they can be, without losing a candidate.
         """
-        grams = _bigrams(key)
-        needed = len(grams) - _max_bigrams_lost(len(key))
         by_bigram = self.by_bigram
-        if needed > 1:
-            grams = set(sorted(grams, key=lambda g: len(by_bigram.get(g, ())))[: len(grams) - needed + 1])
+        grams = rarest_bigrams(key, lambda gram: len(by_bigram.get(gram, ())))
         return list({name for gram in grams for name in by_bigram.get(gram, ())})
 
 
@@ -504,8 +500,22 @@ def _oldest_due_first(item: Item) -> tuple[date, str]:
     return (item.due_date or date.max, item.invoice_number)
 
 
-def _bigrams(text: str) -> set[str]:
+def name_bigrams(text: str) -> set[str]:
+    """A normalised name's distinct character bigrams (the name itself when it is one character)."""
     return {text[n : n + 2] for n in range(len(text) - 1)} or {text}
+
+
+def rarest_bigrams(key: str, frequency: Callable[[str], int]) -> set[str]:
+    """Bigrams of `key` at least one of which every name within the fuzzy cutoff of it shares.
+
+    Such a name keeps at least `needed` of the key's distinct bigrams, so by pigeonhole it has
+    one of any len - needed + 1 of them: the rarest by `frequency` are the cheapest to look up.
+    """
+    grams = name_bigrams(key)
+    needed = len(grams) - _max_bigrams_lost(len(key))
+    if needed <= 1:
+        return grams
+    return set(sorted(grams, key=frequency)[: len(grams) - needed + 1])
 
 
 _NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z@._-]")
