@@ -52,6 +52,20 @@ class Customer(Base):
     short_name_key: Mapped[str | None] = mapped_column(Text, index=True)
 
 
+class CustomerNameBigram(Base):
+    """A bigram of a non-archived customer's name key (matching.name_bigrams): names similar to a payer's by index.
+
+    The primary key leads with `gram`, so it is the lookup's index; `customer_id` is indexed for replacing
+    a renamed or archived customer's bigrams.
+    """
+
+    __tablename__ = "customer_name_bigram"
+
+    gram: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
+
+
 class OpenItem(Base):
     """One invoice as invoicing's events describe it; a row may exist before its InvoiceIssued arrives.
 

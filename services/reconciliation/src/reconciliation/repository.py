@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -17,6 +17,7 @@ from reconciliation.models import (
     Allocation,
     CsvProfile,
     Customer,
+    CustomerNameBigram,
     Dispute,
     GatewayNotification,
     OpenItem,
@@ -42,6 +43,16 @@ async def upsert_customer(session: AsyncSession, values: dict[str, Any]) -> bool
         ).returning(Customer.id)
     )
     return written is not None
+
+
+async def replace_customer_name_bigrams(
+    session: AsyncSession, customer_id: UUID, bigrams: Iterable[tuple[str, str]]
+) -> None:
+    """A customer's (gram, name key) pairs become `bigrams`: a renamed or archived customer's old ones go."""
+    await session.execute(delete(CustomerNameBigram).where(CustomerNameBigram.customer_id == customer_id))
+    rows = [{"gram": gram, "name_key": name_key, "customer_id": customer_id} for gram, name_key in bigrams]
+    if rows:
+        await session.execute(insert(CustomerNameBigram), rows)
 
 
 async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer | None:
@@ -249,18 +260,40 @@ async def allocatable_items_of(session: AsyncSession, customer_ids: Sequence[UUI
     return (await session.execute(query)).all()
 
 
-async def customers_by_name_key(session: AsyncSession, key: str) -> list[UUID]:
-    """Customers whose normalised legal or short name is `key` (indexed)."""
+async def customers_by_name_keys(session: AsyncSession, keys: Sequence[str]) -> list[UUID]:
+    """Customers whose normalised legal or short name is one of `keys` (indexed)."""
+    if not keys:
+        return []
+    keys = list(keys)
     query = select(Customer.id).where(
-        (Customer.name_key == key) | (Customer.short_name_key == key), Customer.archived.is_(False)
+        Customer.name_key.in_(keys) | Customer.short_name_key.in_(keys), Customer.archived.is_(False)
     )
     return list((await session.execute(query)).scalars())
 
 
-async def customer_name_keys(session: AsyncSession) -> Sequence[Row[Any]]:
-    """Every customer's normalised names (only these two short columns), for a fuzzy comparison."""
-    query = select(Customer.id, Customer.name_key, Customer.short_name_key).where(Customer.archived.is_(False))
-    return (await session.execute(query)).all()
+async def name_bigram_frequencies(session: AsyncSession, grams: Sequence[str]) -> dict[str, int]:
+    """How often each of `grams` occurs in the customers' name keys (one that never does is left out; indexed)."""
+    if not grams:
+        return {}
+    query = (
+        select(CustomerNameBigram.gram, func.count())
+        .where(CustomerNameBigram.gram.in_(list(grams)))
+        .group_by(CustomerNameBigram.gram)
+    )
+    return {gram: count for gram, count in (await session.execute(query)).all()}
+
+
+async def names_with_bigrams(session: AsyncSession, grams: Sequence[str]) -> list[str]:
+    """The distinct customer name keys having any of `grams` (indexed), in order."""
+    if not grams:
+        return []
+    query = (
+        select(CustomerNameBigram.name_key)
+        .where(CustomerNameBigram.gram.in_(list(grams)))
+        .distinct()
+        .order_by(CustomerNameBigram.name_key)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def customers_by_ids(session: AsyncSession, customer_ids: Sequence[UUID]) -> Sequence[Row[Any]]:

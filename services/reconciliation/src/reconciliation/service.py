@@ -60,6 +60,8 @@ def _valid_time_zone(name: str) -> str:
 
 async def record_customer(session: AsyncSession, *, clock: Clock, event: CustomerUpserted) -> None:
     """Keep the customer's latest revision; an older or repeated revision changes nothing."""
+    name_key = matching.normalise_name(event.legal_name) or None
+    short_name_key = matching.normalise_name(event.short_name) or None
     written = await repository.upsert_customer(
         session,
         {
@@ -71,15 +73,24 @@ async def record_customer(session: AsyncSession, *, clock: Clock, event: Custome
             "time_zone": _valid_time_zone(event.time_zone),
             "archived": event.archived,
             "updated_at": clock.now(),
-            "name_key": matching.normalise_name(event.legal_name) or None,
-            "short_name_key": matching.normalise_name(event.short_name) or None,
+            "name_key": name_key,
+            "short_name_key": short_name_key,
         },
     )
+    if written:
+        # An archived customer is never a candidate, so its names leave the bigram index.
+        keys = () if event.archived else (name_key, short_name_key)
+        await repository.replace_customer_name_bigrams(session, event.customer_id, _name_bigrams(keys))
     log.info(
         "customer.projected" if written else "customer.stale_revision_ignored",
         customer_id=str(event.customer_id),
         revision=event.revision,
     )
+
+
+def _name_bigrams(name_keys: Sequence[str | None]) -> set[tuple[str, str]]:
+    """(gram, name key) of each of the name keys' bigrams, as similar names are looked up."""
+    return {(gram, key) for key in name_keys if key for gram in matching.name_bigrams(key)}
 
 
 def invoice_state(item: OpenItem) -> domain.InvoiceState:
@@ -402,7 +413,8 @@ async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> 
 
     The items its text names (invoice number / payment reference / out_trade_no
     keys), the customer its account was learned for, the customers its payer
-    name is (or, when no name is equal, resembles), all open items of those
+    name is (or, when no name is equal, resembles: looked up by the rarest of
+    its bigrams, `customer_name_bigram`), all open items of those
     customers (for the subset search), and — when nobody is identified — the
     items owing exactly its amount. `matching.match` decides on this index as
     it would on the whole projection.
@@ -422,17 +434,7 @@ async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> 
             customer_ids.add(mapped)
     name = matching.normalise_name(payment.payer_name)
     if name:
-        exact = await repository.customers_by_name_key(session, name)
-        if exact:
-            customer_ids.update(exact)
-        else:
-            by_name: dict[str, set[UUID]] = {}
-            for row in await repository.customer_name_keys(session):
-                for known in (row.name_key, row.short_name_key):
-                    if known:
-                        by_name.setdefault(known, set()).add(row.id)
-            for similar in matching.similar_names(name, list(by_name)):
-                customer_ids.update(by_name[similar])
+        customer_ids.update(await _customers_named(session, name))
     for item, pending in await repository.allocatable_items_of(session, sorted(customer_ids)):
         rows[item.invoice_id] = (item, pending)
     if not customer_ids:
@@ -444,6 +446,24 @@ async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> 
     ]
     items = [_match_item(item, pending) for item, pending in rows.values()]
     return matching.MatchIndex.build(customers, items, accounts)
+
+
+async def _customers_named(session: AsyncSession, name_key: str) -> list[UUID]:
+    """Customers whose name key is `name_key`, or when none is, those whose name keys are similar to it."""
+    exact = await repository.customers_by_name_keys(session, [name_key])
+    if exact:
+        return exact
+    return await repository.customers_by_name_keys(session, await _similar_name_keys(session, name_key))
+
+
+async def _similar_name_keys(session: AsyncSession, name_key: str) -> list[str]:
+    """The customers' name keys within the fuzzy cutoff of `name_key`, found through its rarest bigrams."""
+    frequencies = await repository.name_bigram_frequencies(session, sorted(matching.name_bigrams(name_key)))
+    grams = matching.rarest_bigrams(name_key, lambda gram: frequencies.get(gram, 0))
+    if not any(gram in frequencies for gram in grams):
+        return []  # (a person's name usually shares no bigram with any company's)
+    names = await repository.names_with_bigrams(session, sorted(grams))
+    return matching.similar_names(name_key, names)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,115 @@
+"""Migrations on a database of their own: 0008 from a 0007 database that already has customers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+
+from arflow.db import Database
+from arflow.migrations import upgrade
+from arflow.testing.infrastructure import TestInfrastructure as Infrastructure  # not Test*: pytest would collect it
+from arflow.testing.infrastructure import spec
+from reconciliation import matching
+
+SERVICE_DIR = spec("reconciliation").directory
+
+
+def downgrade(url: URL, revision: str) -> None:
+    config = Config(str(SERVICE_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(SERVICE_DIR / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
+    command.downgrade(config, revision)
+
+
+@pytest.fixture
+async def at_0007(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
+    url = await infra.scratch_database(f"reconciliation_migration_{uuid4().hex[:8]}")
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0007")
+    db = Database(url, pool_size=1)
+    try:
+        yield url, db
+    finally:
+        await db.dispose()
+
+
+# Legal name, short name, archived: the keys as 0007 and the projection computed them.
+CUSTOMERS: list[tuple[str, str | None, bool]] = [
+    ("杭州云帆贸易有限公司", "云帆", False),
+    ("深圳瀚海星辰科技股份有限公司", None, False),
+    ("Acme Trading Co., Ltd.", "ＡＣＭＥ", False),
+    ("上海鑫有限公司", "鑫", False),  # the same one-character key twice
+    ("北京嘉禾有限公司", "嘉禾", True),
+]
+
+
+def expected_bigrams(customers: dict[UUID, tuple[str, str | None, bool]]) -> set[tuple[str, str, UUID]]:
+    """What the projection writes for these customers (service.record_customer)."""
+    rows = set()
+    for customer_id, (legal_name, short_name, archived) in customers.items():
+        if archived:
+            continue
+        for key in {matching.normalise_name(legal_name), matching.normalise_name(short_name)} - {""}:
+            rows |= {(gram, key, customer_id) for gram in matching.name_bigrams(key)}
+    return rows
+
+
+async def insert_customers(db: Database, customers: dict[UUID, tuple[str, str | None, bool]]) -> None:
+    rows: list[dict[str, Any]] = [
+        {
+            "id": customer_id,
+            "legal_name": legal_name,
+            "short_name": short_name,
+            "archived": archived,
+            "updated_at": datetime(2026, 3, 2, tzinfo=UTC),
+            "name_key": matching.normalise_name(legal_name) or None,
+            "short_name_key": matching.normalise_name(short_name) or None,
+        }
+        for customer_id, (legal_name, short_name, archived) in customers.items()
+    ]
+    async with db.unit_of_work() as session:
+        await session.execute(
+            text(
+                "INSERT INTO customer (id, revision, legal_name, short_name, archived, updated_at, name_key,"
+                " short_name_key) VALUES (:id, 1, :legal_name, :short_name, :archived, :updated_at, :name_key,"
+                " :short_name_key)"
+            ),
+            rows,
+        )
+
+
+async def stored_bigrams(db: Database) -> set[tuple[str, str, UUID]]:
+    async with db.unit_of_work() as session:
+        rows = (await session.execute(text("SELECT gram, name_key, customer_id FROM customer_name_bigram"))).all()
+    return {(row.gram, row.name_key, row.customer_id) for row in rows}
+
+
+async def test_0008_indexes_the_names_of_the_customers_already_projected(at_0007: tuple[URL, Database]) -> None:
+    url, db = at_0007
+    customers = {uuid4(): customer for customer in CUSTOMERS}
+    await insert_customers(db, customers)
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0008")
+    expected = expected_bigrams(customers)
+    assert ("鑫", "鑫", next(iter(c for c, v in customers.items() if v[1] == "鑫"))) in expected
+    assert await stored_bigrams(db) == expected
+    # And back: the table goes, the customers stay, and 0008 again builds the same rows.
+    await asyncio.to_thread(downgrade, url, "0007")
+    async with db.unit_of_work() as session:
+        assert await session.scalar(text("SELECT to_regclass('customer_name_bigram')")) is None
+        assert await session.scalar(text("SELECT count(*) FROM customer")) == len(CUSTOMERS)
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "head")
+    assert await stored_bigrams(db) == expected
+
+
+async def test_0008_on_an_empty_database_creates_an_empty_index(at_0007: tuple[URL, Database]) -> None:
+    url, db = at_0007
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "head")
+    assert await stored_bigrams(db) == set()
