@@ -42,6 +42,9 @@ from uuid import UUID
 
 from rapidfuzz import fuzz, process
 
+from reconciliation import reasons as why
+from reconciliation.reasons import Evidence
+
 Shape = Literal["one_to_one", "one_to_many", "partial", "overpayment", "underpayment", "on_account", "unmatched"]
 
 # Strengths of each kind of evidence (documented in the README).
@@ -117,8 +120,13 @@ class Suggestion:
     customer_id: UUID
     allocations: tuple[Allocation, ...]
     confidence: float
-    reasons: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
     shape: Shape
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, in English (`why.said(suggestion.evidence, "zh")` in Chinese)."""
+        return why.said(self.evidence)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -536,18 +544,15 @@ def noisy_or(strengths: Iterable[float]) -> float:
     return round(1.0 - doubt, 4)
 
 
-@dataclass(slots=True)
 class _Candidate:
-    customer_id: UUID
-    evidence: list[tuple[float, str]] = field(default_factory=list)
-    referenced: list[Item] = field(default_factory=list)
+    """A customer the payment may be for: the evidence so far and the items its text names."""
 
-    def add(self, strength: float, reason: str) -> None:
-        self.evidence.append((strength, reason))
+    __slots__ = ("customer_id", "evidence", "referenced")
 
-
-def _fmt(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+    def __init__(self, customer_id: UUID) -> None:
+        self.customer_id = customer_id
+        self.evidence: list[Evidence] = []
+        self.referenced: list[Item] = []
 
 
 def _greedy(amount: Decimal, items: Sequence[Item]) -> list[Allocation]:
@@ -622,7 +627,7 @@ def _subset_search(
 
 def _amount_fit(
     payment: Incoming, items: list[Item], settings: MatchSettings
-) -> tuple[list[Allocation], float, str, Shape] | None:
+) -> tuple[list[Allocation], Evidence, Shape] | None:
     """How the amount alone fits a customer's open items: exactly one, a subset, or within tolerance."""
     tolerance = settings.tolerance(payment.amount)
     amount = payment.amount
@@ -631,14 +636,16 @@ def _amount_fit(
         item = exact[0]
         strength = AMOUNT_UNIQUE if len(exact) == 1 else AMOUNT_AMBIGUOUS
         portion = min(item.available, amount)
+        evidence: Evidence
         if portion < item.available:
             shape: Shape = "underpayment"
-            reason = f"amount {_fmt(amount)} is within tolerance of {item.invoice_number}'s {_fmt(item.available)}"
+            evidence = (strength, why.AMOUNT_WITHIN_TOLERANCE, (amount, item.invoice_number, item.available))
+        elif len(exact) == 1:
+            shape, evidence = "one_to_one", (strength, why.AMOUNT_EQUALS_BALANCE, (amount, item.invoice_number))
         else:
             shape = "one_to_one"
-            many = "" if len(exact) == 1 else f" (one of {len(exact)} items of that amount; oldest due taken)"
-            reason = f"amount {_fmt(amount)} equals the balance of {item.invoice_number}{many}"
-        return [Allocation(item.invoice_id, item.invoice_number, portion)], strength, reason, shape
+            evidence = (strength, why.AMOUNT_EQUALS_ONE_OF, (amount, item.invoice_number, len(exact)))
+        return [Allocation(item.invoice_id, item.invoice_number, portion)], evidence, shape
     candidates = items[: settings.max_candidates]
     combos = subset_sums(
         amount,
@@ -649,23 +656,22 @@ def _amount_fit(
     )
     if combos:
         combo = combos[0]
-        numbers = " + ".join(f"{i.invoice_number} ({_fmt(i.available)})" for i in combo)
+        summands = why.Summands(tuple([(i.invoice_number, i.available) for i in combo]))
         strength = AMOUNT_UNIQUE if len(combos) == 1 else AMOUNT_AMBIGUOUS
-        allocations = _greedy(amount, combo)
-        return allocations, strength, f"amount {_fmt(amount)} is the sum of {numbers}", "one_to_many"
+        return _greedy(amount, combo), (strength, why.AMOUNT_IS_SUM, (amount, summands)), "one_to_many"
     return None
 
 
 def _capped(
     customer_id: UUID,
     allocations: Sequence[Allocation],
-    evidence: list[tuple[float, str]],
+    evidence: list[Evidence],
     shape: Shape,
     settings: MatchSettings,
 ) -> Suggestion:
     """A suggestion with a contradiction in it: never above the threshold, whatever else agrees."""
     confidence = min(noisy_or(e[0] for e in evidence), max(settings.threshold - 0.01, 0.0))
-    return Suggestion(customer_id, tuple(allocations), confidence, tuple(r for _, r in evidence), shape)
+    return Suggestion(customer_id, tuple(allocations), confidence, tuple(evidence), shape)
 
 
 def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Suggestion:
@@ -686,16 +692,16 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
             shape = "one_to_one" if len(referenced) == 1 else "one_to_many"
             if owed != payment.amount:
                 shape = "underpayment"
-            evidence.append((AMOUNT_UNIQUE, f"amount {_fmt(payment.amount)} equals what the named items owe"))
+            evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OWED_BY_NAMED, (payment.amount,)))
         elif payment.amount < owed:
             shape = "partial"
         else:
             shape = "overpayment"
         if shape == "overpayment":
             extra = payment.amount - owed
-            evidence.append((0.0, f"{_fmt(extra)} more than the named items owe stays as unapplied credit"))
+            evidence.append((0.0, why.OVERPAID, (extra,)))
         if shape == "partial":
-            evidence.append((0.0, f"pays {_fmt(payment.amount)} of the {_fmt(owed)} the named items owe"))
+            evidence.append((0.0, why.PARTIAL, (payment.amount, owed)))
         if shape in ("partial", "overpayment"):
             # The amount does not fit what the text names. If it fits another item of the customer
             # exactly, the text is likely a typo of that item's number (or a person should look).
@@ -704,44 +710,40 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
             items = index.open_items(candidate.customer_id, payment.currency)
             others = [i for i in items if id(i) not in named]
             fit = _amount_fit(payment, others, settings)
-            if fit is not None and fit[3] in ("one_to_one", "underpayment"):
+            if fit is not None and fit[2] in ("one_to_one", "underpayment"):
                 fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
                 near = _near_reference(payment.remittance, [fitted])
                 if near is not None:
-                    allocations, shape = fit[0], fit[3]
-                    evidence = [e for e in candidate.evidence if not e[1].startswith("remittance names")]
-                    evidence += [
-                        (REFERENCE_NEAR, f"remittance '{near[1]}' resembles invoice {fitted.invoice_number}"),
-                        (fit[1], fit[2]),
-                    ]
+                    allocations, shape = fit[0], fit[2]
+                    evidence = [e for e in candidate.evidence if e[1] is not why.REFERENCE_NAMED]
+                    evidence += [(REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], fitted.invoice_number)), fit[1]]
                 else:
-                    evidence.append((0.0, f"but the amount equals {fitted.invoice_number}: a person should look"))
+                    evidence.append((0.0, why.AMOUNT_FITS_OTHER, (fitted.invoice_number,)))
                     return _capped(candidate.customer_id, allocations, evidence, shape, settings)
             elif not referenced:
-                evidence.append((0.0, "the invoices it names owe nothing any more: a person should look"))
+                evidence.append((0.0, why.NAMED_OWE_NOTHING, ()))
                 return _capped(candidate.customer_id, allocations, evidence, "on_account", settings)
     else:
         items = index.open_items(candidate.customer_id, payment.currency)
         fit = _amount_fit(payment, items, settings)
         if fit is not None:
-            allocations, strength, reason, shape = fit
-            evidence.append((strength, reason))
+            allocations, fitted_evidence, shape = fit
+            evidence.append(fitted_evidence)
         else:
             allocations = _greedy(payment.amount, items)
             shape = "on_account" if not allocations else "partial"
             if allocations:
                 total = sum((a.amount for a in allocations), Decimal(0))
                 shape = "overpayment" if total < payment.amount else "partial"
-            evidence.append((0.0, "the amount matches no open item or combination; oldest due first"))
+            evidence.append((0.0, why.NO_AMOUNT_FIT, ()))
         # A near miss of one of this customer's invoice numbers (a typo) backs the rest up.
         near = _near_reference(payment.remittance, items)
         if near is not None:
-            evidence.append((REFERENCE_NEAR, f"remittance '{near[1]}' resembles invoice {near[0].invoice_number}"))
+            evidence.append((REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], near[0].invoice_number)))
     doubt = 1.0  # noisy_or, inline: this runs for every candidate of every payment
-    for strength, _ in evidence:
+    for strength, _, _ in evidence:
         doubt *= 1.0 - strength
-    reasons = tuple([reason for _, reason in evidence])
-    return Suggestion(candidate.customer_id, tuple(allocations), round(1.0 - doubt, 4), reasons, shape)
+    return Suggestion(candidate.customer_id, tuple(allocations), round(1.0 - doubt, 4), tuple(evidence), shape)
 
 
 def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str] | None:
@@ -774,9 +776,9 @@ def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSe
     if available <= 0 or abs(available - amount) > settings.tolerance(amount):
         return None
     evidence = candidate.evidence
-    evidence.append((AMOUNT_UNIQUE, f"amount {_fmt(amount)} equals what the named items owe"))
+    evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OWED_BY_NAMED, (amount,)))
     doubt = 1.0
-    for strength, _ in evidence:
+    for strength, _, _ in evidence:
         doubt *= 1.0 - strength
     portion = min(available, amount)
     allocations = (Allocation(item.invoice_id, item.invoice_number, portion),) if amount > 0 else ()
@@ -784,7 +786,7 @@ def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSe
         candidate.customer_id,
         allocations,
         round(1.0 - doubt, 4),
-        tuple([reason for _, reason in evidence]),
+        tuple(evidence),
         "one_to_one" if available == amount else "underpayment",
     )
     return Decision(best, best.confidence >= settings.threshold, (best,))
@@ -816,8 +818,8 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
                     found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
                 found.referenced.append(item)
         for found in candidates.values():
-            numbers = ", ".join([i.invoice_number for i in found.referenced])
-            found.evidence.append((REFERENCE_EXACT, f"remittance names {numbers}"))
+            numbers = tuple([i.invoice_number for i in found.referenced])
+            found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
     # 2. The payer's account, learned from confirmed matches (no key to compute when none is learned).
     if payment.payer_account and index.by_account:
         customer_id = index.by_account.get(account_key(payment.payer_account))
@@ -825,20 +827,21 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
             found = candidates.get(customer_id.int)
             if found is None:
                 found = candidates[customer_id.int] = _Candidate(customer_id)
-            found.evidence.append((ACCOUNT_LEARNED, f"payer account {payment.payer_account} paid this customer before"))
+            found.evidence.append((ACCOUNT_LEARNED, why.ACCOUNT_LEARNED, (payment.payer_account,)))
     # 3. The payer's name.
     if payment.payer_name:
         for customer_id, score, how in index.names_like(payment.payer_name):
             name = index.customers[customer_id].legal_name
+            evidence: Evidence
             if how == "exact":
-                strength, reason = NAME_EXACT, f"payer name '{payment.payer_name}' is customer {name}"
+                evidence = (NAME_EXACT, why.NAME_IS, (payment.payer_name, name))
             else:
                 strength = NAME_FUZZY_MAX * (score - NAME_FUZZY_CUTOFF) / (100 - NAME_FUZZY_CUTOFF)
-                reason = f"payer name '{payment.payer_name}' resembles {name} ({score:.0f}%)"
+                evidence = (strength, why.NAME_RESEMBLES, (payment.payer_name, name, score))
             found = candidates.get(customer_id.int)
             if found is None:
                 found = candidates[customer_id.int] = _Candidate(customer_id)
-            found.evidence.append((strength, reason))
+            found.evidence.append(evidence)
     # 4. Nobody identified: the amount alone may point at one open item anywhere.
     if not candidates:
         same = index.by_amount.get((payment.currency, payment.amount), [])
@@ -850,7 +853,7 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
                 item.customer_id,
                 (allocation,),
                 AMOUNT_ONLY,
-                (f"amount {_fmt(payment.amount)} equals the balance of {item.invoice_number} (no other evidence)",),
+                ((AMOUNT_ONLY, why.AMOUNT_ONLY, (payment.amount, item.invoice_number)),),
                 "one_to_one",
             )
             return Decision(suggestion, False, (suggestion,))
