@@ -1,4 +1,5 @@
-"""The import's garbage-collection policy: what exists when matching starts is frozen, and handed back at the end."""
+"""The import's garbage-collection policy: what exists when matching starts is frozen, young objects are
+looked at less often, and both are handed back at the end."""
 
 import gc
 import weakref
@@ -19,6 +20,18 @@ def test_the_heap_is_frozen_while_matching_and_handed_back_after_the_last_user_l
         assert gc.get_freeze_count() == frozen
     assert gc.get_freeze_count() == 0
     assert len(made) == len(index)
+
+
+def test_young_objects_pile_up_longer_while_matching_and_the_thresholds_come_back() -> None:
+    before = gc.get_threshold()
+    with long_lived_heap():
+        young, *older = gc.get_threshold()
+        assert young > 10 * before[0]  # a line's short-lived containers die before the collector looks
+        assert tuple(older) == before[1:]
+        with long_lived_heap():
+            assert gc.get_threshold()[0] == young
+        assert gc.get_threshold()[0] == young  # the first import still matches
+    assert gc.get_threshold() == before
 
 
 class _Row:
