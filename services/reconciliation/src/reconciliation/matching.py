@@ -129,6 +129,10 @@ class Suggestion:
         return why.said(self.evidence)
 
 
+# A customer whose name a payer's equals or resembles: (id, similarity 0-100, "exact" or "similar", legal name).
+NameMatch = tuple[UUID, float, str, str]
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class Decision:
     """The best suggestion (if any), whether it is applied automatically, and the runners-up."""
@@ -392,10 +396,8 @@ class MatchIndex:
     by_amount: dict[tuple[str, Decimal], list[Item]] = field(default_factory=lambda: defaultdict(list))
     # Normalised names by their character bigrams: fuzzy comparison only against names sharing one.
     by_bigram: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    # What names_like found per payer name (customers' names do not change within an index).
-    # (shared results: what a payer name found keeps nothing new alive unless it was a fuzzy search)
-    _names_seen: dict[str, Sequence[tuple[UUID, float, str]]] = field(default_factory=dict)
-    _names_exact: dict[str, tuple[tuple[UUID, float, str], ...]] = field(default_factory=dict)
+    # What names_like found per normalised payer name (customers' names do not change within an index).
+    _names_found: dict[str, tuple[NameMatch, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -446,29 +448,30 @@ class MatchIndex:
     def learn(self, account: str, customer_id: UUID) -> None:
         self.by_account[account_key(account)] = customer_id
 
-    def names_like(self, name: str) -> Sequence[tuple[UUID, float, str]]:
-        """Customers whose normalised name equals or resembles `name`: (id, similarity 0-100, how)."""
-        cached = self._names_seen.get(name)
-        if cached is None:
-            cached = self._names_seen[name] = self._names_like(name)
-        return cached
-
-    def _names_like(self, name: str) -> Sequence[tuple[UUID, float, str]]:
+    def names_like(self, name: str) -> tuple[NameMatch, ...]:
+        """Customers whose normalised name equals or resembles `name`: (id, similarity 0-100, how, legal name)."""
         key = normalise_name(name)
         if not key:
             return ()
-        found_exact = self._names_exact.get(key)
-        if found_exact is not None:
-            return found_exact
+        found = self._names_found.get(key)
+        if found is None:
+            found = self._names_found[key] = self._names_like(key)
+        return found
+
+    def _names_like(self, key: str) -> tuple[NameMatch, ...]:
+        customers = self.customers
         exact = self.by_name.get(key)
         if exact:
-            found_exact = self._names_exact[key] = tuple([(customer_id, 100.0, "exact") for customer_id in exact])
-            return found_exact
+            return tuple([(c, 100.0, "exact", customers[c].legal_name) for c in exact])
+        if len(key) < _SHORTEST_FUZZY_KEY:
+            return ()  # (only an equal name is within the cutoff of so short a one: most persons' names)
         names = self.fuzzy_candidates(key)
         if not names:
             return ()  # (a person's name usually shares no bigram with any company's)
         found = process.extract(key, names, scorer=fuzz.ratio, score_cutoff=NAME_FUZZY_CUTOFF, limit=3)
-        return [(customer_id, score, "similar") for name, score, _ in found for customer_id in self.by_name[name]]
+        return tuple(
+            [(c, score, "similar", customers[c].legal_name) for name, score, _ in found for c in self.by_name[name]]
+        )
 
     def fuzzy_candidates(self, key: str) -> list[str]:
         """Known normalised names that may be within the fuzzy cutoff of `key` (every one that is, and fewer others).
@@ -479,6 +482,11 @@ class MatchIndex:
         by_bigram = self.by_bigram
         grams = rarest_bigrams(key, lambda gram: len(by_bigram.get(gram, ())))
         return list({name for gram in grams for name in by_bigram.get(gram, ())})
+
+
+# fuzz.ratio of a name of n characters and a different one is at most 100 · (1 − 1 / (2n + 1)) (one character
+# inserted), so a name shorter than this is within the cutoff of an equal name only.
+_SHORTEST_FUZZY_KEY = next(n for n in range(1, 100) if 100 * (1 - 1 / (2 * n + 1)) >= NAME_FUZZY_CUTOFF)
 
 
 @functools.lru_cache(maxsize=256)
@@ -830,8 +838,7 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
             found.evidence.append((ACCOUNT_LEARNED, why.ACCOUNT_LEARNED, (payment.payer_account,)))
     # 3. The payer's name.
     if payment.payer_name:
-        for customer_id, score, how in index.names_like(payment.payer_name):
-            name = index.customers[customer_id].legal_name
+        for customer_id, score, how, name in index.names_like(payment.payer_name):
             evidence: Evidence
             if how == "exact":
                 evidence = (NAME_EXACT, why.NAME_IS, (payment.payer_name, name))

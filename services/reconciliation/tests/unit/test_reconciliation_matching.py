@@ -258,6 +258,20 @@ def test_the_bigram_prefilter_never_drops_a_name_within_the_cutoff(names: list[s
     assert within <= set(index.fuzzy_candidates(key))
 
 
+@settings(max_examples=500, deadline=None)
+@given(key=st.text(alphabet="王伟李芳ab1", min_size=1, max_size=4), other=st.text(alphabet="王伟李芳ab1", max_size=6))
+def test_a_name_too_short_for_a_fuzzy_match_is_within_the_cutoff_of_itself_only(key: str, other: str) -> None:
+    from rapidfuzz import fuzz
+
+    from reconciliation.matching import _SHORTEST_FUZZY_KEY, NAME_FUZZY_CUTOFF
+
+    assert _SHORTEST_FUZZY_KEY == 3
+    if len(key) < _SHORTEST_FUZZY_KEY and other != key:
+        assert fuzz.ratio(key, other) < NAME_FUZZY_CUTOFF
+    if len(key) == _SHORTEST_FUZZY_KEY:  # and the bound is tight: one more character is close enough
+        assert fuzz.ratio(key, key + "x") >= NAME_FUZZY_CUTOFF
+
+
 def test_the_bigram_prefilter_skips_common_bigrams_of_a_long_name() -> None:
     common = [customer(f"杭州{core}科技有限公司") for core in ("云帆星河", "恒泰鼎盛", "华瑞天宇", "金诚新锐")]
     index = MatchIndex.build([*common, customer("上海云帆星海科技有限公司")], [])
