@@ -93,6 +93,8 @@ class Item:
     due_date: date | None
     available: Decimal
     payment_reference: str | None = None
+    # The invoice number as compared (reference_key), set by MatchIndex.build.
+    number_key: str = field(default="", compare=False)
 
 
 # The values made per payment (the payment, allocations, suggestions, the decision) are not `frozen`:
@@ -331,9 +333,9 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
     """Every run of up to `longest` adjacent tokens of a text, joined: the keys a reference may appear as."""
     if not text:
         return _NO_KEYS
-    last = _last_text_keys[0]
-    if last[0] == text and last[1] == longest and last[2] == shortest_key:
-        return last[3]  # (the text a payment's candidates each look at again)
+    last = _last_text_keys.get((longest, shortest_key))
+    if last is not None and last[0] == text:
+        return last[1]  # (the text a payment's candidates each look at again)
     # Texts naming nothing repeat a lot (服务费, 货款, a gateway's subject) and are remembered; a text
     # naming a reference is nearly always new (its invoice's number) and is not kept alive for nothing.
     nothing = _TEXTS_NAMING_NOTHING.get((longest, shortest_key))
@@ -342,7 +344,7 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
     elif text in nothing:
         return _NO_KEYS
     keys = _text_keys(text, longest, shortest_key)
-    _last_text_keys[0] = (text, longest, shortest_key, keys)
+    _last_text_keys[(longest, shortest_key)] = (text, keys)
     if not keys:
         if len(nothing) >= 65536:
             nothing.clear()
@@ -351,15 +353,16 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
 
 
 _NO_KEYS: frozenset[str] = frozenset()
-# The last text's keys: each candidate of a payment looks at its text again.
-_last_text_keys: list[tuple[str, int, int, frozenset[str]]] = [("", 0, 0, _NO_KEYS)]
+_ZERO = Decimal(0)  # (a Decimal compares faster with a Decimal than with an int)
+# The last text's keys, per kind of key: each candidate of a payment looks at its text again.
+_last_text_keys: dict[tuple[int, int], tuple[str, frozenset[str]]] = {}
 _TEXTS_NAMING_NOTHING: dict[tuple[int, int], set[str]] = {}
 
 
 def clear_caches() -> None:
     """Forget every text and name seen (a bench measuring a cold start does this between runs)."""
     _TEXTS_NAMING_NOTHING.clear()
-    _last_text_keys[0] = ("", 0, 0, _NO_KEYS)
+    _last_text_keys.clear()
     normalise_name.cache_clear()
     _reference_key.cache_clear()
     account_key.cache_clear()
@@ -415,7 +418,8 @@ class MatchIndex:
             index.items[item.invoice_id] = item
             index.by_customer[item.customer_id].append(item)
             index.by_amount[(item.currency, item.available)].append(item)
-            for key in {reference_key(item.invoice_number), reference_key(item.payment_reference)}:
+            item.number_key = reference_key(item.invoice_number)
+            for key in {item.number_key, reference_key(item.payment_reference)}:
                 if len(key) >= 6:
                     index.by_reference[key].append(item)
         for account, customer_id in (accounts or {}).items():
@@ -430,7 +434,7 @@ class MatchIndex:
 
     def open_items(self, customer_id: UUID, currency: str) -> list[Item]:
         """The customer's items that can still take money in a currency, oldest due first (kept sorted)."""
-        return [i for i in self.by_customer.get(customer_id, ()) if i.currency == currency and i.available > 0]
+        return [i for i in self.by_customer.get(customer_id, ()) if i.currency == currency and i.available > _ZERO]
 
     def commit(self, allocations: Iterable[Allocation]) -> None:
         """Lower items' availability by what a decision allocated (later payments see the rest)."""
@@ -566,10 +570,10 @@ class _Candidate:
 def _greedy(amount: Decimal, items: Sequence[Item]) -> list[Allocation]:
     remaining, allocations = amount, []
     for item in items:
-        if remaining <= 0:
+        if remaining <= _ZERO:
             break
         portion = min(item.available, remaining)
-        if portion > 0:
+        if portion > _ZERO:
             allocations.append(Allocation(item.invoice_id, item.invoice_number, portion))
             remaining -= portion
     return allocations
@@ -634,9 +638,12 @@ def _subset_search(
 
 
 def _amount_fit(
-    payment: Incoming, items: list[Item], settings: MatchSettings
+    payment: Incoming, items: list[Item], settings: MatchSettings, *, combinations: bool = True
 ) -> tuple[list[Allocation], Evidence, Shape] | None:
-    """How the amount alone fits a customer's open items: exactly one, a subset, or within tolerance."""
+    """How the amount alone fits a customer's open items: exactly one, a subset, or within tolerance.
+
+    `combinations=False` looks for one item only (no subset search).
+    """
     tolerance = settings.tolerance(payment.amount)
     amount = payment.amount
     exact = [i for i in items if abs(i.available - amount) <= tolerance]
@@ -654,6 +661,8 @@ def _amount_fit(
             shape = "one_to_one"
             evidence = (strength, why.AMOUNT_EQUALS_ONE_OF, (amount, item.invoice_number, len(exact)))
         return [Allocation(item.invoice_id, item.invoice_number, portion)], evidence, shape
+    if not combinations:
+        return None
     candidates = items[: settings.max_candidates]
     combos = subset_sums(
         amount,
@@ -689,7 +698,7 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
     tolerance = settings.tolerance(payment.amount)
     if candidate.referenced:
         # (each item is named once: match() skips an item already seen)
-        referenced = [i for i in candidate.referenced if i.available > 0]
+        referenced = [i for i in candidate.referenced if i.available > _ZERO]
         if len(referenced) > 1:
             referenced.sort(key=_oldest_due_first)
         owed = sum((i.available for i in referenced), Decimal(0))
@@ -717,8 +726,9 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
             named = {id(r) for r in referenced}
             items = index.open_items(candidate.customer_id, payment.currency)
             others = [i for i in items if id(i) not in named]
-            fit = _amount_fit(payment, others, settings)
-            if fit is not None and fit[2] in ("one_to_one", "underpayment"):
+            # (only one item would be a typo: no subset search)
+            fit = _amount_fit(payment, others, settings, combinations=False)
+            if fit is not None:
                 fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
                 near = _near_reference(payment.remittance, [fitted])
                 if near is not None:
@@ -763,7 +773,7 @@ def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str]
     best: tuple[float, Item, str] | None = None
     ratio = fuzz.ratio
     for item in items:
-        number = reference_key(item.invoice_number)
+        number = item.number_key or reference_key(item.invoice_number)
         top, top_key = 88.0, None
         for key in keys:
             score = ratio(number, key, score_cutoff=top)
@@ -781,7 +791,7 @@ def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSe
         return None
     item = candidate.referenced[0]
     available, amount = item.available, payment.amount
-    if available <= 0 or abs(available - amount) > settings.tolerance(amount):
+    if available <= _ZERO or abs(available - amount) > settings.tolerance(amount):
         return None
     evidence = candidate.evidence
     evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OWED_BY_NAMED, (amount,)))
@@ -789,7 +799,7 @@ def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSe
     for strength, _, _ in evidence:
         doubt *= 1.0 - strength
     portion = min(available, amount)
-    allocations = (Allocation(item.invoice_id, item.invoice_number, portion),) if amount > 0 else ()
+    allocations = (Allocation(item.invoice_id, item.invoice_number, portion),) if amount > _ZERO else ()
     best = Suggestion(
         candidate.customer_id,
         allocations,
