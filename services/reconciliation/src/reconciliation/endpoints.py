@@ -35,6 +35,7 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         status=payment.status,
         match_shape=payment.match_shape,
         match_reasons=list(payment.match_reasons or []),
+        match_reasons_zh=list(payment.match_reasons_zh or []),
         suggestions=[SuggestionOut(rank=n, **s) for n, s in enumerate(payment.suggestions or [])],
         external_id=payment.external_id,
         supersedes_payment_id=payment.supersedes_payment_id,

@@ -136,6 +136,7 @@ class Payment(Base):
     external_id: Mapped[str | None] = mapped_column(Text)
     match_shape: Mapped[str | None] = mapped_column(String(16))
     match_reasons: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    match_reasons_zh: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     suggestions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
     statement_line_id: Mapped[UUID | None] = mapped_column(ForeignKey("statement_line.id"))
     supersedes_payment_id: Mapped[UUID | None] = mapped_column(ForeignKey("payment.id"))

@@ -86,3 +86,7 @@ NAMED_OWE_NOTHING = Reason(
 NO_AMOUNT_FIT = Reason(
     "the amount matches no open item or combination; oldest due first", "金额与任何未清发票或组合都不符；按到期先后分配"
 )
+
+# What the service itself says of a payment a person made from another (not the engine's evidence).
+SPLIT_PART = Reason("part of payment {0}, split by {1}", "付款 {0} 的一部分，由 {1} 拆分")
+MATCH_UNDONE = Reason("match of payment {0} undone by {1}", "付款 {0} 的匹配已由 {1} 撤销")

@@ -290,6 +290,7 @@ async def list_statements(
     response_model=Page[PaymentOut],
     tags=["review"],
     summary="Payments the engine was not sure of, with ranked suggestions",
+    description="Each suggestion says why in English (`reasons`) and Chinese (`reasons_zh`), sentence for sentence.",
 )
 async def review_queue(
     session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None
@@ -342,6 +343,7 @@ async def allocate_payment(
     status_code=201,
     tags=["review"],
     summary="Divide a queued payment among several customers; each part is a payment superseding it",
+    description="Each part's `match_reasons` / `match_reasons_zh` say whose payment it is part of and who split it.",
 )
 async def split_payment(
     payment_id: UUID, body: SplitPayment, session: SessionDep, clock: ClockDep, principal: Writer
@@ -358,6 +360,7 @@ async def split_payment(
     status_code=201,
     tags=["review"],
     summary="Undo a match: PaymentReversed, and the money back in the review queue as a new payment",
+    description="The new payment's `match_reasons` / `match_reasons_zh` say whose match was undone and by whom.",
 )
 async def undo_payment(payment_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer) -> PaymentOut:
     again = await service.undo_match(session, clock=clock, payment_id=payment_id, decided_by=principal.name)

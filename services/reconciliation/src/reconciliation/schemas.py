@@ -85,7 +85,11 @@ class SuggestionOut(BaseModel):
     customer_id: UUID
     confidence: float
     shape: str
-    reasons: list[str]
+    reasons: list[str] = Field(description="Why the engine suggests it, in English: a sentence per piece of evidence.")
+    reasons_zh: list[str] = Field(
+        default_factory=list,
+        description="The same sentences in Chinese, in the same order; empty for a suggestion stored before they were.",
+    )
     allocations: list[dict[str, Any]]
 
 
@@ -102,7 +106,13 @@ class PaymentOut(BaseModel):
     reference: str | None
     match_confidence: float
     match_shape: str | None
-    match_reasons: list[str]
+    match_reasons: list[str] = Field(
+        description="Why it is matched or queued as it is, in English: the engine's evidence, or what a person did"
+        " to the payment it continues (split, undo); empty for a payment entered by hand."
+    )
+    match_reasons_zh: list[str] = Field(
+        description="The same sentences in Chinese, in the same order; empty for a payment stored before they were."
+    )
     suggestions: list[SuggestionOut]
     external_id: str | None
     supersedes_payment_id: UUID | None

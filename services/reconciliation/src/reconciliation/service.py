@@ -37,6 +37,7 @@ from arflow.messaging import outbox
 from arflow.money import Money
 from arflow.problems import Conflict, NotFound, Unprocessable
 from reconciliation import domain, gateways, matching, repository
+from reconciliation import reasons as why
 from reconciliation.config import ReconciliationSettings
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment
 from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate, SplitPayment
@@ -312,6 +313,7 @@ async def receive_payment(session: AsyncSession, *, clock: Clock, data: PaymentC
         refunded_amount=Decimal(0),
         match_shape=None,
         match_reasons=[],
+        match_reasons_zh=[],
         suggestions=[],
         decided_by="manual entry",
     )
@@ -490,6 +492,7 @@ def _suggestion_json(suggestion: matching.Suggestion) -> dict[str, Any]:
         "confidence": suggestion.confidence,
         "shape": suggestion.shape,
         "reasons": list(suggestion.reasons),
+        "reasons_zh": list(why.said(suggestion.evidence, "zh")),
         "allocations": [
             {"invoice_id": str(a.invoice_id), "invoice_number": a.invoice_number, "amount": str(a.amount)}
             for a in suggestion.allocations
@@ -598,6 +601,7 @@ def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: matchi
         "external_id": incoming.external_id,
         "match_shape": best.shape if best else "unmatched",
         "match_reasons": list(best.reasons) if best else [],
+        "match_reasons_zh": list(why.said(best.evidence, "zh")) if best else [],
         "suggestions": [_suggestion_json(s) for s in decision.suggestions],
         "statement_line_id": incoming.statement_line_id,
         "supersedes_payment_id": None,
@@ -837,7 +841,8 @@ async def split_unmatched(
             match_confidence=MANUAL_MATCH_CONFIDENCE,
             status="matched",
             match_shape="split",
-            match_reasons=[f"part of payment {payment.id}, split by {decided_by}"],
+            reason=why.SPLIT_PART,
+            reason_values=(payment.id, decided_by),
             decided_by=decided_by,
         )
         session.add(child)
@@ -862,7 +867,8 @@ def _successor(
     match_confidence: Decimal,
     status: str,
     match_shape: str,
-    match_reasons: list[str],
+    reason: why.Reason,
+    reason_values: tuple[object, ...],
     decided_by: str | None,
 ) -> Payment:
     """A new payment for (part of) the same money, superseding `payment`: history is never edited."""
@@ -881,7 +887,8 @@ def _successor(
         status=status,
         refunded_amount=Decimal(0),
         match_shape=match_shape,
-        match_reasons=match_reasons,
+        match_reasons=[reason.say(reason_values)],
+        match_reasons_zh=[reason.say(reason_values, "zh")],
         suggestions=[],
         statement_line_id=payment.statement_line_id,
         supersedes_payment_id=payment.id,
@@ -917,7 +924,8 @@ async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, d
         match_confidence=Decimal(0),
         status="unmatched",
         match_shape="unmatched",
-        match_reasons=[f"match of payment {payment.id} undone by {decided_by}"],
+        reason=why.MATCH_UNDONE,
+        reason_values=(payment.id, decided_by),
         decided_by=None,
     )
     session.add(again)

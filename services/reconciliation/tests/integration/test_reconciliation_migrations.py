@@ -1,10 +1,12 @@
-"""Migrations on a database of their own: 0008 from a 0007 database that already has customers."""
+"""Migrations on a database of their own: 0008 from a 0007 database that already has customers, 0009 from a 0008
+one that already has payments."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,7 +20,8 @@ from arflow.db import Database
 from arflow.migrations import upgrade
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure  # not Test*: pytest would collect it
 from arflow.testing.infrastructure import spec
-from reconciliation import matching
+from reconciliation import matching, repository
+from reconciliation.endpoints import payment_out
 
 SERVICE_DIR = spec("reconciliation").directory
 
@@ -30,15 +33,26 @@ def downgrade(url: URL, revision: str) -> None:
     command.downgrade(config, revision)
 
 
-@pytest.fixture
-async def at_0007(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
+async def database_at(infra: Infrastructure, revision: str) -> AsyncIterator[tuple[URL, Database]]:
     url = await infra.scratch_database(f"reconciliation_migration_{uuid4().hex[:8]}")
-    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0007")
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, revision)
     db = Database(url, pool_size=1)
     try:
         yield url, db
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def at_0007(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
+    async for database in database_at(infra, "0007"):
+        yield database
+
+
+@pytest.fixture
+async def at_0008(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
+    async for database in database_at(infra, "0008"):
+        yield database
 
 
 # Legal name, short name, archived: the keys as 0007 and the projection computed them.
@@ -113,3 +127,47 @@ async def test_0008_on_an_empty_database_creates_an_empty_index(at_0007: tuple[U
     url, db = at_0007
     await asyncio.to_thread(upgrade, SERVICE_DIR, url, "head")
     assert await stored_bigrams(db) == set()
+
+
+async def test_0009_leaves_the_chinese_reasons_of_payments_already_stored_empty(at_0008: tuple[URL, Database]) -> None:
+    url, db = at_0008
+    payment_id = uuid4()
+    # A queued payment as 0008 stored it: English reasons only, on the payment and on its suggestion.
+    suggestion = {
+        "customer_id": str(uuid4()),
+        "confidence": 0.6,
+        "shape": "one_to_one",
+        "reasons": ["payer name '云帆' is customer 杭州云帆贸易有限公司"],
+        "allocations": [],
+    }
+    async with db.unit_of_work() as session:
+        await session.execute(
+            text(
+                "INSERT INTO payment (id, amount, currency, received_on, source, match_confidence, created_at, status,"
+                " match_shape, match_reasons, suggestions) VALUES (:id, 500, 'CNY', :received_on, 'bank_statement',"
+                " 0.6, :created_at, 'unmatched', 'unmatched', CAST(:reasons AS jsonb), CAST(:suggestions AS jsonb))"
+            ),
+            {
+                "id": payment_id,
+                "received_on": date(2026, 3, 1),
+                "created_at": datetime(2026, 3, 2, tzinfo=UTC),
+                "reasons": json.dumps(["remittance names INV-2026-000001"]),
+                "suggestions": json.dumps([suggestion]),
+            },
+        )
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0009")
+    async with db.unit_of_work() as session:
+        payment = await repository.get_payment(session, payment_id)
+        assert payment is not None
+        shown = payment_out(payment, [])
+    assert shown.match_reasons == ["remittance names INV-2026-000001"] and shown.match_reasons_zh == []
+    assert shown.suggestions[0].reasons == suggestion["reasons"] and shown.suggestions[0].reasons_zh == []
+    # And back: the column goes, the payment stays.
+    await asyncio.to_thread(downgrade, url, "0008")
+    async with db.unit_of_work() as session:
+        columns = await session.scalar(
+            text("SELECT count(*) FROM information_schema.columns WHERE table_name = 'payment' AND column_name = :c"),
+            {"c": "match_reasons_zh"},
+        )
+        assert columns == 0
+        assert await session.scalar(text("SELECT count(*) FROM payment")) == 1

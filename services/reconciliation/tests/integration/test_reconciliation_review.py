@@ -85,6 +85,21 @@ async def test_confirming_the_best_suggestion(
     assert again.status_code == 409 and again.json()["code"] == "payment_not_unmatched"
 
 
+async def test_the_review_queue_says_why_in_chinese_too(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    await reconciliation_books.issued(customer_id, "640.00", date(2026, 2, 28))
+    queued = await import_one(client, import_done, credit("600.00", name=name))
+    assert queued["status"] == "unmatched"
+    (waiting,) = (await client.get("/review-queue", params={"customer_id": str(customer_id)})).json()["data"]
+    best = waiting["suggestions"][0]
+    assert best["customer_id"] == str(customer_id)
+    assert f"付款人 '{name}' 即客户 {name}" in best["reasons_zh"]
+    assert len(best["reasons_zh"]) == len(best["reasons"])
+
+
 async def test_allocating_more_than_an_invoice_owes_is_refused(
     reconciliation: Any, reconciliation_books: Any, import_done: Any
 ) -> None:
@@ -138,6 +153,20 @@ async def test_undo_reverses_the_match_and_queues_the_money_again(
     assert response.status_code == 200, response.text
     event = await reconciliation_published.payment_received(again["id"])
     assert event.supersedes_payment_id is not None and str(event.supersedes_payment_id) == matched["id"]
+
+
+async def test_an_undone_match_says_whose_and_by_whom_in_chinese_too(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "212.00", date(2026, 2, 28))
+    matched = await import_one(client, import_done, credit("212.00", name=name, remittance=invoice.invoice_number))
+    assert matched["status"] == "matched"
+    again = (await client.post(f"/payments/{matched['id']}/undo")).json()
+    assert again["match_reasons"] == [f"match of payment {matched['id']} undone by test"]
+    assert again["match_reasons_zh"] == [f"付款 {matched['id']} 的匹配已由 test 撤销"]
+    assert (await client.get(f"/payments/{again['id']}")).json()["match_reasons_zh"] == again["match_reasons_zh"]
 
 
 async def test_only_matched_payments_can_be_undone(reconciliation: Any, import_done: Any) -> None:
@@ -223,3 +252,26 @@ async def test_one_transfer_for_two_customers_is_split(
         event = await reconciliation_published.payment_received(part["id"])
         assert [a.invoice_id for a in event.allocations] == [invoice.invoice_id]
     assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "split"
+
+
+async def test_split_parts_say_whose_part_they_are_in_chinese_too(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    first_customer, _ = await reconciliation_books.customer()
+    second_customer, _ = await reconciliation_books.customer()
+    queued = await import_one(client, import_done, credit("90.00", name="某集团财务中心"))
+    assert queued["status"] == "unmatched"
+    response = await client.post(
+        f"/payments/{queued['id']}/split",
+        json={
+            "parts": [
+                {"customer_id": str(first_customer), "amount": "50.00"},
+                {"customer_id": str(second_customer), "amount": "40.00"},
+            ]
+        },
+    )
+    assert response.status_code == 201, response.text
+    for part in response.json():
+        assert part["match_reasons"] == [f"part of payment {queued['id']}, split by test"]
+        assert part["match_reasons_zh"] == [f"付款 {queued['id']} 的一部分，由 test 拆分"]

@@ -96,6 +96,24 @@ async def test_statement_import_matches_a_reference_and_queues_the_unsure(
     )
 
 
+async def test_an_automatic_match_says_why_in_chinese_too(
+    reconciliation: Any, reconciliation_books: Any, import_done: Any
+) -> None:
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "426.00", date(2026, 2, 28))
+    response = await upload(client, camt053([entry("426.00", remittance=f"货款 {invoice.invoice_number}", name=name)]))
+    assert response.status_code == 202, response.text
+    done = await import_done(client, response.json()["id"])
+    (line,) = (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]
+    matched = (await client.get(f"/payments/{line['payment_id']}")).json()
+    assert matched["status"] == "matched"
+    assert f"remittance names {invoice.invoice_number}" in matched["match_reasons"]
+    assert f"附言写明 {invoice.invoice_number}" in matched["match_reasons_zh"]
+    assert f"付款人 '{name}' 即客户 {name}" in matched["match_reasons_zh"]
+    assert len(matched["match_reasons_zh"]) == len(matched["match_reasons"])
+
+
 async def test_the_same_file_twice_is_one_import(reconciliation: Any, import_done: Any) -> None:
     client = reconciliation.client
     data = camt053([entry("10.00", name="路人甲")])

@@ -325,3 +325,32 @@ async def test_standard_webhook_payment_is_matched_and_forgery_refused(
     assert tampered.status_code == 400
     items = await reconciliation_books.ledger.open_items(customer_id)
     assert items[str(invoice.invoice_id)]["available"] == "0.00"
+
+
+async def test_a_webhook_payment_matched_automatically_says_why_in_chinese_too(
+    reconciliation: Any, reconciliation_books: Any, gateway_keys: Any
+) -> None:
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "57.00", date(2026, 2, 28))
+    external_id = f"pay_{secrets.token_hex(6)}"
+    body = json.dumps(
+        {
+            "type": "payment.succeeded",
+            "data": {
+                "id": external_id,
+                "amount": "57.00",
+                "currency": "CNY",
+                "reference": f"货款 {invoice.invoice_number}",
+                "payer_name": name,
+            },
+        }
+    ).encode()
+    headers = standard_headers(gateway_keys, body, now(reconciliation), f"msg_{secrets.token_hex(8)}")
+    response = await reconciliation.client.post("/webhooks/standard", content=body, headers=headers)
+    assert response.status_code == 200 and response.json()["outcome"] == "payment", response.text
+    (payment,) = (
+        await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "webhook"})
+    ).json()["data"]
+    assert payment["external_id"] == external_id
+    assert f"附言写明 {invoice.invoice_number}" in payment["match_reasons_zh"]
+    assert len(payment["match_reasons_zh"]) == len(payment["match_reasons"])
