@@ -836,7 +836,8 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
                     found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
                 found.referenced.append(item)
         for found in candidates.values():
-            numbers = tuple([i.invoice_number for i in found.referenced])
+            # (in number order: the text's keys come from a set, whose order differs from process to process)
+            numbers = tuple(sorted([i.invoice_number for i in found.referenced]))
             found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
     # 2. The payer's account, learned from confirmed matches (no key to compute when none is learned).
     if payment.payer_account and index.by_account:

@@ -105,6 +105,13 @@ def test_one_payment_for_several_named_invoices() -> None:
     }
 
 
+def test_the_named_invoices_are_listed_in_number_order_whatever_the_text_says() -> None:
+    index, _ = portfolio()
+    decision = match(Incoming(D("848.00"), "CNY", "INV-2026-000002 / inv 2026 000001"), index, SETTINGS)
+    assert decision.best is not None
+    assert decision.best.reasons[0] == "remittance names INV-2026-000001, INV-2026-000002"
+
+
 def test_name_and_a_subset_sum_find_the_combination() -> None:
     index, items = portfolio()
     decision = match(Incoming(D("1378.00"), "CNY", None, payer_name="杭州云帆科技有限公司"), index, SETTINGS)
