@@ -58,6 +58,8 @@ AMOUNT_UNIQUE = 0.7
 AMOUNT_AMBIGUOUS = 0.35
 AMOUNT_ONLY = 0.4
 
+_ZERO = Decimal(0)  # (a Decimal compares faster with a Decimal than with an int)
+
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
@@ -353,7 +355,6 @@ def text_keys(text: str | None, *, longest: int = 6, shortest_key: int = 6) -> f
 
 
 _NO_KEYS: frozenset[str] = frozenset()
-_ZERO = Decimal(0)  # (a Decimal compares faster with a Decimal than with an int)
 # The last text's keys, per kind of key: each candidate of a payment looks at its text again.
 _last_text_keys: dict[tuple[int, int], tuple[str, frozenset[str]]] = {}
 _TEXTS_NAMING_NOTHING: dict[tuple[int, int], set[str]] = {}
