@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal, require_scope
 from arflow.idempotency import idempotent
@@ -132,7 +133,7 @@ async def list_actions(
 # --- policies --------------------------------------------------------------------------
 
 
-async def policy_out(session: Any, policy: DunningPolicy, versions: list[int] | None = None) -> PolicyOut:
+async def policy_out(session: AsyncSession, policy: DunningPolicy, versions: list[int] | None = None) -> PolicyOut:
     if versions is None:
         versions = [p.version for p in await repository.policy_versions(session, policy.code)]
     fields = {c.key: getattr(policy, c.key) for c in DunningPolicy.__table__.columns}
@@ -156,7 +157,8 @@ async def create_policy(
         policy = await service.create_policy_version(session, clock=clock, code=body.code, values=values, new=True)
         return await policy_out(session, policy)
 
-    return await idempotent(request, session, principal, body, create)
+    response: JSONResponse = await idempotent(request, session, principal, body, create)
+    return response
 
 
 @router.post(
@@ -174,7 +176,8 @@ async def create_policy_version(
         policy = await service.create_policy_version(session, clock=clock, code=code, values=values, new=False)
         return await policy_out(session, policy)
 
-    return await idempotent(request, session, principal, body, create)
+    response: JSONResponse = await idempotent(request, session, principal, body, create)
+    return response
 
 
 @router.get("/policies/{code}", response_model=PolicyOut, tags=["policies"], summary="A policy, latest or one version")
@@ -213,14 +216,14 @@ async def dry_run(
 # --- pauses ----------------------------------------------------------------------------
 
 
-async def _locked_case(session: Any, case_id: UUID) -> DunningCase:
+async def _locked_case(session: AsyncSession, case_id: UUID) -> DunningCase:
     await service.require_case(session, case_id)
     case = await repository.get_case(session, case_id, for_update=True)
     assert case is not None
     return case
 
 
-async def _case_out(session: Any, case: DunningCase) -> CaseOut:
+async def _case_out(session: AsyncSession, case: DunningCase) -> CaseOut:
     amounts = await repository.amounts_overdue(session, [case.id])
     return case_out(case, amounts.get(case.id, Decimal(0)))
 
@@ -276,7 +279,8 @@ async def make_promise(
         )
         return promise_out(promise)
 
-    return await idempotent(request, session, principal, body, create)
+    response: JSONResponse = await idempotent(request, session, principal, body, create)
+    return response
 
 
 @router.get("/promises", response_model=Page[PromiseOut], tags=["pauses"], summary="Promises to pay, newest first")
@@ -322,7 +326,7 @@ async def list_tasks(
     return make_page([task_out(t) for t in tasks], page)
 
 
-async def _locked_task(session: Any, task_id: UUID) -> DunningTask:
+async def _locked_task(session: AsyncSession, task_id: UUID) -> DunningTask:
     task = await repository.get_task(session, task_id, for_update=True)
     if task is None:
         raise NotFound(f"There is no task {task_id}.", code="task_not_found")
@@ -445,7 +449,7 @@ async def build_plan(body: PlanIn, session: SessionDep, clock: ClockDep, setting
     return plan_out(plan)
 
 
-async def _plan(session: Any, month: str) -> CollectionPlan:
+async def _plan(session: AsyncSession, month: str) -> CollectionPlan:
     plan = await repository.get_plan(session, _month(month))
     if plan is None:
         raise NotFound(f"There is no collection plan for {month}.", code="plan_not_found")

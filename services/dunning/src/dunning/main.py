@@ -39,4 +39,5 @@ DEFINITION = ServiceDefinition(
 
 def create_app(settings: DunningSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or DunningSettings()
-    return create_service_app(replace(DEFINITION, jobs=dunning_jobs(settings)), settings, clock=clock)
+    app: FastAPI = create_service_app(replace(DEFINITION, jobs=dunning_jobs(settings)), settings, clock=clock)
+    return app

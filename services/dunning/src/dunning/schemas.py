@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, overload
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,6 +25,10 @@ Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="Lower-case lett
 MAX_AMOUNT = Decimal("1e15")
 
 
+@overload
+def check_amount(value: Decimal, *, positive: bool) -> Decimal: ...
+@overload
+def check_amount(value: None, *, positive: bool) -> None: ...
 def check_amount(value: Decimal | None, *, positive: bool) -> Decimal | None:
     """Amounts fit the database's NUMERIC(19,4): below 10^15, at most four decimals."""
     if value is None:
@@ -35,7 +39,9 @@ def check_amount(value: Decimal | None, *, positive: bool) -> Decimal | None:
         raise ValueError("must not be negative")
     if value >= MAX_AMOUNT:
         raise ValueError("is too large")
-    if value.as_tuple().exponent < -4:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "DecimalString refuses NaN and the infinities"
+    if exponent < -4:
         raise ValueError("has more than four decimals")
     return value
 
@@ -169,7 +175,7 @@ class PromiseIn(Strict):
     @field_validator("amount")
     @classmethod
     def _positive(cls, value: Decimal) -> Decimal:
-        return check_amount(value, positive=True)  # type: ignore[return-value]
+        return check_amount(value, positive=True)
 
 
 class PromiseOut(BaseModel):
