@@ -9,10 +9,12 @@ from arflow.settings import ServiceSettings
 
 class InvoicingSettings(ServiceSettings):
     auto_apply_credit: bool = Field(
-        True, description="Apply a customer's unapplied credit to each invoice as it is issued."
+        default=True, description="Apply a customer's unapplied credit to each invoice as it is issued."
     )
     late_fee_policy: Literal["on_request", "monthly"] = Field(
-        "on_request",
+        default="on_request",
         description="monthly: the late-fee-assessment job charges overdue invoices' interest and fees once a month.",
     )
-    due_soon_days: int = Field(3, ge=0, le=60, description="Publish InvoiceDueSoon this many days before due (0: off).")
+    due_soon_days: int = Field(
+        default=3, ge=0, le=60, description="Publish InvoiceDueSoon this many days before due (0: off)."
+    )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 from uuid import UUID
 
 from arflow.money import minor_unit_exponent
@@ -58,10 +59,26 @@ DEFAULT_TERMS = Terms()
 TERMS_FIELDS = ("net_days", "basis", "grace_days")
 
 
-def resolve_terms(template: Terms | None, overrides: dict[str, object]) -> Terms:
+class TermsOverrides(TypedDict, total=False):
+    """Terms sent on the invoice itself; None means not sent."""
+
+    net_days: int | None
+    basis: str | None
+    grace_days: int | None
+
+
+def resolve_terms(template: Terms | None, overrides: TermsOverrides) -> Terms:
     """The terms of one invoice: explicit fields win over the template, the template over net 30."""
     base = template or DEFAULT_TERMS
-    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    net_days = overrides.get("net_days")
+    basis = overrides.get("basis")
+    grace_days = overrides.get("grace_days")
+    return replace(
+        base,
+        net_days=base.net_days if net_days is None else net_days,
+        basis=base.basis if basis is None else basis,
+        grace_days=base.grace_days if grace_days is None else grace_days,
+    )
 
 
 def due_date(invoice_date: date, terms: Terms) -> date:

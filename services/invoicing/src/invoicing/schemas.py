@@ -39,9 +39,9 @@ class ContactIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Literal["billing", "finance_manager", "legal_representative", "other"] = "billing"
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, description="E.164, e.g. +8613812345678")
-    postal_address: str | None = Field(None, max_length=500)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, description="E.164, e.g. +8613812345678")
+    postal_address: str | None = Field(default=None, max_length=500)
     language: Language = "zh-CN"
     preferred_channel: Literal["email", "sms", "letter", "phone", "wechat"] = "email"
 
@@ -64,18 +64,18 @@ class CustomerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     legal_name: str = Field(min_length=1, max_length=300)
-    short_name: str | None = Field(None, max_length=100)
+    short_name: str | None = Field(default=None, max_length=100)
     unified_social_credit_code: str | None = Field(
-        None, description="统一社会信用代码 (GB 32100); optional for foreign customers"
+        default=None, description="统一社会信用代码 (GB 32100); optional for foreign customers"
     )
-    external_reference: str | None = Field(None, max_length=200)
+    external_reference: str | None = Field(default=None, max_length=200)
     time_zone: str = "Asia/Shanghai"
     preferred_language: Language = "zh-CN"
     contacts: list[ContactIn] = Field(default_factory=list, max_length=50)
     tags: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list, max_length=50)
-    payment_terms_code: str | None = Field(None, max_length=50, description="Default terms for new invoices.")
+    payment_terms_code: str | None = Field(default=None, max_length=50, description="Default terms for new invoices.")
     dunning_excluded: bool = False
-    dunning_exclusion_reason: str | None = Field(None, max_length=500)
+    dunning_exclusion_reason: str | None = Field(default=None, max_length=500)
 
     @field_validator("unified_social_credit_code")
     @classmethod
@@ -99,17 +99,17 @@ class CustomerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    legal_name: str | None = Field(None, min_length=1, max_length=300)
-    short_name: str | None = Field(None, max_length=100)
+    legal_name: str | None = Field(default=None, min_length=1, max_length=300)
+    short_name: str | None = Field(default=None, max_length=100)
     unified_social_credit_code: str | None = None
-    external_reference: str | None = Field(None, max_length=200)
+    external_reference: str | None = Field(default=None, max_length=200)
     time_zone: str | None = None
     preferred_language: Language | None = None
-    contacts: list[ContactIn] | None = Field(None, max_length=50)
-    tags: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(None, max_length=50)
-    payment_terms_code: str | None = Field(None, max_length=50)
+    contacts: list[ContactIn] | None = Field(default=None, max_length=50)
+    tags: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(default=None, max_length=50)
+    payment_terms_code: str | None = Field(default=None, max_length=50)
     dunning_excluded: bool | None = None
-    dunning_exclusion_reason: str | None = Field(None, max_length=500)
+    dunning_exclusion_reason: str | None = Field(default=None, max_length=500)
 
     @field_validator("unified_social_credit_code")
     @classmethod
@@ -159,7 +159,7 @@ class InvoiceLineIn(BaseModel):
     description: str = Field(min_length=1, max_length=500)
     quantity: DecimalString = Decimal(1)
     unit_price: DecimalString
-    tax_rate: DecimalString = Field(Decimal(0), description="e.g. 0.06 for 6% VAT")
+    tax_rate: DecimalString = Field(default=Decimal(0), description="e.g. 0.06 for 6% VAT")
 
     @field_validator("quantity")
     @classmethod
@@ -202,14 +202,18 @@ class PaymentTermsFields(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     net_days: int = Field(ge=0, le=365)
-    basis: Basis = Field("invoice_date", description="invoice_date, or end_of_month (月结)")
-    grace_days: int = Field(0, ge=0, le=90)
-    interest_kind: InterestKind = Field("none", description="none, daily (e.g. 0.0005 = 0.05%/day) or annual")
-    interest_rate: Rate = Field(Decimal(0), description="A fraction: per day (daily) or per year (annual).")
-    interest_cap_ratio: Rate | None = Field(None, description="Interest never exceeds this fraction of the balance.")
-    late_fee: DecimalString | None = Field(None, description="A fixed fee, in the invoice's currency.")
-    discount_rate: Rate | None = Field(None, description="Early-payment discount, e.g. 0.02")
-    discount_days: int | None = Field(None, ge=0, le=365, description="Paid within this many days of the invoice date.")
+    basis: Basis = Field(default="invoice_date", description="invoice_date, or end_of_month (月结)")
+    grace_days: int = Field(default=0, ge=0, le=90)
+    interest_kind: InterestKind = Field(default="none", description="none, daily (e.g. 0.0005 = 0.05%/day) or annual")
+    interest_rate: Rate = Field(default=Decimal(0), description="A fraction: per day (daily) or per year (annual).")
+    interest_cap_ratio: Rate | None = Field(
+        default=None, description="Interest never exceeds this fraction of the balance."
+    )
+    late_fee: DecimalString | None = Field(default=None, description="A fixed fee, in the invoice's currency.")
+    discount_rate: Rate | None = Field(default=None, description="Early-payment discount, e.g. 0.02")
+    discount_days: int | None = Field(
+        default=None, ge=0, le=365, description="Paid within this many days of the invoice date."
+    )
 
     @model_validator(mode="after")
     def _ranges(self) -> PaymentTermsFields:
@@ -243,16 +247,16 @@ class PaymentTermsUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    net_days: int | None = Field(None, ge=0, le=365)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    net_days: int | None = Field(default=None, ge=0, le=365)
     basis: Basis | None = None
-    grace_days: int | None = Field(None, ge=0, le=90)
+    grace_days: int | None = Field(default=None, ge=0, le=90)
     interest_kind: InterestKind | None = None
     interest_rate: Rate | None = None
     interest_cap_ratio: Rate | None = None
     late_fee: DecimalString | None = None
     discount_rate: Rate | None = None
-    discount_days: int | None = Field(None, ge=0, le=365)
+    discount_days: int | None = Field(default=None, ge=0, le=365)
 
 
 class PaymentTermsOut(BaseModel):
@@ -282,14 +286,14 @@ class InvoiceCreate(BaseModel):
 
     customer_id: UUID
     currency: Currency = "CNY"
-    invoice_date: date | None = Field(None, description="Defaults to today in the customer's time zone.")
-    payment_terms_code: TermsCode | None = Field(None, description="Overrides the customer's default terms.")
-    net_days: int | None = Field(None, ge=0, le=365)
+    invoice_date: date | None = Field(default=None, description="Defaults to today in the customer's time zone.")
+    payment_terms_code: TermsCode | None = Field(default=None, description="Overrides the customer's default terms.")
+    net_days: int | None = Field(default=None, ge=0, le=365)
     due_date_basis: Basis | None = None
-    grace_days: int | None = Field(None, ge=0, le=90)
-    memo: str | None = Field(None, max_length=2000)
+    grace_days: int | None = Field(default=None, ge=0, le=90)
+    memo: str | None = Field(default=None, max_length=2000)
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
-    issue: bool = Field(False, description="Issue at once instead of leaving a draft.")
+    issue: bool = Field(default=False, description="Issue at once instead of leaving a draft.")
 
     @field_validator("invoice_date")
     @classmethod
@@ -325,11 +329,11 @@ class InvoiceUpdate(BaseModel):
     currency: Currency | None = None
     invoice_date: date | None = None
     payment_terms_code: TermsCode | None = None
-    net_days: int | None = Field(None, ge=0, le=365)
+    net_days: int | None = Field(default=None, ge=0, le=365)
     due_date_basis: Basis | None = None
-    grace_days: int | None = Field(None, ge=0, le=90)
-    memo: str | None = Field(None, max_length=2000)
-    lines: list[InvoiceLineIn] | None = Field(None, min_length=1, max_length=500)
+    grace_days: int | None = Field(default=None, ge=0, le=90)
+    memo: str | None = Field(default=None, max_length=2000)
+    lines: list[InvoiceLineIn] | None = Field(default=None, min_length=1, max_length=500)
 
     @field_validator("invoice_date")
     @classmethod
@@ -352,13 +356,15 @@ class WriteOffRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=500)
-    written_off_on: date | None = Field(None, description="Defaults to today in the customer's time zone.")
+    written_off_on: date | None = Field(default=None, description="Defaults to today in the customer's time zone.")
 
 
 class LateFeeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: date | None = Field(None, description="Charge interest up to this day (default: today, customer's time).")
+    as_of: date | None = Field(
+        default=None, description="Charge interest up to this day (default: today, customer's time)."
+    )
 
     @field_validator("as_of")
     @classmethod
@@ -369,7 +375,7 @@ class LateFeeRequest(BaseModel):
 class CreditNoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: DecimalString | None = Field(None, description="Omit for a full credit of the open balance.")
+    amount: DecimalString | None = Field(default=None, description="Omit for a full credit of the open balance.")
     reason: str = Field(min_length=1, max_length=500)
 
     @field_validator("amount")
@@ -442,7 +448,9 @@ class InvoiceOut(BaseModel):
     amount_written_off: DecimalString
     write_off_reason: str | None
     late_interest: DecimalString = Field(description="Interest accrued to today per the invoice's terms.")
-    early_payment_discount: DecimalString | None = Field(None, description="Offered for paying by discount_until.")
+    early_payment_discount: DecimalString | None = Field(
+        default=None, description="Offered for paying by discount_until."
+    )
     discount_until: date | None = None
     lines: list[InvoiceLineOut]
     created_at: datetime
@@ -551,10 +559,10 @@ class ContractCreate(BaseModel):
     cycle: Literal["monthly", "quarterly", "annual"] = "monthly"
     start_date: date
     end_date: date | None = None
-    auto_issue: bool = Field(True, description="Issue each period's invoice at once; false leaves a draft.")
+    auto_issue: bool = Field(default=True, description="Issue each period's invoice at once; false leaves a draft.")
     payment_terms_code: TermsCode | None = None
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=50)
-    memo: str | None = Field(None, max_length=2000)
+    memo: str | None = Field(default=None, max_length=2000)
 
     @field_validator("start_date", "end_date")
     @classmethod

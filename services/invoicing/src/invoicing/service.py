@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import structlog
@@ -22,6 +22,7 @@ from arflow.events.catalog import (
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    Language,
     LateFeeAssessed,
     PaymentApplicationReversed,
     PaymentApplied,
@@ -85,18 +86,9 @@ def customer_upserted(customer: Customer) -> CustomerUpserted:
         unified_social_credit_code=customer.unified_social_credit_code,
         external_reference=customer.external_reference,
         time_zone=customer.time_zone,
-        preferred_language=customer.preferred_language,  # type: ignore[arg-type]
+        preferred_language=cast(Language, customer.preferred_language),
         contacts=[
-            ContactInfo(
-                name=c["name"],
-                role=c.get("role", "billing"),
-                email=c.get("email"),
-                phone=c.get("phone"),
-                language=c.get("language", customer.preferred_language),
-                preferred_channel=c.get("preferred_channel", "email"),
-                postal_address=c.get("postal_address"),
-            )
-            for c in customer.contacts
+            ContactInfo.model_validate({"language": customer.preferred_language, **c}) for c in customer.contacts
         ],
         tags=list(customer.tags),
         payment_terms_code=customer.payment_terms_code,
@@ -163,9 +155,12 @@ async def update_customer(session: AsyncSession, *, clock: Clock, customer_id: U
     changes = data.model_dump(exclude_unset=True, exclude={"contacts"})
     if "contacts" in data.model_fields_set and data.contacts is not None:
         changes["contacts"] = [c.model_dump(mode="json") for c in data.contacts]
-    reference = changes.get("external_reference")
-    taken = reference and reference != customer.external_reference
-    if taken and await repository.customer_by_external_reference(session, reference):
+    reference: str | None = changes.get("external_reference")
+    if (
+        reference
+        and reference != customer.external_reference
+        and await repository.customer_by_external_reference(session, reference)
+    ):
         raise Conflict(
             f"A customer with external reference '{reference}' already exists.", code="external_reference_taken"
         )
@@ -306,7 +301,7 @@ def _terms_of(template: PaymentTerms) -> domain.Terms:
 
 
 async def _resolve_terms(
-    session: AsyncSession, customer: Customer, code: str | None, overrides: dict[str, object]
+    session: AsyncSession, customer: Customer, code: str | None, overrides: domain.TermsOverrides
 ) -> domain.Terms:
     code = code or customer.payment_terms_code
     template = None
@@ -1176,7 +1171,7 @@ def _buckets(amounts: dict[str, Decimal], currency: str) -> AgingBuckets:
 
 
 async def statement(
-    session: AsyncSession, *, clock: Clock, customer_id: UUID, start: date, end: date, language: str | None
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, start: date, end: date, language: Language | None
 ) -> StatementOut:
     """The customer's statement of account (对账单) for a period, per currency."""
     if end < start:
@@ -1237,7 +1232,7 @@ async def statement(
         legal_name=customer.legal_name,
         period_start=start,
         period_end=end,
-        language=language or customer.preferred_language,  # type: ignore[arg-type]
+        language=language or cast(Language, customer.preferred_language),
         currencies=out,
     )
 
