@@ -242,7 +242,8 @@ async def override_limit(
         )
         return limit_out(row)
 
-    return await idempotent(request, session, who, body, create)
+    response: JSONResponse = await idempotent(request, session, who, body, create)
+    return response
 
 
 @router.delete(

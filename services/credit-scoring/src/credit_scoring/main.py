@@ -28,6 +28,6 @@ DEFINITION = ServiceDefinition(
 
 def create_app(settings: CreditScoringSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or CreditScoringSettings()
-    app = create_service_app(DEFINITION, settings, clock=clock)
+    app: FastAPI = create_service_app(DEFINITION, settings, clock=clock)
     service.configure(settings, app.state.metrics)
     return app

@@ -40,7 +40,8 @@ def logistic_irls(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-3, iterations:
 
 def predict(beta: np.ndarray, x: np.ndarray) -> np.ndarray:
     z = np.clip(beta[0] + x @ beta[1:], -35, 35)
-    return 1.0 / (1.0 + np.exp(-z))
+    probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return probabilities
 
 
 # --- metrics ----------------------------------------------------------------------
@@ -98,7 +99,9 @@ def _woe(good: float, bad: float, goods: float, bads: float) -> float:
     return math.log(((good + SMOOTHING) / (goods + SMOOTHING)) / ((bad + SMOOTHING) / (bads + SMOOTHING)))
 
 
-def monotone_bins(values: Sequence[float | None], bad: Sequence[int], *, max_bins: int = 5, min_share: float = 0.05):
+def monotone_bins(
+    values: Sequence[float | None], bad: Sequence[int], *, max_bins: int = 5, min_share: float = 0.05
+) -> list[dict[str, Any]]:
     """Bins of one characteristic whose bad rate moves one way only (pool-adjacent-violators on deciles).
 
     Returns [{"lower", "upper", "good", "bad"}...] plus a {"missing": True} bin when values are missing.
@@ -122,7 +125,7 @@ def monotone_bins(values: Sequence[float | None], bad: Sequence[int], *, max_bin
         increasing = float(np.corrcoef(xs, ys)[0, 1]) >= 0 if len(set(xs.tolist())) > 1 and ys.std() > 0 else True
 
         def rate(b: dict[str, Any]) -> float:
-            return b["bad"] / b["n"]
+            return float(b["bad"] / b["n"])
 
         def merge(i: int) -> None:
             a, b = bins[i], bins[i + 1]
@@ -191,7 +194,7 @@ def fit_scorecard(
     for name, coefficient in zip(kept, beta[1:], strict=True):
         bins = []
         for b in tables[name]:
-            out = {k: b[k] for k in ("lower", "upper", "missing") if k in b}
+            out: dict[str, Any] = {k: b[k] for k in ("lower", "upper", "missing") if k in b}
             out["woe"] = round(b["woe"], 6)
             out["points"] = round(-factor * coefficient * b["woe"] + share)
             out["count"] = b["n"]

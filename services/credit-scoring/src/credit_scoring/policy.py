@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from credit_scoring.domain import CreditFile
 from credit_scoring.scoring import Tier
@@ -50,7 +50,16 @@ LIMIT_CAPS: dict[str, Decimal] = {
 REVIEW_MONTHS: dict[str, int] = {"A": 12, "B": 6, "C": 3, "D": 1}
 SCORE_DROP_POINTS = 20
 SCORE_DROP_DAYS = 30
-UTILISATION_THRESHOLDS = (Decimal("0.80"), Decimal("0.95"))
+# The kinds and severities of the catalog's CreditRiskAlert.
+AlertKind = Literal[
+    "tier_drop", "score_drop", "utilisation_80", "utilisation_95", "dunning_letter", "legal_handover", "psi_drift"
+]
+AlertSeverity = Literal["info", "warning", "critical"]
+# Utilisation thresholds, lowest first, and the warning crossing each raises.
+UTILISATION_THRESHOLDS: dict[Decimal, AlertKind] = {
+    Decimal("0.80"): "utilisation_80",
+    Decimal("0.95"): "utilisation_95",
+}
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,8 @@ def credit_hold(tier: str, exposure: Decimal, limit: Decimal) -> bool:
 
 @dataclass(frozen=True)
 class Warning:
-    kind: str
-    severity: str
+    kind: AlertKind
+    severity: AlertSeverity
     dedupe_key: str
     message_zh: str
     message_en: str
@@ -150,7 +159,12 @@ COOLING_OFF_DAYS = 60
 # Utilisation warnings re-arm once utilisation is back below the lower band.
 UTILISATION_HOLD_DAYS = 14
 REARM_BELOW: dict[str, Decimal] = {"utilisation_80": Decimal("0.60"), "utilisation_95": Decimal("0.80")}
-SEVERITY = {"tier_drop": "warning", "score_drop": "warning", "utilisation_80": "warning", "utilisation_95": "critical"}
+SEVERITY: dict[AlertKind, AlertSeverity] = {
+    "tier_drop": "warning",
+    "score_drop": "warning",
+    "utilisation_80": "warning",
+    "utilisation_95": "critical",
+}
 
 
 @dataclass(frozen=True)
@@ -251,12 +265,12 @@ def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[l
     )
     found: list[Warning] = []
 
-    def raise_(kind: str, badness: int, zh: str, en: str, details: dict[str, Any]) -> None:
+    def raise_(kind: AlertKind, badness: int, zh: str, en: str, details: dict[str, Any]) -> None:
         last = state.last.get(kind)
         if last is not None and (day - last[0]).days < COOLING_OFF_DAYS and badness <= last[1]:
             return  # cooling off: the same warning, no worse, was raised recently
         state.last[kind] = (day, badness)
-        severity = "critical" if kind == "tier_drop" and seen.tier == "D" else SEVERITY[kind]
+        severity: AlertSeverity = "critical" if kind == "tier_drop" and seen.tier == "D" else SEVERITY[kind]
         key = f"{kind}:{customer_key}:{day.isoformat()}:{badness}"
         found.append(Warning(kind, severity, key, zh, en, details))
 
@@ -307,9 +321,8 @@ def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[l
 
     # utilisation
     used = seen.utilisation
-    for threshold in UTILISATION_THRESHOLDS:
+    for threshold, kind in UTILISATION_THRESHOLDS.items():
         percent = int(threshold * 100)
-        kind = f"utilisation_{percent}"
         if kind in state.disarmed:
             if used is None or used < REARM_BELOW[kind]:
                 state.disarmed.remove(kind)
@@ -357,7 +370,7 @@ def review_findings(
     """What a periodic review records, in words a credit controller reads (zh-CN)."""
     findings = [f"评分 {score}，等级 {tier}"]
     if previous_tier is not None and previous_tier != tier:
-        moved = "下调" if TIERS.index(tier) > TIERS.index(previous_tier) else "上调"  # type: ignore[arg-type]
+        moved = "下调" if TIERS.index(tier) > TIERS.index(previous_tier) else "上调"
         findings.append(f"等级由 {previous_tier} {moved}至 {tier}")
     findings.append(f"建议额度 {recommended_limit} {currency}，当前敞口 {exposure} {currency}")
     if tier == "D":

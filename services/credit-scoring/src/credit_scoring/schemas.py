@@ -158,7 +158,9 @@ class LimitOverrideIn(BaseModel):
     @field_validator("amount")
     @classmethod
     def _bounded(cls, value: Decimal) -> Decimal:
-        if value >= Decimal("1e15") or value.as_tuple().exponent < -4:  # type: ignore[operator]
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int), "DecimalString refuses NaN and the infinities"
+        if value >= Decimal("1e15") or exponent < -4:
             raise ValueError("amount must be below 10^15 with at most 4 decimals")
         return value
 

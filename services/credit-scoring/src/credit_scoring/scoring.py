@@ -185,7 +185,7 @@ def tier_of(score: int, cutoffs: Mapping[str, int]) -> Tier:
     """A if score ≥ cutoffs['A'], else B if ≥ cutoffs['B'], else C if ≥ cutoffs['C'], else D."""
     for tier in ("A", "B", "C"):
         if score >= cutoffs[tier]:
-            return tier  # type: ignore[return-value]
+            return tier
     return "D"
 
 

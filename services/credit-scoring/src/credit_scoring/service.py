@@ -393,7 +393,7 @@ class CustomerCreditFile:
 
 def resolve_as_of(clock: Clock, as_of: date | None) -> date:
     """The requested as-of date, by default today in Asia/Shanghai; never in the future."""
-    today = local_date(clock.now(), DEFAULT_TIME_ZONE)
+    today: date = local_date(clock.now(), DEFAULT_TIME_ZONE)
     if as_of is None:
         return today
     if as_of > today:
@@ -608,7 +608,8 @@ async def active_model(session: AsyncSession, kind: str) -> dict[str, Any]:
 
 
 def today_of(clock: Clock, customer: Customer) -> date:
-    return local_date(clock.now(), customer.time_zone)
+    today: date = local_date(clock.now(), customer.time_zone)
+    return today
 
 
 _MODELS: dict[str, dict[str, Any]] = {}  # stored model versions never change: read each once
@@ -829,9 +830,10 @@ async def _record_alerts(
     session: AsyncSession, *, customer_id: UUID, warnings: list[policy.Warning], now: datetime
 ) -> list[Event]:
     """Insert the warnings as alerts in one statement (once per dedupe key); the CreditRiskAlerts to publish."""
+    alerts = [(uuid7(), w) for w in warnings]
     rows = [
         {
-            "id": uuid7(),
+            "id": alert_id,
             "customer_id": customer_id,
             "kind": w.kind,
             "severity": w.severity,
@@ -841,26 +843,26 @@ async def _record_alerts(
             "dedupe_key": w.dedupe_key,
             "raised_at": now,
         }
-        for w in warnings
+        for alert_id, w in alerts
     ]
     inserted = await repository.add_alerts(session, rows)
     events: list[Event] = []
-    for row in rows:
-        if row["id"] not in inserted:
+    for alert_id, w in alerts:
+        if alert_id not in inserted:
             continue
         events.append(
             CreditRiskAlert(
                 customer_id=customer_id,
-                alert_id=row["id"],
-                kind=row["kind"],
-                severity=row["severity"],
-                message_zh=row["message_zh"],
-                message_en=row["message_en"],
-                details=row["details"],
+                alert_id=alert_id,
+                kind=w.kind,
+                severity=w.severity,
+                message_zh=w.message_zh,
+                message_en=w.message_en,
+                details=w.details,
                 raised_at=now,
             )
         )
-        log.info("credit_alert.raised", customer_id=str(customer_id), kind=row["kind"], alert_id=str(row["id"]))
+        log.info("credit_alert.raised", customer_id=str(customer_id), kind=w.kind, alert_id=str(alert_id))
     return events
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 from credit_scoring.domain import CustomerHistory, PaymentExperience, build_credit_file
 from credit_scoring.scoring import characteristics, late_payment_features
@@ -21,7 +22,7 @@ class Portfolio:
     experiences: Sequence[PaymentExperience]
     history: CustomerHistory
     first_seen_on: date | None
-    terms: dict | None = None  # invoice id → net days, when known
+    terms: dict[UUID, int] | None = None  # invoice id → net days, when known
 
 
 def crossed_late_on(e: PaymentExperience, days_late: int) -> date | None:
