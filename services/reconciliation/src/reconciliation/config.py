@@ -9,19 +9,23 @@ from arflow.settings import ServiceSettings
 
 class ReconciliationSettings(ServiceSettings):
     # Matching (see matching.py and the README for what each means).
-    match_threshold: float = Field(0.9, ge=0, le=1, description="Confidence at or above which a match is applied.")
-    match_tolerance_absolute: Decimal = Field(
-        Decimal("1.00"), ge=0, description="Amounts this close count as equal (bank fees deducted)."
+    match_threshold: float = Field(
+        default=0.9, ge=0, le=1, description="Confidence at or above which a match is applied."
     )
-    match_tolerance_percent: Decimal = Field(Decimal("0"), ge=0, le=10, description="Or this percent of the amount.")
-    match_max_candidates: int = Field(25, ge=1, le=60, description="Open items the subset search considers.")
-    match_max_combination: int = Field(5, ge=1, le=8, description="Items at most in one combination.")
-    match_max_search_steps: int = Field(200_000, ge=1000, description="Step budget of one subset search.")
+    match_tolerance_absolute: Decimal = Field(
+        default=Decimal("1.00"), ge=0, description="Amounts this close count as equal (bank fees deducted)."
+    )
+    match_tolerance_percent: Decimal = Field(
+        default=Decimal("0"), ge=0, le=10, description="Or this percent of the amount."
+    )
+    match_max_candidates: int = Field(default=25, ge=1, le=60, description="Open items the subset search considers.")
+    match_max_combination: int = Field(default=5, ge=1, le=8, description="Items at most in one combination.")
+    match_max_search_steps: int = Field(default=200_000, ge=1000, description="Step budget of one subset search.")
     # Statement import.
-    import_max_bytes: int = Field(200 * 1024 * 1024, description="Largest statement file accepted.")
-    import_chunk_lines: int = Field(500, ge=1, description="Lines processed per transaction.")
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, description="Largest statement file accepted.")
+    import_chunk_lines: int = Field(default=500, ge=1, description="Lines processed per transaction.")
     import_preload_lines: int = Field(
-        2000,
+        default=2000,
         ge=0,
         description="An import of at least this many lines loads the whole open-item projection once for matching; "
         "a smaller one looks up each line's candidates by index.",
@@ -29,13 +33,17 @@ class ReconciliationSettings(ServiceSettings):
     # Gateways: secrets and keys (PEM text) used to verify webhooks.
     stripe_webhook_secret: str | None = None
     stripe_tolerance_seconds: int = 300
-    alipay_public_key: str | None = Field(None, description="Alipay's RSA public key (PEM) for RSA2 signatures.")
+    alipay_public_key: str | None = Field(
+        default=None, description="Alipay's RSA public key (PEM) for RSA2 signatures."
+    )
     alipay_app_id: str | None = None
     alipay_seller_id: str | None = None
-    wechatpay_public_key: str | None = Field(None, description="WeChat Pay platform public key (PEM).")
-    wechatpay_serial: str | None = Field(None, description="Serial / PUB_KEY_ID of that key; others are refused.")
-    wechatpay_apiv3_key: str | None = Field(None, description="The 32-byte APIv3 key that decrypts resources.")
+    wechatpay_public_key: str | None = Field(default=None, description="WeChat Pay platform public key (PEM).")
+    wechatpay_serial: str | None = Field(
+        default=None, description="Serial / PUB_KEY_ID of that key; others are refused."
+    )
+    wechatpay_apiv3_key: str | None = Field(default=None, description="The 32-byte APIv3 key that decrypts resources.")
     wechatpay_mchid: str | None = None
     wechatpay_tolerance_seconds: int = 300
-    standard_webhook_secret: str | None = Field(None, description="whsec_… secret of the generic endpoint.")
+    standard_webhook_secret: str | None = Field(default=None, description="whsec_… secret of the generic endpoint.")
     standard_webhook_tolerance_seconds: int = 300

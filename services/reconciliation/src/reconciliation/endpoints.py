@@ -36,7 +36,7 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         match_shape=payment.match_shape,
         match_reasons=list(payment.match_reasons or []),
         match_reasons_zh=list(payment.match_reasons_zh or []),
-        suggestions=[SuggestionOut(rank=n, **s) for n, s in enumerate(payment.suggestions or [])],
+        suggestions=[SuggestionOut.model_validate({**s, "rank": n}) for n, s in enumerate(payment.suggestions or [])],
         external_id=payment.external_id,
         supersedes_payment_id=payment.supersedes_payment_id,
         decided_by=payment.decided_by,

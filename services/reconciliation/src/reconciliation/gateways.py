@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from arflow.money import CURRENCIES, MINOR_UNITS
 
 Kind = Literal["payment", "refund", "ignored"]
+# Each is also the PaymentSource of the payments it tells of.
+Provider = Literal["stripe", "alipay", "wechat_pay", "webhook"]
 
 
 class SignatureRejected(ValueError):
@@ -53,7 +55,7 @@ class NoticeMalformed(ValueError):
 class GatewayNotice:
     """What a verified notification says, in one shape for every gateway."""
 
-    provider: str
+    provider: Provider
     provider_id: str  # the notification's own id: retries carry the same one
     event_type: str
     kind: Kind
@@ -125,7 +127,8 @@ def verify_stripe(body: bytes, header: str | None, *, secret: str, now: int, tol
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
         parts.setdefault(key, []).append(value)
-    stamp = _timestamp((parts.get("t") or [None])[0], now, tolerance)
+    stamps = parts.get("t")
+    stamp = _timestamp(stamps[0] if stamps else None, now, tolerance)
     expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
         raise SignatureRejected("no v1 signature matches")

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock, local_date
 from arflow.db import Database
+from arflow.events.catalog import PaymentSource
 from arflow.ids import uuid7
 from arflow.problems import Unprocessable
 from reconciliation import matching, repository, service, statements
@@ -49,7 +50,7 @@ from reconciliation.service import DEFAULT_TIME_ZONE, IncomingPayment
 
 log = structlog.get_logger("reconciliation.importing")
 
-SOURCE_OF_FORMAT = {"alipay": "alipay", "wechat": "wechat_pay"}
+SOURCE_OF_FORMAT: dict[str, PaymentSource] = {"alipay": "alipay", "wechat": "wechat_pay"}
 
 
 def profile_of(definition: dict[str, Any], name: str) -> CsvProfile:
@@ -265,7 +266,7 @@ async def process_import(
                 assert progress is not None
                 progress.lines_read = start + len(chunk)
     payments = outcomes["payment"]
-    summary = {
+    summary: dict[str, object] = {
         "statements": len(parsed.statements),
         "source_lines": parsed.source_lines,
         "lines": len(work),
@@ -349,7 +350,7 @@ class _ChunkBook:
         self.unwritten: list[matching.Allocation] = []
         self.matched_automatically = 0
 
-    async def line(self, line: StatementLine, *, line_id: UUID, key: str, source: str, today: date) -> str:
+    async def line(self, line: StatementLine, *, line_id: UUID, key: str, source: PaymentSource, today: date) -> str:
         """What one new line becomes: payment, reversal, reversal_unlinked, ignored_debit or not_booked."""
         if line.status != "booked":
             return "not_booked"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NotRequired, TypedDict
 from uuid import UUID
 
 from sqlalchemy import (
@@ -26,6 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arflow.db import Amount, new_metadata
+from arflow.events.catalog import PaymentSource
+from reconciliation.domain import ItemStatus
 
 metadata = new_metadata()
 
@@ -83,7 +86,7 @@ class OpenItem(Base):
     customer_id: Mapped[UUID] = mapped_column(index=True)
     invoice_number: Mapped[str] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ItemStatus] = mapped_column(String(16))
     total: Mapped[Decimal | None] = mapped_column(Amount)
     balance: Mapped[Decimal] = mapped_column(Amount)
     invoice_date: Mapped[date | None] = mapped_column(Date)
@@ -99,6 +102,23 @@ class OpenItem(Base):
     # (matching.reference_key): a remittance text's keys find the invoice by index.
     number_key: Mapped[str | None] = mapped_column(Text, index=True)
     reference_key: Mapped[str | None] = mapped_column(Text, index=True)
+
+
+class SuggestedAllocation(TypedDict):
+    invoice_id: str
+    invoice_number: str
+    amount: str  # a decimal string
+
+
+class StoredSuggestion(TypedDict):
+    """One of the engine's suggestions as `payment.suggestions` holds it (JSON)."""
+
+    customer_id: str
+    confidence: float
+    shape: str
+    reasons: list[str]
+    reasons_zh: NotRequired[list[str]]  # absent from suggestions stored before migration 0009
+    allocations: list[SuggestedAllocation]
 
 
 class Payment(Base):
@@ -125,7 +145,7 @@ class Payment(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     received_on: Mapped[date] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[PaymentSource] = mapped_column(String(16))
     payer_name: Mapped[str | None] = mapped_column(Text)
     payer_account: Mapped[str | None] = mapped_column(Text)
     reference: Mapped[str | None] = mapped_column(Text)
@@ -137,7 +157,7 @@ class Payment(Base):
     match_shape: Mapped[str | None] = mapped_column(String(16))
     match_reasons: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     match_reasons_zh: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
-    suggestions: Mapped[list[dict[str, object]]] = mapped_column(JSONB, server_default="[]")
+    suggestions: Mapped[list[StoredSuggestion]] = mapped_column(JSONB, server_default="[]")
     statement_line_id: Mapped[UUID | None] = mapped_column(ForeignKey("statement_line.id"))
     supersedes_payment_id: Mapped[UUID | None] = mapped_column(ForeignKey("payment.id"))
     reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -216,7 +216,7 @@ async def release_allocations(session: AsyncSession, payment_id: UUID, at: datet
 # --- the matching index -------------------------------------------------------------
 
 
-async def all_customers(session: AsyncSession) -> Sequence[Row[Any]]:
+async def all_customers(session: AsyncSession) -> Sequence[Row[UUID, str, str | None]]:
     query = select(Customer.id, Customer.legal_name, Customer.short_name).where(Customer.archived.is_(False))
     return (await session.execute(query)).all()
 
@@ -296,7 +296,7 @@ async def names_with_bigrams(session: AsyncSession, grams: Sequence[str]) -> lis
     return list((await session.execute(query)).scalars())
 
 
-async def customers_by_ids(session: AsyncSession, customer_ids: Sequence[UUID]) -> Sequence[Row[Any]]:
+async def customers_by_ids(session: AsyncSession, customer_ids: Sequence[UUID]) -> Sequence[Row[UUID, str, str | None]]:
     if not customer_ids:
         return []
     query = select(Customer.id, Customer.legal_name, Customer.short_name).where(

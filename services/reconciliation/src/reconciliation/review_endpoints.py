@@ -15,7 +15,7 @@ from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.problems import NotFound, Problem, Unprocessable
 from arflow.service import ClockDep, SessionDep
-from reconciliation import importing, matching, repository, service
+from reconciliation import importing, matching, repository, service, statements
 from reconciliation.endpoints import payment_out
 from reconciliation.models import Dispute, PayerMapping, Statement, StatementImport, StatementLine
 from reconciliation.parsers import BUILT_IN_PROFILES
@@ -225,7 +225,7 @@ async def create_statement_import(
         created.append(fresh)
         return import_out(record)
 
-    fingerprint = {"sha256": importing.statements.file_hash(data), "format": format, "profile": profile}
+    fingerprint = {"sha256": statements.file_hash(data), "format": format, "profile": profile}
     response = await idempotent(request, session, principal, fingerprint, create, status_code=202)
     if created and not created[0]:
         response.status_code = 200  # the same file again: the first import, nothing new
@@ -499,7 +499,10 @@ async def list_csv_profiles(session: SessionDep, _: Reader) -> list[CsvProfileOu
         )
         for profile in BUILT_IN_PROFILES.values()
     ]
-    saved = [CsvProfileOut(**p.definition, built_in=False) for p in await repository.list_csv_profiles(session)]
+    saved = [
+        CsvProfileOut.model_validate({**p.definition, "built_in": False})
+        for p in await repository.list_csv_profiles(session)
+    ]
     return built_in + saved
 
 

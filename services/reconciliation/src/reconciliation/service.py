@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +30,7 @@ from arflow.events.catalog import (
     PaymentApplied,
     PaymentReceived,
     PaymentReversed,
+    PaymentSource,
     PaymentUnmatched,
 )
 from arflow.ids import uuid7
@@ -39,13 +40,15 @@ from arflow.problems import Conflict, NotFound, Unprocessable
 from reconciliation import domain, gateways, matching, repository
 from reconciliation import reasons as why
 from reconciliation.config import ReconciliationSettings
-from reconciliation.models import Allocation, Dispute, OpenItem, Payment
+from reconciliation.models import Allocation, Dispute, OpenItem, Payment, StoredSuggestion
 from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate, SplitPayment
 
 log = structlog.get_logger("reconciliation")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 # A person entered the payment and chose (or accepted) where it goes.
 MANUAL_MATCH_CONFIDENCE = Decimal(1)
+# The PaymentReversed reasons reconciliation publishes.
+ReversalReason = Literal["refund", "statement_reversal", "unmatched"]
 
 
 # --- the projection of invoicing ---------------------------------------------------
@@ -101,7 +104,7 @@ def invoice_state(item: OpenItem) -> domain.InvoiceState:
         invoice_number=item.invoice_number,
         currency=item.currency,
         balance=item.balance,
-        status=item.status,  # type: ignore[arg-type]
+        status=item.status,
         total=item.total,
         invoice_date=item.invoice_date,
         due_date=item.due_date,
@@ -475,7 +478,7 @@ class IncomingPayment:
     amount: Decimal
     currency: str
     received_on: date
-    source: str
+    source: PaymentSource
     payer_name: str | None = None
     payer_account: str | None = None
     reference: str | None = None
@@ -486,7 +489,7 @@ class IncomingPayment:
         return matching.Incoming(self.amount, self.currency, self.reference, self.payer_name, self.payer_account)
 
 
-def _suggestion_json(suggestion: matching.Suggestion) -> dict[str, Any]:
+def _suggestion_json(suggestion: matching.Suggestion) -> StoredSuggestion:
     return {
         "customer_id": str(suggestion.customer_id),
         "confidence": suggestion.confidence,
@@ -516,7 +519,7 @@ def _received_event(payment: Payment | SimpleNamespace, allocations: Sequence[An
         payment_id=payment.id,
         amount=Money.of(payment.amount, payment.currency).quantize(),
         received_on=payment.received_on,
-        source=payment.source,  # type: ignore[arg-type]
+        source=payment.source,
         payer_name=payment.payer_name,
         payer_account=payment.payer_account,
         reference=payment.reference,
@@ -532,7 +535,7 @@ def _unmatched_event(payment: Payment | SimpleNamespace) -> PaymentUnmatched:
         payment_id=payment.id,
         amount=Money.of(payment.amount, payment.currency).quantize(),
         received_on=payment.received_on,
-        source=payment.source,  # type: ignore[arg-type]
+        source=payment.source,
         payer_name=payment.payer_name,
         payer_account=payment.payer_account,
         remittance_info=payment.reference,
@@ -686,7 +689,7 @@ async def reverse_payment(
     clock: Clock,
     payment: Payment,
     amount: Decimal,
-    reason: str,
+    reason: ReversalReason,
     on: date,
     whole: bool | None = None,
 ) -> None:
@@ -702,7 +705,7 @@ async def reverse_payment(
                 customer_id=payment.customer_id,
                 payment_id=payment.id,
                 amount=Money.of(min(amount, payment.amount), payment.currency).quantize(),
-                reason=reason,  # type: ignore[arg-type]
+                reason=reason,
                 reversed_on=on,
             ),
             clock=clock,
@@ -1081,8 +1084,8 @@ async def record_notification(
             match_input = incoming.as_match_input()
             index = await match_index_for(session, match_input)
             decision = matching.match(match_input, index, match_settings(settings))
-            payment = await record_incoming(session, clock=clock, incoming=incoming, decision=decision)
-            outcome, payment_id = ("payment" if decision.automatic else "payment_unmatched"), payment.id
+            recorded = await record_incoming(session, clock=clock, incoming=incoming, decision=decision)
+            outcome, payment_id = ("payment" if decision.automatic else "payment_unmatched"), recorded.id
     elif notice.kind == "refund" and notice.payment_id and notice.refunded is not None:
         payment = await repository.payment_by_external_id(session, notice.provider, notice.payment_id)
         if payment is None:

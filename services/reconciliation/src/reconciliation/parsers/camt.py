@@ -15,12 +15,15 @@ import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict
 
 from lxml import etree
 
 from reconciliation.parsers.model import (
     Balance,
     BalanceKind,
+    Direction,
+    EntryStatus,
     Statement,
     StatementFile,
     StatementFormatError,
@@ -36,7 +39,7 @@ _BALANCE_KINDS: dict[str, BalanceKind] = {
     "ITBD": "intermediate_closing",
     "CLAV": "available",
 }
-_STATUS = {"BOOK": "booked", "PDNG": "pending", "INFO": "information"}
+_STATUS: dict[str, EntryStatus] = {"BOOK": "booked", "PDNG": "pending", "INFO": "information"}
 
 
 def _parser() -> etree.XMLParser:
@@ -66,13 +69,15 @@ class _Reader:
         return element.find(self._path(path), self.ns)
 
     def findall(self, element: etree._Element, path: str) -> list[etree._Element]:
-        return element.findall(self._path(path), self.ns)
+        found: list[etree._Element] = element.findall(self._path(path), self.ns)
+        return found
 
     def text(self, element: etree._Element, *paths: str) -> str | None:
         for path in paths:
             found = self.find(element, path)
-            if found is not None and found.text and found.text.strip():
-                return found.text.strip()
+            text: str | None = None if found is None else found.text
+            if text and text.strip():
+                return text.strip()
         return None
 
     def amount(self, element: etree._Element, path: str) -> tuple[Decimal, str] | None:
@@ -171,6 +176,18 @@ def _remittance(reader: _Reader, details: etree._Element) -> list[str]:
     return [p for p in parts if p]
 
 
+class _EntryFields(TypedDict):
+    """What every line of one entry shares."""
+
+    currency: str
+    direction: Direction
+    booking_date: date | None
+    value_date: date | None
+    status: EntryStatus
+    reversal: bool
+    transaction_code: str | None
+
+
 def _entry_lines(reader: _Reader, entry: etree._Element) -> list[StatementLine]:
     amount = reader.amount(entry, "Amt")
     if amount is None:
@@ -178,12 +195,12 @@ def _entry_lines(reader: _Reader, entry: etree._Element) -> list[StatementLine]:
     indicator = reader.text(entry, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         raise StatementFormatError(f"CdtDbtInd is '{indicator}', not CRDT or DBIT", location=_where(entry, "CdtDbtInd"))
-    direction = "credit" if indicator == "CRDT" else "debit"
+    direction: Direction = "credit" if indicator == "CRDT" else "debit"
     raw_status = reader.text(entry, "Sts/Cd", "Sts") or "BOOK"
     status = _STATUS.get(raw_status)
     if status is None:
         raise StatementFormatError(f"Sts is '{raw_status}'", location=_where(entry, "Sts"))
-    common = {
+    common: _EntryFields = {
         "currency": amount[1],
         "direction": direction,
         "booking_date": reader.date(entry, "BookgDt"),
@@ -219,7 +236,7 @@ def _entry_lines(reader: _Reader, entry: etree._Element) -> list[StatementLine]:
                     counterparty_name=name,
                     counterparty_account=account,
                     source_location=_where(detail),
-                    **common,  # type: ignore[arg-type]
+                    **common,
                 )
             )
         return lines
@@ -242,7 +259,7 @@ def _entry_lines(reader: _Reader, entry: etree._Element) -> list[StatementLine]:
             counterparty_name=name,
             counterparty_account=account,
             source_location=_where(entry),
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     ]
 

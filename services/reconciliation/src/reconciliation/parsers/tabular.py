@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from reconciliation.parsers.model import Statement, StatementFile, StatementFormatError, StatementLine
+from reconciliation.parsers.model import Direction, Statement, StatementFile, StatementFormatError, StatementLine
 
 
 def decode(data: bytes) -> str:
@@ -347,6 +347,7 @@ def parse_wechat(data: bytes) -> StatementFile:
         transaction_id = col(row, "微信订单号")
         remittance = " ".join(p for p in (order, col(row, "商品名称"), col(row, "商户数据包")) if p) or None
         when = _date(col(row, "交易时间"), location)
+        direction: Direction
         if state == "REFUND":
             amount = abs(_amount(col(row, "退款金额"), location))
             reference = f"{transaction_id}/{col(row, '微信退款单号')}"
@@ -362,7 +363,7 @@ def parse_wechat(data: bytes) -> StatementFile:
             StatementLine(
                 amount=amount,
                 currency=currency,
-                direction=direction,  # type: ignore[arg-type]
+                direction=direction,
                 booking_date=when,
                 reversal=reversal,
                 bank_reference=reference,
