@@ -23,7 +23,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	MYPYPATH=libs/common/src $(PY) -m mypy -p arflow
+	$(PY) -m mypy $(patsubst %/__init__.py,%,$(foreach dir,$(SRC_DIRS),$(wildcard $(dir)/*/__init__.py)))
 
 # One pytest session per suite (each with its own broker and databases), then a total.
 test: $(STAMP) lint

@@ -7,9 +7,7 @@ from pydantic import Field
 from arflow.settings import ServiceSettings
 
 
-# arflow ships no py.typed, so without MYPYPATH=libs/common/src mypy sees its classes as Any;
-# drop this ignore once libs/common has the marker.
-class CreditScoringSettings(ServiceSettings):  # type: ignore[misc, unused-ignore]
+class CreditScoringSettings(ServiceSettings):
     late_payment_days: int = Field(default=30, ge=1, le=365, description="N of 'paid more than N days late'.")
     score_pdo: float = Field(default=20.0, gt=0, description="Points to double the odds (retrained scorecards).")
     score_base: float = Field(default=600.0, description="Score at the base odds (retrained scorecards).")

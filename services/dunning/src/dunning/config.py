@@ -8,9 +8,7 @@ from pydantic import Field
 from arflow.settings import ServiceSettings
 
 
-# arflow ships no py.typed, so without MYPYPATH=libs/common/src mypy sees its classes as Any;
-# drop this ignore once libs/common has the marker.
-class DunningSettings(ServiceSettings):  # type: ignore[misc, unused-ignore]
+class DunningSettings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "ar@arflow.local"
