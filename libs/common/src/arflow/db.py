@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import MetaData, Numeric
+from sqlalchemy import CursorResult, MetaData, Numeric, Result
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -25,6 +26,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed: a session types every result as Result, but DML gives a CursorResult."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def new_metadata() -> MetaData:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from arflow.db import rows_changed
 from arflow.jobs import Job, JobContext
 from arflow.persistence import dead_letter, idempotency_key, outbox_message
 from arflow.settings import ServiceSettings
@@ -29,9 +30,9 @@ def retention_job(settings: ServiceSettings) -> Job:
         keys = await ctx.session.execute(delete(idempotency_key).where(idempotency_key.c.created_at < keys_cutoff))
         letters = await ctx.session.execute(delete(dead_letter).where(dead_letter.c.replayed_at < letters_cutoff))
         return {
-            "outbox_rows_deleted": outbox.rowcount,  # type: ignore[attr-defined]
-            "idempotency_keys_deleted": keys.rowcount,  # type: ignore[attr-defined]
-            "dead_letters_deleted": letters.rowcount,  # type: ignore[attr-defined]
+            "outbox_rows_deleted": rows_changed(outbox),
+            "idempotency_keys_deleted": rows_changed(keys),
+            "dead_letters_deleted": rows_changed(letters),
         }
 
     return Job(

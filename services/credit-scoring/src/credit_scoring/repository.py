@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import JSON, CursorResult, Table, bindparam, case, func, insert, literal_column, select, text, update
+from sqlalchemy import JSON, Table, bindparam, case, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.db import rows_changed
 from arflow.pagination import PageParams
 from arflow.persistence import outbox_message
 from credit_scoring.models import (
@@ -59,7 +60,7 @@ async def apply_customer_revision(
         .where(Customer.id == customer_id, Customer.revision < revision)
         .values(revision=revision, legal_name=legal_name, time_zone=time_zone, updated_at=now)
     )
-    return bool(cast("CursorResult[Any]", result).rowcount)
+    return rows_changed(result) > 0
 
 
 async def get_customer(session: AsyncSession, customer_id: UUID) -> Customer | None:

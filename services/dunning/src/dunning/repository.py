@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CursorResult, and_, func, literal_column, select, text, update
+from sqlalchemy import and_, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.db import rows_changed
 from arflow.pagination import PageParams
 from dunning.models import (
     ClosedInvoice,
@@ -27,12 +27,6 @@ from dunning.models import (
     DunningTask,
     PromiseToPay,
 )
-
-
-def _rows_changed(result: Result[Any]) -> int:
-    """Rows an UPDATE changed: the session types every result as Result, but DML gives a CursorResult."""
-    return int(cast("CursorResult[Any]", result).rowcount or 0)
-
 
 # --- the customer projection ------------------------------------------------------
 
@@ -224,7 +218,7 @@ async def cancel_pending_actions(session: AsyncSession, case_id: UUID, *, outcom
         .where(DunningAction.case_id == case_id, DunningAction.status == "pending")
         .values(status="cancelled", outcome=outcome, completed_at=now)
     )
-    return _rows_changed(result)
+    return rows_changed(result)
 
 
 async def claim_due_email(session: AsyncSession, now: datetime) -> DunningAction | None:
@@ -348,7 +342,7 @@ async def lock_policy_code(session: AsyncSession, code: str) -> None:
 
 async def retire_policy(session: AsyncSession, code: str) -> int:
     result = await session.execute(update(DunningPolicy).where(DunningPolicy.code == code).values(active=False))
-    return _rows_changed(result)
+    return rows_changed(result)
 
 
 # --- the tick -----------------------------------------------------------------------
@@ -432,7 +426,7 @@ async def cancel_open_tasks(session: AsyncSession, case_id: UUID, *, now: dateti
         .where(DunningTask.case_id == case_id, DunningTask.status == "open")
         .values(status="cancelled", completed_at=now)
     )
-    return _rows_changed(result)
+    return rows_changed(result)
 
 
 # --- documents ----------------------------------------------------------------------
