@@ -228,11 +228,15 @@ class CreditNote(Base):
 
 
 class OverdueNotice(Base):
-    """One row per invoice and threshold crossed: the sweep publishes each exactly once."""
+    """One row per invoice and threshold crossed: the sweep publishes each exactly once.
+
+    No foreign key to invoice: the sweep, the only writer, reads the invoice in the same statement, and
+    the key's per-row check locked every swept invoice (migration 0006 says what it cost).
+    """
 
     __tablename__ = "overdue_notice"
 
-    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoice.id"), primary_key=True)
+    invoice_id: Mapped[UUID] = mapped_column(primary_key=True)
     threshold: Mapped[str] = mapped_column(String(16), primary_key=True)
     as_of: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
