@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -38,33 +39,34 @@ CUSTOMER = {
 
 
 @pytest.fixture(scope="session")
-def customer_body() -> dict:
+def customer_body() -> dict[str, Any]:
     """A valid customer; tests vary it."""
     return dict(CUSTOMER)
 
 
 @pytest.fixture(scope="session")
-def new_customer(invoicing: RunningService) -> Callable[..., Awaitable[dict]]:
+def new_customer(invoicing: RunningService) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Create a customer through the API (a fresh external reference each time)."""
 
-    async def create(**overrides: object) -> dict:
+    async def create(**overrides: object) -> dict[str, Any]:
         body = {**CUSTOMER, "external_reference": str(uuid.uuid4()), **overrides}
         response = await invoicing.client.post("/customers", json=body)
         assert response.status_code == 201, response.text
-        return response.json()
+        customer: dict[str, Any] = response.json()
+        return customer
 
     return create
 
 
 @pytest.fixture(scope="session")
-def recorded(invoicing: RunningService) -> Callable[..., Awaitable[list[dict]]]:
+def recorded(invoicing: RunningService) -> Callable[..., Awaitable[list[dict[str, Any]]]]:
     """The data of events of a type the service recorded in its outbox (committed), oldest first.
 
     Reading the outbox is the fast way to see what a use case published; a few
     tests still read the real broker to prove the relay carries it.
     """
 
-    async def read(event_type: str, **match: object) -> list[dict]:
+    async def read(event_type: str, **match: object) -> list[dict[str, Any]]:
         async with invoicing.app.state.db.sessions() as session:
             payloads = (
                 await session.execute(
@@ -79,10 +81,10 @@ def recorded(invoicing: RunningService) -> Callable[..., Awaitable[list[dict]]]:
 
 
 @pytest.fixture(scope="session")
-def new_invoice(invoicing: RunningService) -> Callable[..., Awaitable[dict]]:
+def new_invoice(invoicing: RunningService) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Create (and by default issue) an invoice of one line through the API."""
 
-    async def create(customer_id: str, amount: str = "300.00", **overrides: object) -> dict:
+    async def create(customer_id: str, amount: str = "300.00", **overrides: object) -> dict[str, Any]:
         body = {
             "customer_id": customer_id,
             "invoice_date": "2026-01-05",
@@ -93,6 +95,7 @@ def new_invoice(invoicing: RunningService) -> Callable[..., Awaitable[dict]]:
         }
         response = await invoicing.client.post("/invoices", json=body)
         assert response.status_code == 201, response.text
-        return response.json()
+        invoice: dict[str, Any] = response.json()
+        return invoice
 
     return create

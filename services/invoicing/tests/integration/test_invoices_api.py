@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from arflow.testing.services import RunningService
 
-NewCustomer = Callable[..., Awaitable[dict]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
 
 
 async def test_issued_invoice_gets_number_reference_and_exact_totals(
-    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict[str, Any]
 ) -> None:
     customer = await new_customer()
     response = await invoicing.client.post(
@@ -38,7 +39,7 @@ async def test_issued_invoice_gets_number_reference_and_exact_totals(
 
 
 async def test_bad_invoice_is_a_problem_naming_the_field(
-    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict[str, Any]
 ) -> None:
     customer = await new_customer()
     response = await invoicing.client.post(
@@ -55,7 +56,7 @@ async def test_bad_invoice_is_a_problem_naming_the_field(
 
 
 async def test_invalid_credit_code_is_rejected(
-    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict[str, Any]
 ) -> None:
     response = await invoicing.client.post(
         "/customers", json={**customer_body, "unified_social_credit_code": "91350100M000100Y44"}
@@ -65,7 +66,7 @@ async def test_invalid_credit_code_is_rejected(
 
 
 async def test_unknown_invoice_is_404_problem(
-    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict[str, Any]
 ) -> None:
     response = await invoicing.client.get(f"/invoices/{uuid.uuid4()}")
     assert response.status_code == 404
@@ -73,7 +74,7 @@ async def test_unknown_invoice_is_404_problem(
 
 
 async def test_missing_api_key_is_401(
-    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict[str, Any]
 ) -> None:
     response = await invoicing.client.get("/customers", headers={"Authorization": ""})
     assert response.status_code == 401
@@ -81,7 +82,7 @@ async def test_missing_api_key_is_401(
 
 
 async def test_idempotency_key_replays_and_refuses_a_different_body(
-    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict
+    invoicing: RunningService, new_customer: NewCustomer, customer_body: dict[str, Any]
 ) -> None:
     key = str(uuid.uuid4())
     body = {**customer_body, "external_reference": key}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from arflow.testing.services import RunningService
 
-NewCustomer = Callable[..., Awaitable[dict]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
 
 
-async def new_contract(invoicing: RunningService, customer_id: str, **fields: object) -> dict:
+async def new_contract(invoicing: RunningService, customer_id: str, **fields: object) -> dict[str, Any]:
     body = {
         "customer_id": customer_id,
         "cycle": "monthly",
@@ -20,17 +21,19 @@ async def new_contract(invoicing: RunningService, customer_id: str, **fields: ob
     }
     response = await invoicing.client.post("/contracts", json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    contract: dict[str, Any] = response.json()
+    return contract
 
 
-async def bill(invoicing: RunningService, as_of: str) -> dict:
+async def bill(invoicing: RunningService, as_of: str) -> dict[str, Any]:
     response = await invoicing.client.post("/admin/jobs/recurring-billing/runs", json={"as_of": as_of})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "succeeded", response.text
-    return response.json()["result"]
+    result: dict[str, Any] = response.json()["result"]
+    return result
 
 
-async def contract_invoices(invoicing: RunningService, customer_id: str) -> list[dict]:
+async def contract_invoices(invoicing: RunningService, customer_id: str) -> list[dict[str, Any]]:
     listed = await invoicing.client.get("/invoices", params={"customer_id": customer_id, "limit": 100})
     return sorted(listed.json()["data"], key=lambda i: i["invoice_date"])
 

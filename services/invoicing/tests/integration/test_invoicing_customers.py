@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from arflow.events.catalog import CreditScoreChanged
 from arflow.testing import eventually
@@ -12,8 +13,8 @@ from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
 
-NewCustomer = Callable[..., Awaitable[dict]]
-Recorded = Callable[..., Awaitable[list[dict]]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+Recorded = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
 async def test_update_bumps_the_revision_and_publishes_the_new_state(
@@ -104,7 +105,7 @@ async def test_an_archived_customer_takes_no_invoices_and_leaves_the_default_lis
 
 
 async def test_an_invoiced_customer_is_never_deleted(
-    invoicing: RunningService, new_customer: NewCustomer, new_invoice: Callable[..., Awaitable[dict]]
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: Callable[..., Awaitable[dict[str, Any]]]
 ) -> None:
     customer = await new_customer()
     await new_invoice(customer["id"], issue=False)
@@ -161,7 +162,7 @@ async def test_credit_hold_follows_credit_scoring_and_ignores_a_stale_score(
         score(customer["id"], hold=False, at=datetime(2026, 2, 1, 8, tzinfo=UTC)),  # older: ignored
     )
 
-    async def held() -> dict | None:
+    async def held() -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/customers/{customer['id']}")).json()
         return state if state["credit_hold"] else None
 
@@ -172,7 +173,7 @@ async def test_credit_hold_follows_credit_scoring_and_ignores_a_stale_score(
     )
     assert [c["id"] for c in on_hold.json()["data"]] == [customer["id"]]
 
-    async def published() -> list[dict]:
+    async def published() -> list[dict[str, Any]]:
         return await recorded("CustomerUpserted", customer_id=customer["id"], revision=2)
 
     [event] = await eventually(published, what="CustomerUpserted with the hold")

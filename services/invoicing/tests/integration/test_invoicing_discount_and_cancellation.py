@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any, cast
 
 from arflow.events.catalog import Allocation, PaymentReceived
 from arflow.money import Money
@@ -13,12 +14,15 @@ from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
 
-NewCustomer = Callable[..., Awaitable[dict]]
-NewInvoice = Callable[..., Awaitable[dict]]
-Recorded = Callable[..., Awaitable[list[dict]]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
+Recorded = Callable[..., Awaitable[list[dict[str, Any]]]]
+Probe = Callable[[], Awaitable[dict[str, Any] | None]]
 
 
-async def discounted_invoice(invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice) -> dict:
+async def discounted_invoice(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> dict[str, Any]:
     """1,000.00 dated 5 Jan 2026 on terms of 2% off when paid within 10 days (by 15 Jan)."""
     code = f"D-{uuid.uuid4().hex[:8]}"
     terms = await invoicing.client.post(
@@ -32,7 +36,7 @@ async def discounted_invoice(invoicing: RunningService, new_customer: NewCustome
     return invoice
 
 
-def paid(invoice: dict, amount: str, on: date) -> PaymentReceived:
+def paid(invoice: dict[str, Any], amount: str, on: date) -> PaymentReceived:
     return PaymentReceived(
         customer_id=uuid.UUID(invoice["customer_id"]),
         payment_id=uuid.uuid4(),
@@ -53,7 +57,7 @@ async def test_paying_all_but_the_discount_in_time_grants_it_as_a_credit_note(
     invoice = await discounted_invoice(invoicing, new_customer, new_invoice)
     await publish_events(infra.bootstrap, paid(invoice, "980.00", date(2026, 1, 15)))  # the discount's last day
 
-    async def settled() -> dict | None:
+    async def settled() -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
         return state if state["status"] == "paid" else None
 
@@ -76,7 +80,7 @@ async def test_a_payment_short_by_a_cent_more_than_the_discount_still_gets_it(
     invoice = await discounted_invoice(invoicing, new_customer, new_invoice)
     await publish_events(infra.bootstrap, paid(invoice, "979.99", date(2026, 1, 10)))  # 20.01 left
 
-    async def settled() -> dict | None:
+    async def settled() -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
         return state if state["status"] == "paid" else None
 
@@ -93,12 +97,15 @@ async def test_no_discount_for_a_payment_after_its_last_day_or_one_that_leaves_m
         infra.bootstrap, paid(late, "980.00", date(2026, 1, 16)), paid(short, "900.00", date(2026, 1, 10))
     )
 
-    async def applied(invoice: dict, balance: str) -> dict | None:
+    async def applied(invoice: dict[str, Any], balance: str) -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
         return state if state["balance"] == balance else None
 
     for invoice, balance in ((late, "20.00"), (short, "100.00")):
-        state = await eventually(lambda i=invoice, b=balance: applied(i, b), what="the payment to be applied")
+        # mypy cannot type a lambda's parameters from their defaults, so the probe's type is stated
+        state = await eventually(
+            cast(Probe, lambda i=invoice, b=balance: applied(i, b)), what="the payment to be applied"
+        )
         assert (state["status"], state["amount_credited"]) == ("open", "0.00")
         notes = (await invoicing.client.get("/credit-notes", params={"invoice_id": invoice["id"]})).json()["data"]
         assert notes == []

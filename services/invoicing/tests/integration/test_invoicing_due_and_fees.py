@@ -5,20 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from arflow.testing.services import RunningService
 from invoicing import repository, service
 
-NewCustomer = Callable[..., Awaitable[dict]]
-NewInvoice = Callable[..., Awaitable[dict]]
-Recorded = Callable[..., Awaitable[list[dict]]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
+Recorded = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
-async def sweep(invoicing: RunningService, as_of: str) -> dict:
+async def sweep(invoicing: RunningService, as_of: str) -> dict[str, Any]:
     response = await invoicing.client.post("/admin/jobs/overdue-sweep/runs", json={"as_of": as_of})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "succeeded", response.text
-    return response.json()["result"]
+    result: dict[str, Any] = response.json()["result"]
+    return result
 
 
 async def test_due_soon_is_published_once_within_n_days_of_the_due_date(

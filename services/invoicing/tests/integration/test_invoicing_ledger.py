@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow.clock import FixedClock
+from arflow.clock import Clock, FixedClock
 from arflow.events.catalog import Allocation, PaymentReceived, PaymentReversed
 from arflow.money import Money
 from arflow.problems import Problem
@@ -19,17 +22,20 @@ from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
 from invoicing import repository, service
+from invoicing.models import Invoice
 from invoicing.schemas import CreditNoteCreate, CustomerCreate, InvoiceCreate, InvoiceLineIn
 
-NewCustomer = Callable[..., Awaitable[dict]]
-NewInvoice = Callable[..., Awaitable[dict]]
-Recorded = Callable[..., Awaitable[list[dict]]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
+Recorded = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
-def received(customer_id: str, amount: str, allocations: list[tuple[str, str]] = (), **kw: object) -> PaymentReceived:
+def received(
+    customer_id: str, amount: str, allocations: Sequence[tuple[str, str]] = (), **kw: uuid.UUID
+) -> PaymentReceived:
     return PaymentReceived(
         customer_id=uuid.UUID(customer_id),
-        payment_id=kw.pop("payment_id", uuid.uuid4()),  # type: ignore[arg-type]
+        payment_id=kw.pop("payment_id", uuid.uuid4()),
         amount=Money.of(amount, "CNY"),
         received_on=date(2026, 2, 10),
         source="bank_statement",
@@ -56,7 +62,7 @@ async def test_a_bounced_payment_reopens_the_invoice_it_paid(
     )
     await publish_events(infra.bootstrap, payment, bounced)
 
-    async def reopened() -> dict | None:
+    async def reopened() -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
         return (
             state
@@ -94,7 +100,7 @@ async def test_every_balance_change_carries_a_higher_ledger_version(
     )
     await publish_events(infra.bootstrap, payment, refund)
 
-    async def reversed_() -> list[dict] | None:
+    async def reversed_() -> list[dict[str, Any]] | None:
         return await recorded("PaymentApplicationReversed", invoice_id=invoice["id"]) or None
 
     [reversal] = await eventually(reversed_, what="the refund to be undone")
@@ -125,7 +131,7 @@ async def test_a_partial_refund_undoes_only_part_of_the_payment(
     )
     await publish_events(infra.bootstrap, payment, refund)
 
-    async def partly_open() -> dict | None:
+    async def partly_open() -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
         return state if state["balance"] == "120.00" else None
 
@@ -139,7 +145,7 @@ async def test_unapplied_credit_pays_the_next_invoice_issued(
     customer = await new_customer()
     await publish_events(infra.bootstrap, received(customer["id"], "500.00"))  # nothing open: all credit
 
-    async def credit() -> dict | None:
+    async def credit() -> dict[str, Any] | None:
         balance = (await invoicing.client.get(f"/customers/{customer['id']}/balance")).json()
         return balance if balance["balances"] else None
 
@@ -160,6 +166,9 @@ async def test_unapplied_credit_pays_the_next_invoice_issued(
 
 # --- the balance invariant over random histories ---------------------------------------
 
+# One step of a history: its kind, then that kind's arguments (their types depend on the kind).
+Operation = tuple[Any, ...]
+
 amounts = st.integers(min_value=1, max_value=50_000).map(lambda cents: Decimal(cents) / 100)
 operation = st.one_of(
     st.tuples(st.just("issue"), amounts),
@@ -177,7 +186,7 @@ operation = st.one_of(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=st.lists(operation, min_size=1, max_size=12))
 async def test_balance_is_invoices_minus_applications_minus_credit_notes_for_random_histories(
-    invoicing: RunningService, history: list[tuple]
+    invoicing: RunningService, history: list[Operation]
 ) -> None:
     clock = FixedClock(invoicing.app.state.clock.now())
     async with invoicing.app.state.db.sessions() as session:
@@ -194,7 +203,9 @@ async def test_balance_is_invoices_minus_applications_minus_credit_notes_for_ran
                         await _run(session, clock, customer.id, step, invoices, payments, day)
                 except Problem:
                     pass  # refused operations (e.g. voiding a paid invoice) change nothing
-            [totals] = await repository.ledger_totals(session, customer.id) or [None]
+            # no rows yet reads as None (the rows are read only, so widening their type is sound)
+            rows = cast("Sequence[Row[Any] | None]", await repository.ledger_totals(session, customer.id))
+            [totals] = rows or [None]
             if totals is not None:
                 assert totals.invoiced - totals.applied - totals.credited == totals.balances
             for invoice_id in invoices:
@@ -212,7 +223,18 @@ async def test_balance_is_invoices_minus_applications_minus_credit_notes_for_ran
             await transaction.rollback()
 
 
-async def _run(session, clock, customer_id, step, invoices, payments, day) -> None:  # type: ignore[no-untyped-def]
+async def _run(
+    session: AsyncSession,
+    clock: Clock,
+    customer_id: uuid.UUID,
+    step: Operation,
+    invoices: list[uuid.UUID],
+    payments: list[tuple[uuid.UUID, Decimal]],
+    day: date,
+) -> None:
+    # declared once: the branches bind different types to these names
+    event: PaymentReceived | PaymentReversed
+    invoice: Invoice | None
     kind = step[0]
     pick = (lambda n: invoices[n % len(invoices)]) if invoices else None
     if kind == "issue":
@@ -230,7 +252,7 @@ async def _run(session, clock, customer_id, step, invoices, payments, day) -> No
         invoices.append(invoice.id)
     elif kind == "pay":
         payment_id = uuid.uuid4()
-        allocations = []
+        allocations: list[Allocation] = []
         if step[2] is not None and pick:
             allocations = [Allocation(invoice_id=pick(step[2]), amount=Money.of(step[1], "CNY"))]
         event = PaymentReceived(
@@ -245,6 +267,7 @@ async def _run(session, clock, customer_id, step, invoices, payments, day) -> No
         payments.append((payment_id, step[1]))
     elif kind == "credit" and pick:
         invoice = await repository.get_invoice(session, pick(step[1]))
+        assert invoice is not None
         amount = (invoice.balance * step[2]).quantize(Decimal("0.01"))
         await service.issue_credit_note(
             session, clock=clock, invoice_id=invoice.id, data=CreditNoteCreate(amount=amount or None, reason="x")

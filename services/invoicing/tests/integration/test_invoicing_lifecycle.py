@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,9 +21,9 @@ from arflow.testing.services import RunningService
 from invoicing import domain, service
 from invoicing.models import Invoice
 
-NewCustomer = Callable[..., Awaitable[dict]]
-NewInvoice = Callable[..., Awaitable[dict]]
-Recorded = Callable[..., Awaitable[list[dict]]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
+Recorded = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
 async def test_a_draft_is_edited_and_its_totals_follow(
@@ -108,7 +109,8 @@ async def test_a_written_off_invoice_is_uncollectible_yet_still_payable(
     await publish_events(infra.bootstrap, paid)
 
     async def settled() -> bool:
-        return (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()["status"] == "paid"
+        status: str = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()["status"]
+        return status == "paid"
 
     await eventually(settled, what="the written-off invoice to be paid")
 

@@ -6,6 +6,7 @@ import io
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -17,14 +18,14 @@ from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
 
-NewCustomer = Callable[..., Awaitable[dict]]
-NewInvoice = Callable[..., Awaitable[dict]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture(scope="module")
 async def april(
     invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
-) -> dict:
+) -> dict[str, Any]:
     """One customer's April 2026, worked by hand:
 
     A 1000.00 dated 04-01 net 10 (due 04-11), 600.00 of it paid on 04-15;
@@ -52,13 +53,14 @@ async def april(
     )
 
     async def applied() -> bool:
-        return (await invoicing.client.get(f"/invoices/{a['id']}")).json()["balance"] == "400.00"
+        balance: str = (await invoicing.client.get(f"/invoices/{a['id']}")).json()["balance"]
+        return balance == "400.00"
 
     await eventually(applied, what="the April payment")
     return {"customer": customer, "a": a, "b": b, "c": c}
 
 
-async def test_kpis_match_the_hand_worked_april(invoicing: RunningService, april: dict) -> None:
+async def test_kpis_match_the_hand_worked_april(invoicing: RunningService, april: dict[str, Any]) -> None:
     response = await invoicing.client.get(
         "/reports/kpis", params={"from": "2026-04-01", "to": "2026-04-30", "customer_id": april["customer"]["id"]}
     )
@@ -74,7 +76,7 @@ async def test_kpis_match_the_hand_worked_april(invoicing: RunningService, april
     assert kpi["collection_rate"] == "37.50"  # 600 / (0 + 1600)
 
 
-async def test_aging_as_of_month_end_leaves_the_write_off_out(invoicing: RunningService, april: dict) -> None:
+async def test_aging_as_of_month_end_leaves_the_write_off_out(invoicing: RunningService, april: dict[str, Any]) -> None:
     response = await invoicing.client.get(
         "/reports/aging", params={"as_of": "2026-04-30", "customer_id": april["customer"]["id"]}
     )
@@ -97,7 +99,7 @@ async def test_aging_as_of_month_end_leaves_the_write_off_out(invoicing: Running
     assert earlier.json()["customers"][0]["buckets"]["1-30"] == "1100.00"  # A 1000.00 + C 100.00, 3 and 9 days late
 
 
-async def test_the_statement_walks_from_opening_to_closing(invoicing: RunningService, april: dict) -> None:
+async def test_the_statement_walks_from_opening_to_closing(invoicing: RunningService, april: dict[str, Any]) -> None:
     response = await invoicing.client.get(
         f"/customers/{april['customer']['id']}/statement", params={"from": "2026-04-01", "to": "2026-04-30"}
     )
@@ -122,7 +124,7 @@ async def test_the_statement_walks_from_opening_to_closing(invoicing: RunningSer
     assert may.json()["currencies"][0]["opening_balance"] == "1000.00"
 
 
-async def test_the_statement_as_csv_and_as_a_chinese_pdf(invoicing: RunningService, april: dict) -> None:
+async def test_the_statement_as_csv_and_as_a_chinese_pdf(invoicing: RunningService, april: dict[str, Any]) -> None:
     params = {"from": "2026-04-01", "to": "2026-04-30"}
     url = f"/customers/{april['customer']['id']}/statement"
     csv = await invoicing.client.get(url, params={**params, "format": "csv"})
@@ -138,7 +140,7 @@ async def test_the_statement_as_csv_and_as_a_chinese_pdf(invoicing: RunningServi
     assert "1000.00" in text
 
 
-async def test_the_invoice_pdf_in_chinese_and_english(invoicing: RunningService, april: dict) -> None:
+async def test_the_invoice_pdf_in_chinese_and_english(invoicing: RunningService, april: dict[str, Any]) -> None:
     invoice = april["a"]
     zh = await invoicing.client.get(f"/invoices/{invoice['id']}/pdf")
     assert zh.status_code == 200, zh.text
@@ -150,7 +152,7 @@ async def test_the_invoice_pdf_in_chinese_and_english(invoicing: RunningService,
     assert "Invoice" in text and "Amount due" in text and "400.00" in text
 
 
-async def test_a_period_that_ends_before_it_starts_is_refused(invoicing: RunningService, april: dict) -> None:
+async def test_a_period_that_ends_before_it_starts_is_refused(invoicing: RunningService, april: dict[str, Any]) -> None:
     response = await invoicing.client.get(
         f"/customers/{april['customer']['id']}/statement", params={"from": "2026-04-30", "to": "2026-04-01"}
     )

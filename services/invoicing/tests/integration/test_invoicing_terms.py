@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from arflow.events.catalog import Allocation, PaymentReceived
 from arflow.money import Money
@@ -13,15 +14,16 @@ from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
 
-NewCustomer = Callable[..., Awaitable[dict]]
-NewInvoice = Callable[..., Awaitable[dict]]
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
 
 
-async def new_terms(invoicing: RunningService, **fields: object) -> dict:
+async def new_terms(invoicing: RunningService, **fields: object) -> dict[str, Any]:
     body = {"code": f"T-{uuid.uuid4().hex[:8]}", "name": "月结30天", "net_days": 30, **fields}
     response = await invoicing.client.post("/payment-terms", json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    terms: dict[str, Any] = response.json()
+    return terms
 
 
 async def test_the_customers_default_terms_set_the_due_date_月结(
@@ -92,7 +94,7 @@ async def test_late_interest_follows_each_days_balance_on_the_invoice_and_the_st
     )
     await publish_events(infra.bootstrap, payment)
 
-    async def paid_in_part() -> dict | None:
+    async def paid_in_part() -> dict[str, Any] | None:
         state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
         return state if state["balance"] == "600.00" else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -16,8 +17,12 @@ from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
 from arflow.tracing import new_traceparent, trace_id_of
 
+NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
 
-async def issue(invoicing: RunningService, customer_id: str, amount: str, invoice_date: str = "2026-01-05") -> dict:
+
+async def issue(
+    invoicing: RunningService, customer_id: str, amount: str, invoice_date: str = "2026-01-05"
+) -> dict[str, Any]:
     response = await invoicing.client.post(
         "/invoices",
         json={
@@ -29,7 +34,8 @@ async def issue(invoicing: RunningService, customer_id: str, amount: str, invoic
         },
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    invoice: dict[str, Any] = response.json()
+    return invoice
 
 
 def payment(customer_id: str, amount: str, allocations: list[tuple[str, str]], received_on: date) -> PaymentReceived:
@@ -43,12 +49,13 @@ def payment(customer_id: str, amount: str, allocations: list[tuple[str, str]], r
     )
 
 
-async def invoice_state(invoicing: RunningService, invoice_id: str) -> dict:
-    return (await invoicing.client.get(f"/invoices/{invoice_id}")).json()
+async def invoice_state(invoicing: RunningService, invoice_id: str) -> dict[str, Any]:
+    state: dict[str, Any] = (await invoicing.client.get(f"/invoices/{invoice_id}")).json()
+    return state
 
 
 async def test_payment_received_pays_the_invoice_and_publishes_the_facts(
-    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer
 ) -> None:
     customer = await new_customer()
     invoice = await issue(invoicing, customer["id"], "300.00")
@@ -56,7 +63,7 @@ async def test_payment_received_pays_the_invoice_and_publishes_the_facts(
         infra.bootstrap, payment(customer["id"], "300.00", [(invoice["id"], "300.00")], date(2026, 2, 9))
     )
 
-    async def paid() -> dict | None:
+    async def paid() -> dict[str, Any] | None:
         state = await invoice_state(invoicing, invoice["id"])
         return state if state["status"] == "paid" else None
 
@@ -72,7 +79,7 @@ async def test_payment_received_pays_the_invoice_and_publishes_the_facts(
 
 
 async def test_what_no_longer_fits_stays_unapplied_and_oldest_due_goes_first(
-    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer
 ) -> None:
     customer = await new_customer()
     older = await issue(invoicing, customer["id"], "100.00", invoice_date="2026-01-01")
@@ -80,7 +87,8 @@ async def test_what_no_longer_fits_stays_unapplied_and_oldest_due_goes_first(
     await publish_events(infra.bootstrap, payment(customer["id"], "150.00", [], date(2026, 2, 1)))
 
     async def settled() -> bool:
-        return (await invoice_state(invoicing, newer["id"]))["amount_paid"] == "50.00"
+        amount_paid: str = (await invoice_state(invoicing, newer["id"]))["amount_paid"]
+        return amount_paid == "50.00"
 
     await eventually(settled, what="the payment to be applied")
     assert (await invoice_state(invoicing, older["id"]))["status"] == "paid"
@@ -94,15 +102,16 @@ async def test_what_no_longer_fits_stays_unapplied_and_oldest_due_goes_first(
 
 
 async def test_overdue_sweep_publishes_each_threshold_once(
-    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer
 ) -> None:
     customer = await new_customer(time_zone="Asia/Shanghai")
     invoice = await issue(invoicing, customer["id"], "300.00", invoice_date="2026-01-05")  # due 2026-02-04
 
-    async def sweep(as_of: str) -> dict:
+    async def sweep(as_of: str) -> dict[str, Any]:
         response = await invoicing.client.post("/admin/jobs/overdue-sweep/runs", json={"as_of": as_of})
         assert response.status_code == 200, response.text
-        return response.json()
+        run: dict[str, Any] = response.json()
+        return run
 
     # 2026-02-04T16:30Z is already 2026-02-05 in Shanghai: one day past due.
     first = await sweep("2026-02-04T16:30:00Z")
@@ -136,7 +145,7 @@ async def test_unknown_job_is_404(invoicing: RunningService) -> None:
 
 
 async def test_the_request_trace_travels_with_the_event(
-    invoicing: RunningService, infra: TestInfrastructure, new_customer: Any
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer
 ) -> None:
     customer = await new_customer()
     parent = new_traceparent()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 import pytest
 from hypothesis import given
@@ -37,14 +38,48 @@ def test_explicit_fields_override_the_template_which_overrides_net_30() -> None:
     assert (resolved.net_days, resolved.grace_days, resolved.code, resolved.interest_kind) == (45, 3, "N10", "daily")
 
 
-def interest(balance: str, as_of: date, **kw: object) -> Decimal:
+class InterestTerms(TypedDict):
+    """The terms `domain.late_interest` takes by keyword, but for `since`."""
+
+    kind: str
+    rate: Decimal
+    grace_days: int
+    cap_ratio: Decimal | None
+    currency: str
+
+
+class InterestOptions(TypedDict, total=False):
+    """Any of `domain.late_interest`'s keyword arguments, a test overriding some."""
+
+    kind: str
+    rate: Decimal
+    grace_days: int
+    cap_ratio: Decimal | None
+    currency: str
+    since: date
+
+
+def interest(balance: str, as_of: date, **kw: Unpack[InterestOptions]) -> Decimal:
     """Interest on an invoice of `balance` dated 5 Jan, due 4 Feb 2026, never paid."""
-    options: dict = {"kind": "daily", "rate": Decimal("0.0005"), "grace_days": 0, "cap_ratio": None, "currency": "CNY"}
+    options: InterestOptions = {
+        "kind": "daily",
+        "rate": Decimal("0.0005"),
+        "grace_days": 0,
+        "cap_ratio": None,
+        "currency": "CNY",
+    }
     options.update(kw)
-    return domain.late_interest([(date(2026, 1, 5), Decimal(balance))], date(2026, 2, 4), as_of, **options)
+    charged: Decimal = domain.late_interest([(date(2026, 1, 5), Decimal(balance))], date(2026, 2, 4), as_of, **options)
+    return charged
 
 
-DAILY = {"kind": "daily", "rate": Decimal("0.0005"), "grace_days": 0, "cap_ratio": None, "currency": "CNY"}
+DAILY: InterestTerms = {
+    "kind": "daily",
+    "rate": Decimal("0.0005"),
+    "grace_days": 0,
+    "cap_ratio": None,
+    "currency": "CNY",
+}
 
 
 def test_interest_runs_day_by_day_on_what_is_still_owed_each_day() -> None:
@@ -90,7 +125,8 @@ def test_interest_since_the_last_charge_uses_the_balance_of_that_day() -> None:
 
 def test_the_cap_is_a_share_of_the_highest_balance_interest_ran_on() -> None:
     entries = [(date(2026, 2, 1), Decimal("1000.00")), (date(2026, 3, 11), Decimal("-900.00"))]
-    capped = {**DAILY, "cap_ratio": Decimal("0.004")}  # 4.50 + 21 × 100.00 × 0.0005 = 5.55, capped at 4.00
+    # 4.50 + 21 × 100.00 × 0.0005 = 5.55, capped at 4.00
+    capped: InterestTerms = {**DAILY, "cap_ratio": Decimal("0.004")}
     assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 31), **capped) == Decimal("4.00")
 
 
@@ -220,7 +256,7 @@ def test_the_early_payment_discount_and_its_last_day() -> None:
 
 def discount_due(balance: str, paid_on: date) -> Decimal | None:
     """1,000.00 dated 5 Jan 2026, 2% off until 15 Jan (20.00)."""
-    return domain.early_payment_discount_due(
+    due: Decimal | None = domain.early_payment_discount_due(
         total=Decimal("1000.00"),
         balance=Decimal(balance),
         invoice_date=date(2026, 1, 5),
@@ -229,6 +265,7 @@ def discount_due(balance: str, paid_on: date) -> Decimal | None:
         days=10,
         currency="CNY",
     )
+    return due
 
 
 def test_the_discount_is_due_when_no_more_than_it_is_left_by_its_last_day() -> None:
