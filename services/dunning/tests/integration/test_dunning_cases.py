@@ -164,13 +164,13 @@ def mail_to(sink: SmtpSink, address: str) -> list[EmailMessage]:
 def plain_text(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 def html_text(message: EmailMessage) -> str:
     body = message.get_body(("html",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 async def cases_of(dunning: RunningService, customer_id: UUID, **params: str) -> list[dict[str, Any]]:

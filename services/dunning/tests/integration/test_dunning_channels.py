@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -109,12 +110,14 @@ async def test_invoice_due_soon_gets_a_pre_due_reminder_in_english(
     await tick(dunning, walking_clock, date(2026, 2, 26))
     assert await steps(dunning, case["id"]) == ["pre_due_reminder"]
 
-    async def mail() -> list[Any]:
+    async def mail() -> list[EmailMessage]:
         return [m for m in dunning_smtp.messages if m["To"] == email]
 
     [message] = await eventually(mail, what="the pre-due reminder")
     assert message["Subject"].startswith("Payment reminder")
-    text = str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = str(body.get_content())
     assert "INV-2026-PREDUE1" in text and "Days until due:    3" in text and "RF18PREDUE1" in text
 
     # Once overdue, the overdue notice follows at once, and the pre-due rung is not repeated.
@@ -211,7 +214,8 @@ async def test_promise_made_through_the_api_pauses_the_case_and_is_kept_by_payme
 
     async def kept() -> bool:
         data = (await dunning.client.get("/promises", params={"case_id": case["id"]})).json()["data"]
-        return data[0]["status"] == "kept"
+        status: str = data[0]["status"]
+        return status == "kept"
 
     await eventually(kept, what="the promise kept")
     made = await collect_events(

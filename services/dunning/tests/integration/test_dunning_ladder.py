@@ -143,7 +143,7 @@ async def wait_until(dunning: RunningService, case_id: str, condition: Any, what
         detail = await get(dunning, f"/cases/{case_id}")
         return detail if condition(detail) else None
 
-    return await eventually(probe, what=what)  # type: ignore[no-any-return]
+    return await eventually(probe, what=what)
 
 
 def mail(sink: SmtpSink, address: str) -> list[EmailMessage]:
@@ -153,7 +153,7 @@ def mail(sink: SmtpSink, address: str) -> list[EmailMessage]:
 def text_of(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 async def open_task(dunning: RunningService, case_id: str, kind: str) -> dict[str, Any]:

@@ -112,7 +112,8 @@ async def test_monthly_plan_ranks_cases_by_amount_times_risk_with_totals_per_col
 
 async def _tier_known(dunning: RunningService, case_id: str) -> bool:
     response = await dunning.client.get("/dry-run", params={"case_id": case_id})
-    return response.json()["data"][0]["tier"] == "D"
+    tier: str = response.json()["data"][0]["tier"]
+    return tier == "D"
 
 
 async def test_plan_job_draws_up_the_plan_on_the_first_only(dunning: RunningService) -> None:

@@ -81,7 +81,9 @@ async def queue_notice(db: Database, clock: FixedClock, email: str) -> UUID:
             observed_at=clock.now(),
         )
     async with db.unit_of_work() as session:
-        action_id = await session.scalar(select(DunningAction.id).where(DunningAction.customer_id == customer_id))
+        action_id: UUID | None = await session.scalar(
+            select(DunningAction.id).where(DunningAction.customer_id == customer_id)
+        )
     assert action_id is not None
     return action_id
 
@@ -118,14 +120,18 @@ async def test_smtp_failure_is_recorded_and_retried_with_backoff_until_it_fails(
     assert (await action(sender_db, action_id)).attempts == 1
 
     for attempt, delay in ((2, 2), (3, 4), (4, 8)):
-        clock.set((await action(sender_db, action_id)).next_attempt_at)  # type: ignore[arg-type]
+        due_at = (await action(sender_db, action_id)).next_attempt_at
+        assert due_at is not None
+        clock.set(due_at)
         assert await send_due_emails(sender_db, clock=clock, settings=settings) == 1
         retried = await action(sender_db, action_id)
         assert retried.attempts == attempt
         assert retried.next_attempt_at == clock.now() + BASE_DELAY * delay
     assert await step_events(sender_db, action_id) == []
 
-    clock.set((await action(sender_db, action_id)).next_attempt_at)  # type: ignore[arg-type]
+    due_at = (await action(sender_db, action_id)).next_attempt_at
+    assert due_at is not None
+    clock.set(due_at)
     assert await send_due_emails(sender_db, clock=clock, settings=settings) == 1
     failed = await action(sender_db, action_id)
     assert (failed.status, failed.outcome, failed.attempts) == ("failed", "failed", 5)

@@ -47,7 +47,7 @@ def test_first_contact_with_an_email_is_the_fallback() -> None:
 
 
 def test_billing_contact_without_email_is_skipped() -> None:
-    contacts = [
+    contacts: list[dict[str, str | None]] = [
         {"name": "A", "role": "billing", "email": None},
         {"name": "B", "role": "billing", "email": "b@example.cn", "language": "en"},
     ]
@@ -64,7 +64,9 @@ def test_contact_without_language_gets_the_customers_language() -> None:
 
 
 def test_unknown_language_falls_back_to_chinese() -> None:
-    assert choose_recipient([{"name": "A", "email": "a@example.com", "language": "fr"}], "de").language == "zh-CN"
+    recipient = choose_recipient([{"name": "A", "email": "a@example.com", "language": "fr"}], "de")
+    assert recipient is not None
+    assert recipient.language == "zh-CN"
 
 
 # --- planning the reminder -------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -16,7 +18,7 @@ DUE = date(2026, 3, 1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def view(policy: dict) -> PolicyView:  # type: ignore[type-arg]
+def view(policy: dict[str, Any]) -> PolicyView:
     return PolicyView(
         code=policy["code"],
         version=1,
@@ -28,8 +30,19 @@ def view(policy: dict) -> PolicyView:  # type: ignore[type-arg]
 DEFAULTS = {p["code"]: view(p) for p in domain.DEFAULT_POLICIES}
 
 
-def state(**changes: object) -> CaseState:
-    values: dict[str, object] = {
+class CaseFields(TypedDict, total=False):
+    """The fields of a CaseState that a test may set (all of them but `paused_reason`)."""
+
+    anchor_date: date
+    level: int
+    done_steps: frozenset[str]
+    amount_overdue: Decimal
+    has_overdue: bool
+    last_contact_at: datetime | None
+
+
+def state(**changes: Unpack[CaseFields]) -> CaseState:
+    values: CaseFields = {
         "anchor_date": DUE,
         "level": 1,
         "done_steps": frozenset({"overdue_notice"}),
@@ -38,11 +51,20 @@ def state(**changes: object) -> CaseState:
         "last_contact_at": None,
     }
     values.update(changes)
-    return CaseState(**values)  # type: ignore[arg-type]
+    return CaseState(**values)
 
 
 def local(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+
+
+def select(
+    policies: Sequence[PolicyView], *, tier: str | None, amount_overdue: Decimal, tags: Sequence[str]
+) -> PolicyView:
+    """The policy chosen where the test expects one to fit."""
+    chosen = domain.select_policy(policies, tier=tier, amount_overdue=amount_overdue, tags=tags)
+    assert chosen is not None
+    return chosen
 
 
 def decide(policy: PolicyView, case: CaseState, when: datetime, guard: Guardrails | None = None) -> domain.StepDecision:
@@ -67,23 +89,24 @@ def test_policy_problems_name_duplicates_and_disorder() -> None:
 
 def test_tier_selects_its_ladder_and_unscored_customers_get_tier_b() -> None:
     policies = list(DEFAULTS.values())
-    assert domain.select_policy(policies, tier="D", amount_overdue=Decimal(1), tags=[]).code == "tier-d"  # type: ignore[union-attr]
-    assert domain.select_policy(policies, tier=None, amount_overdue=Decimal(1), tags=[]).code == "tier-b"  # type: ignore[union-attr]
+    assert select(policies, tier="D", amount_overdue=Decimal(1), tags=[]).code == "tier-d"
+    assert select(policies, tier=None, amount_overdue=Decimal(1), tags=[]).code == "tier-b"
 
 
 def test_amount_segment_and_tags_pick_the_more_specific_policy() -> None:
     large = PolicyView("large-b", 1, DEFAULTS["tier-b"].steps, tiers=("B",), min_amount=Decimal("100000"))
     vip = PolicyView("vip", 1, DEFAULTS["tier-a"].steps, tags=("vip",), priority=10)
     policies = [*DEFAULTS.values(), large, vip]
-    assert domain.select_policy(policies, tier="B", amount_overdue=Decimal("99999"), tags=[]).code == "tier-b"  # type: ignore[union-attr]
-    assert domain.select_policy(policies, tier="B", amount_overdue=Decimal("100000"), tags=[]).code == "large-b"  # type: ignore[union-attr]
-    assert domain.select_policy(policies, tier="D", amount_overdue=Decimal("1"), tags=["vip"]).code == "vip"  # type: ignore[union-attr]
+    assert select(policies, tier="B", amount_overdue=Decimal("99999"), tags=[]).code == "tier-b"
+    assert select(policies, tier="B", amount_overdue=Decimal("100000"), tags=[]).code == "large-b"
+    assert select(policies, tier="D", amount_overdue=Decimal("1"), tags=["vip"]).code == "vip"
 
 
 def test_next_step_waits_for_its_date_then_executes() -> None:
     policy = DEFAULTS["tier-b"]
     waiting = decide(policy, state(), local(date(2026, 3, 7)))
-    assert (waiting.kind, waiting.step.name, waiting.due_on) == ("wait", "follow_up", date(2026, 3, 8))  # type: ignore[union-attr]
+    assert waiting.step is not None
+    assert (waiting.kind, waiting.step.name, waiting.due_on) == ("wait", "follow_up", date(2026, 3, 8))
     assert decide(policy, state(), local(date(2026, 3, 8))).kind == "execute"
 
 
@@ -91,8 +114,11 @@ def test_pre_due_steps_only_before_the_invoice_is_overdue() -> None:
     policy = DEFAULTS["tier-b"]
     before = state(level=0, done_steps=frozenset(), has_overdue=False)
     decision = decide(policy, before, local(date(2026, 2, 26)))
-    assert (decision.kind, decision.step.name) == ("execute", "pre_due_reminder")  # type: ignore[union-attr]
-    assert decide(policy, state(level=0, done_steps=frozenset()), local(date(2026, 3, 2))).step.name == "overdue_notice"  # type: ignore[union-attr]
+    assert decision.step is not None
+    assert (decision.kind, decision.step.name) == ("execute", "pre_due_reminder")
+    once_overdue = decide(policy, state(level=0, done_steps=frozenset()), local(date(2026, 3, 2)))
+    assert once_overdue.step is not None
+    assert once_overdue.step.name == "overdue_notice"
 
 
 def test_quiet_hours_block_sms_but_not_email() -> None:
@@ -132,26 +158,51 @@ def test_minimum_amount_and_weekends() -> None:
 def test_a_gentler_ladder_never_takes_the_case_back_down() -> None:
     at_letter = state(level=3, done_steps=frozenset({"overdue_notice", "sms_reminder", "follow_up", "formal_letter"}))
     decision = decide(DEFAULTS["tier-a"], at_letter, local(date(2026, 4, 20)))
-    assert decision.step.name == "phone_call"  # type: ignore[union-attr]
+    assert decision.step is not None
+    assert decision.step.name == "phone_call"
+
+
+class PauseFacts(TypedDict):
+    """pause_reason's arguments besides the two switches."""
+
+    hold_reason: str | None
+    held_until: date | None
+    promised_dates: list[date]
+    all_disputed: bool
+    today: date
+
+
+class PromiseTerms(TypedDict):
+    """promise_outcome's arguments that the promise fixed when it was made."""
+
+    amount: Decimal
+    owed_at_promise: Decimal
+    promised_date: date
 
 
 def test_pauses_in_order_of_firmness() -> None:
-    common = {"hold_reason": None, "held_until": None, "promised_dates": [], "all_disputed": False, "today": DUE}
-    assert domain.pause_reason(excluded=True, frozen=True, **common) == "legal_handover"  # type: ignore[arg-type]
-    held = {**common, "hold_reason": "x", "held_until": DUE - timedelta(days=1)}
-    assert domain.pause_reason(excluded=False, frozen=False, **held) is None  # type: ignore[arg-type]
-    promised = {**common, "promised_dates": [DUE]}
-    assert domain.pause_reason(excluded=False, frozen=False, **promised) == "promise_to_pay"  # type: ignore[arg-type]
+    common: PauseFacts = {
+        "hold_reason": None,
+        "held_until": None,
+        "promised_dates": [],
+        "all_disputed": False,
+        "today": DUE,
+    }
+    assert domain.pause_reason(excluded=True, frozen=True, **common) == "legal_handover"
+    held: PauseFacts = {**common, "hold_reason": "x", "held_until": DUE - timedelta(days=1)}
+    assert domain.pause_reason(excluded=False, frozen=False, **held) is None
+    promised: PauseFacts = {**common, "promised_dates": [DUE]}
+    assert domain.pause_reason(excluded=False, frozen=False, **promised) == "promise_to_pay"
 
 
 def test_promise_kept_broken_or_open() -> None:
-    args = {"amount": Decimal(1000), "owed_at_promise": Decimal(3000), "promised_date": DUE}
-    assert domain.promise_outcome(**args, owed_now=Decimal(2000), today=DUE) == ("kept", Decimal(1000))  # type: ignore[arg-type]
-    assert domain.promise_outcome(**args, owed_now=Decimal(2500), today=DUE) == ("open", Decimal(500))  # type: ignore[arg-type]
+    args: PromiseTerms = {"amount": Decimal(1000), "owed_at_promise": Decimal(3000), "promised_date": DUE}
+    assert domain.promise_outcome(**args, owed_now=Decimal(2000), today=DUE) == ("kept", Decimal(1000))
+    assert domain.promise_outcome(**args, owed_now=Decimal(2500), today=DUE) == ("open", Decimal(500))
     assert domain.promise_outcome(**args, owed_now=Decimal(2500), today=DUE + timedelta(days=1)) == (
         "broken",
         Decimal(500),
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_late_interest_is_simple_daily_interest_half_up() -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -10,7 +11,8 @@ from dunning.models import DunningAction
 from dunning.rendering import format_date, format_money, render_email
 from dunning.sender import build_message
 
-DETAILS = {
+# An action's details as the service stores them: JSON.
+DETAILS: dict[str, Any] = {
     "customer_name": "上海星河代理记账有限公司",
     "currency": "CNY",
     "amount_overdue": "12345.6000",
@@ -71,14 +73,14 @@ def test_html_escapes_what_the_customer_typed_but_text_keeps_it() -> None:
 
 
 def test_missing_reference_falls_back_to_the_invoice_number() -> None:
-    invoice = {**DETAILS["invoices"][0], "payment_reference": None}  # type: ignore[index]
+    invoice = {**DETAILS["invoices"][0], "payment_reference": None}
     email = render_email("overdue_notice", "en", {**DETAILS, "invoices": [invoice]})
     assert "Payment reference: INV-2026-000042" in email.text
 
 
 def test_several_invoices_are_all_named_and_summed_in_the_subject() -> None:
-    second = {**DETAILS["invoices"][0], "number": "INV-2026-000043", "amount_due": "100.00"}  # type: ignore[index]
-    details = {**DETAILS, "amount_overdue": "12445.60", "invoices": [DETAILS["invoices"][0], second]}  # type: ignore[index]
+    second = {**DETAILS["invoices"][0], "number": "INV-2026-000043", "amount_due": "100.00"}
+    details = {**DETAILS, "amount_overdue": "12445.60", "invoices": [DETAILS["invoices"][0], second]}
     email = render_email("overdue_notice", "zh-CN", details)
     assert "2 张账单" in email.subject
     assert "CNY 12,445.60" in email.subject
@@ -86,7 +88,7 @@ def test_several_invoices_are_all_named_and_summed_in_the_subject() -> None:
 
 
 def test_subject_stays_on_one_line_whatever_the_number_says() -> None:
-    invoice = {**DETAILS["invoices"][0], "number": "INV\r\nBcc: victim@example.com"}  # type: ignore[index]
+    invoice = {**DETAILS["invoices"][0], "number": "INV\r\nBcc: victim@example.com"}
     subject = render_email("overdue_notice", "en", {**DETAILS, "invoices": [invoice]}).subject
     assert "\n" not in subject and "\r" not in subject
 
@@ -110,4 +112,6 @@ def test_message_has_text_and_html_parts_and_a_stable_message_id() -> None:
     assert message["Message-ID"] == f"<{action.id}@arflow.local>"
     assert message["Content-Language"] == "en"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert "INV-2026-000042" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = message.get_body(("plain",))
+    assert body is not None
+    assert "INV-2026-000042" in body.get_content()
