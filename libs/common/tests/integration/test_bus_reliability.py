@@ -14,8 +14,9 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -77,8 +78,8 @@ async def new_topic(bootstrap: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running(task_coro: object) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(task_coro)  # type: ignore[arg-type]
+async def running(task_coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(task_coro)
     try:
         yield task
     finally:
@@ -243,13 +244,16 @@ async def _first_dead_letter_headers(bootstrap: str, topic: str) -> dict[str, st
         await reader.stop()
 
 
-async def _equals(awaitable: object, expected: object) -> bool:
-    return await awaitable == expected  # type: ignore[misc]
+T = TypeVar("T")
+
+
+async def _equals(awaitable: Awaitable[object], expected: object) -> bool:
+    return await awaitable == expected
 
 
 async def _true(value: bool) -> bool:
     return value
 
 
-async def _true_async(awaitable: object, predicate: object) -> bool:
-    return bool(predicate(await awaitable))  # type: ignore[operator, misc]
+async def _true_async(awaitable: Awaitable[T], predicate: Callable[[T], object]) -> bool:
+    return bool(predicate(await awaitable))
