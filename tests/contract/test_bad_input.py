@@ -28,7 +28,7 @@ def _fill(path: str, value: str) -> str:
 
 async def _calls(client: httpx.AsyncClient) -> list[tuple[str, str, Any]]:
     spec = (await client.get("/openapi.json")).json()
-    calls = []
+    calls: list[tuple[str, str, Any]] = []
     for path, operations in spec["paths"].items():
         if path == "/readyz":  # 503 is its honest answer when a dependency is down
             continue

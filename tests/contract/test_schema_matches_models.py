@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from arflow.migrations import upgrade
@@ -33,14 +34,16 @@ MODELS = {
 async def test_migrations_at_head_leave_nothing_for_autogenerate(infra: TestInfrastructure, service: str) -> None:
     url = await infra.scratch_database(f"schema_{service.replace('-', '_')}_{uuid4().hex[:6]}")
     await asyncio.to_thread(upgrade, spec(service).directory, url)
-    metadata = [import_module(MODELS[service]).metadata, platform_metadata]
+    metadata: list[MetaData] = [import_module(MODELS[service]).metadata, platform_metadata]
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
 
             def differences(sync_conn: Any) -> list[Any]:
                 context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-                return list(compare_metadata(context, metadata))
+                # alembic annotates `metadata` as one MetaData, but hands it to AutogenContext,
+                # which takes a sequence of them (as env.py's target_metadata does).
+                return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
 
             diff = await conn.run_sync(differences)
     finally:
