@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 from arflow.events.catalog import (
     CreditNoteIssued,
@@ -29,7 +30,7 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
-def issued(customer_id: Any, invoice_id: Any, total: str = "1000.00") -> InvoiceIssued:
+def issued(customer_id: UUID, invoice_id: UUID, total: str = "1000.00") -> InvoiceIssued:
     amount = Money.of(total, CNY)
     return InvoiceIssued(
         customer_id=customer_id,

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from arflow.events.catalog import CREDIT_SCORING, InvoiceIssued, InvoicePaid, topic_of
 from arflow.ids import uuid7
 from arflow.money import Money
@@ -45,7 +47,7 @@ def issued_and_paid(customer_id: UUID, invoice_date: date, dbt: int) -> list[Any
     return [issued, paid]
 
 
-async def scored_customer(client: Any, infra: TestInfrastructure) -> UUID:
+async def scored_customer(client: httpx.AsyncClient, infra: TestInfrastructure) -> UUID:
     customer_id = uuid7()
     events = [e for month in (1, 2) for e in issued_and_paid(customer_id, date(2026, month, 1), 0)]
     await publish_events(infra.bootstrap, *events)
@@ -58,7 +60,7 @@ async def scored_customer(client: Any, infra: TestInfrastructure) -> UUID:
     return customer_id
 
 
-async def run(client: Any, job: str, as_of: str) -> dict[str, Any]:
+async def run(client: httpx.AsyncClient, job: str, as_of: str) -> dict[str, Any]:
     response = await client.post(f"/admin/jobs/{job}/runs", json={"as_of": as_of})
     assert response.status_code == 200, response.text
     return response.json()["result"]  # type: ignore[no-any-return]

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from arflow.events.catalog import (
     CREDIT_SCORING,
     CustomerUpserted,
@@ -76,7 +78,7 @@ async def history(infra: TestInfrastructure, customer_id: UUID, days_late: list[
     return issued
 
 
-async def all_arrived(client: Any, customer_id: UUID, *, issued: int, paid: int) -> None:
+async def all_arrived(client: httpx.AsyncClient, customer_id: UUID, *, issued: int, paid: int) -> None:
     """Wait until the credit file holds every invoice and payment published."""
 
     async def probe() -> bool:

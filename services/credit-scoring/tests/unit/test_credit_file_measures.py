@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +22,17 @@ AS_OF = date(2026, 4, 15)
 DUE = date(2026, 3, 1)
 
 
+class LaterFacts(TypedDict, total=False):
+    """The facts of an invoice that arrive after it is issued (the optional fields of a PaymentExperience)."""
+
+    voided_on: date | None
+    written_off_on: date | None
+    max_days_overdue: int | None
+    overdue_noted_on: date | None
+    applications: tuple[Application, ...]
+    credits: tuple[Application, ...]
+
+
 def experience(
     total: str = "1000.00",
     *,
@@ -30,7 +42,7 @@ def experience(
     paid_on: date | None = None,
     currency: str = "CNY",
     number: str | None = None,
-    **facts: object,
+    **facts: Unpack[LaterFacts],
 ) -> PaymentExperience:
     return PaymentExperience(
         invoice_id=uuid.uuid4(),
@@ -41,7 +53,7 @@ def experience(
         due_date=due_date,
         issued_on=issued_on,
         paid_on=paid_on,
-        **facts,  # type: ignore[arg-type]
+        **facts,
     )
 
 

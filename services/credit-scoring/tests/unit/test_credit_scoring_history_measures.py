@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from credit_scoring.domain import (
     Application,
@@ -19,8 +20,19 @@ from credit_scoring.domain import (
 AS_OF = date(2026, 6, 30)
 
 
+class LaterFacts(TypedDict, total=False):
+    """The facts of an invoice that arrive after it is issued (the optional fields of a PaymentExperience)."""
+
+    voided_on: date | None
+    written_off_on: date | None
+    max_days_overdue: int | None
+    overdue_noted_on: date | None
+    applications: tuple[Application, ...]
+    credits: tuple[Application, ...]
+
+
 def invoice(
-    total: str, *, invoice_date: date, due_date: date, paid_on: date | None = None, **facts: object
+    total: str, *, invoice_date: date, due_date: date, paid_on: date | None = None, **facts: Unpack[LaterFacts]
 ) -> PaymentExperience:
     return PaymentExperience(
         invoice_id=uuid.uuid4(),
@@ -31,7 +43,7 @@ def invoice(
         due_date=due_date,
         issued_on=invoice_date,
         paid_on=paid_on,
-        **facts,  # type: ignore[arg-type]
+        **facts,
     )
 
 

@@ -71,9 +71,11 @@ def histories(draw: st.DrawFn) -> CustomerHistory:
     )
 
 
-def forget_after(experiences: list[PaymentExperience], history: CustomerHistory, cut: date):
+def forget_after(
+    experiences: list[PaymentExperience], history: CustomerHistory, cut: date
+) -> tuple[list[PaymentExperience], CustomerHistory]:
     """What was known on `cut`: drop every fact dated after it (invoices issued later, later payments…)."""
-    known = []
+    known: list[PaymentExperience] = []
     for e in experiences:
         if e.issued_on is not None and e.issued_on > cut:
             continue
@@ -118,11 +120,15 @@ def test_the_features_of_an_invoice_are_fixed_at_its_issue_date(
 ) -> None:
     target = experiences[0]
     assert target.issued_on is not None and target.due_date is not None and target.total is not None
-    issued_on = target.issued_on
+    # Narrowed copies: a nested function does not see the narrowing of `target`'s attributes.
+    issued_on, total, due_date = target.issued_on, target.total, target.due_date
 
     def features(facts: list[PaymentExperience], past: CustomerHistory) -> dict[str, float]:
         file = build_credit_file(facts, as_of=issued_on, first_seen_on=START, history=past)
-        return late_payment_features(file, amount=target.total, currency="CNY", net_days=30, due_date=target.due_date)
+        measured: dict[str, float] = late_payment_features(
+            file, amount=total, currency="CNY", net_days=30, due_date=due_date
+        )
+        return measured
 
     known, past = forget_after(experiences, history, issued_on)
     assert features(experiences, history) == features(known, past)

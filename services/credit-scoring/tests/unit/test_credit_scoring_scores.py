@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credit_scoring import defaults, modelling
-from credit_scoring.domain import CustomerHistory, DunningFact, PaymentExperience, build_credit_file
+from credit_scoring.domain import CreditFile, CustomerHistory, DunningFact, PaymentExperience, build_credit_file
 from credit_scoring.scoring import (
     LATE_FEATURES,
     PAYDEX_KEY_POINTS,
@@ -84,7 +84,7 @@ def test_early_payment_anticipates_up_to_100() -> None:
 SCORECARD = defaults.default_model("scorecard")
 
 
-def portfolio_file(dbts: list[int], *, dunning_level: int = 0, open_late: int = 0) -> object:
+def portfolio_file(dbts: list[int], *, dunning_level: int = 0, open_late: int = 0) -> CreditFile:
     due = date(2026, 1, 1)
     experiences = [paid("1000", due + timedelta(days=30 * i), d) for i, d in enumerate(dbts)]
     for i in range(open_late):
@@ -212,7 +212,8 @@ def test_late_payment_model_ranks_a_habitual_late_payer_above_a_prompt_one() -> 
         features = late_payment_features(
             file, amount=Decimal("1000"), currency="CNY", net_days=30, due_date=date(2026, 7, 30)
         )
-        return late_payment_probability(model, features)
+        chance: float = late_payment_probability(model, features)
+        return chance
 
     # As in the portfolio: a habitual late payer has last months' invoices still open and being chased.
     assert probability([40, 45, 38, 50], open_late=2, dunning_level=3) > 0.5 > 0.05 > probability([0, 0, 0, 0])

@@ -31,7 +31,7 @@ def seen(day: int, score: int, settled: int | None = None, used: str | None = "0
 def run(*observations: Observation, state: WatchState | None = None) -> tuple[list[tuple[int, str]], WatchState]:
     """Feed rescorings in order; the (day, kind) of every warning raised, and the final state."""
     state = state or WatchState()
-    raised = []
+    raised: list[tuple[int, str]] = []
     for o in observations:
         warnings, state = watch(state, o, customer_key="c")
         raised.extend(((o.day - START).days, w.kind) for w in warnings)
