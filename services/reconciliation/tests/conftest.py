@@ -4,7 +4,7 @@ import base64
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -261,6 +261,9 @@ async def wait_for_import(client: httpx.AsyncClient, import_id: str) -> dict[str
     return await eventually(probe, within=20, what=f"statement import {import_id}")
 
 
+ImportDone = Callable[[httpx.AsyncClient, str], Awaitable[dict[str, Any]]]
+
+
 @pytest.fixture(scope="session")
-def import_done() -> Callable[[httpx.AsyncClient, str], Any]:
+def import_done() -> ImportDone:
     return wait_for_import

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from arflow.events.catalog import (
@@ -18,6 +18,9 @@ from arflow.events.catalog import (
 from arflow.money import Money
 from arflow.testing.services import RunningService
 from reconciliation.models import Customer
+
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
+    from conftest import InvoicingFeed, Ledger
 
 
 def applied(
@@ -86,7 +89,7 @@ def paid(invoice: InvoiceIssued) -> InvoicePaid:
 
 
 async def test_payment_applied_lowers_the_balance_and_releases_the_allocation(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
@@ -107,7 +110,9 @@ async def test_payment_applied_lowers_the_balance_and_releases_the_allocation(
     assert [a["applied"] for a in payment["allocations"]] == [True]
 
 
-async def test_invoice_paid_closes_the_open_item(reconciliation_ledger: Any, reconciliation_feed: Any) -> None:
+async def test_invoice_paid_closes_the_open_item(
+    reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
+) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
     await reconciliation_feed.publish(applied(invoice, "0.00"), paid(invoice))
@@ -116,7 +121,7 @@ async def test_invoice_paid_closes_the_open_item(reconciliation_ledger: Any, rec
 
 
 async def test_invoice_paid_before_invoice_issued_ends_paid(
-    reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31), publish=False)
@@ -127,7 +132,7 @@ async def test_invoice_paid_before_invoice_issued_ends_paid(
 
 
 async def test_a_stale_payment_applied_does_not_raise_the_balance(
-    reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
@@ -140,7 +145,7 @@ async def test_a_stale_payment_applied_does_not_raise_the_balance(
 
 
 async def test_voided_and_written_off_invoices_take_no_payment(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     voided = await reconciliation_ledger.invoice(customer_id, "100.00", date(2026, 1, 31))
@@ -178,7 +183,7 @@ async def test_voided_and_written_off_invoices_take_no_payment(
 
 
 async def test_customer_keeps_its_highest_revision(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = uuid.uuid4()
     sentinel = await reconciliation_ledger.invoice(customer_id, "1.00", date(2026, 3, 31), publish=False)
@@ -194,15 +199,17 @@ async def test_customer_keeps_its_highest_revision(
     assert (customer.revision, customer.legal_name) == (3, "新名字有限公司")
 
 
-async def test_open_items_page_by_invoice_id(reconciliation: RunningService, reconciliation_ledger: Any) -> None:
+async def test_open_items_page_by_invoice_id(reconciliation: RunningService, reconciliation_ledger: Ledger) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoices = [await reconciliation_ledger.invoice(customer_id, "10.00", date(2026, 3, 31)) for _ in range(3)]
     await reconciliation_ledger.item_when(customer_id, invoices[-1].invoice_id)
     expected = sorted((str(i.invoice_id) for i in invoices), key=UUID, reverse=True)
     seen: list[str] = []
-    cursor = None
+    cursor: str | None = None
     for _ in range(3):
-        params = {"customer_id": str(customer_id), "limit": 2} | ({"starting_after": cursor} if cursor else {})
+        params: dict[str, str | int] = {"customer_id": str(customer_id), "limit": 2}
+        if cursor:
+            params["starting_after"] = cursor
         page = (await reconciliation.client.get("/open-items", params=params)).json()
         seen += [i["invoice_id"] for i in page["data"]]
         cursor = page["next_cursor"]
@@ -212,7 +219,7 @@ async def test_open_items_page_by_invoice_id(reconciliation: RunningService, rec
 
 
 async def test_a_reversed_application_reopens_a_paid_item_that_takes_payments_again(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
@@ -231,7 +238,7 @@ async def test_a_reversed_application_reopens_a_paid_item_that_takes_payments_ag
 
 
 async def test_balance_events_delivered_out_of_order_end_at_the_highest_version(
-    reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
@@ -251,7 +258,7 @@ async def test_balance_events_delivered_out_of_order_end_at_the_highest_version(
 
 
 async def test_a_balance_event_delivered_twice_changes_nothing_the_second_time(
-    reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))
@@ -267,7 +274,7 @@ async def test_a_balance_event_delivered_twice_changes_nothing_the_second_time(
 
 
 async def test_an_unversioned_reversal_does_not_raise_the_balance(
-    reconciliation_ledger: Any, reconciliation_feed: Any
+    reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1000.00", date(2026, 3, 31))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import pytest
@@ -12,8 +12,12 @@ from arflow.persistence import outbox_message
 from arflow.testing.services import RunningService
 from reconciliation.models import Payment
 
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
+    from conftest import Ledger, PublishedPayments
 
-def payment_body(customer_id: UUID, amount: str, **fields: Any) -> dict[str, Any]:
+
+# `amount` may be a float on purpose: one case checks that the API refuses a JSON number.
+def payment_body(customer_id: UUID, amount: str | float, **fields: Any) -> dict[str, Any]:
     return {
         "customer_id": str(customer_id),
         "amount": amount,
@@ -26,14 +30,14 @@ def payment_body(customer_id: UUID, amount: str, **fields: Any) -> dict[str, Any
 async def nothing_recorded_for(reconciliation: RunningService, customer_id: UUID) -> bool:
     """No payment row and no outbox event for the customer."""
     async with reconciliation.app.state.db.unit_of_work() as session:
-        payments = await session.scalar(select(func.count()).where(Payment.customer_id == customer_id))
-        events = await session.scalar(
+        payments: int | None = await session.scalar(select(func.count()).where(Payment.customer_id == customer_id))
+        events: int | None = await session.scalar(
             select(func.count()).select_from(outbox_message).where(outbox_message.c.key == str(customer_id))
         )
     return payments == 0 and events == 0
 
 
-async def test_issued_invoice_becomes_an_open_item(reconciliation_ledger: Any) -> None:
+async def test_issued_invoice_becomes_an_open_item(reconciliation_ledger: Ledger) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "1060.00", date(2026, 3, 31))
     item = await reconciliation_ledger.item_when(customer_id, invoice.invoice_id)
@@ -45,7 +49,7 @@ async def test_issued_invoice_becomes_an_open_item(reconciliation_ledger: Any) -
 
 
 async def test_payment_with_given_allocations_is_stored_and_published(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_published: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_published: PublishedPayments
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     first = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
@@ -89,7 +93,7 @@ async def test_payment_with_given_allocations_is_stored_and_published(
 
 
 async def test_payment_without_allocations_goes_to_the_invoice_its_reference_names(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_published: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_published: PublishedPayments
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     older = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
@@ -112,7 +116,7 @@ async def test_payment_without_allocations_goes_to_the_invoice_its_reference_nam
 
 
 async def test_payment_without_reference_goes_oldest_due_first_and_leaves_the_rest(
-    reconciliation: RunningService, reconciliation_ledger: Any, reconciliation_published: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_published: PublishedPayments
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     newer = await reconciliation_ledger.invoice(customer_id, "500.00", date(2026, 3, 31))
@@ -135,7 +139,7 @@ async def test_payment_without_reference_goes_oldest_due_first_and_leaves_the_re
 
 
 async def test_a_second_payment_is_not_proposed_what_the_first_already_took(
-    reconciliation: RunningService, reconciliation_ledger: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     older = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
@@ -157,7 +161,7 @@ async def test_a_second_payment_is_not_proposed_what_the_first_already_took(
 
 
 async def test_empty_allocations_leave_the_payment_on_account(
-    reconciliation: RunningService, reconciliation_ledger: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
@@ -183,7 +187,7 @@ async def test_empty_allocations_leave_the_payment_on_account(
     ],
 )
 async def test_invalid_payment_is_a_422_problem_and_records_nothing(
-    reconciliation: RunningService, reconciliation_ledger: Any, case: str, code: str
+    reconciliation: RunningService, reconciliation_ledger: Ledger, case: str, code: str
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
@@ -218,7 +222,7 @@ async def test_invalid_payment_is_a_422_problem_and_records_nothing(
 
 
 async def test_received_on_is_judged_by_the_customers_calendar(
-    reconciliation: RunningService, reconciliation_ledger: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger
 ) -> None:
     # The clock stands at 2026-03-02 02:00 UTC: the 2nd in Shanghai, still the 1st in Los Angeles.
     shanghai = await reconciliation_ledger.customer()
@@ -244,7 +248,7 @@ async def test_unknown_payment_is_a_404_problem(reconciliation: RunningService) 
 
 
 async def test_idempotency_key_replays_the_payment_and_records_it_once(
-    reconciliation: RunningService, reconciliation_ledger: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
@@ -266,7 +270,7 @@ async def test_idempotency_key_replays_the_payment_and_records_it_once(
 
 
 async def test_payments_list_filters_by_dates_and_pages_newest_first(
-    reconciliation: RunningService, reconciliation_ledger: Any
+    reconciliation: RunningService, reconciliation_ledger: Ledger
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
     invoice = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import pytest
@@ -14,9 +14,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.events.catalog import CustomerUpserted
+from arflow.testing.services import RunningService
 from reconciliation import importing, matching, repository, service
 from reconciliation.matching import Incoming
 from reconciliation.models import Customer, CustomerNameBigram
+
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
+    from conftest import Books
 
 D = Decimal
 
@@ -30,7 +34,7 @@ def ranked(decision: matching.Decision) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-async def portfolio(reconciliation: Any, reconciliation_books: Any) -> dict[str, Any]:
+async def portfolio(reconciliation: RunningService, reconciliation_books: Books) -> dict[str, Any]:
     core = f"云帆{secrets.randbelow(10**6):06d}"
     named_id, name = await reconciliation_books.customer(f"杭州{core}贸易有限公司")
     other_id, _ = await reconciliation_books.customer()
@@ -47,7 +51,7 @@ async def portfolio(reconciliation: Any, reconciliation_books: Any) -> dict[str,
 
 
 async def test_a_payments_lookup_decides_as_the_whole_projection_does(
-    reconciliation: Any, portfolio: dict[str, Any]
+    reconciliation: RunningService, portfolio: dict[str, Any]
 ) -> None:
     first, second, third = portfolio["invoices"]
     name, core = portfolio["name"], portfolio["core"]
@@ -81,7 +85,7 @@ async def test_a_payments_lookup_decides_as_the_whole_projection_does(
 
 
 async def test_a_big_import_preloads_the_projection_and_books_alike(
-    reconciliation: Any, reconciliation_books: Any
+    reconciliation: RunningService, reconciliation_books: Books
 ) -> None:
     customer_id, name = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "2210.00", date(2026, 2, 28))
@@ -123,7 +127,7 @@ def cjk(count: int) -> str:
 
 
 async def project_customer(
-    reconciliation: Any, customer_id: UUID, revision: int, legal_name: str, **fields: Any
+    reconciliation: RunningService, customer_id: UUID, revision: int, legal_name: str, **fields: Any
 ) -> None:
     """The customer projected as CustomerUpserted's handler projects it."""
     app = reconciliation.app
@@ -154,7 +158,7 @@ async def named_by_lookup(session: AsyncSession, payer_name: str) -> set[UUID]:
     return set(index.customers)
 
 
-async def found_both_ways(reconciliation: Any, payer_names: list[str]) -> list[tuple[set[UUID], set[UUID]]]:
+async def found_both_ways(reconciliation: RunningService, payer_names: list[str]) -> list[tuple[set[UUID], set[UUID]]]:
     """(lookup, oracle) per payer name, both read from one snapshot (the consumer may be projecting meanwhile)."""
     found = []
     async with reconciliation.app.state.db.unit_of_work() as session:
@@ -164,7 +168,7 @@ async def found_both_ways(reconciliation: Any, payer_names: list[str]) -> list[t
     return found
 
 
-async def test_payer_names_find_the_customers_the_full_read_of_names_found(reconciliation: Any) -> None:
+async def test_payer_names_find_the_customers_the_full_read_of_names_found(reconciliation: RunningService) -> None:
     trading, tech, acme, single, archived = (uuid.uuid4() for _ in range(5))
     family = [uuid.uuid4(), uuid.uuid4()]
     trading_core, tech_core, family_core, archived_core, letter = cjk(4), cjk(6), cjk(8), cjk(7), cjk(1)
@@ -204,7 +208,7 @@ async def test_payer_names_find_the_customers_the_full_read_of_names_found(recon
             assert by_full_read == wanted, payer_name
 
 
-async def name_bigrams_of(reconciliation: Any, customer_id: UUID) -> set[tuple[str, str]]:
+async def name_bigrams_of(reconciliation: RunningService, customer_id: UUID) -> set[tuple[str, str]]:
     async with reconciliation.app.state.db.unit_of_work() as session:
         query = select(CustomerNameBigram.gram, CustomerNameBigram.name_key).where(
             CustomerNameBigram.customer_id == customer_id
@@ -219,7 +223,7 @@ def other_than(text: str) -> str:
 
 
 @pytest.fixture
-async def crowded_name(reconciliation: Any) -> dict[str, Any]:
+async def crowded_name(reconciliation: RunningService) -> dict[str, Any]:
     """A payer name, three customers nearer to it than a fourth (similar_names keeps three): the three crowd it out."""
     core = cjk(12)
     nearer = [uuid.uuid4() for _ in range(3)]
@@ -234,7 +238,7 @@ async def crowded_name(reconciliation: Any) -> dict[str, Any]:
 
 
 async def test_a_renamed_customer_is_found_by_its_new_name_only(
-    reconciliation: Any, crowded_name: dict[str, Any]
+    reconciliation: RunningService, crowded_name: dict[str, Any]
 ) -> None:
     renamed = {customer_id: f"{cjk(6)}有限公司" for customer_id in crowded_name["nearer"]}
     for customer_id, new_name in renamed.items():
@@ -250,7 +254,7 @@ async def test_a_renamed_customer_is_found_by_its_new_name_only(
 
 
 async def test_an_archived_customer_is_not_found_and_crowds_nobody_out(
-    reconciliation: Any, crowded_name: dict[str, Any]
+    reconciliation: RunningService, crowded_name: dict[str, Any]
 ) -> None:
     payer_name, nearer = crowded_name["payer_name"], crowded_name["nearer"]
     for customer_id, last in zip(nearer, "甲乙丙", strict=True):

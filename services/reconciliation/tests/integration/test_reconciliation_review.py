@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.events.envelope import Envelope
 from arflow.testing.kafka import collect_events
+from arflow.testing.services import RunningService
+
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
+    from conftest import Books, ImportDone, PublishedPayments
 
 
 def camt053(entries: list[str]) -> bytes:
@@ -24,7 +31,7 @@ def credit(amount: str, *, name: str = "", account: str = "", remittance: str = 
 </RltdPties><RmtInf><Ustrd>{remittance}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"""
 
 
-async def import_one(client: Any, import_done: Any, line: str) -> dict[str, Any]:
+async def import_one(client: httpx.AsyncClient, import_done: ImportDone, line: str) -> dict[str, Any]:
     """Import a one-line statement and return the payment it became."""
     response = await client.post(
         "/statement-imports", content=camt053([line]), headers={"Content-Type": "application/xml"}
@@ -36,7 +43,10 @@ async def import_one(client: Any, import_done: Any, line: str) -> dict[str, Any]
 
 
 async def test_a_confirmed_suggestion_is_applied_and_teaches_the_payer_account(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    import_done: ImportDone,
 ) -> None:
     client = reconciliation.client
     customer_id, _ = await reconciliation_books.customer()
@@ -67,7 +77,10 @@ async def test_a_confirmed_suggestion_is_applied_and_teaches_the_payer_account(
 
 
 async def test_confirming_the_best_suggestion(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    import_done: ImportDone,
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()
@@ -86,7 +99,7 @@ async def test_confirming_the_best_suggestion(
 
 
 async def test_the_review_queue_says_why_in_chinese_too(
-    reconciliation: Any, reconciliation_books: Any, import_done: Any
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()
@@ -101,7 +114,7 @@ async def test_the_review_queue_says_why_in_chinese_too(
 
 
 async def test_allocating_more_than_an_invoice_owes_is_refused(
-    reconciliation: Any, reconciliation_books: Any, import_done: Any
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
 ) -> None:
     client = reconciliation.client
     customer_id, _ = await reconciliation_books.customer()
@@ -120,7 +133,10 @@ async def test_allocating_more_than_an_invoice_owes_is_refused(
 
 
 async def test_undo_reverses_the_match_and_queues_the_money_again(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    import_done: ImportDone,
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()
@@ -159,14 +175,16 @@ async def test_undo_reverses_the_match_and_queues_the_money_again(
     assert event.supersedes_payment_id is not None and str(event.supersedes_payment_id) == matched["id"]
 
 
-async def test_only_matched_payments_can_be_undone(reconciliation: Any, import_done: Any) -> None:
+async def test_only_matched_payments_can_be_undone(reconciliation: RunningService, import_done: ImportDone) -> None:
     client = reconciliation.client
     queued = await import_one(client, import_done, credit("13.00", name="王五"))
     response = await client.post(f"/payments/{queued['id']}/undo")
     assert response.status_code == 409 and response.json()["code"] == "payment_not_matched"
 
 
-async def test_disputes_open_and_resolve_with_events(reconciliation: Any, reconciliation_books: Any) -> None:
+async def test_disputes_open_and_resolve_with_events(
+    reconciliation: RunningService, reconciliation_books: Books
+) -> None:
     client = reconciliation.client
     customer_id, _ = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "300.00", date(2026, 2, 28))
@@ -184,14 +202,14 @@ async def test_disputes_open_and_resolve_with_events(reconciliation: Any, reconc
     assert [d["id"] for d in listed] == [dispute["id"]]
     bootstrap = reconciliation.app.state.settings.kafka_bootstrap
     for kind in ("DisputeOpened", "DisputeResolved"):
-        await collect_events(
-            bootstrap,
-            topic_of(RECONCILIATION),
-            lambda e, kind=kind: e.type == kind and e.data["dispute_id"] == dispute["id"],
-        )
+
+        def is_the_dispute_event(e: Envelope, kind: str = kind) -> bool:
+            return e.type == kind and e.data["dispute_id"] == dispute["id"]
+
+        await collect_events(bootstrap, topic_of(RECONCILIATION), is_the_dispute_event)
 
 
-async def test_a_dispute_on_an_unknown_invoice_is_refused(reconciliation: Any) -> None:
+async def test_a_dispute_on_an_unknown_invoice_is_refused(reconciliation: RunningService) -> None:
     response = await reconciliation.client.post(
         "/disputes", json={"invoice_id": "01900000-0000-7000-8000-000000000000", "reason": "x"}
     )
@@ -199,7 +217,10 @@ async def test_a_dispute_on_an_unknown_invoice_is_refused(reconciliation: Any) -
 
 
 async def test_one_transfer_for_two_customers_is_split(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    import_done: ImportDone,
 ) -> None:
     client = reconciliation.client
     first_customer, _ = await reconciliation_books.customer()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arflow.events.catalog import RECONCILIATION, topic_of
 from arflow.testing.kafka import collect_events
+from arflow.testing.services import RunningService
+
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
+    from conftest import Books, ImportDone, PublishedPayments
 
 SHARED = Path(__file__).resolve().parents[5] / "shared" / "samples" / "statements"
 
@@ -54,7 +58,10 @@ async def upload(client: Any, data: bytes, **params: str) -> Any:
 
 
 async def test_statement_import_matches_a_reference_and_queues_the_unsure(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, import_done: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    import_done: ImportDone,
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()
@@ -97,7 +104,7 @@ async def test_statement_import_matches_a_reference_and_queues_the_unsure(
 
 
 async def test_an_automatic_match_says_why_in_chinese_too(
-    reconciliation: Any, reconciliation_books: Any, import_done: Any
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()
@@ -114,7 +121,7 @@ async def test_an_automatic_match_says_why_in_chinese_too(
     assert len(matched["match_reasons_zh"]) == len(matched["match_reasons"])
 
 
-async def test_the_same_file_twice_is_one_import(reconciliation: Any, import_done: Any) -> None:
+async def test_the_same_file_twice_is_one_import(reconciliation: RunningService, import_done: ImportDone) -> None:
     client = reconciliation.client
     data = camt053([entry("10.00", name="路人甲")])
     first = await upload(client, data)
@@ -124,7 +131,9 @@ async def test_the_same_file_twice_is_one_import(reconciliation: Any, import_don
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
 
 
-async def test_an_overlapping_statement_skips_lines_already_imported(reconciliation: Any, import_done: Any) -> None:
+async def test_an_overlapping_statement_skips_lines_already_imported(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
     client = reconciliation.client
     same = entry("20.00", name="路人乙", reference=f"REF-{secrets.token_hex(4)}")
     account = f"ACCT-{secrets.token_hex(4)}"
@@ -135,7 +144,9 @@ async def test_an_overlapping_statement_skips_lines_already_imported(reconciliat
     assert done["summary"]["duplicates"] == 1 and done["summary"]["payments"] == 1
 
 
-async def test_two_identical_transfers_without_reference_both_survive(reconciliation: Any, import_done: Any) -> None:
+async def test_two_identical_transfers_without_reference_both_survive(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
     client = reconciliation.client
     twin = (
         entry("30.00", name="路人丙", remittance="same day same amount")
@@ -148,7 +159,7 @@ async def test_two_identical_transfers_without_reference_both_survive(reconcilia
     assert done["summary"]["payments"] == 2 and done["summary"]["duplicates"] == 0
 
 
-async def test_a_malformed_file_is_rejected_whole_naming_the_element(reconciliation: Any) -> None:
+async def test_a_malformed_file_is_rejected_whole_naming_the_element(reconciliation: RunningService) -> None:
     client = reconciliation.client
     data = camt053([entry("40.00", name="路人丁"), entry("4O.00", name="路人丁")])
     response = await upload(client, data)
@@ -158,13 +169,15 @@ async def test_a_malformed_file_is_rejected_whole_naming_the_element(reconciliat
     assert "4O.00" in problem["detail"]
 
 
-async def test_json_is_not_a_statement(reconciliation: Any) -> None:
+async def test_json_is_not_a_statement(reconciliation: RunningService) -> None:
     response = await reconciliation.client.post("/statement-imports", json={"amount": 1})
     assert response.status_code == 415
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_multipart_mt940_upload_reports_integrity_warnings(reconciliation: Any, import_done: Any) -> None:
+async def test_multipart_mt940_upload_reports_integrity_warnings(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
     client = reconciliation.client
     data = (SHARED / "mt940" / "jejik-abnamro.sta").read_bytes() + f"\n:86:{secrets.token_hex(4)}\n".encode()
     response = await client.post(
@@ -179,7 +192,9 @@ async def test_multipart_mt940_upload_reports_integrity_warnings(reconciliation:
     assert done["summary"]["debits_ignored"] == 10
 
 
-async def test_a_sequence_gap_and_a_broken_balance_chain_are_warned(reconciliation: Any, import_done: Any) -> None:
+async def test_a_sequence_gap_and_a_broken_balance_chain_are_warned(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
     client = reconciliation.client
     account = f"ACCT-{secrets.token_hex(4)}"
 
@@ -201,7 +216,7 @@ async def test_a_sequence_gap_and_a_broken_balance_chain_are_warned(reconciliati
 
 
 async def test_a_saved_csv_profile_maps_a_banks_columns(
-    reconciliation: Any, reconciliation_books: Any, import_done: Any
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()
@@ -236,7 +251,7 @@ async def test_a_saved_csv_profile_maps_a_banks_columns(
 
 
 async def test_a_reversal_in_the_same_file_reverses_the_payment_booked_just_before(
-    reconciliation: Any, reconciliation_books: Any, import_done: Any
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
 ) -> None:
     client = reconciliation.client
     customer_id, name = await reconciliation_books.customer()

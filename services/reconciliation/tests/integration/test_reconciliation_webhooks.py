@@ -8,7 +8,7 @@ import hmac
 import json
 import secrets
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import stripe
@@ -18,14 +18,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from arflow.events.catalog import RECONCILIATION, topic_of
 from arflow.testing.kafka import collect_events
+from arflow.testing.services import RunningService
 from reconciliation.gateways import alipay_signing_string
 
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
+    from conftest import Books, GatewayKeys, PublishedPayments
 
-def now(reconciliation: Any) -> int:
+
+def now(reconciliation: RunningService) -> int:
     return int(reconciliation.app.state.clock.now().timestamp())
 
 
-async def reversed_event(reconciliation: Any, payment_id: str) -> Any:
+async def reversed_event(reconciliation: RunningService, payment_id: str) -> Any:
     (event,) = await collect_events(
         reconciliation.app.state.settings.kafka_bootstrap,
         topic_of(RECONCILIATION),
@@ -41,7 +45,9 @@ def stripe_event(event_type: str, obj: dict[str, Any]) -> str:
     return json.dumps({"id": f"evt_{secrets.token_hex(8)}", "type": event_type, "data": {"object": obj}})
 
 
-async def post_stripe(reconciliation: Any, keys: Any, payload: str, *, timestamp: int | None = None) -> Any:
+async def post_stripe(
+    reconciliation: RunningService, keys: GatewayKeys, payload: str, *, timestamp: int | None = None
+) -> Any:
     header = stripe.WebhookSignature.generate_signature_header(
         payload, keys.stripe_secret, timestamp=timestamp or now(reconciliation)
     )
@@ -53,7 +59,10 @@ async def post_stripe(reconciliation: Any, keys: Any, payload: str, *, timestamp
 
 
 async def test_stripe_payment_intent_pays_the_invoice_in_its_metadata_once(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, gateway_keys: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    gateway_keys: GatewayKeys,
 ) -> None:
     customer_id, name = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "318.00", date(2026, 2, 28))
@@ -95,7 +104,9 @@ async def test_stripe_payment_intent_pays_the_invoice_in_its_metadata_once(
     assert sorted(e.data["amount"]["amount"] for e in events) == ["100.00", "50.00"]
 
 
-async def test_stripe_forgery_and_stale_signatures_are_refused(reconciliation: Any, gateway_keys: Any) -> None:
+async def test_stripe_forgery_and_stale_signatures_are_refused(
+    reconciliation: RunningService, gateway_keys: GatewayKeys
+) -> None:
     payload = stripe_event("payment_intent.succeeded", {"id": "pi_x", "amount_received": 100, "currency": "cny"})
     stale = await post_stripe(reconciliation, gateway_keys, payload, timestamp=now(reconciliation) - 301)
     assert stale.status_code == 400 and stale.json()["code"] == "timestamp_stale"
@@ -111,7 +122,7 @@ async def test_stripe_forgery_and_stale_signatures_are_refused(reconciliation: A
 # --- Alipay ------------------------------------------------------------------------------------
 
 
-def alipay_form(keys: Any, **overrides: str) -> dict[str, str]:
+def alipay_form(keys: GatewayKeys, **overrides: str) -> dict[str, str]:
     params = {
         "notify_type": "trade_status_sync",
         "notify_id": secrets.token_hex(12),
@@ -130,7 +141,7 @@ def alipay_form(keys: Any, **overrides: str) -> dict[str, str]:
     return {**params, "sign_type": "RSA2", "sign": base64.b64encode(signature).decode()}
 
 
-async def post_alipay(reconciliation: Any, form: dict[str, str]) -> Any:
+async def post_alipay(reconciliation: RunningService, form: dict[str, str]) -> Any:
     return await reconciliation.client.post(
         "/webhooks/alipay",
         content=urlencode(form),
@@ -139,7 +150,10 @@ async def post_alipay(reconciliation: Any, form: dict[str, str]) -> Any:
 
 
 async def test_alipay_notification_pays_the_out_trade_no_and_replies_success(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, gateway_keys: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    gateway_keys: GatewayKeys,
 ) -> None:
     customer_id, _ = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "530.00", date(2026, 2, 28))
@@ -175,7 +189,9 @@ async def test_alipay_notification_pays_the_out_trade_no_and_replies_success(
     assert event.data["amount"]["amount"] == "30.00" and event.data["reason"] == "refund"
 
 
-async def test_alipay_forged_or_foreign_notifications_are_refused(reconciliation: Any, gateway_keys: Any) -> None:
+async def test_alipay_forged_or_foreign_notifications_are_refused(
+    reconciliation: RunningService, gateway_keys: GatewayKeys
+) -> None:
     form = alipay_form(gateway_keys, out_trade_no="X", total_amount="1.00")
     tampered = {**form, "total_amount": "1000.00"}
     response = await post_alipay(reconciliation, tampered)
@@ -188,7 +204,7 @@ async def test_alipay_forged_or_foreign_notifications_are_refused(reconciliation
 # --- WeChat Pay ----------------------------------------------------------------------------------
 
 
-def wechat_notification(keys: Any, event_type: str, resource: dict[str, Any]) -> bytes:
+def wechat_notification(keys: GatewayKeys, event_type: str, resource: dict[str, Any]) -> bytes:
     nonce = secrets.token_hex(6)
     ciphertext = AESGCM(keys.wechatpay_apiv3_key.encode()).encrypt(
         nonce.encode(), json.dumps(resource).encode(), b"transaction"
@@ -211,7 +227,7 @@ def wechat_notification(keys: Any, event_type: str, resource: dict[str, Any]) ->
     ).encode()
 
 
-def wechat_headers(keys: Any, body: bytes, timestamp: int, *, signature: str | None = None) -> dict[str, str]:
+def wechat_headers(keys: GatewayKeys, body: bytes, timestamp: int, *, signature: str | None = None) -> dict[str, str]:
     nonce = secrets.token_hex(8)
     message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
     signed = keys.wechatpay_private.sign(message, padding.PKCS1v15(), hashes.SHA256())
@@ -225,7 +241,10 @@ def wechat_headers(keys: Any, body: bytes, timestamp: int, *, signature: str | N
 
 
 async def test_wechatpay_transaction_and_refund(
-    reconciliation: Any, reconciliation_books: Any, reconciliation_published: Any, gateway_keys: Any
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    gateway_keys: GatewayKeys,
 ) -> None:
     customer_id, _ = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "1060.00", date(2026, 2, 28))
@@ -271,7 +290,9 @@ async def test_wechatpay_transaction_and_refund(
     assert (await reconciliation.client.get(f"/payments/{payments[0]['id']}")).json()["status"] == "reversed"
 
 
-async def test_wechatpay_signtest_probe_and_stale_timestamps_fail(reconciliation: Any, gateway_keys: Any) -> None:
+async def test_wechatpay_signtest_probe_and_stale_timestamps_fail(
+    reconciliation: RunningService, gateway_keys: GatewayKeys
+) -> None:
     body = wechat_notification(gateway_keys, "TRANSACTION.SUCCESS", {"transaction_id": "1"})
     probe = wechat_headers(gateway_keys, body, now(reconciliation), signature="WECHATPAY/SIGNTEST/abcdef==")
     response = await reconciliation.client.post("/webhooks/wechat-pay", content=body, headers=probe)
@@ -287,7 +308,7 @@ async def test_wechatpay_signtest_probe_and_stale_timestamps_fail(reconciliation
 # --- Standard Webhooks -------------------------------------------------------------------------------
 
 
-def standard_headers(keys: Any, body: bytes, timestamp: int, message_id: str) -> dict[str, str]:
+def standard_headers(keys: GatewayKeys, body: bytes, timestamp: int, message_id: str) -> dict[str, str]:
     key = base64.b64decode(keys.standard_secret.removeprefix("whsec_"))
     digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
     return {
@@ -299,7 +320,7 @@ def standard_headers(keys: Any, body: bytes, timestamp: int, message_id: str) ->
 
 
 async def test_standard_webhook_payment_is_matched_and_forgery_refused(
-    reconciliation: Any, reconciliation_books: Any, gateway_keys: Any
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys
 ) -> None:
     customer_id, name = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "99.00", date(2026, 2, 28))
@@ -328,7 +349,7 @@ async def test_standard_webhook_payment_is_matched_and_forgery_refused(
 
 
 async def test_a_webhook_payment_matched_automatically_says_why_in_chinese_too(
-    reconciliation: Any, reconciliation_books: Any, gateway_keys: Any
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys
 ) -> None:
     customer_id, name = await reconciliation_books.customer()
     invoice = await reconciliation_books.issued(customer_id, "57.00", date(2026, 2, 28))

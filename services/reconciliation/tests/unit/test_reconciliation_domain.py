@@ -14,6 +14,7 @@ from reconciliation.domain import (
     AllocationRejected,
     InvoiceState,
     OpenItem,
+    ProposedAllocation,
     available_balance,
     check_allocations,
     mentions,
@@ -43,7 +44,7 @@ def item(
     )
 
 
-def allocated(proposals: list) -> dict:
+def allocated(proposals: list[ProposedAllocation]) -> dict[uuid.UUID, Decimal]:
     return {p.invoice_id: p.amount for p in proposals}
 
 
@@ -253,7 +254,7 @@ def test_written_off_invoice_can_still_end_paid() -> None:
 
 def test_a_voided_invoice_owes_nothing() -> None:
     state = fold(ISSUED, VOIDED)
-    assert (state.status, state.balance) == ("void", 0)
+    assert (state.status, state.balance) == ("void", D(0))
 
 
 @pytest.mark.parametrize("facts", list(itertools.permutations([ISSUED, APPLIED_400, APPLIED_600, PAID])))

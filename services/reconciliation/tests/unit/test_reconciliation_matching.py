@@ -242,7 +242,9 @@ def test_a_typo_naming_another_invoice_of_the_customer_follows_the_amount() -> N
 
 def test_naming_an_invoice_that_owes_nothing_goes_to_review() -> None:
     index, _items = portfolio()
-    index.commit(match(Incoming(D("318.00"), "CNY", "INV-2026-000001"), index, SETTINGS).best.allocations)  # type: ignore[union-attr]
+    settled = match(Incoming(D("318.00"), "CNY", "INV-2026-000001"), index, SETTINGS)
+    assert settled.best is not None
+    index.commit(settled.best.allocations)
     decision = match(Incoming(D("99.00"), "CNY", "INV-2026-000001", payer_name="云帆科技"), index, SETTINGS)
     assert not decision.automatic
     assert decision.best is not None and any("owe nothing" in r for r in decision.best.reasons)
@@ -315,7 +317,8 @@ def test_a_name_is_normalised_as_the_regular_expressions_normalise_it(name: str)
             stripped = _REGION_PREFIX.sub("", text)
             if stripped != text and stripped:
                 text, changed = stripped, True
-        return _NON_ALNUM.sub("", text)
+        normalised: str = _NON_ALNUM.sub("", text)
+        return normalised
 
     assert normalise_name(name) == by_the_patterns(name)
 
@@ -335,7 +338,8 @@ def _statement(draw: st.DrawFn) -> tuple[list[Item], list[Incoming], dict[str, u
         named = draw(st.lists(st.sampled_from(items), max_size=2))
         amount = (
             sum((i.available for i in named), D(0)) + draw(st.sampled_from([D(0), D("-0.40"), D("0.60"), D("-2")]))
-            if named and draw(st.booleans())
+            # bool(): mypy would otherwise infer draw()'s type from `named` (the left operand of `and`).
+            if bool(named) and draw(st.booleans())
             else draw(amounts)
         )
         texts = [i.invoice_number if draw(st.booleans()) else i.payment_reference or "" for i in named]

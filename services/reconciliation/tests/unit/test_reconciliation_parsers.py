@@ -66,8 +66,9 @@ def test_camt053_multi_statement_file_gives_each_statement_its_lines() -> None:
     assert [(line.amount, line.direction, line.counterparty_name) for line in second.lines] == [
         (Decimal("7.00"), "debit", "Company Name 2")
     ]
-    assert second.balance("opening").amount == Decimal("27.00")  # type: ignore[union-attr]
-    assert second.balance("closing").amount == Decimal("20.00")  # type: ignore[union-attr]
+    opening, closing = second.balance("opening"), second.balance("closing")
+    assert opening is not None and opening.amount == Decimal("27.00")
+    assert closing is not None and closing.amount == Decimal("20.00")
 
 
 def test_camt054_entry_with_several_details_without_amounts_stays_one_line() -> None:
@@ -137,14 +138,16 @@ def test_broken_xml_names_the_line() -> None:
 def test_mt940_abnamro_two_statements_with_intermediate_balances() -> None:
     first, second = parse_statement(_read(SHARED / "mt940" / "jejik-abnamro.sta")).statements
     assert first.account == "517852257" and first.sequence == "19321/1"
-    assert first.balance("opening").amount == Decimal("3236.28")  # type: ignore[union-attr]
-    assert first.balance("closing").amount == Decimal("876.84")  # type: ignore[union-attr]
+    opening, closing = first.balance("opening"), first.balance("closing")
+    assert opening is not None and opening.amount == Decimal("3236.28")
+    assert closing is not None and closing.amount == Decimal("876.84")
     assert len(first.lines) == 8
     assert first.lines[0].amount == Decimal("9") and first.lines[0].direction == "debit"
     assert "BETREFT FACTUUR D.D. 20-05-2011" in (first.lines[0].remittance or "")
     assert second.sequence == "19322/1"
-    assert second.balance("intermediate_opening").amount == Decimal("2876.84")  # type: ignore[union-attr]
-    assert second.balance("intermediate_closing").amount == Decimal("1849.75")  # type: ignore[union-attr]
+    opening, closing = second.balance("intermediate_opening"), second.balance("intermediate_closing")
+    assert opening is not None and opening.amount == Decimal("2876.84")
+    assert closing is not None and closing.amount == Decimal("1849.75")
     assert [line.amount for line in second.lines] == [Decimal("9.49"), Decimal("15")]
 
 
@@ -191,7 +194,9 @@ def test_mt940_ing_names_and_counts() -> None:
 def test_mt940_rabobank_iban_two_statements_chain() -> None:
     first, second = parse_statement(_read(SHARED / "mt940" / "jejik-rabobank-iban.sta")).statements
     assert first.account == "NL71RABO0123456789"
-    assert first.balance("closing").amount == second.balance("opening").amount == Decimal("965.00")  # type: ignore[union-attr]
+    closing, opening = first.balance("closing"), second.balance("opening")
+    assert closing is not None and opening is not None
+    assert closing.amount == opening.amount == Decimal("965.00")
 
 
 def test_malformed_mt940_statement_line_names_the_line() -> None:
@@ -212,7 +217,8 @@ def test_ofx_lines_carry_fitid_and_memo() -> None:
         (Decimal("25.50"), "debit", "FIT-2026-0002", "Monthly service charge"),
         (Decimal("300.00"), "credit", "FIT-2026-0003", "RF18INV2026000777"),
     ]
-    assert parsed.statements[0].balance("closing").amount == Decimal("5334.50")  # type: ignore[union-attr]
+    closing = parsed.statements[0].balance("closing")
+    assert closing is not None and closing.amount == Decimal("5334.50")
 
 
 def test_csv_generic_profile() -> None:
@@ -271,7 +277,8 @@ def test_alipay_trade_detail_with_ascii_brackets_and_a_refund() -> None:
         "credit",
         "2026030122001456780501234567",
     )
-    assert refund.reversal and refund.amount == Decimal("18.00") and refund.bank_reference.endswith("REFUND20260301001")  # type: ignore[union-attr]
+    assert refund.reversal and refund.amount == Decimal("18.00")
+    assert refund.bank_reference is not None and refund.bank_reference.endswith("REFUND20260301001")
 
 
 def test_wechat_tradebill_backticks_refunds_and_totals() -> None:
