@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SRC_DIRS := libs/common/src services/invoicing/src services/reconciliation/src services/dunning/src services/credit-scoring/src
 STAMP := $(VENV)/.installed
+# One mypy run per suite: each has its own conftest module.
+TEST_DIRS := libs/common/tests services/invoicing/tests services/reconciliation/tests services/dunning/tests services/credit-scoring/tests tests
 
 .PHONY: run test lint asyncapi bench clean venv
 
@@ -24,6 +26,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy $(patsubst %/__init__.py,%,$(foreach dir,$(SRC_DIRS),$(wildcard $(dir)/*/__init__.py)))
+	for dir in $(TEST_DIRS); do $(PY) -m mypy $$dir || exit 1; done
 
 # One pytest session per suite (each with its own broker and databases), then a total.
 test: $(STAMP) lint
