@@ -391,11 +391,22 @@ class CustomerCreditFile:
     file: domain.CreditFile
 
 
+# No receivable of ours is older than this; the measures also look back two years from as_of, which
+# Python's dates cannot do before year 3, so an earlier as_of is refused rather than built.
+EARLIEST_AS_OF = date(2000, 1, 1)
+
+
 def resolve_as_of(clock: Clock, as_of: date | None) -> date:
-    """The requested as-of date, by default today in Asia/Shanghai; never in the future."""
+    """The requested as-of date, by default today in Asia/Shanghai; never in the future nor before 2000."""
     today: date = local_date(clock.now(), DEFAULT_TIME_ZONE)
     if as_of is None:
         return today
+    if as_of < EARLIEST_AS_OF:
+        raise Unprocessable(
+            f"as_of {as_of.isoformat()} is before {EARLIEST_AS_OF.isoformat()}; credit files are built only "
+            "from that date on.",
+            code="as_of_too_early",
+        )
     if as_of > today:
         raise Unprocessable(
             f"as_of {as_of.isoformat()} is after today ({today.isoformat()}); a credit file cannot be built "

@@ -358,6 +358,15 @@ async def test_as_of_in_the_future_is_refused(credit_scoring: RunningService) ->
     assert response.json()["code"] == "as_of_in_future"
 
 
+async def test_as_of_before_2000_is_refused_on_every_read(credit_scoring: RunningService) -> None:
+    # Year 1 used to overflow the two-year look-back into a 500.
+    for path in (f"/credit-files/{uuid7()}", f"/credit-files/{uuid7()}/score", "/credit-files"):
+        response = await credit_scoring.client.get(path, params={"as_of": "0001-01-01"})
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "as_of_too_early"
+
+
 async def test_malformed_as_of_is_a_validation_problem(credit_scoring: RunningService) -> None:
     response = await credit_scoring.client.get("/credit-files", params={"as_of": "2026-13-01"})
     assert response.status_code == 422
