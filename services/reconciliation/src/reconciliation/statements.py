@@ -57,6 +57,10 @@ def line_keys(account: str | None, lines: Sequence[StatementLine]) -> list[str]:
 
     Two genuinely identical same-day transfers in one statement both survive
     (occurrences 1 and 2); importing the statement again finds both keys taken.
+    A pending or information entry has a key of its own (its status appended):
+    when the end-of-day statement books the same entry, the booked line is new
+    and becomes the payment. A booked line's key has no status, as it always had,
+    so lines imported before still deduplicate a re-import of their file.
     """
     seen: Counter[str] = Counter()
     keys = []
@@ -65,6 +69,8 @@ def line_keys(account: str | None, lines: Sequence[StatementLine]) -> list[str]:
             base = f"{account or ''}|ref|{line.bank_reference}|{line.direction}|{line.reversal}"
         else:
             base = f"{account or ''}|content|{_content(line)}"
+        if line.status != "booked":
+            base = f"{base}|{line.status}"
         seen[base] += 1
         keys.append(f"{base}#{seen[base]}")
     return keys

@@ -144,6 +144,26 @@ async def test_an_overlapping_statement_skips_lines_already_imported(
     assert done["summary"]["duplicates"] == 1 and done["summary"]["payments"] == 1
 
 
+async def test_a_pending_entry_booked_later_becomes_a_payment(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
+    client = reconciliation.client
+    account, reference = f"ACCT-{secrets.token_hex(4)}", f"REF-{secrets.token_hex(4)}"
+    intraday = camt053([entry("777.00", name="路人庚", reference=reference, status="PDNG")], account=account)
+    pending = await import_done(client, (await upload(client, intraday)).json()["id"])
+    assert pending["summary"]["not_booked"] == 1 and pending["summary"]["payments"] == 0
+    end_of_day = camt053([entry("777.00", name="路人庚", reference=reference)], account=account)
+    booked = await import_done(client, (await upload(client, end_of_day)).json()["id"])
+    assert booked["status"] == "succeeded", booked
+    assert booked["summary"]["payments"] == 1 and booked["summary"]["duplicates"] == 0
+    (line,) = (await client.get(f"/statement-imports/{booked['id']}/lines")).json()["data"]
+    payment = (await client.get(f"/payments/{line['payment_id']}")).json()
+    assert payment["amount"] == "777.00"
+    # The same booked entry in another file (the statement sent again) is a duplicate, not a second payment.
+    again = await import_done(client, (await upload(client, end_of_day + b"\n")).json()["id"])
+    assert again["summary"]["payments"] == 0 and again["summary"]["duplicates"] == 1
+
+
 async def test_two_identical_transfers_without_reference_both_survive(
     reconciliation: RunningService, import_done: ImportDone
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +46,17 @@ def test_identical_lines_without_reference_get_occurrence_numbers() -> None:
 def test_lines_with_a_bank_reference_are_keyed_by_it() -> None:
     (key,) = line_keys("A", [line("30.00", reference="R1", remittance="a")])
     assert line_keys("A", [line("30.00", reference="R1", remittance="other text")]) == [key]
+
+
+def test_a_pending_entry_does_not_take_the_key_of_the_same_entry_booked() -> None:
+    booked = line("777.00", reference="R")
+    pending = dataclasses.replace(booked, status="pending")
+    # A booked line's key is what it always was: keys stored by earlier imports still deduplicate.
+    assert line_keys("A", [booked]) == ["A|ref|R|credit|False#1"]
+    assert line_keys("A", [pending]) == ["A|ref|R|credit|False|pending#1"]
+    bare = dataclasses.replace(booked, bank_reference=None)
+    (pending_key,) = line_keys("A", [dataclasses.replace(bare, status="pending")])
+    assert pending_key not in line_keys("A", [bare])
 
 
 def test_statement_key_uses_id_and_sequence_else_the_file() -> None:
