@@ -133,8 +133,12 @@ def utilisation(exposure: Decimal, limit: Decimal) -> Decimal | None:
 
 
 def credit_hold(tier: str, exposure: Decimal, limit: Decimal) -> bool:
-    """Hold new credit for a tier D customer or one owing more than its limit."""
-    return tier == "D" or (limit > 0 and exposure > limit) or (limit <= 0 and exposure > 0 and tier != "A")
+    """Hold new credit for a tier D customer or one owing more than its limit.
+
+    Whatever the tier: a limit of 0 (set by hand, or recommended for a customer billed nothing in
+    90 days) with money owed is a limit exceeded.
+    """
+    return tier == "D" or exposure > limit
 
 
 @dataclass(frozen=True)

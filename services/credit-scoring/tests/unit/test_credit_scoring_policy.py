@@ -76,6 +76,13 @@ def test_utilisation_and_credit_hold() -> None:
     assert credit_hold("B", Decimal(1000), Decimal(1000)) is False
 
 
+def test_a_limit_of_zero_holds_any_tier_that_owes() -> None:
+    # Tier A was exempt, so a manual limit of 0 never stopped an A customer's credit.
+    assert credit_hold("A", Decimal("0.01"), Decimal(0)) is True
+    assert credit_hold("B", Decimal("0.01"), Decimal(0)) is True
+    assert credit_hold("A", Decimal(0), Decimal(0)) is False
+
+
 def test_review_cadence_by_tier() -> None:
     day = date(2026, 1, 31)
     assert [next_review_on(t, day) for t in "ABCD"] == [
