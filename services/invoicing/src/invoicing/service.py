@@ -1432,8 +1432,18 @@ async def _credit_unused_days(
 async def bill_contracts(
     session: AsyncSession, *, clock: Clock, as_of: datetime, apply_credit: bool = False
 ) -> dict[str, Any]:
-    """Invoice every contract period due by `as_of` (customer's calendar), each exactly once."""
+    """Invoice every contract period due by `as_of` (customer's calendar), each exactly once.
+
+    Each period is billed in its own savepoint: one that cannot be billed (its
+    terms were deleted, say) is rolled back alone, reported in `failed` and tried
+    again next run, and every other contract is still billed. A period that
+    totals zero (a price of 0, or a small price prorated over a few days) cannot
+    be issued: it is left as a draft, reported in `zero_total_drafts`, for the
+    billing team to correct or delete.
+    """
     invoices, drafts = 0, 0
+    zero_total: list[dict[str, str]] = []
+    failed: list[dict[str, str]] = []
     for contract in await repository.billable_contracts(session):
         customer = await repository.get_customer(session, contract.customer_id)
         if customer is None or customer.archived_at is not None:
@@ -1443,24 +1453,57 @@ async def bill_contracts(
             contract.cycle, contract.start_date, contract.end_date, contract.bill_from, today
         )
         for period in periods:
-            if not await repository.claim_period(session, contract.id, period.period_start, period.end, clock.now()):
+            report = _period_report(contract, period)  # read before a rollback could expire the contract
+            try:
+                async with session.begin_nested():
+                    if not await repository.claim_period(
+                        session, contract.id, period.period_start, period.end, clock.now()
+                    ):
+                        continue
+                    invoice = await _bill_period(
+                        session, clock=clock, contract=contract, period=period, apply_credit=apply_credit
+                    )
+                    await repository.set_period_invoice(session, contract.id, period.period_start, invoice.id)
+            except Problem as exc:
+                failed.append({**report, "code": exc.code, "detail": exc.detail})
+                log.warning(
+                    "contract.period_not_billed",
+                    contract_id=report["contract_id"],
+                    period_start=report["period_start"],
+                    code=exc.code,
+                    detail=exc.detail,
+                )
                 continue
-            invoice = await _bill_period(
-                session, clock=clock, contract=contract, period=period, apply_credit=apply_credit
-            )
-            await repository.set_period_invoice(session, contract.id, period.period_start, invoice.id)
-            if invoice.status == "draft":
-                drafts += 1
-            else:
+            if invoice.status != "draft":
                 invoices += 1
-    if invoices or drafts:
-        log.info("contracts.billed", issued=invoices, drafts=drafts, as_of=as_of.isoformat())
-    return {"issued": invoices, "drafts": drafts}
+                continue
+            drafts += 1
+            if contract.auto_issue:  # only a zero total keeps an auto-issued period a draft
+                zero_total.append({**report, "invoice_id": str(invoice.id)})
+                log.warning(
+                    "contract.period_total_zero",
+                    contract_id=str(contract.id),
+                    period_start=period.start.isoformat(),
+                    invoice_id=str(invoice.id),
+                )
+    if invoices or drafts or failed:
+        log.info("contracts.billed", issued=invoices, drafts=drafts, failed=len(failed), as_of=as_of.isoformat())
+    return {"issued": invoices, "drafts": drafts, "zero_total_drafts": zero_total, "failed": failed}
+
+
+def _period_report(contract: ServiceContract, period: domain.BillingPeriod) -> dict[str, str]:
+    return {
+        "contract_id": str(contract.id),
+        "customer_id": str(contract.customer_id),
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+    }
 
 
 async def _bill_period(
     session: AsyncSession, *, clock: Clock, contract: ServiceContract, period: domain.BillingPeriod, apply_credit: bool
 ) -> Invoice:
+    """The period's invoice: issued when the contract says so and it totals more than zero, else a draft."""
     label = f"{period.start}..{period.end}"
     lines = []
     for raw in contract.lines:
@@ -1483,7 +1526,7 @@ async def _bill_period(
     )
     invoice.contract_id = contract.id
     await session.flush()
-    if contract.auto_issue:
+    if contract.auto_issue and invoice.total > 0:
         await issue_invoice(session, clock=clock, invoice_id=invoice.id, apply_credit=apply_credit)
     return invoice
 

@@ -85,7 +85,12 @@ async def test_periods_that_start_while_paused_are_not_billed(
     contract = await new_contract(invoicing, customer["id"], start_date="2026-03-01")
     paused = await invoicing.client.post(f"/contracts/{contract['id']}/pause")  # the test clock: 2026-03-02
     assert paused.json()["status"] == "paused"
-    assert (await bill(invoicing, "2026-05-02T02:00:00Z")) == {"issued": 0, "drafts": 0}
+    assert (await bill(invoicing, "2026-05-02T02:00:00Z")) == {
+        "issued": 0,
+        "drafts": 0,
+        "zero_total_drafts": [],
+        "failed": [],
+    }
     resumed = await invoicing.client.post(f"/contracts/{contract['id']}/resume")
     assert (resumed.json()["status"], resumed.json()["bill_from"]) == ("active", "2026-03-02")
     await bill(invoicing, "2026-05-02T02:00:00Z")
@@ -107,3 +112,36 @@ async def test_a_contract_ending_before_it_starts_is_refused(
         },
     )
     assert response.status_code == 422
+
+
+async def test_a_period_totalling_zero_is_left_a_draft_and_reported_while_the_others_are_billed(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    good, free, tiny = await new_customer(), await new_customer(), await new_customer()
+    period = {"start_date": "2026-01-01", "end_date": "2026-02-28"}
+    await new_contract(invoicing, good["id"], **period)
+    await new_contract(invoicing, free["id"], **period, lines=[{"description": "免费试用", "unit_price": "0.00"}])
+    # 0.10 a month for one day of January: 0.10 × 1/31 rounds to 0.00
+    await new_contract(
+        invoicing,
+        tiny["id"],
+        start_date="2026-01-31",
+        end_date="2026-01-31",
+        lines=[{"description": "短信通知", "unit_price": "0.10"}],
+    )
+    result = await bill(invoicing, "2026-03-02T02:00:00Z")  # the job succeeds
+    invoices = await contract_invoices(invoicing, good["id"])
+    assert [(i["invoice_date"], i["subtotal"], i["status"]) for i in invoices] == [
+        ("2026-01-01", "300.00", "open"),
+        ("2026-02-01", "300.00", "open"),
+    ]
+    reported = sorted(
+        (r["customer_id"], r["period_start"]) for r in result["zero_total_drafts"] if r["customer_id"] != good["id"]
+    )
+    assert reported == sorted([(free["id"], "2026-01-01"), (free["id"], "2026-02-01"), (tiny["id"], "2026-01-31")])
+    for customer in (free, tiny):
+        drafts = await contract_invoices(invoicing, customer["id"])
+        assert {(i["status"], i["total"]) for i in drafts} == {("draft", "0.00")}
+    assert not [r for r in result["failed"] if r["customer_id"] in (good["id"], free["id"], tiny["id"])]
+    again = await bill(invoicing, "2026-03-02T03:00:00Z")  # billed once: not reported again
+    assert not [r for r in again["zero_total_drafts"] if r["customer_id"] in (free["id"], tiny["id"])]
