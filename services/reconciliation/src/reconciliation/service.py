@@ -35,7 +35,7 @@ from arflow.events.catalog import (
 )
 from arflow.ids import uuid7
 from arflow.messaging import outbox
-from arflow.money import Money
+from arflow.money import Money, minor_unit_exponent
 from arflow.problems import Conflict, NotFound, Unprocessable
 from reconciliation import domain, gateways, matching, repository
 from reconciliation import reasons as why
@@ -751,6 +751,22 @@ async def _learn(session: AsyncSession, clock: Clock, payment: Payment) -> None:
             log.info("payer_mapping.learned", account=key, customer_id=str(payment.customer_id))
 
 
+def _require_exact(currency: str, amounts: Sequence[tuple[str, Decimal]]) -> None:
+    """Refuse an amount finer than the currency's minor unit: rounded when published, it would create money."""
+    for location, amount in amounts:
+        if amount != amount.quantize(minor_unit_exponent(currency)):
+            message = f"{location} {amount} has more decimals than {currency} allows"
+            raise Unprocessable(
+                f"{message}.",
+                code="amount_not_exact",
+                errors=[{"location": f"body.{location}", "message": message, "type": "amount_not_exact"}],
+            )
+
+
+def _allocation_amounts(allocations: Sequence[AllocationIn], prefix: str = "") -> list[tuple[str, Decimal]]:
+    return [(f"{prefix}allocations.{n}.amount", a.amount) for n, a in enumerate(allocations)]
+
+
 async def allocate_unmatched(
     session: AsyncSession,
     *,
@@ -763,6 +779,7 @@ async def allocate_unmatched(
 ) -> PaymentRecord:
     """A person says whose a queued payment is and how it is allocated; PaymentReceived follows."""
     payment = await _lock_unmatched(session, payment_id)
+    _require_exact(payment.currency, _allocation_amounts(allocations))
     customer = await repository.get_customer(session, customer_id, for_update=True)
     if customer is None:
         raise Unprocessable(f"Customer {customer_id} is not known to reconciliation.", code="customer_unknown")
@@ -816,6 +833,11 @@ async def split_unmatched(
 ) -> list[PaymentRecord]:
     """Divide a queued payment among customers: one PaymentReceived per part, each superseding the original."""
     payment = await _lock_unmatched(session, payment_id)
+    for n, part in enumerate(data.parts):
+        _require_exact(
+            payment.currency,
+            [(f"parts.{n}.amount", part.amount), *_allocation_amounts(part.allocations, f"parts.{n}.")],
+        )
     total = sum((part.amount for part in data.parts), Decimal(0))
     if total != payment.amount:
         raise Unprocessable(

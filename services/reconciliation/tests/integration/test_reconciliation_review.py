@@ -266,3 +266,66 @@ async def test_one_transfer_for_two_customers_is_split(
         event = await reconciliation_published.payment_received(part["id"])
         assert [a.invoice_id for a in event.allocations] == [invoice.invoice_id]
     assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "split"
+
+
+async def test_a_split_finer_than_the_currency_allows_is_refused_and_creates_no_money(
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
+) -> None:
+    client = reconciliation.client
+    first_customer, _ = await reconciliation_books.customer()
+    second_customer, _ = await reconciliation_books.customer()
+    for customer_id in (first_customer, second_customer):  # (projected once their invoices are)
+        await reconciliation_books.issued(customer_id, "50.00", date(2026, 2, 28))
+    queued = await import_one(client, import_done, credit("100.00", name="某集团财务中心"))
+    assert queued["status"] == "unmatched"
+    # 33.335 + 66.665 is 100.00, but published to the cent they would be 33.34 + 66.67 = 100.01.
+    response = await client.post(
+        f"/payments/{queued['id']}/split",
+        json={
+            "parts": [
+                {"customer_id": str(first_customer), "amount": "33.335"},
+                {"customer_id": str(second_customer), "amount": "66.665"},
+            ]
+        },
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "amount_not_exact"
+    assert problem["errors"][0]["location"] == "body.parts.0.amount"
+    assert "CNY" in problem["detail"]
+    assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "unmatched"
+
+
+async def test_an_allocation_finer_than_the_currency_allows_is_refused(
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
+) -> None:
+    client = reconciliation.client
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "100.00", date(2026, 2, 28))
+    queued = await import_one(client, import_done, credit("100.00", name="王五"))
+    for amount in ("0.00001", "50.005"):
+        response = await client.post(
+            f"/payments/{queued['id']}/allocate",
+            json={
+                "customer_id": str(customer_id),
+                "allocations": [{"invoice_id": str(invoice.invoice_id), "amount": amount}],
+            },
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "amount_not_exact"
+        assert response.json()["errors"][0]["location"] == "body.allocations.0.amount"
+    split = await client.post(
+        f"/payments/{queued['id']}/split",
+        json={
+            "parts": [
+                {
+                    "customer_id": str(customer_id),
+                    "amount": "60.00",
+                    "allocations": [{"invoice_id": str(invoice.invoice_id), "amount": "0.001"}],
+                },
+                {"customer_id": str(customer_id), "amount": "40.00"},
+            ]
+        },
+    )
+    assert split.status_code == 422 and split.json()["errors"][0]["location"] == "body.parts.0.allocations.0.amount"
+    assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "unmatched"
