@@ -25,9 +25,10 @@ from sqlalchemy import func, select
 from arflow.clock import SystemClock
 from arflow.db import Database
 from arflow.devstack.broker import TansuBroker, free_port
-from arflow.events.catalog import InvoiceVoided
+from arflow.events.catalog import Event, InvoiceVoided
 from arflow.events.envelope import Envelope, wrap
 from arflow.messaging import outbox
+from arflow.messaging.consumer import Delivery, EventContext
 from arflow.messaging.kafka import dead_letter_topic, ensure_topics
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
@@ -142,6 +143,42 @@ async def test_a_failing_event_is_retried_dead_lettered_and_replayable(infra: Te
     assert await count(db, group) == 3
     async with db.engine.connect() as conn:
         assert (await conn.scalar(select(dead_letter.c.replayed_at).where(dead_letter.c.id == row.id))) is not None
+
+
+async def test_an_event_delivered_again_after_its_dead_letter_is_dead_lettered_once_and_the_stream_moves_on(
+    infra: TestInfrastructure, db: Database
+) -> None:
+    # A dead-lettered event has no inbox row: the relay re-sending it (or a restart before the offset
+    # commit) makes it fail and reach the dead-lettering a second time, which must not stop the partition.
+    topic, group = await new_topic(infra.bootstrap), f"dlq2-{uuid.uuid4().hex[:6]}"
+    customer = uuid.uuid4()  # one key: the poison, its redelivery and the healthy event share a partition
+    poison, healthy = [wrap(voided(customer), occurred_at=datetime.now(UTC), traceparent=None) for _ in range(2)]
+    refusing, counting = counting_handler(group, fail_for={customer}), counting_handler(group)
+
+    async def refuse_the_poison(ctx: EventContext, event: Event) -> None:
+        await (refusing if ctx.envelope.id == poison.id else counting)(ctx, event)
+
+    consumer_ = consumer(db, infra.bootstrap, topic, group, refuse_the_poison, consumer_max_attempts=2)
+    async with running(consumer_.run()):
+        await publish(infra.bootstrap, topic, [poison, poison, healthy])
+        await eventually(lambda: _equals(count(db, group), 1), what="the event after the twice-delivered poison")
+    again = Delivery(topic=topic, partition=0, offset=0, key=poison.subject, value=poison.to_bytes())
+    assert await consumer_.handle(again) == "dead_lettered"
+    garbage = Delivery(topic=topic, partition=0, offset=7, key=None, value=b"not an envelope")
+    assert [await consumer_.handle(garbage) for _ in range(2)] == ["dead_lettered", "dead_lettered"]
+
+    async with db.engine.connect() as conn:
+        letters = await conn.scalar(
+            select(func.count()).where(dead_letter.c.consumer == group, dead_letter.c.event_id == poison.id)
+        )
+        unreadable = await conn.scalar(
+            select(func.count()).where(dead_letter.c.consumer == group, dead_letter.c.event_id.is_(None))
+        )
+        dlq_messages = await conn.scalar(
+            select(func.count()).where(outbox_message.c.event_id == f"{poison.id}:dlq:{group}")
+        )
+    assert (letters, dlq_messages, unreadable) == (1, 1, 1)
+    assert await count(db, group) == 1
 
 
 async def test_events_written_while_the_broker_is_down_are_delivered_once_it_returns(db: Database) -> None:

@@ -8,7 +8,8 @@ re-delivers and the inbox absorbs it.
 A handler that raises is retried with exponential backoff; after
 `consumer_max_attempts` the event is dead-lettered (a `dead_letter` row plus a
 message on `arflow.dlq.<consumer>` carrying the error, both through the
-outbox) and the stream moves on. Infrastructure failures (database
+outbox) and the stream moves on; a redelivery of an event already dead-lettered
+is acknowledged without a second dead letter. Infrastructure failures (database
 unreachable) are not the event's fault: they are retried until they pass,
 never dead-lettered. A dead letter can be replayed once the cause is fixed.
 """
@@ -35,9 +36,9 @@ from arflow.db import Database
 from arflow.events.catalog import Event, UnknownEventType
 from arflow.events.envelope import Envelope
 from arflow.messaging.kafka import dead_letter_topic, ensure_topics, new_consumer
-from arflow.messaging.outbox import add_envelope
+from arflow.messaging.outbox import row_of
 from arflow.metrics import ServiceMetrics
-from arflow.persistence import dead_letter, inbox_message
+from arflow.persistence import dead_letter, inbox_message, outbox_message
 from arflow.settings import ServiceSettings
 from arflow.tracing import start_span
 
@@ -238,6 +239,19 @@ class EventConsumer:
         self.metrics.event_lag.labels(envelope.type).observe(max(lag, 0.0))
 
     async def _dead_letter(self, delivery: Delivery, envelope: Envelope | None, error: str, *, attempts: int) -> None:
+        async with self.db.unit_of_work() as session:
+            recorded = await self._record_dead_letter(session, delivery, envelope, error, attempts=attempts)
+        event_type = envelope.type if envelope else "unknown"
+        if not recorded:
+            log.info(
+                "consumer.already_dead_lettered",
+                consumer=self.name,
+                topic=delivery.topic,
+                offset=delivery.offset,
+                event_id=envelope.id if envelope else None,
+            )
+            self.metrics.events_consumed.labels(event_type, "duplicate").inc()
+            return
         log.error(
             "consumer.dead_lettered",
             consumer=self.name,
@@ -246,36 +260,64 @@ class EventConsumer:
             event_id=envelope.id if envelope else None,
             error=error,
         )
-        async with self.db.unit_of_work() as session:
-            await session.execute(
-                insert(dead_letter).values(
-                    consumer=self.name,
-                    event_id=envelope.id if envelope else None,
-                    event_type=envelope.type if envelope else None,
-                    topic=delivery.topic,
-                    partition=delivery.partition,
-                    offset=delivery.offset,
-                    key=delivery.key,
-                    payload=delivery.value.decode(errors="replace"),
-                    error=error,
-                    attempts=attempts,
-                )
+        self.metrics.events_consumed.labels(event_type, "dead_lettered").inc()
+
+    async def _record_dead_letter(
+        self, session: AsyncSession, delivery: Delivery, envelope: Envelope | None, error: str, *, attempts: int
+    ) -> bool:
+        """Write the dead letter and its DLQ message; False when this consumer already dead-lettered the event.
+
+        A dead-lettered event has no inbox row, so a redelivery (the relay re-sending, a restart before the
+        offset commit) fails again and lands here a second time: it must be acknowledged, not fail the batch.
+        """
+        if envelope is not None:
+            same_letter = dead_letter.c.event_id == envelope.id
+        else:  # not an envelope: no event id, only where it was read
+            same_letter = (
+                dead_letter.c.event_id.is_(None)
+                & (dead_letter.c.topic == delivery.topic)
+                & (dead_letter.c.partition == delivery.partition)
+                & (dead_letter.c.offset == delivery.offset)
             )
-            if envelope is not None:
-                await add_envelope(
-                    session,
-                    envelope.model_copy(update={"id": f"{envelope.id}:dlq:{self.name}"}),
-                    topic=dead_letter_topic(self.name),
-                    extra_headers=[
-                        ("error", error[:2000]),
-                        ("original_topic", delivery.topic),
-                        ("original_partition", str(delivery.partition)),
-                        ("original_offset", str(delivery.offset)),
-                        ("original_event_id", envelope.id),
-                        ("attempts", str(attempts)),
-                    ],
-                )
-        self.metrics.events_consumed.labels(envelope.type if envelope else "unknown", "dead_lettered").inc()
+        earlier = select(dead_letter.c.id).where(dead_letter.c.consumer == self.name, same_letter).limit(1)
+        if await session.scalar(earlier) is not None:
+            return False
+        if envelope is not None:
+            dlq_message = row_of(
+                envelope.model_copy(update={"id": f"{envelope.id}:dlq:{self.name}"}),
+                topic=dead_letter_topic(self.name),
+                extra_headers=[
+                    ("error", error[:2000]),
+                    ("original_topic", delivery.topic),
+                    ("original_partition", str(delivery.partition)),
+                    ("original_offset", str(delivery.offset)),
+                    ("original_event_id", envelope.id),
+                    ("attempts", str(attempts)),
+                ],
+            )
+            written = await session.scalar(
+                pg_insert(outbox_message)
+                .values(dlq_message)
+                .on_conflict_do_nothing(index_elements=[outbox_message.c.event_id])
+                .returning(outbox_message.c.id)
+            )
+            if written is None:  # a concurrent delivery of the same event dead-lettered it first
+                return False
+        await session.execute(
+            insert(dead_letter).values(
+                consumer=self.name,
+                event_id=envelope.id if envelope else None,
+                event_type=envelope.type if envelope else None,
+                topic=delivery.topic,
+                partition=delivery.partition,
+                offset=delivery.offset,
+                key=delivery.key,
+                payload=delivery.value.decode(errors="replace"),
+                error=error,
+                attempts=attempts,
+            )
+        )
+        return True
 
     async def replay_dead_letter(self, dead_letter_id: int) -> Outcome:
         """Apply a dead letter again; on success it is marked replayed."""
