@@ -597,7 +597,13 @@ async def _require_issued(session: AsyncSession, invoice_id: UUID) -> Invoice:
 async def void_invoice(session: AsyncSession, *, clock: Clock, invoice_id: UUID, reason: str) -> Invoice:
     """Void an open invoice nothing was paid or credited on (open → void); publish InvoiceVoided."""
     invoice = await _require_issued(session, invoice_id)
-    if invoice.status not in ("open", "uncollectible"):
+    if invoice.status == "uncollectible":  # its write-off is in the books: voiding would undo the total twice
+        raise Conflict(
+            f"Invoice {invoice.number} is written off (uncollectible); only open invoices can be voided. "
+            "It stays payable; correct it with a credit note instead.",
+            code="invoice_not_open",
+        )
+    if invoice.status != "open":
         raise Conflict(
             f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be voided.",
             code="invoice_not_open",

@@ -115,6 +115,28 @@ async def test_a_written_off_invoice_is_uncollectible_yet_still_payable(
     await eventually(settled, what="the written-off invoice to be paid")
 
 
+async def test_a_written_off_invoice_cannot_be_voided(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice, recorded: Recorded
+) -> None:
+    customer = await new_customer()
+    invoice = await new_invoice(customer["id"], "1000.00")
+    written = await invoicing.client.post(
+        f"/invoices/{invoice['id']}/write-off", json={"reason": "客户失联", "written_off_on": "2026-03-01"}
+    )
+    assert written.status_code == 200, written.text
+    period = {"from": "2026-01-01", "to": "2026-03-31", "customer_id": customer["id"]}
+    before = (await invoicing.client.get("/reports/kpis", params=period)).json()
+    response = await invoicing.client.post(f"/invoices/{invoice['id']}/void", json={"reason": "x"})
+    assert (response.status_code, response.json().get("code")) == (409, "invoice_not_open"), response.text
+    assert "written off" in response.json()["detail"]
+    assert (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()["status"] == "uncollectible"
+    assert await recorded("InvoiceVoided", invoice_id=invoice["id"]) == []
+    after = (await invoicing.client.get("/reports/kpis", params=period)).json()
+    assert after == before
+    [kpi] = after["data"]
+    assert (kpi["closing_receivables"], kpi["written_off"]) == ("0.00", "1000.00")
+
+
 async def test_credit_notes_reduce_the_balance_and_a_full_one_settles_it(
     invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice, recorded: Recorded
 ) -> None:
