@@ -8,7 +8,9 @@ Credit limit (recommended)
     rounded down to a whole 100. Multipliers A 3.0, B 2.5, C 2.0, D 1.0; caps A ¥500,000,
     B ¥200,000, C ¥100,000, D ¥20,000 (settings override them).
     utilisation = exposure (outstanding) / effective limit; a manual override replaces the
-    recommended limit up to and including its expiry date.
+    recommended limit up to and including its expiry date. A manual override is in its own
+    currency and, while it stands, the limit is measured in that currency (recommended limit and
+    exposure too), even if the main currency moves meanwhile: it is never relabelled.
 
 Credit hold: tier D, or exposure above the effective limit.
 
@@ -85,11 +87,12 @@ def recommended_limit(
     file: CreditFile,
     tier: str,
     *,
+    currency: str | None = None,
     multipliers: Mapping[str, Decimal] = LIMIT_MULTIPLIERS,
     caps: Mapping[str, Decimal] = LIMIT_CAPS,
 ) -> LimitRecommendation:
-    """The need-based limit of the module docstring."""
-    currency = main_currency(file)
+    """The need-based limit of the module docstring, in `currency` (default: the main currency)."""
+    currency = currency or main_currency(file)
     measures = next((m for m in file.by_currency if m.currency == currency), None)
     monthly = (measures.credit_sales_90d / 3) if measures else Decimal(0)
     window_start = file.as_of - timedelta(days=90)

@@ -777,12 +777,17 @@ def _refresh_limit(
     today: date,
     current: dict[str, Any] | None,
 ) -> tuple[policy.LimitRecommendation, Decimal, Decimal | None, list[Event], dict[str, Any] | None]:
-    """Recompute the recommended limit and utilisation: the row to write if it moved, CreditLimitChanged if due."""
-    recommendation = policy.recommended_limit(file, tier, caps=POLICY.limit_caps)
+    """Recompute the recommended limit and utilisation: the row to write if it moved, CreditLimitChanged if due.
+
+    While a manual override stands the limit stays in the override's currency (its amount is never
+    relabelled with another currency); otherwise it follows the file's main currency.
+    """
     was = _limit_of(current)
     override, expires_on = was["override_amount"], was["override_expires_on"]
     if override is not None and expires_on is not None and today > expires_on:
         override, expires_on = None, None  # the override has lapsed
+    pinned = was["currency"] if override is not None else None
+    recommendation = policy.recommended_limit(file, tier, currency=pinned, caps=POLICY.limit_caps)
     effective = policy.effective_limit(recommendation.limit, override, expires_on, today)
     used = policy.utilisation(recommendation.exposure, effective)
     values = {
@@ -1107,11 +1112,13 @@ async def override_limit(
     today = today_of(clock, customer)
     if expires_on is not None and expires_on < today:
         raise Unprocessable(f"expires_on {expires_on.isoformat()} is already past.", code="override_expired")
-    current = await repository.get_limit(session, customer_id)
-    if current is not None and current.currency != currency:
+    (built,) = await _build(session, [customer], today)
+    if built.file.by_currency and (main := policy.main_currency(built.file)) != currency:
         raise Unprocessable(
-            f"The customer's limit is kept in {current.currency}, not {currency}.", code="currency_mismatch"
+            f"The customer is billed mainly in {main}, not {currency}: a manual limit must be in {main}.",
+            code="currency_mismatch",
         )
+    current = await repository.get_limit(session, customer_id)
     await repository.save_limit(
         session,
         {

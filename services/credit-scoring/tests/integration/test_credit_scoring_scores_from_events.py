@@ -247,6 +247,33 @@ async def test_an_override_already_expired_is_refused(
     assert response.status_code == 422 and response.json()["code"] == "override_expired"
 
 
+async def test_a_manual_limit_keeps_its_own_currency_when_invoices_in_another_arrive(
+    credit_scoring: RunningService, infra: TestInfrastructure
+) -> None:
+    customer_id = uuid7()
+    upserted = CustomerUpserted(customer_id=customer_id, revision=1, legal_name="某外贸公司")
+    await publish_events(infra.bootstrap, upserted)
+
+    async def known() -> bool:
+        return (await credit_scoring.client.get(f"/credit-files/{customer_id}")).status_code == 200
+
+    await eventually(known, what="the customer")
+    path = f"/credit-files/{customer_id}/limit/override"
+    body = {"amount": "50000.00", "currency": "USD", "reason": "海外订单", "expires_on": None}
+    response = await credit_scoring.client.post(path, json=body)
+    assert response.status_code == 201, response.text
+    # It was stored as 50000 CNY: the rescore relabelled it with the default currency.
+    assert (response.json()["currency"], response.json()["limit"]) == ("USD", "50000.00")
+
+    await publish_events(infra.bootstrap, invoice(customer_id, uuid7(), date(2026, 4, 1)))
+    await all_arrived(credit_scoring.client, customer_id, issued=1, paid=0)
+    limit = (await credit_scoring.client.get(f"/credit-files/{customer_id}/limit")).json()
+    assert (limit["currency"], limit["limit"], limit["override_amount"]) == ("USD", "50000.00", "50000.00")
+    # The customer is now billed in CNY: a new manual limit in USD is refused, not relabelled.
+    refused = await credit_scoring.client.post(path, json=body)
+    assert refused.status_code == 422 and refused.json()["code"] == "currency_mismatch"
+
+
 async def test_score_of_an_unknown_customer_is_a_404(credit_scoring: RunningService) -> None:
     for path in ("score", "scores", "predictions", "limit"):
         response = await credit_scoring.client.get(f"/credit-files/{uuid7()}/{path}")
