@@ -11,7 +11,8 @@ of total) is visible while it runs. Lines are deduplicated by the bank's entry
 reference or by content with an occurrence count, so a chunk redone after a
 crash, an overlapping statement, or the same statement in another file
 creates nothing twice. Incoming booked credits become payments through the
-matching engine; reversals and refunds become PaymentReversed.
+matching engine; reversals and refunds become PaymentReversed; a 0.00 line
+(an information line) moves no money and is ignored.
 """
 
 from __future__ import annotations
@@ -278,6 +279,7 @@ async def process_import(
         "duplicates": outcomes["duplicate"],
         "debits_ignored": outcomes["ignored_debit"],
         "not_booked": outcomes["not_booked"],
+        "zero_amounts_ignored": outcomes["ignored_zero_amount"],
     }
     async with db.unit_of_work() as session:
         final = await repository.get_import(session, import_id, for_update=True)
@@ -299,6 +301,8 @@ def _line_row(
 ) -> dict[str, Any]:
     if line.status != "booked":
         outcome = "not_booked"
+    elif line.amount == 0:
+        outcome = "ignored_zero_amount"
     elif line.direction == "debit" and not line.reversal:
         outcome = "ignored_debit"
     else:
@@ -351,9 +355,12 @@ class _ChunkBook:
         self.matched_automatically = 0
 
     async def line(self, line: StatementLine, *, line_id: UUID, key: str, source: PaymentSource, today: date) -> str:
-        """What one new line becomes: payment, reversal, reversal_unlinked, ignored_debit or not_booked."""
+        """What one new line becomes: payment, reversal, reversal_unlinked, ignored_debit, not_booked or
+        ignored_zero_amount (an information line of 0.00 that real statements carry: no money moved)."""
         if line.status != "booked":
             return "not_booked"
+        if line.amount == 0:
+            return "ignored_zero_amount"
         if line.reversal or (line.direction == "debit" and line.transaction_code in ("退款", "交易退款")):
             if line.direction == "credit":
                 return "ignored_debit"  # a returned debit: money back from our own payment

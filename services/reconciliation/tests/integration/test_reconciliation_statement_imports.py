@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from arflow.events.catalog import RECONCILIATION, topic_of
 from arflow.testing.kafka import collect_events
 from arflow.testing.services import RunningService
+from reconciliation import statements
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books, ImportDone, PublishedPayments
@@ -187,6 +188,36 @@ async def test_a_malformed_file_is_rejected_whole_naming_the_element(reconciliat
     problem = response.json()
     assert problem["code"] == "statement_malformed" and "(Amt)" in problem["location"]
     assert "4O.00" in problem["detail"]
+
+
+async def test_an_entry_in_an_unknown_currency_is_refused_at_upload_naming_the_entry(
+    reconciliation: RunningService,
+) -> None:
+    client = reconciliation.client
+    offshore = entry("60.00", name="路人辛").replace('Ccy="CNY"', 'Ccy="CNH"')
+    data = camt053([entry("61.00", name="路人辛"), offshore])
+    response = await upload(client, data)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "statement_malformed" and "'CNH'" in problem["detail"]
+    assert problem["location"].endswith("(Ntry)")
+    imports = (await client.get("/statement-imports", params={"limit": 100})).json()["data"]
+    assert statements.file_hash(data) not in [i["file_sha256"] for i in imports]  # nothing of it was kept
+
+
+async def test_a_zero_amount_entry_is_ignored_and_the_rest_is_booked(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
+    client = reconciliation.client
+    data = camt053([entry("0.00", name="路人壬", remittance="余额通知"), entry("62.00", name="路人壬")])
+    response = await upload(client, data)
+    assert response.status_code == 202, response.text
+    done = await import_done(client, response.json()["id"])
+    assert done["status"] == "succeeded", done
+    assert done["summary"]["payments"] == 1 and done["summary"]["zero_amounts_ignored"] == 1
+    lines = (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]
+    assert [line["outcome"] for line in lines] == ["ignored_zero_amount", "payment"]
+    assert lines[0]["payment_id"] is None
 
 
 async def test_json_is_not_a_statement(reconciliation: RunningService) -> None:

@@ -126,6 +126,15 @@ def test_malformed_camt_names_the_element_at_fault() -> None:
     assert raised.value.location == f"line {line_number} (Amt)"
 
 
+def test_camt_entry_in_a_currency_money_cannot_be_booked_in_names_the_entry() -> None:
+    offshore = _BATCH.replace(b'<Amt Ccy="CNY">50.00<', b'<Amt Ccy="CNH">50.00<')
+    with pytest.raises(StatementFormatError) as raised:
+        parse_statement(offshore)
+    assert "'CNH' is not an ISO 4217 currency code" in raised.value.detail
+    line_number = offshore[: offshore.index(b"CNH")].count(b"\n") + 1
+    assert raised.value.location == f"line {line_number} (Ntry)"
+
+
 def test_broken_xml_names_the_line() -> None:
     with pytest.raises(StatementFormatError) as raised:
         parse_statement(b'<?xml version="1.0"?>\n<Document>\n<BkToCstmrStmt>\n</Document>')
@@ -204,6 +213,13 @@ def test_malformed_mt940_statement_line_names_the_line() -> None:
     with pytest.raises(StatementFormatError) as raised:
         parse_statement(data, format="mt940")
     assert raised.value.location == "line 10"
+
+
+def test_mt940_in_a_currency_money_cannot_be_booked_in_names_the_first_line() -> None:
+    data = _read(SHARED / "mt940" / "jejik-rabobank-iban.sta").replace(b"EUR", b"CNH")
+    with pytest.raises(StatementFormatError) as raised:
+        parse_statement(data, format="mt940")
+    assert "'CNH'" in raised.value.detail and raised.value.location == "line 6"
 
 
 # --- OFX, CSV, Alipay, WeChat ---------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from arflow.money import CURRENCIES
 from reconciliation.parsers.camt import parse_camt
 from reconciliation.parsers.model import (
     Balance,
@@ -72,15 +73,30 @@ def parse_statement(data: bytes, *, format: str | None = None, profile: CsvProfi
         raise StatementFormatError("the file is empty", location="line 1")
     chosen = format or detect_format(data)
     if chosen == "camt":
-        return parse_camt(data)
+        return _known_currencies(parse_camt(data))
     if chosen == "mt940":
-        return parse_mt940(data)
+        return _known_currencies(parse_mt940(data))
     if chosen == "ofx":
-        return parse_ofx(data)
+        return _known_currencies(parse_ofx(data))
     if chosen == "alipay":
-        return parse_alipay(data)
+        return _known_currencies(parse_alipay(data))
     if chosen == "wechat":
-        return parse_wechat(data)
+        return _known_currencies(parse_wechat(data))
     if chosen == "csv":
-        return parse_csv(data, profile or BUILT_IN_PROFILES["generic"])
+        return _known_currencies(parse_csv(data, profile or BUILT_IN_PROFILES["generic"]))
     raise StatementFormatError(f"unknown format '{chosen}'; one of {', '.join(FORMATS)}")
+
+
+def _known_currencies(parsed: StatementFile) -> StatementFile:
+    """Every line is in a currency money can be booked in (ISO 4217), else the file is refused naming the line.
+
+    Three capital letters are not enough: CNH (offshore yuan) or a typo would pass the
+    parser and fail the import half-way, when the line becomes a payment.
+    """
+    for line in parsed.lines:
+        if line.currency not in CURRENCIES:
+            raise StatementFormatError(
+                f"'{line.currency}' is not an ISO 4217 currency code (CNH, offshore yuan, is booked as CNY)",
+                location=line.source_location,
+            )
+    return parsed
