@@ -116,6 +116,11 @@ def _timestamp(raw: str | None, now: int, tolerance: int) -> int:
     return stamp
 
 
+def _same_signature(expected: str, given: str) -> bool:
+    """Compare in constant time as bytes: a header may carry any character, which compare_digest refuses on str."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
 # --- Stripe ---------------------------------------------------------------------------------
 
 
@@ -130,7 +135,7 @@ def verify_stripe(body: bytes, header: str | None, *, secret: str, now: int, tol
     stamps = parts.get("t")
     stamp = _timestamp(stamps[0] if stamps else None, now, tolerance)
     expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+    if not any(_same_signature(expected, given) for given in parts.get("v1", [])):
         raise SignatureRejected("no v1 signature matches")
     return _json(body)
 
@@ -370,7 +375,7 @@ def verify_standard(body: bytes, headers: dict[str, str], *, secret: str, now: i
     expected = base64.b64encode(hmac.new(standard_secret(secret), signed, hashlib.sha256).digest()).decode()
     for candidate in (headers.get("webhook-signature") or "").split():
         version, _, value = candidate.partition(",")
-        if version == "v1" and hmac.compare_digest(value, expected):
+        if version == "v1" and _same_signature(expected, value):
             return message_id
     raise SignatureRejected("no v1 signature matches")
 

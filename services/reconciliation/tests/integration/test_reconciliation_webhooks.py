@@ -119,6 +119,30 @@ async def test_stripe_forgery_and_stale_signatures_are_refused(
     assert unsigned.status_code == 400
 
 
+async def test_a_signature_header_with_a_non_ascii_character_is_refused_not_a_crash(
+    reconciliation: RunningService, gateway_keys: GatewayKeys
+) -> None:
+    intent = f"pi_{secrets.token_hex(8)}"
+    payload = stripe_event("payment_intent.succeeded", {"id": intent, "amount_received": 100, "currency": "cny"})
+    # Header bytes arrive as latin-1: "\xe9" is the str "é", which hmac.compare_digest refuses with TypeError.
+    header = f"t={now(reconciliation)},v1=\xe9".encode("latin-1")
+    response = await reconciliation.client.post(
+        "/webhooks/stripe", content=payload, headers={b"Stripe-Signature": header}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "signature_invalid"
+    body = json.dumps({"type": "payment.succeeded", "data": {"id": intent, "amount": "1.00", "currency": "CNY"}})
+    signed = standard_headers(gateway_keys, body.encode(), now(reconciliation), f"msg_{secrets.token_hex(8)}")
+    headers = {name.encode(): value.encode() for name, value in signed.items()}
+    headers[b"webhook-signature"] = "v1,\xe9".encode("latin-1")
+    response = await reconciliation.client.post("/webhooks/standard", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "signature_invalid"
+    for source in ("stripe", "webhook"):
+        listed = (await reconciliation.client.get("/payments", params={"source": source, "limit": 100})).json()
+        assert intent not in [p["external_id"] for p in listed["data"]]
+
+
 # --- Alipay ------------------------------------------------------------------------------------
 
 
