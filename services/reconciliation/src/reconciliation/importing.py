@@ -3,7 +3,8 @@
 `create_import` runs in the upload's request: the file is parsed whole first
 (a malformed file is a 422 naming the line or element, and nothing is kept),
 integrity warnings are computed, and the file and a queued import are stored.
-The same file again (by SHA-256) answers with the first import.
+The same file again (by SHA-256) answers with the first import; if that import
+failed, it is queued again (the lines it booked before are duplicates now).
 
 `process_next_import` is the worker's step: it claims a queued import and
 walks its lines in chunks, one transaction per chunk, so progress (lines read
@@ -99,10 +100,12 @@ async def create_import(
     profile: str | None,
     created_by: str,
 ) -> tuple[StatementImport, bool]:
-    """Store an uploaded statement as a queued import; (import, created) — the same file twice is one import."""
+    """Store an uploaded statement as a queued import; (import, queued now) — the same file twice is one import."""
     digest = statements.file_hash(data)
     existing = await repository.import_by_hash(session, digest)
     if existing is not None:
+        if existing.status == "failed":
+            return await _requeue_failed(session, existing.id, data)
         return existing, False
     parsed = parse_upload(data, format=format, profile=await resolve_profile(session, profile))
     warnings: list[dict[str, Any]] = []
@@ -145,6 +148,34 @@ async def create_import(
     session.add(StatementFileContent(import_id=record.id, content=data))
     await session.flush()
     log.info("statement_import.queued", import_id=str(record.id), format=parsed.format, lines=record.lines_total)
+    return record, True
+
+
+async def _requeue_failed(session: AsyncSession, import_id: UUID, data: bytes) -> tuple[StatementImport, bool]:
+    """The file of a failed import uploaded again: the import is queued again rather than answered as failed.
+
+    Lines its first run committed are duplicates on the rerun, so nothing is booked twice and the
+    rest of the file is booked now. The file is parsed again first: a file the rules refuse today
+    is a 422, and the import stays failed.
+    """
+    record = await repository.get_import(session, import_id, for_update=True)
+    assert record is not None
+    if record.status != "failed":  # another upload of the same file queued it meanwhile
+        return record, False
+    parse_upload(
+        data, format=record.format.split(":")[0].split(".")[0], profile=await resolve_profile(session, record.profile)
+    )
+    record.warnings = [
+        *record.warnings,
+        {
+            "code": "import_requeued",
+            "detail": f"the import of this file failed ({record.error}); it is queued again, "
+            "and lines it booked before are skipped as duplicates",
+        },
+    ]
+    record.status, record.error, record.finished_at, record.lines_read = "queued", None, None, 0
+    await session.flush()
+    log.info("statement_import.requeued", import_id=str(record.id))
     return record, True
 
 

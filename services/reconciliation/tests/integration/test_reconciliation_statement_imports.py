@@ -6,11 +6,15 @@ import secrets
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import delete
 
 from arflow.events.catalog import RECONCILIATION, topic_of
 from arflow.testing.kafka import collect_events
 from arflow.testing.services import RunningService
 from reconciliation import statements
+from reconciliation.models import StatementImport, StatementLine
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books, ImportDone, PublishedPayments
@@ -130,6 +134,36 @@ async def test_the_same_file_twice_is_one_import(reconciliation: RunningService,
     await import_done(client, first.json()["id"])
     second = await upload(client, data)
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+
+
+async def test_the_file_of_a_failed_import_uploaded_again_queues_it_again(
+    reconciliation: RunningService, import_done: ImportDone
+) -> None:
+    client = reconciliation.client
+    data = camt053([entry("63.00", name="路人癸"), entry("5.00", direction="DBIT", remittance="手续费")])
+    first = await import_done(client, (await upload(client, data)).json()["id"])
+    import_id = UUID(first["id"])
+    # As a worker leaves an import that failed half-way: the first line committed, the second never read.
+    async with reconciliation.app.state.db.unit_of_work() as session:
+        await session.execute(
+            delete(StatementLine).where(StatementLine.import_id == import_id, StatementLine.direction == "debit")
+        )
+        record = await session.get(StatementImport, import_id)
+        assert record is not None
+        record.status, record.error, record.lines_read = "failed", "OperationalError: connection lost", 1
+    again = await upload(client, data)
+    assert again.status_code == 202, again.text
+    body = again.json()
+    assert body["id"] == first["id"] and body["status"] == "queued" and body["error"] is None
+    assert "import_requeued" in [w["code"] for w in body["warnings"]]
+    done = await import_done(client, first["id"])
+    assert done["status"] == "succeeded", done
+    summary = done["summary"]
+    assert (summary["payments"], summary["duplicates"], summary["debits_ignored"]) == (0, 1, 1)
+    lines = (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]
+    assert [line["outcome"] for line in lines] == ["payment", "ignored_debit"]
+    third = await upload(client, data)
+    assert third.status_code == 200 and third.json()["status"] == "succeeded"
 
 
 async def test_an_overlapping_statement_skips_lines_already_imported(
