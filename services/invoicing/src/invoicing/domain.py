@@ -150,6 +150,7 @@ def late_interest(
     cap_ratio: Decimal | None,
     currency: str,
     since: date | None = None,
+    charged: Decimal = Decimal(0),
 ) -> Decimal:
     """Simple daily interest on each day's outstanding balance, from the day after due (or after `since`) to `as_of`.
 
@@ -160,15 +161,29 @@ def late_interest(
 
         interest = Σ over the days d in (max(due, since), as_of] of max(balance(d), 0) × daily rate
 
-    computed piecewise between the days the balance changes, capped at
-    cap_ratio × the highest balance interest ran on, rounded half-up to the minor
-    unit at the end. None while as_of is within due + grace; once past it, every
-    day after the due date counts. `since` is the last day already charged as a fee.
+    computed piecewise between the days the balance changes, rounded half-up to the
+    minor unit at the end. The cap holds for all the interest ever charged on the
+    invoice, not for each charge: at most cap_ratio × the highest balance interest
+    ran on since the due date, less `charged` (the interest already charged as
+    fees). None while as_of is within due + grace; once past it, every day after
+    the due date counts. `since` is the last day already charged as a fee.
     """
     if kind == "none" or not interest_days(due, as_of, grace_days):
         return Decimal(0)
     daily = daily_interest_rate(kind, rate)
     counted_to = max(due, since) if since is not None else due  # interest is owed for the days after this one
+    total, highest = _accrue(entries, counted_to, as_of, daily)
+    if cap_ratio is not None:
+        if counted_to > due:  # the cap is on the highest balance of the whole time interest ran
+            highest = max(highest, _accrue(entries, due, as_of, daily)[1])
+        total = min(total, max(highest * cap_ratio - charged, Decimal(0)))
+    return total.quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
+
+
+def _accrue(
+    entries: Sequence[tuple[date, Decimal]], counted_to: date, as_of: date, daily: Decimal
+) -> tuple[Decimal, Decimal]:
+    """Σ max(balance(d), 0) × daily over the days d in (counted_to, as_of], and the highest balance it ran on."""
     balance = sum((amount for day, amount in entries if day <= counted_to), Decimal(0))
     total, highest = Decimal(0), Decimal(0)
 
@@ -183,9 +198,7 @@ def late_interest(
         balance += amount
         counted_to = max(counted_to, day - timedelta(days=1))
     accrue((as_of - counted_to).days)
-    if cap_ratio is not None:
-        total = min(total, highest * cap_ratio)
-    return total.quantize(minor_unit_exponent(currency), rounding=ROUND_HALF_UP)
+    return total, highest
 
 
 def format_invoice_number(series: str, year: int, value: int) -> str:

@@ -126,6 +126,8 @@ class Invoice(Base):
     related_invoice_id: Mapped[UUID | None] = mapped_column(ForeignKey("invoice.id"))
     contract_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
     interest_charged_to: Mapped[date | None] = mapped_column(Date)
+    # All the late interest charged on this invoice as fees so far: the cap holds for this total.
+    interest_charged: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     void_reason: Mapped[str | None] = mapped_column(Text)
     written_off_on: Mapped[date | None] = mapped_column(Date)

@@ -415,6 +415,7 @@ async def create_invoice_with_lines(
         amount_credited=Decimal(0),
         amount_written_off=Decimal(0),
         ledger_version=0,
+        interest_charged=Decimal(0),
         memo=data.memo,
         kind=kind,
         related_invoice_id=related_invoice_id,
@@ -796,6 +797,7 @@ async def assess_late_fee(
         allow_archived=True,
     )
     invoice.interest_charged_to = today
+    invoice.interest_charged += interest
     daily = domain.daily_interest_rate(invoice.interest_kind, invoice.interest_rate)
     basis = f"{daily * 100:.4f}%/day on each day's balance (now {to_minor_units(invoice.balance, invoice.currency)}"
     basis += f" {invoice.currency})"
@@ -882,6 +884,7 @@ async def _late_interest_as_of(session: AsyncSession, invoice: Invoice, as_of: d
         cap_ratio=invoice.interest_cap_ratio,
         currency=invoice.currency,
         since=invoice.interest_charged_to,
+        charged=invoice.interest_charged,
     )
 
 

@@ -74,6 +74,38 @@ async def test_late_interest_and_the_fixed_fee_are_charged_as_a_fee_invoice(
     assert (twice.status_code, twice.json()["code"]) == (409, "late_fee_already_charged")
 
 
+async def test_monthly_late_interest_never_exceeds_the_cap_in_total(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    code = f"CAP-{uuid.uuid4().hex[:6]}"
+    created = await invoicing.client.post(
+        "/payment-terms",
+        json={
+            "code": code,
+            "name": "净30天 日千分之一 封顶5%",
+            "net_days": 30,
+            "interest_kind": "daily",
+            "interest_rate": "0.001",
+            "interest_cap_ratio": "0.05",
+        },
+    )
+    assert created.status_code == 201, created.text
+    customer = await new_customer(payment_terms_code=code)
+    invoice = await new_invoice(customer["id"], "1000.00", invoice_date="2026-01-05", net_days=None)  # due 02-04
+    month_ends = ["2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30", "2026-07-31"]
+    month_ends += ["2026-08-31", "2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31", "2027-01-31"]
+    charges = []
+    for month_end in month_ends:
+        response = await invoicing.client.post(f"/invoices/{invoice['id']}/late-fees", json={"as_of": month_end})
+        if response.status_code == 201:
+            charges.append(response.json()["total"])
+        else:  # the cap is reached: nothing more to charge
+            assert (response.status_code, response.json()["code"]) == (422, "nothing_to_charge"), response.text
+    assert charges == ["24.00", "26.00"]  # 24 days at 1.00, then what is left of the 50.00 cap
+    state = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
+    assert state["late_interest"] == "0.00"
+
+
 async def test_no_late_fee_before_the_invoice_is_overdue(
     invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice
 ) -> None:

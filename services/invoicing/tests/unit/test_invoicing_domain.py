@@ -130,6 +130,21 @@ def test_the_cap_is_a_share_of_the_highest_balance_interest_ran_on() -> None:
     assert domain.late_interest(entries, date(2026, 3, 1), date(2026, 3, 31), **capped) == Decimal("4.00")
 
 
+def test_the_cap_holds_for_all_the_interest_charged_month_by_month() -> None:
+    # 1,000.00 due 31 Jan 2026 at 0.1%/day capped at 5%: 50.00 in all, at once or month by month (not 364.00)
+    entries = [(date(2026, 1, 1), Decimal("1000.00"))]
+    terms: InterestTerms = {**DAILY, "rate": Decimal("0.001"), "cap_ratio": Decimal("0.05")}
+    due = date(2026, 1, 31)
+    at_once = domain.late_interest(entries, due, date(2027, 1, 31), **terms)
+    charged, since, charges = Decimal(0), None, []
+    for month_end in (date(2026 + m // 12, m % 12 + 1, 1) - date.resolution for m in range(2, 14)):  # Feb..Jan
+        interest = domain.late_interest(entries, due, month_end, since=since, charged=charged, **terms)
+        charges.append(interest)
+        charged, since = charged + interest, month_end
+    assert (at_once, charged) == (Decimal("50.00"), Decimal("50.00"))
+    assert charges[:2] == [Decimal("28.00"), Decimal("22.00")] and set(charges[2:]) == {Decimal(0)}
+
+
 def test_no_interest_on_or_before_the_due_date() -> None:
     assert interest("1000.00", date(2026, 2, 4)) == 0
 
