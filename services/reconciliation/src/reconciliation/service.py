@@ -1112,6 +1112,15 @@ async def record_notification(
         payment = await repository.payment_by_external_id(session, notice.provider, notice.payment_id)
         if payment is None:
             outcome = "refund_unlinked"
+        elif notice.currency is not None and notice.currency != payment.currency:
+            # A refund in another currency says nothing we can take off this payment: reverse nothing.
+            outcome, payment_id = "refund_currency_mismatch", payment.id
+            log.warning(
+                "gateway.refund_currency_mismatch",
+                payment_id=str(payment.id),
+                payment_currency=payment.currency,
+                refund_currency=notice.currency,
+            )
         else:
             payment = await repository.get_payment(session, payment.id, for_update=True)
             assert payment is not None

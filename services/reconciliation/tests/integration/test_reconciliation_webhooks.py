@@ -399,3 +399,35 @@ async def test_a_webhook_payment_matched_automatically_says_why_in_chinese_too(
     assert payment["external_id"] == external_id
     assert f"附言写明 {invoice.invoice_number}" in payment["match_reasons_zh"]
     assert len(payment["match_reasons_zh"]) == len(payment["match_reasons"])
+
+
+async def test_a_refund_in_another_currency_reverses_nothing(
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys
+) -> None:
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "100.00", date(2026, 2, 28), currency="USD")
+    external_id = f"pay_{secrets.token_hex(6)}"
+
+    async def post(event_type: str, amount: str, currency: str) -> Any:
+        data = {"id": external_id, "amount": amount, "currency": currency}
+        if event_type == "payment.succeeded":
+            data |= {"reference": invoice.invoice_number, "payer_name": name}
+        body = json.dumps({"type": event_type, "data": data}).encode()
+        headers = standard_headers(gateway_keys, body, now(reconciliation), f"msg_{secrets.token_hex(8)}")
+        return await reconciliation.client.post("/webhooks/standard", content=body, headers=headers)
+
+    paid = await post("payment.succeeded", "100.00", "USD")
+    assert paid.status_code == 200 and paid.json()["outcome"] == "payment", paid.text
+    (payment,) = (
+        await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "webhook"})
+    ).json()["data"]
+    # 100 yen is not 100 dollars: nothing of the payment is reversed.
+    mismatched = await post("payment.refunded", "100", "JPY")
+    assert mismatched.status_code == 200 and mismatched.json()["outcome"] == "refund_currency_mismatch"
+    assert (await reconciliation.client.get(f"/payments/{payment['id']}")).json()["status"] == "matched"
+    # The whole 100 dollars is still there to refund.
+    refunded = await post("payment.refunded", "100.00", "USD")
+    assert refunded.json()["outcome"] == "refund"
+    event = await reversed_event(reconciliation, payment["id"])
+    assert event.data["amount"] == {"amount": "100.00", "currency": "USD"}
+    assert (await reconciliation.client.get(f"/payments/{payment['id']}")).json()["status"] == "reversed"
