@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import update
+
 from arflow.testing.services import RunningService
+from invoicing.models import ServiceContract
 
 NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -145,3 +149,26 @@ async def test_a_period_totalling_zero_is_left_a_draft_and_reported_while_the_ot
     assert not [r for r in result["failed"] if r["customer_id"] in (good["id"], free["id"], tiny["id"])]
     again = await bill(invoicing, "2026-03-02T03:00:00Z")  # billed once: not reported again
     assert not [r for r in again["zero_total_drafts"] if r["customer_id"] in (free["id"], tiny["id"])]
+
+
+async def test_a_period_that_cannot_be_billed_is_reported_and_billed_on_a_later_run(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    good, broken = await new_customer(), await new_customer()
+    period = {"start_date": "2026-01-01", "end_date": "2026-01-31"}
+    await new_contract(invoicing, good["id"], **period)
+    contract = await new_contract(invoicing, broken["id"], **period)
+    # a stored contract naming terms that do not exist (no foreign key holds the code): its invoice is refused
+    async with invoicing.app.state.db.sessions() as session, session.begin():
+        stale = update(ServiceContract).where(ServiceContract.id == uuid.UUID(contract["id"]))
+        await session.execute(stale.values(payment_terms_code="GONE"))
+    result = await bill(invoicing, "2026-03-02T02:00:00Z")  # the job succeeds
+    [failure] = [r for r in result["failed"] if r["customer_id"] == broken["id"]]
+    assert (failure["period_start"], failure["code"]) == ("2026-01-01", "payment_terms_not_found")
+    assert [i["status"] for i in await contract_invoices(invoicing, good["id"])] == ["open"]
+    assert await contract_invoices(invoicing, broken["id"]) == []  # rolled back alone, period not claimed
+    async with invoicing.app.state.db.sessions() as session, session.begin():
+        await session.execute(stale.values(payment_terms_code=None))
+    again = await bill(invoicing, "2026-03-02T03:00:00Z")
+    assert not [r for r in again["failed"] if r["customer_id"] == broken["id"]]
+    assert [i["status"] for i in await contract_invoices(invoicing, broken["id"])] == ["open"]
