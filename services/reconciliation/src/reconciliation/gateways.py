@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from arflow.money import CURRENCIES, MINOR_UNITS
+from arflow.money import CURRENCIES, MINOR_UNITS, minor_unit_exponent
 
 Kind = Literal["payment", "refund", "ignored"]
 # Each is also the PaymentSource of the payments it tells of.
@@ -71,12 +71,31 @@ class GatewayNotice:
     refund_cumulative: bool = False
 
 
-def from_minor(value: Any, currency: str) -> Decimal:
+def from_minor(value: Any, currency: str, decimals: int | None = None) -> Decimal:
+    """An amount in minor units: the currency's ISO 4217 ones unless the gateway counts `decimals` of its own."""
     try:
         units = int(value)
     except (TypeError, ValueError):
         raise NoticeMalformed(f"'{value}' is not an amount in minor units") from None
-    return Decimal(units).scaleb(-MINOR_UNITS.get(currency, 2))
+    return Decimal(units).scaleb(-(MINOR_UNITS.get(currency, 2) if decimals is None else decimals))
+
+
+# Stripe's API amounts are in the ISO 4217 minor unit except where Stripe's currency guide
+# (stripe.com/docs/currencies) says otherwise: ISK stays two-decimal in the API (100 = 1 krona,
+# whole kronur only), and MGA is one of Stripe's zero-decimal currencies.
+STRIPE_DECIMALS = {"ISK": 2, "MGA": 0}
+
+
+def from_stripe_minor(value: Any, currency: str) -> Decimal:
+    """A Stripe API amount (in Stripe's unit of the currency), refused if finer than the currency allows."""
+    amount = from_minor(value, currency, STRIPE_DECIMALS.get(currency))
+    try:
+        exact = amount == amount.quantize(minor_unit_exponent(currency))
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        raise NoticeMalformed(f"'{value}' is not a whole number of {currency} minor units")
+    return amount
 
 
 def _decimal(value: Any, name: str) -> Decimal:
@@ -161,7 +180,7 @@ def read_stripe(event: dict[str, Any]) -> GatewayNotice:
             event_type=event_type,
             kind="payment",
             payment_id=str(obj.get("id") or ""),
-            amount=from_minor(obj.get("amount_received", obj.get("amount")), currency),
+            amount=from_stripe_minor(obj.get("amount_received", obj.get("amount")), currency),
             currency=currency,
             reference=reference or None,
             payer_name=metadata.get("customer_name") or (obj.get("shipping") or {}).get("name"),
@@ -176,7 +195,7 @@ def read_stripe(event: dict[str, Any]) -> GatewayNotice:
             kind="refund",
             payment_id=str(obj.get("payment_intent") or obj.get("id") or ""),
             currency=currency,
-            refunded=from_minor(obj.get("amount_refunded"), currency),
+            refunded=from_stripe_minor(obj.get("amount_refunded"), currency),
             refund_cumulative=True,  # amount_refunded is the charge's total refunded so far
         )
     return GatewayNotice(provider="stripe", provider_id=event_id, event_type=event_type, kind="ignored")

@@ -6,15 +6,18 @@ import base64
 import hashlib
 import hmac
 import json
+from decimal import Decimal
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from reconciliation.gateways import (
+    NoticeMalformed,
     SignatureRejected,
     alipay_signing_string,
     read_alipay,
+    read_stripe,
     verify_alipay,
     verify_standard,
     verify_stripe,
@@ -53,6 +56,35 @@ def test_stripe_signature_tolerance() -> None:
     assert verify_stripe(body, f"t={NOW},v1={signature}", secret="whsec_s", now=NOW + 299)["id"] == "evt_1"
     with pytest.raises(SignatureRejected, match="300"):
         verify_stripe(body, f"t={NOW},v1={signature}", secret="whsec_s", now=NOW + 301)
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount_received", "amount"),
+    [
+        ("cny", 31800, Decimal("318.00")),
+        ("jpy", 500, Decimal(500)),
+        # Stripe's own exceptions to ISO 4217: ISK is two-decimal in its API, MGA zero-decimal.
+        ("isk", 50000, Decimal(500)),
+        ("mga", 5000, Decimal(5000)),
+    ],
+)
+def test_stripe_amounts_are_read_in_stripes_unit_of_the_currency(
+    currency: str, amount_received: int, amount: Decimal
+) -> None:
+    def event(event_type: str, obj: dict[str, object]) -> dict[str, object]:
+        return {"id": "evt_1", "type": event_type, "data": {"object": {"id": "pi_1", "currency": currency, **obj}}}
+
+    paid = read_stripe(event("payment_intent.succeeded", {"amount_received": amount_received}))
+    assert paid.amount == amount and paid.currency == currency.upper()
+    refund = read_stripe(event("charge.refunded", {"payment_intent": "pi_1", "amount_refunded": amount_received}))
+    assert refund.refunded == amount
+
+
+def test_a_stripe_amount_finer_than_the_currency_is_malformed() -> None:
+    # 5.50 ISK (550 in Stripe's unit) cannot be booked in whole kronur.
+    obj = {"id": "pi_1", "currency": "isk", "amount_received": 550}
+    with pytest.raises(NoticeMalformed, match="ISK"):
+        read_stripe({"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": obj}})
 
 
 def test_wechatpay_signtest_probe_never_verifies() -> None:
