@@ -38,6 +38,15 @@ class Application:
 
 
 @dataclass(frozen=True)
+class Reversal:
+    """A payment application undone on a date; `invoice_reopened` when it made the paid invoice open again."""
+
+    reversed_on: date
+    amount: Decimal
+    invoice_reopened: bool = False
+
+
+@dataclass(frozen=True)
 class PaymentExperience:
     """What is known of one invoice, from whichever facts have arrived (any may be missing)."""
 
@@ -56,11 +65,20 @@ class PaymentExperience:
     applications: tuple[Application, ...] = ()
     # Credit notes against the invoice (they reduce what is owed, they are not payments).
     credits: tuple[Application, ...] = ()
+    # Applications undone later (refund, chargeback, bounce): money no longer paid from their date.
+    reversals: tuple[Reversal, ...] = ()
 
     @property
     def known_on(self) -> date | None:
         """The date from which the invoice counts: its issue date, else its invoice date."""
         return self.issued_on or self.invoice_date
+
+    def paid_as_of(self, as_of: date) -> bool:
+        """Paid on or before `as_of` and not reopened by a reversal since (up to `as_of`)."""
+        if self.paid_on is None or self.paid_on > as_of:
+            return False
+        paid_on = self.paid_on
+        return not any(r.invoice_reopened and paid_on <= r.reversed_on <= as_of for r in self.reversals)
 
 
 @dataclass(frozen=True)
@@ -208,7 +226,8 @@ def status_as_of(experience: PaymentExperience, as_of: date) -> ExperienceStatus
     """The invoice's status on `as_of`, or None when it was not known (or not complete) yet.
 
     A void wins over everything (the invoice should never have been); a payment
-    wins over a write-off (money recovered after writing off); else it is open.
+    wins over a write-off (money recovered after writing off); else it is open. A
+    reversal that reopened the paid invoice makes it open again from its date.
     """
     known_on = experience.known_on
     if known_on is None or known_on > as_of:
@@ -217,7 +236,7 @@ def status_as_of(experience: PaymentExperience, as_of: date) -> ExperienceStatus
         return None
     if experience.voided_on is not None and experience.voided_on <= as_of:
         return "void"
-    if experience.paid_on is not None and experience.paid_on <= as_of:
+    if experience.paid_as_of(as_of):
         return "paid"
     if experience.written_off_on is not None and experience.written_off_on <= as_of:
         return "written_off"
@@ -227,7 +246,7 @@ def status_as_of(experience: PaymentExperience, as_of: date) -> ExperienceStatus
 def experience_as_of(experience: PaymentExperience, as_of: date) -> ExperienceAsOf | None:
     """The experience as it stood on `as_of` (None when it was not known then).
 
-    amount_paid = Σ applications dated on or before as_of (money actually applied);
+    amount_paid = Σ applications − Σ reversals, each dated on or before as_of (money actually kept);
     amount_credited = Σ credit notes issued on or before as_of;
     amount_outstanding = max(0, total − amount_paid − amount_credited) while open, else 0;
     days_past_due = max(0, as_of − due_date) while open, else None.
@@ -238,7 +257,9 @@ def experience_as_of(experience: PaymentExperience, as_of: date) -> ExperienceAs
     # status_as_of has checked these are known
     assert experience.total is not None and experience.currency is not None and experience.due_date is not None
     total, due_date = experience.total, experience.due_date
-    applied = sum((a.amount for a in experience.applications if a.applied_on <= as_of), Decimal(0))
+    applied = sum((a.amount for a in experience.applications if a.applied_on <= as_of), Decimal(0)) - sum(
+        (r.amount for r in experience.reversals if r.reversed_on <= as_of), Decimal(0)
+    )
     credited = sum((c.amount for c in experience.credits if c.applied_on <= as_of), Decimal(0))
     paid_on = experience.paid_on if status == "paid" else None
     noticed = experience.max_days_overdue

@@ -21,6 +21,7 @@ from arflow.events.catalog import (
     InvoiceVoided,
     InvoiceWrittenOff,
     LegalHandover,
+    PaymentApplicationReversed,
     PaymentApplied,
     PromiseToPayBroken,
     PromiseToPayKept,
@@ -46,6 +47,11 @@ async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
     await service.record_payment_applied(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await _rescore(ctx, event)
+
+
+async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
+    await service.record_payment_reversed(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
     await _rescore(ctx, event)
 
 
@@ -111,6 +117,7 @@ HANDLERS: dict[type[Event], Handler] = {
     InvoiceIssued: on_invoice_issued,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,
+    PaymentApplicationReversed: on_payment_application_reversed,
     InvoicePaid: on_invoice_paid,
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,

@@ -84,6 +84,23 @@ class PaymentApplication(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PaymentReversal(Base):
+    """A payment application undone (refund, chargeback, bounce), keyed by the application it undoes."""
+
+    __tablename__ = "payment_reversal"
+
+    application_id: Mapped[UUID] = mapped_column(primary_key=True)
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("payment_experience.invoice_id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    payment_id: Mapped[UUID] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    reversed_on: Mapped[date] = mapped_column(Date)
+    # The invoice was paid and is open again from reversed_on.
+    invoice_reopened: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CreditNote(Base):
     """A credit note against one of the customer's invoices: it lowers what is owed from its date."""
 

@@ -32,6 +32,7 @@ from credit_scoring.models import (
     ModelVersion,
     PaymentApplication,
     PaymentExperience,
+    PaymentReversal,
     PromiseOutcome,
 )
 
@@ -136,6 +137,22 @@ async def add_application(session: AsyncSession, values: dict[str, Any], *, now:
         .returning(PaymentApplication.application_id)
     )
     return inserted is not None
+
+
+async def add_reversal(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> bool:
+    """Record a reversal once, by the application it undoes; False when already recorded."""
+    inserted = await session.scalar(
+        pg_insert(PaymentReversal)
+        .values(**values, created_at=now)
+        .on_conflict_do_nothing(index_elements=[PaymentReversal.application_id])
+        .returning(PaymentReversal.application_id)
+    )
+    return inserted is not None
+
+
+async def reversals_of(session: AsyncSession, customer_ids: list[UUID]) -> list[PaymentReversal]:
+    query = select(PaymentReversal).where(PaymentReversal.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
 
 
 async def experiences_of(session: AsyncSession, customer_ids: list[UUID]) -> list[PaymentExperience]:
@@ -380,6 +397,11 @@ _SNAPSHOT = text(
                )), '[]')::text
          FROM payment_application a WHERE a.customer_id = c.id) AS applications,
       (SELECT coalesce(json_agg(json_build_object(
+                 'invoice_id', r.invoice_id, 'amount', r.amount, 'currency', r.currency,
+                 'reversed_on', r.reversed_on, 'invoice_reopened', r.invoice_reopened
+               )), '[]')::text
+         FROM payment_reversal r WHERE r.customer_id = c.id) AS reversals,
+      (SELECT coalesce(json_agg(json_build_object(
                  'invoice_id', n.invoice_id, 'amount', n.amount, 'currency', n.currency, 'issued_on', n.issued_on
                )), '[]')::text
          FROM credit_note n WHERE n.customer_id = c.id) AS credit_notes,
@@ -410,6 +432,7 @@ class Snapshot:
     first_seen_at: datetime
     experiences: list[dict[str, Any]]
     applications: list[dict[str, Any]]
+    reversals: list[dict[str, Any]]
     credit_notes: list[dict[str, Any]]
     dunning: list[dict[str, Any]]
     disputes: list[dict[str, Any]]
@@ -435,6 +458,7 @@ async def rescore_snapshot(session: AsyncSession, customer_id: UUID) -> Snapshot
         first_seen_at=row.first_seen_at,
         experiences=_json(row.experiences),
         applications=_json(row.applications),
+        reversals=_json(row.reversals),
         credit_notes=_json(row.credit_notes),
         dunning=_json(row.dunning),
         disputes=_json(row.disputes),
@@ -475,8 +499,11 @@ _TO_WATCH = text(
      WHERE state->>'pending_tier' IS NOT NULL OR state->>'fall_since' IS NOT NULL
         OR coalesce(state->'over_since', '{}'::jsonb) <> '{}'::jsonb
     UNION
-    SELECT customer_id FROM payment_experience
-     WHERE paid_on IS NULL AND voided_at IS NULL AND written_off_on IS NULL AND due_date < :today
+    SELECT customer_id FROM payment_experience e
+     WHERE voided_at IS NULL AND written_off_on IS NULL AND due_date < :today
+       AND (paid_on IS NULL OR EXISTS (
+             SELECT 1 FROM payment_reversal r
+              WHERE r.invoice_id = e.invoice_id AND r.invoice_reopened AND r.reversed_on >= e.paid_on))
     """
 )
 

@@ -37,6 +37,7 @@ from arflow.events.catalog import (
     InvoiceVoided,
     InvoiceWrittenOff,
     LegalHandover,
+    PaymentApplicationReversed,
     PaymentApplied,
     PromiseToPayBroken,
     PromiseToPayKept,
@@ -62,6 +63,7 @@ from credit_scoring.models import (
     DunningEscalation,
     PaymentApplication,
     PaymentExperience,
+    PaymentReversal,
     PromiseOutcome,
 )
 from credit_scoring.training import Portfolio
@@ -179,6 +181,41 @@ async def record_payment_applied(
         "payment_experience.payment_applied" if recorded else "payment_experience.application_already_recorded",
         invoice_id=str(event.invoice_id),
         application_id=str(event.application_id),
+    )
+
+
+async def record_payment_reversed(
+    session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: PaymentApplicationReversed
+) -> None:
+    """Record a reversal once, by the application it undoes: less paid, and open again if it reopened the invoice."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.amount.currency,
+    }
+    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
+    recorded = await repository.add_reversal(
+        session,
+        {
+            "application_id": event.application_id,
+            "invoice_id": event.invoice_id,
+            "customer_id": event.customer_id,
+            "payment_id": event.payment_id,
+            "amount": event.amount.amount,
+            "currency": event.amount.currency,
+            "reversed_on": event.reversed_on,
+            "invoice_reopened": event.invoice_reopened,
+        },
+        now=now,
+    )
+    log.info(
+        "payment_experience.payment_reversed" if recorded else "payment_experience.reversal_already_recorded",
+        invoice_id=str(event.invoice_id),
+        application_id=str(event.application_id),
+        invoice_reopened=event.invoice_reopened,
     )
 
 
@@ -460,6 +497,9 @@ async def _load(session: AsyncSession, customers: list[Customer]) -> dict[UUID, 
     applications: dict[UUID, list[PaymentApplication]] = defaultdict(list)
     for application in await repository.applications_of(session, ids):
         applications[application.invoice_id].append(application)
+    reversals: dict[UUID, list[PaymentReversal]] = defaultdict(list)
+    for reversal in await repository.reversals_of(session, ids):
+        reversals[reversal.invoice_id].append(reversal)
     credits: dict[UUID, list[CreditNote]] = defaultdict(list)
     for note in await repository.credit_notes_of(session, ids):
         credits[note.invoice_id].append(note)
@@ -468,7 +508,13 @@ async def _load(session: AsyncSession, customers: list[Customer]) -> dict[UUID, 
     zones = {c.id: c.time_zone for c in customers}
     for row in await repository.experiences_of(session, ids):
         experiences[row.customer_id].append(
-            _experience(row, applications[row.invoice_id], credits[row.invoice_id], zones[row.customer_id])
+            _experience(
+                row,
+                applications[row.invoice_id],
+                credits[row.invoice_id],
+                zones[row.customer_id],
+                reversals=reversals[row.invoice_id],
+            )
         )
         if row.net_days is not None:
             terms[row.customer_id][row.invoice_id] = row.net_days
@@ -532,7 +578,12 @@ def _promise_fact(row: PromiseOutcome) -> domain.PromiseFact:
 
 
 def _experience(
-    row: PaymentExperience, applications: list[PaymentApplication], credits: list[CreditNote], time_zone: str
+    row: PaymentExperience,
+    applications: list[PaymentApplication],
+    credits: list[CreditNote],
+    time_zone: str,
+    *,
+    reversals: list[PaymentReversal],
 ) -> domain.PaymentExperience:
     """The domain's view of a stored experience; instants become the customer's local dates."""
     return domain.PaymentExperience(
@@ -555,6 +606,11 @@ def _experience(
         ),
         credits=tuple(
             domain.Application(applied_on=c.issued_on, amount=c.amount) for c in credits if c.currency == row.currency
+        ),
+        reversals=tuple(
+            domain.Reversal(reversed_on=r.reversed_on, amount=r.amount, invoice_reopened=r.invoice_reopened)
+            for r in reversals
+            if r.currency == row.currency
         ),
     )
 
@@ -900,6 +956,18 @@ def _portfolio_of(snap: repository.Snapshot) -> Portfolio:
             domain.Application(applied_on=date.fromisoformat(a["applied_on"]), amount=Decimal(str(a["amount"])))
         )
         currencies[a["invoice_id"]].append(a["currency"])
+    reversals: dict[str, list[tuple[str, domain.Reversal]]] = defaultdict(list)
+    for r in snap.reversals:
+        reversals[r["invoice_id"]].append(
+            (
+                r["currency"],
+                domain.Reversal(
+                    reversed_on=date.fromisoformat(r["reversed_on"]),
+                    amount=Decimal(str(r["amount"])),
+                    invoice_reopened=r["invoice_reopened"],
+                ),
+            )
+        )
     credits: dict[str, list[tuple[str, domain.Application]]] = defaultdict(list)
     for n in snap.credit_notes:
         credits[n["invoice_id"]].append(
@@ -931,6 +999,7 @@ def _portfolio_of(snap: repository.Snapshot) -> Portfolio:
                     a for a, c in zip(applications[invoice_id], currencies[invoice_id], strict=True) if c == currency
                 ),
                 credits=tuple(a for c, a in credits[invoice_id] if c == currency),
+                reversals=tuple(x for c, x in reversals[invoice_id] if c == currency),
             )
         )
         if r["net_days"] is not None:

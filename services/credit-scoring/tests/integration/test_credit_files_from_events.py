@@ -18,6 +18,7 @@ from arflow.events.catalog import (
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    PaymentApplicationReversed,
     PaymentApplied,
     topic_of,
 )
@@ -92,6 +93,24 @@ def applied(customer_id: uuid.UUID, invoice_id: uuid.UUID, amount: str, applied_
         due_date=DUE,
         invoice_balance_after=Money.of("0", "CNY"),
         days_after_due=(applied_on - DUE).days,
+    )
+
+
+def reversal_of(
+    application: PaymentApplied, reversed_on: date, *, amount: str | None = None
+) -> PaymentApplicationReversed:
+    """invoicing undoing the application (a bounced payment) and reopening the paid invoice."""
+    return PaymentApplicationReversed(
+        customer_id=application.customer_id,
+        application_id=application.application_id,
+        payment_id=application.payment_id,
+        invoice_id=application.invoice_id,
+        invoice_number=application.invoice_number,
+        amount=Money.of(amount, "CNY") if amount else application.amount,
+        reversed_on=reversed_on,
+        reason="bounced",
+        invoice_balance_after=Money.of("1000.00", "CNY"),
+        invoice_reopened=True,
     )
 
 
@@ -183,7 +202,56 @@ async def test_file_as_of_a_past_date_treats_the_later_payment_as_unpaid(
     assert not_yet_issued["payment_experiences"] == []
 
 
+async def test_a_reversed_payment_reopens_the_invoice_from_its_date(
+    credit_scoring: RunningService, credit_scoring_producer: AIOKafkaProducer
+) -> None:
+    customer_id, invoice_id = uuid7(), uuid7()
+    await publish(credit_scoring_producer, customer(customer_id))
+    await publish(credit_scoring_producer, issued(customer_id, invoice_id))
+    application = applied(customer_id, invoice_id, "1000.00", date(2026, 3, 5))
+    await publish(credit_scoring_producer, application)
+    await publish(credit_scoring_producer, paid(customer_id, invoice_id, date(2026, 3, 5)))
+    reversal = reversal_of(application, date(2026, 3, 20))
+    await publish(credit_scoring_producer, reversal)
+    await publish(credit_scoring_producer, reversal)  # re-published under a new event id: counts once
+    # Open before the payment as after its reversal: a last fact tells when every one has arrived.
+    await publish(credit_scoring_producer, customer(customer_id, revision=2, legal_name="最后到达"))
+
+    # The reversal used to be ignored: the invoice stayed paid for good.
+    file = await file_when(credit_scoring.client, customer_id, lambda f: f["legal_name"] == "最后到达", "every fact")
+    assert file["invoices_open"] == 1
+    assert (file["invoices_paid"], file["by_currency"][0]["outstanding"]) == (0, "1000.00")
+    (experience,) = file["payment_experiences"]
+    assert (experience["status"], experience["paid_on"], experience["amount_paid"]) == ("open", None, "0.00")
+    assert experience["days_past_due"] == (date(2026, 4, 15) - DUE).days
+
+    before = await credit_file(credit_scoring.client, customer_id, as_of="2026-03-10")
+    assert before is not None
+    (then,) = before["payment_experiences"]
+    assert (then["status"], then["amount_paid"], then["amount_outstanding"]) == ("paid", "1000.00", "0.00")
+
+
 # --- delivery: duplicates, replays, order --------------------------------------------------
+
+
+async def test_a_reversal_arriving_before_the_payment_it_undoes_still_counts(
+    credit_scoring: RunningService, credit_scoring_producer: AIOKafkaProducer
+) -> None:
+    customer_id, invoice_id = uuid7(), uuid7()
+    application = applied(customer_id, invoice_id, "1000.00", date(2026, 3, 5))
+    await publish(credit_scoring_producer, reversal_of(application, date(2026, 3, 20), amount="600.00"))
+    await publish(credit_scoring_producer, issued(customer_id, invoice_id))
+    await publish(credit_scoring_producer, application)
+    await publish(credit_scoring_producer, paid(customer_id, invoice_id, date(2026, 3, 5)))
+    await publish(credit_scoring_producer, customer(customer_id, legal_name="最后到达"))
+
+    file = await file_when(credit_scoring.client, customer_id, lambda f: f["legal_name"] == "最后到达", "every fact")
+    (experience,) = file["payment_experiences"]
+    assert (experience["status"], experience["amount_paid"], experience["amount_outstanding"]) == (
+        "open",
+        "400.00",
+        "600.00",
+    )
 
 
 async def test_duplicate_envelopes_and_a_replayed_application_count_once(

@@ -18,6 +18,7 @@ from credit_scoring.domain import (
     DunningFact,
     PaymentExperience,
     PromiseFact,
+    Reversal,
     build_credit_file,
 )
 from credit_scoring.scoring import apply_scorecard, late_payment_features
@@ -35,6 +36,12 @@ def invoices(draw: st.DrawFn) -> PaymentExperience:
     paid_on = due + timedelta(days=paid_after) if paid_after is not None else None
     part = draw(st.one_of(st.none(), st.integers(1, 60)))
     applications = (Application(applied_on=due + timedelta(days=part), amount=total / 2),) if part is not None else ()
+    bounced = draw(st.one_of(st.none(), st.integers(0, 90)))
+    reversals = (
+        (Reversal(reversed_on=paid_on + timedelta(days=bounced), amount=total / 2, invoice_reopened=True),)
+        if paid_on is not None and bounced is not None
+        else ()
+    )
     return PaymentExperience(
         invoice_id=uuid.uuid4(),
         invoice_number=None,
@@ -47,6 +54,7 @@ def invoices(draw: st.DrawFn) -> PaymentExperience:
         written_off_on=due + timedelta(days=150) if paid_on is None and draw(st.booleans()) else None,
         applications=applications,
         credits=(Application(applied_on=due, amount=Decimal(50)),) if draw(st.booleans()) else (),
+        reversals=reversals,
     )
 
 
