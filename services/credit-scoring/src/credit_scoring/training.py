@@ -32,7 +32,7 @@ def crossed_late_on(e: PaymentExperience, days_late: int) -> date | None:
     crossed = e.due_date + timedelta(days=days_late + 1)
     if e.voided_on is not None and e.voided_on < crossed:
         return None
-    if e.paid_on is not None and e.paid_on < crossed:
+    if e.paid_as_of(crossed - timedelta(days=1)):  # paid in time, and not reopened by a reversal by then
         return None
     return crossed
 
@@ -95,7 +95,7 @@ def late_payment_samples(
             crossed = crossed_late_on(e, days_late)
             if crossed is not None and crossed <= end:
                 late = 1
-            elif e.paid_on is not None and e.paid_on <= end:
+            elif e.paid_as_of(end):
                 late = 0
             else:
                 continue  # still open and not yet that late: the outcome is unknown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credit_scoring import defaults, modelling
-from credit_scoring.domain import CreditFile, CustomerHistory, DunningFact, PaymentExperience, build_credit_file
+from credit_scoring.domain import (
+    CreditFile,
+    CustomerHistory,
+    DunningFact,
+    PaymentExperience,
+    Reversal,
+    build_credit_file,
+)
 from credit_scoring.scoring import (
     LATE_FEATURES,
     PAYDEX_KEY_POINTS,
@@ -26,6 +34,7 @@ from credit_scoring.scoring import (
     tier_of,
     with_characteristic_at_best,
 )
+from credit_scoring.training import crossed_late_on
 
 AS_OF = date(2026, 6, 30)
 
@@ -218,3 +227,12 @@ def test_late_payment_model_ranks_a_habitual_late_payer_above_a_prompt_one() -> 
     # As in the portfolio: a habitual late payer has last months' invoices still open and being chased.
     assert probability([40, 45, 38, 50], open_late=2, dunning_level=3) > 0.5 > 0.05 > probability([0, 0, 0, 0])
     assert probability([40, 45, 38, 50]) > 10 * probability([0, 0, 0, 0])
+
+
+def test_a_payment_reversed_before_it_was_30_days_late_still_counts_as_late_for_training() -> None:
+    on_time = paid("1000", date(2026, 3, 1), 4)
+    assert crossed_late_on(on_time, 30) is None
+    bounced = replace(
+        on_time, reversals=(Reversal(reversed_on=date(2026, 3, 20), amount=Decimal(1000), invoice_reopened=True),)
+    )
+    assert crossed_late_on(bounced, 30) == date(2026, 4, 1)
