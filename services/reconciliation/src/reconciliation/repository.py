@@ -152,6 +152,43 @@ async def payment_by_external_id(session: AsyncSession, source: str, external_id
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def payments_by_external_ids(session: AsyncSession, source: str, external_ids: Sequence[str]) -> dict[str, UUID]:
+    """The payments of `source` with these provider ids, by id."""
+    if not external_ids:
+        return {}
+    query = select(Payment.external_id, Payment.id).where(
+        Payment.source == source, Payment.external_id.in_(external_ids)
+    )
+    return {external_id: payment_id for external_id, payment_id in (await session.execute(query)).all() if external_id}
+
+
+async def payment_of_bill_trade(session: AsyncSession, source: str, transaction_id: str) -> Payment | None:
+    """The payment a gateway bill's line for this transaction (its trade number, the line's bank_reference) became."""
+    query = (
+        select(Payment)
+        .join(StatementLine, StatementLine.payment_id == Payment.id)
+        .where(
+            StatementLine.bank_reference == transaction_id,
+            StatementLine.direction == "credit",
+            StatementLine.reversal.is_(False),
+            Payment.source == source,
+        )
+        .order_by(Payment.id)
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def bank_references_of_lines(session: AsyncSession, line_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The bank (or gateway) reference of each of these statement lines that has one."""
+    if not line_ids:
+        return {}
+    query = select(StatementLine.id, StatementLine.bank_reference).where(
+        StatementLine.id.in_(line_ids), StatementLine.bank_reference.is_not(None)
+    )
+    return {line_id: reference for line_id, reference in (await session.execute(query)).all() if reference}
+
+
 async def list_payments(
     session: AsyncSession,
     page: PageParams,

@@ -658,16 +658,50 @@ async def record_incoming_many(
     """Record many arrivals at once (a statement chunk): one multi-row INSERT each for payments, allocations, events.
 
     The same rows and events as `record_incoming`, without an ORM object or a round trip per payment.
+    A gateway bill's line for a trade the gateway's notification already booked
+    is not booked again: its id is that payment's.
     """
-    records = [incoming_record(clock=clock, incoming=incoming, decision=decision) for incoming, decision in batch]
-    if not records:
-        return []
-    await repository.insert_payments(session, [r.payment for r in records])
-    await repository.insert_allocations(session, [a for r in records for a in r.allocations])
-    await outbox.add_many(session, [r.event for r in records], clock=clock)
+    booked = await _booked_by_notification(session, [incoming for incoming, _ in batch])
+    records = [
+        incoming_record(clock=clock, incoming=incoming, decision=decision)
+        for (incoming, decision), existing in zip(batch, booked, strict=True)
+        if existing is None
+    ]
+    if records:
+        await repository.insert_payments(session, [r.payment for r in records])
+        await repository.insert_allocations(session, [a for r in records for a in r.allocations])
+        await outbox.add_many(session, [r.event for r in records], clock=clock)
     for record in records:
         _log_incoming(record)
-    return [r.payment["id"] for r in records]
+    new = iter(r.payment["id"] for r in records)
+    return [existing or next(new) for existing in booked]
+
+
+async def _booked_by_notification(session: AsyncSession, incomings: Sequence[IncomingPayment]) -> list[UUID | None]:
+    """For each arrival, the payment already booked for the same gateway transaction, if it is a bill line.
+
+    The gateway's transaction id (Alipay trade_no, WeChat Pay transaction_id) is
+    the payment's identity whichever way it arrives: a notification books it
+    under that id, a bill line carries it as its bank_reference.
+    """
+    line_ids = [i.statement_line_id for i in incomings if i.source != "bank_statement" and i.statement_line_id]
+    references = await repository.bank_references_of_lines(session, line_ids)
+    found: dict[tuple[str, str], UUID] = {}
+    for source in {i.source for i in incomings if i.statement_line_id in references}:
+        ids = await repository.payments_by_external_ids(session, source, sorted(set(references.values())))
+        found.update({(source, external_id): payment_id for external_id, payment_id in ids.items()})
+    booked: list[UUID | None] = []
+    for incoming in incomings:
+        reference = references.get(incoming.statement_line_id) if incoming.statement_line_id else None
+        existing = found.get((incoming.source, reference)) if reference else None
+        if existing is not None:
+            log.info(
+                "payment.already_booked_by_notification",
+                payment_id=str(existing),
+                statement_line_id=str(incoming.statement_line_id),
+            )
+        booked.append(existing)
+    return booked
 
 
 def _log_incoming(record: IncomingRecord) -> None:
@@ -1089,7 +1123,10 @@ async def record_notification(
         return stored.outcome, stored.payment_id
     outcome, payment_id = "ignored", None
     if notice.kind == "payment" and notice.amount and notice.currency and notice.payment_id:
-        existing = await repository.payment_by_external_id(session, notice.provider, notice.payment_id)
+        # The same trade may have been booked already from the gateway's bill (its line's bank_reference).
+        existing = await repository.payment_by_external_id(
+            session, notice.provider, notice.payment_id
+        ) or await repository.payment_of_bill_trade(session, notice.provider, notice.payment_id)
         if existing is not None:
             outcome, payment_id = "duplicate_payment", existing.id
         else:

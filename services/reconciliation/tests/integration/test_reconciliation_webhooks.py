@@ -22,7 +22,7 @@ from arflow.testing.services import RunningService
 from reconciliation.gateways import alipay_signing_string
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
-    from conftest import Books, GatewayKeys, PublishedPayments
+    from conftest import Books, GatewayKeys, ImportDone, PublishedPayments
 
 
 def now(reconciliation: RunningService) -> int:
@@ -431,3 +431,116 @@ async def test_a_refund_in_another_currency_reverses_nothing(
     event = await reversed_event(reconciliation, payment["id"])
     assert event.data["amount"] == {"amount": "100.00", "currency": "USD"}
     assert (await reconciliation.client.get(f"/payments/{payment['id']}")).json()["status"] == "reversed"
+
+
+# --- the same trade from the notification and from the merchant bill ------------------------------
+
+WECHAT_BILL_HEADER = (
+    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,"
+    "应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,"
+    "手续费,费率,订单金额,申请退款金额,费率备注"
+)
+
+
+def wechat_bill(transaction_id: str, order: str, amount: str) -> bytes:
+    row = (
+        f"`2026-03-02 10:00:00,`wx2421b1c4370ec43b,`1900000109,`0,`,`{transaction_id},`{order},"
+        "`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,"
+        f"`NATIVE,`SUCCESS,`CMB_DEBIT,`CNY,`{amount},`0.00,`0,`0,`0.00,`0.00,`,`,`代理记账服务费,`,`0.00000,`0.60%,"
+        f"`{amount},`0.00,`"
+    )
+    return f"{WECHAT_BILL_HEADER}\n{row}\n".encode()
+
+
+def alipay_bill(trade_no: str, order: str, amount: str) -> bytes:
+    header = (
+        "支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,"
+        "订单金额(元),商家实收(元),支付宝红包(元),集分宝(元),支付宝优惠(元),商家优惠(元),券核销金额(元),券名称,"
+        "商家红包消费金额(元),卡消费金额(元),退款批次号/请求号,服务费(元),分润(元),备注"
+    )
+    row = (
+        f"{trade_no}\t,{order}\t,交易\t,代理记账服务费\t,2026-03-02 09:59:00\t,2026-03-02 09:59:58\t,\t,\t,\t,\t,"
+        f"han***@example.cn\t,{amount}\t,{amount}\t,0.00\t,0.00\t,0.00\t,0.00\t,0.00\t,\t,0.00\t,0.00\t,\t,0.00\t,0.00\t,\t"
+    )
+    return "\n".join(
+        [
+            "#支付宝业务明细查询",
+            "#账号：[20880123456789010156]",
+            "#-----------------------------------------业务明细列表----------------------------------------",
+            header,
+            row,
+            "#-----------------------------------------业务明细列表结束------------------------------------",
+        ]
+    ).encode()
+
+
+async def import_bill(
+    reconciliation: RunningService, import_done: ImportDone, data: bytes, format: str
+) -> list[dict[str, Any]]:
+    """Import a merchant bill; its lines, with the payment each became."""
+    client = reconciliation.client
+    response = await client.post(
+        "/statement-imports",
+        content=data,
+        params={"format": format},
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status_code == 202, response.text
+    done = await import_done(client, response.json()["id"])
+    assert done["status"] == "succeeded", done
+    return (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]  # type: ignore[no-any-return]
+
+
+async def payments_of(reconciliation: RunningService, customer_id: Any, source: str) -> list[dict[str, Any]]:
+    params = {"customer_id": str(customer_id), "source": source}
+    return (await reconciliation.client.get("/payments", params=params)).json()["data"]  # type: ignore[no-any-return]
+
+
+async def test_a_wechat_trade_notified_then_in_the_bill_is_booked_once(
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys, import_done: ImportDone
+) -> None:
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "860.00", date(2026, 2, 28))
+    transaction_id = f"42000012342026{secrets.randbelow(10**14):014d}"
+    body = wechat_notification(
+        gateway_keys,
+        "TRANSACTION.SUCCESS",
+        {
+            "mchid": gateway_keys.wechatpay_mchid,
+            "out_trade_no": invoice.invoice_number,
+            "transaction_id": transaction_id,
+            "trade_state": "SUCCESS",
+            "amount": {"total": 86000, "payer_total": 86000, "currency": "CNY"},
+        },
+    )
+    response = await reconciliation.client.post(
+        "/webhooks/wechat-pay", content=body, headers=wechat_headers(gateway_keys, body, now(reconciliation))
+    )
+    assert response.status_code == 204, response.text
+    (notified,) = await payments_of(reconciliation, customer_id, "wechat_pay")
+    (line,) = await import_bill(
+        reconciliation, import_done, wechat_bill(transaction_id, invoice.invoice_number, "860.00"), "wechat"
+    )
+    # The bill's line is the payment the notification booked, not a second one.
+    assert line["payment_id"] == notified["id"]
+    assert [p["id"] for p in await payments_of(reconciliation, customer_id, "wechat_pay")] == [notified["id"]]
+
+
+async def test_an_alipay_trade_in_the_bill_then_notified_is_booked_once(
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys, import_done: ImportDone
+) -> None:
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "430.00", date(2026, 2, 28))
+    trade_no = f"2026030222001{secrets.randbelow(10**15):015d}"
+    (line,) = await import_bill(
+        reconciliation, import_done, alipay_bill(trade_no, invoice.invoice_number, "430.00"), "alipay"
+    )
+    (booked,) = await payments_of(reconciliation, customer_id, "alipay")
+    assert line["payment_id"] == booked["id"]
+    form = alipay_form(gateway_keys, trade_no=trade_no, out_trade_no=invoice.invoice_number, total_amount="430.00")
+    response = await post_alipay(reconciliation, form)
+    assert response.status_code == 200 and response.text == "success"
+    assert [p["id"] for p in await payments_of(reconciliation, customer_id, "alipay")] == [booked["id"]]
+    # Nor a second payment for nobody (the invoice it names is paid already): no payment under the trade_no.
+    latest = (await reconciliation.client.get("/payments", params={"source": "alipay", "limit": 100})).json()["data"]
+    assert trade_no not in [p["external_id"] for p in latest]
