@@ -13,6 +13,7 @@ from arflow.events.catalog import (
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    PaymentApplicationReversed,
     PaymentApplied,
 )
 from arflow.messaging.consumer import EventContext, Handler
@@ -29,6 +30,10 @@ async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
     await service.record_payment_applied(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+
+
+async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
+    await service.record_payment_reversed(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
@@ -73,6 +78,7 @@ HANDLERS: dict[type[Event], Handler] = {
     CustomerUpserted: on_customer_upserted,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,
+    PaymentApplicationReversed: on_payment_application_reversed,
     InvoicePaid: on_invoice_paid,
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, literal_column, select, text, update
+from sqlalchemy import and_, delete, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,6 +159,13 @@ async def remember_closed_invoice(
         pg_insert(ClosedInvoice)
         .values(invoice_id=invoice_id, customer_id=customer_id, closure=closure, closed_at=closed_at)
         .on_conflict_do_nothing()
+    )
+
+
+async def forget_paid_invoice(session: AsyncSession, invoice_id: UUID) -> None:
+    """A paid invoice is open again (its payment was reversed): it may be chased once more."""
+    await session.execute(
+        delete(ClosedInvoice).where(ClosedInvoice.invoice_id == invoice_id, ClosedInvoice.closure == "paid")
     )
 
 

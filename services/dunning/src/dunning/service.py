@@ -26,6 +26,7 @@ from arflow.events.catalog import (
     InvoiceOverdue,
     Language,
     LegalHandover,
+    PaymentApplicationReversed,
     PaymentApplied,
     PromiseToPayBroken,
     PromiseToPayKept,
@@ -349,6 +350,48 @@ async def record_payment_applied(
         if anchor != case.anchor_date:
             log.info("case.reanchored", case_id=str(case.id), anchor_date=str(anchor))
             case.anchor_date = anchor
+
+
+async def record_payment_reversed(
+    session: AsyncSession, *, clock: Clock, event: PaymentApplicationReversed, observed_at: datetime
+) -> None:
+    """A reversed payment raises the amount due again; one that reopens a paid invoice puts it back in the chase.
+
+    The invoice is no longer known as settled, so a later InvoiceOverdue is not ignored. Its closed item
+    is reopened in its case if that case is still open, otherwise in the customer's open case (created if
+    there is none): a resolved case stays resolved as history.
+    """
+    bound = log.bind(customer_id=str(event.customer_id), invoice_id=str(event.invoice_id))
+    now = clock.now()
+    if event.invoice_reopened:
+        await repository.forget_paid_invoice(session, event.invoice_id)
+    found = await repository.get_item(session, event.invoice_id)
+    if found is None:
+        bound.info("case_item.reversal_before_overdue", reopened=event.invoice_reopened)
+        return
+    case = await repository.get_case(session, found.case_id, for_update=True)
+    item = await repository.get_item(session, event.invoice_id, for_update=True)
+    assert case is not None and item is not None
+    balance = event.invoice_balance_after.amount
+    if item.status == "open":
+        if domain.is_newer_balance(item.balance_observed_at, observed_at):
+            item.amount_due, item.balance_observed_at, item.updated_at = balance, observed_at, now
+            bound.info("case_item.balance_updated", amount_due=str(balance), reason="payment_reversed")
+        return
+    if not event.invoice_reopened or item.closure != "paid":
+        return
+    if case.status != "open":
+        case = await repository.open_case_for_update(
+            session, case_id=uuid7(), customer_id=case.customer_id, currency=item.currency, now=now
+        )
+        item.case_id = case.id
+    item.status, item.closure, item.closed_at = "open", None, None
+    item.amount_due, item.balance_observed_at, item.updated_at = balance, observed_at, now
+    if case.anchor_date is None:
+        case.anchor_date = item.due_date
+    case.updated_at = now
+    await session.flush()
+    bound.info("case_item.reopened", case_id=str(case.id), amount_due=str(balance))
 
 
 async def close_invoice(

@@ -19,6 +19,7 @@ from arflow.events.catalog import (
     InvoicePaid,
     InvoiceVoided,
     InvoiceWrittenOff,
+    PaymentApplicationReversed,
     PaymentApplied,
     topic_of,
 )
@@ -113,6 +114,23 @@ def payment_applied(customer_id: UUID, invoice_id: UUID, number: str, *, balance
         due_date=DUE_DATE,
         invoice_balance_after=Money.of(balance_after, "CNY"),
         days_after_due=20,
+    )
+
+
+def payment_reversed(
+    customer_id: UUID, invoice_id: UUID, number: str, *, balance_after: str, reopened: bool
+) -> PaymentApplicationReversed:
+    return PaymentApplicationReversed(
+        customer_id=customer_id,
+        application_id=uuid4(),
+        payment_id=uuid4(),
+        invoice_id=invoice_id,
+        invoice_number=number,
+        amount=Money.of("560.00", "CNY"),
+        reversed_on=date(2026, 3, 4),
+        reason="chargeback",
+        invoice_balance_after=Money.of(balance_after, "CNY"),
+        invoice_reopened=reopened,
     )
 
 
@@ -514,6 +532,81 @@ async def test_an_older_balance_arriving_late_does_not_undo_a_payment(
 
     [item] = await eventually(probe, what="the stale notice applied")
     assert item["amount_due"] == "500.00"
+
+
+async def test_a_reversed_payment_puts_a_paid_invoice_back_in_the_chase(
+    dunning: RunningService, dunning_producer: AIOKafkaProducer, dunning_smtp: SmtpSink
+) -> None:
+    customer_id, invoice_id, number, email = uuid4(), uuid4(), new_number(), new_email()
+    await publish(
+        dunning_producer, customer_upserted(customer_id, email=email), invoice_overdue(customer_id, invoice_id, number)
+    )
+    await wait_for_mail(dunning_smtp, email)
+    resolved = await wait_for_case(dunning, customer_id)
+    await publish(dunning_producer, invoice_paid(customer_id, invoice_id, number))
+    await wait_for_case_detail(dunning, resolved["id"], lambda d: d["status"] == "resolved", "the case resolved")
+
+    await publish(
+        dunning_producer,
+        payment_reversed(customer_id, invoice_id, number, balance_after="1060.00", reopened=True),
+        invoice_overdue(customer_id, invoice_id, number, days_overdue=35, bucket="31-60"),
+    )
+
+    reopened = await wait_for_case(dunning, customer_id, status="open")
+    assert reopened["id"] != resolved["id"]
+    detail = await wait_for_case_detail(
+        dunning,
+        reopened["id"],
+        lambda d: [i["bucket"] for i in d["items"]] == ["31-60"],
+        "the reopened invoice aged by the next overdue notice",
+    )
+    assert [(i["invoice_id"], i["status"], i["amount_due"]) for i in detail["items"]] == [
+        (str(invoice_id), "open", "1060.00")
+    ]
+    assert detail["amount_overdue"] == "1060.00"
+    assert (await case_detail(dunning, resolved["id"]))["status"] == "resolved"
+
+
+async def test_a_paid_invoice_reopened_before_it_had_a_case_is_chased_when_overdue(
+    dunning: RunningService, dunning_producer: AIOKafkaProducer
+) -> None:
+    customer_id, invoice_id, number = uuid4(), uuid4(), new_number()
+    await publish(
+        dunning_producer,
+        customer_upserted(customer_id),
+        invoice_paid(customer_id, invoice_id, number),
+        payment_reversed(customer_id, invoice_id, number, balance_after="1060.00", reopened=True),
+        invoice_overdue(customer_id, invoice_id, number),
+    )
+
+    case = await wait_for_case(dunning, customer_id)
+    detail = await case_detail(dunning, case["id"])
+    assert [(i["invoice_number"], i["status"]) for i in detail["items"]] == [(number, "open")]
+
+
+async def test_a_reversed_partial_payment_raises_the_amount_due_again(
+    dunning: RunningService, dunning_producer: AIOKafkaProducer
+) -> None:
+    customer_id, invoice_id, number = uuid4(), uuid4(), new_number()
+    await publish(
+        dunning_producer,
+        customer_upserted(customer_id),
+        invoice_overdue(customer_id, invoice_id, number, amount_due="1060.00"),
+        payment_applied(customer_id, invoice_id, number, balance_after="500.00"),
+    )
+
+    def owing(amount: str) -> Any:
+        async def probe() -> list[dict[str, Any]]:
+            return [c for c in await cases_of(dunning, customer_id) if c["amount_overdue"] == amount]
+
+        return probe
+
+    await eventually(owing("500.00"), what="the amount due lowered to 500.00")
+    await publish(
+        dunning_producer,
+        payment_reversed(customer_id, invoice_id, number, balance_after="1060.00", reopened=False),
+    )
+    await eventually(owing("1060.00"), what="the amount due raised back to 1060.00")
 
 
 async def test_customer_excluded_later_cancels_its_pending_reminder(
