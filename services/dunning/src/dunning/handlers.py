@@ -63,11 +63,25 @@ async def on_credit_score_changed(ctx: EventContext, event: CreditScoreChanged) 
 
 
 async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
-    await service.record_dispute(ctx.session, clock=ctx.clock, invoice_id=event.invoice_id, opened=True)
+    await service.record_dispute(
+        ctx.session,
+        clock=ctx.clock,
+        invoice_id=event.invoice_id,
+        dispute_id=event.dispute_id,
+        opened=True,
+        at=event.opened_at,
+    )
 
 
 async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
-    await service.record_dispute(ctx.session, clock=ctx.clock, invoice_id=event.invoice_id, opened=False)
+    await service.record_dispute(
+        ctx.session,
+        clock=ctx.clock,
+        invoice_id=event.invoice_id,
+        dispute_id=event.dispute_id,
+        opened=False,
+        at=event.resolved_at,
+    )
 
 
 HANDLERS: dict[type[Event], Handler] = {

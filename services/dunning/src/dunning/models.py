@@ -229,6 +229,21 @@ class ClosedInvoice(Base):
     closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class InvoiceDispute(Base):
+    """A dispute reconciliation opened on an invoice, kept whether or not the invoice is in a case yet.
+
+    An invoice is disputed while one of its disputes is not resolved; a resolution that arrives
+    before its opening still counts (the row is kept with both dates).
+    """
+
+    __tablename__ = "invoice_dispute"
+
+    dispute_id: Mapped[UUID] = mapped_column(primary_key=True)
+    invoice_id: Mapped[UUID] = mapped_column(index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class DunningAction(Base):
     """The action log (催收记录): one row per step taken on a case; rows are never deleted.
 

@@ -25,6 +25,7 @@ from dunning.models import (
     DunningDocument,
     DunningPolicy,
     DunningTask,
+    InvoiceDispute,
     PromiseToPay,
 )
 
@@ -83,9 +84,13 @@ async def get_case(session: AsyncSession, case_id: UUID, *, for_update: bool = F
 
 
 async def add_case_item(session: AsyncSession, item: dict[str, Any]) -> bool:
-    """Insert a case item unless the invoice already has one; True when inserted."""
+    """Insert a case item unless the invoice already has one; True when inserted.
+
+    The item is disputed when a dispute of its invoice is open (it may have been opened before the invoice was due).
+    """
+    values = {**item, "disputed": await is_invoice_disputed(session, item["invoice_id"])}
     inserted = await session.scalar(
-        pg_insert(DunningCaseItem).values(**item).on_conflict_do_nothing().returning(DunningCaseItem.id)
+        pg_insert(DunningCaseItem).values(**values).on_conflict_do_nothing().returning(DunningCaseItem.id)
     )
     return inserted is not None
 
@@ -171,6 +176,35 @@ async def forget_paid_invoice(session: AsyncSession, invoice_id: UUID) -> None:
 
 async def is_invoice_closed(session: AsyncSession, invoice_id: UUID) -> bool:
     return await session.get(ClosedInvoice, invoice_id) is not None
+
+
+# --- disputes ------------------------------------------------------------------------
+
+
+async def remember_dispute_opened(
+    session: AsyncSession, *, dispute_id: UUID, invoice_id: UUID, opened_at: datetime
+) -> None:
+    insert = pg_insert(InvoiceDispute).values(dispute_id=dispute_id, invoice_id=invoice_id, opened_at=opened_at)
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=[InvoiceDispute.dispute_id], set_={"opened_at": opened_at})
+    )
+
+
+async def remember_dispute_resolved(
+    session: AsyncSession, *, dispute_id: UUID, invoice_id: UUID, resolved_at: datetime
+) -> None:
+    insert = pg_insert(InvoiceDispute).values(dispute_id=dispute_id, invoice_id=invoice_id, resolved_at=resolved_at)
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=[InvoiceDispute.dispute_id], set_={"resolved_at": resolved_at})
+    )
+
+
+async def is_invoice_disputed(session: AsyncSession, invoice_id: UUID) -> bool:
+    """True while a dispute of the invoice is open (opened and not resolved)."""
+    query = select(InvoiceDispute.dispute_id).where(
+        InvoiceDispute.invoice_id == invoice_id, InvoiceDispute.resolved_at.is_(None)
+    )
+    return await session.scalar(query.limit(1)) is not None
 
 
 # --- the action log ----------------------------------------------------------------

@@ -164,11 +164,19 @@ async def record_invoice_overdue(
             return
         # A pre-due item just went overdue: its case gets the overdue notice like any other.
         case = await repository.get_case(session, item.case_id, for_update=True) or case
+        disputed = item.disputed
     else:
         bound.info("case_item.added", case_id=str(case.id), days_overdue=event.days_overdue)
+        disputed = await repository.is_invoice_disputed(session, event.invoice_id)
     case.updated_at = now
     if case.anchor_date is None or not await repository.done_steps(session, case.id):
         case.anchor_date = min(case.anchor_date or event.due_date, event.due_date)
+    if disputed:
+        # Disputed before it was overdue: it is not chased until its disputes are resolved.
+        bound.info("action.not_queued", reason="dispute", case_id=str(case.id))
+        if added:
+            await _paused(session, clock=clock, case=case, reason="dispute", until=None, note=event.invoice_number)
+        return
 
     customer = await repository.get_customer(session, event.customer_id)
     plan = domain.plan_reminder(customer_view(customer))
@@ -1146,14 +1154,26 @@ async def assign_case(session: AsyncSession, *, clock: Clock, case: DunningCase,
     return case
 
 
-async def record_dispute(session: AsyncSession, *, clock: Clock, invoice_id: UUID, opened: bool) -> None:
-    """A dispute pauses chasing of that invoice only; resolution makes it chased again."""
-    item = await repository.get_item(session, invoice_id, for_update=True)
-    if item is None or item.status != "open" or item.disputed == opened:
-        return
-    item.disputed, item.updated_at = opened, clock.now()
-    log.info("case_item.disputed" if opened else "case_item.dispute_resolved", invoice_id=str(invoice_id))
+async def record_dispute(
+    session: AsyncSession, *, clock: Clock, invoice_id: UUID, dispute_id: UUID, opened: bool, at: datetime
+) -> None:
+    """A dispute pauses chasing of that invoice only; it is chased again once none of its disputes is open.
+
+    Disputes are kept per invoice even before the invoice is in a case, so an item starts disputed.
+    """
     if opened:
+        await repository.remember_dispute_opened(session, dispute_id=dispute_id, invoice_id=invoice_id, opened_at=at)
+    else:
+        await repository.remember_dispute_resolved(
+            session, dispute_id=dispute_id, invoice_id=invoice_id, resolved_at=at
+        )
+    disputed = await repository.is_invoice_disputed(session, invoice_id)
+    item = await repository.get_item(session, invoice_id, for_update=True)
+    if item is None or item.status != "open" or item.disputed == disputed:
+        return
+    item.disputed, item.updated_at = disputed, clock.now()
+    log.info("case_item.disputed" if disputed else "case_item.dispute_resolved", invoice_id=str(invoice_id))
+    if disputed:
         case = await repository.get_case(session, item.case_id)
         assert case is not None
         await _paused(session, clock=clock, case=case, reason="dispute", until=None, note=item.invoice_number)

@@ -283,6 +283,89 @@ async def test_a_resolved_dispute_puts_the_invoice_back_in_the_chase(
     await eventually(resumed, what="the case chased again")
 
 
+def dispute_opened(customer_id: UUID, invoice_id: UUID, dispute_id: UUID) -> DisputeOpened:
+    return DisputeOpened(
+        customer_id=customer_id,
+        dispute_id=dispute_id,
+        invoice_id=invoice_id,
+        amount=Money.of("500.00", "CNY"),
+        reason="金额有误",
+        opened_at=at(date(2026, 3, 3)),
+    )
+
+
+def dispute_resolved(customer_id: UUID, invoice_id: UUID, dispute_id: UUID) -> DisputeResolved:
+    return DisputeResolved(
+        customer_id=customer_id,
+        dispute_id=dispute_id,
+        invoice_id=invoice_id,
+        resolution="adjusted",
+        resolved_at=at(date(2026, 3, 10)),
+    )
+
+
+async def dry_run(dunning: RunningService, case_id: str, day: date) -> dict[str, Any]:
+    params = {"case_id": case_id, "as_of": at(day).isoformat()}
+    [entry] = (await dunning.client.get("/dry-run", params=params)).json()["data"]
+    return entry  # type: ignore[no-any-return]
+
+
+async def test_an_invoice_disputed_before_it_is_overdue_is_not_chased(
+    infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
+) -> None:
+    customer_id, disputed_id, other_id = uuid4(), uuid4(), uuid4()
+    walking_clock.set(at(DUE + timedelta(days=1)))
+    await publish_events(
+        infra.bootstrap,
+        customer(customer_id, f"{uuid4().hex[:8]}@example.cn"),
+        dispute_opened(customer_id, disputed_id, uuid4()),
+        overdue(customer_id, disputed_id),
+        overdue(customer_id, other_id),  # arrives last: once it shows, the rest was applied
+    )
+
+    async def both_items() -> dict[str, Any] | None:
+        case = await case_of(dunning, customer_id)
+        detail = (await dunning.client.get(f"/cases/{case['id']}")).json()
+        return detail if len(detail["items"]) == 2 else None
+
+    detail = await eventually(both_items, what="both invoices in the case")
+    assert [a["invoice_ids"] for a in detail["actions"]] == [[str(other_id)]]
+
+
+async def test_an_invoice_stays_disputed_until_its_last_dispute_is_resolved(
+    infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
+) -> None:
+    customer_id, invoice_id, first, second = uuid4(), uuid4(), uuid4(), uuid4()
+    walking_clock.set(at(DUE + timedelta(days=1)))
+    await publish_events(
+        infra.bootstrap, customer(customer_id, f"{uuid4().hex[:8]}@example.cn"), overdue(customer_id, invoice_id)
+    )
+    case = await case_of(dunning, customer_id)
+    later = overdue(customer_id, invoice_id).model_copy(update={"days_overdue": 9})
+    await publish_events(
+        infra.bootstrap,
+        dispute_opened(customer_id, invoice_id, first),
+        dispute_opened(customer_id, invoice_id, second),
+        dispute_resolved(customer_id, invoice_id, first),
+        later,  # arrives last: once it shows, the disputes were applied
+    )
+
+    async def aged() -> bool:
+        detail = (await dunning.client.get(f"/cases/{case['id']}")).json()
+        return bool(detail["items"][0]["days_overdue"] == 9)
+
+    await eventually(aged, what="the later overdue notice applied")
+    assert (await dry_run(dunning, case["id"], date(2026, 3, 11)))["reason"] == "dispute"
+
+    await publish_events(infra.bootstrap, dispute_resolved(customer_id, invoice_id, second))
+
+    async def resumed() -> dict[str, Any] | None:
+        entry = await dry_run(dunning, case["id"], date(2026, 3, 11))
+        return entry if entry["decision"] == "execute" else None
+
+    await eventually(resumed, what="the case chased again")
+
+
 async def test_two_ticks_at_once_take_each_step_once(
     infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
 ) -> None:
