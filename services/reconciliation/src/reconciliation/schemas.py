@@ -208,7 +208,9 @@ class StatementLineOut(BaseModel):
     remittance: str | None
     counterparty_name: str | None
     counterparty_account: str | None
-    outcome: str = Field(description="payment, reversal, duplicate, ignored_debit, not_booked, reversal_unlinked.")
+    outcome: str = Field(
+        description="payment, reversal, duplicate, ignored_debit, ignored_zero_amount, not_booked, reversal_unlinked."
+    )
     payment_id: UUID | None
 
 
