@@ -93,8 +93,16 @@ def case_resolution(closures: Iterable[str | None]) -> Closure | None:
     return "voided"
 
 
-def is_newer_balance(held_at: datetime, observed_at: datetime) -> bool:
-    """True when a balance observed at `observed_at` may replace one observed at `held_at`."""
+def is_newer_balance(
+    held_at: datetime, observed_at: datetime, *, held_version: int | None = None, version: int | None = None
+) -> bool:
+    """True when a balance observed at `observed_at` may replace one observed at `held_at`.
+
+    When both balances carry invoicing's ledger version, the version decides (the order invoicing
+    changed the balance in); otherwise the time it was observed does.
+    """
+    if held_version is not None and version is not None:
+        return version >= held_version
     return observed_at >= held_at
 
 

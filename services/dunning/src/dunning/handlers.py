@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CreditScoreChanged,
     CustomerUpserted,
     DisputeOpened,
@@ -34,6 +35,10 @@ async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
 
 async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
     await service.record_payment_reversed(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+
+
+async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
+    await service.record_credit_note(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
@@ -93,6 +98,7 @@ HANDLERS: dict[type[Event], Handler] = {
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,
     PaymentApplicationReversed: on_payment_application_reversed,
+    CreditNoteIssued: on_credit_note_issued,
     InvoicePaid: on_invoice_paid,
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,

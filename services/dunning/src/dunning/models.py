@@ -214,6 +214,8 @@ class DunningCaseItem(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When invoicing observed the amount due we hold: an older fact never overwrites a newer one.
     balance_observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Invoicing's ledger version of that balance, when the fact carried one: a higher version wins.
+    balance_ledger_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

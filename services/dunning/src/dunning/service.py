@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
+    CreditNoteIssued,
     CreditScoreChanged,
     CustomerUpserted,
     DunningChannel,
@@ -224,7 +225,23 @@ def _refresh_item(item: DunningCaseItem, event: InvoiceOverdue, *, observed_at: 
         item.days_overdue, item.bucket = event.days_overdue, event.bucket
     if domain.is_newer_balance(item.balance_observed_at, observed_at):
         item.amount_due, item.balance_observed_at = event.amount_due.amount, observed_at
+        item.balance_ledger_version = None  # the notice carries no ledger version
     item.updated_at = now
+
+
+def _take_balance(
+    item: DunningCaseItem, balance: Decimal, *, observed_at: datetime, version: int | None, now: datetime
+) -> bool:
+    """Hold `balance` as the item's amount due unless a newer one is held; True when taken."""
+    newer = domain.is_newer_balance(
+        item.balance_observed_at, observed_at, held_version=item.balance_ledger_version, version=version
+    )
+    if not newer:
+        return False
+    # A higher ledger version may have been observed earlier: the held time never goes back.
+    item.amount_due, item.balance_observed_at = balance, max(item.balance_observed_at, observed_at)
+    item.balance_ledger_version, item.updated_at = version, now
+    return True
 
 
 def _notice_details(event: InvoiceOverdue, *, customer_name: str | None) -> dict[str, Any]:
@@ -340,9 +357,13 @@ async def record_payment_applied(
     item = await repository.get_item(session, event.invoice_id, for_update=True)
     if item is None or item.status != "open":
         return
-    if domain.is_newer_balance(item.balance_observed_at, observed_at):
-        item.amount_due, item.balance_observed_at = event.invoice_balance_after.amount, observed_at
-        item.updated_at = clock.now()
+    if _take_balance(
+        item,
+        event.invoice_balance_after.amount,
+        observed_at=observed_at,
+        version=event.invoice_ledger_version,
+        now=clock.now(),
+    ):
         log.info("case_item.balance_updated", invoice_id=str(item.invoice_id), amount_due=str(item.amount_due))
     case = await repository.get_case(session, item.case_id, for_update=True)
     if case is None or case.status != "open":
@@ -382,8 +403,7 @@ async def record_payment_reversed(
     assert case is not None and item is not None
     balance = event.invoice_balance_after.amount
     if item.status == "open":
-        if domain.is_newer_balance(item.balance_observed_at, observed_at):
-            item.amount_due, item.balance_observed_at, item.updated_at = balance, observed_at, now
+        if _take_balance(item, balance, observed_at=observed_at, version=event.invoice_ledger_version, now=now):
             bound.info("case_item.balance_updated", amount_due=str(balance), reason="payment_reversed")
         return
     if not event.invoice_reopened or item.closure != "paid":
@@ -395,11 +415,42 @@ async def record_payment_reversed(
         item.case_id = case.id
     item.status, item.closure, item.closed_at = "open", None, None
     item.amount_due, item.balance_observed_at, item.updated_at = balance, observed_at, now
+    item.balance_ledger_version = event.invoice_ledger_version
     if case.anchor_date is None:
         case.anchor_date = item.due_date
     case.updated_at = now
     await session.flush()
     bound.info("case_item.reopened", case_id=str(case.id), amount_due=str(balance))
+
+
+async def record_credit_note(
+    session: AsyncSession, *, clock: Clock, event: CreditNoteIssued, observed_at: datetime
+) -> None:
+    """A credit note lowers what the customer owes on the invoice: letters and handovers chase the rest."""
+    item = await repository.get_item(session, event.invoice_id, for_update=True)
+    if item is None or item.status != "open":
+        return
+    now = clock.now()
+    if event.invoice_balance_after is not None:
+        taken = _take_balance(
+            item,
+            event.invoice_balance_after.amount,
+            observed_at=observed_at,
+            version=event.invoice_ledger_version,
+            now=now,
+        )
+    else:
+        # No balance given: the credited amount comes off what is held (the inbox applies each note once).
+        balance = max(item.amount_due - event.amount.amount, Decimal(0))
+        taken = _take_balance(item, balance, observed_at=observed_at, version=event.invoice_ledger_version, now=now)
+    if taken:
+        log.info(
+            "case_item.balance_updated",
+            invoice_id=str(item.invoice_id),
+            amount_due=str(item.amount_due),
+            reason="credit_note",
+            credit_note_id=str(event.credit_note_id),
+        )
 
 
 async def close_invoice(

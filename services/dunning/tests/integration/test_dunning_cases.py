@@ -13,6 +13,7 @@ from arflow.clock import FixedClock
 from arflow.events.catalog import (
     DUNNING,
     ContactInfo,
+    CreditNoteIssued,
     CustomerUpserted,
     Event,
     InvoiceOverdue,
@@ -131,6 +132,23 @@ def payment_reversed(
         reason="chargeback",
         invoice_balance_after=Money.of(balance_after, "CNY"),
         invoice_reopened=reopened,
+    )
+
+
+def credit_note(
+    customer_id: UUID, invoice_id: UUID, number: str, *, amount: str, balance_after: str, version: int | None = None
+) -> CreditNoteIssued:
+    return CreditNoteIssued(
+        customer_id=customer_id,
+        credit_note_id=uuid4(),
+        credit_note_number=f"CN-{number}",
+        invoice_id=invoice_id,
+        invoice_number=number,
+        amount=Money.of(amount, "CNY"),
+        reason="price adjusted",
+        issued_on=date(2026, 3, 2),
+        invoice_balance_after=Money.of(balance_after, "CNY"),
+        invoice_ledger_version=version,
     )
 
 
@@ -607,6 +625,56 @@ async def test_a_reversed_partial_payment_raises_the_amount_due_again(
         payment_reversed(customer_id, invoice_id, number, balance_after="1060.00", reopened=False),
     )
     await eventually(owing("1060.00"), what="the amount due raised back to 1060.00")
+
+
+async def test_a_credit_note_lowers_the_amount_chased(
+    dunning: RunningService, dunning_producer: AIOKafkaProducer
+) -> None:
+    customer_id, invoice_id, number = uuid4(), uuid4(), new_number()
+    await publish(
+        dunning_producer,
+        customer_upserted(customer_id),
+        invoice_overdue(customer_id, invoice_id, number, amount_due="10000.00"),
+    )
+    await wait_for_case(dunning, customer_id)
+
+    await publish(
+        dunning_producer, credit_note(customer_id, invoice_id, number, amount="4000.00", balance_after="6000.00")
+    )
+
+    async def probe() -> list[dict[str, Any]]:
+        return [c for c in await cases_of(dunning, customer_id) if c["amount_overdue"] == "6000.00"]
+
+    [case] = await eventually(probe, what="the amount due lowered by the credit note")
+    detail = await case_detail(dunning, case["id"])
+    assert [i["amount_due"] for i in detail["items"]] == ["6000.00"]
+
+
+async def test_a_credit_note_of_an_older_ledger_version_does_not_undo_a_later_payment(
+    dunning: RunningService, dunning_producer: AIOKafkaProducer
+) -> None:
+    customer_id, invoice_id, number, marker = uuid4(), uuid4(), new_number(), new_number()
+    payment = payment_applied(customer_id, invoice_id, number, balance_after="2000.00").model_copy(
+        update={"invoice_ledger_version": 3}
+    )
+    await publish(
+        dunning_producer,
+        customer_upserted(customer_id),
+        invoice_overdue(customer_id, invoice_id, number, amount_due="10000.00"),
+        payment,
+        credit_note(customer_id, invoice_id, number, amount="4000.00", balance_after="6000.00", version=2),
+        invoice_overdue(customer_id, uuid4(), marker, amount_due="100.00"),  # arrives last
+    )
+
+    async def probe() -> dict[str, Any] | None:
+        cases = await cases_of(dunning, customer_id)
+        if not cases:
+            return None
+        detail = await case_detail(dunning, cases[0]["id"])
+        return detail if len(detail["items"]) == 2 else None
+
+    detail = await eventually(probe, what="both invoices in the case")
+    assert {i["invoice_number"]: i["amount_due"] for i in detail["items"]} == {number: "2000.00", marker: "100.00"}
 
 
 async def test_customer_excluded_later_cancels_its_pending_reminder(

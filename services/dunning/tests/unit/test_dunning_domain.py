@@ -134,6 +134,14 @@ def test_an_older_balance_never_replaces_a_newer_one() -> None:
     assert is_newer_balance(NOW, NOW)
 
 
+def test_the_ledger_version_orders_balances_when_both_carry_one() -> None:
+    later = NOW + timedelta(seconds=1)
+    assert not is_newer_balance(NOW, later, held_version=3, version=2)
+    assert is_newer_balance(later, NOW, held_version=2, version=3)
+    assert is_newer_balance(NOW, later, held_version=None, version=2)
+    assert not is_newer_balance(later, NOW, held_version=3, version=None)
+
+
 def test_failed_attempts_back_off_exponentially() -> None:
     base = timedelta(minutes=1)
     delays = [after_failed_attempt(n, now=NOW, max_attempts=5, base_delay=base).retry_at for n in (1, 2, 3, 4)]
