@@ -9,8 +9,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from sqlalchemy import select
 
 from arflow.clock import FixedClock
+from arflow.db import Database
 from arflow.events.catalog import (
     DUNNING,
     ContactInfo,
@@ -25,9 +27,11 @@ from arflow.events.catalog import (
 from arflow.money import Money
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure
+from arflow.testing.infrastructure import spec
 from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
 from arflow.testing.smtp import SmtpSink
+from dunning.models import InvoiceDispute
 
 DUE = date(2026, 3, 1)
 
@@ -319,8 +323,26 @@ async def test_an_invoice_disputed_before_it_is_overdue_is_not_chased(
         infra.bootstrap,
         customer(customer_id, f"{uuid4().hex[:8]}@example.cn"),
         dispute_opened(customer_id, disputed_id, uuid4()),
+    )
+    # The dispute comes on reconciliation's topic and the overdue notices on invoicing's: no order holds
+    # between two topics, so the notices are sent only once the dispute is recorded.
+    db = Database(await infra.migrated_database(spec("dunning")), pool_size=1)
+    try:
+
+        async def dispute_recorded() -> bool:
+            async with db.unit_of_work() as session:
+                found = await session.scalar(
+                    select(InvoiceDispute.dispute_id).where(InvoiceDispute.invoice_id == disputed_id)
+                )
+            return found is not None
+
+        await eventually(dispute_recorded, what="the dispute recorded")
+    finally:
+        await db.dispose()
+    await publish_events(
+        infra.bootstrap,
         overdue(customer_id, disputed_id),
-        overdue(customer_id, other_id),  # arrives last: once it shows, the rest was applied
+        overdue(customer_id, other_id),  # arrives last on the same topic: once it shows, the other was applied
     )
 
     async def both_items() -> dict[str, Any] | None:
