@@ -155,15 +155,7 @@ async def record_payment_applied(
 ) -> None:
     """Record a payment application once, by its application id."""
     now = clock.now()
-    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
-    facts = {
-        "invoice_id": event.invoice_id,
-        "customer_id": event.customer_id,
-        "invoice_number": event.invoice_number,
-        "currency": event.amount.currency,
-        "due_date": event.due_date,
-    }
-    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
+    await _invoice_seen(session, event, occurred_at=occurred_at, now=now, due_date=event.due_date)
     recorded = await repository.add_application(
         session,
         {
@@ -189,14 +181,7 @@ async def record_payment_reversed(
 ) -> None:
     """Record a reversal once, by the application it undoes: less paid, and open again if it reopened the invoice."""
     now = clock.now()
-    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
-    facts = {
-        "invoice_id": event.invoice_id,
-        "customer_id": event.customer_id,
-        "invoice_number": event.invoice_number,
-        "currency": event.amount.currency,
-    }
-    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
+    await _invoice_seen(session, event, occurred_at=occurred_at, now=now)
     recorded = await repository.add_reversal(
         session,
         {
@@ -290,14 +275,7 @@ async def record_credit_note(
 ) -> None:
     """Record a credit note once; it lowers the invoice's outstanding amount from its date."""
     now = clock.now()
-    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
-    facts = {
-        "invoice_id": event.invoice_id,
-        "customer_id": event.customer_id,
-        "invoice_number": event.invoice_number,
-        "currency": event.amount.currency,
-    }
-    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
+    await _invoice_seen(session, event, occurred_at=occurred_at, now=now)
     recorded = await repository.add_credit_note(
         session,
         {
@@ -417,6 +395,27 @@ def _is_time_zone(name: str) -> bool:
 def _columns(values: dict[str, object]) -> list[str]:
     """The columns a fact merges (the keys are the conflict target and the owner, never updated)."""
     return [name for name in values if name not in ("invoice_id", "customer_id")]
+
+
+async def _invoice_seen(
+    session: AsyncSession,
+    event: PaymentApplied | PaymentApplicationReversed | CreditNoteIssued,
+    *,
+    occurred_at: datetime,
+    now: datetime,
+    due_date: date | None = None,
+) -> None:
+    """What a money event tells of its customer and invoice, merged before the event's own fact."""
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    facts: dict[str, object] = {
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "invoice_number": event.invoice_number,
+        "currency": event.amount.currency,
+    }
+    if due_date is not None:
+        facts["due_date"] = due_date
+    await repository.merge_experience(session, facts, now=now, fill=_columns(facts))
 
 
 # --- credit files --------------------------------------------------------------------
