@@ -411,7 +411,11 @@ _SWEEP = text(
         )
         RETURNING invoice_id, threshold, as_of
     ), fact AS (
-        SELECT n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency,
+        -- The event id is drawn in the target list of a materialized CTE, once per row. Drawn in a
+        -- LATERAL subquery keyed by threshold, PostgreSQL could memoize it: one id for many events.
+        SELECT gen_random_uuid()::text AS event_id,
+               CASE WHEN n.threshold = 'due-soon' THEN 'InvoiceDueSoon' ELSE 'InvoiceOverdue' END AS event_type,
+               n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency,
                i.payment_reference, n.as_of - i.due_date AS days_overdue,
                round(i.total, coalesce((p.minor_units ->> i.currency)::int, 2))::text AS total,
                round(i.total - i.amount_paid - i.amount_credited,
@@ -419,9 +423,9 @@ _SWEEP = text(
         FROM inserted n JOIN invoice i ON i.id = n.invoice_id CROSS JOIN params p
     ), outboxed AS (
         INSERT INTO outbox_message (event_id, topic, key, event_type, payload, headers)
-        SELECT e.event_id, CAST(:topic AS text), f.customer_id::text, e.event_type,
+        SELECT f.event_id, CAST(:topic AS text), f.customer_id::text, f.event_type,
                jsonb_strip_nulls(jsonb_build_object(
-                   'specversion', '1.0', 'id', e.event_id, 'source', CAST(:source AS text), 'type', e.event_type,
+                   'specversion', '1.0', 'id', f.event_id, 'source', CAST(:source AS text), 'type', f.event_type,
                    'time', (SELECT now FROM params), 'subject', f.customer_id::text,
                    'datacontenttype', 'application/json', 'dataversion', 1,
                    'traceparent', CAST(:traceparent AS text),
@@ -442,12 +446,8 @@ _SWEEP = text(
                    END)),
                CAST(:headers AS jsonb) || CASE WHEN CAST(:traceparent AS text) IS NULL THEN '[]'::jsonb
                    ELSE jsonb_build_array(jsonb_build_array('traceparent', CAST(:traceparent AS text))) END
-                   || jsonb_build_array(jsonb_build_array('ce_type', e.event_type))
+                   || jsonb_build_array(jsonb_build_array('ce_type', f.event_type))
         FROM fact f
-        CROSS JOIN LATERAL (
-            SELECT gen_random_uuid()::text AS event_id,
-                   CASE WHEN f.threshold = 'due-soon' THEN 'InvoiceDueSoon' ELSE 'InvoiceOverdue' END AS event_type
-        ) e
         ORDER BY f.customer_id, f.due_date, f.id, f.threshold = 'due-soon' DESC, f.days_overdue
         RETURNING event_type
     )

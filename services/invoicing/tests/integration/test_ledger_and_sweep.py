@@ -8,16 +8,22 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
 
 from arflow.events.catalog import Allocation, PaymentReceived, topic_of
 from arflow.money import Money
+from arflow.persistence import outbox_message
 from arflow.testing import eventually
-from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.infrastructure import TestInfrastructure, embedded_server_url
 from arflow.testing.kafka import collect_events, publish_events
-from arflow.testing.services import RunningService
+from arflow.testing.services import RunningService, running_service
+from arflow.testing.services import test_settings as settings_for
 from arflow.tracing import new_traceparent, trace_id_of
+from invoicing.config import InvoicingSettings
+from invoicing.main import create_app
 
 NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
+SEEDED, BACKLOG = 50, 1200  # overdue invoices: enough for the planner to memoize a per-row subquery
 
 
 async def issue(
@@ -161,3 +167,64 @@ async def test_the_request_trace_travels_with_the_event(
         lambda e: e.type == "InvoiceIssued" and e.data["invoice_id"] == response.json()["id"],
     )
     assert trace_id_of(issued.traceparent) == trace_id_of(parent)
+
+
+async def test_a_sweep_over_a_backlog_gives_every_notice_its_own_event(infra: TestInfrastructure, api_key: str) -> None:
+    """Every notice of a sweep gets its own event id, whatever plan PostgreSQL picks.
+
+    The sweep once drew the id in a LATERAL subquery keyed by threshold. Once the notice table's statistics
+    say there are few thresholds (PostgreSQL 17+ carries them into the CTE), a large backlog makes the
+    planner memoize that subquery: every notice of one threshold got the same id and the sweep failed
+    (500). A platform of its own, so the backlog does not reach the other tests' invoices, and on the
+    embedded PostgreSQL 18 even where the suite runs on an older server (CI's is 15).
+    """
+    own = infra.isolated(server_url=embedded_server_url())
+    try:
+        settings = settings_for(InvoicingSettings, own, api_key)
+        async with running_service("invoicing", create_app, settings, own, api_key) as service:
+            customer = (await service.client.post("/customers", json={"legal_name": "积压客户有限公司"})).json()
+            template = await issue(service, customer["id"], "120.00", invoice_date="2026-01-05")
+
+            async def copy_template(copies: int, label: str) -> None:
+                async with service.app.state.db.sessions() as session, session.begin():
+                    await session.execute(
+                        text(
+                            """
+                            INSERT INTO invoice (id, customer_id, number, status, currency, invoice_date, due_date,
+                                   net_days, grace_days, subtotal, tax_total, total, created_at, updated_at)
+                            SELECT gen_random_uuid(), customer_id, number || :label || n, status, currency,
+                                   invoice_date, due_date, net_days, grace_days, subtotal, tax_total, total,
+                                   created_at, updated_at
+                            FROM invoice CROSS JOIN generate_series(1, :copies) AS n WHERE id = :id
+                            """
+                        ),
+                        {"copies": copies, "label": label, "id": template["id"]},
+                    )
+
+            async def sweep() -> int:
+                response = await service.client.post(
+                    "/admin/jobs/overdue-sweep/runs", json={"as_of": "2026-06-30T00:00:00Z"}
+                )
+                assert response.status_code == 200, response.text
+                notices: int = response.json()["result"]["notices"]
+                return notices
+
+            await copy_template(SEEDED - 1, "-s")
+            assert await sweep() == SEEDED * 4  # overdue, 31-60, 61-90, 90+
+            await copy_template(BACKLOG, "-b")
+            async with service.app.state.db.sessions() as session, session.begin():
+                await session.execute(text("ANALYZE invoice"))
+                await session.execute(text("ANALYZE overdue_notice"))  # now it knows: four thresholds
+            assert await sweep() == BACKLOG * 4
+            async with service.app.state.db.sessions() as session:
+                event_ids = list(
+                    (
+                        await session.execute(
+                            select(outbox_message.c.event_id).where(outbox_message.c.event_type == "InvoiceOverdue")
+                        )
+                    ).scalars()
+                )
+            assert len(event_ids) == (SEEDED + BACKLOG) * 4
+            assert len(set(event_ids)) == len(event_ids)
+    finally:
+        await own.stop()

