@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Where a customer's time zone is not known: the firm this platform was built for is in Shanghai.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 class Clock(Protocol):
@@ -39,6 +42,17 @@ class FixedClock:
 def local_date(instant: datetime, time_zone: str) -> date:
     """The calendar date an instant falls on in a time zone (due dates are local dates)."""
     return _require_aware(instant).astimezone(ZoneInfo(time_zone)).date()
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine knows (`Asia/Shanghai`, not `CST` or `+08:00`)."""
+    if not name or "\x00" in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def _require_aware(instant: datetime) -> datetime:

@@ -7,13 +7,16 @@ the newest-first order every list uses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
+S = TypeVar("S", bound=Select[Any])
 
 
 class Page(BaseModel, Generic[T]):
@@ -45,3 +48,19 @@ def make_page(
     data = items[: params.limit]
     cursor = cursor_of(data[-1]) if has_more and data else None
     return Page[T](data=data, has_more=has_more, next_cursor=cursor)
+
+
+def paginate(query: S, id_column: InstrumentedAttribute[Any], page: PageParams, **equal: object) -> S:
+    """`query` newest first, one page of it (plus one row that says whether there is more).
+
+    Each keyword is a column of the id's entity that must equal the value given; a
+    `None` value is no filter, so optional query parameters pass straight through.
+    """
+    entity = id_column.class_
+    query = query.order_by(id_column.desc()).limit(page.limit + 1)
+    if page.starting_after is not None:
+        query = query.where(id_column < page.starting_after)
+    for name, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(entity, name) == value)
+    return query

@@ -39,6 +39,7 @@ from arflow.messaging.kafka import dead_letter_topic, ensure_topics, new_consume
 from arflow.messaging.outbox import row_of
 from arflow.metrics import ServiceMetrics
 from arflow.persistence import dead_letter, inbox_message, outbox_message
+from arflow.retry import Backoff
 from arflow.settings import ServiceSettings
 from arflow.tracing import start_span
 
@@ -111,7 +112,7 @@ class EventConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled; reconnects when the broker goes away."""
-        backoff = 0.5
+        backoff = Backoff(initial=0.5, cap=10.0)
         while True:
             consumer = new_consumer(self.settings, group=self.name, topics=self.topics)
             try:
@@ -123,14 +124,14 @@ class EventConsumer:
                 await consumer.start()
                 self._consumer, self.connected = consumer, True
                 log.info("consumer.started", consumer=self.name, topics=self.topics)
-                backoff = 0.5
+                backoff.reset()
                 await self._consume(consumer)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer.failed", consumer=self.name, error=repr(exc), retry_in=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                delay = backoff.delay()
+                log.warning("consumer.failed", consumer=self.name, error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
             finally:
                 self.connected = False
                 self._consumer = None
@@ -167,6 +168,7 @@ class EventConsumer:
             self.metrics.events_consumed.labels(envelope.type, "ignored").inc()
             return "ignored"
 
+        retry = Backoff(initial=self.settings.consumer_backoff_seconds, cap=10.0)
         attempt = 0
         while True:
             attempt += 1
@@ -181,7 +183,7 @@ class EventConsumer:
                 return "dead_lettered"
             except Exception as exc:
                 if _is_infrastructure_failure(exc):
-                    delay = min(self.settings.consumer_backoff_seconds * 2 ** min(attempt, 6), 10.0)
+                    delay = retry.for_attempt(attempt + 1)
                     log.warning("consumer.infrastructure_unavailable", error=repr(exc), retry_in=delay)
                     await asyncio.sleep(delay)
                     continue
@@ -196,7 +198,7 @@ class EventConsumer:
                 if attempt >= self.settings.consumer_max_attempts:
                     await self._dead_letter(delivery, envelope, f"{type(exc).__name__}: {exc}", attempts=attempt)
                     return "dead_lettered"
-                await asyncio.sleep(self.settings.consumer_backoff_seconds * 2 ** (attempt - 1))
+                await asyncio.sleep(retry.for_attempt(attempt))
 
     async def apply(
         self,

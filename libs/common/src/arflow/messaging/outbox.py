@@ -29,6 +29,7 @@ from arflow.events.envelope import Envelope, wrap
 from arflow.messaging.kafka import ensure_topics, new_producer
 from arflow.metrics import ServiceMetrics
 from arflow.persistence import outbox_message
+from arflow.retry import Backoff
 from arflow.settings import ServiceSettings
 from arflow.tracing import current_traceparent
 
@@ -111,12 +112,12 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; survives broker and database outages with backoff."""
-        backoff = 0.5
+        backoff = Backoff(initial=0.5, cap=10.0)
         while True:
             try:
                 await self._ensure_producer()
                 published = await self.publish_batch()
-                backoff = 0.5
+                backoff.reset()
                 if published < self.settings.relay_batch_size:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_seconds)
@@ -125,10 +126,10 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # broker or database down: keep the rows, retry later
                 self.last_error = repr(exc)
-                log.warning("outbox.relay_failed", error=repr(exc), retry_in=backoff)
+                delay = backoff.delay()
+                log.warning("outbox.relay_failed", error=repr(exc), retry_in=delay)
                 await self._drop_producer()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                await asyncio.sleep(delay)
 
     async def probe(self) -> bool:
         """True when the broker answers a metadata request within two seconds."""
