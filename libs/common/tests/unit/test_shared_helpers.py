@@ -63,7 +63,7 @@ class _Thing(_Base):
 
 
 def _sql(query: Select[Any]) -> str:
-    return str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    return str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))  # type: ignore[no-untyped-call]
 
 
 def test_paginate_orders_newest_first_and_reads_one_more_than_the_page() -> None:
