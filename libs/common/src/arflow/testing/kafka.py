@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from arflow.events.catalog import Event, topic_of
 from arflow.events.envelope import Envelope, wrap
@@ -42,19 +41,24 @@ async def collect_events(
     count: int = 1,
     within: float = 20.0,
 ) -> list[Envelope]:
-    """Read `topic` from the beginning until `count` envelopes match; fail after `within` s."""
+    """Read `topic` from the beginning until `count` envelopes match; fail after `within` s.
+
+    The reader is assigned every partition itself rather than joining a consumer
+    group: a group join costs the broker's rebalance delay (about 5 s on Tansu) on
+    every call, and a test reader has no offsets to keep.
+    """
     reader = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"test-{uuid.uuid4().hex[:8]}",
-        metadata_max_age_ms=1000,
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, metadata_max_age_ms=1000
     )
     await reader.start()
     found: list[Envelope] = []
     deadline = time.monotonic() + within
     try:
-        while len(found) < count and time.monotonic() < deadline:
+        partitions = await _partitions(reader, topic, deadline)
+        if partitions:
+            reader.assign([TopicPartition(topic, number) for number in sorted(partitions)])
+            await reader.seek_to_beginning()
+        while partitions and len(found) < count and time.monotonic() < deadline:
             batches = await reader.getmany(timeout_ms=200)
             for records in batches.values():
                 for record in records:
@@ -67,3 +71,13 @@ async def collect_events(
     if len(found) < count:
         raise AssertionError(f"found {len(found)} of {count} matching events on {topic} within {within}s")
     return found
+
+
+async def _partitions(reader: AIOKafkaConsumer, topic: str, deadline: float) -> set[int]:
+    """The topic's partitions, waiting (until the deadline) for a topic nobody has published on yet."""
+    while True:
+        await reader.topics()  # refreshes the metadata
+        partitions = reader.partitions_for_topic(topic)
+        if partitions or time.monotonic() >= deadline:
+            return set(partitions or ())
+        await asyncio.sleep(0.2)
