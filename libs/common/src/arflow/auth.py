@@ -24,6 +24,18 @@ from arflow.problems import Forbidden, Unauthorized
 KEY_PREFIX = "arf_"
 
 
+class MissingApiKey(Unauthorized):
+    code = "missing_api_key"
+
+
+class InvalidApiKey(Unauthorized):
+    code = "invalid_api_key"
+
+
+class MissingScope(Forbidden):
+    code = "missing_scope"
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: the API key's name and what it may do."""
@@ -79,9 +91,8 @@ def _bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized(
+        raise MissingApiKey(
             "Send an API key as 'Authorization: Bearer <key>'.",
-            code="missing_api_key",
             headers={"WWW-Authenticate": 'Bearer realm="arflow"'},
         )
     return token.strip()
@@ -94,13 +105,12 @@ def require_scope(scope: str) -> Callable[[Request], Coroutine[Any, Any, Princip
         keyring: KeyRing = request.app.state.keyring
         principal = keyring.authenticate(_bearer_token(request))
         if principal is None:
-            raise Unauthorized(
+            raise InvalidApiKey(
                 "The API key is not valid.",
-                code="invalid_api_key",
                 headers={"WWW-Authenticate": 'Bearer realm="arflow", error="invalid_token"'},
             )
         if not principal.allows(scope):
-            raise Forbidden(f"The API key '{principal.name}' lacks the scope '{scope}'.", code="missing_scope")
+            raise MissingScope(f"The API key '{principal.name}' lacks the scope '{scope}'.")
         request.state.principal = principal
         return principal
 

@@ -28,6 +28,14 @@ from arflow.problems import Conflict, Unprocessable
 MAX_KEY_LENGTH = 255
 
 
+class InvalidIdempotencyKey(Unprocessable):
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
 def _fingerprint(method: str, path: str, body: Any) -> str:
     canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
@@ -47,7 +55,7 @@ async def idempotent(
     if key is None:
         return JSONResponse(jsonable_encoder(await create()), status_code=status_code)
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise Unprocessable(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters.", code="invalid_idempotency_key")
+        raise InvalidIdempotencyKey(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters.")
     fingerprint = _fingerprint(request.method, request.url.path, body)
     claimed = await session.scalar(
         pg_insert(idempotency_key)
@@ -66,7 +74,7 @@ async def idempotent(
             )
         ).one()
         if stored.request_hash != fingerprint:
-            raise Conflict("This Idempotency-Key was used with a different request.", code="idempotency_key_reused")
+            raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
         return JSONResponse(
             stored.response_body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
         )

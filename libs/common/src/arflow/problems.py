@@ -83,8 +83,12 @@ class Forbidden(Problem):
     status, code, title = 403, "forbidden", "Not allowed"
 
 
-class ServiceUnavailable(Problem):
-    status, code, title = 503, "unavailable", "Service unavailable"
+class ValidationFailed(Unprocessable):
+    code, title = "validation_failed", "Request cannot be processed"
+
+
+class InternalError(Problem):
+    status, code, title = 500, "internal_error", "Internal error"
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
@@ -125,7 +129,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         summary = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
-        problem = Unprocessable(f"The request is not valid: {summary}", code="validation_failed", errors=errors)
+        problem = ValidationFailed(f"The request is not valid: {summary}", errors=errors)
         return problem_response(problem, request)
 
     @app.exception_handler(StarletteHTTPException)
@@ -140,10 +144,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.failed", path=request.url.path, method=request.method)
-        problem = Problem(
-            "An unexpected error occurred; it has been logged with this request's trace id.",
-            code="internal_error",
-            title="Internal error",
-            status=500,
-        )
+        problem = InternalError("An unexpected error occurred; it has been logged with this request's trace id.")
         return problem_response(problem, request)

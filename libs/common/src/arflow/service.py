@@ -42,6 +42,18 @@ from arflow.tracing import start_span
 log = structlog.get_logger("arflow.service")
 
 
+class JobNotFound(NotFound):
+    code = "job_not_found"
+
+
+class NoSuchDeadLetter(NotFound):
+    code = "dead_letter_not_found"
+
+
+class ReplayFailed(Unprocessable):
+    code = "replay_failed"
+
+
 @dataclass
 class ServiceDefinition:
     """What makes one service itself: its name, API, event handlers and jobs."""
@@ -262,7 +274,7 @@ def _admin_router(service: str) -> APIRouter:
         try:
             result = await runner.run(name, as_of=as_of, triggered_by=f"api:{principal.name}")
         except UnknownJob:
-            raise NotFound(f"There is no job named '{name}'.", code="job_not_found") from None
+            raise JobNotFound(f"There is no job named '{name}'.") from None
         return JobRunOut(id=result.id, job=result.job, as_of=result.as_of, status=result.status, result=result.result)
 
     @router.get("/dead-letters", summary="Events this service's consumer gave up on")
@@ -281,9 +293,9 @@ def _admin_router(service: str) -> APIRouter:
         try:
             outcome = await consumer.replay_dead_letter(dead_letter_id)
         except DeadLetterNotFound:
-            raise NotFound(f"There is no dead letter {dead_letter_id}.", code="dead_letter_not_found") from None
+            raise NoSuchDeadLetter(f"There is no dead letter {dead_letter_id}.") from None
         except Exception as exc:
-            raise Unprocessable(f"The event still fails: {type(exc).__name__}: {exc}", code="replay_failed") from None
+            raise ReplayFailed(f"The event still fails: {type(exc).__name__}: {exc}") from None
         return {"id": dead_letter_id, "outcome": outcome}
 
     return router
