@@ -55,17 +55,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "reconciliation" / "src"))
 
 from reconciliation.importing import long_lived_heap
-from reconciliation.matching import (
-    Customer,
-    Incoming,
-    Item,
-    MatchIndex,
-    MatchSettings,
-    clear_caches,
-    match,
-    normalise_name,
-    reference_key,
-)
+from reconciliation.keys import clear_caches, normalise_name, reference_key
+from reconciliation.matching.engine import Incoming, MatchSettings, match
+from reconciliation.matching.index import Customer, Item, MatchIndex
 from reconciliation.parsers import StatementLine, parse_statement
 
 REGIONS = ["杭州", "上海", "北京", "深圳", "广州", "南京", "苏州", "成都", "武汉", "西安", "宁波", "厦门"]

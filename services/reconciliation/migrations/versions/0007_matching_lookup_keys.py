@@ -7,7 +7,7 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-from reconciliation.matching import normalise_name, reference_key
+from reconciliation.keys import normalise_name, reference_key
 
 revision = "0007"
 down_revision = "0006"

@@ -36,8 +36,10 @@ from arflow.db import Database
 from arflow.events.catalog import PaymentSource
 from arflow.ids import uuid7
 from arflow.problems import Unprocessable
-from reconciliation import matching, repository, service, statements
+from reconciliation import repository, service, statements
 from reconciliation.config import ReconciliationSettings
+from reconciliation.matching.engine import Decision, MatchSettings, match
+from reconciliation.matching.index import Allocation, MatchIndex
 from reconciliation.models import StatementFileContent, StatementImport
 from reconciliation.parsers import (
     BUILT_IN_PROFILES,
@@ -375,14 +377,14 @@ class _ChunkBook:
         session: AsyncSession,
         *,
         clock: Clock,
-        index: matching.MatchIndex | None,
-        rules: matching.MatchSettings,
+        index: MatchIndex | None,
+        rules: MatchSettings,
     ) -> None:
         self.session, self.clock, self.index, self.rules = session, clock, index, rules
-        self.waiting: list[tuple[str, IncomingPayment, matching.Decision]] = []
+        self.waiting: list[tuple[str, IncomingPayment, Decision]] = []
         self.outcomes: list[tuple[str, str, UUID | None]] = []
         # Allocated by waiting payments; a per-line lookup reads the database, which does not hold them yet.
-        self.unwritten: list[matching.Allocation] = []
+        self.unwritten: list[Allocation] = []
         self.matched_automatically = 0
 
     async def line(self, line: StatementLine, *, line_id: UUID, key: str, source: PaymentSource, today: date) -> str:
@@ -430,7 +432,7 @@ class _ChunkBook:
         if index is None:
             index = await service.match_index_for(self.session, match_input)
             index.commit(self.unwritten)
-        decision = matching.match(match_input, index, self.rules)
+        decision = match(match_input, index, self.rules)
         if decision.automatic and decision.best is not None:
             if self.index is not None:
                 self.index.commit(decision.best.allocations)

@@ -15,8 +15,18 @@ from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.problems import NotFound, Problem, Unprocessable
 from arflow.service import ClockDep, SessionDep
-from reconciliation import importing, matching, repository, service, statements
+from reconciliation import importing, keys, repository, service, statements
 from reconciliation.endpoints import payment_out
+from reconciliation.keys import account_key
+from reconciliation.matching.engine import (
+    ACCOUNT_LEARNED,
+    AMOUNT_AMBIGUOUS,
+    AMOUNT_UNIQUE,
+    NAME_EXACT,
+    NAME_FUZZY_MAX,
+    REFERENCE_EXACT,
+    REFERENCE_NEAR,
+)
 from reconciliation.models import Dispute, PayerMapping, Statement, StatementImport, StatementLine
 from reconciliation.parsers import BUILT_IN_PROFILES
 from reconciliation.schemas import (
@@ -381,13 +391,13 @@ async def match_rules(request: Request, _: Reader) -> dict[str, Any]:
         "max_combination": settings.match_max_combination,
         "max_search_steps": settings.match_max_search_steps,
         "evidence": {
-            "reference_exact": matching.REFERENCE_EXACT,
-            "reference_near": matching.REFERENCE_NEAR,
-            "account_learned": matching.ACCOUNT_LEARNED,
-            "name_exact": matching.NAME_EXACT,
-            "name_fuzzy_max": matching.NAME_FUZZY_MAX,
-            "amount_unique": matching.AMOUNT_UNIQUE,
-            "amount_ambiguous": matching.AMOUNT_AMBIGUOUS,
+            "reference_exact": REFERENCE_EXACT,
+            "reference_near": REFERENCE_NEAR,
+            "account_learned": ACCOUNT_LEARNED,
+            "name_exact": NAME_EXACT,
+            "name_fuzzy_max": NAME_FUZZY_MAX,
+            "amount_unique": AMOUNT_UNIQUE,
+            "amount_ambiguous": AMOUNT_AMBIGUOUS,
         },
     }
 
@@ -403,7 +413,7 @@ async def create_payer_mapping(
 ) -> PayerMappingOut:
     if await repository.get_customer(session, body.customer_id) is None:
         raise Unprocessable(f"Customer {body.customer_id} is not known to reconciliation.", code="customer_unknown")
-    key = matching.account_key(body.payer_account)
+    key = account_key(body.payer_account)
     if not key:
         raise Unprocessable("payer_account has no letters or digits.", code="payer_account_invalid")
     now = clock.now()
@@ -424,7 +434,7 @@ async def create_payer_mapping(
 
 @router.delete("/payer-mappings/{account_key}", status_code=204, tags=["matching"])
 async def delete_payer_mapping(account_key: str, session: SessionDep, _: Writer) -> None:
-    if not await repository.delete_payer_mapping(session, matching.account_key(account_key)):
+    if not await repository.delete_payer_mapping(session, keys.account_key(account_key)):
         raise NotFound(f"There is no mapping for payer account {account_key}.", code="payer_mapping_not_found")
 
 

@@ -37,9 +37,20 @@ from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money, minor_unit_exponent
 from arflow.problems import Conflict, NotFound, Unprocessable
-from reconciliation import domain, gateways, matching, repository
-from reconciliation import reasons as why
+from reconciliation import domain, gateways, repository
 from reconciliation.config import ReconciliationSettings
+from reconciliation.keys import (
+    account_key,
+    name_bigrams,
+    normalise_name,
+    rarest_bigrams,
+    reference_key,
+    similar_names,
+    text_keys,
+)
+from reconciliation.matching import reasons as why
+from reconciliation.matching.engine import Decision, Incoming, MatchSettings, Suggestion, match
+from reconciliation.matching.index import Customer, Item, MatchIndex
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment, StoredSuggestion
 from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate, SplitPayment
 
@@ -64,8 +75,8 @@ def _valid_time_zone(name: str) -> str:
 
 async def record_customer(session: AsyncSession, *, clock: Clock, event: CustomerUpserted) -> None:
     """Keep the customer's latest revision; an older or repeated revision changes nothing."""
-    name_key = matching.normalise_name(event.legal_name) or None
-    short_name_key = matching.normalise_name(event.short_name) or None
+    name_key = normalise_name(event.legal_name) or None
+    short_name_key = normalise_name(event.short_name) or None
     written = await repository.upsert_customer(
         session,
         {
@@ -94,7 +105,7 @@ async def record_customer(session: AsyncSession, *, clock: Clock, event: Custome
 
 def _name_bigrams(name_keys: Sequence[str | None]) -> set[tuple[str, str]]:
     """(gram, name key) of each of the name keys' bigrams, as similar names are looked up."""
-    return {(gram, key) for key in name_keys if key for gram in matching.name_bigrams(key)}
+    return {(gram, key) for key in name_keys if key for gram in name_bigrams(key)}
 
 
 def invoice_state(item: OpenItem) -> domain.InvoiceState:
@@ -118,8 +129,8 @@ def invoice_state(item: OpenItem) -> domain.InvoiceState:
 def _lookup_keys(state: domain.InvoiceState) -> dict[str, str | None]:
     """The invoice number and reference as the matching engine looks them up (indexed columns)."""
     return {
-        "number_key": matching.reference_key(state.invoice_number) or None,
-        "reference_key": matching.reference_key(state.payment_reference) or None,
+        "number_key": reference_key(state.invoice_number) or None,
+        "reference_key": reference_key(state.payment_reference) or None,
     }
 
 
@@ -381,8 +392,8 @@ async def require_payment(session: AsyncSession, payment_id: UUID) -> PaymentRec
 # --- matched and unmatched payments (statements, gateways) -------------------------------
 
 
-def match_settings(settings: ReconciliationSettings) -> matching.MatchSettings:
-    return matching.MatchSettings(
+def match_settings(settings: ReconciliationSettings) -> MatchSettings:
+    return MatchSettings(
         threshold=settings.match_threshold,
         tolerance_absolute=settings.match_tolerance_absolute,
         tolerance_percent=settings.match_tolerance_percent,
@@ -392,8 +403,8 @@ def match_settings(settings: ReconciliationSettings) -> matching.MatchSettings:
     )
 
 
-def _match_item(item: OpenItem, pending: Decimal) -> matching.Item:
-    return matching.Item(
+def _match_item(item: OpenItem, pending: Decimal) -> Item:
+    return Item(
         invoice_id=item.invoice_id,
         customer_id=item.customer_id,
         invoice_number=item.invoice_number,
@@ -404,16 +415,14 @@ def _match_item(item: OpenItem, pending: Decimal) -> matching.Item:
     )
 
 
-async def load_match_index(session: AsyncSession) -> matching.MatchIndex:
+async def load_match_index(session: AsyncSession) -> MatchIndex:
     """The whole open-item projection, with pending allocations deducted, arranged for matching (big batches)."""
-    customers = [
-        matching.Customer(row.id, row.legal_name, row.short_name) for row in await repository.all_customers(session)
-    ]
+    customers = [Customer(row.id, row.legal_name, row.short_name) for row in await repository.all_customers(session)]
     items = [_match_item(item, pending) for item, pending in await repository.all_allocatable_items(session)]
-    return matching.MatchIndex.build(customers, items, await repository.payer_mappings(session))
+    return MatchIndex.build(customers, items, await repository.payer_mappings(session))
 
 
-async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> matching.MatchIndex:
+async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchIndex:
     """Just the part of the projection one payment's match can consult, found by indexed lookups.
 
     The items its text names (invoice number / payment reference / out_trade_no
@@ -421,23 +430,21 @@ async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> 
     name is (or, when no name is equal, resembles: looked up by the rarest of
     its bigrams, `customer_name_bigram`), all open items of those
     customers (for the subset search), and — when nobody is identified — the
-    items owing exactly its amount. `matching.match` decides on this index as
+    items owing exactly its amount. `match` decides on this index as
     it would on the whole projection.
     """
     rows: dict[UUID, tuple[OpenItem, Decimal]] = {}
-    for item, pending in await repository.items_by_reference_keys(
-        session, sorted(matching.text_keys(payment.remittance))
-    ):
+    for item, pending in await repository.items_by_reference_keys(session, sorted(text_keys(payment.remittance))):
         rows[item.invoice_id] = (item, pending)
     customer_ids = {item.customer_id for item, _ in rows.values()}
     accounts: dict[str, UUID] = {}
     if payment.payer_account:
-        key = matching.account_key(payment.payer_account)
+        key = account_key(payment.payer_account)
         mapped = await repository.payer_mapping_of(session, key) if key else None
         if mapped is not None:
             accounts[key] = mapped
             customer_ids.add(mapped)
-    name = matching.normalise_name(payment.payer_name)
+    name = normalise_name(payment.payer_name)
     if name:
         customer_ids.update(await _customers_named(session, name))
     for item, pending in await repository.allocatable_items_of(session, sorted(customer_ids)):
@@ -446,11 +453,11 @@ async def match_index_for(session: AsyncSession, payment: matching.Incoming) -> 
         for item, pending in await repository.items_owing(session, payment.currency, payment.amount):
             rows[item.invoice_id] = (item, pending)
     customers = [
-        matching.Customer(row.id, row.legal_name, row.short_name)
+        Customer(row.id, row.legal_name, row.short_name)
         for row in await repository.customers_by_ids(session, sorted(customer_ids))
     ]
     items = [_match_item(item, pending) for item, pending in rows.values()]
-    return matching.MatchIndex.build(customers, items, accounts)
+    return MatchIndex.build(customers, items, accounts)
 
 
 async def _customers_named(session: AsyncSession, name_key: str) -> list[UUID]:
@@ -463,12 +470,12 @@ async def _customers_named(session: AsyncSession, name_key: str) -> list[UUID]:
 
 async def _similar_name_keys(session: AsyncSession, name_key: str) -> list[str]:
     """The customers' name keys within the fuzzy cutoff of `name_key`, found through its rarest bigrams."""
-    frequencies = await repository.name_bigram_frequencies(session, sorted(matching.name_bigrams(name_key)))
-    grams = matching.rarest_bigrams(name_key, lambda gram: frequencies.get(gram, 0))
+    frequencies = await repository.name_bigram_frequencies(session, sorted(name_bigrams(name_key)))
+    grams = rarest_bigrams(name_key, lambda gram: frequencies.get(gram, 0))
     if not any(gram in frequencies for gram in grams):
         return []  # (a person's name usually shares no bigram with any company's)
     names = await repository.names_with_bigrams(session, sorted(grams))
-    return matching.similar_names(name_key, names)
+    return similar_names(name_key, names)
 
 
 @dataclass(frozen=True)
@@ -485,11 +492,11 @@ class IncomingPayment:
     external_id: str | None = None
     statement_line_id: UUID | None = None
 
-    def as_match_input(self) -> matching.Incoming:
-        return matching.Incoming(self.amount, self.currency, self.reference, self.payer_name, self.payer_account)
+    def as_match_input(self) -> Incoming:
+        return Incoming(self.amount, self.currency, self.reference, self.payer_name, self.payer_account)
 
 
-def _suggestion_json(suggestion: matching.Suggestion) -> StoredSuggestion:
+def _suggestion_json(suggestion: Suggestion) -> StoredSuggestion:
     return {
         "customer_id": str(suggestion.customer_id),
         "confidence": suggestion.confidence,
@@ -585,7 +592,7 @@ class IncomingRecord:
     event: PaymentReceived | PaymentUnmatched
 
 
-def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: matching.Decision) -> IncomingRecord:
+def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: Decision) -> IncomingRecord:
     """Build the rows and the event of money that arrived: applied when the match is sure, else queued."""
     best = decision.best
     row: dict[str, Any] = {
@@ -637,7 +644,7 @@ def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: matchi
 
 
 async def record_incoming(
-    session: AsyncSession, *, clock: Clock, incoming: IncomingPayment, decision: matching.Decision
+    session: AsyncSession, *, clock: Clock, incoming: IncomingPayment, decision: Decision
 ) -> Payment:
     """Record money that arrived: applied when the match is sure, else queued for review."""
     record = incoming_record(clock=clock, incoming=incoming, decision=decision)
@@ -653,7 +660,7 @@ async def record_incoming(
 
 
 async def record_incoming_many(
-    session: AsyncSession, *, clock: Clock, batch: Sequence[tuple[IncomingPayment, matching.Decision]]
+    session: AsyncSession, *, clock: Clock, batch: Sequence[tuple[IncomingPayment, Decision]]
 ) -> list[UUID]:
     """Record many arrivals at once (a statement chunk): one multi-row INSERT each for payments, allocations, events.
 
@@ -768,7 +775,7 @@ async def _lock_unmatched(session: AsyncSession, payment_id: UUID) -> Payment:
 async def _learn(session: AsyncSession, clock: Clock, payment: Payment) -> None:
     """A person's decision teaches the payer account → customer mapping."""
     if payment.payer_account and payment.customer_id:
-        key = matching.account_key(payment.payer_account)
+        key = account_key(payment.payer_account)
         if key:
             now = clock.now()
             await repository.learn_payer_mapping(
@@ -1142,7 +1149,7 @@ async def record_notification(
             )
             match_input = incoming.as_match_input()
             index = await match_index_for(session, match_input)
-            decision = matching.match(match_input, index, match_settings(settings))
+            decision = match(match_input, index, match_settings(settings))
             recorded = await record_incoming(session, clock=clock, incoming=incoming, decision=decision)
             outcome, payment_id = ("payment" if decision.automatic else "payment_unmatched"), recorded.id
     elif notice.kind == "refund" and notice.payment_id and notice.refunded is not None:

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.events.catalog import CustomerUpserted
 from arflow.testing.services import RunningService
-from reconciliation import importing, matching, repository, service
-from reconciliation.matching import Incoming
+from reconciliation import importing, repository, service
+from reconciliation.keys import name_bigrams, normalise_name, similar_names
+from reconciliation.matching.engine import Decision, Incoming, match
 from reconciliation.models import Customer, CustomerNameBigram
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
@@ -29,7 +30,7 @@ def full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-def ranked(decision: matching.Decision) -> list[tuple[Any, ...]]:
+def ranked(decision: Decision) -> list[tuple[Any, ...]]:
     return sorted((s.customer_id, s.confidence, s.allocations, s.shape) for s in decision.suggestions)
 
 
@@ -74,12 +75,12 @@ async def test_a_payments_lookup_decides_as_the_whole_projection_does(
         for payment in payments:
             small = await service.match_index_for(session, payment)
             assert len(small.items) < len(whole.items) or len(whole.items) < 10
-            expected, found = matching.match(payment, whole, rules), matching.match(payment, small, rules)
+            expected, found = match(payment, whole, rules), match(payment, small, rules)
             assert (found.best, found.automatic) == (expected.best, expected.automatic), payment
             assert ranked(found) == ranked(expected), payment
     # The cases above are not all "nothing found": the lookups did find what the text names.
     async with reconciliation.app.state.db.unit_of_work() as session:
-        decision = matching.match(payments[1], await service.match_index_for(session, payments[1]), rules)
+        decision = match(payments[1], await service.match_index_for(session, payments[1]), rules)
     assert decision.automatic and decision.best is not None
     assert [a.invoice_id for a in decision.best.allocations] == [first.invoice_id]
 
@@ -138,7 +139,7 @@ async def project_customer(
 
 async def named_by_full_read(session: AsyncSession, payer_name: str) -> set[UUID]:
     """The oracle: the lookup as it was, every customer's two name keys read and compared in memory."""
-    key = matching.normalise_name(payer_name)
+    key = normalise_name(payer_name)
     if not key:
         return set()
     query = select(Customer.id, Customer.name_key, Customer.short_name_key).where(Customer.archived.is_(False))
@@ -149,7 +150,7 @@ async def named_by_full_read(session: AsyncSession, payer_name: str) -> set[UUID
                 by_name.setdefault(known, set()).add(row.id)
     if key in by_name:
         return by_name[key]
-    return {customer_id for similar in matching.similar_names(key, list(by_name)) for customer_id in by_name[similar]}
+    return {customer_id for similar in similar_names(key, list(by_name)) for customer_id in by_name[similar]}
 
 
 async def named_by_lookup(session: AsyncSession, payer_name: str) -> set[UUID]:
@@ -249,8 +250,8 @@ async def test_a_renamed_customer_is_found_by_its_new_name_only(
     assert found[0] == ({crowded_name["further"]}, {crowded_name["further"]})
     assert found[1:] == [({customer_id}, {customer_id}) for customer_id in renamed]
     for customer_id, new_name in renamed.items():
-        key = matching.normalise_name(new_name)
-        assert await name_bigrams_of(reconciliation, customer_id) == {(g, key) for g in matching.name_bigrams(key)}
+        key = normalise_name(new_name)
+        assert await name_bigrams_of(reconciliation, customer_id) == {(g, key) for g in name_bigrams(key)}
 
 
 async def test_an_archived_customer_is_not_found_and_crowds_nobody_out(

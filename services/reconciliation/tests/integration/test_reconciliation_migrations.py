@@ -20,8 +20,9 @@ from arflow.db import Database
 from arflow.migrations import upgrade
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure  # not Test*: pytest would collect it
 from arflow.testing.infrastructure import spec
-from reconciliation import matching, repository
+from reconciliation import repository
 from reconciliation.endpoints import payment_out
+from reconciliation.keys import name_bigrams, normalise_name
 
 SERVICE_DIR = spec("reconciliation").directory
 
@@ -71,8 +72,8 @@ def expected_bigrams(customers: dict[UUID, tuple[str, str | None, bool]]) -> set
     for customer_id, (legal_name, short_name, archived) in customers.items():
         if archived:
             continue
-        for key in {matching.normalise_name(legal_name), matching.normalise_name(short_name)} - {""}:
-            rows |= {(gram, key, customer_id) for gram in matching.name_bigrams(key)}
+        for key in {normalise_name(legal_name), normalise_name(short_name)} - {""}:
+            rows |= {(gram, key, customer_id) for gram in name_bigrams(key)}
     return rows
 
 
@@ -84,8 +85,8 @@ async def insert_customers(db: Database, customers: dict[UUID, tuple[str, str | 
             "short_name": short_name,
             "archived": archived,
             "updated_at": datetime(2026, 3, 2, tzinfo=UTC),
-            "name_key": matching.normalise_name(legal_name) or None,
-            "short_name_key": matching.normalise_name(short_name) or None,
+            "name_key": normalise_name(legal_name) or None,
+            "short_name_key": normalise_name(short_name) or None,
         }
         for customer_id, (legal_name, short_name, archived) in customers.items()
     ]

@@ -10,25 +10,19 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciliation.matching import (
+from reconciliation.keys import (
     _BRACKETED,
     _NON_ALNUM,
     _REGION_PREFIX,
     _SUFFIX,
-    Customer,
-    Incoming,
-    Item,
-    MatchIndex,
-    MatchSettings,
     _strip_company_form,
     _strip_region,
-    check_decision,
     half_width,
-    match,
     normalise_name,
-    subset_sums,
     text_keys,
 )
+from reconciliation.matching.engine import Incoming, MatchSettings, check_decision, match, subset_sums
+from reconciliation.matching.index import Customer, Item, MatchIndex
 
 D = Decimal
 SETTINGS = MatchSettings(threshold=0.9, tolerance_absolute=D("1.00"))
@@ -259,7 +253,7 @@ _NAME = st.text(alphabet="云帆星河科技贸易华", min_size=1, max_size=10)
 def test_the_bigram_prefilter_never_drops_a_name_within_the_cutoff(names: list[str], key: str) -> None:
     from rapidfuzz import fuzz
 
-    from reconciliation.matching import NAME_FUZZY_CUTOFF
+    from reconciliation.keys import NAME_FUZZY_CUTOFF
 
     index = MatchIndex.build([customer(f"{name}有限公司", name) for name in names], [])
     known = list(index.by_name)
@@ -272,7 +266,8 @@ def test_the_bigram_prefilter_never_drops_a_name_within_the_cutoff(names: list[s
 def test_a_name_too_short_for_a_fuzzy_match_is_within_the_cutoff_of_itself_only(key: str, other: str) -> None:
     from rapidfuzz import fuzz
 
-    from reconciliation.matching import _SHORTEST_FUZZY_KEY, NAME_FUZZY_CUTOFF
+    from reconciliation.keys import NAME_FUZZY_CUTOFF
+    from reconciliation.matching.index import _SHORTEST_FUZZY_KEY
 
     assert _SHORTEST_FUZZY_KEY == 3
     if len(key) < _SHORTEST_FUZZY_KEY and other != key:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reconciliation import reasons as why
-from reconciliation.matching import Incoming, match
+from reconciliation.matching import reasons as why
+from reconciliation.matching.engine import Incoming, match
 
 from .test_reconciliation_matching import SETTINGS, portfolio
 

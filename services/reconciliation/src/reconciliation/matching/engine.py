@@ -1,0 +1,460 @@
+"""The matching engine: which customer and which open items a payment is for, and how sure we are.
+
+Pure: no I/O, no clock. The caller builds a `MatchIndex` of the open-item
+projection once (per import, per webhook), asks `match` for a decision per
+payment, and `commit`s each accepted decision so later payments of the same
+batch see what is left.
+
+Evidence, each with a strength in [0, 1] and a human-readable reason:
+
+- an invoice number or payment reference found in the remittance text, after
+  full-width → half-width, case and separator normalisation (n-grams of the
+  text's tokens are looked up, so `INV 2026 000123`, `inv-2026-000123` and
+  `ＩＮＶ－２０２６－０００１２３` all find INV-2026-000123); a near miss of one
+  of the identified customer's numbers counts less;
+- the payer's account, learned from earlier confirmed matches;
+- the payer's name against customers' names after stripping company-form
+  suffixes (有限公司, Co., Ltd. …) and region prefixes (杭州, 上海市 …),
+  exact or by rapidfuzz similarity;
+- the amount: equal (within tolerance) to one open item, to the referenced
+  items, or to a bounded subset of the customer's items.
+
+Strengths combine as a noisy-OR, 1 − Π(1 − pᵢ): independent pieces of
+evidence each remove part of the doubt. At or above the threshold the
+decision is applied automatically; below it goes to the review queue with the
+ranked suggestions.
+
+Allocations never exceed the payment nor an item's available balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from rapidfuzz import fuzz
+
+from reconciliation.keys import NAME_FUZZY_CUTOFF, account_key, reference_key, text_keys
+from reconciliation.matching import reasons as why
+from reconciliation.matching.index import _ZERO, Allocation, Item, MatchIndex, _oldest_due_first
+from reconciliation.matching.reasons import Evidence
+
+Shape = Literal["one_to_one", "one_to_many", "partial", "overpayment", "underpayment", "on_account", "unmatched"]
+
+# Strengths of each kind of evidence (documented in the README).
+REFERENCE_EXACT = 0.85
+REFERENCE_NEAR = 0.5
+ACCOUNT_LEARNED = 0.75
+NAME_EXACT = 0.7
+NAME_FUZZY_MAX = 0.6
+AMOUNT_UNIQUE = 0.7
+AMOUNT_AMBIGUOUS = 0.35
+AMOUNT_ONLY = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    threshold: float = 0.9
+    tolerance_absolute: Decimal = Decimal("0.00")
+    tolerance_percent: Decimal = Decimal("0")
+    max_candidates: int = 25
+    max_combination: int = 5
+    # The subset search stops after this many steps (a deterministic time cap).
+    max_search_steps: int = 200_000
+
+    def tolerance(self, amount: Decimal) -> Decimal:
+        if not self.tolerance_percent:
+            return self.tolerance_absolute
+        return max(self.tolerance_absolute, (amount * self.tolerance_percent / 100).quantize(Decimal("0.01")))
+
+
+# The values made per payment (the payment, allocations, suggestions, the decision) are not `frozen`:
+# a frozen dataclass sets each field through object.__setattr__, about 1.5 us more per object (several
+# per line, more than the rest of a referenced line's decision). They are hashed by value as before
+# (unsafe_hash) and, as before, nothing changes one once made.
+@dataclass(slots=True, unsafe_hash=True)
+class Incoming:
+    amount: Decimal
+    currency: str
+    remittance: str | None = None
+    payer_name: str | None = None
+    payer_account: str | None = None
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Suggestion:
+    customer_id: UUID
+    allocations: tuple[Allocation, ...]
+    confidence: float
+    evidence: tuple[Evidence, ...]
+    shape: Shape
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, in English (`why.said(suggestion.evidence, "zh")` in Chinese)."""
+        return why.said(self.evidence)
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Decision:
+    """The best suggestion (if any), whether it is applied automatically, and the runners-up."""
+
+    best: Suggestion | None
+    automatic: bool
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def customer_id(self) -> UUID | None:
+        return self.best.customer_id if self.best else None
+
+
+def noisy_or(strengths: Iterable[float]) -> float:
+    doubt = 1.0
+    for strength in strengths:
+        doubt *= 1.0 - strength
+    return round(1.0 - doubt, 4)
+
+
+class _Candidate:
+    """A customer the payment may be for: the evidence so far and the items its text names."""
+
+    __slots__ = ("customer_id", "evidence", "referenced")
+
+    def __init__(self, customer_id: UUID) -> None:
+        self.customer_id = customer_id
+        self.evidence: list[Evidence] = []
+        self.referenced: list[Item] = []
+
+
+def _greedy(amount: Decimal, items: Sequence[Item]) -> list[Allocation]:
+    remaining, allocations = amount, []
+    for item in items:
+        if remaining <= _ZERO:
+            break
+        portion = min(item.available, remaining)
+        if portion > _ZERO:
+            allocations.append(Allocation(item.invoice_id, item.invoice_number, portion))
+            remaining -= portion
+    return allocations
+
+
+def subset_sums(
+    amount: Decimal, items: Sequence[Item], tolerance: Decimal, *, max_size: int, max_steps: int, limit: int = 2
+) -> list[list[Item]]:
+    """Up to `limit` sets of 2..max_size items whose balances add up to `amount` (within tolerance).
+
+    Bounded depth-first search in minor units over items sorted largest first,
+    pruned when the rest cannot reach the amount; stops after `max_steps`.
+    """
+    cents = [int(i.available * 100) for i in items]
+    order = sorted(range(len(items)), key=lambda n: -cents[n])
+    target, slack = int(amount * 100), int(tolerance * 100)
+    suffix = [0] * (len(order) + 1)
+    for pos in range(len(order) - 1, -1, -1):
+        suffix[pos] = suffix[pos + 1] + cents[order[pos]]
+    found: list[list[int]] = []
+    # (a module-level search with its state passed in: a nested recursive function is a reference
+    # cycle, garbage only the cycle collector frees, made for every payment that looks for a sum)
+    _subset_search(order, cents, suffix, target - slack, target + slack, max_size, limit, [max_steps], found, [], 0, 0)
+    return [[items[n] for n in chosen] for chosen in found]
+
+
+def _subset_search(
+    order: list[int],
+    cents: list[int],
+    suffix: list[int],
+    low: int,
+    high: int,
+    max_size: int,
+    limit: int,
+    steps_left: list[int],
+    found: list[list[int]],
+    chosen: list[int],
+    start: int,
+    total: int,
+) -> None:
+    """subset_sums' depth-first step: sets (sorted positions) of items from `start` on adding up to low..high."""
+    if len(found) >= limit or steps_left[0] <= 0:
+        return
+    for pos in range(start, len(order)):
+        steps_left[0] -= 1
+        if steps_left[0] <= 0:
+            return
+        value = total + cents[order[pos]]
+        if value > high:
+            continue
+        if total + suffix[pos] < low:
+            return  # even every remaining item together falls short
+        chosen.append(order[pos])
+        if value >= low and len(chosen) >= 2:
+            found.append(sorted(chosen))
+            if len(found) >= limit:
+                chosen.pop()
+                return
+        elif len(chosen) < max_size:
+            _subset_search(order, cents, suffix, low, high, max_size, limit, steps_left, found, chosen, pos + 1, value)
+        chosen.pop()
+
+
+def _amount_fit(
+    payment: Incoming, items: list[Item], settings: MatchSettings, *, combinations: bool = True
+) -> tuple[list[Allocation], Evidence, Shape] | None:
+    """How the amount alone fits a customer's open items: exactly one, a subset, or within tolerance.
+
+    `combinations=False` looks for one item only (no subset search).
+    """
+    tolerance = settings.tolerance(payment.amount)
+    amount = payment.amount
+    exact = [i for i in items if abs(i.available - amount) <= tolerance]
+    if exact:
+        item = exact[0]
+        strength = AMOUNT_UNIQUE if len(exact) == 1 else AMOUNT_AMBIGUOUS
+        portion = min(item.available, amount)
+        evidence: Evidence
+        if portion < item.available:
+            shape: Shape = "underpayment"
+            evidence = (strength, why.AMOUNT_WITHIN_TOLERANCE, (amount, item.invoice_number, item.available))
+        elif len(exact) == 1:
+            shape, evidence = "one_to_one", (strength, why.AMOUNT_EQUALS_BALANCE, (amount, item.invoice_number))
+        else:
+            shape = "one_to_one"
+            evidence = (strength, why.AMOUNT_EQUALS_ONE_OF, (amount, item.invoice_number, len(exact)))
+        return [Allocation(item.invoice_id, item.invoice_number, portion)], evidence, shape
+    if not combinations:
+        return None
+    candidates = items[: settings.max_candidates]
+    combos = subset_sums(
+        amount,
+        candidates,
+        tolerance,
+        max_size=settings.max_combination,
+        max_steps=settings.max_search_steps,
+    )
+    if combos:
+        combo = combos[0]
+        summands = why.Summands(tuple([(i.invoice_number, i.available) for i in combo]))
+        strength = AMOUNT_UNIQUE if len(combos) == 1 else AMOUNT_AMBIGUOUS
+        return _greedy(amount, combo), (strength, why.AMOUNT_IS_SUM, (amount, summands)), "one_to_many"
+    return None
+
+
+def _capped(
+    customer_id: UUID,
+    allocations: Sequence[Allocation],
+    evidence: list[Evidence],
+    shape: Shape,
+    settings: MatchSettings,
+) -> Suggestion:
+    """A suggestion with a contradiction in it: never above the threshold, whatever else agrees."""
+    confidence = min(noisy_or(e[0] for e in evidence), max(settings.threshold - 0.01, 0.0))
+    return Suggestion(customer_id, tuple(allocations), confidence, tuple(evidence), shape)
+
+
+def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Suggestion:
+    # The customer's open items, only on the branches that look at them (an exact reference does not).
+    items: list[Item] | None = None
+    evidence = list(candidate.evidence)
+    tolerance = settings.tolerance(payment.amount)
+    if candidate.referenced:
+        # (each item is named once: match() skips an item already seen)
+        referenced = [i for i in candidate.referenced if i.available > _ZERO]
+        if len(referenced) > 1:
+            referenced.sort(key=_oldest_due_first)
+        owed = sum((i.available for i in referenced), Decimal(0))
+        allocations = _greedy(payment.amount, referenced)
+        if not referenced:
+            shape: Shape = "overpayment"  # the named items owe nothing any more
+        elif abs(owed - payment.amount) <= tolerance:
+            shape = "one_to_one" if len(referenced) == 1 else "one_to_many"
+            if owed != payment.amount:
+                shape = "underpayment"
+            evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OWED_BY_NAMED, (payment.amount,)))
+        elif payment.amount < owed:
+            shape = "partial"
+        else:
+            shape = "overpayment"
+        if shape == "overpayment":
+            extra = payment.amount - owed
+            evidence.append((0.0, why.OVERPAID, (extra,)))
+        if shape == "partial":
+            evidence.append((0.0, why.PARTIAL, (payment.amount, owed)))
+        if shape in ("partial", "overpayment"):
+            # The amount does not fit what the text names. If it fits another item of the customer
+            # exactly, the text is likely a typo of that item's number (or a person should look).
+            # (by identity: the index holds one object per item, and UUIDs hash in Python)
+            named = {id(r) for r in referenced}
+            items = index.open_items(candidate.customer_id, payment.currency)
+            others = [i for i in items if id(i) not in named]
+            # (only one item would be a typo: no subset search)
+            fit = _amount_fit(payment, others, settings, combinations=False)
+            if fit is not None:
+                fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
+                near = _near_reference(payment.remittance, [fitted])
+                if near is not None:
+                    allocations, shape = fit[0], fit[2]
+                    evidence = [e for e in candidate.evidence if e[1] is not why.REFERENCE_NAMED]
+                    evidence += [(REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], fitted.invoice_number)), fit[1]]
+                else:
+                    evidence.append((0.0, why.AMOUNT_FITS_OTHER, (fitted.invoice_number,)))
+                    return _capped(candidate.customer_id, allocations, evidence, shape, settings)
+            elif not referenced:
+                evidence.append((0.0, why.NAMED_OWE_NOTHING, ()))
+                return _capped(candidate.customer_id, allocations, evidence, "on_account", settings)
+    else:
+        items = index.open_items(candidate.customer_id, payment.currency)
+        fit = _amount_fit(payment, items, settings)
+        if fit is not None:
+            allocations, fitted_evidence, shape = fit
+            evidence.append(fitted_evidence)
+        else:
+            allocations = _greedy(payment.amount, items)
+            shape = "on_account" if not allocations else "partial"
+            if allocations:
+                total = sum((a.amount for a in allocations), Decimal(0))
+                shape = "overpayment" if total < payment.amount else "partial"
+            evidence.append((0.0, why.NO_AMOUNT_FIT, ()))
+        # A near miss of one of this customer's invoice numbers (a typo) backs the rest up.
+        near = _near_reference(payment.remittance, items)
+        if near is not None:
+            evidence.append((REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], near[0].invoice_number)))
+    doubt = 1.0  # noisy_or, inline: this runs for every candidate of every payment
+    for strength, _, _ in evidence:
+        doubt *= 1.0 - strength
+    return Suggestion(candidate.customer_id, tuple(allocations), round(1.0 - doubt, 4), tuple(evidence), shape)
+
+
+def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str] | None:
+    keys = [k for k in text_keys(text, longest=4) if 8 <= len(k) <= 30]
+    if not keys or not items:
+        return None
+    # process.extractOne(number, keys, scorer=fuzz.ratio, score_cutoff=88) per item, without its
+    # per-call overhead: the first of the best keys at or above the cutoff, and the first item of the best.
+    best: tuple[float, Item, str] | None = None
+    ratio = fuzz.ratio
+    for item in items:
+        number = item.number_key or reference_key(item.invoice_number)
+        top, top_key = 88.0, None
+        for key in keys:
+            score = ratio(number, key, score_cutoff=top)
+            if score >= top and (top_key is None or score > top):
+                top, top_key = score, key
+        if top_key is not None and (best is None or top > best[0]):
+            best = (top, item, top_key)
+    return (best[1], best[2]) if best else None
+
+
+def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSettings) -> Decision | None:
+    """The common case, decided without the general path: the only candidate's remittance names one item,
+    which owes the amount (within tolerance). The same decision `_suggest` makes (tests hold them equal)."""
+    if len(candidate.referenced) != 1:
+        return None
+    item = candidate.referenced[0]
+    available, amount = item.available, payment.amount
+    if available <= _ZERO or abs(available - amount) > settings.tolerance(amount):
+        return None
+    evidence = candidate.evidence
+    evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OWED_BY_NAMED, (amount,)))
+    doubt = 1.0
+    for strength, _, _ in evidence:
+        doubt *= 1.0 - strength
+    portion = min(available, amount)
+    allocations = (Allocation(item.invoice_id, item.invoice_number, portion),) if amount > _ZERO else ()
+    best = Suggestion(
+        candidate.customer_id,
+        allocations,
+        round(1.0 - doubt, 4),
+        tuple(evidence),
+        "one_to_one" if available == amount else "underpayment",
+    )
+    return Decision(best, best.confidence >= settings.threshold, (best,))
+
+
+def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast: bool = True) -> Decision:
+    """Decide which customer and items a payment is for, with a confidence and reasons.
+
+    `fast=False` decides every payment by the general path (tests hold the two equal).
+    """
+    # By the customer id's integer: the same equality, hashed in C (a UUID's __hash__ is Python code).
+    candidates: dict[int, _Candidate] = {}
+    found: _Candidate | None
+    # 1. References named in the text (and the gateway's order number, passed in the remittance).
+    if payment.remittance:
+        currency = payment.currency
+        seen_items: set[int] = set()
+        by_reference = index.by_reference
+        for key in text_keys(payment.remittance):
+            named = by_reference.get(key)
+            if named is None:
+                continue
+            for item in named:
+                if id(item) in seen_items or item.currency != currency:
+                    continue
+                seen_items.add(id(item))
+                found = candidates.get(item.customer_id.int)
+                if found is None:
+                    found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
+                found.referenced.append(item)
+        for found in candidates.values():
+            # (in number order: the text's keys come from a set, whose order differs from process to process)
+            numbers = tuple(sorted([i.invoice_number for i in found.referenced]))
+            found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
+    # 2. The payer's account, learned from confirmed matches (no key to compute when none is learned).
+    if payment.payer_account and index.by_account:
+        customer_id = index.by_account.get(account_key(payment.payer_account))
+        if customer_id is not None:
+            found = candidates.get(customer_id.int)
+            if found is None:
+                found = candidates[customer_id.int] = _Candidate(customer_id)
+            found.evidence.append((ACCOUNT_LEARNED, why.ACCOUNT_LEARNED, (payment.payer_account,)))
+    # 3. The payer's name.
+    if payment.payer_name:
+        for customer_id, score, how, name in index.names_like(payment.payer_name):
+            evidence: Evidence
+            if how == "exact":
+                evidence = (NAME_EXACT, why.NAME_IS, (payment.payer_name, name))
+            else:
+                strength = NAME_FUZZY_MAX * (score - NAME_FUZZY_CUTOFF) / (100 - NAME_FUZZY_CUTOFF)
+                evidence = (strength, why.NAME_RESEMBLES, (payment.payer_name, name, score))
+            found = candidates.get(customer_id.int)
+            if found is None:
+                found = candidates[customer_id.int] = _Candidate(customer_id)
+            found.evidence.append(evidence)
+    # 4. Nobody identified: the amount alone may point at one open item anywhere.
+    if not candidates:
+        same = index.by_amount.get((payment.currency, payment.amount), [])
+        live = [i for i in same if i.available == payment.amount]
+        if len(live) == 1:
+            item = live[0]
+            allocation = Allocation(item.invoice_id, item.invoice_number, payment.amount)
+            suggestion = Suggestion(
+                item.customer_id,
+                (allocation,),
+                AMOUNT_ONLY,
+                ((AMOUNT_ONLY, why.AMOUNT_ONLY, (payment.amount, item.invoice_number)),),
+                "one_to_one",
+            )
+            return Decision(suggestion, False, (suggestion,))
+        return Decision(None, False, ())
+    if fast and len(candidates) == 1:
+        decided = _named_item_owed(next(iter(candidates.values())), payment, settings)
+        if decided is not None:
+            return decided
+    suggestions = [_suggest(c, payment, index, settings) for c in candidates.values()]
+    if len(suggestions) > 1:
+        suggestions.sort(key=lambda s: -s.confidence)
+    best = suggestions[0]
+    # Two customers equally likely: a person decides.
+    tie = len(suggestions) > 1 and suggestions[1].confidence >= best.confidence - 0.05
+    automatic = best.confidence >= settings.threshold and not tie
+    return Decision(best, automatic, tuple(suggestions[:5]))
+
+
+def check_decision(payment: Incoming, suggestion: Suggestion, available: dict[UUID, Decimal]) -> None:
+    """Assert the invariants every decision keeps (used by property tests)."""
+    total = sum((a.amount for a in suggestion.allocations), Decimal(0))
+    assert total <= payment.amount, (total, payment.amount)
+    for allocation in suggestion.allocations:
+        assert 0 < allocation.amount <= available[allocation.invoice_id], allocation
