@@ -28,7 +28,8 @@ from sqlalchemy import text
 from arflow.clock import FixedClock
 from arflow.db import Database
 from arflow.testing.infrastructure import TestInfrastructure, spec
-from invoicing import service
+from invoicing.deps import SYSTEM
+from invoicing.invoices.service import sweep_due_and_overdue
 
 AS_OF = datetime(2026, 1, 25, 2, 0, tzinfo=UTC)  # 2026-01-25 in Shanghai
 
@@ -67,7 +68,7 @@ async def sweep(db: Database) -> tuple[float, dict]:
     clock = FixedClock(AS_OF)
     async with db.unit_of_work() as session:
         started = time.perf_counter()
-        result = await service.sweep_due_and_overdue(session, clock=clock, as_of=AS_OF, due_soon_days=3)
+        result = await sweep_due_and_overdue(session, actor=SYSTEM, clock=clock, as_of=AS_OF, due_soon_days=3)
         elapsed = time.perf_counter() - started
     return elapsed, result
 

@@ -56,7 +56,6 @@ class Terms:
 
 
 DEFAULT_TERMS = Terms()
-TERMS_FIELDS = ("net_days", "basis", "grace_days")
 
 
 class TermsOverrides(TypedDict, total=False):

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from arflow.events.catalog import CreditScoreChanged, Event, PaymentReceived, PaymentReversed
 from arflow.messaging.consumer import EventContext, Handler
-from invoicing import service
+from invoicing.customers.service import apply_credit_score
+from invoicing.deps import SYSTEM
+from invoicing.ledger.service import apply_payment, reverse_payment
 
 
 async def on_payment_received(ctx: EventContext, event: PaymentReceived) -> None:
-    await service.apply_payment(ctx.session, clock=ctx.clock, event=event)
+    await apply_payment(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
 
 
 async def on_payment_reversed(ctx: EventContext, event: PaymentReversed) -> None:
-    await service.reverse_payment(ctx.session, clock=ctx.clock, event=event)
+    await reverse_payment(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
 
 
 async def on_credit_score_changed(ctx: EventContext, event: CreditScoreChanged) -> None:
-    await service.apply_credit_score(ctx.session, clock=ctx.clock, event=event)
+    await apply_credit_score(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
 
 
 HANDLERS: dict[type[Event], Handler] = {

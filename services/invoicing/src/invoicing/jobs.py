@@ -6,28 +6,31 @@ from datetime import timedelta
 from typing import Any
 
 from arflow.jobs import Job, JobContext
-from invoicing import service
 from invoicing.config import InvoicingSettings
+from invoicing.contracts.service import bill_contracts
+from invoicing.deps import SYSTEM
+from invoicing.invoices.service import sweep_due_and_overdue
+from invoicing.late_fees.service import assess_late_fees_by_policy
 
 
 def jobs_for(settings: InvoicingSettings) -> list[Job]:
     """The service's jobs, bound to its settings."""
 
     async def overdue_sweep(ctx: JobContext) -> dict[str, Any]:
-        return await service.sweep_due_and_overdue(
-            ctx.session, clock=ctx.clock, as_of=ctx.as_of, due_soon_days=settings.due_soon_days
+        return await sweep_due_and_overdue(
+            ctx.session, actor=SYSTEM, clock=ctx.clock, as_of=ctx.as_of, due_soon_days=settings.due_soon_days
         )
 
     async def recurring_billing(ctx: JobContext) -> dict[str, Any]:
-        return await service.bill_contracts(
-            ctx.session, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
+        return await bill_contracts(
+            ctx.session, actor=SYSTEM, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
         )
 
     async def late_fee_assessment(ctx: JobContext) -> dict[str, Any]:
         if settings.late_fee_policy != "monthly":
             return {"skipped": "ARFLOW_LATE_FEE_POLICY is on_request"}
-        return await service.assess_late_fees_by_policy(
-            ctx.session, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
+        return await assess_late_fees_by_policy(
+            ctx.session, actor=SYSTEM, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
         )
 
     return [

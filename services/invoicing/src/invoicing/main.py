@@ -8,9 +8,15 @@ from arflow.clock import Clock
 from arflow.events.catalog import CREDIT_SCORING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from invoicing.config import InvoicingSettings
-from invoicing.endpoints import router
+from invoicing.contracts.endpoints import router as contracts
+from invoicing.customers.endpoints import router as customers
 from invoicing.handlers import HANDLERS
+from invoicing.invoices.endpoints import router as invoices
 from invoicing.jobs import jobs_for
+from invoicing.late_fees.endpoints import router as late_fees
+from invoicing.ledger.endpoints import router as ledger
+from invoicing.reports.endpoints import router as reports
+from invoicing.terms.endpoints import router as terms
 
 
 def definition(settings: InvoicingSettings) -> ServiceDefinition:
@@ -18,7 +24,7 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
         name="invoicing",
         title="arflow invoicing",
         description="Customers, invoices and the receivables ledger of record (应收账款台账).",
-        routers=[router],
+        routers=[customers, ledger, terms, invoices, late_fees, reports, contracts],
         subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
         handlers=HANDLERS,
         jobs=jobs_for(settings),

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from arflow.testing.services import RunningService
-from invoicing import repository, service
+from invoicing.deps import SYSTEM
+from invoicing.late_fees.service import assess_late_fees_by_policy
+from invoicing.lookups import get_invoice
 
 NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
 NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
@@ -131,17 +133,17 @@ async def test_the_monthly_policy_charges_each_overdue_invoice_once_a_month(
     async with invoicing.app.state.db.sessions() as session:
         transaction = await session.begin()
         try:
-            first = await service.assess_late_fees_by_policy(
-                session, clock=clock, as_of=datetime(2025, 7, 11, 4, tzinfo=UTC)
+            first = await assess_late_fees_by_policy(
+                session, actor=SYSTEM, clock=clock, as_of=datetime(2025, 7, 11, 4, tzinfo=UTC)
             )
-            again = await service.assess_late_fees_by_policy(
-                session, clock=clock, as_of=datetime(2025, 7, 20, 4, tzinfo=UTC)
+            again = await assess_late_fees_by_policy(
+                session, actor=SYSTEM, clock=clock, as_of=datetime(2025, 7, 20, 4, tzinfo=UTC)
             )
-            charged = await repository.get_invoice(session, uuid.UUID(invoice["id"]))
+            charged = await get_invoice(session, uuid.UUID(invoice["id"]))
             assert first["fee_invoices"] >= 1 and again["fee_invoices"] == 0  # once in July
             assert charged is not None and str(charged.interest_charged_to) == "2025-07-11"
-            august = await service.assess_late_fees_by_policy(
-                session, clock=clock, as_of=datetime(2025, 8, 1, 4, tzinfo=UTC)
+            august = await assess_late_fees_by_policy(
+                session, actor=SYSTEM, clock=clock, as_of=datetime(2025, 8, 1, 4, tzinfo=UTC)
             )
             assert august["fee_invoices"] >= 1
         finally:

@@ -18,7 +18,9 @@ from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import publish_events
 from arflow.testing.services import RunningService
-from invoicing import domain, service
+from invoicing import domain
+from invoicing.deps import SYSTEM
+from invoicing.invoices.service import issue_invoice
 from invoicing.models import Invoice
 
 NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
@@ -198,7 +200,7 @@ async def test_invoices_issued_concurrently_by_two_replicas_are_numbered_gapless
 
     async def through_replica(invoice_id: str) -> None:
         async with replica.unit_of_work() as session:
-            await service.issue_invoice(session, clock=clock, invoice_id=uuid.UUID(invoice_id))
+            await issue_invoice(session, actor=SYSTEM, clock=clock, invoice_id=uuid.UUID(invoice_id))
 
     async def through_api(invoice_id: str) -> None:
         response = await invoicing.client.post(f"/invoices/{invoice_id}/issue")

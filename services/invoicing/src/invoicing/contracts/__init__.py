@@ -1,0 +1,1 @@
+"""Service contracts and recurring billing: each period invoiced exactly once."""

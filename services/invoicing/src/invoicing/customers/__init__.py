@@ -1,0 +1,1 @@
+"""Customers: who is invoiced, their contacts, defaults and credit hold."""

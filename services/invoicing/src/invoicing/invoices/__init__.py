@@ -1,0 +1,1 @@
+"""Invoices: drafts, issuing (gapless numbers), void, write-off, the PDF, and the due/overdue sweep."""

@@ -1,0 +1,371 @@
+"""Invoice use cases: drafts, issuing, void, write-off, the due/overdue sweep. Never commits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from arflow.auth import Principal
+from arflow.clock import Clock, local_date
+from arflow.events.catalog import InvoiceIssued, InvoiceVoided, InvoiceWrittenOff
+from arflow.ids import uuid7
+from arflow.messaging import outbox
+from arflow.money import Money
+from arflow.tracing import current_traceparent
+from invoicing import domain
+from invoicing.customers.errors import CustomerArchived, UnknownCustomer
+from invoicing.customers.repository import customer_for_invoicing
+from invoicing.invoices import repository
+from invoicing.invoices.errors import InvoiceHasSettlements, InvoiceNotDraft, InvoiceTotalZero, WriteOffBeforeInvoice
+from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoiceUpdate
+from invoicing.ledger.errors import InvoiceNotOpen
+from invoicing.ledger.repository import has_free_credit
+from invoicing.ledger.service import apply_unapplied_credit
+from invoicing.lookups import FieldRequired, require_customer, require_invoice
+from invoicing.models import Invoice, InvoiceLine
+from invoicing.terms.service import apply_terms, invoice_terms
+
+log = structlog.get_logger("invoicing")
+INVOICE_SERIES = "INV"
+
+
+def _build_lines(invoice: Invoice, lines_in: list[InvoiceLineIn]) -> list[InvoiceLine]:
+    """Price the lines (half-up per line) and set the invoice's exact totals."""
+    lines, subtotal, tax_total = [], Decimal(0), Decimal(0)
+    for position, line in enumerate(lines_in, start=1):
+        amounts = domain.line_amounts(line.quantity, line.unit_price, line.tax_rate, invoice.currency)
+        subtotal += amounts.net
+        tax_total += amounts.tax
+        lines.append(
+            InvoiceLine(
+                id=uuid7(),
+                invoice_id=invoice.id,
+                position=position,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                net_amount=amounts.net,
+                tax_amount=amounts.tax,
+                gross_amount=amounts.gross,
+            )
+        )
+    invoice.subtotal, invoice.tax_total, invoice.total = subtotal, tax_total, subtotal + tax_total
+    return lines
+
+
+async def create_invoice(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    data: InvoiceCreate,
+    kind: str = "standard",
+    related_invoice_id: UUID | None = None,
+    apply_credit: bool = False,
+    allow_archived: bool = False,
+) -> Invoice:
+    """Create a draft invoice from lines (and issue it at once when asked)."""
+    invoice, _ = await create_invoice_with_lines(
+        session,
+        actor=actor,
+        clock=clock,
+        data=data,
+        kind=kind,
+        related_invoice_id=related_invoice_id,
+        apply_credit=apply_credit,
+        allow_archived=allow_archived,
+    )
+    return invoice
+
+
+async def create_invoice_with_lines(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    data: InvoiceCreate,
+    kind: str = "standard",
+    related_invoice_id: UUID | None = None,
+    apply_credit: bool = False,
+    allow_archived: bool = False,
+) -> tuple[Invoice, list[InvoiceLine]]:
+    """Create an invoice (issued at once when asked) and return it with its lines, read from nothing."""
+    take_credit = apply_credit and data.issue
+    customer, has_credit = await customer_for_invoicing(
+        session, data.customer_id, data.currency if take_credit else None
+    )
+    if customer is None:
+        raise UnknownCustomer(f"There is no customer {data.customer_id}.")
+    if customer.archived_at is not None and not allow_archived:
+        raise CustomerArchived("The customer is archived.")
+    terms = await invoice_terms(
+        session,
+        customer,
+        data.payment_terms_code,
+        {"net_days": data.net_days, "basis": data.due_date_basis, "grace_days": data.grace_days},
+    )
+    now = clock.now()
+    invoice = Invoice(
+        id=uuid7(),
+        customer_id=customer.id,
+        status="draft",
+        currency=data.currency,
+        invoice_date=data.invoice_date or local_date(now, customer.time_zone),
+        amount_paid=Decimal(0),
+        amount_credited=Decimal(0),
+        amount_written_off=Decimal(0),
+        ledger_version=0,
+        interest_charged=Decimal(0),
+        memo=data.memo,
+        kind=kind,
+        related_invoice_id=related_invoice_id,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_terms(invoice, terms)
+    lines = _build_lines(invoice, data.lines)
+    if data.issue:
+        _check_issuable(invoice)
+        invoice.status, invoice.issued_at = "open", now  # inserted open: only the number is left to give
+    session.add(invoice)
+    await session.flush()
+    session.add_all(lines)
+    await session.flush()
+    if data.issue:
+        await _number_and_publish(session, actor=actor, clock=clock, invoice=invoice, take_credit=has_credit)
+    return invoice, lines
+
+
+async def _require_draft(session: AsyncSession, invoice_id: UUID) -> Invoice:
+    invoice = await require_invoice(session, invoice_id, for_update=True)
+    if invoice.status != "draft":
+        raise InvoiceNotDraft(
+            f"Invoice {invoice.number} is {invoice.status}; only drafts can change (issue a credit note instead)."
+        )
+    return invoice
+
+
+async def update_draft(
+    session: AsyncSession, *, actor: Principal, clock: Clock, invoice_id: UUID, data: InvoiceUpdate
+) -> Invoice:
+    """Edit a draft: lines, dates, currency, terms, memo; totals and due date follow."""
+    invoice = await _require_draft(session, invoice_id)
+    sent = data.model_fields_set
+    for name in ("currency", "invoice_date", "lines"):
+        if name in sent and getattr(data, name) is None:
+            raise FieldRequired(f"{name} cannot be null.")
+    customer = await require_customer(session, invoice.customer_id)
+    if "memo" in sent:
+        invoice.memo = data.memo
+    if data.currency is not None:
+        invoice.currency = data.currency
+    if data.invoice_date is not None:
+        invoice.invoice_date = data.invoice_date
+    terms_sent = sent & {"payment_terms_code", "net_days", "due_date_basis", "grace_days"}
+    if terms_sent:
+        terms = await invoice_terms(
+            session,
+            customer,
+            data.payment_terms_code or invoice.terms_code,
+            {"net_days": data.net_days, "basis": data.due_date_basis, "grace_days": data.grace_days},
+        )
+    else:
+        terms = domain.Terms(
+            net_days=invoice.net_days,
+            basis=invoice.due_date_basis,
+            grace_days=invoice.grace_days,
+            code=invoice.terms_code,
+            interest_kind=invoice.interest_kind,
+            interest_rate=invoice.interest_rate,
+            interest_cap_ratio=invoice.interest_cap_ratio,
+            late_fee=invoice.late_fee,
+            discount_rate=invoice.discount_rate,
+            discount_days=invoice.discount_days,
+        )
+    apply_terms(invoice, terms)
+    if data.lines is not None or data.currency is not None:
+        lines_in = data.lines
+        if lines_in is None:  # a new currency re-rounds the existing lines
+            lines_in = [
+                InvoiceLineIn(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_rate=line.tax_rate,
+                )
+                for line in await repository.invoice_lines(session, invoice.id)
+            ]
+        await repository.replace_lines(session, invoice.id, _build_lines(invoice, lines_in))
+    invoice.updated_at = clock.now()
+    await session.flush()
+    log.info("invoice.draft_updated", invoice_id=str(invoice.id))
+    return invoice
+
+
+async def delete_draft(session: AsyncSession, *, actor: Principal, invoice_id: UUID) -> None:
+    """Delete a draft (it was never issued, so nothing else knows it)."""
+    invoice = await _require_draft(session, invoice_id)
+    await repository.delete_invoice(session, invoice.id)
+    log.info("invoice.draft_deleted", invoice_id=str(invoice.id))
+
+
+async def issue_invoice(
+    session: AsyncSession, *, actor: Principal, clock: Clock, invoice_id: UUID, apply_credit: bool = False
+) -> Invoice:
+    """Give a draft its number and payment reference, open it, publish InvoiceIssued.
+
+    With `apply_credit`, the customer's unapplied credit in the currency then pays it.
+    """
+    invoice = await require_invoice(session, invoice_id, for_update=True)
+    if invoice.status != "draft":
+        raise InvoiceNotDraft(f"Invoice {invoice.number} is {invoice.status}; only drafts can be issued.")
+    _check_issuable(invoice)
+    take_credit = apply_credit and await has_free_credit(session, invoice.customer_id, invoice.currency)
+    now = clock.now()
+    invoice.status, invoice.issued_at, invoice.updated_at = "open", now, now
+    await session.flush()
+    await _number_and_publish(session, actor=actor, clock=clock, invoice=invoice, take_credit=take_credit)
+    return invoice
+
+
+def _check_issuable(invoice: Invoice) -> None:
+    if invoice.total <= 0:
+        raise InvoiceTotalZero("An invoice must total more than zero to be issued.")
+
+
+async def _number_and_publish(
+    session: AsyncSession, *, actor: Principal, clock: Clock, invoice: Invoice, take_credit: bool
+) -> None:
+    """Number an invoice already saved as open and record InvoiceIssued: the last statements before commit.
+
+    The series row stays locked from the number's UPDATE until the transaction
+    commits, so every concurrent issuer waits for it: everything that can happen
+    before (validation, pricing, inserting the invoice and its lines) already has,
+    and only two statements follow: the number taken and written on the invoice
+    (one statement), and the outbox row.
+    """
+    await session.flush()  # anything pending goes before the number is taken
+    number, reference = await repository.number_invoice(session, invoice.id, INVOICE_SERIES, invoice.invoice_date.year)
+    if reference != domain.rf_creditor_reference(number):  # the SQL must agree with the domain's rule
+        raise RuntimeError(f"payment reference {reference} computed for {number} is not its RF reference")
+    # already written by that statement: known to the session without another UPDATE
+    set_committed_value(invoice, "number", number)
+    set_committed_value(invoice, "payment_reference", reference)
+    now = invoice.issued_at or clock.now()
+    currency = invoice.currency
+    await outbox.add(
+        session,
+        InvoiceIssued(
+            customer_id=invoice.customer_id,
+            invoice_id=invoice.id,
+            invoice_number=number,
+            currency=currency,
+            subtotal=Money.of(invoice.subtotal, currency).quantize(),
+            tax_total=Money.of(invoice.tax_total, currency).quantize(),
+            total=Money.of(invoice.total, currency).quantize(),
+            invoice_date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            net_days=invoice.net_days,
+            grace_days=invoice.grace_days,
+            payment_reference=reference,
+            contract_id=invoice.contract_id,
+            issued_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
+    if take_credit:  # most customers have none waiting: then nothing more is locked
+        await apply_unapplied_credit(
+            session, actor=actor, clock=clock, customer_id=invoice.customer_id, currency=invoice.currency
+        )
+
+
+async def void_invoice(
+    session: AsyncSession, *, actor: Principal, clock: Clock, invoice_id: UUID, reason: str
+) -> Invoice:
+    """Void an open invoice nothing was paid or credited on (open → void); publish InvoiceVoided."""
+    invoice = await require_invoice(session, invoice_id, for_update=True)
+    if invoice.status == "uncollectible":  # its write-off is in the books: voiding would undo the total twice
+        raise InvoiceNotOpen(
+            f"Invoice {invoice.number} is written off (uncollectible); only open invoices can be voided. "
+            "It stays payable; correct it with a credit note instead."
+        )
+    if invoice.status != "open":
+        raise InvoiceNotOpen(
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be voided."
+        )
+    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
+        raise InvoiceHasSettlements(
+            "Money was applied or credited to this invoice; correct it with a credit note instead."
+        )
+    now = clock.now()
+    invoice.status, invoice.voided_at, invoice.void_reason, invoice.updated_at = "void", now, reason, now
+    await session.flush()
+    await outbox.add(
+        session,
+        InvoiceVoided(
+            customer_id=invoice.customer_id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            total=Money.of(invoice.total, invoice.currency).quantize(),
+            reason=reason,
+            voided_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("invoice.voided", invoice_id=str(invoice.id), number=invoice.number)
+    return invoice
+
+
+async def write_off_invoice(
+    session: AsyncSession, *, actor: Principal, clock: Clock, invoice_id: UUID, reason: str, written_off_on: date | None
+) -> Invoice:
+    """Write an open invoice off as uncollectible (坏账); it stays payable."""
+    invoice = await require_invoice(session, invoice_id, for_update=True)
+    if invoice.status != "open":
+        raise InvoiceNotOpen(
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be written off."
+        )
+    customer = await require_customer(session, invoice.customer_id)
+    now = clock.now()
+    on = written_off_on or local_date(now, customer.time_zone)
+    if on < invoice.invoice_date:
+        raise WriteOffBeforeInvoice("An invoice cannot be written off before its invoice date.")
+    invoice.status, invoice.written_off_on, invoice.write_off_reason = "uncollectible", on, reason
+    invoice.amount_written_off = invoice.balance
+    invoice.updated_at = now
+    await session.flush()
+    await outbox.add(
+        session,
+        InvoiceWrittenOff(
+            customer_id=invoice.customer_id,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number or "",
+            amount_written_off=Money.of(invoice.amount_written_off, invoice.currency).quantize(),
+            reason=reason,
+            written_off_on=on,
+        ),
+        clock=clock,
+    )
+    log.info("invoice.written_off", invoice_id=str(invoice.id), number=invoice.number)
+    return invoice
+
+
+async def sweep_due_and_overdue(
+    session: AsyncSession, *, actor: Principal, clock: Clock, as_of: datetime, due_soon_days: int
+) -> dict[str, Any]:
+    """Publish InvoiceDueSoon and InvoiceOverdue for every threshold newly reached as of an instant."""
+    by_threshold = await repository.sweep_due_and_overdue(
+        session, as_of=as_of, now=clock.now(), due_soon_days=due_soon_days, traceparent=current_traceparent()
+    )
+    due_soon = by_threshold.pop("due-soon", 0)
+    notices = sum(by_threshold.values())
+    log.info("invoice.sweep_finished", as_of=as_of.isoformat(), notices=notices, due_soon=due_soon)
+    return {"notices": notices, "by_threshold": by_threshold, "due_soon": due_soon}

@@ -1,0 +1,1 @@
+"""The receivables ledger: payments applied and reversed, unapplied credit, credit notes, balances."""

@@ -1,0 +1,178 @@
+"""SQL of statements, aging, KPIs and late interest: everything read from the ledger's entries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# Every change to what a customer owes is an entry dated on the customer's
+# calendar: an invoice (+total), its void (-total), a credit note (-amount), a
+# payment application (-amount) and its reversal (+amount). The balance as of
+# any day is the sum of the entries up to that day, so statements, aging and
+# KPIs can be read for any past date. Management figures (aging, KPIs) also
+# count write-offs (-amount written off) as leaving receivables; the customer's
+# statement does not, since a written-off invoice is still owed.
+
+
+_ENTRIES = """
+    SELECT i.customer_id, i.currency, i.id AS invoice_id, i.number AS document, i.invoice_date AS entry_date,
+           'invoice' AS kind, i.total AS amount
+    FROM invoice i WHERE i.status <> 'draft'
+    UNION ALL
+    SELECT i.customer_id, i.currency, i.id, i.number, (timezone(c.time_zone, i.voided_at))::date, 'void', -i.total
+    FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE i.status = 'void' AND i.voided_at IS NOT NULL
+    UNION ALL
+    SELECT n.customer_id, n.currency, n.invoice_id, n.number, n.issued_on, 'credit_note', -n.amount
+    FROM credit_note n
+    UNION ALL
+    SELECT a.customer_id, a.currency, a.invoice_id, a.payment_id::text, a.applied_on, 'payment', -a.amount
+    FROM payment_application a
+    UNION ALL
+    SELECT a.customer_id, a.currency, a.invoice_id, a.payment_id::text, a.reversed_on, 'payment_reversal', a.amount
+    FROM payment_application a WHERE a.reversed_on IS NOT NULL
+"""
+
+
+_WRITE_OFF_ENTRIES = """
+    UNION ALL
+    SELECT i.customer_id, i.currency, i.id, i.number, i.written_off_on, 'write_off', -i.amount_written_off
+    FROM invoice i WHERE i.written_off_on IS NOT NULL
+"""
+
+
+def _entries(*, write_offs: bool) -> str:
+    return _ENTRIES + (_WRITE_OFF_ENTRIES if write_offs else "")
+
+
+async def balance_entries(
+    session: AsyncSession, invoice_ids: list[UUID], up_to: date
+) -> dict[UUID, list[tuple[date, Decimal]]]:
+    """Each invoice's dated entries up to a day (invoice, payments, reversals, credit notes), for day-by-day interest.
+
+    Write-offs are left out: a written-off invoice is still owed and still bears interest.
+    """
+    if not invoice_ids:
+        return {}
+    query = text(
+        f"""
+        SELECT e.invoice_id, e.entry_date, e.amount FROM ({_entries(write_offs=False)}) e
+        WHERE e.invoice_id = ANY(CAST(:ids AS uuid[])) AND e.entry_date <= :up_to
+        ORDER BY e.invoice_id, e.entry_date
+        """
+    )
+    found: dict[UUID, list[tuple[date, Decimal]]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for row in await session.execute(query, {"ids": invoice_ids, "up_to": up_to}):
+        found[row.invoice_id].append((row.entry_date, row.amount))
+    return found
+
+
+async def statement_entries(session: AsyncSession, customer_id: UUID, start: date, end: date) -> list[Row[Any]]:
+    """The customer's entries dated in [start, end], oldest first, with the invoice they concern."""
+    query = text(
+        f"""
+        SELECT e.*, i.number AS invoice_number, i.due_date
+        FROM ({_entries(write_offs=False)}) e JOIN invoice i ON i.id = e.invoice_id
+        WHERE e.customer_id = :customer_id AND e.entry_date BETWEEN :start AND :end
+        ORDER BY e.currency, e.entry_date, CASE e.kind WHEN 'invoice' THEN 0 ELSE 1 END, e.document
+        """
+    )
+    return list((await session.execute(query, {"customer_id": customer_id, "start": start, "end": end})).all())
+
+
+async def balances_before(session: AsyncSession, customer_id: UUID, day: date) -> dict[str, Decimal]:
+    """The customer's balance per currency from every entry dated before `day` (a statement's opening)."""
+    query = text(
+        f"""
+        SELECT e.currency, sum(e.amount) AS balance FROM ({_entries(write_offs=False)}) e
+        WHERE e.customer_id = :customer_id AND e.entry_date < :day GROUP BY e.currency
+        """
+    )
+    rows = await session.execute(query, {"customer_id": customer_id, "day": day})
+    return {row.currency: row.balance for row in rows}
+
+
+async def open_items_as_of(
+    session: AsyncSession,
+    as_of: date,
+    *,
+    customer_id: UUID | None = None,
+    currency: str | None = None,
+    write_offs: bool = True,
+) -> list[Row[Any]]:
+    """Every invoice with something outstanding as of a day, with its days past due on that day."""
+    query = text(
+        f"""
+        WITH outstanding AS (
+            SELECT e.invoice_id, sum(e.amount) AS amount FROM ({_entries(write_offs=write_offs)}) e
+            WHERE e.entry_date <= :as_of
+              AND (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
+              AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
+            GROUP BY e.invoice_id HAVING sum(e.amount) > 0
+        )
+        SELECT i.id AS invoice_id, i.customer_id, i.number, i.currency, i.invoice_date, i.due_date,
+               o.amount, CAST(:as_of AS date) - i.due_date AS days_overdue
+        FROM outstanding o JOIN invoice i ON i.id = o.invoice_id
+        ORDER BY i.customer_id, i.currency, i.due_date, i.id
+        """
+    )
+    params = {"as_of": as_of, "customer_id": customer_id, "currency": currency}
+    return list((await session.execute(query, params)).all())
+
+
+async def aging_as_of(
+    session: AsyncSession, as_of: date, *, customer_id: UUID | None, currency: str | None
+) -> list[Row[Any]]:
+    """Outstanding per customer, currency and aging bucket as of a day, in one grouped query."""
+    query = text(
+        f"""
+        WITH outstanding AS (
+            SELECT e.invoice_id, sum(e.amount) AS amount FROM ({_entries(write_offs=True)}) e
+            WHERE e.entry_date <= :as_of
+              AND (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
+              AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
+            GROUP BY e.invoice_id HAVING sum(e.amount) > 0
+        )
+        SELECT i.customer_id, c.legal_name, i.currency,
+               CASE WHEN CAST(:as_of AS date) - i.due_date <= 0 THEN 'current'
+                    WHEN CAST(:as_of AS date) - i.due_date <= 30 THEN '1-30'
+                    WHEN CAST(:as_of AS date) - i.due_date <= 60 THEN '31-60'
+                    WHEN CAST(:as_of AS date) - i.due_date <= 90 THEN '61-90' ELSE '90+' END AS bucket,
+               sum(o.amount) AS amount, count(*) AS invoices
+        FROM outstanding o JOIN invoice i ON i.id = o.invoice_id JOIN customer c ON c.id = i.customer_id
+        GROUP BY 1, 2, 3, 4 ORDER BY 2, 1, 3
+        """
+    )
+    params = {"as_of": as_of, "customer_id": customer_id, "currency": currency}
+    return list((await session.execute(query, params)).all())
+
+
+async def kpi_figures(
+    session: AsyncSession, start: date, end: date, *, customer_id: UUID | None, currency: str | None
+) -> list[Row[Any]]:
+    """Per currency: receivables at start and end, the part not yet due at the end, sales, collections, write-offs."""
+    query = text(
+        f"""
+        SELECT e.currency,
+               coalesce(sum(e.amount) FILTER (WHERE e.entry_date < :start), 0) AS opening,
+               coalesce(sum(e.amount) FILTER (WHERE e.entry_date <= :end), 0) AS closing,
+               coalesce(sum(e.amount) FILTER (WHERE e.entry_date <= :end AND i.due_date >= :end), 0) AS closing_current,
+               coalesce(sum(e.amount) FILTER (
+                   WHERE e.entry_date BETWEEN :start AND :end AND e.kind IN ('invoice', 'void')), 0) AS sales,
+               coalesce(-sum(e.amount) FILTER (
+                   WHERE e.entry_date BETWEEN :start AND :end AND e.kind IN ('payment', 'payment_reversal')), 0)
+                   AS collected,
+               coalesce(-sum(e.amount) FILTER (
+                   WHERE e.entry_date BETWEEN :start AND :end AND e.kind = 'write_off'), 0) AS written_off
+        FROM ({_entries(write_offs=True)}) e JOIN invoice i ON i.id = e.invoice_id
+        WHERE (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
+          AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
+        GROUP BY e.currency ORDER BY e.currency
+        """
+    )
+    params = {"start": start, "end": end, "customer_id": customer_id, "currency": currency}
+    return list((await session.execute(query, params)).all())

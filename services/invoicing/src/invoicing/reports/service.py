@@ -1,0 +1,207 @@
+"""Statements, aging, KPIs and late interest, read from the ledger's dated entries. Never commits."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
+from arflow.events.catalog import Language
+from arflow.money import to_minor_units
+from invoicing import domain
+from invoicing.lookups import get_invoice, require_customer
+from invoicing.models import Customer, Invoice
+from invoicing.reports import repository
+from invoicing.reports.errors import InvalidPeriod
+from invoicing.reports.schemas import (
+    AgingBuckets,
+    AgingReportOut,
+    AgingRow,
+    KpiOut,
+    KpiReportOut,
+    StatementCurrency,
+    StatementEntry,
+    StatementOut,
+)
+
+
+async def late_interest(session: AsyncSession, invoice: Invoice, *, clock: Clock) -> Decimal:
+    """Interest accrued on an open invoice to today (the customer's today), per its terms."""
+    if invoice.status not in ("open", "uncollectible") or invoice.interest_kind == "none":
+        return to_minor_units(Decimal(0), invoice.currency)
+    customer = await session.get(Customer, invoice.customer_id)
+    time_zone = customer.time_zone if customer else DEFAULT_TIME_ZONE
+    return await late_interest_as_of(session, invoice, local_date(clock.now(), time_zone))
+
+
+async def late_interest_as_of(session: AsyncSession, invoice: Invoice, as_of: date) -> Decimal:
+    """Day-by-day interest on the invoice's balance to `as_of`, since it was last charged (domain.late_interest)."""
+    if invoice.interest_kind == "none" or not domain.interest_days(invoice.due_date, as_of, invoice.grace_days):
+        return to_minor_units(Decimal(0), invoice.currency)  # nothing to read: most invoices stop here
+    entries = await repository.balance_entries(session, [invoice.id], as_of)
+    return domain.late_interest(
+        entries[invoice.id],
+        invoice.due_date,
+        as_of,
+        kind=invoice.interest_kind,
+        rate=invoice.interest_rate,
+        grace_days=invoice.grace_days,
+        cap_ratio=invoice.interest_cap_ratio,
+        currency=invoice.currency,
+        since=invoice.interest_charged_to,
+        charged=invoice.interest_charged,
+    )
+
+
+def _buckets(amounts: dict[str, Decimal], currency: str) -> AgingBuckets:
+    values = {name: to_minor_units(amounts.get(name, Decimal(0)), currency) for name in domain.AGING_BUCKETS}
+    return AgingBuckets.model_validate({**values, "total": sum(values.values(), Decimal(0))})
+
+
+async def statement(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, start: date, end: date, language: Language | None
+) -> StatementOut:
+    """The customer's statement of account (对账单) for a period, per currency."""
+    if end < start:
+        raise InvalidPeriod("The period ends before it starts.")
+    if (end - start).days > 3660:
+        raise InvalidPeriod("A statement covers at most ten years.")
+    customer = await require_customer(session, customer_id)
+    opening = await repository.balances_before(session, customer.id, start)
+    entries = await repository.statement_entries(session, customer.id, start, end)
+    open_items = await repository.open_items_as_of(session, end, customer_id=customer.id, write_offs=False)
+    currencies = sorted(set(opening) | {e.currency for e in entries} | {i.currency for i in open_items})
+    out = []
+    for currency in currencies:
+        balance = opening.get(currency, Decimal(0))
+        rows, invoiced, credited, paid = [], Decimal(0), Decimal(0), Decimal(0)
+        for entry in (e for e in entries if e.currency == currency):
+            balance += entry.amount
+            if entry.kind == "invoice":
+                invoiced += entry.amount
+            elif entry.kind in ("void", "credit_note"):
+                credited -= entry.amount
+            else:
+                paid -= entry.amount
+            rows.append(
+                StatementEntry(
+                    entry_date=entry.entry_date,
+                    kind=entry.kind,
+                    document=entry.document,
+                    invoice_number=entry.invoice_number,
+                    debit=to_minor_units(max(entry.amount, Decimal(0)), currency),
+                    credit=to_minor_units(max(-entry.amount, Decimal(0)), currency),
+                    balance=to_minor_units(balance, currency),
+                )
+            )
+        aging: dict[str, Decimal] = {}
+        interest = Decimal(0)
+        for item in (i for i in open_items if i.currency == currency):
+            bucket = domain.aging_bucket(item.days_overdue)
+            aging[bucket] = aging.get(bucket, Decimal(0)) + item.amount
+            invoice = await get_invoice(session, item.invoice_id)
+            if invoice is not None:
+                interest += await late_interest_as_of(session, invoice, end)
+        out.append(
+            StatementCurrency(
+                currency=currency,
+                opening_balance=to_minor_units(opening.get(currency, Decimal(0)), currency),
+                invoiced=to_minor_units(invoiced, currency),
+                credited=to_minor_units(credited, currency),
+                paid=to_minor_units(paid, currency),
+                closing_balance=to_minor_units(balance, currency),
+                late_interest=to_minor_units(interest, currency),
+                aging=_buckets(aging, currency),
+                entries=rows,
+            )
+        )
+    return StatementOut(
+        customer_id=customer.id,
+        legal_name=customer.legal_name,
+        period_start=start,
+        period_end=end,
+        language=language or cast(Language, customer.preferred_language),
+        currencies=out,
+    )
+
+
+async def aging_report(
+    session: AsyncSession, *, as_of: date, customer_id: UUID | None, currency: str | None
+) -> AgingReportOut:
+    """Receivables as of a day per customer and in total, per currency, by days past due."""
+    rows = await repository.aging_as_of(session, as_of, customer_id=customer_id, currency=currency)
+    per_customer: dict[tuple[UUID, str], dict[str, Any]] = {}
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = per_customer.setdefault(
+            (row.customer_id, row.currency), {"name": row.legal_name, "amounts": {}, "invoices": 0}
+        )
+        total = totals.setdefault(row.currency, {"amounts": {}, "invoices": 0})
+        for target in (entry, total):
+            target["amounts"][row.bucket] = target["amounts"].get(row.bucket, Decimal(0)) + row.amount
+            target["invoices"] += row.invoices
+    return AgingReportOut(
+        as_of=as_of,
+        customers=[
+            AgingRow(
+                customer_id=key[0],
+                legal_name=value["name"],
+                currency=key[1],
+                buckets=_buckets(value["amounts"], key[1]),
+                invoices=value["invoices"],
+            )
+            for key, value in per_customer.items()
+        ],
+        totals=[
+            AgingRow(
+                customer_id=None,
+                legal_name=None,
+                currency=code,
+                buckets=_buckets(value["amounts"], code),
+                invoices=value["invoices"],
+            )
+            for code, value in sorted(totals.items())
+        ],
+    )
+
+
+async def kpi_report(
+    session: AsyncSession, *, start: date, end: date, customer_id: UUID | None, currency: str | None
+) -> KpiReportOut:
+    """DSO, best-possible DSO, ADD, CEI, bad-debt and collection rates for a period, per currency."""
+    if end < start:
+        raise InvalidPeriod("The period ends before it starts.")
+    days = (end - start).days + 1
+    rows = await repository.kpi_figures(session, start, end, customer_id=customer_id, currency=currency)
+    data = []
+    for row in rows:
+        figures = domain.KpiInputs(
+            days=days,
+            opening=row.opening,
+            closing=row.closing,
+            closing_current=row.closing_current,
+            sales=row.sales,
+            collected=row.collected,
+            written_off=row.written_off,
+        )
+        code = row.currency
+        data.append(
+            KpiOut(
+                currency=code,
+                period_start=start,
+                period_end=end,
+                days=days,
+                opening_receivables=to_minor_units(row.opening, code),
+                closing_receivables=to_minor_units(row.closing, code),
+                closing_current=to_minor_units(row.closing_current, code),
+                credit_sales=to_minor_units(row.sales, code),
+                collected=to_minor_units(row.collected, code),
+                written_off=to_minor_units(row.written_off, code),
+                **domain.kpis(figures),
+            )
+        )
+    return KpiReportOut(data=data)
