@@ -3,7 +3,7 @@
     .venv/bin/python bench/credit_scoring_eval.py            # 2,000 clients × 24 months (the size)
     .venv/bin/python bench/credit_scoring_eval.py --quick    # 300 clients, well under a minute
 
-The simulator (credit_scoring.simulation: latent habits, Chinese New Year strain,
+The simulator (credit_scoring.models_admin.simulation: latent habits, Chinese New Year strain,
 one client in ten deteriorating towards default) yields the facts the platform's
 events would have projected; every feature is built by the service's own
 point-in-time code (build_credit_file as of the sample's date). Time split: the
@@ -42,11 +42,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from credit_scoring import modelling, policy, scoring
-from credit_scoring.defaults import DEFAULT_TIERS
-from credit_scoring.domain import build_credit_file
-from credit_scoring.simulation import SimulatedClient, month_start, simulate
-from credit_scoring.training import Portfolio, crossed_late_on, late_payment_samples, scorecard_samples
+from credit_scoring import policy, scoring
+from credit_scoring.domain import Portfolio, build_credit_file
+from credit_scoring.models_admin import modelling
+from credit_scoring.models_admin.defaults import DEFAULT_TIERS
+from credit_scoring.models_admin.simulation import SimulatedClient, month_start, simulate
+from credit_scoring.models_admin.training import crossed_late_on, late_payment_samples, scorecard_samples
 
 SEED = 424242
 DAYS_LATE = 30
@@ -272,9 +273,17 @@ async def latency(samples: int) -> dict[str, float]:
     from arflow.money import Money
     from arflow.testing.infrastructure import TestInfrastructure
     from arflow.testing.services import running_service, test_settings
-    from credit_scoring import repository, service
     from credit_scoring.config import CreditScoringSettings
+    from credit_scoring.deps import SYSTEM
+    from credit_scoring.experience.service import record_invoice_issued, record_invoice_paid
+    from credit_scoring.files import repository as files_repository
+    from credit_scoring.files.service import load_portfolios, portfolio_of
+    from credit_scoring.limits.repository import get_limit
     from credit_scoring.main import create_app
+    from credit_scoring.models_admin.repository import latest_model
+    from credit_scoring.rescore_io import rescore_snapshot
+    from credit_scoring.scores.repository import latest_score
+    from credit_scoring.scores.service import rescore
 
     infra = TestInfrastructure.start()
     key = generate_key()
@@ -358,17 +367,21 @@ async def latency(samples: int) -> dict[str, float]:
                     issued = issued.model_copy(update={"customer_id": customer_id, "invoice_id": invoice_id})
                     paid = paid.model_copy(update={"customer_id": customer_id, "invoice_id": invoice_id})
                     async with db.unit_of_work() as session:
-                        await service.record_invoice_issued(session, clock=clock, occurred_at=clock.now(), event=issued)
-                        await service.rescore(session, clock=clock, customer_id=customer_id, trigger="bench")
+                        await record_invoice_issued(
+                            session, clock=clock, occurred_at=clock.now(), event=issued, actor=SYSTEM
+                        )
+                        await rescore(session, clock=clock, customer_id=customer_id, trigger="bench", actor=SYSTEM)
                     started = time.perf_counter()
                     async with db.unit_of_work() as session:
-                        await service.record_invoice_paid(session, clock=clock, occurred_at=clock.now(), event=paid)
+                        await record_invoice_paid(
+                            session, clock=clock, occurred_at=clock.now(), event=paid, actor=SYSTEM
+                        )
                         # Count this transaction's statements only (the outbox relay works on its own connection).
                         connection = (await session.connection()).sync_connection
                         assert connection is not None
                         event.listen(connection, "before_cursor_execute", count)
                         before = statements[0]
-                        await service.rescore(session, clock=clock, customer_id=customer_id, trigger="bench")
+                        await rescore(session, clock=clock, customer_id=customer_id, trigger="bench", actor=SYSTEM)
                         per_rescore.append(statements[0] - before)
                         event.remove(connection, "before_cursor_execute", count)
                     in_process.append((time.perf_counter() - started) * 1000)
@@ -385,18 +398,18 @@ async def latency(samples: int) -> dict[str, float]:
                 for customer_id in customers:
                     async with db.unit_of_work() as session:
                         started = time.perf_counter()
-                        customer = await repository.get_customer(session, customer_id)
+                        customer = await files_repository.get_customer(session, customer_id)
                         assert customer is not None
-                        await service._load(session, [customer])
-                        await repository.latest_score(session, customer_id)
-                        await repository.get_limit(session, customer_id, lock=True)
-                        await repository.latest_model(session, "scorecard")
+                        await load_portfolios(session, [customer])
+                        await latest_score(session, customer_id)
+                        await get_limit(session, customer_id, lock=True)
+                        await latest_model(session, "scorecard")
                         loader.append((time.perf_counter() - started) * 1000)
                     async with db.unit_of_work() as session:
                         started = time.perf_counter()
-                        found = await repository.rescore_snapshot(session, customer_id)
+                        found = await rescore_snapshot(session, customer_id)
                         assert found is not None
-                        service._portfolio_of(found)
+                        portfolio_of(found)
                         snapshot.append((time.perf_counter() - started) * 1000)
             finally:
                 await producer.stop()

@@ -1,10 +1,12 @@
-"""Credit-scoring settings (ARFLOW_* environment variables)."""
+"""Credit-scoring settings (ARFLOW_* environment variables) and the scoring knobs taken from them."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pydantic import Field
 
 from arflow.settings import ServiceSettings
+from credit_scoring import policy
 
 
 class CreditScoringSettings(ServiceSettings):
@@ -25,3 +27,34 @@ class CreditScoringSettings(ServiceSettings):
 
     def limit_caps(self) -> dict[str, Decimal]:
         return {"A": self.limit_cap_a, "B": self.limit_cap_b, "C": self.limit_cap_c, "D": self.limit_cap_d}
+
+
+@dataclass
+class Policy:
+    """The knobs of scoring taken from settings once, at start-up (handlers have no request)."""
+
+    late_payment_days: int = 30
+    limit_caps: dict[str, Decimal] = field(default_factory=lambda: dict(policy.LIMIT_CAPS))
+    pdo: float = 20.0
+    base_score: float = 600.0
+    base_odds: float = 50.0
+    retrain_min_samples: int = 300
+    psi_alert_threshold: float = 0.25
+
+
+# Rebound by configure(): read it as `config.POLICY`, never import the name itself.
+POLICY = Policy()
+
+
+def configure(settings: CreditScoringSettings) -> None:
+    """Take the scoring knobs from the service's settings."""
+    global POLICY
+    POLICY = Policy(
+        late_payment_days=settings.late_payment_days,
+        limit_caps=settings.limit_caps(),
+        pdo=settings.score_pdo,
+        base_score=settings.score_base,
+        base_odds=settings.score_base_odds,
+        retrain_min_samples=settings.retrain_min_samples,
+        psi_alert_threshold=settings.psi_alert_threshold,
+    )

@@ -160,6 +160,18 @@ class CustomerHistory:
 
 
 NO_HISTORY = CustomerHistory()
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """One customer's known facts, as the projection holds them."""
+
+    experiences: Sequence[PaymentExperience]
+    history: CustomerHistory
+    first_seen_on: date | None
+    terms: dict[UUID, int] | None = None  # invoice id → net days, when known
+
+
 # The dunning ladder of DESIGN.md: notice 1, follow-up 2, formal letter (催账函) 3, phone 4, visit 5, legal 6.
 LETTER_LEVEL = 3
 LEGAL_LEVEL = 6

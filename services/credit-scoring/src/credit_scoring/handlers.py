@@ -1,4 +1,4 @@
-"""Event handlers of the credit-scoring service (thin: call the service).
+"""Event handlers of the credit-scoring service (thin: call the nouns' services), wired in one dict.
 
 The envelope's time is when the fact occurred at its publisher: it dates the
 customer's first appearance, whatever the delay before it reaches us. After
@@ -27,89 +27,122 @@ from arflow.events.catalog import (
     PromiseToPayKept,
 )
 from arflow.messaging.consumer import EventContext, Handler
-from credit_scoring import service
+from credit_scoring.alerts.service import warn_of_dunning
+from credit_scoring.deps import SYSTEM
+from credit_scoring.experience import service as experience
+from credit_scoring.scores.service import rescore
 
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
-    await service.record_customer(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_customer(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
-    await service.record_invoice_issued(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_invoice_issued(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
-    await service.record_invoice_overdue(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_invoice_overdue(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
-    await service.record_payment_applied(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_payment_applied(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
-    await service.record_payment_reversed(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_payment_reversed(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
-    await service.record_invoice_paid(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_invoice_paid(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
-    await service.record_invoice_voided(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_invoice_voided(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
-    await service.record_invoice_written_off(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_invoice_written_off(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
-    await service.record_credit_note(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_credit_note(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_dunning_escalated(ctx: EventContext, event: DunningEscalated) -> None:
-    await service.record_dunning_escalated(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
-    await service.warn_of_dunning(ctx.session, clock=ctx.clock, event=event)
+    await experience.record_dunning_escalated(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
+    await warn_of_dunning(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
     await _rescore(ctx, event)
 
 
 async def on_legal_handover(ctx: EventContext, event: LegalHandover) -> None:
-    await service.record_legal_handover(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
-    await service.warn_of_dunning(ctx.session, clock=ctx.clock, event=event)
+    await experience.record_legal_handover(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
+    await warn_of_dunning(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
     await _rescore(ctx, event)
 
 
 async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
-    await service.record_dispute_opened(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_dispute_opened(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
-    await service.record_dispute_resolved(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_dispute_resolved(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_promise_kept(ctx: EventContext, event: PromiseToPayKept) -> None:
-    await service.record_promise_outcome(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_promise_outcome(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def on_promise_broken(ctx: EventContext, event: PromiseToPayBroken) -> None:
-    await service.record_promise_outcome(ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event)
+    await experience.record_promise_outcome(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
     await _rescore(ctx, event)
 
 
 async def _rescore(ctx: EventContext, event: Event) -> None:
     """Every fact about a customer may move its score, limit and warnings: rescore in the same transaction."""
-    await service.rescore(ctx.session, clock=ctx.clock, customer_id=event.customer_id, trigger=event.event_type())
+    await rescore(ctx.session, clock=ctx.clock, customer_id=event.customer_id, trigger=event.event_type(), actor=SYSTEM)
 
 
 HANDLERS: dict[type[Event], Handler] = {

@@ -6,19 +6,24 @@ from datetime import timedelta
 from typing import Any
 
 from arflow.jobs import Job, JobContext
-from credit_scoring import service
+from credit_scoring.deps import SYSTEM
+from credit_scoring.models_admin.service import retrain_models
+from credit_scoring.portfolio.service import check_drift
+from credit_scoring.reviews.service import run_reviews
 
 
 async def credit_review(ctx: JobContext) -> dict[str, Any]:
-    return await service.run_reviews(ctx.session, clock=ctx.clock, as_of=ctx.as_of, transaction=ctx.own_transaction)
+    return await run_reviews(
+        ctx.session, clock=ctx.clock, as_of=ctx.as_of, transaction=ctx.own_transaction, actor=SYSTEM
+    )
 
 
 async def model_retrain(ctx: JobContext) -> dict[str, Any]:
-    return await service.retrain_models(ctx.session, clock=ctx.clock, as_of=ctx.as_of)
+    return await retrain_models(ctx.session, clock=ctx.clock, as_of=ctx.as_of, actor=SYSTEM)
 
 
 async def portfolio_drift(ctx: JobContext) -> dict[str, Any]:
-    return await service.check_drift(ctx.session, clock=ctx.clock, as_of=ctx.as_of)
+    return await check_drift(ctx.session, clock=ctx.clock, as_of=ctx.as_of, actor=SYSTEM)
 
 
 JOBS = [

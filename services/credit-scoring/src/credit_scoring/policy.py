@@ -1,4 +1,4 @@
-"""Pure credit policy: limits, credit hold, early warnings, reviews and onboarding (no I/O, no clock).
+"""Pure credit policy: limits (and the row a rescore writes), hold, warnings, reviews, onboarding (no I/O, no clock).
 
 Credit limit (recommended)
     monthly_billing = credit_sales_90d / 3 in the customer's main currency;
@@ -26,10 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
+from uuid import UUID
 
+from arflow.events.catalog import CreditLimitChanged, Event
+from arflow.money import Money, to_minor_units
 from credit_scoring.domain import CreditFile
 from credit_scoring.scoring import Tier
 
@@ -142,6 +145,84 @@ def credit_hold(tier: str, exposure: Decimal, limit: Decimal) -> bool:
     90 days) with money owed is a limit exceeded.
     """
     return tier == "D" or exposure > limit
+
+
+def refresh_limit(
+    *,
+    customer_id: UUID,
+    file: CreditFile,
+    tier: str,
+    today: date,
+    current: dict[str, Any] | None,
+    caps: Mapping[str, Decimal],
+    now: datetime,
+) -> tuple[LimitRecommendation, Decimal, Decimal | None, list[Event], dict[str, Any] | None]:
+    """Recompute the recommended limit and utilisation: the row to write if it moved, CreditLimitChanged if due.
+
+    While a manual override stands the limit stays in the override's currency (its amount is never
+    relabelled with another currency); otherwise it follows the file's main currency.
+    """
+    was = limit_of(current)
+    override, expires_on = was["override_amount"], was["override_expires_on"]
+    if override is not None and expires_on is not None and today > expires_on:
+        override, expires_on = None, None  # the override has lapsed
+    pinned = was["currency"] if override is not None else None
+    recommendation = recommended_limit(file, tier, currency=pinned, caps=caps)
+    effective = effective_limit(recommendation.limit, override, expires_on, today)
+    used = utilisation(recommendation.exposure, effective)
+    values = {
+        "customer_id": customer_id,
+        "currency": recommendation.currency,
+        "recommended": recommendation.limit,
+        "effective": effective,
+        "override_amount": override,
+        "override_reason": was["override_reason"] if override is not None else None,
+        "override_expires_on": expires_on,
+        "override_by": was["override_by"] if override is not None else None,
+        "exposure": recommendation.exposure,
+        "utilisation": used,
+    }
+    events: list[Event] = []
+    if current is not None and all(was[k] == v for k, v in values.items() if k != "customer_id"):
+        return recommendation, effective, used, events, None  # nothing moved: no write
+    if current is None or was["effective"] != effective or was["currency"] != recommendation.currency:
+        reason = (
+            f"recommended: {recommendation.monthly_billing} × ({recommendation.terms_days} + "
+            f"{recommendation.expected_dbt}) / 30 × {recommendation.multiplier} (tier {tier}), cap {recommendation.cap}"
+            if override is None
+            else f"manual override: {values['override_reason']}"
+        )
+        events.append(
+            CreditLimitChanged(
+                customer_id=customer_id,
+                limit=Money.of(to_minor_units(effective, recommendation.currency), recommendation.currency),
+                previous_limit=Money.of(to_minor_units(was["effective"], was["currency"]), was["currency"])
+                if current is not None
+                else None,
+                reason=reason,
+                manual_override=override is not None,
+                expires_on=expires_on,
+                changed_at=now,
+            )
+        )
+    return recommendation, effective, used, events, {**values, "updated_at": now}
+
+
+LIMIT_DECIMALS = ("recommended", "effective", "override_amount", "exposure", "utilisation")
+
+
+def limit_of(row: dict[str, Any] | None) -> dict[str, Any]:
+    """A credit_limit row read as JSON, with its values typed as the ORM would give them."""
+    row = dict(row or {})
+    for name in LIMIT_DECIMALS:
+        row[name] = None if row.get(name) is None else Decimal(str(row[name]))
+    expires_on = row.get("override_expires_on")
+    row["override_expires_on"] = (
+        expires_on if expires_on is None or isinstance(expires_on, date) else (date.fromisoformat(expires_on))
+    )
+    for name in ("currency", "override_reason", "override_by"):
+        row.setdefault(name, None)
+    return row
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
+from uuid import UUID
 
+from arflow.events.catalog import CreditScoreChanged
+from arflow.events.catalog import ReasonCode as PublishedReason
 from credit_scoring.domain import CreditFile, ExperienceAsOf
 
 Tier = Literal["A", "B", "C", "D"]
@@ -152,6 +155,49 @@ class Score:
     reasons: tuple[ReasonCode, ...]
     points: dict[str, int]
     model_version: str
+
+
+def score_published(
+    scored: Score,
+    *,
+    score_id: UUID,
+    customer_id: UUID,
+    credit_hold: bool,
+    previous: Mapping[str, Any] | None,
+    as_of: date,
+    trigger: str,
+    now: datetime,
+) -> tuple[dict[str, Any], CreditScoreChanged]:
+    """The credit_score row of a score that changed, and the CreditScoreChanged that tells others."""
+    reasons = [asdict(r) for r in scored.reasons]
+    score_row = {
+        "id": score_id,
+        "customer_id": customer_id,
+        "score": scored.score,
+        "tier": scored.tier,
+        "payment_index": scored.payment_index,
+        "probability_bad": scored.probability_bad,
+        "reasons": reasons,
+        "points": scored.points,
+        "credit_hold": credit_hold,
+        "model_version": scored.model_version,
+        "as_of": as_of,
+        "trigger": trigger,
+        "scored_at": now,
+    }
+    event = CreditScoreChanged(
+        customer_id=customer_id,
+        score=scored.score,
+        payment_index=scored.payment_index,
+        tier=scored.tier,
+        previous_score=previous["score"] if previous else None,
+        previous_tier=previous["tier"] if previous else None,
+        reasons=[PublishedReason(**r) for r in reasons],
+        credit_hold=credit_hold,
+        model_version=scored.model_version,
+        scored_at=now,
+    )
+    return score_row, event
 
 
 def bin_of(spec: Mapping[str, Any], value: float | None) -> int:

@@ -16,8 +16,12 @@ from arflow.events.catalog import InvoiceIssued, InvoicePaid
 from arflow.ids import uuid7
 from arflow.money import Money
 from arflow.testing.services import RunningService
-from credit_scoring import policy, service
+from credit_scoring import policy
+from credit_scoring.deps import SYSTEM
+from credit_scoring.experience import service as experience
 from credit_scoring.models import CreditAlert, CreditScore, CreditWatch
+from credit_scoring.reviews.service import run_reviews
+from credit_scoring.scores.service import rescore
 
 FIRST = date(2025, 11, 1)
 
@@ -71,10 +75,14 @@ class Book:
         async with self.db.unit_of_work() as session:
             for fact in facts:
                 if isinstance(fact, InvoiceIssued):
-                    await service.record_invoice_issued(session, clock=self.clock, occurred_at=at(day), event=fact)
+                    await experience.record_invoice_issued(
+                        session, clock=self.clock, occurred_at=at(day), event=fact, actor=SYSTEM
+                    )
                 else:
-                    await service.record_invoice_paid(session, clock=self.clock, occurred_at=at(day), event=fact)
-            await service.rescore(session, clock=self.clock, customer_id=self.customer_id, trigger="test")
+                    await experience.record_invoice_paid(
+                        session, clock=self.clock, occurred_at=at(day), event=fact, actor=SYSTEM
+                    )
+            await rescore(session, clock=self.clock, customer_id=self.customer_id, trigger="test", actor=SYSTEM)
 
     async def punctual_history(self, months: int = 4) -> InvoiceIssued:
         """Monthly invoices paid on their due date; the next one is issued and left open."""
@@ -160,7 +168,7 @@ async def test_the_review_job_confirms_a_held_drop_without_any_new_fact(credit_s
         day = open_invoice.due_date + timedelta(days=late)
         book.clock.set(at(day))
         async with book.db.unit_of_work() as session:
-            await service.run_reviews(session, clock=book.clock, as_of=at(day))
+            await run_reviews(session, clock=book.clock, as_of=at(day), actor=SYSTEM)
         if "tier_drop" in await book.alerts():
             raised_on = late
             break

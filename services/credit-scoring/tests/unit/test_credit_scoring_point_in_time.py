@@ -10,7 +10,6 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit_scoring import defaults
 from credit_scoring.domain import (
     Application,
     CustomerHistory,
@@ -21,6 +20,7 @@ from credit_scoring.domain import (
     Reversal,
     build_credit_file,
 )
+from credit_scoring.models_admin import defaults
 from credit_scoring.scoring import apply_scorecard, late_payment_features
 
 START = date(2025, 1, 1)

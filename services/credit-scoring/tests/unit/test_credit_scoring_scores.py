@@ -12,7 +12,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit_scoring import defaults, modelling
 from credit_scoring.domain import (
     CreditFile,
     CustomerHistory,
@@ -21,6 +20,8 @@ from credit_scoring.domain import (
     Reversal,
     build_credit_file,
 )
+from credit_scoring.models_admin import defaults, modelling
+from credit_scoring.models_admin.training import crossed_late_on
 from credit_scoring.scoring import (
     LATE_FEATURES,
     PAYDEX_KEY_POINTS,
@@ -34,7 +35,6 @@ from credit_scoring.scoring import (
     tier_of,
     with_characteristic_at_best,
 )
-from credit_scoring.training import crossed_late_on
 
 AS_OF = date(2026, 6, 30)
 

@@ -1,6 +1,6 @@
 """The shipped default models, fitted on the seeded simulator and stored as JSON in the package.
 
-Regenerate them with `python -m credit_scoring.defaults` (deterministic: same seed, same JSON).
+Regenerate them with `python -m credit_scoring.models_admin.defaults` (deterministic: same seed, same JSON).
 A model fitted by the retrain job on the service's own data supersedes them once stored.
 """
 
@@ -13,10 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from credit_scoring import modelling
+from credit_scoring.domain import Portfolio
+from credit_scoring.models_admin import modelling
+from credit_scoring.models_admin.simulation import month_start, simulate
+from credit_scoring.models_admin.training import late_payment_samples, scorecard_samples
 from credit_scoring.scoring import CHARACTERISTICS, LATE_FEATURES
-from credit_scoring.simulation import month_start, simulate
-from credit_scoring.training import Portfolio, late_payment_samples, scorecard_samples
 
 SCORECARD_VERSION = "scorecard-sim-2026.1"
 LATE_PAYMENT_VERSION = "late-payment-sim-2026.1"
@@ -27,7 +28,7 @@ DEFAULT_TIERS = {"A": 600, "B": 570, "C": 530}
 @cache
 def default_model(kind: str) -> dict[str, Any]:
     """The shipped model of a kind: 'scorecard' or 'late_payment'."""
-    text = resources.files("credit_scoring").joinpath(f"fitted/{kind}.json").read_text(encoding="utf-8")
+    text = resources.files("credit_scoring.models_admin").joinpath(f"fitted/{kind}.json").read_text(encoding="utf-8")
     model: dict[str, Any] = json.loads(text)
     return model
 

@@ -9,20 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from uuid import UUID
 
-from credit_scoring.domain import CustomerHistory, PaymentExperience, build_credit_file
+from credit_scoring.domain import PaymentExperience, Portfolio, build_credit_file
 from credit_scoring.scoring import characteristics, late_payment_features
-
-
-@dataclass(frozen=True)
-class Portfolio:
-    """One customer's known facts, as the projection holds them."""
-
-    experiences: Sequence[PaymentExperience]
-    history: CustomerHistory
-    first_seen_on: date | None
-    terms: dict[UUID, int] | None = None  # invoice id → net days, when known
 
 
 def crossed_late_on(e: PaymentExperience, days_late: int) -> date | None:
@@ -35,11 +24,6 @@ def crossed_late_on(e: PaymentExperience, days_late: int) -> date | None:
     if e.paid_as_of(crossed - timedelta(days=1)):  # paid in time, and not reopened by a reversal by then
         return None
     return crossed
-
-
-def first_late_crossing(portfolio: Portfolio, days_late: int, *, known_by: date) -> date | None:
-    days = [d for e in portfolio.experiences if (d := crossed_late_on(e, days_late)) is not None and d <= known_by]
-    return min(days, default=None)
 
 
 def scorecard_samples(

@@ -1,0 +1,81 @@
+"""Response models of the credit files (amounts and ratios are decimal strings)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from arflow.money import DecimalString
+from credit_scoring.domain import ExperienceStatus
+
+
+class PaymentExperienceOut(BaseModel):
+    invoice_id: UUID
+    invoice_number: str | None
+    currency: str
+    total: DecimalString
+    invoice_date: date | None
+    due_date: date
+    status: ExperienceStatus
+    paid_on: date | None
+    days_beyond_terms: int | None = Field(description="DBT: max(0, paid_on − due_date); only for paid invoices.")
+    amount_paid: DecimalString
+    amount_outstanding: DecimalString
+    days_past_due: int | None = Field(description="as_of − due_date for an open invoice (0 before it is due).")
+    max_days_overdue_noticed: int | None = Field(description="The most days past due invoicing had reported.")
+    amount_credited: DecimalString = Field(description="Σ credit notes against the invoice issued by as_of.")
+    disputed: bool = Field(description="A dispute over the invoice was open on as_of.")
+
+
+class CurrencyMeasuresOut(BaseModel):
+    currency: str
+    paid_amount: DecimalString
+    paid_late_amount: DecimalString
+    ratio_late_by_amount: DecimalString | None
+    amount_weighted_dbt: DecimalString | None = Field(description="Σ total × DBT / Σ total over paid invoices.")
+    outstanding: DecimalString
+    overdue: DecimalString
+    credit_sales_90d: DecimalString = Field(description="Σ total of invoices dated in (as_of − 90 days, as_of].")
+    dso: DecimalString | None = Field(description="Days sales outstanding: outstanding / credit_sales_90d × 90.")
+    best_possible_dso: DecimalString | None = Field(description="Not-yet-due outstanding / credit_sales_90d × 90.")
+    average_days_delinquent: DecimalString | None = Field(description="ADD = dso − best_possible_dso.")
+
+
+class CreditFileSummaryOut(BaseModel):
+    """The measures of a customer's credit file (信用档案) as of a date."""
+
+    customer_id: UUID
+    legal_name: str | None = Field(description="Null until the customer's own record has arrived.")
+    as_of: date
+    tenure_days: int
+    invoices_issued: int
+    invoices_open: int
+    invoices_paid: int
+    invoices_paid_on_time: int
+    invoices_paid_late: int
+    invoices_written_off: int
+    ratio_late_by_count: DecimalString | None
+    average_dbt: DecimalString | None
+    max_dbt_12m: int | None
+    max_days_past_due: int | None
+    invoices_open_late: int = Field(description="Open invoices past their due date.")
+    average_dbt_90d: DecimalString | None = Field(description="Average DBT of invoices paid in the last 90 days.")
+    dbt_trend: DecimalString | None = Field(
+        description="average_dbt_90d − average DBT of invoices paid 91–180 days ago (positive: paying later)."
+    )
+    max_dunning_level: int = Field(description="Highest dunning level reached (letter 3, legal 6; 0 = none).")
+    dunning_escalations: int
+    legal_handovers: int
+    disputes_opened: int
+    disputes_open: int
+    promises_kept: int
+    promises_broken: int
+    by_currency: list[CurrencyMeasuresOut]
+
+
+class CreditFileOut(CreditFileSummaryOut):
+    """The credit file with the payment experiences it was built from."""
+
+    payment_experiences: list[PaymentExperienceOut]

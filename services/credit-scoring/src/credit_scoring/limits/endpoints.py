@@ -1,0 +1,82 @@
+"""Credit-limit endpoints (thin: parse, call the service, shape)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from arflow.idempotency import idempotent
+from arflow.money import to_minor_units
+from arflow.service import ClockDep, SessionDep
+from credit_scoring.deps import Reader, Writer
+from credit_scoring.limits import service
+from credit_scoring.limits.schemas import LimitOut, LimitOverrideIn
+from credit_scoring.models import CreditLimit
+
+router = APIRouter()
+
+
+def limit_out(row: CreditLimit) -> LimitOut:
+    currency = row.currency
+    return LimitOut(
+        customer_id=row.customer_id,
+        currency=currency,
+        limit=to_minor_units(row.effective, currency),
+        recommended=to_minor_units(row.recommended, currency),
+        override_amount=to_minor_units(row.override_amount, currency) if row.override_amount is not None else None,
+        override_reason=row.override_reason,
+        override_expires_on=row.override_expires_on,
+        override_by=row.override_by,
+        exposure=to_minor_units(row.exposure, currency),
+        utilisation=row.utilisation,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get(
+    "/credit-files/{customer_id}/limit",
+    response_model=LimitOut,
+    tags=["limits"],
+    summary="The customer's credit limit, recommended and effective, with exposure and utilisation",
+)
+async def get_limit(customer_id: UUID, session: SessionDep, _: Reader) -> LimitOut:
+    return limit_out(await service.credit_limit(session, customer_id=customer_id))
+
+
+@router.post(
+    "/credit-files/{customer_id}/limit/override",
+    response_model=LimitOut,
+    status_code=201,
+    tags=["limits"],
+    summary="Set a manual credit limit with a reason and an expiry (Idempotency-Key honoured)",
+)
+async def override_limit(
+    customer_id: UUID, body: LimitOverrideIn, request: Request, session: SessionDep, clock: ClockDep, who: Writer
+) -> JSONResponse:
+    async def create() -> LimitOut:
+        row = await service.override_limit(
+            session,
+            clock=clock,
+            customer_id=customer_id,
+            amount=body.amount,
+            currency=body.currency,
+            reason=body.reason,
+            expires_on=body.expires_on,
+            actor=who,
+        )
+        return limit_out(row)
+
+    response: JSONResponse = await idempotent(request, session, who, body, create)
+    return response
+
+
+@router.delete(
+    "/credit-files/{customer_id}/limit/override",
+    response_model=LimitOut,
+    tags=["limits"],
+    summary="Lift the manual credit limit now; the recommended limit stands again",
+)
+async def lift_override(customer_id: UUID, session: SessionDep, clock: ClockDep, who: Writer) -> LimitOut:
+    return limit_out(await service.lift_override(session, clock=clock, customer_id=customer_id, actor=who))

@@ -1,0 +1,1 @@
+"""The models_admin noun: the scorecard and late-payment model, shipped, retrained and listed."""

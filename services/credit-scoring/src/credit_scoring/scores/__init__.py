@@ -1,0 +1,1 @@
+"""The scores noun: the scorecard applied to a credit file, the rescore after each fact, predictions."""
