@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse
 
 from arflow.auth import Principal, require_scope
 from arflow.idempotency import idempotent
-from arflow.money import Currency, to_minor_units
+from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.problems import Unprocessable
 from arflow.service import ClockDep, SessionDep
-from reconciliation import domain, repository, service
-from reconciliation.models import Allocation, OpenItem, Payment
-from reconciliation.schemas import AllocationOut, OpenItemOut, PaymentCreate, PaymentOut, SuggestionOut
+from reconciliation import repository, service
+from reconciliation.models import Allocation, Payment
+from reconciliation.schemas import AllocationOut, PaymentCreate, PaymentOut, SuggestionOut
 
 router = APIRouter()
 Reader = Annotated[Principal, Depends(require_scope("reconciliation:read"))]
@@ -60,28 +60,6 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         ],
         unallocated=to_minor_units(payment.amount - allocated, currency),
         created_at=payment.created_at,
-    )
-
-
-def open_item_out(item: OpenItem, pending: Decimal) -> OpenItemOut:
-    currency = item.currency
-    state = service.invoice_state(item)
-    return OpenItemOut(
-        invoice_id=item.invoice_id,
-        customer_id=item.customer_id,
-        invoice_number=item.invoice_number,
-        currency=currency,
-        status=item.status,
-        issued=state.issued,
-        total=None if item.total is None else to_minor_units(item.total, currency),
-        balance=to_minor_units(item.balance, currency),
-        ledger_version=item.ledger_version,
-        pending_allocations=to_minor_units(pending, currency),
-        available=to_minor_units(domain.available_balance(state, pending), currency),
-        invoice_date=item.invoice_date,
-        due_date=item.due_date,
-        payment_reference=item.payment_reference,
-        updated_at=item.updated_at,
     )
 
 
@@ -133,25 +111,3 @@ async def list_payments(
     )
     allocations = await repository.allocations_of(session, [p.id for p in payments])
     return make_page([payment_out(p, allocations[p.id]) for p in payments], page)
-
-
-@router.get(
-    "/open-items",
-    response_model=Page[OpenItemOut],
-    tags=["open items"],
-    summary="The projection of invoicing's invoices that payments are allocated to",
-)
-async def list_open_items(
-    session: SessionDep,
-    _: Reader,
-    page: Paging,
-    customer_id: UUID | None = None,
-    status: Literal["open", "written_off", "paid", "void"] | None = None,
-    currency: Currency | None = None,
-) -> Page[OpenItemOut]:
-    rows = await repository.list_open_items(session, page, customer_id=customer_id, status=status, currency=currency)
-    items = [open_item_out(item, pending) for item, pending in rows]
-    # make_page takes the cursor from an `id` attribute; an open item is keyed by its invoice id.
-    has_more = len(items) > page.limit
-    data = items[: page.limit]
-    return Page[OpenItemOut](data=data, has_more=has_more, next_cursor=data[-1].invoice_id if has_more else None)

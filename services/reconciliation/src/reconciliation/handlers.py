@@ -18,39 +18,40 @@ from arflow.events.catalog import (
     PaymentApplied,
 )
 from arflow.messaging.consumer import EventContext, Handler
-from reconciliation import service
+from reconciliation.deps import SYSTEM
+from reconciliation.open_items import service as open_items
 
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
-    await service.record_customer(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_customer(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
-    await service.record_invoice_issued(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_invoice_issued(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
-    await service.record_payment_applied(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_payment_applied(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
-    await service.record_application_reversed(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_application_reversed(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
-    await service.record_credit_note(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_credit_note(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
-    await service.record_invoice_paid(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_invoice_paid(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
-    await service.record_invoice_voided(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_invoice_voided(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
-    await service.record_invoice_written_off(ctx.session, clock=ctx.clock, event=event)
+    await open_items.record_invoice_written_off(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
 
 
 HANDLERS: dict[type[Event], Handler] = {

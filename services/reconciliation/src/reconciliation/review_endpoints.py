@@ -28,6 +28,7 @@ from reconciliation.matching.engine import (
     REFERENCE_NEAR,
 )
 from reconciliation.models import Dispute, PayerMapping, Statement, StatementImport, StatementLine
+from reconciliation.open_items import repository as projection
 from reconciliation.parsers import BUILT_IN_PROFILES
 from reconciliation.schemas import (
     AllocateManually,
@@ -411,7 +412,7 @@ async def list_payer_mappings(session: SessionDep, _: Reader, customer_id: UUID 
 async def create_payer_mapping(
     body: PayerMappingIn, session: SessionDep, clock: ClockDep, _: Writer
 ) -> PayerMappingOut:
-    if await repository.get_customer(session, body.customer_id) is None:
+    if await projection.get_customer(session, body.customer_id) is None:
         raise Unprocessable(f"Customer {body.customer_id} is not known to reconciliation.", code="customer_unknown")
     key = account_key(body.payer_account)
     if not key:

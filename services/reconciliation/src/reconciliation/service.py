@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,17 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import Allocation as AllocationFact
 from arflow.events.catalog import (
-    CreditNoteIssued,
-    CustomerUpserted,
     DisputeOpened,
     DisputeResolved,
-    InvoiceIssued,
-    InvoicePaid,
-    InvoiceVoided,
-    InvoiceWrittenOff,
     MatchSuggestion,
-    PaymentApplicationReversed,
-    PaymentApplied,
     PaymentReceived,
     PaymentReversed,
     PaymentSource,
@@ -44,7 +35,6 @@ from reconciliation.keys import (
     name_bigrams,
     normalise_name,
     rarest_bigrams,
-    reference_key,
     similar_names,
     text_keys,
 )
@@ -52,6 +42,8 @@ from reconciliation.matching import reasons as why
 from reconciliation.matching.engine import Decision, Incoming, MatchSettings, Suggestion, match
 from reconciliation.matching.index import Customer, Item, MatchIndex
 from reconciliation.models import Allocation, Dispute, OpenItem, Payment, StoredSuggestion
+from reconciliation.open_items import repository as projection
+from reconciliation.open_items.service import invoice_state
 from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate, SplitPayment
 
 log = structlog.get_logger("reconciliation")
@@ -63,210 +55,6 @@ ReversalReason = Literal["refund", "statement_reversal", "unmatched"]
 
 
 # --- the projection of invoicing ---------------------------------------------------
-
-
-def _valid_time_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return DEFAULT_TIME_ZONE
-    return name
-
-
-async def record_customer(session: AsyncSession, *, clock: Clock, event: CustomerUpserted) -> None:
-    """Keep the customer's latest revision; an older or repeated revision changes nothing."""
-    name_key = normalise_name(event.legal_name) or None
-    short_name_key = normalise_name(event.short_name) or None
-    written = await repository.upsert_customer(
-        session,
-        {
-            "id": event.customer_id,
-            "revision": event.revision,
-            "legal_name": event.legal_name,
-            "short_name": event.short_name,
-            "external_reference": event.external_reference,
-            "time_zone": _valid_time_zone(event.time_zone),
-            "archived": event.archived,
-            "updated_at": clock.now(),
-            "name_key": name_key,
-            "short_name_key": short_name_key,
-        },
-    )
-    if written:
-        # An archived customer is never a candidate, so its names leave the bigram index.
-        keys = () if event.archived else (name_key, short_name_key)
-        await repository.replace_customer_name_bigrams(session, event.customer_id, _name_bigrams(keys))
-    log.info(
-        "customer.projected" if written else "customer.stale_revision_ignored",
-        customer_id=str(event.customer_id),
-        revision=event.revision,
-    )
-
-
-def _name_bigrams(name_keys: Sequence[str | None]) -> set[tuple[str, str]]:
-    """(gram, name key) of each of the name keys' bigrams, as similar names are looked up."""
-    return {(gram, key) for key in name_keys if key for gram in name_bigrams(key)}
-
-
-def invoice_state(item: OpenItem) -> domain.InvoiceState:
-    """An open item row as the domain sees it."""
-    return domain.InvoiceState(
-        customer_id=item.customer_id,
-        invoice_number=item.invoice_number,
-        currency=item.currency,
-        balance=item.balance,
-        status=item.status,
-        total=item.total,
-        invoice_date=item.invoice_date,
-        due_date=item.due_date,
-        payment_reference=item.payment_reference,
-        issued_at=item.issued_at,
-        ledger_version=item.ledger_version,
-        written_off=item.written_off,
-    )
-
-
-def _lookup_keys(state: domain.InvoiceState) -> dict[str, str | None]:
-    """The invoice number and reference as the matching engine looks them up (indexed columns)."""
-    return {
-        "number_key": reference_key(state.invoice_number) or None,
-        "reference_key": reference_key(state.payment_reference) or None,
-    }
-
-
-async def record_invoice_fact(
-    session: AsyncSession, *, clock: Clock, invoice_id: UUID, fact: domain.InvoiceState
-) -> domain.InvoiceState:
-    """Merge what one invoicing event says about an invoice into its open item."""
-    now = clock.now()
-    item = await repository.get_open_item(session, invoice_id, for_update=True)
-    if item is None:
-        first = domain.merge(None, fact)
-        values = {"invoice_id": invoice_id, **asdict(first), **_lookup_keys(first), "updated_at": now}
-        if await repository.insert_open_item(session, values):
-            log.info("open_item.recorded", invoice_id=str(invoice_id), status=first.status)
-            return first
-        item = await repository.get_open_item(session, invoice_id, for_update=True)
-        assert item is not None  # inserted concurrently, and committed before our lock was granted
-    state = domain.merge(invoice_state(item), fact)
-    for name, value in (asdict(state) | _lookup_keys(state)).items():
-        setattr(item, name, value)
-    item.updated_at = now
-    await session.flush()
-    log.info(
-        "open_item.updated",
-        invoice_id=str(invoice_id),
-        status=state.status,
-        balance=str(state.balance),
-        ledger_version=state.ledger_version,
-    )
-    return state
-
-
-async def record_invoice_issued(session: AsyncSession, *, clock: Clock, event: InvoiceIssued) -> None:
-    """An issued invoice becomes an open item owing its total (unless later facts already lowered it)."""
-    fact = domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=event.total.currency,
-        balance=event.total.amount,
-        total=event.total.amount,
-        invoice_date=event.invoice_date,
-        due_date=event.due_date,
-        payment_reference=event.payment_reference,
-        issued_at=event.issued_at,
-    )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
-
-
-async def record_payment_applied(session: AsyncSession, *, clock: Clock, event: PaymentApplied) -> None:
-    """Take the invoice's balance as invoicing reports it, and release the applied allocation."""
-    fact = domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=event.invoice_balance_after.currency,
-        balance=event.invoice_balance_after.amount,
-        due_date=event.due_date,
-        ledger_version=event.invoice_ledger_version,
-    )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
-    await repository.mark_allocation_applied(session, event.payment_id, event.invoice_id, clock.now())
-
-
-async def record_application_reversed(
-    session: AsyncSession, *, clock: Clock, event: PaymentApplicationReversed
-) -> None:
-    """An application undone raises the invoice's balance again (and reopens a paid one), by its ledger version.
-
-    Without a version the fact cannot be ordered against the others, so it
-    changes nothing (the balance only ever falls under the version-less rule).
-    """
-    if event.invoice_ledger_version is None:
-        log.warning("open_item.unversioned_reversal_ignored", invoice_id=str(event.invoice_id))
-        return
-    await record_invoice_fact(
-        session, clock=clock, invoice_id=event.invoice_id, fact=_balance_after(event, event.invoice_balance_after)
-    )
-
-
-def _balance_after(event: PaymentApplicationReversed | CreditNoteIssued, balance: Money) -> domain.InvoiceState:
-    """The invoice's state as a balance event reports it (the balance after, at the event's ledger version)."""
-    return domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=balance.currency,
-        balance=balance.amount,
-        ledger_version=event.invoice_ledger_version,
-    )
-
-
-async def record_credit_note(session: AsyncSession, *, clock: Clock, event: CreditNoteIssued) -> None:
-    """A credit note sets the invoice's balance to the one invoicing reports after it."""
-    if event.invoice_balance_after is None:
-        # An event from before invoicing reported the balance: the next balance event carries it.
-        log.warning("open_item.credit_note_without_balance", invoice_id=str(event.invoice_id))
-        return
-    await record_invoice_fact(
-        session, clock=clock, invoice_id=event.invoice_id, fact=_balance_after(event, event.invoice_balance_after)
-    )
-
-
-async def record_invoice_paid(session: AsyncSession, *, clock: Clock, event: InvoicePaid) -> None:
-    fact = domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=event.total.currency,
-        balance=Decimal(0),
-        status="paid",
-        total=event.total.amount,
-        invoice_date=event.invoice_date,
-        due_date=event.due_date,
-    )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
-
-
-async def record_invoice_voided(session: AsyncSession, *, clock: Clock, event: InvoiceVoided) -> None:
-    fact = domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=event.total.currency,
-        balance=Decimal(0),
-        status="void",
-        total=event.total.amount,
-    )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
-
-
-async def record_invoice_written_off(session: AsyncSession, *, clock: Clock, event: InvoiceWrittenOff) -> None:
-    # The balance stays owed (a written-off invoice can still be paid), so it is not zeroed.
-    fact = domain.InvoiceState(
-        customer_id=event.customer_id,
-        invoice_number=event.invoice_number,
-        currency=event.amount_written_off.currency,
-        balance=event.amount_written_off.amount,
-        status="written_off",
-    )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
 
 
 # --- payments -------------------------------------------------------------------------
@@ -292,7 +80,7 @@ def _allocatable(item: OpenItem, pending: Decimal) -> domain.OpenItem:
 async def receive_payment(session: AsyncSession, *, clock: Clock, data: PaymentCreate) -> PaymentRecord:
     """Record a payment entered by a person, allocate it, and publish PaymentReceived."""
     # The row lock serialises one customer's payments, so two cannot both take the same balance.
-    customer = await repository.get_customer(session, data.customer_id, for_update=True)
+    customer = await projection.get_customer(session, data.customer_id, for_update=True)
     if customer is None:
         raise Unprocessable(
             f"Customer {data.customer_id} is not known to reconciliation (no CustomerUpserted received).",
@@ -301,7 +89,7 @@ async def receive_payment(session: AsyncSession, *, clock: Clock, data: PaymentC
     now = clock.now()
     if data.received_on > local_date(now, customer.time_zone):
         raise Unprocessable(f"received_on {data.received_on} is in the future.", code="received_on_in_future")
-    items = [_allocatable(item, pending) for item, pending in await repository.allocatable_items(session, customer.id)]
+    items = [_allocatable(item, pending) for item, pending in await projection.allocatable_items(session, customer.id)]
     if data.allocations is None:
         proposals = domain.propose_allocations(data.amount, data.currency, data.reference, items)
     else:
@@ -821,10 +609,10 @@ async def allocate_unmatched(
     """A person says whose a queued payment is and how it is allocated; PaymentReceived follows."""
     payment = await _lock_unmatched(session, payment_id)
     _require_exact(payment.currency, _allocation_amounts(allocations))
-    customer = await repository.get_customer(session, customer_id, for_update=True)
+    customer = await projection.get_customer(session, customer_id, for_update=True)
     if customer is None:
         raise Unprocessable(f"Customer {customer_id} is not known to reconciliation.", code="customer_unknown")
-    items = [_allocatable(item, pending) for item, pending in await repository.allocatable_items(session, customer.id)]
+    items = [_allocatable(item, pending) for item, pending in await projection.allocatable_items(session, customer.id)]
     try:
         accepted = domain.check_allocations(
             payment.amount, payment.currency, [(a.invoice_id, a.amount) for a in allocations], items
@@ -887,11 +675,11 @@ async def split_unmatched(
         )
     records = []
     for part in data.parts:
-        customer = await repository.get_customer(session, part.customer_id, for_update=True)
+        customer = await projection.get_customer(session, part.customer_id, for_update=True)
         if customer is None:
             raise Unprocessable(f"Customer {part.customer_id} is not known to reconciliation.", code="customer_unknown")
         items = [
-            _allocatable(item, pending) for item, pending in await repository.allocatable_items(session, customer.id)
+            _allocatable(item, pending) for item, pending in await projection.allocatable_items(session, customer.id)
         ]
         try:
             accepted = domain.check_allocations(
@@ -972,7 +760,7 @@ async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, d
             f"Payment {payment_id} is {payment.status}; only a matched payment can be undone.",
             code="payment_not_matched",
         )
-    customer = await repository.get_customer(session, payment.customer_id) if payment.customer_id else None
+    customer = await projection.get_customer(session, payment.customer_id) if payment.customer_id else None
     time_zone = customer.time_zone if customer else DEFAULT_TIME_ZONE
     await reverse_payment(
         session,
@@ -1006,7 +794,7 @@ async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, d
 
 async def open_dispute(session: AsyncSession, *, clock: Clock, data: DisputeCreate, opened_by: str) -> Dispute:
     """A client contests an invoice: DisputeOpened pauses chasing it."""
-    item = await repository.get_open_item(session, data.invoice_id, for_update=True)
+    item = await projection.get_open_item(session, data.invoice_id, for_update=True)
     if item is None or item.issued_at is None:
         raise Unprocessable(f"Invoice {data.invoice_id} is not known to reconciliation.", code="invoice_unknown")
     if item.status in ("paid", "void"):

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.events.catalog import CustomerUpserted
 from arflow.testing.services import RunningService
 from reconciliation import importing, repository, service
+from reconciliation.deps import SYSTEM
 from reconciliation.keys import name_bigrams, normalise_name, similar_names
 from reconciliation.matching.engine import Decision, Incoming, match
 from reconciliation.models import Customer, CustomerNameBigram
+from reconciliation.open_items import service as open_items
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books
@@ -134,7 +136,7 @@ async def project_customer(
     app = reconciliation.app
     event = CustomerUpserted(customer_id=customer_id, revision=revision, legal_name=legal_name, **fields)
     async with app.state.db.unit_of_work() as session:
-        await service.record_customer(session, clock=app.state.clock, event=event)
+        await open_items.record_customer(session, clock=app.state.clock, event=event, actor=SYSTEM)
 
 
 async def named_by_full_read(session: AsyncSession, payer_name: str) -> set[UUID]:

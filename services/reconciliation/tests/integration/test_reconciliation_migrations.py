@@ -67,7 +67,7 @@ CUSTOMERS: list[tuple[str, str | None, bool]] = [
 
 
 def expected_bigrams(customers: dict[UUID, tuple[str, str | None, bool]]) -> set[tuple[str, str, UUID]]:
-    """What the projection writes for these customers (service.record_customer)."""
+    """What the projection writes for these customers (open_items.service.record_customer)."""
     rows = set()
     for customer_id, (legal_name, short_name, archived) in customers.items():
         if archived:
