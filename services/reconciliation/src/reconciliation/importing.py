@@ -40,6 +40,7 @@ from reconciliation import repository, service, statements
 from reconciliation.config import ReconciliationSettings
 from reconciliation.matching.engine import Decision, MatchSettings, match
 from reconciliation.matching.index import Allocation, MatchIndex
+from reconciliation.matching.service import load_match_index, match_index_for, match_settings
 from reconciliation.models import StatementFileContent, StatementImport
 from reconciliation.parsers import (
     BUILT_IN_PROFILES,
@@ -268,8 +269,8 @@ async def process_import(
         stored = await _store_statements(session, record, parsed, clock.now())
         # A big import reads the whole projection once (and keeps it current itself); a small one
         # looks up each line's candidates by index, which costs a few queries a line.
-        index = await service.load_match_index(session) if len(parsed.lines) >= settings.import_preload_lines else None
-    rules = service.match_settings(settings)
+        index = await load_match_index(session) if len(parsed.lines) >= settings.import_preload_lines else None
+    rules = match_settings(settings)
     today = local_date(clock.now(), DEFAULT_TIME_ZONE)
     source = SOURCE_OF_FORMAT.get(record.format, "bank_statement")
     work: list[tuple[UUID | None, str, StatementLine]] = []
@@ -430,7 +431,7 @@ class _ChunkBook:
         match_input = incoming.as_match_input()
         index = self.index
         if index is None:
-            index = await service.match_index_for(self.session, match_input)
+            index = await match_index_for(self.session, match_input)
             index.commit(self.unwritten)
         decision = match(match_input, index, self.rules)
         if decision.automatic and decision.best is not None:

@@ -15,20 +15,9 @@ from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.problems import NotFound, Problem, Unprocessable
 from arflow.service import ClockDep, SessionDep
-from reconciliation import importing, keys, repository, service, statements
+from reconciliation import importing, repository, service, statements
 from reconciliation.endpoints import payment_out
-from reconciliation.keys import account_key
-from reconciliation.matching.engine import (
-    ACCOUNT_LEARNED,
-    AMOUNT_AMBIGUOUS,
-    AMOUNT_UNIQUE,
-    NAME_EXACT,
-    NAME_FUZZY_MAX,
-    REFERENCE_EXACT,
-    REFERENCE_NEAR,
-)
-from reconciliation.models import Dispute, PayerMapping, Statement, StatementImport, StatementLine
-from reconciliation.open_items import repository as projection
+from reconciliation.models import Dispute, Statement, StatementImport, StatementLine
 from reconciliation.parsers import BUILT_IN_PROFILES
 from reconciliation.schemas import (
     AllocateManually,
@@ -39,8 +28,6 @@ from reconciliation.schemas import (
     DisputeOut,
     DisputeResolve,
     NotificationOut,
-    PayerMappingIn,
-    PayerMappingOut,
     PaymentOut,
     SplitPayment,
     StatementImportOut,
@@ -151,10 +138,6 @@ def dispute_out(dispute: Dispute) -> DisputeOut:
         opened_at=dispute.opened_at,
         resolved_at=dispute.resolved_at,
     )
-
-
-def mapping_out(mapping: PayerMapping) -> PayerMappingOut:
-    return PayerMappingOut.model_validate(mapping, from_attributes=True)
 
 
 # --- statement imports -----------------------------------------------------------------------
@@ -379,64 +362,6 @@ async def undo_payment(payment_id: UUID, session: SessionDep, clock: ClockDep, p
 
 
 # --- match rules and learned mappings ---------------------------------------------------------------
-
-
-@router.get("/match-rules", tags=["matching"], summary="The matching engine's threshold, tolerance and bounds")
-async def match_rules(request: Request, _: Reader) -> dict[str, Any]:
-    settings = request.app.state.settings
-    return {
-        "threshold": settings.match_threshold,
-        "tolerance_absolute": str(settings.match_tolerance_absolute),
-        "tolerance_percent": str(settings.match_tolerance_percent),
-        "max_candidates": settings.match_max_candidates,
-        "max_combination": settings.match_max_combination,
-        "max_search_steps": settings.match_max_search_steps,
-        "evidence": {
-            "reference_exact": REFERENCE_EXACT,
-            "reference_near": REFERENCE_NEAR,
-            "account_learned": ACCOUNT_LEARNED,
-            "name_exact": NAME_EXACT,
-            "name_fuzzy_max": NAME_FUZZY_MAX,
-            "amount_unique": AMOUNT_UNIQUE,
-            "amount_ambiguous": AMOUNT_AMBIGUOUS,
-        },
-    }
-
-
-@router.get("/payer-mappings", response_model=list[PayerMappingOut], tags=["matching"])
-async def list_payer_mappings(session: SessionDep, _: Reader, customer_id: UUID | None = None) -> list[PayerMappingOut]:
-    return [mapping_out(m) for m in await repository.list_payer_mappings(session, customer_id)]
-
-
-@router.post("/payer-mappings", response_model=PayerMappingOut, status_code=201, tags=["matching"])
-async def create_payer_mapping(
-    body: PayerMappingIn, session: SessionDep, clock: ClockDep, _: Writer
-) -> PayerMappingOut:
-    if await projection.get_customer(session, body.customer_id) is None:
-        raise Unprocessable(f"Customer {body.customer_id} is not known to reconciliation.", code="customer_unknown")
-    key = account_key(body.payer_account)
-    if not key:
-        raise Unprocessable("payer_account has no letters or digits.", code="payer_account_invalid")
-    now = clock.now()
-    await repository.learn_payer_mapping(
-        session,
-        {
-            "account_key": key,
-            "customer_id": body.customer_id,
-            "payer_name": body.payer_name,
-            "learned_from_payment_id": None,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    mapping = next(m for m in await repository.list_payer_mappings(session, body.customer_id) if m.account_key == key)
-    return mapping_out(mapping)
-
-
-@router.delete("/payer-mappings/{account_key}", status_code=204, tags=["matching"])
-async def delete_payer_mapping(account_key: str, session: SessionDep, _: Writer) -> None:
-    if not await repository.delete_payer_mapping(session, keys.account_key(account_key)):
-        raise NotFound(f"There is no mapping for payer account {account_key}.", code="payer_mapping_not_found")
 
 
 # --- disputes ----------------------------------------------------------------------------------------

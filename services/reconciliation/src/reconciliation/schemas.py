@@ -209,24 +209,6 @@ class StatementOut(BaseModel):
     created_at: datetime
 
 
-class PayerMappingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    payer_account: str = Field(min_length=1, max_length=100)
-    customer_id: UUID
-    payer_name: str | None = Field(None, max_length=300)
-
-
-class PayerMappingOut(BaseModel):
-    account_key: str
-    customer_id: UUID
-    payer_name: str | None
-    confirmations: int
-    learned_from_payment_id: UUID | None
-    created_at: datetime
-    updated_at: datetime
-
-
 class DisputeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

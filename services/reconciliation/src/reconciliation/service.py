@@ -32,16 +32,11 @@ from reconciliation import domain, gateways, repository
 from reconciliation.config import ReconciliationSettings
 from reconciliation.keys import (
     account_key,
-    name_bigrams,
-    normalise_name,
-    rarest_bigrams,
-    similar_names,
-    text_keys,
 )
 from reconciliation.matching import reasons as why
-from reconciliation.matching.engine import Decision, Incoming, MatchSettings, Suggestion, match
-from reconciliation.matching.index import Customer, Item, MatchIndex
-from reconciliation.models import Allocation, Dispute, OpenItem, Payment, StoredSuggestion
+from reconciliation.matching.engine import Decision, Incoming, match
+from reconciliation.matching.service import learn_payer, match_index_for, match_settings, suggestion_json
+from reconciliation.models import Allocation, Dispute, OpenItem, Payment
 from reconciliation.open_items import repository as projection
 from reconciliation.open_items.service import invoice_state
 from reconciliation.schemas import AllocationIn, DisputeCreate, DisputeResolve, PaymentCreate, SplitPayment
@@ -180,92 +175,6 @@ async def require_payment(session: AsyncSession, payment_id: UUID) -> PaymentRec
 # --- matched and unmatched payments (statements, gateways) -------------------------------
 
 
-def match_settings(settings: ReconciliationSettings) -> MatchSettings:
-    return MatchSettings(
-        threshold=settings.match_threshold,
-        tolerance_absolute=settings.match_tolerance_absolute,
-        tolerance_percent=settings.match_tolerance_percent,
-        max_candidates=settings.match_max_candidates,
-        max_combination=settings.match_max_combination,
-        max_search_steps=settings.match_max_search_steps,
-    )
-
-
-def _match_item(item: OpenItem, pending: Decimal) -> Item:
-    return Item(
-        invoice_id=item.invoice_id,
-        customer_id=item.customer_id,
-        invoice_number=item.invoice_number,
-        currency=item.currency,
-        due_date=item.due_date,
-        available=domain.available_balance(invoice_state(item), pending),
-        payment_reference=item.payment_reference,
-    )
-
-
-async def load_match_index(session: AsyncSession) -> MatchIndex:
-    """The whole open-item projection, with pending allocations deducted, arranged for matching (big batches)."""
-    customers = [Customer(row.id, row.legal_name, row.short_name) for row in await repository.all_customers(session)]
-    items = [_match_item(item, pending) for item, pending in await repository.all_allocatable_items(session)]
-    return MatchIndex.build(customers, items, await repository.payer_mappings(session))
-
-
-async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchIndex:
-    """Just the part of the projection one payment's match can consult, found by indexed lookups.
-
-    The items its text names (invoice number / payment reference / out_trade_no
-    keys), the customer its account was learned for, the customers its payer
-    name is (or, when no name is equal, resembles: looked up by the rarest of
-    its bigrams, `customer_name_bigram`), all open items of those
-    customers (for the subset search), and — when nobody is identified — the
-    items owing exactly its amount. `match` decides on this index as
-    it would on the whole projection.
-    """
-    rows: dict[UUID, tuple[OpenItem, Decimal]] = {}
-    for item, pending in await repository.items_by_reference_keys(session, sorted(text_keys(payment.remittance))):
-        rows[item.invoice_id] = (item, pending)
-    customer_ids = {item.customer_id for item, _ in rows.values()}
-    accounts: dict[str, UUID] = {}
-    if payment.payer_account:
-        key = account_key(payment.payer_account)
-        mapped = await repository.payer_mapping_of(session, key) if key else None
-        if mapped is not None:
-            accounts[key] = mapped
-            customer_ids.add(mapped)
-    name = normalise_name(payment.payer_name)
-    if name:
-        customer_ids.update(await _customers_named(session, name))
-    for item, pending in await repository.allocatable_items_of(session, sorted(customer_ids)):
-        rows[item.invoice_id] = (item, pending)
-    if not customer_ids:
-        for item, pending in await repository.items_owing(session, payment.currency, payment.amount):
-            rows[item.invoice_id] = (item, pending)
-    customers = [
-        Customer(row.id, row.legal_name, row.short_name)
-        for row in await repository.customers_by_ids(session, sorted(customer_ids))
-    ]
-    items = [_match_item(item, pending) for item, pending in rows.values()]
-    return MatchIndex.build(customers, items, accounts)
-
-
-async def _customers_named(session: AsyncSession, name_key: str) -> list[UUID]:
-    """Customers whose name key is `name_key`, or when none is, those whose name keys are similar to it."""
-    exact = await repository.customers_by_name_keys(session, [name_key])
-    if exact:
-        return exact
-    return await repository.customers_by_name_keys(session, await _similar_name_keys(session, name_key))
-
-
-async def _similar_name_keys(session: AsyncSession, name_key: str) -> list[str]:
-    """The customers' name keys within the fuzzy cutoff of `name_key`, found through its rarest bigrams."""
-    frequencies = await repository.name_bigram_frequencies(session, sorted(name_bigrams(name_key)))
-    grams = rarest_bigrams(name_key, lambda gram: frequencies.get(gram, 0))
-    if not any(gram in frequencies for gram in grams):
-        return []  # (a person's name usually shares no bigram with any company's)
-    names = await repository.names_with_bigrams(session, sorted(grams))
-    return similar_names(name_key, names)
-
-
 @dataclass(frozen=True)
 class IncomingPayment:
     """Money seen arriving, before anyone knows whose it is."""
@@ -282,20 +191,6 @@ class IncomingPayment:
 
     def as_match_input(self) -> Incoming:
         return Incoming(self.amount, self.currency, self.reference, self.payer_name, self.payer_account)
-
-
-def _suggestion_json(suggestion: Suggestion) -> StoredSuggestion:
-    return {
-        "customer_id": str(suggestion.customer_id),
-        "confidence": suggestion.confidence,
-        "shape": suggestion.shape,
-        "reasons": list(suggestion.reasons),
-        "reasons_zh": list(why.said(suggestion.evidence, "zh")),
-        "allocations": [
-            {"invoice_id": str(a.invoice_id), "invoice_number": a.invoice_number, "amount": str(a.amount)}
-            for a in suggestion.allocations
-        ],
-    }
 
 
 def _allocation_facts(allocations: Sequence[Any], currency: str) -> list[AllocationFact]:
@@ -400,7 +295,7 @@ def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: Decisi
         "match_shape": best.shape if best else "unmatched",
         "match_reasons": list(best.reasons) if best else [],
         "match_reasons_zh": list(why.said(best.evidence, "zh")) if best else [],
-        "suggestions": [_suggestion_json(s) for s in decision.suggestions],
+        "suggestions": [suggestion_json(s) for s in decision.suggestions],
         "statement_line_id": incoming.statement_line_id,
         "supersedes_payment_id": None,
         "reversed_at": None,
@@ -565,17 +460,13 @@ async def _learn(session: AsyncSession, clock: Clock, payment: Payment) -> None:
     if payment.payer_account and payment.customer_id:
         key = account_key(payment.payer_account)
         if key:
-            now = clock.now()
-            await repository.learn_payer_mapping(
+            await learn_payer(
                 session,
-                {
-                    "account_key": key,
-                    "customer_id": payment.customer_id,
-                    "payer_name": payment.payer_name,
-                    "learned_from_payment_id": payment.id,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+                clock=clock,
+                key=key,
+                customer_id=payment.customer_id,
+                payer_name=payment.payer_name,
+                learned_from_payment_id=payment.id,
             )
             log.info("payer_mapping.learned", account=key, customer_id=str(payment.customer_id))
 

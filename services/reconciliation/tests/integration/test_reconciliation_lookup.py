@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.events.catalog import CustomerUpserted
 from arflow.testing.services import RunningService
-from reconciliation import importing, repository, service
+from reconciliation import importing
 from reconciliation.deps import SYSTEM
 from reconciliation.keys import name_bigrams, normalise_name, similar_names
+from reconciliation.matching import repository as matching_repository
+from reconciliation.matching import service as matching
 from reconciliation.matching.engine import Decision, Incoming, match
 from reconciliation.models import Customer, CustomerNameBigram
 from reconciliation.open_items import service as open_items
@@ -71,18 +73,18 @@ async def test_a_payments_lookup_decides_as_the_whole_projection_does(
         Incoming(D("0.37"), "CNY", "nobody", payer_name="完全陌生的名字有限公司"),
         Incoming(first.total.amount, "USD", first.invoice_number),
     ]
-    rules = service.match_settings(reconciliation.app.state.settings)
+    rules = matching.match_settings(reconciliation.app.state.settings)
     async with reconciliation.app.state.db.unit_of_work() as session:
-        whole = await service.load_match_index(session)
+        whole = await matching.load_match_index(session)
         for payment in payments:
-            small = await service.match_index_for(session, payment)
+            small = await matching.match_index_for(session, payment)
             assert len(small.items) < len(whole.items) or len(whole.items) < 10
             expected, found = match(payment, whole, rules), match(payment, small, rules)
             assert (found.best, found.automatic) == (expected.best, expected.automatic), payment
             assert ranked(found) == ranked(expected), payment
     # The cases above are not all "nothing found": the lookups did find what the text names.
     async with reconciliation.app.state.db.unit_of_work() as session:
-        decision = match(payments[1], await service.match_index_for(session, payments[1]), rules)
+        decision = match(payments[1], await matching.match_index_for(session, payments[1]), rules)
     assert decision.automatic and decision.best is not None
     assert [a.invoice_id for a in decision.best.allocations] == [first.invoice_id]
 
@@ -117,7 +119,7 @@ async def test_a_big_import_preloads_the_projection_and_books_alike(
     # The first line pays the invoice; the preloaded index knows it, so the second finds nothing left.
     assert (summary["payments"], summary["matched_automatically"]) == (2, 1)
     async with app.state.db.unit_of_work() as session:
-        rows = await repository.allocatable_items_of(session, [customer_id])
+        rows = await matching_repository.allocatable_items_of(session, [customer_id])
     assert [(item.invoice_id, pending) for item, pending in rows] == [(invoice.invoice_id, D("2210.00"))]
 
 
@@ -157,7 +159,7 @@ async def named_by_full_read(session: AsyncSession, payer_name: str) -> set[UUID
 
 async def named_by_lookup(session: AsyncSession, payer_name: str) -> set[UUID]:
     """The customers a payment carrying only this payer name has in its match index."""
-    index = await service.match_index_for(session, Incoming(D("0.01"), "XTS", None, payer_name=payer_name))
+    index = await matching.match_index_for(session, Incoming(D("0.01"), "XTS", None, payer_name=payer_name))
     return set(index.customers)
 
 
