@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 
@@ -31,8 +32,9 @@ from arflow.clock import FixedClock
 from arflow.db import Database
 from arflow.logging import configure_logging
 from arflow.testing.infrastructure import TestInfrastructure, spec
-from dunning import service
 from dunning.config import DunningSettings
+from dunning.deps import SYSTEM
+from dunning.ladder.service import run_tick, seed_default_policies
 
 AS_OF = datetime(2026, 3, 8, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, due date + 7
 
@@ -76,11 +78,11 @@ BASELINE = """
 """
 
 
-async def tick(db: Database, as_of: datetime, settings: DunningSettings) -> tuple[float, dict]:
+async def tick(db: Database, as_of: datetime, settings: DunningSettings) -> tuple[float, dict[str, Any]]:
     clock = FixedClock(as_of)
     async with db.unit_of_work() as session:
         started = time.perf_counter()
-        result = await service.run_tick(session, clock=clock, as_of=as_of, settings=settings)
+        result = await run_tick(session, clock=clock, as_of=as_of, settings=settings, actor=SYSTEM)
         elapsed = time.perf_counter() - started
     return elapsed, result
 
@@ -92,7 +94,7 @@ async def main(cases: int) -> None:
         url = await infra.migrated_database(spec("dunning"))
         db = Database(url, pool_size=2)
         async with db.unit_of_work() as session:
-            await service.seed_default_policies(session, clock=FixedClock(AS_OF))
+            await seed_default_policies(session, clock=FixedClock(AS_OF), actor=SYSTEM)
         print(f"filling {cases:,} open cases ...", flush=True)
         started = time.perf_counter()
         async with db.engine.connect() as conn:

@@ -24,6 +24,12 @@ class DunningSettings(ServiceSettings):
         description="The SMS provider's HTTP endpoint (JSON POST {to, text, reference}); unset: SMS fails.",
     )
     sms_timeout: float = Field(default=10.0, description="Seconds for one SMS provider call.")
+    sms_poll_seconds: float = Field(default=0.5, description="How often the sender looks for due SMS.")
+    sms_batch_size: int = Field(default=20, description="SMS the sender handles per pass.")
+    sms_max_attempts: int = Field(default=5, description="Attempts before an SMS action is marked failed.")
+    sms_retry_base_seconds: float = Field(
+        default=60.0, description="First SMS retry delay; it doubles on each failure."
+    )
     quiet_hours_start: time = Field(
         default=time(21, 0), description="Local time from which no SMS or call task is made."
     )

@@ -18,58 +18,86 @@ from arflow.events.catalog import (
     PaymentApplied,
 )
 from arflow.messaging.consumer import EventContext, Handler
-from dunning import service
+from dunning.cases import service as cases
+from dunning.customers import service as customers
+from dunning.deps import SYSTEM
 
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
-    await service.record_customer(ctx.session, clock=ctx.clock, event=event)
+    await customers.record_customer(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
-    await service.record_invoice_overdue(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+    await cases.record_invoice_overdue(
+        ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
+    )
 
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
-    await service.record_payment_applied(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+    await cases.record_payment_applied(
+        ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
+    )
 
 
 async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
-    await service.record_payment_reversed(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+    await cases.record_payment_reversed(
+        ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
+    )
 
 
 async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
-    await service.record_credit_note(ctx.session, clock=ctx.clock, event=event, observed_at=ctx.envelope.time)
+    await cases.record_credit_note(
+        ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
+    )
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
-    await service.close_invoice(
-        ctx.session, clock=ctx.clock, customer_id=event.customer_id, invoice_id=event.invoice_id, closure="paid"
+    await cases.close_invoice(
+        ctx.session,
+        actor=SYSTEM,
+        clock=ctx.clock,
+        customer_id=event.customer_id,
+        invoice_id=event.invoice_id,
+        closure="paid",
     )
 
 
 async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
-    await service.close_invoice(
-        ctx.session, clock=ctx.clock, customer_id=event.customer_id, invoice_id=event.invoice_id, closure="voided"
+    await cases.close_invoice(
+        ctx.session,
+        actor=SYSTEM,
+        clock=ctx.clock,
+        customer_id=event.customer_id,
+        invoice_id=event.invoice_id,
+        closure="voided",
     )
 
 
 async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
-    await service.close_invoice(
-        ctx.session, clock=ctx.clock, customer_id=event.customer_id, invoice_id=event.invoice_id, closure="written_off"
+    await cases.close_invoice(
+        ctx.session,
+        actor=SYSTEM,
+        clock=ctx.clock,
+        customer_id=event.customer_id,
+        invoice_id=event.invoice_id,
+        closure="written_off",
     )
 
 
 async def on_invoice_due_soon(ctx: EventContext, event: InvoiceDueSoon) -> None:
-    await service.record_invoice_due_soon(ctx.session, clock=ctx.clock, event=event)
+    await cases.record_invoice_due_soon(
+        ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
+    )
 
 
 async def on_credit_score_changed(ctx: EventContext, event: CreditScoreChanged) -> None:
-    await service.record_credit_score(ctx.session, event=event)
+    await customers.record_credit_score(ctx.session, actor=SYSTEM, event=event)
 
 
 async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
-    await service.record_dispute(
+    await cases.record_dispute(
         ctx.session,
+        actor=SYSTEM,
         clock=ctx.clock,
         invoice_id=event.invoice_id,
         dispute_id=event.dispute_id,
@@ -79,8 +107,9 @@ async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
 
 
 async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
-    await service.record_dispute(
+    await cases.record_dispute(
         ctx.session,
+        actor=SYSTEM,
         clock=ctx.clock,
         invoice_id=event.invoice_id,
         dispute_id=event.dispute_id,

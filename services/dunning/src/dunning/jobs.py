@@ -6,8 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from arflow.jobs import Job, JobContext
-from dunning import service
 from dunning.config import DunningSettings
+from dunning.deps import SYSTEM
+from dunning.ladder.service import run_tick
+from dunning.plans.service import monthly_plan_job
 
 
 def dunning_jobs(settings: DunningSettings) -> list[Job]:
@@ -15,11 +17,11 @@ def dunning_jobs(settings: DunningSettings) -> list[Job]:
 
     async def dunning_tick(ctx: JobContext) -> dict[str, Any]:
         """Take every due ladder step on every open case, as of the run's instant."""
-        return await service.run_tick(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings)
+        return await run_tick(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings, actor=SYSTEM)
 
     async def monthly_collection_plan(ctx: JobContext) -> dict[str, Any]:
         """Draw up the month's collection plan on its first day."""
-        return await service.monthly_plan_job(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings)
+        return await monthly_plan_job(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=settings, actor=SYSTEM)
 
     return [
         Job(

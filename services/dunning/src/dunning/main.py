@@ -9,27 +9,32 @@ from fastapi import FastAPI
 from arflow.clock import Clock
 from arflow.events.catalog import CREDIT_SCORING, INVOICING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
-from dunning import service
+from dunning.actions import endpoints as actions
+from dunning.actions.delivery import email_sender, sms_sender
+from dunning.cases import endpoints as cases
 from dunning.config import DunningSettings
-from dunning.endpoints import router
+from dunning.deps import SYSTEM
 from dunning.handlers import HANDLERS
 from dunning.jobs import dunning_jobs
+from dunning.ladder import endpoints as ladder
+from dunning.ladder.service import seed_default_policies
 from dunning.metrics import metrics_refresher
-from dunning.sender import email_sender
-from dunning.smssender import sms_sender
+from dunning.plans import endpoints as plans
+from dunning.promises import endpoints as promises
+from dunning.tasks import endpoints as tasks
 
 
 async def _on_startup(app: FastAPI) -> None:
     """Seed the default A/B/C/D ladders (idempotent, safe with several replicas)."""
     async with app.state.db.unit_of_work() as session:
-        await service.seed_default_policies(session, clock=app.state.clock)
+        await seed_default_policies(session, clock=app.state.clock, actor=SYSTEM)
 
 
 DEFINITION = ServiceDefinition(
     name="dunning",
     title="arflow dunning",
     description="Dunning cases, escalation ladders, collectors' tasks and the action log (催收记录).",
-    routers=[router],
+    routers=[cases.router, actions.router, ladder.router, promises.router, tasks.router, plans.router],
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
     handlers=HANDLERS,
     workers=[email_sender, sms_sender, metrics_refresher],

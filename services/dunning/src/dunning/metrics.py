@@ -20,12 +20,58 @@ import structlog
 from fastapi import FastAPI
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy import and_, func, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.db import Database
-from dunning import repository
 from dunning.config import DunningSettings
+from dunning.models import DunningAction, DunningCase, DunningCaseItem, PromiseToPay
 
 log = structlog.get_logger("dunning")
+
+
+async def metrics_snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    """Figures for /metrics, read from the tables so every replica reports the same."""
+    steps = await session.execute(
+        select(DunningAction.channel, func.coalesce(DunningAction.outcome, DunningAction.status), func.count())
+        .where(DunningAction.status != "pending")
+        .group_by(literal_column("1"), literal_column("2"))
+    )
+    owed = (
+        select(DunningCaseItem.case_id, func.sum(DunningCaseItem.amount_due).label("owed"))
+        .where(DunningCaseItem.status == "open")
+        .group_by(DunningCaseItem.case_id)
+        .subquery()
+    )
+    levels = await session.execute(
+        select(DunningCase.level, DunningCase.currency, func.count(), func.coalesce(func.sum(owed.c.owed), 0))
+        .outerjoin(owed, owed.c.case_id == DunningCase.id)
+        .where(DunningCase.status == "open")
+        .group_by(DunningCase.level, DunningCase.currency)
+    )
+    # A step "cures" when its case is paid within 7 days after it.
+    cured = and_(
+        DunningCase.resolution == "paid",
+        DunningCase.resolved_at <= DunningAction.created_at + text("interval '7 days'"),
+    )
+    cure = await session.execute(
+        select(
+            func.coalesce(DunningAction.details["policy"].astext, "none"),
+            DunningAction.step,
+            func.count(),
+            func.count().filter(cured),
+        )
+        .join(DunningCase, DunningCase.id == DunningAction.case_id)
+        .where(DunningAction.status.in_(("sent", "completed")))
+        .group_by(literal_column("1"), literal_column("2"))
+    )
+    promises = await session.execute(select(PromiseToPay.status, func.count()).group_by(PromiseToPay.status))
+    return {
+        "steps": [tuple(r) for r in steps.all()],
+        "levels": [tuple(r) for r in levels.all()],
+        "cure": [tuple(r) for r in cure.all()],
+        "promises": [tuple(r) for r in promises.all()],
+    }
 
 
 class DunningCollector(Collector):
@@ -72,7 +118,7 @@ class DunningCollector(Collector):
 
 async def refresh(db: Database, collector: DunningCollector) -> None:
     async with db.unit_of_work() as session:
-        collector.snapshot = await repository.metrics_snapshot(session)
+        collector.snapshot = await metrics_snapshot(session)
 
 
 async def metrics_refresher(app: FastAPI) -> None:

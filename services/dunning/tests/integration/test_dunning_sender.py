@@ -1,4 +1,4 @@
-"""The email sender on its own database: failures, retries with backoff, and two replicas."""
+"""The senders on their own database: failures, retries with backoff (per channel), and two replicas."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -21,10 +22,12 @@ from arflow.persistence import outbox_message
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure  # not Test*: pytest would collect it
 from arflow.testing.infrastructure import spec
 from arflow.testing.smtp import SmtpSink
-from dunning import service
+from dunning.actions.delivery import EMAIL, send_due, sms_channel
+from dunning.cases.service import record_invoice_overdue
 from dunning.config import DunningSettings
+from dunning.customers.service import record_customer
+from dunning.deps import SYSTEM
 from dunning.models import DunningAction
-from dunning.sender import send_due_emails
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 BASE_DELAY = timedelta(seconds=60)
@@ -52,8 +55,9 @@ async def queue_notice(db: Database, clock: FixedClock, email: str) -> UUID:
     """Queue an overdue notice the way the InvoiceOverdue handler does; returns the action id."""
     customer_id = uuid4()
     async with db.unit_of_work() as session:
-        await service.record_customer(
+        await record_customer(
             session,
+            actor=SYSTEM,
             clock=clock,
             event=CustomerUpserted(
                 customer_id=customer_id,
@@ -62,8 +66,9 @@ async def queue_notice(db: Database, clock: FixedClock, email: str) -> UUID:
                 contacts=[ContactInfo(name="陈静", email=email)],
             ),
         )
-        await service.record_invoice_overdue(
+        await record_invoice_overdue(
             session,
+            actor=SYSTEM,
             clock=clock,
             event=InvoiceOverdue(
                 customer_id=customer_id,
@@ -110,20 +115,20 @@ async def test_smtp_failure_is_recorded_and_retried_with_backoff_until_it_fails(
     settings = sender_settings(free_port())  # nothing listens there
     action_id = await queue_notice(sender_db, clock, "chen.jing@example.cn")
 
-    assert await send_due_emails(sender_db, clock=clock, settings=settings) == 1
+    assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 1
     first = await action(sender_db, action_id)
     assert (first.status, first.attempts, first.outcome) == ("pending", 1, None)
     assert first.last_error
     assert first.next_attempt_at == T0 + BASE_DELAY
 
-    assert await send_due_emails(sender_db, clock=clock, settings=settings) == 0  # not due yet
+    assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 0  # not due yet
     assert (await action(sender_db, action_id)).attempts == 1
 
     for attempt, delay in ((2, 2), (3, 4), (4, 8)):
         due_at = (await action(sender_db, action_id)).next_attempt_at
         assert due_at is not None
         clock.set(due_at)
-        assert await send_due_emails(sender_db, clock=clock, settings=settings) == 1
+        assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 1
         retried = await action(sender_db, action_id)
         assert retried.attempts == attempt
         assert retried.next_attempt_at == clock.now() + BASE_DELAY * delay
@@ -132,7 +137,7 @@ async def test_smtp_failure_is_recorded_and_retried_with_backoff_until_it_fails(
     due_at = (await action(sender_db, action_id)).next_attempt_at
     assert due_at is not None
     clock.set(due_at)
-    assert await send_due_emails(sender_db, clock=clock, settings=settings) == 1
+    assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 1
     failed = await action(sender_db, action_id)
     assert (failed.status, failed.outcome, failed.attempts) == ("failed", "failed", 5)
     assert failed.completed_at == clock.now()
@@ -141,7 +146,7 @@ async def test_smtp_failure_is_recorded_and_retried_with_backoff_until_it_fails(
     assert event["recipient"] == "chen.jing@example.cn"
 
     clock.advance(timedelta(days=1))
-    assert await send_due_emails(sender_db, clock=clock, settings=settings) == 0  # a failed action stays failed
+    assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 0  # a failed action stays failed
 
 
 async def test_retry_succeeds_once_the_smtp_server_is_back(sender_db: Database, dunning_smtp: SmtpSink) -> None:
@@ -149,9 +154,9 @@ async def test_retry_succeeds_once_the_smtp_server_is_back(sender_db: Database, 
     email = f"retry-{uuid4().hex[:8]}@example.cn"
     action_id = await queue_notice(sender_db, clock, email)
 
-    await send_due_emails(sender_db, clock=clock, settings=sender_settings(free_port()))
+    await send_due(sender_db, EMAIL, clock=clock, settings=sender_settings(free_port()))
     clock.advance(BASE_DELAY)
-    assert await send_due_emails(sender_db, clock=clock, settings=sender_settings(dunning_smtp.port)) == 1
+    assert await send_due(sender_db, EMAIL, clock=clock, settings=sender_settings(dunning_smtp.port)) == 1
 
     sent = await action(sender_db, action_id)
     assert (sent.status, sent.outcome, sent.attempts, sent.last_error) == ("sent", "sent", 2, None)
@@ -171,8 +176,8 @@ async def test_two_replicas_never_send_the_same_action_twice(
     settings = sender_settings(dunning_smtp.port)
     try:
         attempted = await asyncio.gather(
-            send_due_emails(sender_db, clock=clock, settings=settings),
-            send_due_emails(other_replica, clock=clock, settings=settings),
+            send_due(sender_db, EMAIL, clock=clock, settings=settings),
+            send_due(other_replica, EMAIL, clock=clock, settings=settings),
         )
     finally:
         await other_replica.dispose()
@@ -184,3 +189,26 @@ async def test_two_replicas_never_send_the_same_action_twice(
         sent = await action(sender_db, action_id)
         assert (sent.status, sent.attempts) == ("sent", 1)
         assert len(await step_events(sender_db, action_id)) == 1
+
+
+async def test_sms_retries_follow_the_sms_settings_not_the_email_ones(sender_db: Database) -> None:
+    clock = FixedClock(T0)
+    action_id = await queue_notice(sender_db, clock, f"sms-{uuid4().hex[:8]}@example.cn")
+    async with sender_db.unit_of_work() as session:
+        queued = await session.get(DunningAction, action_id)
+        assert queued is not None
+        queued.channel, queued.recipient = "sms", "+8613800138000"
+    # No provider: every attempt fails. The email settings would allow 5 attempts a minute apart.
+    settings = DunningSettings(sms_max_attempts=2, sms_retry_base_seconds=5.0, email_max_attempts=5)
+    async with httpx.AsyncClient() as client:
+        sms = sms_channel(client)
+        assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 0
+        assert await send_due(sender_db, sms, clock=clock, settings=settings) == 1
+        retried = await action(sender_db, action_id)
+        assert (retried.status, retried.attempts) == ("pending", 1)
+        assert retried.next_attempt_at == T0 + timedelta(seconds=5)
+        clock.set(retried.next_attempt_at)
+        assert await send_due(sender_db, sms, clock=clock, settings=settings) == 1
+    failed = await action(sender_db, action_id)
+    assert (failed.status, failed.outcome, failed.attempts) == ("failed", "failed", 2)
+    assert failed.last_error is not None and "no SMS provider" in failed.last_error

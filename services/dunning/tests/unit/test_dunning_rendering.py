@@ -7,9 +7,9 @@ from uuid import uuid4
 
 import pytest
 
+from dunning.actions.delivery import build_message
+from dunning.actions.rendering import format_date, format_money, render_email
 from dunning.models import DunningAction
-from dunning.rendering import format_date, format_money, render_email
-from dunning.sender import build_message
 
 # An action's details as the service stores them: JSON.
 DETAILS: dict[str, Any] = {

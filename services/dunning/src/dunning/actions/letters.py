@@ -19,8 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from dunning.actions.rendering import format_date, format_money
 from dunning.models import DunningAction, DunningCase, DunningCaseItem
-from dunning.rendering import format_date, format_money
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

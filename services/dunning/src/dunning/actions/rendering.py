@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from arflow.money import parse_decimal, to_minor_units
 from dunning.domain import DEFAULT_LANGUAGE, LANGUAGES
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"  # package data at the package root (pyproject)
 MONTHS = (
     "January",
     "February",

@@ -1,0 +1,239 @@
+"""Delivery of pending email and SMS actions: one loop, one `deliver()` per channel, safe with several replicas.
+
+Each action is claimed with `SELECT … FOR UPDATE SKIP LOCKED` and stays locked
+while its message is handed over (to the SMTP server, or to the SMS provider);
+the outcome (sent, or a failed attempt) and its DunningStepExecuted commit in
+that same transaction. Two replicas therefore never send the same action. If
+the commit itself fails after the message was accepted, the action is sent
+again later: delivery is at-least-once (an email's Message-ID and an SMS's
+`reference` are the action id, so a mailbox or a provider can tell).
+
+The SMS provider is any HTTP endpoint taking `POST {"to", "text", "reference"}`
+as JSON and answering 2xx when it accepted the message (the shape most Chinese
+SMS gateways' simple APIs take; an adapter in front of a signed API is one
+small service).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import aiosmtplib
+import httpx
+import structlog
+from fastapi import FastAPI
+from prometheus_client import Counter
+
+from arflow.clock import Clock
+from arflow.db import Database
+from arflow.retry import Backoff
+from dunning.actions import repository
+from dunning.actions.rendering import RenderedEmail, render_email, render_sms
+from dunning.actions.service import record_delivery_failure, record_delivery_sent
+from dunning.config import DunningSettings
+from dunning.deps import SYSTEM
+from dunning.models import DunningAction
+
+log = structlog.get_logger("dunning")
+
+# The longest a sender waits before it tries the database again after a failed pass.
+MAX_LOOP_BACKOFF_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How a channel's sender paces itself and retries (each channel has its own settings)."""
+
+    poll_seconds: float
+    batch_size: int
+    max_attempts: int
+    retry_base: timedelta
+
+
+# Deliver one claimed action now (raises on any failure); returns what the log keeps as its subject.
+Deliver = Callable[[DunningAction, DunningSettings, datetime], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One way of delivering: which actions it takes, its settings, and how it hands one over."""
+
+    name: str
+    actions: tuple[str, ...]
+    limits: Callable[[DunningSettings], Limits]
+    deliver: Deliver
+    metric: str | None = None  # the deliveries counter, by outcome
+
+
+def sender_context(settings: DunningSettings) -> dict[str, object]:
+    """What every message may name of the sender: the creditor and the bank account to pay into."""
+    return {
+        "creditor_name": settings.creditor_name,
+        "bank": {
+            "name": settings.bank_name,
+            "account_name": settings.bank_account_name,
+            "account_number": settings.bank_account_number,
+        },
+    }
+
+
+# --- email -------------------------------------------------------------------------------
+
+
+def build_message(action: DunningAction, rendered: RenderedEmail, *, sender: str, now: datetime) -> EmailMessage:
+    """A multipart/alternative message (plain text and HTML) for one action."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = action.recipient
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = f"<{action.id}@{sender.rpartition('@')[2] or 'arflow.local'}>"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    message["Content-Language"] = action.language or "zh-CN"  # after set_content, which drops Content-*
+    return message
+
+
+def email_limits(settings: DunningSettings) -> Limits:
+    return Limits(
+        poll_seconds=settings.email_poll_seconds,
+        batch_size=settings.email_batch_size,
+        max_attempts=settings.email_max_attempts,
+        retry_base=timedelta(seconds=settings.email_retry_base_seconds),
+    )
+
+
+async def deliver_email(action: DunningAction, settings: DunningSettings, now: datetime) -> str:
+    """Render an email action and hand it to the configured SMTP server."""
+    rendered = render_email(action.template or "", action.language or "", action.details, sender_context(settings))
+    await aiosmtplib.send(
+        build_message(action, rendered, sender=settings.smtp_from, now=now),
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout=settings.smtp_timeout,
+    )
+    return rendered.subject
+
+
+EMAIL = Channel(
+    name="email",
+    actions=("email", "internal_alert"),
+    limits=email_limits,
+    deliver=deliver_email,
+    metric="email_deliveries_total",
+)
+
+
+# --- SMS ---------------------------------------------------------------------------------
+
+
+def sms_limits(settings: DunningSettings) -> Limits:
+    return Limits(
+        poll_seconds=settings.sms_poll_seconds,
+        batch_size=settings.sms_batch_size,
+        max_attempts=settings.sms_max_attempts,
+        retry_base=timedelta(seconds=settings.sms_retry_base_seconds),
+    )
+
+
+def sms_channel(client: httpx.AsyncClient) -> Channel:
+    """The SMS channel, posting through `client` to the configured provider."""
+
+    async def deliver_sms(action: DunningAction, settings: DunningSettings, now: datetime) -> str:
+        if not settings.sms_provider_url:
+            raise RuntimeError("no SMS provider configured (ARFLOW_SMS_PROVIDER_URL)")
+        text = render_sms(action.template or "", action.language or "", action.details, sender_context(settings))
+        response = await client.post(
+            settings.sms_provider_url,
+            json={"to": action.recipient, "text": text, "reference": str(action.id)},
+            timeout=settings.sms_timeout,
+        )
+        response.raise_for_status()
+        return text[:200]
+
+    return Channel(name="sms", actions=("sms",), limits=sms_limits, deliver=deliver_sms)
+
+
+# --- the loop ----------------------------------------------------------------------------
+
+
+async def send_due(
+    db: Database, channel: Channel, *, clock: Clock, settings: DunningSettings, deliveries: Counter | None = None
+) -> int:
+    """Attempt every action of `channel` due now, one transaction each; returns how many were attempted."""
+    limits = channel.limits(settings)
+    attempted = 0
+    while attempted < limits.batch_size:
+        async with db.unit_of_work() as session:
+            action = await repository.claim_due(session, clock.now(), channel.actions)
+            if action is None:
+                break
+            attempted += 1
+            try:
+                subject = await channel.deliver(action, settings, clock.now())
+            except Exception as exc:  # any failure to render or deliver is one failed attempt
+                outcome = await record_delivery_failure(
+                    session,
+                    clock=clock,
+                    action=action,
+                    error=f"{type(exc).__name__}: {exc}",
+                    max_attempts=limits.max_attempts,
+                    base_delay=limits.retry_base,
+                    actor=SYSTEM,
+                )
+            else:
+                await record_delivery_sent(session, clock=clock, action=action, subject=subject, actor=SYSTEM)
+                outcome = "sent"
+        if deliveries is not None:
+            deliveries.labels(outcome).inc()
+    return attempted
+
+
+async def deliver_forever(app: FastAPI, channel: Channel) -> None:
+    """Deliver a channel's due actions until cancelled, woken by commits or every poll interval."""
+    db: Database = app.state.db
+    settings: DunningSettings = app.state.settings
+    limits = channel.limits(settings)
+    deliveries = None
+    if channel.metric is not None:
+        deliveries = app.state.metrics.counter(
+            channel.metric, f"Dunning {channel.name} delivery attempts, by outcome", ["outcome"]
+        )
+    wake = asyncio.Event()
+    db.on_commit(wake.set)
+    backoff = Backoff(limits.poll_seconds, max(limits.poll_seconds, MAX_LOOP_BACKOFF_SECONDS))
+    while True:
+        try:
+            attempted = await send_due(db, channel, clock=app.state.clock, settings=settings, deliveries=deliveries)
+            backoff.reset()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # database unreachable: keep the actions, try again later
+            delay = backoff.delay()
+            log.warning(f"{channel.name}_sender.failed", error=repr(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            continue
+        if attempted < limits.batch_size:
+            # Cleared only after the pass: the pass's own commits set it, and must not spin the loop.
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=limits.poll_seconds)
+
+
+async def email_sender(app: FastAPI) -> None:
+    """The worker delivering email (and internal alerts) over SMTP."""
+    await deliver_forever(app, EMAIL)
+
+
+async def sms_sender(app: FastAPI) -> None:
+    """The worker delivering SMS through the HTTP provider."""
+    async with httpx.AsyncClient() as client:
+        await deliver_forever(app, sms_channel(client))

@@ -1,0 +1,9 @@
+"""Typed errors of the action log's documents."""
+
+from __future__ import annotations
+
+from arflow.problems import NotFound
+
+
+class DocumentNotFound(NotFound):
+    code, title = "document_not_found", "Document not found"

@@ -1,0 +1,102 @@
+"""REST endpoints of cases: list, read with the timeline, hold, release, assign."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.money import to_minor_units
+from arflow.pagination import Page, make_page
+from arflow.service import ClockDep, SessionDep
+from dunning.actions.endpoints import action_out
+from dunning.actions.repository import case_actions
+from dunning.cases import repository, service
+from dunning.cases.schemas import AssignIn, CaseDetailOut, CaseItemOut, CaseOut, CaseStatus, HoldIn
+from dunning.deps import Paging, Reader, Writer
+from dunning.lookups import lock_case, require_case
+from dunning.models import DunningCase, DunningCaseItem
+from dunning.promises.endpoints import promise_out
+from dunning.promises.repository import case_promises
+from dunning.tasks.endpoints import task_out
+from dunning.tasks.repository import case_tasks
+
+router = APIRouter()
+
+
+def case_out(case: DunningCase, amount_overdue: Decimal) -> CaseOut:
+    fields = {c.key: getattr(case, c.key) for c in DunningCase.__table__.columns}
+    return CaseOut.model_validate({**fields, "amount_overdue": to_minor_units(amount_overdue, case.currency)})
+
+
+def item_out(item: DunningCaseItem) -> CaseItemOut:
+    fields = {c.key: getattr(item, c.key) for c in DunningCaseItem.__table__.columns}
+    return CaseItemOut.model_validate({**fields, "amount_due": to_minor_units(item.amount_due, item.currency)})
+
+
+@router.get("/cases", response_model=Page[CaseOut], tags=["cases"], summary="List dunning cases, newest first")
+async def list_cases(
+    session: SessionDep,
+    _: Reader,
+    page: Paging,
+    customer_id: UUID | None = None,
+    status: CaseStatus | None = None,
+    level: Annotated[int | None, Query(ge=0, le=10)] = None,
+    collector: str | None = None,
+    min_amount: Annotated[Decimal | None, Query(ge=0, lt=10**15, description="Overdue at least this.")] = None,
+) -> Page[CaseOut]:
+    cases = await repository.list_cases(
+        session, page, customer_id=customer_id, status=status, level=level, collector=collector, min_amount=min_amount
+    )
+    amounts = await repository.amounts_overdue(session, [c.id for c in cases])
+    return make_page([case_out(c, amounts.get(c.id, Decimal(0))) for c in cases], page)
+
+
+@router.get(
+    "/cases/{case_id}", response_model=CaseDetailOut, tags=["cases"], summary="A case with its items and action log"
+)
+async def get_case(case_id: UUID, session: SessionDep, _: Reader) -> CaseDetailOut:
+    case = await require_case(session, case_id)
+    items = await repository.case_items(session, case.id)
+    actions = await case_actions(session, case.id)
+    amount = sum((i.amount_due for i in items if i.status == "open"), Decimal(0))
+    return CaseDetailOut.model_validate(
+        {
+            **case_out(case, amount).model_dump(),
+            "items": [item_out(i) for i in items],
+            "actions": [action_out(a) for a in actions],
+            "tasks": [task_out(t) for t in await case_tasks(session, case.id)],
+            "promises": [promise_out(p) for p in await case_promises(session, case.id)],
+        }
+    )
+
+
+async def _case_out(session: AsyncSession, case: DunningCase) -> CaseOut:
+    amounts = await repository.amounts_overdue(session, [case.id])
+    return case_out(case, amounts.get(case.id, Decimal(0)))
+
+
+@router.post("/cases/{case_id}/hold", response_model=CaseOut, tags=["pauses"], summary="Put a case on manual hold")
+async def hold_case(case_id: UUID, body: HoldIn, session: SessionDep, clock: ClockDep, principal: Writer) -> CaseOut:
+    case = await lock_case(session, case_id)
+    await service.hold_case(session, actor=principal, clock=clock, case=case, reason=body.reason, until=body.until)
+    return await _case_out(session, case)
+
+
+@router.delete("/cases/{case_id}/hold", response_model=CaseOut, tags=["pauses"], summary="Release a manual hold")
+async def release_case(case_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer) -> CaseOut:
+    case = await lock_case(session, case_id)
+    await service.release_case(session, actor=principal, clock=clock, case=case)
+    return await _case_out(session, case)
+
+
+@router.post("/cases/{case_id}/assign", response_model=CaseOut, tags=["cases"], summary="Give a case to a collector")
+async def assign_case(
+    case_id: UUID, body: AssignIn, session: SessionDep, clock: ClockDep, principal: Writer
+) -> CaseOut:
+    case = await lock_case(session, case_id)
+    await service.assign_case(session, actor=principal, clock=clock, case=case, collector=body.collector)
+    return await _case_out(session, case)

@@ -1,0 +1,189 @@
+"""SQL of cases, their items, closed invoices and disputes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.pagination import PageParams, paginate
+from dunning.models import ClosedInvoice, DunningCase, DunningCaseItem, InvoiceDispute
+
+
+async def open_case_for_update(
+    session: AsyncSession, *, case_id: UUID, customer_id: UUID, currency: str, now: datetime
+) -> DunningCase:
+    """The customer's open case in `currency`, created if there is none, locked."""
+    await session.execute(
+        pg_insert(DunningCase)
+        .values(
+            id=case_id,
+            customer_id=customer_id,
+            currency=currency,
+            status="open",
+            level=0,
+            opened_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["customer_id", "currency"], index_where=text("status = 'open'"))
+    )
+    query = (
+        select(DunningCase)
+        .where(DunningCase.customer_id == customer_id, DunningCase.currency == currency, DunningCase.status == "open")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one()
+
+
+async def get_case(session: AsyncSession, case_id: UUID, *, for_update: bool = False) -> DunningCase | None:
+    query = select(DunningCase).where(DunningCase.id == case_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def add_case_item(session: AsyncSession, item: dict[str, Any]) -> bool:
+    """Insert a case item unless the invoice already has one; True when inserted.
+
+    The item is disputed when a dispute of its invoice is open (it may have been opened before the invoice was due).
+    """
+    values = {**item, "disputed": await is_invoice_disputed(session, item["invoice_id"])}
+    inserted = await session.scalar(
+        pg_insert(DunningCaseItem).values(**values).on_conflict_do_nothing().returning(DunningCaseItem.id)
+    )
+    return inserted is not None
+
+
+async def get_item(session: AsyncSession, invoice_id: UUID, *, for_update: bool = False) -> DunningCaseItem | None:
+    query = select(DunningCaseItem).where(DunningCaseItem.invoice_id == invoice_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def case_items(session: AsyncSession, case_id: UUID) -> list[DunningCaseItem]:
+    query = (
+        select(DunningCaseItem)
+        .where(DunningCaseItem.case_id == case_id)
+        .order_by(DunningCaseItem.created_at, DunningCaseItem.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def amounts_overdue(session: AsyncSession, case_ids: list[UUID]) -> dict[UUID, Decimal]:
+    """The sum of open items' amounts due, per case."""
+    if not case_ids:
+        return {}
+    query = (
+        select(DunningCaseItem.case_id, func.sum(DunningCaseItem.amount_due))
+        .where(DunningCaseItem.case_id.in_(case_ids), DunningCaseItem.status == "open")
+        .group_by(DunningCaseItem.case_id)
+    )
+    return {case_id: total for case_id, total in (await session.execute(query)).all()}
+
+
+async def list_cases(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    customer_id: UUID | None,
+    status: str | None,
+    level: int | None = None,
+    collector: str | None = None,
+    min_amount: Decimal | None = None,
+) -> list[DunningCase]:
+    # A free-text filter left empty filters nothing (collector=""), as an absent one.
+    query = paginate(
+        select(DunningCase),
+        DunningCase.id,
+        page,
+        customer_id=customer_id,
+        status=status,
+        level=level,
+        collector=collector or None,
+    )
+    if min_amount is not None:
+        owed = (
+            select(func.coalesce(func.sum(DunningCaseItem.amount_due), 0))
+            .where(DunningCaseItem.case_id == DunningCase.id, DunningCaseItem.status == "open")
+            .scalar_subquery()
+        )
+        query = query.where(owed >= min_amount)
+    return list((await session.execute(query)).scalars())
+
+
+async def remember_closed_invoice(
+    session: AsyncSession, *, invoice_id: UUID, customer_id: UUID, closure: str, closed_at: datetime
+) -> None:
+    await session.execute(
+        pg_insert(ClosedInvoice)
+        .values(invoice_id=invoice_id, customer_id=customer_id, closure=closure, closed_at=closed_at)
+        .on_conflict_do_nothing()
+    )
+
+
+async def forget_paid_invoice(session: AsyncSession, invoice_id: UUID) -> None:
+    """A paid invoice is open again (its payment was reversed): it may be chased once more."""
+    await session.execute(
+        delete(ClosedInvoice).where(ClosedInvoice.invoice_id == invoice_id, ClosedInvoice.closure == "paid")
+    )
+
+
+async def is_invoice_closed(session: AsyncSession, invoice_id: UUID) -> bool:
+    return await session.get(ClosedInvoice, invoice_id) is not None
+
+
+async def remember_dispute_opened(
+    session: AsyncSession, *, dispute_id: UUID, invoice_id: UUID, opened_at: datetime
+) -> None:
+    insert = pg_insert(InvoiceDispute).values(dispute_id=dispute_id, invoice_id=invoice_id, opened_at=opened_at)
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=[InvoiceDispute.dispute_id], set_={"opened_at": opened_at})
+    )
+
+
+async def remember_dispute_resolved(
+    session: AsyncSession, *, dispute_id: UUID, invoice_id: UUID, resolved_at: datetime
+) -> None:
+    insert = pg_insert(InvoiceDispute).values(dispute_id=dispute_id, invoice_id=invoice_id, resolved_at=resolved_at)
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=[InvoiceDispute.dispute_id], set_={"resolved_at": resolved_at})
+    )
+
+
+async def is_invoice_disputed(session: AsyncSession, invoice_id: UUID) -> bool:
+    """True while a dispute of the invoice is open (opened and not resolved)."""
+    query = select(InvoiceDispute.dispute_id).where(
+        InvoiceDispute.invoice_id == invoice_id, InvoiceDispute.resolved_at.is_(None)
+    )
+    return await session.scalar(query.limit(1)) is not None
+
+
+async def open_case_ids(session: AsyncSession) -> list[UUID]:
+    query = select(DunningCase.id).where(DunningCase.status == "open").order_by(DunningCase.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def open_cases(session: AsyncSession) -> list[DunningCase]:
+    """Open cases not frozen by a legal handover (read without locks: the tick locks what it acts on)."""
+    query = (
+        select(DunningCase)
+        .where(DunningCase.status == "open", DunningCase.frozen_at.is_(None))
+        .order_by(DunningCase.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def open_cases_of(session: AsyncSession, customer_id: UUID) -> list[DunningCase]:
+    query = (
+        select(DunningCase)
+        .where(DunningCase.customer_id == customer_id, DunningCase.status == "open")
+        .order_by(DunningCase.id)
+    )
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,70 @@
+"""Request and response models of cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from arflow.money import DecimalString
+from dunning.actions.schemas import ActionOut
+from dunning.fields import Strict
+from dunning.promises.schemas import PromiseOut
+from dunning.tasks.schemas import TaskOut
+
+CaseStatus = Literal["open", "resolved"]
+
+
+class CaseItemOut(BaseModel):
+    invoice_id: UUID
+    invoice_number: str
+    amount_due: DecimalString
+    currency: str
+    due_date: date
+    days_overdue: int
+    bucket: str
+    payment_reference: str | None
+    status: Literal["open", "closed"]
+    closure: Literal["paid", "voided", "written_off"] | None
+    closed_at: datetime | None
+    created_at: datetime
+
+
+class CaseOut(BaseModel):
+    id: UUID
+    customer_id: UUID
+    currency: str
+    status: CaseStatus
+    level: int
+    amount_overdue: DecimalString
+    opened_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+    policy_code: str | None = None
+    policy_version: int | None = None
+    anchor_date: date | None = None
+    hold_reason: str | None = None
+    held_until: date | None = None
+    frozen_at: datetime | None = None
+    last_contact_at: datetime | None = None
+    collector: str | None = None
+
+
+class HoldIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+    until: date | None = None
+
+
+class AssignIn(Strict):
+    collector: str = Field(min_length=1, max_length=200)
+
+
+class CaseDetailOut(CaseOut):
+    """A case with its timeline: items, the action log, collectors' tasks and promises."""
+
+    items: list[CaseItemOut]
+    actions: list[ActionOut]
+    tasks: list[TaskOut] = Field(default_factory=list)
+    promises: list[PromiseOut] = Field(default_factory=list)

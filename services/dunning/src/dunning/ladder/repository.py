@@ -1,0 +1,81 @@
+"""SQL of policies and of the tick's set-based read."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.db import rows_changed
+from dunning.customers.repository import tiers_of
+from dunning.models import Customer, DunningAction, DunningCase, DunningCaseItem, DunningPolicy, PromiseToPay
+
+
+async def insert_policy(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert one policy version; False when that code and version exist already."""
+    inserted = await session.scalar(
+        pg_insert(DunningPolicy).values(**values).on_conflict_do_nothing().returning(DunningPolicy.id)
+    )
+    return inserted is not None
+
+
+async def policy_versions(session: AsyncSession, code: str) -> list[DunningPolicy]:
+    query = select(DunningPolicy).where(DunningPolicy.code == code).order_by(DunningPolicy.version.desc())
+    return list((await session.execute(query)).scalars())
+
+
+async def latest_policies(session: AsyncSession, *, active_only: bool = True) -> list[DunningPolicy]:
+    """The highest version of every policy code (only active codes unless told otherwise)."""
+    query = (
+        select(DunningPolicy)
+        .ext(distinct_on(DunningPolicy.code))
+        .order_by(DunningPolicy.code, DunningPolicy.version.desc())
+    )
+    policies = list((await session.execute(query)).scalars())
+    return [p for p in policies if p.active or not active_only]
+
+
+async def lock_policy_code(session: AsyncSession, code: str) -> None:
+    """Serialise new versions of one code (transaction-scoped advisory lock)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("dunning.policy." + code))))
+
+
+async def retire_policy(session: AsyncSession, code: str) -> int:
+    result = await session.execute(update(DunningPolicy).where(DunningPolicy.code == code).values(active=False))
+    return rows_changed(result)
+
+
+async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict[UUID, dict[str, Any]]:
+    """Everything planning needs for many cases, in five queries (customers, tiers, items, promises, steps)."""
+    snapshot: dict[UUID, dict[str, Any]] = {
+        c.id: {"customer": None, "tier": None, "items": [], "promises": [], "done_steps": set()} for c in cases
+    }
+    if not cases:
+        return {}
+    case_ids = [c.id for c in cases]
+    customer_ids = list({c.customer_id for c in cases})
+    customers = {
+        c.id: c for c in (await session.execute(select(Customer).where(Customer.id.in_(customer_ids)))).scalars()
+    }
+    tiers = await tiers_of(session, customer_ids)
+    for case in cases:
+        snapshot[case.id]["customer"] = customers.get(case.customer_id)
+        snapshot[case.id]["tier"] = tiers.get(case.customer_id)
+    items = select(DunningCaseItem).where(DunningCaseItem.case_id.in_(case_ids), DunningCaseItem.status == "open")
+    for item in (await session.execute(items.order_by(DunningCaseItem.created_at, DunningCaseItem.id))).scalars():
+        snapshot[item.case_id]["items"].append(item)
+    promises = select(PromiseToPay).where(PromiseToPay.case_id.in_(case_ids), PromiseToPay.status == "open")
+    for promise in (await session.execute(promises)).scalars():
+        snapshot[promise.case_id]["promises"].append(promise)
+    steps = select(DunningAction.case_id, DunningAction.step).where(
+        DunningAction.case_id.in_(case_ids), DunningAction.status != "cancelled"
+    )
+    for case_id, step in (await session.execute(steps)).all():
+        snapshot[case_id]["done_steps"].add(step)
+    for facts in snapshot.values():
+        facts["done_steps"] = frozenset(facts["done_steps"])
+    return snapshot

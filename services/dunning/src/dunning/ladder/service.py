@@ -1,0 +1,204 @@
+"""Policies (ladders) and the tick that takes their steps. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.auth import Principal
+from arflow.clock import Clock
+from arflow.ids import uuid7
+from arflow.money import to_minor_units
+from dunning import domain
+from dunning.actions import rendering
+from dunning.cases.repository import get_case, open_case_ids, open_cases
+from dunning.config import DunningSettings
+from dunning.ladder import repository
+from dunning.ladder.errors import InvalidPolicy, PolicyExists, UnknownTemplate
+from dunning.ladder.planning import CaseFacts, CasePlan, plan_case, plan_from
+from dunning.ladder.steps import execute_step
+from dunning.lookups import PolicyNotFound, require_policy
+from dunning.models import DunningPolicy
+from dunning.promises.service import settle_due_promises
+
+log = structlog.get_logger("dunning")
+
+
+def policy_view(policy: DunningPolicy) -> domain.PolicyView:
+    """The domain's view of a stored policy version."""
+    return domain.PolicyView(
+        code=policy.code,
+        version=policy.version,
+        steps=[
+            domain.PolicyStep(
+                name=s["name"],
+                offset_days=int(s["offset_days"]),
+                channel=s["channel"],
+                level=int(s["level"]),
+                templates=s.get("templates") or {},
+            )
+            for s in policy.steps
+        ],
+        tiers=tuple(policy.tiers),
+        min_amount=policy.min_amount,
+        tags=tuple(policy.tags),
+        priority=policy.priority,
+    )
+
+
+async def seed_default_policies(session: AsyncSession, *, actor: Principal, clock: Clock) -> int:
+    """Insert version 1 of each default policy unless it exists (safe with several replicas)."""
+    seeded = 0
+    for policy in domain.DEFAULT_POLICIES:
+        values = {**policy, "id": uuid7(), "version": 1, "tags": [], "priority": 0, "created_at": clock.now()}
+        seeded += await repository.insert_policy(session, values)
+    return seeded
+
+
+async def create_policy_version(
+    session: AsyncSession, *, actor: Principal, clock: Clock, code: str, values: dict[str, Any], new: bool
+) -> DunningPolicy:
+    """Store a new version of a policy (version 1 when `new`; a 409 if the code exists, or not)."""
+    problems = domain.policy_problems(values["steps"])
+    if problems:
+        raise InvalidPolicy("; ".join(problems))
+    for step in values["steps"]:
+        if step["channel"] in ("email", "sms") and not step["templates"]:
+            raise UnknownTemplate(f"Step {step['name']!r} needs a template.")
+        for language, template in step["templates"].items():
+            if step["channel"] in ("email", "sms") and not rendering.template_exists(
+                template, language, step["channel"]
+            ):
+                raise UnknownTemplate(
+                    f"Step {step['name']!r}: there is no {step['channel']} template {template!r} in {language}.",
+                )
+    await repository.lock_policy_code(session, code)
+    versions = await repository.policy_versions(session, code)
+    if new and versions:
+        raise PolicyExists(f"Policy {code!r} exists; post a new version to /policies/{code}/versions.")
+    if not new and not versions:
+        raise PolicyNotFound(f"There is no policy {code!r}.")
+    version = versions[0].version + 1 if versions else 1
+    policy = DunningPolicy(id=uuid7(), code=code, version=version, active=True, created_at=clock.now(), **values)
+    session.add(policy)
+    await session.flush()
+    log.info("policy.versioned", code=code, version=version)
+    return policy
+
+
+def _needs_action(plan: CasePlan, facts: CaseFacts) -> bool:
+    """Whether the tick must lock a case: a step to take, a promise to settle, or a new ladder to record."""
+    if plan.decision.kind == "execute":
+        return True
+    if any(p.promised_date < plan.local_today for p in facts.promises):
+        return True
+    policy = plan.policy
+    return policy is not None and (plan.case.policy_code, plan.case.policy_version) != (policy.code, policy.version)
+
+
+async def retire_policy(session: AsyncSession, *, actor: Principal, code: str) -> tuple[DunningPolicy, list[int]]:
+    """Retire every version of a policy: the tick no longer chooses it (404 when there is none)."""
+    await require_policy(session, code)
+    await repository.retire_policy(session, code)
+    return await require_policy(session, code)
+
+
+async def run_tick(
+    session: AsyncSession, *, actor: Principal, clock: Clock, as_of: datetime, settings: DunningSettings
+) -> dict[str, Any]:
+    """Execute every due step on every open case as of `as_of` (one step per case per tick).
+
+    The open cases are read in a few set-based queries and planned in memory;
+    only a case with something to do is then locked, re-read and re-planned
+    (an event may have changed it meanwhile) before its step is taken.
+    """
+    policies = [policy_view(p) for p in await repository.latest_policies(session)]
+    counts: dict[str, int] = {}
+    cases = await open_cases(session)
+    snapshot = await repository.tick_snapshot(session, cases)
+    for unlocked in cases:
+        facts = CaseFacts(**snapshot[unlocked.id])
+        plan = plan_from(unlocked, facts, as_of=as_of, policies=policies, settings=settings)
+        if _needs_action(plan, facts):
+            acted = await _act_on_case(
+                session, clock=clock, case_id=unlocked.id, as_of=as_of, policies=policies, settings=settings
+            )
+            if acted is None:
+                continue
+            plan = acted
+        outcome = plan.decision.kind if plan.decision.kind != "blocked" else f"blocked:{plan.decision.reason}"
+        if plan.decision.kind == "execute" and plan.decision.step is not None:
+            outcome = f"executed:{plan.decision.step.channel}"
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return {"cases": counts}
+
+
+async def _act_on_case(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    case_id: UUID,
+    as_of: datetime,
+    policies: list[domain.PolicyView],
+    settings: DunningSettings,
+) -> CasePlan | None:
+    case = await get_case(session, case_id, for_update=True)
+    if case is None or case.status != "open":
+        return None
+    await settle_due_promises(session, clock=clock, case=case, as_of=as_of)
+    plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
+    if plan.policy and (case.policy_code, case.policy_version) != (plan.policy.code, plan.policy.version):
+        log.info(
+            "case.policy_chosen",
+            case_id=str(case.id),
+            policy=plan.policy.code,
+            version=plan.policy.version,
+            tier=plan.tier,
+        )
+        case.policy_code, case.policy_version = plan.policy.code, plan.policy.version
+    if plan.decision.kind == "execute":
+        assert plan.decision.step is not None
+        await execute_step(session, clock=clock, plan=plan, step=plan.decision.step, as_of=as_of, settings=settings)
+    return plan
+
+
+def dry_run_entry(plan: CasePlan) -> dict[str, Any]:
+    """One case's line of the dry run."""
+    decision = plan.decision
+    return {
+        "case_id": str(plan.case.id),
+        "customer_id": str(plan.case.customer_id),
+        "tier": plan.tier or domain.DEFAULT_TIER,
+        "policy": plan.policy.code if plan.policy else None,
+        "policy_version": plan.policy.version if plan.policy else None,
+        "level": plan.case.level,
+        "amount_overdue": format(to_minor_units(plan.state.amount_overdue, plan.case.currency), "f"),
+        "currency": plan.case.currency,
+        "decision": decision.kind,
+        "reason": decision.reason,
+        "step": decision.step.name if decision.step else None,
+        "channel": decision.step.channel if decision.step else None,
+        "step_level": decision.step.level if decision.step else None,
+        "due_on": decision.due_on.isoformat() if decision.due_on else None,
+        "done_steps": sorted(plan.state.done_steps),
+    }
+
+
+async def dry_run(
+    session: AsyncSession, *, as_of: datetime, settings: DunningSettings, case_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """What the tick would do as of `as_of`, changing nothing."""
+    policies = [policy_view(p) for p in await repository.latest_policies(session)]
+    ids = [case_id] if case_id else await open_case_ids(session)
+    entries = []
+    for one in ids:
+        case = await get_case(session, one)
+        if case is None or case.status != "open":
+            continue
+        plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
+        entries.append(dry_run_entry(plan))
+    return entries

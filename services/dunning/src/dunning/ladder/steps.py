@@ -1,0 +1,303 @@
+"""Taking one ladder step: the action logged, its channel started, the case escalated."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol, cast
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.clock import Clock
+from arflow.events.catalog import DunningChannel, DunningEscalated, LegalHandover
+from arflow.ids import uuid7
+from arflow.messaging import outbox
+from arflow.money import Money
+from dunning import domain
+from dunning.actions import letters
+from dunning.actions.repository import cancel_pending_actions, case_actions, case_documents
+from dunning.actions.service import finish_action
+from dunning.cases.repository import case_items
+from dunning.config import DunningSettings
+from dunning.customers.repository import get_customer
+from dunning.customers.service import customer_view
+from dunning.ladder.planning import CasePlan
+from dunning.models import Customer, DunningAction, DunningCase, DunningDocument
+from dunning.promises.service import amount_owed
+from dunning.tasks.repository import add_task, cancel_open_tasks
+
+log = structlog.get_logger("dunning")
+
+
+def _details(plan: CasePlan, *, as_of: datetime, settings: DunningSettings) -> dict[str, Any]:
+    """What a step's message says, fixed when it is decided: invoices, days late, interest, how to pay."""
+    currency = plan.case.currency
+    invoices = []
+    interest_total = Decimal(0)
+    for item in plan.items:
+        if item.disputed:
+            continue
+        days_late = max((plan.local_today - item.due_date).days, 0)
+        interest = domain.late_interest(item.amount_due, days_late, settings.late_interest_daily_rate)
+        interest_total += interest
+        invoices.append(
+            {
+                "invoice_id": str(item.invoice_id),
+                "number": item.invoice_number,
+                "amount_due": format(item.amount_due, "f"),
+                "due_date": item.due_date.isoformat(),
+                "days_overdue": days_late,
+                "days_until_due": max((item.due_date - plan.local_today).days, 0),
+                "interest": format(interest, "f"),
+                "payment_reference": item.payment_reference,
+            }
+        )
+    return {
+        "customer_name": plan.customer.legal_name if plan.customer else None,
+        "currency": currency,
+        "amount_overdue": format(plan.state.amount_overdue, "f"),
+        "interest_total": format(interest_total, "f"),
+        "as_of_date": plan.local_today.isoformat(),
+        "invoices": invoices,
+        "bank": {
+            "name": settings.bank_name,
+            "account_name": settings.bank_account_name,
+            "account_number": settings.bank_account_number,
+        },
+        "creditor_name": settings.creditor_name,
+    }
+
+
+@dataclass(frozen=True)
+class StartedStep:
+    """A step's action, just logged, and what its channel needs to start."""
+
+    plan: CasePlan
+    action: DunningAction
+    customer: Customer
+    view: domain.CustomerView
+    recipient: domain.Recipient | None
+    as_of: datetime
+    settings: DunningSettings
+
+
+async def _start_email(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
+    action, as_of = started.action, started.as_of
+    if started.recipient is None:
+        await finish_action(session, clock=clock, action=action, status="skipped", outcome="no_recipient", at=as_of)
+    else:
+        action.recipient = started.recipient.email
+        started.plan.case.last_contact_at = as_of
+
+
+async def _start_internal_alert(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
+    action, as_of = started.action, started.as_of
+    address = started.customer.account_manager_email or started.settings.account_manager_email
+    action.language = "zh-CN"
+    action.template = "internal_alert"
+    if address is None:
+        await finish_action(
+            session, clock=clock, action=action, status="skipped", outcome="no_account_manager", at=as_of
+        )
+    else:
+        action.recipient = address
+
+
+async def _start_sms(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
+    action, as_of = started.action, started.as_of
+    phone = domain.choose_phone(started.view.contacts)
+    if phone is None:
+        await finish_action(session, clock=clock, action=action, status="skipped", outcome="no_phone", at=as_of)
+    else:
+        action.recipient = phone
+        started.plan.case.last_contact_at = as_of
+
+
+async def _start_letter(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
+    plan, action, as_of = started.plan, started.action, started.as_of
+    case = plan.case
+    document = letters.dunning_letter(action=action, case=case, details=action.details, language="zh-CN")
+    session.add(
+        DunningDocument(
+            id=uuid7(),
+            case_id=case.id,
+            action_id=action.id,
+            kind="letter",
+            filename=f"催账函-{plan.local_today.isoformat()}-{str(case.id)[-8:]}.pdf",
+            media_type="application/pdf",
+            content=document,
+            created_at=as_of,
+        )
+    )
+    await add_task(session, case=case, action=action, kind="registered_mail", due=plan.local_today, at=as_of)
+    action.recipient = started.customer.legal_name
+    case.last_contact_at = as_of
+    await finish_action(session, clock=clock, action=action, status="sent", outcome="letter_generated", at=as_of)
+
+
+async def _start_task(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
+    plan, action, as_of = started.plan, started.action, started.as_of
+    kind = "phone_call" if action.channel == "phone_task" else "visit"
+    await add_task(session, case=plan.case, action=action, kind=kind, due=plan.local_today, at=as_of)
+    action.next_attempt_at = None
+    plan.case.last_contact_at = as_of
+
+
+async def _start_legal_handover(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
+    plan, action, as_of = started.plan, started.action, started.as_of
+    case = plan.case
+    case.frozen_at = as_of
+    await cancel_pending_actions(session, case.id, outcome="legal_handover", now=as_of)
+    await cancel_open_tasks(session, case.id, now=as_of)
+    action.status = "pending"  # cancel_pending_actions above must not touch it: it is finished below
+    await finish_action(session, clock=clock, action=action, status="sent", outcome="handed_over", at=as_of)
+    pack = await store_evidence_pack(session, case=case, action=action, at=as_of)
+    await outbox.add(
+        session,
+        LegalHandover(
+            customer_id=case.customer_id,
+            case_id=case.id,
+            amount_outstanding=Money.of(plan.state.amount_overdue, case.currency).quantize(),
+            invoice_ids=list(action.invoice_ids),
+            evidence_pack_id=pack.id,
+            handed_over_at=as_of,
+        ),
+        clock=clock,
+    )
+
+
+class StartChannel(Protocol):
+    def __call__(self, session: AsyncSession, *, clock: Clock, started: StartedStep) -> Awaitable[None]: ...
+
+
+# How each channel starts once its action is logged: delivered later (email, SMS, alert), or done at once.
+CHANNEL_STARTS: dict[str, StartChannel] = {
+    "email": _start_email,
+    "internal_alert": _start_internal_alert,
+    "sms": _start_sms,
+    "letter": _start_letter,
+    "phone_task": _start_task,
+    "visit_task": _start_task,
+    "legal_handover": _start_legal_handover,
+}
+
+
+async def execute_step(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    plan: CasePlan,
+    step: domain.PolicyStep,
+    as_of: datetime,
+    settings: DunningSettings,
+) -> DunningAction:
+    """Take one ladder step on a case: log it, start its channel, escalate the level."""
+    case, customer = plan.case, plan.customer
+    assert customer is not None
+    view = customer_view(customer)
+    assert view is not None
+    recipient = domain.choose_recipient(view.contacts, view.preferred_language)
+    language = recipient.language if recipient else domain._language(view.preferred_language, domain.DEFAULT_LANGUAGE)
+    action = DunningAction(
+        id=uuid7(),
+        case_id=case.id,
+        customer_id=case.customer_id,
+        step=step.name,
+        level=step.level,
+        channel=step.channel,
+        template=step.template_for(language),
+        invoice_ids=[i.invoice_id for i in plan.items if not i.disputed],
+        amount_overdue=plan.state.amount_overdue,
+        currency=case.currency,
+        details={**_details(plan, as_of=as_of, settings=settings), "policy": plan.policy.code if plan.policy else None},
+        language=language,
+        status="pending",
+        attempts=0,
+        next_attempt_at=clock.now(),
+        created_at=as_of,
+    )
+    session.add(action)
+    await session.flush()
+    bound = log.bind(case_id=str(case.id), action_id=str(action.id), step=step.name, channel=step.channel)
+    start = CHANNEL_STARTS.get(step.channel)
+    if start is not None:
+        started = StartedStep(plan, action, customer, view, recipient, as_of, settings)
+        await start(session, clock=clock, started=started)
+    bound.info("step.executed", level=step.level, status=action.status)
+    await raise_level(
+        session,
+        clock=clock,
+        case=case,
+        level=step.level,
+        channel=step.channel,
+        at=as_of,
+        amount=plan.state.amount_overdue,
+    )
+    case.updated_at = as_of
+    return action
+
+
+async def raise_level(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    case: DunningCase,
+    level: int,
+    channel: str,
+    at: datetime,
+    amount: Decimal | None = None,
+) -> None:
+    """Raise a case's level; DunningEscalated (with the amount chased, read unless given) when it rises."""
+    if level <= case.level:
+        return
+    if amount is None:
+        amount = await amount_owed(session, case.id)
+    await outbox.add(
+        session,
+        DunningEscalated(
+            customer_id=case.customer_id,
+            case_id=case.id,
+            from_level=case.level,
+            to_level=level,
+            channel=cast("DunningChannel", channel),
+            amount_overdue=Money.of(amount, case.currency).quantize(),
+            escalated_at=at,
+        ),
+        clock=clock,
+    )
+    log.info("case.escalated", case_id=str(case.id), from_level=case.level, to_level=level)
+    case.level = level
+
+
+async def build_evidence_pack(session: AsyncSession, *, case: DunningCase) -> bytes:
+    """The evidence pack of a case as it stands: statement PDF, invoices, the full action log, every letter."""
+    customer = await get_customer(session, case.customer_id)
+    return letters.evidence_pack(
+        case=case,
+        customer_name=customer.legal_name if customer else None,
+        items=await case_items(session, case.id),
+        actions=await case_actions(session, case.id),
+        letters=[(d.filename, d.content) for d in await case_documents(session, case.id) if d.kind == "letter"],
+    )
+
+
+async def store_evidence_pack(
+    session: AsyncSession, *, case: DunningCase, action: DunningAction, at: datetime
+) -> DunningDocument:
+    """Keep the pack handed over, as it was at the handover (what later happens does not change it)."""
+    document = DunningDocument(
+        id=uuid7(),
+        case_id=case.id,
+        action_id=action.id,
+        kind="evidence_pack",
+        filename=f"evidence-{case.id}-{at:%Y%m%d}.zip",
+        media_type="application/zip",
+        content=await build_evidence_pack(session, case=case),
+        created_at=at,
+    )
+    session.add(document)
+    await session.flush()
+    return document

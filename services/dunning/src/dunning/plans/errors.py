@@ -1,0 +1,9 @@
+"""Typed errors of the monthly collection plan."""
+
+from __future__ import annotations
+
+from arflow.problems import NotFound
+
+
+class PlanNotFound(NotFound):
+    code, title = "plan_not_found", "Collection plan not found"

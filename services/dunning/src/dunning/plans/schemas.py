@@ -1,0 +1,63 @@
+"""Request and response models of the monthly collection plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel, Field, field_validator
+
+from arflow.money import DecimalString
+from dunning.fields import Strict
+
+
+class PlanIn(Strict):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    as_of: datetime | None = Field(None, description="Plan as of this instant (default: now).")
+
+    @field_validator("as_of")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a time zone")
+        return value
+
+
+class PlannedStep(BaseModel):
+    step: str
+    channel: str
+    level: int
+    date: date
+
+
+class PlanLine(BaseModel):
+    rank: int
+    case_id: UUID
+    customer_id: UUID
+    customer_name: str | None
+    tier: str
+    policy: str
+    level: int
+    collector: str | None
+    currency: str
+    amount_overdue: DecimalString
+    priority: DecimalString
+    paused: str | None
+    planned_steps: list[PlannedStep]
+
+
+class CollectorTotal(BaseModel):
+    collector: str | None
+    currency: str
+    cases: int
+    amount_overdue: DecimalString
+    planned_steps: int
+
+
+class PlanOut(BaseModel):
+    id: UUID
+    month: date
+    as_of: datetime
+    lines: list[PlanLine]
+    collectors: list[CollectorTotal]
+    created_at: datetime

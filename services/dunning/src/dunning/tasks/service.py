@@ -1,0 +1,74 @@
+"""Collectors' tasks: completed with an outcome that drives the case. Never commits."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.auth import Principal
+from arflow.clock import Clock
+from dunning.actions.repository import get_action
+from dunning.actions.service import finish_action
+from dunning.cases.pauses import publish_pause
+from dunning.cases.repository import case_items, get_case
+from dunning.ladder.steps import raise_level
+from dunning.models import DunningTask
+from dunning.promises.service import make_promise
+from dunning.tasks.errors import PromiseIncomplete, TaskClosed
+
+log = structlog.get_logger("dunning")
+
+
+async def assign_task(session: AsyncSession, *, actor: Principal, task: DunningTask, assignee: str) -> DunningTask:
+    """Give a task to a collector."""
+    task.assignee = assignee
+    return task
+
+
+async def complete_task(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    task: DunningTask,
+    outcome: str,
+    operator: str,
+    note: str | None,
+    promised_date: date | None,
+    promised_amount: Decimal | None,
+) -> DunningTask:
+    """Close a collector's task with its outcome; the outcome drives the case."""
+    if task.status != "open":
+        raise TaskClosed("The task is already closed.")
+    case = await get_case(session, task.case_id, for_update=True)
+    assert case is not None
+    now = clock.now()
+    if outcome == "promise_to_pay":
+        if promised_date is None or promised_amount is None:
+            raise PromiseIncomplete("A promise to pay needs promised_date and promised_amount.")
+        await make_promise(
+            session,
+            actor=actor,
+            clock=clock,
+            case=case,
+            amount=promised_amount,
+            promised_date=promised_date,
+            made_by=operator,
+        )
+    task.status, task.outcome, task.note, task.completed_by, task.completed_at = "done", outcome, note, operator, now
+    action = await get_action(session, task.action_id, for_update=True)
+    if action is not None and action.status == "pending":
+        action.details = {**action.details, "operator": operator, "note": note}
+        await finish_action(session, clock=clock, action=action, status="completed", outcome=outcome, at=now)
+    if outcome == "dispute":
+        for item in await case_items(session, case.id):
+            if item.status == "open" and not item.disputed:
+                item.disputed = True
+        await publish_pause(session, clock=clock, case=case, reason="dispute", until=None, note=note)
+    elif outcome == "refused":
+        await raise_level(session, clock=clock, case=case, level=case.level + 1, channel="phone_task", at=now)
+    log.info("task.completed", task_id=str(task.id), case_id=str(case.id), outcome=outcome, operator=operator)
+    return task
