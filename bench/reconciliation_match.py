@@ -364,6 +364,7 @@ async def through_the_service(
     from arflow.testing.infrastructure import TestInfrastructure, spec
     from reconciliation import importing
     from reconciliation.config import ReconciliationSettings
+    from reconciliation.deps import SYSTEM
     from reconciliation.models import Customer as CustomerRow
     from reconciliation.models import OpenItem
 
@@ -416,7 +417,9 @@ async def through_the_service(
                 session, clock=clock, data=data, filename="bench.xml", format="camt", profile=None, created_by="bench"
             )
         accepted = time.perf_counter() - started
-        summary = await importing.process_import(db, clock=clock, settings=settings, import_id=record.id)
+        summary = await importing.process_import(
+            db, clock=clock, settings=settings, import_id=record.id, actor=SYSTEM
+        )
         total = time.perf_counter() - started
         await db.dispose()
         lines = len(labels)

@@ -31,13 +31,15 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow.clock import Clock, local_date
+from arflow.auth import Principal
+from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.db import Database
 from arflow.events.catalog import PaymentSource
 from arflow.ids import uuid7
 from arflow.problems import Unprocessable
-from reconciliation import repository, service, statements
+from reconciliation import repository, statements
 from reconciliation.config import ReconciliationSettings
+from reconciliation.deps import SYSTEM
 from reconciliation.matching.engine import Decision, MatchSettings, match
 from reconciliation.matching.index import Allocation, MatchIndex
 from reconciliation.matching.service import load_match_index, match_index_for, match_settings
@@ -51,7 +53,7 @@ from reconciliation.parsers import (
     StatementLine,
     parse_statement,
 )
-from reconciliation.service import DEFAULT_TIME_ZONE, IncomingPayment
+from reconciliation.payments.service import IncomingPayment, record_incoming_many, reverse_payment
 
 log = structlog.get_logger("reconciliation.importing")
 
@@ -257,7 +259,7 @@ async def _store_statements(
 
 
 async def process_import(
-    db: Database, *, clock: Clock, settings: ReconciliationSettings, import_id: UUID
+    db: Database, *, clock: Clock, settings: ReconciliationSettings, import_id: UUID, actor: Principal
 ) -> dict[str, Any]:
     """Walk a claimed import's lines in chunks; each chunk commits its lines, payments and events together."""
     async with db.unit_of_work() as session:
@@ -289,7 +291,7 @@ async def process_import(
                     position += 1
                     rows.append(_line_row(import_id, statement_id, position, key, line))
                 fresh = await repository.insert_lines(session, rows)
-                book = _ChunkBook(session, clock=clock, index=index, rules=rules)
+                book = _ChunkBook(session, clock=clock, index=index, rules=rules, actor=actor)
                 for row, (_, key, line) in zip(rows, chunk, strict=True):
                     if key not in fresh:
                         outcomes["duplicate"] += 1
@@ -380,8 +382,10 @@ class _ChunkBook:
         clock: Clock,
         index: MatchIndex | None,
         rules: MatchSettings,
+        actor: Principal,
     ) -> None:
         self.session, self.clock, self.index, self.rules = session, clock, index, rules
+        self.actor = actor
         self.waiting: list[tuple[str, IncomingPayment, Decision]] = []
         self.outcomes: list[tuple[str, str, UUID | None]] = []
         # Allocated by waiting payments; a per-line lookup reads the database, which does not hold them yet.
@@ -404,13 +408,14 @@ class _ChunkBook:
             if target is None:
                 self.outcomes.append((key, "reversal_unlinked", None))
                 return "reversal_unlinked"
-            await service.reverse_payment(
+            await reverse_payment(
                 self.session,
                 clock=self.clock,
                 payment=target,
                 amount=line.amount,
                 reason="refund" if source != "bank_statement" else "statement_reversal",
                 on=_received_on(line, today),
+                actor=self.actor,
             )
             self.outcomes.append((key, "reversal", target.id))
             return "reversal"
@@ -444,8 +449,11 @@ class _ChunkBook:
 
     async def flush(self) -> None:
         """Write the waiting payments and every outcome so far."""
-        payments = await service.record_incoming_many(
-            self.session, clock=self.clock, batch=[(incoming, decision) for _, incoming, decision in self.waiting]
+        payments = await record_incoming_many(
+            self.session,
+            clock=self.clock,
+            batch=[(incoming, decision) for _, incoming, decision in self.waiting],
+            actor=self.actor,
         )
         self.matched_automatically += sum(1 for _, _, decision in self.waiting if decision.automatic)
         self.outcomes += [(key, "payment", p) for (key, _, _), p in zip(self.waiting, payments, strict=True)]
@@ -463,7 +471,7 @@ async def process_next_import(app: FastAPI) -> bool:
         record.status = "processing"
         import_id = record.id
     try:
-        await process_import(db, clock=app.state.clock, settings=app.state.settings, import_id=import_id)
+        await process_import(db, clock=app.state.clock, settings=app.state.settings, import_id=import_id, actor=SYSTEM)
         app.state.metrics_imports.labels("succeeded").inc()
     except Exception as exc:
         log.exception("statement_import.failed", import_id=str(import_id))

@@ -10,11 +10,11 @@ from arflow.clock import Clock
 from arflow.events.catalog import INVOICING, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from reconciliation.config import ReconciliationSettings
-from reconciliation.endpoints import router
 from reconciliation.handlers import HANDLERS
 from reconciliation.importing import import_worker
 from reconciliation.matching.endpoints import router as matching_router
 from reconciliation.open_items.endpoints import router as open_items_router
+from reconciliation.payments.endpoints import router as payments_router
 from reconciliation.review_endpoints import router as review_router
 from reconciliation.webhook_endpoints import router as webhook_router
 
@@ -38,7 +38,7 @@ DEFINITION = ServiceDefinition(
     name="reconciliation",
     title="arflow reconciliation",
     description="Payments received and their allocation to open invoices (收款核销).",
-    routers=[router, open_items_router, review_router, matching_router, webhook_router],
+    routers=[payments_router, open_items_router, review_router, matching_router, webhook_router],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,
     workers=[import_worker],

@@ -16,9 +16,10 @@ from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.problems import NotFound, Problem, Unprocessable
 from arflow.service import ClockDep, SessionDep
 from reconciliation import importing, repository, service, statements
-from reconciliation.endpoints import payment_out
 from reconciliation.models import Dispute, Statement, StatementImport, StatementLine
 from reconciliation.parsers import BUILT_IN_PROFILES
+from reconciliation.payments import repository as payments_repository
+from reconciliation.payments.schemas import PaymentOut, payment_out
 from reconciliation.schemas import (
     AllocateManually,
     ConfirmSuggestion,
@@ -28,7 +29,6 @@ from reconciliation.schemas import (
     DisputeOut,
     DisputeResolve,
     NotificationOut,
-    PaymentOut,
     SplitPayment,
     StatementImportOut,
     StatementLineOut,
@@ -289,10 +289,10 @@ async def list_statements(
 async def review_queue(
     session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None
 ) -> Page[PaymentOut]:
-    payments = await repository.list_payments(
+    payments = await payments_repository.list_payments(
         session, page, customer_id=customer_id, received_from=None, received_to=None, status="unmatched"
     )
-    allocations = await repository.allocations_of(session, [p.id for p in payments])
+    allocations = await payments_repository.allocations_of(session, [p.id for p in payments])
     return make_page([payment_out(p, allocations[p.id]) for p in payments], page)
 
 
@@ -306,7 +306,7 @@ async def confirm_payment(
     payment_id: UUID, body: ConfirmSuggestion, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> PaymentOut:
     record = await service.confirm_suggestion(
-        session, clock=clock, payment_id=payment_id, rank=body.rank, decided_by=principal.name
+        session, clock=clock, payment_id=payment_id, rank=body.rank, actor=principal
     )
     return payment_out(record.payment, record.allocations)
 
@@ -326,7 +326,7 @@ async def allocate_payment(
         payment_id=payment_id,
         customer_id=body.customer_id,
         allocations=body.allocations,
-        decided_by=principal.name,
+        actor=principal,
     )
     return payment_out(record.payment, record.allocations)
 
@@ -342,9 +342,7 @@ async def allocate_payment(
 async def split_payment(
     payment_id: UUID, body: SplitPayment, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> list[PaymentOut]:
-    records = await service.split_unmatched(
-        session, clock=clock, payment_id=payment_id, data=body, decided_by=principal.name
-    )
+    records = await service.split_unmatched(session, clock=clock, payment_id=payment_id, data=body, actor=principal)
     return [payment_out(r.payment, r.allocations) for r in records]
 
 
@@ -357,7 +355,7 @@ async def split_payment(
     description="The new payment's `match_reasons` / `match_reasons_zh` say whose match was undone and by whom.",
 )
 async def undo_payment(payment_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer) -> PaymentOut:
-    again = await service.undo_match(session, clock=clock, payment_id=payment_id, decided_by=principal.name)
+    again = await service.undo_match(session, clock=clock, payment_id=payment_id, actor=principal)
     return payment_out(again, [])
 
 

@@ -9,117 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from arflow.money import Currency, DecimalString, minor_unit_exponent
-
-# NUMERIC(19, 4) leaves 15 digits before the point.
-MAX_AMOUNT = Decimal("1e15")
-
-
-def _positive_amount(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise ValueError("must be greater than zero")
-    if value >= MAX_AMOUNT:
-        raise ValueError("is too large")
-    return value
-
-
-def _exact(value: Decimal, currency: str | None, *, name: str = "the amount") -> None:
-    if currency is not None and value != value.quantize(minor_unit_exponent(currency)):
-        raise ValueError(f"{name} {value} has more decimals than {currency} allows")
-
-
-class AllocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    invoice_id: UUID
-    amount: DecimalString
-
-    _amount = field_validator("amount")(_positive_amount)
-
-
-class PaymentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    customer_id: UUID
-    # Declared before the amounts so their validators can check them against it.
-    currency: Currency
-    amount: DecimalString = Field(description="Exact to the currency's minor unit, e.g. '1060.00'.")
-    received_on: date = Field(description="The local date the money arrived.")
-    payer_name: str | None = Field(None, max_length=300)
-    payer_account: str | None = Field(None, max_length=100)
-    reference: str | None = Field(
-        None, max_length=500, description="Remittance text; an invoice number or RF reference in it is matched."
-    )
-    allocations: list[AllocationIn] | None = Field(
-        None,
-        max_length=100,
-        description="How to allocate the payment. Omitted: proposed from the reference, else oldest due first. "
-        "An empty list: leave the payment unallocated (on account).",
-    )
-
-    @field_validator("amount")
-    @classmethod
-    def _amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
-        _positive_amount(value)
-        _exact(value, info.data.get("currency"))
-        return value
-
-    @field_validator("allocations")
-    @classmethod
-    def _allocations(cls, value: list[AllocationIn] | None, info: ValidationInfo) -> list[AllocationIn] | None:
-        for n, allocation in enumerate(value or []):
-            _exact(allocation.amount, info.data.get("currency"), name=f"allocations[{n}].amount")
-        return value
-
-
-class AllocationOut(BaseModel):
-    invoice_id: UUID
-    invoice_number: str
-    amount: DecimalString
-    basis: str = Field(description="given (by the person), reference (named in it), or oldest_due.")
-    applied: bool = Field(description="Invoicing has applied it (PaymentApplied received).")
-
-
-class SuggestionOut(BaseModel):
-    rank: int
-    customer_id: UUID
-    confidence: float
-    shape: str
-    reasons: list[str] = Field(description="Why the engine suggests it, in English: a sentence per piece of evidence.")
-    reasons_zh: list[str] = Field(
-        default_factory=list,
-        description="The same sentences in Chinese, in the same order; empty for a suggestion stored before they were.",
-    )
-    allocations: list[dict[str, Any]]
-
-
-class PaymentOut(BaseModel):
-    id: UUID
-    customer_id: UUID | None = Field(description="None while nobody knows whose the money is.")
-    status: str = Field(description="matched, unmatched (in the review queue) or reversed.")
-    amount: DecimalString
-    currency: str
-    received_on: date
-    source: str
-    payer_name: str | None
-    payer_account: str | None
-    reference: str | None
-    match_confidence: float
-    match_shape: str | None
-    match_reasons: list[str] = Field(
-        description="Why it is matched or queued as it is, in English: the engine's evidence, or what a person did"
-        " to the payment it continues (split, undo); empty for a payment entered by hand."
-    )
-    match_reasons_zh: list[str] = Field(
-        description="The same sentences in Chinese, in the same order; empty for a payment stored before they were."
-    )
-    suggestions: list[SuggestionOut]
-    external_id: str | None
-    supersedes_payment_id: UUID | None
-    decided_by: str | None
-    allocations: list[AllocationOut]
-    unallocated: DecimalString
-    created_at: datetime
+from arflow.money import Currency, DecimalString
+from reconciliation.payments.schemas import AllocationIn, exact_to_minor_unit, positive_amount
 
 
 class ConfirmSuggestion(BaseModel):
@@ -144,7 +35,7 @@ class SplitPart(BaseModel):
     amount: DecimalString
     allocations: list[AllocationIn] = Field(default_factory=list, max_length=100)
 
-    _amount = field_validator("amount")(_positive_amount)
+    _amount = field_validator("amount")(positive_amount)
 
 
 class SplitPayment(BaseModel):
@@ -221,8 +112,8 @@ class DisputeCreate(BaseModel):
     @classmethod
     def _amount(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         if value is not None:
-            _positive_amount(value)
-            _exact(value, info.data.get("currency"))
+            positive_amount(value)
+            exact_to_minor_unit(value, info.data.get("currency"))
         return value
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from arflow.auth import Principal
 from arflow.problems import NotFound, Problem
 from arflow.service import ClockDep, SessionDep
 from reconciliation import gateways, service
@@ -51,6 +52,7 @@ async def _record(request: Request, session: Any, clock: Any, notice: gateways.G
         notice=notice,
         headers=_headers(request),
         body=body.decode("utf-8", errors="replace"),
+        actor=Principal(name=f"gateway:{notice.provider}", scopes=frozenset()),
     )
     request.app.state.metrics_webhooks.labels(notice.provider, outcome).inc()
     return outcome

@@ -114,7 +114,7 @@ async def test_a_big_import_preloads_the_projection_and_books_alike(
         record.status = "processing"  # ours: the background worker only claims queued imports
     settings = app.state.settings.model_copy(update={"import_preload_lines": 1})
     summary = await importing.process_import(
-        app.state.db, clock=app.state.clock, settings=settings, import_id=record.id
+        app.state.db, clock=app.state.clock, settings=settings, import_id=record.id, actor=SYSTEM
     )
     # The first line pays the invoice; the preloaded index knows it, so the second finds nothing left.
     assert (summary["payments"], summary["matched_automatically"]) == (2, 1)

@@ -20,9 +20,9 @@ from arflow.db import Database
 from arflow.migrations import upgrade
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure  # not Test*: pytest would collect it
 from arflow.testing.infrastructure import spec
-from reconciliation import repository
-from reconciliation.endpoints import payment_out
 from reconciliation.keys import name_bigrams, normalise_name
+from reconciliation.payments import repository
+from reconciliation.payments.schemas import payment_out
 
 SERVICE_DIR = spec("reconciliation").directory
 
