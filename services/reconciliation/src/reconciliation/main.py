@@ -15,6 +15,7 @@ from reconciliation.importing import import_worker
 from reconciliation.matching.endpoints import router as matching_router
 from reconciliation.open_items.endpoints import router as open_items_router
 from reconciliation.payments.endpoints import router as payments_router
+from reconciliation.review.endpoints import router as review_queue_router
 from reconciliation.review_endpoints import router as review_router
 from reconciliation.webhook_endpoints import router as webhook_router
 
@@ -38,7 +39,7 @@ DEFINITION = ServiceDefinition(
     name="reconciliation",
     title="arflow reconciliation",
     description="Payments received and their allocation to open invoices (收款核销).",
-    routers=[payments_router, open_items_router, review_router, matching_router, webhook_router],
+    routers=[payments_router, open_items_router, review_queue_router, review_router, matching_router, webhook_router],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,
     workers=[import_worker],

@@ -18,18 +18,13 @@ from arflow.service import ClockDep, SessionDep
 from reconciliation import importing, repository, service, statements
 from reconciliation.models import Dispute, Statement, StatementImport, StatementLine
 from reconciliation.parsers import BUILT_IN_PROFILES
-from reconciliation.payments import repository as payments_repository
-from reconciliation.payments.schemas import PaymentOut, payment_out
 from reconciliation.schemas import (
-    AllocateManually,
-    ConfirmSuggestion,
     CsvProfileIn,
     CsvProfileOut,
     DisputeCreate,
     DisputeOut,
     DisputeResolve,
     NotificationOut,
-    SplitPayment,
     StatementImportOut,
     StatementLineOut,
     StatementOut,
@@ -277,86 +272,6 @@ async def list_statements(
 
 
 # --- the review queue and matches ----------------------------------------------------------------
-
-
-@router.get(
-    "/review-queue",
-    response_model=Page[PaymentOut],
-    tags=["review"],
-    summary="Payments the engine was not sure of, with ranked suggestions",
-    description="Each suggestion says why in English (`reasons`) and Chinese (`reasons_zh`), sentence for sentence.",
-)
-async def review_queue(
-    session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None
-) -> Page[PaymentOut]:
-    payments = await payments_repository.list_payments(
-        session, page, customer_id=customer_id, received_from=None, received_to=None, status="unmatched"
-    )
-    allocations = await payments_repository.allocations_of(session, [p.id for p in payments])
-    return make_page([payment_out(p, allocations[p.id]) for p in payments], page)
-
-
-@router.post(
-    "/payments/{payment_id}/confirm",
-    response_model=PaymentOut,
-    tags=["review"],
-    summary="Confirm a suggestion of a queued payment (teaches the payer mapping)",
-)
-async def confirm_payment(
-    payment_id: UUID, body: ConfirmSuggestion, session: SessionDep, clock: ClockDep, principal: Writer
-) -> PaymentOut:
-    record = await service.confirm_suggestion(
-        session, clock=clock, payment_id=payment_id, rank=body.rank, actor=principal
-    )
-    return payment_out(record.payment, record.allocations)
-
-
-@router.post(
-    "/payments/{payment_id}/allocate",
-    response_model=PaymentOut,
-    tags=["review"],
-    summary="Say whose a queued payment is and split it across invoices (teaches the payer mapping)",
-)
-async def allocate_payment(
-    payment_id: UUID, body: AllocateManually, session: SessionDep, clock: ClockDep, principal: Writer
-) -> PaymentOut:
-    record = await service.allocate_unmatched(
-        session,
-        clock=clock,
-        payment_id=payment_id,
-        customer_id=body.customer_id,
-        allocations=body.allocations,
-        actor=principal,
-    )
-    return payment_out(record.payment, record.allocations)
-
-
-@router.post(
-    "/payments/{payment_id}/split",
-    response_model=list[PaymentOut],
-    status_code=201,
-    tags=["review"],
-    summary="Divide a queued payment among several customers; each part is a payment superseding it",
-    description="Each part's `match_reasons` / `match_reasons_zh` say whose payment it is part of and who split it.",
-)
-async def split_payment(
-    payment_id: UUID, body: SplitPayment, session: SessionDep, clock: ClockDep, principal: Writer
-) -> list[PaymentOut]:
-    records = await service.split_unmatched(session, clock=clock, payment_id=payment_id, data=body, actor=principal)
-    return [payment_out(r.payment, r.allocations) for r in records]
-
-
-@router.post(
-    "/payments/{payment_id}/undo",
-    response_model=PaymentOut,
-    status_code=201,
-    tags=["review"],
-    summary="Undo a match: PaymentReversed, and the money back in the review queue as a new payment",
-    description="The new payment's `match_reasons` / `match_reasons_zh` say whose match was undone and by whom.",
-)
-async def undo_payment(payment_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer) -> PaymentOut:
-    again = await service.undo_match(session, clock=clock, payment_id=payment_id, actor=principal)
-    return payment_out(again, [])
 
 
 # --- match rules and learned mappings ---------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Review: the human queue of payments the engine was not sure of, and what a person decides about them."""
