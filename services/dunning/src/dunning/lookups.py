@@ -1,26 +1,35 @@
-"""Rows several nouns look up by key, and the require_* that turn a missing one into its typed error.
+"""What every noun reads of a case: the case by id (require_case / lock_case turn a missing one into a 404),
+its items and what they still owe, a customer's open cases.
 
-They sit below every noun (which all use them), so their errors live here too.
+They sit below every noun (which all use them), so the case's own errors live here too.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow.problems import NotFound
-from dunning.cases.repository import get_case
-from dunning.ladder.repository import policy_versions
-from dunning.models import DunningCase, DunningPolicy
+from arflow.problems import Conflict, NotFound
+from dunning.models import DunningCase, DunningCaseItem
 
 
 class CaseNotFound(NotFound):
     code, title = "case_not_found", "Dunning case not found"
 
 
-class PolicyNotFound(NotFound):
-    code, title = "policy_not_found", "Policy not found"
+class CaseNotOpen(Conflict):
+    code, title = "case_not_open", "Dunning case is not open"
+
+
+async def get_case(session: AsyncSession, case_id: UUID, *, for_update: bool = False) -> DunningCase | None:
+    """The case (locked when `for_update`), or None."""
+    query = select(DunningCase).where(DunningCase.id == case_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def require_case(session: AsyncSession, case_id: UUID) -> DunningCase:
@@ -39,12 +48,24 @@ async def lock_case(session: AsyncSession, case_id: UUID) -> DunningCase:
     return case
 
 
-async def require_policy(
-    session: AsyncSession, code: str, version: int | None = None
-) -> tuple[DunningPolicy, list[int]]:
-    """A policy's latest version (or the one asked for), with the numbers of all its versions."""
-    versions = await policy_versions(session, code)
-    chosen = [p for p in versions if version is None or p.version == version]
-    if not chosen:
-        raise PolicyNotFound(f"There is no policy {code!r}" + (f" version {version}." if version else "."))
-    return chosen[0], [p.version for p in versions]
+async def case_items(session: AsyncSession, case_id: UUID) -> list[DunningCaseItem]:
+    query = (
+        select(DunningCaseItem)
+        .where(DunningCaseItem.case_id == case_id)
+        .order_by(DunningCaseItem.created_at, DunningCaseItem.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def open_cases_of(session: AsyncSession, customer_id: UUID) -> list[DunningCase]:
+    query = (
+        select(DunningCase)
+        .where(DunningCase.customer_id == customer_id, DunningCase.status == "open")
+        .order_by(DunningCase.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def amount_owed(session: AsyncSession, case_id: UUID) -> Decimal:
+    """What a case's open items still owe."""
+    return sum((i.amount_due for i in await case_items(session, case_id) if i.status == "open"), Decimal(0))

@@ -17,7 +17,7 @@ from dunning.actions.repository import case_actions
 from dunning.cases import repository, service
 from dunning.cases.schemas import AssignIn, CaseDetailOut, CaseItemOut, CaseOut, CaseStatus, HoldIn
 from dunning.deps import Paging, Reader, Writer
-from dunning.lookups import lock_case, require_case
+from dunning.lookups import case_items, lock_case, require_case
 from dunning.models import DunningCase, DunningCaseItem
 from dunning.promises.endpoints import promise_out
 from dunning.promises.repository import case_promises
@@ -60,7 +60,7 @@ async def list_cases(
 )
 async def get_case(case_id: UUID, session: SessionDep, _: Reader) -> CaseDetailOut:
     case = await require_case(session, case_id)
-    items = await repository.case_items(session, case.id)
+    items = await case_items(session, case.id)
     actions = await case_actions(session, case.id)
     amount = sum((i.amount_due for i in items if i.status == "open"), Decimal(0))
     return CaseDetailOut.model_validate(

@@ -41,13 +41,6 @@ async def open_case_for_update(
     return (await session.execute(query)).scalar_one()
 
 
-async def get_case(session: AsyncSession, case_id: UUID, *, for_update: bool = False) -> DunningCase | None:
-    query = select(DunningCase).where(DunningCase.id == case_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def add_case_item(session: AsyncSession, item: dict[str, Any]) -> bool:
     """Insert a case item unless the invoice already has one; True when inserted.
 
@@ -65,15 +58,6 @@ async def get_item(session: AsyncSession, invoice_id: UUID, *, for_update: bool 
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def case_items(session: AsyncSession, case_id: UUID) -> list[DunningCaseItem]:
-    query = (
-        select(DunningCaseItem)
-        .where(DunningCaseItem.case_id == case_id)
-        .order_by(DunningCaseItem.created_at, DunningCaseItem.id)
-    )
-    return list((await session.execute(query)).scalars())
 
 
 async def amounts_overdue(session: AsyncSession, case_ids: list[UUID]) -> dict[UUID, Decimal]:
@@ -163,27 +147,3 @@ async def is_invoice_disputed(session: AsyncSession, invoice_id: UUID) -> bool:
         InvoiceDispute.invoice_id == invoice_id, InvoiceDispute.resolved_at.is_(None)
     )
     return await session.scalar(query.limit(1)) is not None
-
-
-async def open_case_ids(session: AsyncSession) -> list[UUID]:
-    query = select(DunningCase.id).where(DunningCase.status == "open").order_by(DunningCase.id)
-    return list((await session.execute(query)).scalars())
-
-
-async def open_cases(session: AsyncSession) -> list[DunningCase]:
-    """Open cases not frozen by a legal handover (read without locks: the tick locks what it acts on)."""
-    query = (
-        select(DunningCase)
-        .where(DunningCase.status == "open", DunningCase.frozen_at.is_(None))
-        .order_by(DunningCase.id)
-    )
-    return list((await session.execute(query)).scalars())
-
-
-async def open_cases_of(session: AsyncSession, customer_id: UUID) -> list[DunningCase]:
-    query = (
-        select(DunningCase)
-        .where(DunningCase.customer_id == customer_id, DunningCase.status == "open")
-        .order_by(DunningCase.id)
-    )
-    return list((await session.execute(query)).scalars())

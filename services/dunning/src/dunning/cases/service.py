@@ -26,14 +26,13 @@ from arflow.pagination import PageParams
 from dunning import domain
 from dunning.actions.repository import cancel_pending_actions, done_steps
 from dunning.actions.service import address_action, notice_details
+from dunning.case_events import publish_pause, raise_level
 from dunning.cases import repository
-from dunning.cases.errors import CaseNotHeld, CaseNotOpen
-from dunning.cases.pauses import publish_pause
+from dunning.cases.errors import CaseNotHeld
 from dunning.customers.repository import get_customer
 from dunning.customers.service import customer_view
-from dunning.ladder.service import policy_view
-from dunning.ladder.steps import raise_level
-from dunning.lookups import require_policy
+from dunning.ladder.service import policy_view, require_policy
+from dunning.lookups import CaseNotOpen, case_items, get_case
 from dunning.models import DunningAction, DunningCase, DunningCaseItem
 from dunning.promises.repository import open_promises
 from dunning.promises.service import settle_due_promises
@@ -69,7 +68,7 @@ async def record_invoice_overdue(
         if not was_due_soon:
             return
         # A pre-due item just went overdue: its case gets the overdue notice like any other.
-        case = await repository.get_case(session, item.case_id, for_update=True) or case
+        case = await get_case(session, item.case_id, for_update=True) or case
         disputed = item.disputed
     else:
         bound.info("case_item.added", case_id=str(case.id), days_overdue=event.days_overdue)
@@ -215,7 +214,7 @@ async def record_payment_applied(
         now=clock.now(),
     ):
         log.info("case_item.balance_updated", invoice_id=str(item.invoice_id), amount_due=str(item.amount_due))
-    case = await repository.get_case(session, item.case_id, for_update=True)
+    case = await get_case(session, item.case_id, for_update=True)
     if case is None or case.status != "open":
         return
     await session.flush()
@@ -248,7 +247,7 @@ async def record_payment_reversed(
     if found is None:
         bound.info("case_item.reversal_before_overdue", reopened=event.invoice_reopened)
         return
-    case = await repository.get_case(session, found.case_id, for_update=True)
+    case = await get_case(session, found.case_id, for_update=True)
     item = await repository.get_item(session, event.invoice_id, for_update=True)
     assert case is not None and item is not None
     balance = event.invoice_balance_after.amount
@@ -321,7 +320,7 @@ async def close_invoice(
     if found is None:
         log.info("case_item.closed_before_overdue", invoice_id=str(invoice_id), closure=closure)
         return
-    case = await repository.get_case(session, found.case_id, for_update=True)
+    case = await get_case(session, found.case_id, for_update=True)
     item = await repository.get_item(session, invoice_id, for_update=True)
     assert case is not None and item is not None
     if item.status != "open":
@@ -330,7 +329,7 @@ async def close_invoice(
     await session.flush()
     log.info("case_item.closed", case_id=str(case.id), invoice_id=str(invoice_id), closure=closure)
     resolution = domain.case_resolution(
-        i.closure if i.status == "closed" else None for i in await repository.case_items(session, case.id)
+        i.closure if i.status == "closed" else None for i in await case_items(session, case.id)
     )
     if resolution is None or case.status != "open":
         return
@@ -417,6 +416,6 @@ async def record_dispute(
     item.disputed, item.updated_at = disputed, clock.now()
     log.info("case_item.disputed" if disputed else "case_item.dispute_resolved", invoice_id=str(invoice_id))
     if disputed:
-        case = await repository.get_case(session, item.case_id)
+        case = await get_case(session, item.case_id)
         assert case is not None
         await publish_pause(session, clock=clock, case=case, reason="dispute", until=None, note=item.invoice_number)

@@ -13,9 +13,9 @@ from arflow.events.catalog import CreditScoreChanged, CustomerUpserted
 from dunning import domain
 from dunning.actions.repository import pending_actions_for_update
 from dunning.actions.service import address_action, complete_action
-from dunning.cases.pauses import publish_pause
-from dunning.cases.repository import open_cases_of
+from dunning.case_events import publish_pause
 from dunning.customers import repository
+from dunning.lookups import open_cases_of
 from dunning.models import Customer
 
 log = structlog.get_logger("dunning")

@@ -16,7 +16,7 @@ from dunning.deps import Reader, Settings, Writer
 from dunning.ladder import repository, service
 from dunning.ladder.schemas import DryRunOut, PolicyIn, PolicyOut, PolicyVersionIn
 from dunning.ladder.steps import build_evidence_pack
-from dunning.lookups import require_case, require_policy
+from dunning.lookups import require_case
 from dunning.models import DunningPolicy
 
 router = APIRouter()
@@ -77,7 +77,7 @@ async def create_policy_version(
 async def get_policy(
     code: str, session: SessionDep, _: Reader, version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
 ) -> PolicyOut:
-    policy, versions = await require_policy(session, code, version)
+    policy, versions = await service.require_policy(session, code, version)
     return await policy_out(session, policy, versions)
 
 

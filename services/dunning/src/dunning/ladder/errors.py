@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arflow.problems import Conflict, Unprocessable
+from arflow.problems import Conflict, NotFound, Unprocessable
 
 
 class InvalidPolicy(Unprocessable):
@@ -15,3 +15,7 @@ class UnknownTemplate(Unprocessable):
 
 class PolicyExists(Conflict):
     code, title = "policy_exists", "Policy exists"
+
+
+class PolicyNotFound(NotFound):
+    code, title = "policy_not_found", "Policy not found"

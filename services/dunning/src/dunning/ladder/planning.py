@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.clock import DEFAULT_TIME_ZONE
 from dunning import domain
 from dunning.actions.repository import done_steps
-from dunning.cases.repository import case_items
 from dunning.config import DunningSettings
 from dunning.customers.repository import get_customer, get_tier
+from dunning.lookups import case_items
 from dunning.models import Customer, DunningCase, DunningCaseItem, PromiseToPay
 from dunning.promises.repository import open_promises
 

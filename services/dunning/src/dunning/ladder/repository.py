@@ -79,3 +79,18 @@ async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict
     for facts in snapshot.values():
         facts["done_steps"] = frozenset(facts["done_steps"])
     return snapshot
+
+
+async def open_case_ids(session: AsyncSession) -> list[UUID]:
+    query = select(DunningCase.id).where(DunningCase.status == "open").order_by(DunningCase.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def open_cases(session: AsyncSession) -> list[DunningCase]:
+    """Open cases not frozen by a legal handover (read without locks: the tick locks what it acts on)."""
+    query = (
+        select(DunningCase)
+        .where(DunningCase.status == "open", DunningCase.frozen_at.is_(None))
+        .order_by(DunningCase.id)
+    )
+    return list((await session.execute(query)).scalars())

@@ -15,13 +15,12 @@ from arflow.ids import uuid7
 from arflow.money import to_minor_units
 from dunning import domain
 from dunning.actions import rendering
-from dunning.cases.repository import get_case, open_case_ids, open_cases
 from dunning.config import DunningSettings
 from dunning.ladder import repository
-from dunning.ladder.errors import InvalidPolicy, PolicyExists, UnknownTemplate
+from dunning.ladder.errors import InvalidPolicy, PolicyExists, PolicyNotFound, UnknownTemplate
 from dunning.ladder.planning import CaseFacts, CasePlan, plan_case, plan_from
 from dunning.ladder.steps import execute_step
-from dunning.lookups import PolicyNotFound, require_policy
+from dunning.lookups import get_case
 from dunning.models import DunningPolicy
 from dunning.promises.service import settle_due_promises
 
@@ -100,6 +99,17 @@ def _needs_action(plan: CasePlan, facts: CaseFacts) -> bool:
     return policy is not None and (plan.case.policy_code, plan.case.policy_version) != (policy.code, policy.version)
 
 
+async def require_policy(
+    session: AsyncSession, code: str, version: int | None = None
+) -> tuple[DunningPolicy, list[int]]:
+    """A policy's latest version (or the one asked for), with the numbers of all its versions."""
+    versions = await repository.policy_versions(session, code)
+    chosen = [p for p in versions if version is None or p.version == version]
+    if not chosen:
+        raise PolicyNotFound(f"There is no policy {code!r}" + (f" version {version}." if version else "."))
+    return chosen[0], [p.version for p in versions]
+
+
 async def retire_policy(session: AsyncSession, *, actor: Principal, code: str) -> tuple[DunningPolicy, list[int]]:
     """Retire every version of a policy: the tick no longer chooses it (404 when there is none)."""
     await require_policy(session, code)
@@ -118,7 +128,7 @@ async def run_tick(
     """
     policies = [policy_view(p) for p in await repository.latest_policies(session)]
     counts: dict[str, int] = {}
-    cases = await open_cases(session)
+    cases = await repository.open_cases(session)
     snapshot = await repository.tick_snapshot(session, cases)
     for unlocked in cases:
         facts = CaseFacts(**snapshot[unlocked.id])
@@ -193,7 +203,7 @@ async def dry_run(
 ) -> list[dict[str, Any]]:
     """What the tick would do as of `as_of`, changing nothing."""
     policies = [policy_view(p) for p in await repository.latest_policies(session)]
-    ids = [case_id] if case_id else await open_case_ids(session)
+    ids = [case_id] if case_id else await repository.open_case_ids(session)
     entries = []
     for one in ids:
         case = await get_case(session, one)

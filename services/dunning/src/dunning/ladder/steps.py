@@ -6,13 +6,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock
-from arflow.events.catalog import DunningChannel, DunningEscalated, LegalHandover
+from arflow.events.catalog import LegalHandover
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
@@ -20,13 +20,13 @@ from dunning import domain
 from dunning.actions import letters
 from dunning.actions.repository import cancel_pending_actions, case_actions, case_documents
 from dunning.actions.service import finish_action
-from dunning.cases.repository import case_items
+from dunning.case_events import raise_level
 from dunning.config import DunningSettings
 from dunning.customers.repository import get_customer
 from dunning.customers.service import customer_view
 from dunning.ladder.planning import CasePlan
+from dunning.lookups import case_items
 from dunning.models import Customer, DunningAction, DunningCase, DunningDocument
-from dunning.promises.service import amount_owed
 from dunning.tasks.repository import add_task, cancel_open_tasks
 
 log = structlog.get_logger("dunning")
@@ -238,38 +238,6 @@ async def execute_step(
     )
     case.updated_at = as_of
     return action
-
-
-async def raise_level(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    case: DunningCase,
-    level: int,
-    channel: str,
-    at: datetime,
-    amount: Decimal | None = None,
-) -> None:
-    """Raise a case's level; DunningEscalated (with the amount chased, read unless given) when it rises."""
-    if level <= case.level:
-        return
-    if amount is None:
-        amount = await amount_owed(session, case.id)
-    await outbox.add(
-        session,
-        DunningEscalated(
-            customer_id=case.customer_id,
-            case_id=case.id,
-            from_level=case.level,
-            to_level=level,
-            channel=cast("DunningChannel", channel),
-            amount_overdue=Money.of(amount, case.currency).quantize(),
-            escalated_at=at,
-        ),
-        clock=clock,
-    )
-    log.info("case.escalated", case_id=str(case.id), from_level=case.level, to_level=level)
-    case.level = level
 
 
 async def build_evidence_pack(session: AsyncSession, *, case: DunningCase) -> bytes:

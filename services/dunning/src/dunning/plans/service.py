@@ -14,11 +14,11 @@ from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.ids import uuid7
 from arflow.money import to_minor_units
 from dunning import domain
-from dunning.cases.repository import get_case, open_case_ids
 from dunning.config import DunningSettings
 from dunning.ladder.planning import plan_case
-from dunning.ladder.repository import latest_policies
+from dunning.ladder.repository import latest_policies, open_case_ids
 from dunning.ladder.service import policy_view
+from dunning.lookups import get_case
 from dunning.models import CollectionPlan
 from dunning.plans import repository
 

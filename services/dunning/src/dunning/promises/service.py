@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,19 +15,13 @@ from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
 from dunning import domain
-from dunning.cases.errors import CaseNotOpen
-from dunning.cases.pauses import publish_pause
-from dunning.cases.repository import case_items
+from dunning.case_events import publish_pause
 from dunning.customers.repository import get_customer
+from dunning.lookups import CaseNotOpen, amount_owed
 from dunning.models import DunningCase, PromiseToPay
 from dunning.promises import repository
 
 log = structlog.get_logger("dunning")
-
-
-async def amount_owed(session: AsyncSession, case_id: UUID) -> Decimal:
-    """What a case's open items still owe."""
-    return sum((i.amount_due for i in await case_items(session, case_id) if i.status == "open"), Decimal(0))
 
 
 async def make_promise(

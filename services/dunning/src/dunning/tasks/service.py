@@ -12,9 +12,8 @@ from arflow.auth import Principal
 from arflow.clock import Clock
 from dunning.actions.repository import get_action
 from dunning.actions.service import finish_action
-from dunning.cases.pauses import publish_pause
-from dunning.cases.repository import case_items, get_case
-from dunning.ladder.steps import raise_level
+from dunning.case_events import publish_pause, raise_level
+from dunning.lookups import case_items, get_case
 from dunning.models import DunningTask
 from dunning.promises.service import make_promise
 from dunning.tasks.errors import PromiseIncomplete, TaskClosed
