@@ -10,6 +10,7 @@ from arflow.clock import Clock
 from arflow.events.catalog import INVOICING, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from reconciliation.config import ReconciliationSettings
+from reconciliation.disputes.endpoints import router as disputes_router
 from reconciliation.handlers import HANDLERS
 from reconciliation.importing import import_worker
 from reconciliation.matching.endpoints import router as matching_router
@@ -39,7 +40,15 @@ DEFINITION = ServiceDefinition(
     name="reconciliation",
     title="arflow reconciliation",
     description="Payments received and their allocation to open invoices (收款核销).",
-    routers=[payments_router, open_items_router, review_queue_router, review_router, matching_router, webhook_router],
+    routers=[
+        payments_router,
+        open_items_router,
+        review_queue_router,
+        review_router,
+        matching_router,
+        disputes_router,
+        webhook_router,
+    ],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,
     workers=[import_worker],

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.pagination import PageParams
 from reconciliation.models import (
     CsvProfile,
-    Dispute,
     GatewayNotification,
     Payment,
     Statement,
@@ -200,38 +199,6 @@ async def reversal_target(session: AsyncSession, keys: Sequence[str], currency: 
 
 
 # --- disputes -------------------------------------------------------------------------------
-
-
-async def get_dispute(session: AsyncSession, dispute_id: UUID, *, for_update: bool = False) -> Dispute | None:
-    query = select(Dispute).where(Dispute.id == dispute_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def open_dispute_of(session: AsyncSession, invoice_id: UUID) -> Dispute | None:
-    query = select(Dispute).where(Dispute.invoice_id == invoice_id, Dispute.status == "open")
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def list_disputes(
-    session: AsyncSession,
-    page: PageParams,
-    *,
-    customer_id: UUID | None,
-    invoice_id: UUID | None,
-    status: str | None,
-) -> list[Dispute]:
-    query = select(Dispute).order_by(Dispute.id.desc()).limit(page.limit + 1)
-    if page.starting_after:
-        query = query.where(Dispute.id < page.starting_after)
-    if customer_id:
-        query = query.where(Dispute.customer_id == customer_id)
-    if invoice_id:
-        query = query.where(Dispute.invoice_id == invoice_id)
-    if status:
-        query = query.where(Dispute.status == status)
-    return list((await session.execute(query)).scalars())
 
 
 # --- gateway notifications ------------------------------------------------------------------

@@ -15,15 +15,12 @@ from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page, page_params
 from arflow.problems import NotFound, Problem, Unprocessable
 from arflow.service import ClockDep, SessionDep
-from reconciliation import importing, repository, service, statements
-from reconciliation.models import Dispute, Statement, StatementImport, StatementLine
+from reconciliation import importing, repository, statements
+from reconciliation.models import Statement, StatementImport, StatementLine
 from reconciliation.parsers import BUILT_IN_PROFILES
 from reconciliation.schemas import (
     CsvProfileIn,
     CsvProfileOut,
-    DisputeCreate,
-    DisputeOut,
-    DisputeResolve,
     NotificationOut,
     StatementImportOut,
     StatementLineOut,
@@ -114,24 +111,6 @@ def statement_out(statement: Statement) -> StatementOut:
         closing_date=statement.closing_date,
         line_count=statement.line_count,
         created_at=statement.created_at,
-    )
-
-
-def dispute_out(dispute: Dispute) -> DisputeOut:
-    return DisputeOut(
-        id=dispute.id,
-        invoice_id=dispute.invoice_id,
-        customer_id=dispute.customer_id,
-        invoice_number=dispute.invoice_number,
-        amount=to_minor_units(dispute.amount, dispute.currency),
-        currency=dispute.currency,
-        reason=dispute.reason,
-        status=dispute.status,
-        resolution=dispute.resolution,
-        note=dispute.note,
-        opened_by=dispute.opened_by,
-        opened_at=dispute.opened_at,
-        resolved_at=dispute.resolved_at,
     )
 
 
@@ -278,43 +257,6 @@ async def list_statements(
 
 
 # --- disputes ----------------------------------------------------------------------------------------
-
-
-@router.post("/disputes", response_model=DisputeOut, status_code=201, tags=["disputes"])
-async def open_dispute(
-    body: DisputeCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
-) -> JSONResponse:
-    async def create() -> DisputeOut:
-        return dispute_out(await service.open_dispute(session, clock=clock, data=body, opened_by=principal.name))
-
-    return await idempotent(request, session, principal, body, create)
-
-
-@router.get("/disputes", response_model=Page[DisputeOut], tags=["disputes"])
-async def list_disputes(
-    session: SessionDep,
-    _: Reader,
-    page: Paging,
-    customer_id: UUID | None = None,
-    invoice_id: UUID | None = None,
-    status: Literal["open", "resolved"] | None = None,
-) -> Page[DisputeOut]:
-    disputes = await repository.list_disputes(
-        session, page, customer_id=customer_id, invoice_id=invoice_id, status=status
-    )
-    return make_page([dispute_out(d) for d in disputes], page)
-
-
-@router.get("/disputes/{dispute_id}", response_model=DisputeOut, tags=["disputes"])
-async def get_dispute(dispute_id: UUID, session: SessionDep, _: Reader) -> DisputeOut:
-    return dispute_out(await service.require_dispute(session, dispute_id))
-
-
-@router.post("/disputes/{dispute_id}/resolve", response_model=DisputeOut, tags=["disputes"])
-async def resolve_dispute(
-    dispute_id: UUID, body: DisputeResolve, session: SessionDep, clock: ClockDep, _: Writer
-) -> DisputeOut:
-    return dispute_out(await service.resolve_dispute(session, clock=clock, dispute_id=dispute_id, data=body))
 
 
 # --- gateway notifications (audit) ---------------------------------------------------------------------

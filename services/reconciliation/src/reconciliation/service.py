@@ -10,27 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
 from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
-from arflow.events.catalog import (
-    DisputeOpened,
-    DisputeResolved,
-)
 from arflow.ids import uuid7
-from arflow.messaging import outbox
-from arflow.money import Money
-from arflow.problems import Conflict, NotFound, Unprocessable
 from reconciliation import gateways, repository
 from reconciliation.config import ReconciliationSettings
 from reconciliation.matching.engine import match
 from reconciliation.matching.service import match_index_for, match_settings
-from reconciliation.models import Dispute
-from reconciliation.open_items import repository as projection
 from reconciliation.payments import repository as payments_repository
 from reconciliation.payments.service import (
     IncomingPayment,
     record_incoming,
     reverse_payment,
 )
-from reconciliation.schemas import DisputeCreate, DisputeResolve
 
 log = structlog.get_logger("reconciliation")
 
@@ -48,90 +38,6 @@ log = structlog.get_logger("reconciliation")
 
 
 # --- disputes ----------------------------------------------------------------------------------
-
-
-async def open_dispute(session: AsyncSession, *, clock: Clock, data: DisputeCreate, opened_by: str) -> Dispute:
-    """A client contests an invoice: DisputeOpened pauses chasing it."""
-    item = await projection.get_open_item(session, data.invoice_id, for_update=True)
-    if item is None or item.issued_at is None:
-        raise Unprocessable(f"Invoice {data.invoice_id} is not known to reconciliation.", code="invoice_unknown")
-    if item.status in ("paid", "void"):
-        raise Conflict(
-            f"Invoice {item.invoice_number} is {item.status}; there is nothing to dispute.", code="invoice_not_open"
-        )
-    if await repository.open_dispute_of(session, item.invoice_id) is not None:
-        raise Conflict(f"Invoice {item.invoice_number} already has an open dispute.", code="dispute_already_open")
-    amount = data.amount if data.amount is not None else item.balance
-    if data.amount is not None and data.currency is not None and data.currency != item.currency:
-        raise Unprocessable(f"Invoice {item.invoice_number} is in {item.currency}.", code="dispute_currency_mismatch")
-    if amount <= 0 or (item.total is not None and amount > item.total):
-        raise Unprocessable(
-            f"A dispute of {amount} {item.currency} does not fit invoice {item.invoice_number}.",
-            code="dispute_amount_invalid",
-        )
-    now = clock.now()
-    dispute = Dispute(
-        id=uuid7(),
-        invoice_id=item.invoice_id,
-        customer_id=item.customer_id,
-        invoice_number=item.invoice_number,
-        amount=amount,
-        currency=item.currency,
-        reason=data.reason,
-        status="open",
-        opened_by=opened_by,
-        opened_at=now,
-    )
-    session.add(dispute)
-    await session.flush()
-    await outbox.add(
-        session,
-        DisputeOpened(
-            customer_id=item.customer_id,
-            dispute_id=dispute.id,
-            invoice_id=item.invoice_id,
-            invoice_number=item.invoice_number,
-            amount=Money.of(amount, item.currency).quantize(),
-            reason=data.reason,
-            opened_at=now,
-        ),
-        clock=clock,
-    )
-    log.info("dispute.opened", dispute_id=str(dispute.id), invoice_id=str(item.invoice_id))
-    return dispute
-
-
-async def resolve_dispute(session: AsyncSession, *, clock: Clock, dispute_id: UUID, data: DisputeResolve) -> Dispute:
-    """Close a dispute with its resolution: DisputeResolved lets chasing resume (or not)."""
-    dispute = await repository.get_dispute(session, dispute_id, for_update=True)
-    if dispute is None:
-        raise NotFound(f"There is no dispute {dispute_id}.", code="dispute_not_found")
-    if dispute.status != "open":
-        raise Conflict(f"Dispute {dispute_id} is already resolved.", code="dispute_already_resolved")
-    now = clock.now()
-    dispute.status, dispute.resolution, dispute.note, dispute.resolved_at = "resolved", data.resolution, data.note, now
-    await session.flush()
-    await outbox.add(
-        session,
-        DisputeResolved(
-            customer_id=dispute.customer_id,
-            dispute_id=dispute.id,
-            invoice_id=dispute.invoice_id,
-            resolution=data.resolution,
-            note=data.note,
-            resolved_at=now,
-        ),
-        clock=clock,
-    )
-    log.info("dispute.resolved", dispute_id=str(dispute.id), resolution=data.resolution)
-    return dispute
-
-
-async def require_dispute(session: AsyncSession, dispute_id: UUID) -> Dispute:
-    dispute = await repository.get_dispute(session, dispute_id)
-    if dispute is None:
-        raise NotFound(f"There is no dispute {dispute_id}.", code="dispute_not_found")
-    return dispute
 
 
 # --- gateway notifications --------------------------------------------------------------------------

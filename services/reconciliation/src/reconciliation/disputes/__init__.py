@@ -1,0 +1,1 @@
+"""Disputes: a client contests an invoice; chasing it pauses until the dispute is resolved."""

@@ -1,0 +1,111 @@
+"""Disputes' use cases: open one on an invoice, resolve it; each publishes its event."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.auth import Principal
+from arflow.clock import Clock
+from arflow.events.catalog import DisputeOpened, DisputeResolved
+from arflow.ids import uuid7
+from arflow.messaging import outbox
+from arflow.money import Money
+from reconciliation.disputes import repository
+from reconciliation.disputes.errors import (
+    DisputeAlreadyOpen,
+    DisputeAlreadyResolved,
+    DisputeAmountInvalid,
+    DisputeCurrencyMismatch,
+    DisputeNotFound,
+    InvoiceNotOpen,
+    InvoiceUnknown,
+)
+from reconciliation.disputes.schemas import DisputeCreate, DisputeResolve
+from reconciliation.models import Dispute
+from reconciliation.open_items import repository as projection
+
+log = structlog.get_logger("reconciliation")
+
+
+async def open_dispute(session: AsyncSession, *, clock: Clock, data: DisputeCreate, actor: Principal) -> Dispute:
+    """A client contests an invoice: DisputeOpened pauses chasing it."""
+    item = await projection.get_open_item(session, data.invoice_id, for_update=True)
+    if item is None or item.issued_at is None:
+        raise InvoiceUnknown(f"Invoice {data.invoice_id} is not known to reconciliation.")
+    if item.status in ("paid", "void"):
+        raise InvoiceNotOpen(f"Invoice {item.invoice_number} is {item.status}; there is nothing to dispute.")
+    if await repository.open_dispute_of(session, item.invoice_id) is not None:
+        raise DisputeAlreadyOpen(f"Invoice {item.invoice_number} already has an open dispute.")
+    amount = data.amount if data.amount is not None else item.balance
+    if data.amount is not None and data.currency is not None and data.currency != item.currency:
+        raise DisputeCurrencyMismatch(f"Invoice {item.invoice_number} is in {item.currency}.")
+    if amount <= 0 or (item.total is not None and amount > item.total):
+        raise DisputeAmountInvalid(f"A dispute of {amount} {item.currency} does not fit invoice {item.invoice_number}.")
+    now = clock.now()
+    dispute = Dispute(
+        id=uuid7(),
+        invoice_id=item.invoice_id,
+        customer_id=item.customer_id,
+        invoice_number=item.invoice_number,
+        amount=amount,
+        currency=item.currency,
+        reason=data.reason,
+        status="open",
+        opened_by=actor.name,
+        opened_at=now,
+    )
+    session.add(dispute)
+    await session.flush()
+    await outbox.add(
+        session,
+        DisputeOpened(
+            customer_id=item.customer_id,
+            dispute_id=dispute.id,
+            invoice_id=item.invoice_id,
+            invoice_number=item.invoice_number,
+            amount=Money.of(amount, item.currency).quantize(),
+            reason=data.reason,
+            opened_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("dispute.opened", dispute_id=str(dispute.id), invoice_id=str(item.invoice_id))
+    return dispute
+
+
+async def resolve_dispute(
+    session: AsyncSession, *, clock: Clock, dispute_id: UUID, data: DisputeResolve, actor: Principal
+) -> Dispute:
+    """Close a dispute with its resolution: DisputeResolved lets chasing resume (or not)."""
+    dispute = await repository.get_dispute(session, dispute_id, for_update=True)
+    if dispute is None:
+        raise DisputeNotFound(f"There is no dispute {dispute_id}.")
+    if dispute.status != "open":
+        raise DisputeAlreadyResolved(f"Dispute {dispute_id} is already resolved.")
+    now = clock.now()
+    dispute.status, dispute.resolution, dispute.note, dispute.resolved_at = "resolved", data.resolution, data.note, now
+    await session.flush()
+    await outbox.add(
+        session,
+        DisputeResolved(
+            customer_id=dispute.customer_id,
+            dispute_id=dispute.id,
+            invoice_id=dispute.invoice_id,
+            resolution=data.resolution,
+            note=data.note,
+            resolved_at=now,
+        ),
+        clock=clock,
+    )
+    log.info("dispute.resolved", dispute_id=str(dispute.id), resolution=data.resolution)
+    return dispute
+
+
+async def require_dispute(session: AsyncSession, dispute_id: UUID) -> Dispute:
+    dispute = await repository.get_dispute(session, dispute_id)
+    if dispute is None:
+        raise DisputeNotFound(f"There is no dispute {dispute_id}.")
+    return dispute
