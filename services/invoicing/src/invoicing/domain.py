@@ -229,6 +229,7 @@ def is_valid_rf_reference(reference: str) -> bool:
 # Aging thresholds: the first notice when an invoice is past due + grace, then
 # one each time it enters a later bucket (days counted from the due date).
 OVERDUE = "overdue"
+DUE_SOON = "due-soon"  # the notice a few days before due (InvoiceDueSoon), not an overdue threshold
 THRESHOLDS: tuple[tuple[str, int], ...] = (("31-60", 31), ("61-90", 61), ("90+", 91))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -10,8 +11,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow.events.catalog import INVOICING, topic_of
-from arflow.events.envelope import CONTENT_TYPE
+from arflow.events.catalog import INVOICING, InvoiceDueSoon, InvoiceOverdue, topic_of
+from arflow.events.envelope import CONTENT_TYPE, Envelope
 from arflow.money import MINOR_UNITS
 from arflow.pagination import PageParams, paginate
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSeries
@@ -129,11 +130,11 @@ _SWEEP = text(
     ), candidate AS (
         SELECT o.id AS invoice_id, t.name AS threshold, o.local_today
         FROM open_invoice o
-        JOIN (VALUES ('overdue', 1), ('31-60', 31), ('61-90', 61), ('90+', 91)) AS t(name, start_day)
+        JOIN unnest(CAST(:threshold_names AS text[]), CAST(:threshold_starts AS int[])) AS t(name, start_day)
           ON o.local_today - o.due_date >= t.start_day
         WHERE o.local_today - o.due_date > o.grace_days
         UNION ALL
-        SELECT o.id, 'due-soon', o.local_today
+        SELECT o.id, CAST(:due_soon AS text), o.local_today
         FROM open_invoice o CROSS JOIN params p
         WHERE o.due_date - o.local_today BETWEEN 0 AND p.due_soon_days AND p.due_soon_days > 0
     ), inserted AS (
@@ -147,7 +148,10 @@ _SWEEP = text(
         -- The event id is drawn in the target list of a materialized CTE, once per row. Drawn in a
         -- LATERAL subquery keyed by threshold, PostgreSQL could memoize it: one id for many events.
         SELECT gen_random_uuid()::text AS event_id,
-               CASE WHEN n.threshold = 'due-soon' THEN 'InvoiceDueSoon' ELSE 'InvoiceOverdue' END AS event_type,
+               CASE WHEN n.threshold = CAST(:due_soon AS text) THEN CAST(:due_soon_type AS text)
+                    ELSE CAST(:overdue_type AS text) END AS event_type,
+               CASE WHEN n.threshold = CAST(:due_soon AS text) THEN CAST(:due_soon_version AS int)
+                    ELSE CAST(:overdue_version AS int) END AS dataversion,
                n.threshold, n.as_of, i.id, i.customer_id, i.number, i.invoice_date, i.due_date, i.currency,
                i.payment_reference, n.as_of - i.due_date AS days_overdue,
                round(i.total, coalesce((p.minor_units ->> i.currency)::int, 2))::text AS total,
@@ -158,11 +162,11 @@ _SWEEP = text(
         INSERT INTO outbox_message (event_id, topic, key, event_type, payload, headers)
         SELECT f.event_id, CAST(:topic AS text), f.customer_id::text, f.event_type,
                jsonb_strip_nulls(jsonb_build_object(
-                   'specversion', '1.0', 'id', f.event_id, 'source', CAST(:source AS text), 'type', f.event_type,
-                   'time', (SELECT now FROM params), 'subject', f.customer_id::text,
-                   'datacontenttype', 'application/json', 'dataversion', 1,
+                   'specversion', CAST(:specversion AS text), 'id', f.event_id, 'source', CAST(:source AS text),
+                   'type', f.event_type, 'time', (SELECT now FROM params), 'subject', f.customer_id::text,
+                   'datacontenttype', CAST(:datacontenttype AS text), 'dataversion', f.dataversion,
                    'traceparent', CAST(:traceparent AS text),
-                   'data', CASE WHEN f.threshold = 'due-soon' THEN jsonb_build_object(
+                   'data', CASE WHEN f.threshold = CAST(:due_soon AS text) THEN jsonb_build_object(
                        'customer_id', f.customer_id, 'invoice_id', f.id, 'invoice_number', f.number,
                        'due_date', f.due_date, 'amount_due', jsonb_build_object('amount', f.amount_due,
                        'currency', f.currency), 'days_until_due', -f.days_overdue,
@@ -181,7 +185,7 @@ _SWEEP = text(
                    ELSE jsonb_build_array(jsonb_build_array('traceparent', CAST(:traceparent AS text))) END
                    || jsonb_build_array(jsonb_build_array('ce_type', f.event_type))
         FROM fact f
-        ORDER BY f.customer_id, f.due_date, f.id, f.threshold = 'due-soon' DESC, f.days_overdue
+        ORDER BY f.customer_id, f.due_date, f.id, f.threshold = CAST(:due_soon AS text) DESC, f.days_overdue
         RETURNING event_type
     )
     SELECT f.threshold, count(*) AS notices FROM fact f GROUP BY f.threshold
@@ -195,11 +199,16 @@ async def sweep_due_and_overdue(
     as_of: datetime,
     now: datetime,
     due_soon_days: int,
+    thresholds: Sequence[tuple[str, int]],
+    due_soon: str,
     traceparent: str | None,
 ) -> dict[str, int]:
     """Record and publish (via the outbox) every due-soon and overdue threshold newly reached as of an instant.
 
-    Returns how many notices each threshold produced.
+    `thresholds` are the overdue thresholds as (name, first day past due), each reached once past due + grace;
+    `due_soon` names the notice given `due_soon_days` or fewer before due. The envelope's attributes come from
+    the event catalog and the envelope model, so the SQL builds what `wrap()` would. Returns how many notices
+    each threshold produced.
     """
     rows = await session.execute(
         _SWEEP,
@@ -209,8 +218,17 @@ async def sweep_due_and_overdue(
             "due_soon_days": due_soon_days,
             "minor_units": json.dumps(MINOR_UNITS),
             "traceparent": traceparent,
+            "threshold_names": [name for name, _ in thresholds],
+            "threshold_starts": [start for _, start in thresholds],
+            "due_soon": due_soon,
+            "due_soon_type": InvoiceDueSoon.event_type(),
+            "due_soon_version": InvoiceDueSoon.version,
+            "overdue_type": InvoiceOverdue.event_type(),
+            "overdue_version": InvoiceOverdue.version,
             "topic": topic_of(INVOICING),
-            "source": f"/arflow/{INVOICING}",
+            "source": f"/arflow/{InvoiceOverdue.publisher}",
+            "specversion": Envelope.model_fields["specversion"].default,
+            "datacontenttype": Envelope.model_fields["datacontenttype"].default,
             "headers": json.dumps([["content-type", CONTENT_TYPE]]),
         },
     )

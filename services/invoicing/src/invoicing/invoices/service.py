@@ -363,9 +363,15 @@ async def sweep_due_and_overdue(
 ) -> dict[str, Any]:
     """Publish InvoiceDueSoon and InvoiceOverdue for every threshold newly reached as of an instant."""
     by_threshold = await repository.sweep_due_and_overdue(
-        session, as_of=as_of, now=clock.now(), due_soon_days=due_soon_days, traceparent=current_traceparent()
+        session,
+        as_of=as_of,
+        now=clock.now(),
+        due_soon_days=due_soon_days,
+        thresholds=[(domain.OVERDUE, 0), *domain.THRESHOLDS],  # OVERDUE: from the first day past due + grace
+        due_soon=domain.DUE_SOON,
+        traceparent=current_traceparent(),
     )
-    due_soon = by_threshold.pop("due-soon", 0)
+    due_soon = by_threshold.pop(domain.DUE_SOON, 0)
     notices = sum(by_threshold.values())
     log.info("invoice.sweep_finished", as_of=as_of.isoformat(), notices=notices, due_soon=due_soon)
     return {"notices": notices, "by_threshold": by_threshold, "due_soon": due_soon}
