@@ -11,6 +11,7 @@ from arflow.events.catalog import INVOICING, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from reconciliation.config import ReconciliationSettings
 from reconciliation.disputes.endpoints import router as disputes_router
+from reconciliation.gateways.endpoints import router as gateways_router
 from reconciliation.handlers import HANDLERS
 from reconciliation.importing import import_worker
 from reconciliation.matching.endpoints import router as matching_router
@@ -18,7 +19,6 @@ from reconciliation.open_items.endpoints import router as open_items_router
 from reconciliation.payments.endpoints import router as payments_router
 from reconciliation.review.endpoints import router as review_queue_router
 from reconciliation.review_endpoints import router as review_router
-from reconciliation.webhook_endpoints import router as webhook_router
 
 
 async def register_metrics(app: FastAPI) -> None:
@@ -47,7 +47,7 @@ DEFINITION = ServiceDefinition(
         review_router,
         matching_router,
         disputes_router,
-        webhook_router,
+        gateways_router,
     ],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,

@@ -21,7 +21,6 @@ from reconciliation.parsers import BUILT_IN_PROFILES
 from reconciliation.schemas import (
     CsvProfileIn,
     CsvProfileOut,
-    NotificationOut,
     StatementImportOut,
     StatementLineOut,
     StatementOut,
@@ -260,22 +259,6 @@ async def list_statements(
 
 
 # --- gateway notifications (audit) ---------------------------------------------------------------------
-
-
-@router.get(
-    "/gateway-notifications",
-    response_model=Page[NotificationOut],
-    tags=["webhooks"],
-    summary="Every verified gateway notification, stored raw, with what became of it",
-)
-async def list_gateway_notifications(
-    session: SessionDep,
-    _: Reader,
-    page: Paging,
-    provider: Literal["stripe", "alipay", "wechat_pay", "webhook"] | None = None,
-) -> Page[NotificationOut]:
-    rows = await repository.list_notifications(session, page, provider=provider)
-    return make_page([NotificationOut.model_validate(r, from_attributes=True) for r in rows], page)
 
 
 # --- CSV column-mapping profiles ---------------------------------------------------------------------

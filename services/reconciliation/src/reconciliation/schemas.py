@@ -65,18 +65,6 @@ class StatementOut(BaseModel):
     created_at: datetime
 
 
-class NotificationOut(BaseModel):
-    id: UUID
-    provider: str
-    provider_id: str
-    event_type: str | None
-    outcome: str
-    payment_id: UUID | None
-    received_at: datetime
-    headers: dict[str, str]
-    body: str
-
-
 class CsvProfileIn(BaseModel):
     """A bank's CSV export mapped onto statement lines; column names as in the header (compared normalised)."""
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from arflow.events.catalog import RECONCILIATION, topic_of
 from arflow.testing.kafka import collect_events
 from arflow.testing.services import RunningService
-from reconciliation.gateways import alipay_signing_string
+from reconciliation.gateways.providers import alipay_signing_string
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books, GatewayKeys, ImportDone, PublishedPayments

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from reconciliation.gateways import (
+from reconciliation.gateways.providers import (
     NoticeMalformed,
     SignatureRejected,
     alipay_signing_string,

@@ -1,0 +1,1 @@
+"""Gateways: Alipay, WeChat Pay, Stripe and Standard Webhooks notifications, verified and booked once."""
