@@ -40,12 +40,6 @@ class ContractNotFound(NotFound):
     code, title = "contract_not_found", "Contract not found"
 
 
-class FieldRequired(Unprocessable):
-    """A field sent as null that a customer, terms or an invoice cannot be without."""
-
-    code, title = "validation_failed", "Request is not valid"
-
-
 async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer | None:
     """A customer; `for_update` serialises ledger work on it (FOR NO KEY UPDATE).
 

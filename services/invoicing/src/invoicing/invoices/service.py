@@ -17,6 +17,7 @@ from arflow.events.catalog import InvoiceIssued, InvoiceVoided, InvoiceWrittenOf
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
+from arflow.problems import ValidationFailed
 from arflow.tracing import current_traceparent
 from invoicing import domain
 from invoicing.customers.errors import CustomerArchived, UnknownCustomer
@@ -27,7 +28,7 @@ from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoiceUpda
 from invoicing.ledger.errors import InvoiceNotOpen
 from invoicing.ledger.repository import has_free_credit
 from invoicing.ledger.service import apply_unapplied_credit
-from invoicing.lookups import FieldRequired, require_customer, require_invoice
+from invoicing.lookups import require_customer, require_invoice
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.terms.service import apply_terms, invoice_terms
 
@@ -160,7 +161,7 @@ async def update_draft(
     sent = data.model_fields_set
     for name in ("currency", "invoice_date", "lines"):
         if name in sent and getattr(data, name) is None:
-            raise FieldRequired(f"{name} cannot be null.")
+            raise ValidationFailed(f"{name} cannot be null.")
     customer = await require_customer(session, invoice.customer_id)
     if "memo" in sent:
         invoice.memo = data.memo

@@ -27,7 +27,7 @@ from invoicing import domain
 from invoicing.ledger import repository
 from invoicing.ledger.errors import AmountNotExact, CreditExceedsBalance, InvoiceNotOpen
 from invoicing.ledger.schemas import CreditNoteCreate, CurrencyBalance, CustomerBalanceOut
-from invoicing.lookups import CustomerNotFound, get_customer, get_invoice, require_customer, require_invoice
+from invoicing.lookups import get_customer, get_invoice, require_customer, require_invoice
 from invoicing.models import CreditNote, Invoice, PaymentApplication, UnappliedCredit
 
 log = structlog.get_logger("invoicing")
@@ -197,9 +197,7 @@ async def apply_unapplied_credit(
     session: AsyncSession, *, actor: Principal, clock: Clock, customer_id: UUID, currency: str | None = None
 ) -> dict[str, Any]:
     """Apply the customer's free credit to its open invoices, oldest due first."""
-    customer = await get_customer(session, customer_id, for_update=True)
-    if customer is None:
-        raise CustomerNotFound(f"There is no customer {customer_id}.")
+    customer = await require_customer(session, customer_id, for_update=True)
     currencies = [currency] if currency else sorted(await repository.unapplied_credit_totals(session, customer.id))
     today = local_date(clock.now(), customer.time_zone)
     count, total = 0, Decimal(0)

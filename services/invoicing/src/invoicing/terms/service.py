@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.auth import Principal
 from arflow.clock import Clock
 from arflow.ids import uuid7
+from arflow.problems import ValidationFailed
 from invoicing import domain
-from invoicing.lookups import FieldRequired, UnknownTerms, require_terms, terms_by_code
+from invoicing.lookups import UnknownTerms, require_terms, terms_by_code
 from invoicing.models import Customer, Invoice, PaymentTerms
 from invoicing.terms.errors import InvalidTerms, TermsCodeTaken
 from invoicing.terms.schemas import PaymentTermsCreate, PaymentTermsFields, PaymentTermsUpdate, check_terms
@@ -43,7 +44,7 @@ async def update_terms(
     changes = data.model_dump(exclude_unset=True)
     for name in ("name", "net_days", "basis", "grace_days", "interest_kind", "interest_rate"):
         if name in changes and changes[name] is None:
-            raise FieldRequired(f"{name} cannot be null.")
+            raise ValidationFailed(f"{name} cannot be null.")
     merged = PaymentTermsFields.model_construct(
         **{name: changes.get(name, getattr(terms, name)) for name in PaymentTermsFields.model_fields}
     )
