@@ -17,7 +17,7 @@ It reports, for each statement format, the seconds to parse, the seconds to
 build the matching index (once per import), the seconds to match every parsed
 line (the engine as the import runs it: the match input built from the parsed
 line, the decision, each automatic decision committed before the next line, all inside
-the import's garbage-collection policy (importing.long_lived_heap, entered and left on the clock), the
+the import's garbage-collection policy (statements.importing.long_lived_heap, entered and left on the clock), the
 decisions of a chunk of 1,000 lines kept until the chunk is scored, as the import
 keeps them until it writes them; the engine's caches emptied before each format,
 so the second format gets no head start from the first's identical lines),
@@ -54,11 +54,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "reconciliation" / "src"))
 
-from reconciliation.importing import long_lived_heap
 from reconciliation.keys import clear_caches, normalise_name, reference_key
 from reconciliation.matching.engine import Incoming, MatchSettings, match
 from reconciliation.matching.index import Customer, Item, MatchIndex
-from reconciliation.parsers import StatementLine, parse_statement
+from reconciliation.statements.importing import long_lived_heap
+from reconciliation.statements.parsers import StatementLine, parse_statement
 
 REGIONS = ["杭州", "上海", "北京", "深圳", "广州", "南京", "苏州", "成都", "武汉", "西安", "宁波", "厦门"]
 SUFFIXES = ["有限公司", "有限责任公司", "股份有限公司", "科技有限公司", "贸易有限公司"]
@@ -358,15 +358,17 @@ async def through_the_service(
     """
     from sqlalchemy import insert
 
+    from arflow.auth import Principal
     from arflow.clock import SystemClock
     from arflow.db import Database
     from arflow.logging import configure_logging
     from arflow.testing.infrastructure import TestInfrastructure, spec
-    from reconciliation import importing
     from reconciliation.config import ReconciliationSettings
     from reconciliation.deps import SYSTEM
     from reconciliation.models import Customer as CustomerRow
     from reconciliation.models import OpenItem
+    from reconciliation.statements import importing
+    from reconciliation.statements import service as statements
 
     configure_logging("reconciliation", level="WARNING", fmt="json")
     infra = TestInfrastructure.start()
@@ -413,8 +415,14 @@ async def through_the_service(
         settings = ReconciliationSettings(import_chunk_lines=1000)
         started = time.perf_counter()
         async with db.unit_of_work() as session:
-            record, _ = await importing.create_import(
-                session, clock=clock, data=data, filename="bench.xml", format="camt", profile=None, created_by="bench"
+            record, _ = await statements.create_import(
+                session,
+                clock=clock,
+                data=data,
+                filename="bench.xml",
+                format="camt",
+                profile=None,
+                actor=Principal(name="bench"),
             )
         accepted = time.perf_counter() - started
         summary = await importing.process_import(

@@ -13,12 +13,12 @@ from reconciliation.config import ReconciliationSettings
 from reconciliation.disputes.endpoints import router as disputes_router
 from reconciliation.gateways.endpoints import router as gateways_router
 from reconciliation.handlers import HANDLERS
-from reconciliation.importing import import_worker
 from reconciliation.matching.endpoints import router as matching_router
 from reconciliation.open_items.endpoints import router as open_items_router
 from reconciliation.payments.endpoints import router as payments_router
-from reconciliation.review.endpoints import router as review_queue_router
-from reconciliation.review_endpoints import router as review_router
+from reconciliation.review.endpoints import router as review_router
+from reconciliation.statements.endpoints import router as statements_router
+from reconciliation.statements.importing import import_worker
 
 
 async def register_metrics(app: FastAPI) -> None:
@@ -43,8 +43,8 @@ DEFINITION = ServiceDefinition(
     routers=[
         payments_router,
         open_items_router,
-        review_queue_router,
         review_router,
+        statements_router,
         matching_router,
         disputes_router,
         gateways_router,

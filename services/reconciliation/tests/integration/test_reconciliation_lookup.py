@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.auth import Principal
 from arflow.events.catalog import CustomerUpserted
 from arflow.testing.services import RunningService
-from reconciliation import importing
 from reconciliation.deps import SYSTEM
 from reconciliation.keys import name_bigrams, normalise_name, similar_names
 from reconciliation.matching import repository as matching_repository
@@ -23,6 +23,8 @@ from reconciliation.matching import service as matching
 from reconciliation.matching.engine import Decision, Incoming, match
 from reconciliation.models import Customer, CustomerNameBigram
 from reconciliation.open_items import service as open_items
+from reconciliation.statements import importing
+from reconciliation.statements import service as statements
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books
@@ -101,14 +103,14 @@ async def test_a_big_import_preloads_the_projection_and_books_alike(
     ).encode()
     app = reconciliation.app
     async with app.state.db.unit_of_work() as session:
-        record, created = await importing.create_import(
+        record, created = await statements.create_import(
             session,
             clock=app.state.clock,
             data=statement,
             filename=None,
             format="csv",
             profile="generic",
-            created_by="t",
+            actor=Principal(name="t"),
         )
         assert created
         record.status = "processing"  # ours: the background worker only claims queued imports

@@ -13,8 +13,8 @@ from sqlalchemy import delete
 from arflow.events.catalog import RECONCILIATION, topic_of
 from arflow.testing.kafka import collect_events
 from arflow.testing.services import RunningService
-from reconciliation import statements
 from reconciliation.models import StatementImport, StatementLine
+from reconciliation.statements import rules as statements
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books, ImportDone, PublishedPayments

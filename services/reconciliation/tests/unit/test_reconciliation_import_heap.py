@@ -4,7 +4,7 @@ looked at less often, and both are handed back at the end."""
 import gc
 import weakref
 
-from reconciliation.importing import long_lived_heap
+from reconciliation.statements.importing import long_lived_heap
 
 
 def test_the_heap_is_frozen_while_matching_and_handed_back_after_the_last_user_leaves() -> None:

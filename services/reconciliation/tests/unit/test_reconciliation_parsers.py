@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciliation.parsers import (
+from reconciliation.statements.parsers import (
     BUILT_IN_PROFILES,
     StatementFormatError,
     detect_format,

@@ -6,8 +6,8 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
-from reconciliation.parsers import Balance, Statement, StatementLine
-from reconciliation.statements import PreviousStatement, integrity_warnings, line_keys, statement_key
+from reconciliation.statements.parsers import Balance, Statement, StatementLine
+from reconciliation.statements.rules import PreviousStatement, integrity_warnings, line_keys, statement_key
 
 D = Decimal
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import mt940 as mt940_package
 
-from reconciliation.parsers.model import (
+from reconciliation.statements.parsers.model import (
     Balance,
     BalanceKind,
     Statement,

@@ -19,7 +19,7 @@ from typing import TypedDict
 
 from lxml import etree
 
-from reconciliation.parsers.model import (
+from reconciliation.statements.parsers.model import (
     Balance,
     BalanceKind,
     Direction,

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from reconciliation.parsers.model import Direction, Statement, StatementFile, StatementFormatError, StatementLine
+from reconciliation.statements.parsers.model import (
+    Direction,
+    Statement,
+    StatementFile,
+    StatementFormatError,
+    StatementLine,
+)
 
 
 def decode(data: bytes) -> str:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import re
 
 from arflow.money import CURRENCIES
-from reconciliation.parsers.camt import parse_camt
-from reconciliation.parsers.model import (
+from reconciliation.statements.parsers.camt import parse_camt
+from reconciliation.statements.parsers.model import (
     Balance,
     Statement,
     StatementFile,
     StatementFormatError,
     StatementLine,
 )
-from reconciliation.parsers.mt940 import parse_mt940
-from reconciliation.parsers.ofx import parse_ofx
-from reconciliation.parsers.tabular import (
+from reconciliation.statements.parsers.mt940 import parse_mt940
+from reconciliation.statements.parsers.ofx import parse_ofx
+from reconciliation.statements.parsers.tabular import (
     BUILT_IN_PROFILES,
     CsvProfile,
     decode,

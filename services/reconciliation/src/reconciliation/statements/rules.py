@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reconciliation.parsers import Statement, StatementLine
+from reconciliation.statements.parsers import Statement, StatementLine
 
 
 def file_hash(data: bytes) -> str:

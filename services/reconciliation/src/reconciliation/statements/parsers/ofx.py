@@ -11,7 +11,13 @@ from decimal import Decimal
 
 from ofxtools.Parser import OFXTree
 
-from reconciliation.parsers.model import Balance, Statement, StatementFile, StatementFormatError, StatementLine
+from reconciliation.statements.parsers.model import (
+    Balance,
+    Statement,
+    StatementFile,
+    StatementFormatError,
+    StatementLine,
+)
 
 
 def parse_ofx(data: bytes) -> StatementFile:

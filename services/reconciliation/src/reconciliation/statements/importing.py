@@ -1,11 +1,6 @@
-"""Statement import: a file becomes an import job; a worker turns its lines into payments.
+"""Statement import's worker: it turns a queued import's lines into payments.
 
-`create_import` runs in the upload's request: the file is parsed whole first
-(a malformed file is a 422 naming the line or element, and nothing is kept),
-integrity warnings are computed, and the file and a queued import are stored.
-The same file again (by SHA-256) answers with the first import; if that import
-failed, it is queued again (the lines it booked before are duplicates now).
-
+An upload becomes a queued import in `service.create_import`.
 `process_next_import` is the worker's step: it claims a queued import and
 walks its lines in chunks, one transaction per chunk, so progress (lines read
 of total) is visible while it runs. Lines are deduplicated by the bank's entry
@@ -36,152 +31,25 @@ from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.db import Database
 from arflow.events.catalog import PaymentSource
 from arflow.ids import uuid7
-from arflow.problems import Unprocessable
-from reconciliation import repository, statements
 from reconciliation.config import ReconciliationSettings
 from reconciliation.deps import SYSTEM
 from reconciliation.matching.engine import Decision, MatchSettings, match
 from reconciliation.matching.index import Allocation, MatchIndex
 from reconciliation.matching.service import load_match_index, match_index_for, match_settings
-from reconciliation.models import StatementFileContent, StatementImport
-from reconciliation.parsers import (
-    BUILT_IN_PROFILES,
-    FORMATS,
-    CsvProfile,
+from reconciliation.models import StatementImport
+from reconciliation.payments.service import IncomingPayment, record_incoming_many, reverse_payment
+from reconciliation.statements import repository
+from reconciliation.statements.parsers import (
     StatementFile,
-    StatementFormatError,
     StatementLine,
     parse_statement,
 )
-from reconciliation.payments.service import IncomingPayment, record_incoming_many, reverse_payment
+from reconciliation.statements.rules import line_keys, statement_key
+from reconciliation.statements.service import resolve_profile
 
 log = structlog.get_logger("reconciliation.importing")
 
 SOURCE_OF_FORMAT: dict[str, PaymentSource] = {"alipay": "alipay", "wechat": "wechat_pay"}
-
-
-def profile_of(definition: dict[str, Any], name: str) -> CsvProfile:
-    """A saved profile's definition as the parser's profile."""
-    fields = {k: v for k, v in definition.items() if k in CsvProfile.__dataclass_fields__ and k != "name"}
-    fields["remittance_columns"] = tuple(fields.get("remittance_columns") or ())
-    return CsvProfile(name=name, **fields)
-
-
-async def resolve_profile(session: AsyncSession, name: str | None) -> CsvProfile | None:
-    """A built-in or saved CSV profile by name; a 422 when there is none."""
-    if name is None:
-        return None
-    built_in = BUILT_IN_PROFILES.get(name)
-    if built_in is not None:
-        return built_in
-    saved = await repository.csv_profile(session, name)
-    if saved is None:
-        raise Unprocessable(f"There is no CSV profile '{name}'.", code="csv_profile_unknown")
-    return profile_of(saved.definition, name)
-
-
-def parse_upload(data: bytes, *, format: str | None, profile: CsvProfile | None) -> StatementFile:
-    """Parse an uploaded file or raise a 422 naming what is wrong and where."""
-    if format is not None and format not in FORMATS:
-        raise Unprocessable(f"format must be one of {', '.join(FORMATS)}.", code="statement_format_unknown")
-    chosen_profile = profile
-    try:
-        return parse_statement(data, format=format, profile=chosen_profile)
-    except StatementFormatError as exc:
-        raise Unprocessable(
-            f"The statement cannot be read: {exc}. Nothing of it was imported.",
-            code="statement_malformed",
-            location=exc.location,
-        ) from None
-
-
-async def create_import(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    data: bytes,
-    filename: str | None,
-    format: str | None,
-    profile: str | None,
-    created_by: str,
-) -> tuple[StatementImport, bool]:
-    """Store an uploaded statement as a queued import; (import, queued now) — the same file twice is one import."""
-    digest = statements.file_hash(data)
-    existing = await repository.import_by_hash(session, digest)
-    if existing is not None:
-        if existing.status == "failed":
-            return await _requeue_failed(session, existing.id, data)
-        return existing, False
-    parsed = parse_upload(data, format=format, profile=await resolve_profile(session, profile))
-    warnings: list[dict[str, Any]] = []
-    keys = [statements.statement_key(s, file_sha256=digest, position=n) for n, s in enumerate(parsed.statements)]
-    taken = await repository.statement_keys_taken(session, keys)
-    for statement, key in zip(parsed.statements, keys, strict=True):
-        if key in taken:
-            warnings.append(
-                {
-                    "code": "statement_already_imported",
-                    "detail": "this statement was imported before; its lines are skipped as duplicates",
-                    "statement": statement.statement_id,
-                    "sequence": statement.sequence,
-                }
-            )
-            continue
-        previous = None
-        if statement.account:
-            row = await repository.previous_statement(session, statement.account)
-            if row is not None:
-                previous = statements.PreviousStatement(row.sequence, row.closing_balance, row.closing_date)
-        warnings.extend(statements.integrity_warnings(statement, previous))
-    record = StatementImport(
-        id=uuid7(),
-        file_sha256=digest,
-        filename=filename,
-        format=parsed.format,
-        profile=profile,
-        size_bytes=len(data),
-        status="queued",
-        lines_total=len(parsed.lines),
-        lines_read=0,
-        summary={"statements": len(parsed.statements), "source_lines": parsed.source_lines},
-        warnings=warnings,
-        created_by=created_by,
-        created_at=clock.now(),
-    )
-    session.add(record)
-    await session.flush()
-    session.add(StatementFileContent(import_id=record.id, content=data))
-    await session.flush()
-    log.info("statement_import.queued", import_id=str(record.id), format=parsed.format, lines=record.lines_total)
-    return record, True
-
-
-async def _requeue_failed(session: AsyncSession, import_id: UUID, data: bytes) -> tuple[StatementImport, bool]:
-    """The file of a failed import uploaded again: the import is queued again rather than answered as failed.
-
-    Lines its first run committed are duplicates on the rerun, so nothing is booked twice and the
-    rest of the file is booked now. The file is parsed again first: a file the rules refuse today
-    is a 422, and the import stays failed.
-    """
-    record = await repository.get_import(session, import_id, for_update=True)
-    assert record is not None
-    if record.status != "failed":  # another upload of the same file queued it meanwhile
-        return record, False
-    parse_upload(
-        data, format=record.format.split(":")[0].split(".")[0], profile=await resolve_profile(session, record.profile)
-    )
-    record.warnings = [
-        *record.warnings,
-        {
-            "code": "import_requeued",
-            "detail": f"the import of this file failed ({record.error}); it is queued again, "
-            "and lines it booked before are skipped as duplicates",
-        },
-    ]
-    record.status, record.error, record.finished_at, record.lines_read = "queued", None, None, 0
-    await session.flush()
-    log.info("statement_import.requeued", import_id=str(record.id))
-    return record, True
 
 
 _frozen_depth = 0
@@ -231,7 +99,7 @@ async def _store_statements(
     """Insert each statement once; returns per statement its row id and account."""
     stored = []
     for position, statement in enumerate(parsed.statements):
-        key = statements.statement_key(statement, file_sha256=record.file_sha256, position=position)
+        key = statement_key(statement, file_sha256=record.file_sha256, position=position)
         opening = statement.balance("opening") or statement.balance("intermediate_opening")
         closing = statement.balance("closing") or statement.balance("intermediate_closing")
         statement_id = await repository.insert_statement(
@@ -277,7 +145,7 @@ async def process_import(
     source = SOURCE_OF_FORMAT.get(record.format, "bank_statement")
     work: list[tuple[UUID | None, str, StatementLine]] = []
     for (statement_id, account), statement in zip(stored, parsed.statements, strict=True):
-        for key, line in zip(statements.line_keys(account, statement.lines), statement.lines, strict=True):
+        for key, line in zip(line_keys(account, statement.lines), statement.lines, strict=True):
             work.append((statement_id, key, line))
     outcomes: Counter[str] = Counter()
     matched_auto = 0
