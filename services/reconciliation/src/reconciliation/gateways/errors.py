@@ -14,19 +14,19 @@ class SignatureInvalid(Problem):
 
 
 class TimestampInvalid(SignatureInvalid):
-    code = "timestamp_invalid"
+    code, title = "timestamp_invalid", "Signature rejected"
 
 
 class TimestampStale(SignatureInvalid):
-    code = "timestamp_stale"
+    code, title = "timestamp_stale", "Signature rejected"
 
 
 class AccountMismatch(SignatureInvalid):
-    code = "account_mismatch"
+    code, title = "account_mismatch", "Signature rejected"
 
 
 class UnknownKey(SignatureInvalid):
-    code = "unknown_key"
+    code, title = "unknown_key", "Signature rejected"
 
 
 class NotificationMalformed(Unprocessable):
