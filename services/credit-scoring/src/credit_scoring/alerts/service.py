@@ -103,6 +103,7 @@ async def warn_of_dunning(
 async def list_alerts(
     session: AsyncSession, *, page: PageParams, customer_id: UUID | None, acknowledged: bool | None, kind: str | None
 ) -> list[CreditAlert]:
+    """A page (limit+1 rows) of alerts, newest first, filtered as asked."""
     return await repository.list_alerts(session, page, customer_id=customer_id, acknowledged=acknowledged, kind=kind)
 
 

@@ -295,6 +295,7 @@ async def record_legal_handover(
 async def record_dispute_opened(
     session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: DisputeOpened, actor: Principal
 ) -> None:
+    """Note that a dispute was opened (either order with its resolution)."""
     now = clock.now()
     await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
     values = {
@@ -310,6 +311,7 @@ async def record_dispute_opened(
 async def record_dispute_resolved(
     session: AsyncSession, *, clock: Clock, occurred_at: datetime, event: DisputeResolved, actor: Principal
 ) -> None:
+    """Note how a dispute was resolved (either order with its opening)."""
     now = clock.now()
     await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
     values = {

@@ -90,6 +90,7 @@ async def list_credit_files(
 
 
 async def build_credit_files(session: AsyncSession, customers: list[Customer], as_of: date) -> list[CustomerCreditFile]:
+    """The customers' credit files as of a date, in their order."""
     loaded = await load_portfolios(session, customers)
     return [
         CustomerCreditFile(

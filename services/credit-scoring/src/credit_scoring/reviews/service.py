@@ -154,4 +154,5 @@ async def lapse_overrides(
 
 
 async def list_reviews(session: AsyncSession, *, page: PageParams, customer_id: UUID | None) -> list[CreditReview]:
+    """A page (limit+1 rows) of the review log, newest first."""
     return await repository.list_reviews(session, page, customer_id=customer_id)

@@ -44,6 +44,7 @@ async def active_model(session: AsyncSession, kind: str) -> dict[str, Any]:
 
 
 def today_of(clock: Clock, customer: Customer) -> date:
+    """Today in the customer's time zone."""
     today: date = local_date(clock.now(), customer.time_zone)
     return today
 
@@ -198,6 +199,7 @@ async def score_as_of(session: AsyncSession, *, clock: Clock, customer_id: UUID,
 
 
 async def score_history(session: AsyncSession, *, customer_id: UUID, page: PageParams) -> list[CreditScore]:
+    """A page (limit+1 rows) of the customer's published scores, newest first."""
     await require_customer(session, customer_id)
     return await repository.list_scores(session, customer_id, page)
 
