@@ -118,15 +118,6 @@ class MatchIndex:
             if item is not None:
                 item.available -= allocation.amount
 
-    def release(self, allocations: Iterable[Allocation]) -> None:
-        for allocation in allocations:
-            item = self.items.get(allocation.invoice_id)
-            if item is not None:
-                item.available += allocation.amount
-
-    def learn(self, account: str, customer_id: UUID) -> None:
-        self.by_account[account_key(account)] = customer_id
-
     def names_like(self, name: str) -> tuple[NameMatch, ...]:
         """Customers whose normalised name equals or resembles `name`: (id, similarity 0-100, how, legal name)."""
         key = normalise_name(name)
