@@ -105,6 +105,7 @@ async def resolve_dispute(
 
 
 async def require_dispute(session: AsyncSession, dispute_id: UUID) -> Dispute:
+    """A dispute by id, or a 404."""
     dispute = await repository.get_dispute(session, dispute_id)
     if dispute is None:
         raise DisputeNotFound(f"There is no dispute {dispute_id}.")

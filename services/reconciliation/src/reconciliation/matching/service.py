@@ -26,6 +26,7 @@ log = structlog.get_logger("reconciliation")
 
 
 def match_settings(settings: ReconciliationSettings) -> MatchSettings:
+    """The engine's settings from the service's."""
     return MatchSettings(
         threshold=settings.match_threshold,
         tolerance_absolute=settings.match_tolerance_absolute,
@@ -112,6 +113,7 @@ async def _similar_name_keys(session: AsyncSession, name_key: str) -> list[str]:
 
 
 def suggestion_json(suggestion: Suggestion) -> StoredSuggestion:
+    """A suggestion as the payment stores it, its reasons written in English and Chinese."""
     return {
         "customer_id": str(suggestion.customer_id),
         "confidence": suggestion.confidence,

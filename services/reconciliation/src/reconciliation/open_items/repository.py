@@ -72,6 +72,7 @@ def _pending() -> Any:
 
 
 def with_pending() -> Select[OpenItem, Decimal]:
+    """Open items, each with what pending allocations hold of it."""
     pending = _pending()
     return select(OpenItem, func.coalesce(pending.c.pending, 0)).outerjoin(
         pending, pending.c.invoice_id == OpenItem.invoice_id

@@ -17,6 +17,7 @@ MAX_AMOUNT = Decimal("1e15")
 
 
 def positive_amount(value: Decimal) -> Decimal:
+    """Refuse an amount that is not positive or does not fit NUMERIC(19, 4)."""
     if value <= 0:
         raise ValueError("must be greater than zero")
     if value >= MAX_AMOUNT:
@@ -25,6 +26,7 @@ def positive_amount(value: Decimal) -> Decimal:
 
 
 def exact_to_minor_unit(value: Decimal, currency: str | None, *, name: str = "the amount") -> None:
+    """Refuse an amount finer than the currency's minor unit."""
     if currency is not None and value != value.quantize(minor_unit_exponent(currency)):
         raise ValueError(f"{name} {value} has more decimals than {currency} allows")
 
@@ -124,6 +126,7 @@ class PaymentOut(BaseModel):
 
 
 def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
+    """A payment and its allocations as the API shows them."""
     currency = payment.currency
     allocated = sum((a.amount for a in allocations), Decimal(0))
     return PaymentOut(

@@ -54,6 +54,7 @@ class PaymentRecord:
 
 
 def allocatable(item: OpenItem, pending: Decimal) -> domain.OpenItem:
+    """An open item as the allocation rules see it: what it can still take after pending allocations."""
     return domain.OpenItem(
         invoice_id=item.invoice_id,
         invoice_number=item.invoice_number,
@@ -158,6 +159,7 @@ async def receive_payment(
 
 
 async def require_payment(session: AsyncSession, payment_id: UUID) -> PaymentRecord:
+    """A payment with its allocations, or a 404."""
     payment = await repository.get_payment(session, payment_id)
     if payment is None:
         raise PaymentNotFound(f"There is no payment {payment_id}.")
@@ -234,14 +236,17 @@ def _unmatched_event(payment: Payment | SimpleNamespace) -> PaymentUnmatched:
 async def publish_received(
     session: AsyncSession, clock: Clock, payment: Payment, allocations: list[Allocation]
 ) -> None:
+    """PaymentReceived of a payment and its allocations, to the outbox."""
     await outbox.add(session, _received_event(payment, allocations), clock=clock)
 
 
 async def publish_unmatched(session: AsyncSession, clock: Clock, payment: Payment) -> None:
+    """PaymentUnmatched of a payment and its suggestions, to the outbox."""
     await outbox.add(session, _unmatched_event(payment), clock=clock)
 
 
 def new_allocations(payment_id: UUID, allocations: Any, basis: str) -> list[Allocation]:
+    """Allocation rows of a payment, numbered in the order given."""
     return [
         Allocation(
             id=uuid7(),
