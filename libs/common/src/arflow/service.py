@@ -33,6 +33,7 @@ from arflow.logging import configure_logging
 from arflow.messaging.consumer import DeadLetterNotFound, EventConsumer, Handler
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
+from arflow.guards import RequestGuard
 from arflow.persistence import dead_letter
 from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, install_problem_handlers
 from arflow.retention import retention_job
@@ -176,6 +177,9 @@ def create_service_app(
         response = await call_next(request)
         response.headers["traceparent"] = traceparent
         return response
+
+    # Added last, so it runs first: a refused body never reaches tracing, metrics or a route.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
 
     app.include_router(_health_router())
     app.include_router(_admin_router(definition.name))

@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = 3
     api_keys: str | None = Field(default=None, description="Inline JSON list of API keys (see README).")
     api_keys_file: Path | None = Field(default=None, description="Path of a JSON file listing API keys.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest JSON or form body accepted (file uploads have their own)."
+    )
     log_level: str = "INFO"
     log_format: str = Field(default="json", description="json, or console for a human at a terminal.")
     relay_poll_seconds: float = 0.5

@@ -66,6 +66,7 @@ def spawn_service(
             "--port",
             str(port or spec.port),
             "--no-access-log",
+            "--no-server-header",
             "--log-level",
             "warning",
         ],
