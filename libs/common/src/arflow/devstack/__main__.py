@@ -3,7 +3,8 @@
 Without ARFLOW_DATABASE_URL it starts an embedded PostgreSQL under ./var/postgres
 (data kept across restarts); without ARFLOW_KAFKA_BOOTSTRAP it starts Tansu on
 127.0.0.1:9092. Then it creates the databases and topics, applies migrations,
-writes a development API key to ./var/dev-api-key, and runs the four services
+writes a development API key to ./var/dev-api-key (only when no ARFLOW_API_KEYS or
+ARFLOW_API_KEYS_FILE is configured: then those keys alone are valid), and runs the four services
 on 8001-8004 until Ctrl-C. Unless ARFLOW_SMTP_HOST is set, a development mail
 sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
 """
@@ -32,6 +33,11 @@ VAR = REPO_ROOT / "var"
 
 def say(message: str) -> None:
     print(f"{'arflow':<14}| {message}", flush=True)
+
+
+def configured_keys() -> bool:
+    """Whether the operator configured API keys: then no development key is minted beside them."""
+    return bool(os.environ.get("ARFLOW_API_KEYS") or os.environ.get("ARFLOW_API_KEYS_FILE"))
 
 
 def dev_api_key() -> tuple[str, Path]:
@@ -79,7 +85,7 @@ def run() -> int:
     asyncio.run(prepare_databases(server_url, prefix))
     created = asyncio.run(prepare_topics(bootstrap))
     say(f"migrations applied; topics created: {', '.join(created) or 'none (all present)'}")
-    key, keys_file = dev_api_key()
+    key, keys_file = (None, None) if configured_keys() else dev_api_key()
     mailbox = None
     if not os.environ.get("ARFLOW_SMTP_HOST"):
         from arflow.devstack.mailbox import start_mailbox  # aiosmtpd is a development dependency
@@ -91,7 +97,7 @@ def run() -> int:
         "ARFLOW_DATABASE_URL": server_url,
         "ARFLOW_DATABASE_PREFIX": prefix,
         "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
-        "ARFLOW_API_KEYS_FILE": str(keys_file),
+        **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
         "PYTHONUNBUFFERED": "1",
     }
     processes = [spawn_service(spec, env) for spec in SERVICES]
@@ -114,7 +120,10 @@ def run() -> int:
         say("  reconciliation  http://127.0.0.1:8002/docs")
         say("  dunning         http://127.0.0.1:8003/docs")
         say("  credit-scoring  http://127.0.0.1:8004/docs")
-        say(f"development API key (also in {VAR / 'dev-api-key'}): {key}")
+        if key:
+            say(f"development API key (also in {VAR / 'dev-api-key'}): {key}")
+        else:
+            say("API keys: the ones configured in ARFLOW_API_KEYS / ARFLOW_API_KEYS_FILE (no development key)")
         say("Ctrl-C stops everything.")
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
