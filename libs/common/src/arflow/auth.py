@@ -93,6 +93,7 @@ def _bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingApiKey(
             "Send an API key as 'Authorization: Bearer <key>'.",
+            detail_zh="请以 'Authorization: Bearer <key>' 发送 API 密钥。",
             headers={"WWW-Authenticate": 'Bearer realm="arflow"'},
         )
     return token.strip()
@@ -107,10 +108,14 @@ def require_scope(scope: str) -> Callable[[Request], Coroutine[Any, Any, Princip
         if principal is None:
             raise InvalidApiKey(
                 "The API key is not valid.",
+                detail_zh="API 密钥无效。",
                 headers={"WWW-Authenticate": 'Bearer realm="arflow", error="invalid_token"'},
             )
         if not principal.allows(scope):
-            raise MissingScope(f"The API key '{principal.name}' lacks the scope '{scope}'.")
+            raise MissingScope(
+                f"The API key '{principal.name}' lacks the scope '{scope}'.",
+                detail_zh=f"API 密钥 '{principal.name}' 没有权限范围 '{scope}'。",
+            )
         request.state.principal = principal
         return principal
 

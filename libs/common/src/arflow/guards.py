@@ -22,11 +22,12 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from arflow.problems import Problem, ValidationFailed, problem_response
+from arflow.i18n import Language, preferred_language
+from arflow.problems import Problem, problem_response, validation_failed
 
 
 class PayloadTooLarge(Problem):
-    status, code, title = 413, "payload_too_large", "Payload too large"
+    status, code, title, title_zh = 413, "payload_too_large", "Payload too large", "请求体过大"
 
 
 _NUL_ESCAPE = re.compile(rb"(\\+)u0000", re.IGNORECASE)
@@ -81,10 +82,8 @@ def _nul_paths(value: Any, path: str) -> Iterator[str]:
             yield from _nul_paths(item, f"{path}.{index}")
 
 
-def _nul_problem(locations: list[str]) -> ValidationFailed:
-    message = "Text must not contain the NUL character (U+0000)."
-    errors = [{"location": location, "message": message, "type": "string_nul"} for location in locations]
-    return ValidationFailed(f"The request is not valid: {'; '.join(locations)}: {message}", errors=errors)
+def _nul_errors(locations: list[str]) -> list[dict[str, Any]]:
+    return [{"loc": location.split("."), "type": "string_nul"} for location in locations]
 
 
 def nul_locations(body: bytes, kind: str) -> list[str]:
@@ -112,14 +111,15 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         send = self._with_headers(scope, send)
+        language = preferred_language((_header(scope, b"accept-language") or b"").decode("latin-1"))
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         if b"%00" in raw_path.lower() or "\x00" in scope["path"]:
-            await self._refuse(scope, receive, send, _nul_problem(["path"]))
+            await self._refuse(scope, receive, send, validation_failed(_nul_errors(["path"]), language), language)
             return
         in_query = _encoded_nul_locations(query, "query")
         if in_query:
-            await self._refuse(scope, receive, send, _nul_problem(in_query))
+            await self._refuse(scope, receive, send, validation_failed(_nul_errors(in_query), language), language)
             return
         kind = _kind(_header(scope, b"content-type"))
         if kind is None:
@@ -127,7 +127,7 @@ class RequestGuard:
             return
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            await self._refuse(scope, receive, send, self._too_large())
+            await self._refuse(scope, receive, send, self._too_large(), language)
             return
         body = bytearray()
         more = True
@@ -138,21 +138,23 @@ class RequestGuard:
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
-                await self._refuse(scope, receive, send, self._too_large())
+                await self._refuse(scope, receive, send, self._too_large(), language)
                 return
         locations = nul_locations(bytes(body), kind)
         if locations:
-            await self._refuse(scope, receive, send, _nul_problem(locations))
+            await self._refuse(scope, receive, send, validation_failed(_nul_errors(locations), language), language)
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"The request body is over {self.max_body_bytes:,} bytes.", limit=self.max_body_bytes)
+        return PayloadTooLarge(
+            f"The request body is over {self.max_body_bytes:,} bytes.",
+            detail_zh=f"请求体超过 {self.max_body_bytes:,} 字节。",
+            limit=self.max_body_bytes,
+        )
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, problem: Problem) -> None:
-        response = problem_response(problem)
-        response.headers["content-language"] = "en"
-        await response(scope, receive, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, problem: Problem, language: Language) -> None:
+        await problem_response(problem, language=language)(scope, receive, send)
 
     @staticmethod
     def _with_headers(scope: Scope, send: Send) -> Send:

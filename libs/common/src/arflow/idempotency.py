@@ -55,7 +55,10 @@ async def idempotent(
     if key is None:
         return JSONResponse(jsonable_encoder(await create()), status_code=status_code)
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidIdempotencyKey(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters.")
+        raise InvalidIdempotencyKey(
+            f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters.",
+            detail_zh=f"Idempotency-Key 须为 1-{MAX_KEY_LENGTH} 个字符。",
+        )
     fingerprint = _fingerprint(request.method, request.url.path, body)
     claimed = await session.scalar(
         pg_insert(idempotency_key)
@@ -74,7 +77,10 @@ async def idempotent(
             )
         ).one()
         if stored.request_hash != fingerprint:
-            raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used with a different request.",
+                detail_zh="此 Idempotency-Key 已用于另一个不同的请求。",
+            )
         return JSONResponse(
             stored.response_body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
         )

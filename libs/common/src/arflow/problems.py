@@ -8,6 +8,7 @@ problem that says so without leaking internals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -16,16 +17,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from arflow.i18n import Language, preferred_language, validation_message
+
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("arflow.problems")
 
 
 class Problem(Exception):
-    """A client-facing error: status, stable code, human title and detail."""
+    """A client-facing error: status, stable code, human title and detail, in English and, where given, Chinese."""
 
     status = 400
     code = "bad_request"
     title = "Bad request"
+    title_zh: str | None = None
 
     def __init__(
         self,
@@ -36,10 +40,12 @@ class Problem(Exception):
         title: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        detail_zh: str | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_zh = detail_zh
         self.code = code or self.code
         self.status = status or self.status
         self.title = title or self.title
@@ -47,12 +53,13 @@ class Problem(Exception):
         self.headers = headers
         self.extensions = extensions
 
-    def body(self, instance: str | None = None) -> dict[str, Any]:
+    def body(self, instance: str | None = None, language: Language = "en") -> dict[str, Any]:
+        chinese = language == "zh-CN"
         body: dict[str, Any] = {
             "type": f"urn:arflow:problem:{self.code}",
-            "title": self.title,
+            "title": (self.title_zh if chinese else None) or self.title,
             "status": self.status,
-            "detail": self.detail,
+            "detail": (self.detail_zh if chinese else None) or self.detail,
             "code": self.code,
         }
         if instance:
@@ -64,57 +71,70 @@ class Problem(Exception):
 
 
 class NotFound(Problem):
-    status, code, title = 404, "not_found", "Not found"
+    status, code, title, title_zh = 404, "not_found", "Not found", "未找到"
 
 
 class Conflict(Problem):
-    status, code, title = 409, "conflict", "Conflict"
+    status, code, title, title_zh = 409, "conflict", "Conflict", "状态冲突"
 
 
 class Unprocessable(Problem):
-    status, code, title = 422, "unprocessable", "Request cannot be processed"
+    status, code, title, title_zh = 422, "unprocessable", "Request cannot be processed", "请求无法处理"
 
 
 class Unauthorized(Problem):
-    status, code, title = 401, "unauthenticated", "Authentication required"
+    status, code, title, title_zh = 401, "unauthenticated", "Authentication required", "需要身份验证"
 
 
 class Forbidden(Problem):
-    status, code, title = 403, "forbidden", "Not allowed"
+    status, code, title, title_zh = 403, "forbidden", "Not allowed", "无权操作"
 
 
 class ValidationFailed(Unprocessable):
-    code, title = "validation_failed", "Request cannot be processed"
+    code = "validation_failed"
 
 
 class InternalError(Problem):
-    status, code, title = 500, "internal_error", "Internal error"
+    status, code, title, title_zh = 500, "internal_error", "Internal error", "内部错误"
 
 
-def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+def problem_response(
+    problem: Problem, request: Request | None = None, *, language: Language | None = None
+) -> JSONResponse:
+    """The problem+json answer, in the request's language (`Accept-Language`) unless one is given."""
     instance = request.url.path if request is not None else None
-    return JSONResponse(
-        problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    if language is None:
+        language = preferred_language(request.headers.get("accept-language") if request is not None else None)
+    response = JSONResponse(
+        problem.body(instance, language), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    )
+    response.headers["content-language"] = language
+    return response
+
+
+def validation_failed(raw_errors: Sequence[Any], language: Language) -> ValidationFailed:
+    """One 422 for a request's validation errors, each with its location and a sentence for a person."""
+    errors = []
+    for error in raw_errors:
+        location = ".".join(str(part) for part in error.get("loc", ()))
+        errors.append({"location": location, "message": validation_message(error, language), "type": error.get("type")})
+    summary = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
+    return ValidationFailed(
+        f"The request is not valid: {summary}",
+        detail_zh=f"请求无效：{summary}" if language == "zh-CN" else None,
+        errors=errors,
     )
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    errors = []
-    for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ())]
-        errors.append({"location": ".".join(location), "message": error.get("msg", ""), "type": error.get("type")})
-    return errors
-
-
 _STATUS_CODES = {
-    400: ("bad_request", "Bad request"),
-    401: ("unauthenticated", "Authentication required"),
-    403: ("forbidden", "Not allowed"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method not allowed"),
-    406: ("not_acceptable", "Not acceptable"),
-    413: ("payload_too_large", "Payload too large"),
-    415: ("unsupported_media_type", "Unsupported media type"),
+    400: ("bad_request", "Bad request", "请求有误"),
+    401: ("unauthenticated", "Authentication required", "需要身份验证"),
+    403: ("forbidden", "Not allowed", "无权操作"),
+    404: ("not_found", "Not found", "未找到"),
+    405: ("method_not_allowed", "Method not allowed", "不支持该请求方法"),
+    406: ("not_acceptable", "Not acceptable", "无法提供所要求的格式"),
+    413: ("payload_too_large", "Payload too large", "请求体过大"),
+    415: ("unsupported_media_type", "Unsupported media type", "不支持的内容类型"),
 }
 
 
@@ -127,22 +147,25 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc)
-        summary = "; ".join(f"{e['location']}: {e['message']}" for e in errors[:5])
-        problem = ValidationFailed(f"The request is not valid: {summary}", errors=errors)
-        return problem_response(problem, request)
+        language = preferred_language(request.headers.get("accept-language"))
+        return problem_response(validation_failed(exc.errors(), language), request, language=language)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, title = _STATUS_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+        code, title, title_zh = _STATUS_CODES.get(exc.status_code, ("http_error", "HTTP error", "HTTP 错误"))
         detail = exc.detail if isinstance(exc.detail, str) else title
         headers = dict(exc.headers) if exc.headers else None
-        return problem_response(
-            Problem(detail, code=code, title=title, status=exc.status_code, headers=headers), request
-        )
+        problem = Problem(detail, code=code, title=title, status=exc.status_code, headers=headers)
+        problem.title_zh = title_zh
+        if detail.lower() == title.lower():  # the framework's stock phrase ("Not Found"): say it in Chinese too
+            problem.detail_zh = title_zh
+        return problem_response(problem, request)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.failed", path=request.url.path, method=request.method)
-        problem = InternalError("An unexpected error occurred; it has been logged with this request's trace id.")
+        problem = InternalError(
+            "An unexpected error occurred; it has been logged with this request's trace id.",
+            detail_zh="发生了意外错误，已连同本请求的 trace id 记录在日志中。",
+        )
         return problem_response(problem, request)

@@ -28,12 +28,12 @@ from arflow.auth import KeyRing, Principal, require_scope
 from arflow.clock import Clock, SystemClock
 from arflow.db import Database, database_url
 from arflow.events.catalog import Event
+from arflow.guards import RequestGuard
 from arflow.jobs import Job, JobRunner, UnknownJob
 from arflow.logging import configure_logging
 from arflow.messaging.consumer import DeadLetterNotFound, EventConsumer, Handler
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
-from arflow.guards import RequestGuard
 from arflow.persistence import dead_letter
 from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, install_problem_handlers
 from arflow.retention import retention_job
@@ -278,7 +278,7 @@ def _admin_router(service: str) -> APIRouter:
         try:
             result = await runner.run(name, as_of=as_of, triggered_by=f"api:{principal.name}")
         except UnknownJob:
-            raise JobNotFound(f"There is no job named '{name}'.") from None
+            raise JobNotFound(f"There is no job named '{name}'.", detail_zh=f"没有名为 '{name}' 的作业。") from None
         return JobRunOut(id=result.id, job=result.job, as_of=result.as_of, status=result.status, result=result.result)
 
     @router.get("/dead-letters", summary="Events this service's consumer gave up on")
@@ -297,7 +297,9 @@ def _admin_router(service: str) -> APIRouter:
         try:
             outcome = await consumer.replay_dead_letter(dead_letter_id)
         except DeadLetterNotFound:
-            raise NoSuchDeadLetter(f"There is no dead letter {dead_letter_id}.") from None
+            raise NoSuchDeadLetter(
+                f"There is no dead letter {dead_letter_id}.", detail_zh=f"没有编号为 {dead_letter_id} 的死信。"
+            ) from None
         except Exception as exc:
             raise ReplayFailed(f"The event still fails: {type(exc).__name__}: {exc}") from None
         return {"id": dead_letter_id, "outcome": outcome}
