@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from arflow.problems import Forbidden, Unauthorized
 
@@ -99,10 +100,22 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def require_scope(scope: str) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+# Declares the scheme in every service's OpenAPI (Swagger UI's "Authorize"); the header is read by _bearer_token,
+# which words the 401s itself.
+API_KEY_SCHEME = HTTPBearer(
+    scheme_name="ApiKey",
+    bearerFormat="arf_…",
+    description="An arflow API key: `Authorization: Bearer arf_…`. Scopes are `<service>:<read|write|admin>`.",
+    auto_error=False,
+)
+
+
+def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A FastAPI dependency: the caller must hold a key granting `scope`."""
 
-    async def dependency(request: Request) -> Principal:
+    async def dependency(
+        request: Request, _declared: HTTPAuthorizationCredentials | None = Security(API_KEY_SCHEME)
+    ) -> Principal:
         keyring: KeyRing = request.app.state.keyring
         principal = keyring.authenticate(_bearer_token(request))
         if principal is None:

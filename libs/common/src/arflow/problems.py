@@ -15,6 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arflow.i18n import Language, preferred_language, validation_message
@@ -68,6 +69,66 @@ class Problem(Exception):
             body["errors"] = self.errors
         body.update(self.extensions)
         return body
+
+
+class FieldError(BaseModel):
+    location: str = Field(description="Where: `body.lines.0.unit_price`, `query.limit`, `path`.")
+    message: str = Field(description="What is wrong, in the caller's language.")
+    type: str | None = Field(default=None, description="The kind of error (`missing`, `string_too_long`, …).")
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, as every error of every arflow service is answered."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+
+    type: str = Field(description="`urn:arflow:problem:<code>`.", examples=["urn:arflow:problem:invoice_not_open"])
+    title: str = Field(examples=["Invoice is not open"])
+    status: int = Field(examples=[409])
+    detail: str = Field(description="What went wrong and what to do, for a person.")
+    code: str = Field(description="The stable code to program against (see the README's Errors).")
+    instance: str | None = Field(default=None, description="The path of the request.")
+    errors: list[FieldError] | None = Field(default=None, description="With `validation_failed`: each field at fault.")
+
+
+# What any operation may answer, whatever it does: documented on every operation of every service.
+COMMON_RESPONSES: dict[int, str] = {
+    401: "No API key, or one that is not valid (`missing_api_key`, `invalid_api_key`).",
+    403: "The key lacks the scope this operation needs (`missing_scope`).",
+    413: "The body is over the size limit (`payload_too_large`).",
+    422: "The request does not validate (`validation_failed`) or breaks a business rule.",
+    500: "A bug (`internal_error`), logged with the request's trace id.",
+}
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Add the problem schema and the common error answers to an OpenAPI document (every operation)."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in (
+        ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}).items()
+    ):
+        schemas.setdefault(name, schema)
+    schemas["ProblemDetails"] = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["ProblemDetails"].pop("$defs", None)
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+    for path_item in openapi.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in COMMON_RESPONSES.items():
+                if status in (401, 403) and "security" not in operation:
+                    continue
+                if status == 413 and "requestBody" not in operation:
+                    continue
+                answer = operation["responses"].setdefault(str(status), {"description": description})
+                answer["content"] = content
+            for status, answer in operation["responses"].items():
+                if status.startswith(("4", "5")) and PROBLEM_JSON in answer.get("content", {}):
+                    answer["content"] = content
+    # FastAPI's own validation-error schemas describe an answer arflow never gives.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return openapi
 
 
 class NotFound(Problem):

@@ -35,7 +35,7 @@ from arflow.messaging.consumer import DeadLetterNotFound, EventConsumer, Handler
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
 from arflow.persistence import dead_letter
-from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, install_problem_handlers
+from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, document_problems, install_problem_handlers
 from arflow.retention import retention_job
 from arflow.settings import ServiceSettings
 from arflow.tracing import start_span
@@ -156,11 +156,9 @@ def create_service_app(
         description=definition.description,
         version="0.1.0",
         lifespan=lifespan,
-        responses={
-            400: {"description": "Bad request", "content": {PROBLEM_JSON: {}}},
-            422: {"description": "Validation failed", "content": {PROBLEM_JSON: {}}},
-        },
+        responses={400: {"description": "Bad request", "content": {PROBLEM_JSON: {}}}},
     )
+    _document_problems_in_openapi(app)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.metrics = metrics
@@ -186,6 +184,22 @@ def create_service_app(
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+def _document_problems_in_openapi(app: FastAPI) -> None:
+    """Serve the OpenAPI document with the problem schema and the answers every operation may give."""
+    generate = app.openapi
+    documented = False
+
+    def openapi() -> dict[str, Any]:
+        nonlocal documented
+        schema = generate()  # FastAPI builds it once and keeps it
+        if not documented:
+            document_problems(schema)
+            documented = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _health_router() -> APIRouter:
