@@ -34,6 +34,11 @@ class ServiceMetrics:
         self.outbox_pending = Gauge(
             f"{prefix}_outbox_pending_messages", "Outbox rows not yet published", registry=self.registry
         )
+        self.events_republished = Counter(
+            f"{prefix}_events_republished_total",
+            "Events published again because the broker had lost them after acknowledging them",
+            registry=self.registry,
+        )
         self.events_consumed = Counter(
             f"{prefix}_events_consumed_total",
             "Events consumed, by outcome",

@@ -89,6 +89,24 @@ def platform_tables_v1(op: Any) -> None:
     op.create_index("ix_job_run_job", "job_run", ["job"])
 
 
+def platform_tables_v2(op: Any) -> None:
+    """Add broker_watermark: the last event the broker acknowledged per partition, to see when it lost events."""
+    op.create_table(
+        "broker_watermark",
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("event_id", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("topic", "partition", name="pk_broker_watermark"),
+    )
+
+
+def drop_platform_tables_v2(op: Any) -> None:
+    """Undo `platform_tables_v2`."""
+    op.drop_table("broker_watermark")
+
+
 def drop_platform_tables_v1(op: Any) -> None:
     """Undo `platform_tables_v1` (a service's first revision, downgraded)."""
     for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):

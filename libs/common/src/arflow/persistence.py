@@ -1,6 +1,7 @@
 """Tables every service database carries for the platform's own machinery.
 
 outbox_message   events waiting to be (or already) published, in commit order
+broker_watermark per topic partition, the last event the broker acknowledged to the relay, and where
 inbox_message    (consumer, event id) of every event a consumer has applied
 dead_letter      events a consumer gave up on, with the error, replayable
 idempotency_key  responses to creating POSTs, keyed by caller and Idempotency-Key
@@ -42,6 +43,19 @@ outbox_message = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
     Index("ix_outbox_message_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+)
+
+# The broker must still hold, at `offset` of each partition the relay published to, the last
+# event it acknowledged there; when it does not it has lost acknowledged events (Tansu
+# restarted, a topic recreated), and the relay publishes the outbox's retained events again.
+broker_watermark = Table(
+    "broker_watermark",
+    platform_metadata,
+    Column("topic", Text, primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 inbox_message = Table(

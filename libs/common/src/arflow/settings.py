@@ -33,6 +33,9 @@ class ServiceSettings(BaseSettings):
     log_format: str = Field(default="json", description="json, or console for a human at a terminal.")
     relay_poll_seconds: float = 0.5
     relay_batch_size: int = 500
+    relay_broker_check_seconds: float = Field(
+        default=10.0, gt=0, description="How often the relay checks that the broker still holds what it acknowledged."
+    )
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
     consumer_fetch_max_wait_ms: int = Field(

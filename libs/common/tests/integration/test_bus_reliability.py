@@ -216,6 +216,52 @@ async def test_events_written_while_the_broker_is_down_are_delivered_once_it_ret
     assert await count(db, group) == 25
 
 
+async def test_events_a_restarted_broker_forgot_are_published_again_and_applied_once(db: Database) -> None:
+    """Tansu keeps its log in memory: a restart forgets events it acknowledged, consumed or not."""
+    port = free_port()
+    broker = TansuBroker(port)
+    broker.start()
+    group = f"forgot-{uuid.uuid4().hex[:6]}"
+    service = f"forgot-{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(
+        kafka_bootstrap=broker.bootstrap,
+        relay_poll_seconds=0.1,
+        consumer_backoff_seconds=0.05,
+        relay_broker_check_seconds=0.5,
+    )
+    metrics = ServiceMetrics(service)
+    relay = OutboxRelay(service=service, db=db, settings=settings, metrics=metrics)
+    topic = "arflow.invoicing"  # InvoiceVoided is published on its publisher's topic
+
+    def republished() -> float:
+        return metrics.registry.get_sample_value(f"{metrics.prefix}_events_republished_total") or 0.0
+
+    try:
+        async with running(relay.run()):
+            await eventually(lambda: _true(relay.connected), what="the relay to connect")
+            async with running(consumer(db, broker.bootstrap, topic, group, counting_handler(group)).run()):
+                await _write_outbox(db, 10)
+                await eventually(lambda: _equals(count(db, group), 10), within=60, what="the first events applied")
+            await _write_outbox(db, 5)  # acknowledged by the broker, consumed by nobody yet
+            await eventually(lambda: _equals(_unsent(db), 0), what="the outbox to drain")
+            assert await relay.check_broker() == 0  # a broker that holds everything is left alone
+
+            broker.stop()
+            broker = TansuBroker(port)
+            broker.start()
+            await eventually(lambda: _true(republished() == 15), within=30, what="the relay to publish again")
+
+            async with running(consumer(db, broker.bootstrap, topic, group, counting_handler(group)).run()):
+                await eventually(lambda: _equals(count(db, group), 15), within=60, what="the forgotten events")
+                await _write_outbox(db, 1)
+                await eventually(lambda: _equals(count(db, group), 16), within=60, what="a new event after the restart")
+            assert await relay.check_broker() == 0
+    finally:
+        broker.stop()
+    assert await count(db, group) == 16  # the 10 applied before were dropped by the inbox, not applied twice
+    assert republished() == 15
+
+
 async def test_a_consumer_killed_mid_stream_loses_nothing_and_repeats_nothing(
     infra: TestInfrastructure, db: Database
 ) -> None:

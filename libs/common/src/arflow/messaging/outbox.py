@@ -6,29 +6,46 @@ sent. Each batch runs under a transaction-scoped advisory lock, so with two
 replicas of a service only one relays at a time and per-key order holds.
 Delivery is at-least-once (a crash between send and mark re-sends); consumers
 deduplicate by event id.
+
+The outbox, not the broker, is the source of truth. A sent row stays for the
+retention window, and the relay records, per partition, the offset and id of
+the last event the broker acknowledged (`broker_watermark`). On connecting, and
+every `relay_broker_check_seconds`, it reads that offset back: a broker that no
+longer has that event there has lost acknowledged events (Tansu keeps them in
+memory only; a Kafka topic deleted and recreated), and every retained event of
+that topic is published again, in order; the consumers' inbox drops what they
+already applied. (The record itself is read, not the end offset: Tansu's
+ListOffsets answers the last batch's base offset, not the log's end.) Kafka's
+own retention must keep a topic at least as long as the outbox does
+(`ARFLOW_OUTBOX_RETENTION_DAYS`), or an expired marker reads as a loss and the
+window is published again, harmlessly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
-from sqlalchemy import func, insert, select, update
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError, OffsetOutOfRangeError
+from aiokafka.structs import RecordMetadata
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from arflow.clock import Clock
-from arflow.db import Database
+from arflow.db import Database, rows_changed
 from arflow.events.catalog import Event, topic_of
 from arflow.events.envelope import Envelope, wrap
 from arflow.messaging.kafka import ensure_topics, new_producer
 from arflow.metrics import ServiceMetrics
-from arflow.persistence import outbox_message
+from arflow.persistence import broker_watermark, outbox_message
 from arflow.retry import Backoff
 from arflow.settings import ServiceSettings
 from arflow.tracing import current_traceparent
@@ -104,6 +121,7 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._lock_key = _lock_key(service)
         self._known_topics: set[str] = set()
+        self._next_broker_check = 0.0
         self.connected = False
         self.last_error: str | None = None
 
@@ -116,6 +134,9 @@ class OutboxRelay:
         while True:
             try:
                 await self._ensure_producer()
+                if time.monotonic() >= self._next_broker_check:
+                    await self.check_broker()
+                    self._next_broker_check = time.monotonic() + self.settings.relay_broker_check_seconds
                 published = await self.publish_batch()
                 backoff.reset()
                 if published < self.settings.relay_batch_size:
@@ -158,6 +179,7 @@ class OutboxRelay:
                 await producer.stop()
                 raise
             self._producer = producer
+            self._next_broker_check = 0.0  # a new connection may be to a new broker: look before publishing
             self.connected = True
             self.last_error = None
             log.info("outbox.relay_connected", bootstrap=self.settings.kafka_bootstrap)
@@ -195,11 +217,12 @@ class OutboxRelay:
                 self.metrics.outbox_pending.set(0)
                 return 0
             await self._ensure_topics(sorted({row.topic for row in rows}))
-            sent_ids, failure = await self._send(producer, rows)
+            sent_ids, acked, failure = await self._send(producer, rows)
             if sent_ids:
                 await conn.execute(
                     update(outbox_message).where(outbox_message.c.id.in_(sent_ids)).values(sent_at=func.now())
                 )
+                await _raise_watermarks(conn, acked)
             pending = await conn.scalar(
                 select(func.count()).select_from(outbox_message).where(outbox_message.c.sent_at.is_(None))
             )
@@ -208,8 +231,13 @@ class OutboxRelay:
             raise failure
         return len(sent_ids)
 
-    async def _send(self, producer: AIOKafkaProducer, rows: Sequence[Any]) -> tuple[list[int], Exception | None]:
-        """Send rows in order and wait for acks; stop at the first failure so order holds."""
+    async def _send(
+        self, producer: AIOKafkaProducer, rows: Sequence[Any]
+    ) -> tuple[list[int], dict[tuple[str, int], tuple[int, str]], Exception | None]:
+        """Send rows in order and wait for acks; stop at the first failure so order holds.
+
+        Returns the ids sent, the last (offset, event id) acknowledged per (topic, partition), and any failure.
+        """
         futures = []
         try:
             for row in rows:
@@ -217,20 +245,127 @@ class OutboxRelay:
                 headers = [(k, v.encode()) for k, v in row.headers]
                 futures.append(await producer.send(row.topic, value=value, key=row.key.encode(), headers=headers))
         except KafkaError as exc:
-            return await self._acked_prefix(rows, futures), exc
-        sent = await self._acked_prefix(rows, futures)
+            sent, acked = await self._acked_prefix(rows, futures)
+            return sent, acked, exc
+        sent, acked = await self._acked_prefix(rows, futures)
         failure = None if len(sent) == len(rows) else KafkaError("a send was not acknowledged")
-        return sent, failure
+        return sent, acked, failure
 
-    async def _acked_prefix(self, rows: Sequence[Any], futures: list[asyncio.Future[Any]]) -> list[int]:
+    async def _acked_prefix(
+        self, rows: Sequence[Any], futures: list[asyncio.Future[Any]]
+    ) -> tuple[list[int], dict[tuple[str, int], tuple[int, str]]]:
         sent: list[int] = []
+        acked: dict[tuple[str, int], tuple[int, str]] = {}
         for row, future in zip(rows, futures, strict=False):
             try:
-                await future
+                metadata: RecordMetadata = await future
             except KafkaError:
                 for rest in futures[len(sent) + 1 :]:
                     rest.add_done_callback(lambda f: f.cancelled() or f.exception())
                 break
             sent.append(row.id)
+            where = (metadata.topic, metadata.partition)
+            if metadata.offset >= acked.get(where, (-1, ""))[0]:
+                acked[where] = (metadata.offset, row.event_id)
             self.metrics.events_published.labels(row.event_type).inc()
-        return sent
+        return sent, acked
+
+    async def check_broker(self) -> int:
+        """Publish again every retained event of a topic the broker has lost acknowledged events of.
+
+        Returns how many events were queued to be published again (0 when the broker holds all it acknowledged).
+        """
+        async with self.db.engine.begin() as conn:
+            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+                return 0  # another replica holds the relay; it checks
+            marks = (await conn.execute(select(broker_watermark))).all()
+            if not marks:
+                return 0
+            lost = await _lost_marks(self.settings.kafka_bootstrap, {(m.topic, m.partition): m for m in marks})
+            if not lost:
+                return 0
+            topics = sorted({topic for topic, _ in lost})
+            queued = rows_changed(
+                await conn.execute(
+                    update(outbox_message)
+                    .where(outbox_message.c.topic.in_(topics), outbox_message.c.sent_at.is_not(None))
+                    .values(sent_at=None)
+                )
+            )
+            await conn.execute(delete(broker_watermark).where(broker_watermark.c.topic.in_(topics)))
+        self.metrics.events_republished.inc(queued)
+        log.error(
+            "outbox.broker_lost_events",
+            topics=topics,
+            partitions=[f"{topic}[{partition}]" for topic, partition in sorted(lost)],
+            republishing=queued,
+        )
+        return queued
+
+
+async def _raise_watermarks(conn: AsyncConnection, acked: dict[tuple[str, int], tuple[int, str]]) -> None:
+    """Record the last event acknowledged per partition; a watermark only moves on (a resend is acked lower)."""
+    if not acked:
+        return
+    statement = pg_insert(broker_watermark).values(
+        [
+            {"topic": topic, "partition": partition, "offset": offset, "event_id": event_id}
+            for (topic, partition), (offset, event_id) in acked.items()
+        ]
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[broker_watermark.c.topic, broker_watermark.c.partition],
+            set_={
+                "offset": statement.excluded.offset,
+                "event_id": statement.excluded.event_id,
+                "updated_at": func.now(),
+            },
+            where=statement.excluded.offset >= broker_watermark.c.offset,
+        )
+    )
+
+
+async def _lost_marks(
+    bootstrap: str, marks: dict[tuple[str, int], Any], *, within: float = 5.0
+) -> set[tuple[str, int]]:
+    """The partitions where the broker no longer holds the watermark's event at the watermark's offset."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="none")
+    await reader.start()
+    try:
+        await reader.topics()  # refreshes the metadata
+        present = {where for where in marks if where[1] in (reader.partitions_for_topic(where[0]) or set())}
+        lost = set(marks) - present
+        waiting = {TopicPartition(*where) for where in present}
+        if waiting:
+            reader.assign(sorted(waiting))
+            for tp in waiting:
+                reader.seek(tp, marks[(tp.topic, tp.partition)].offset)
+        deadline = time.monotonic() + within
+        while waiting and time.monotonic() < deadline:
+            try:
+                batches = await reader.getmany(*waiting, timeout_ms=200)
+            except OffsetOutOfRangeError as exc:  # the broker's log ends before the watermark
+                gone = set(exc.args[0]) if exc.args and isinstance(exc.args[0], dict) else set(waiting)
+                lost |= {(tp.topic, tp.partition) for tp in gone}
+                waiting -= gone
+                continue
+            for tp, records in batches.items():
+                if not records:
+                    continue
+                mark = marks[(tp.topic, tp.partition)]
+                if not (records[0].offset == mark.offset and _event_id(records[0].value) == mark.event_id):
+                    lost.add((tp.topic, tp.partition))
+                waiting.discard(tp)
+                reader.pause(tp)
+        lost |= {(tp.topic, tp.partition) for tp in waiting}  # nothing at the offset within the time
+    finally:
+        await reader.stop()
+    return lost
+
+
+def _event_id(value: bytes | None) -> str | None:
+    try:
+        return str(json.loads(value or b"{}").get("id"))
+    except ValueError:
+        return None
