@@ -425,9 +425,7 @@ async def through_the_service(
                 actor=Principal(name="bench"),
             )
         accepted = time.perf_counter() - started
-        summary = await importing.process_import(
-            db, clock=clock, settings=settings, import_id=record.id, actor=SYSTEM
-        )
+        summary = await importing.process_import(db, clock=clock, settings=settings, import_id=record.id, actor=SYSTEM)
         total = time.perf_counter() - started
         await db.dispose()
         lines = len(labels)
