@@ -216,8 +216,13 @@ async def test_events_written_while_the_broker_is_down_are_delivered_once_it_ret
     assert await count(db, group) == 25
 
 
-async def test_events_a_restarted_broker_forgot_are_published_again_and_applied_once(db: Database) -> None:
-    """Tansu keeps its log in memory: a restart forgets events it acknowledged, consumed or not."""
+async def test_events_a_restarted_broker_forgot_are_published_again_and_applied_once(infra: TestInfrastructure) -> None:
+    """Tansu keeps its log in memory: a restart forgets events it acknowledged, consumed or not.
+
+    A database of its own: the outbox and watermarks of the module's other relays (other brokers) stay out.
+    """
+    db = Database(await infra.scratch_database(f"forgot_{uuid.uuid4().hex[:6]}"))
+    await create_tables(db)
     port = free_port()
     broker = TansuBroker(port)
     broker.start()
@@ -256,10 +261,11 @@ async def test_events_a_restarted_broker_forgot_are_published_again_and_applied_
                 await _write_outbox(db, 1)
                 await eventually(lambda: _equals(count(db, group), 16), within=60, what="a new event after the restart")
             assert await relay.check_broker() == 0
+        assert await count(db, group) == 16  # the 10 applied before were dropped by the inbox, not applied twice
+        assert republished() == 15
     finally:
         broker.stop()
-    assert await count(db, group) == 16  # the 10 applied before were dropped by the inbox, not applied twice
-    assert republished() == 15
+        await db.dispose()
 
 
 async def test_a_consumer_killed_mid_stream_loses_nothing_and_repeats_nothing(
