@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from arflow.auth import Principal
 from arflow.clock import Clock, local_date
-from arflow.events.catalog import InvoiceIssued, InvoiceVoided, InvoiceWrittenOff
+from arflow.events.catalog import InvoiceIssued
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money
@@ -22,10 +22,9 @@ from arflow.tracing import current_traceparent
 from invoicing import domain
 from invoicing.customers.errors import CustomerArchived, UnknownCustomer
 from invoicing.customers.repository import customer_for_invoicing
-from invoicing.invoices import repository
-from invoicing.invoices.errors import InvoiceHasSettlements, InvoiceNotDraft, InvoiceTotalZero, WriteOffBeforeInvoice
+from invoicing.invoices import lifecycle, repository
+from invoicing.invoices.errors import InvoiceNotDraft, InvoiceTotalZero
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoiceUpdate
-from invoicing.ledger.errors import InvoiceNotOpen
 from invoicing.ledger.repository import has_free_credit
 from invoicing.ledger.service import apply_unapplied_credit
 from invoicing.lookups import require_customer, require_invoice
@@ -293,34 +292,9 @@ async def void_invoice(
 ) -> Invoice:
     """Void an open invoice nothing was paid or credited on (open → void); publish InvoiceVoided."""
     invoice = await require_invoice(session, invoice_id, for_update=True)
-    if invoice.status == "uncollectible":  # its write-off is in the books: voiding would undo the total twice
-        raise InvoiceNotOpen(
-            f"Invoice {invoice.number} is written off (uncollectible); only open invoices can be voided. "
-            "It stays payable; correct it with a credit note instead."
-        )
-    if invoice.status != "open":
-        raise InvoiceNotOpen(
-            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be voided."
-        )
-    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
-        raise InvoiceHasSettlements(
-            "Money was applied or credited to this invoice; correct it with a credit note instead."
-        )
-    now = clock.now()
-    invoice.status, invoice.voided_at, invoice.void_reason, invoice.updated_at = "void", now, reason, now
+    voided = lifecycle.void(invoice, at=clock.now(), reason=reason)
     await session.flush()
-    await outbox.add(
-        session,
-        InvoiceVoided(
-            customer_id=invoice.customer_id,
-            invoice_id=invoice.id,
-            invoice_number=invoice.number or "",
-            total=Money.of(invoice.total, invoice.currency).quantize(),
-            reason=reason,
-            voided_at=now,
-        ),
-        clock=clock,
-    )
+    await outbox.add(session, voided, clock=clock)
     log.info("invoice.voided", invoice_id=str(invoice.id), number=invoice.number)
     return invoice
 
@@ -330,31 +304,13 @@ async def write_off_invoice(
 ) -> Invoice:
     """Write an open invoice off as uncollectible (坏账); it stays payable."""
     invoice = await require_invoice(session, invoice_id, for_update=True)
-    if invoice.status != "open":
-        raise InvoiceNotOpen(
-            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be written off."
-        )
     customer = await require_customer(session, invoice.customer_id)
     now = clock.now()
-    on = written_off_on or local_date(now, customer.time_zone)
-    if on < invoice.invoice_date:
-        raise WriteOffBeforeInvoice("An invoice cannot be written off before its invoice date.")
-    invoice.status, invoice.written_off_on, invoice.write_off_reason = "uncollectible", on, reason
-    invoice.amount_written_off = invoice.balance
-    invoice.updated_at = now
-    await session.flush()
-    await outbox.add(
-        session,
-        InvoiceWrittenOff(
-            customer_id=invoice.customer_id,
-            invoice_id=invoice.id,
-            invoice_number=invoice.number or "",
-            amount_written_off=Money.of(invoice.amount_written_off, invoice.currency).quantize(),
-            reason=reason,
-            written_off_on=on,
-        ),
-        clock=clock,
+    written_off = lifecycle.write_off(
+        invoice, on=written_off_on or local_date(now, customer.time_zone), at=now, reason=reason
     )
+    await session.flush()
+    await outbox.add(session, written_off, clock=clock)
     log.info("invoice.written_off", invoice_id=str(invoice.id), number=invoice.number)
     return invoice
 

@@ -14,7 +14,6 @@ from arflow.auth import Principal
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import (
     CreditNoteIssued,
-    InvoicePaid,
     PaymentApplicationReversed,
     PaymentApplied,
     PaymentReceived,
@@ -24,7 +23,7 @@ from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money, to_minor_units
 from invoicing import domain
-from invoicing.ledger import repository
+from invoicing.ledger import lifecycle, repository
 from invoicing.ledger.errors import AmountNotExact, CreditExceedsBalance, InvoiceNotOpen
 from invoicing.ledger.schemas import CreditNoteCreate, CurrencyBalance, CustomerBalanceOut
 from invoicing.lookups import get_customer, get_invoice, require_customer, require_invoice
@@ -290,10 +289,7 @@ async def _unapply(
     invoice.amount_paid -= amount
     version = _balance_changed(invoice)
     invoice.updated_at = now
-    reopened = invoice.status == "paid" and invoice.balance > 0
-    if reopened:
-        invoice.status = "uncollectible" if invoice.written_off_on is not None else "open"
-        invoice.paid_on = None
+    reopened = lifecycle.reopen_if_owed(invoice)
     await session.flush()
     await outbox.add(
         session,
@@ -316,22 +312,7 @@ async def _unapply(
 
 
 async def _mark_paid(session: AsyncSession, *, clock: Clock, invoice: Invoice, paid_on: date) -> None:
-    invoice.status = "paid"
-    invoice.paid_on = paid_on
-    await outbox.add(
-        session,
-        InvoicePaid(
-            customer_id=invoice.customer_id,
-            invoice_id=invoice.id,
-            invoice_number=invoice.number or "",
-            total=Money.of(invoice.total, invoice.currency).quantize(),
-            invoice_date=invoice.invoice_date,
-            due_date=invoice.due_date,
-            paid_on=paid_on,
-            days_beyond_terms=max(0, (paid_on - invoice.due_date).days),
-        ),
-        clock=clock,
-    )
+    await outbox.add(session, lifecycle.mark_paid(invoice, paid_on=paid_on), clock=clock)
     log.info("invoice.paid", invoice_id=str(invoice.id), number=invoice.number)
 
 
