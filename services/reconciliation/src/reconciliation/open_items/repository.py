@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, Select, delete, func, insert, select, update
@@ -95,9 +95,8 @@ async def list_open_items(
     status: str | None,
     currency: str | None,
 ) -> Sequence[Row[OpenItem, Decimal]]:
-    # (paginate's bound is Select[Any], a one-column select to mypy: the two-column select is cast to it)
     query = paginate(
-        cast("Select[Any]", with_pending()),
+        with_pending(),
         OpenItem.invoice_id,
         page,
         customer_id=customer_id,
