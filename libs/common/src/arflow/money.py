@@ -57,9 +57,12 @@ class CurrencyMismatch(ValueError):
     """Two amounts in different currencies were combined."""
 
 
-def validate_currency(code: str) -> str:
-    """Return the ISO 4217 code upper-cased, or raise ValueError."""
-    normalised = code.strip().upper() if isinstance(code, str) else code
+def validate_currency(code: object) -> str:
+    """Return the ISO 4217 code upper-cased, or raise ValueError (also for an object, a list or a number)."""
+    if not isinstance(code, str):
+        # A ValueError, not the TypeError `in` would raise for an unhashable value: validation turns it into a 422.
+        raise ValueError('a currency is a three-letter ISO 4217 code in a string, e.g. "CNY"')
+    normalised = code.strip().upper()
     if normalised not in CURRENCIES:
         raise ValueError(f"{code!r} is not an ISO 4217 currency code")
     return normalised

@@ -24,6 +24,12 @@ def test_unknown_currency_is_refused() -> None:
         Money.of("1", "RMB")
 
 
+@pytest.mark.parametrize("value", [{}, [], ["CNY"], 156, None, {"code": "CNY"}])
+def test_a_currency_that_is_not_a_string_is_a_validation_error_not_a_crash(value: object) -> None:
+    with pytest.raises(ValidationError, match="three-letter ISO 4217 code"):
+        Money(amount=Decimal(1), currency=value)  # type: ignore[arg-type]
+
+
 def test_mixing_currencies_is_an_error() -> None:
     with pytest.raises(CurrencyMismatch):
         Money.of("1", "CNY") + Money.of("1", "USD")
