@@ -130,6 +130,18 @@ async def test_plan_job_draws_up_the_plan_on_the_first_only(dunning: RunningServ
     assert (await dunning.client.get("/plans/2031-01")).json()["code"] == "plan_not_found"
 
 
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "1999-12", "2026-13"])
+async def test_a_month_outside_2000_to_2999_is_refused_as_input(dunning: RunningService, month: str) -> None:
+    """Year 0 is no date and December 9999 has no month after it: both were 500s."""
+    for response in (
+        await dunning.client.get(f"/plans/{month}"),
+        await dunning.client.get(f"/plans/{month}/csv"),
+        await dunning.client.post("/plans", json={"month": month}),
+    ):
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "validation_failed"
+
+
 async def test_action_log_exports_as_csv(
     infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
 ) -> None:

@@ -14,12 +14,12 @@ from dunning.deps import Reader, Settings, Writer
 from dunning.models import CollectionPlan
 from dunning.plans import repository, service
 from dunning.plans.errors import PlanNotFound
-from dunning.plans.schemas import PlanIn, PlanOut
+from dunning.plans.schemas import MONTH_PATTERN, PlanIn, PlanOut
 
 router = APIRouter()
 
 
-Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM, 2000-01 to 2999-12")]
 
 
 def _month(value: str) -> date:

@@ -10,9 +10,12 @@ from pydantic import BaseModel, Field, field_validator
 from arflow.money import DecimalString
 from dunning.fields import Strict
 
+# Years 2000-2999: a month of year 0000 is no date, and December 9999 has no month after it.
+MONTH_PATTERN = r"^2\d{3}-(0[1-9]|1[0-2])$"
+
 
 class PlanIn(Strict):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM, 2000-01 to 2999-12")
     as_of: datetime | None = Field(None, description="Plan as of this instant (default: now).")
 
     @field_validator("as_of")
