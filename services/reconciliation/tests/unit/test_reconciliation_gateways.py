@@ -16,7 +16,9 @@ from reconciliation.gateways.providers import (
     NoticeMalformed,
     SignatureRejected,
     alipay_signing_string,
+    from_minor,
     read_alipay,
+    read_standard,
     read_stripe,
     verify_alipay,
     verify_standard,
@@ -115,3 +117,43 @@ def test_standard_webhooks_signature() -> None:
     assert verify_standard(body, headers, secret=secret, now=NOW) == "m1"
     with pytest.raises(SignatureRejected):
         verify_standard(body, {**headers, "webhook-id": "m2"}, secret=secret, now=NOW)
+
+
+# Validly signed notices whose amounts cannot be booked: each is malformed (400), never a 500 the gateway
+# retries for days, and never rounded into something else.
+def _stripe_paid(amount: object, currency: str = "cny") -> dict[str, object]:
+    obj = {"id": "pi_1", "currency": currency, "amount_received": amount}
+    return {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": obj}}
+
+
+@pytest.mark.parametrize("amount", [float("inf"), 1e400, -100, 10**30, 100.5, "12a", None, True])
+def test_a_stripe_amount_that_cannot_be_booked_is_malformed(amount: object) -> None:
+    with pytest.raises(NoticeMalformed):
+        read_stripe(_stripe_paid(amount))
+
+
+def _alipay(total_amount: str) -> dict[str, str]:
+    return {"notify_id": "n1", "trade_status": "TRADE_SUCCESS", "trade_no": "2026", "total_amount": total_amount}
+
+
+@pytest.mark.parametrize("total", ["1e9999", "99999999999999999999999.99", "300.001", "-5.00", "NaN", "Infinity"])
+def test_an_alipay_amount_that_cannot_be_booked_is_malformed(total: str) -> None:
+    with pytest.raises(NoticeMalformed):
+        read_alipay(_alipay(total))
+
+
+def test_the_largest_bookable_alipay_amount_is_read_exactly() -> None:
+    assert read_alipay(_alipay("999999999999999.99")).amount == Decimal("999999999999999.99")
+
+
+@pytest.mark.parametrize("total", [10**30, -1, 1.5, "1e3"])
+def test_a_wechat_pay_total_that_cannot_be_booked_is_malformed(total: object) -> None:
+    with pytest.raises(NoticeMalformed):
+        from_minor(total, "CNY", name="amount.total")
+
+
+@pytest.mark.parametrize("amount", ["1e9999", "10.001", "-1"])
+def test_a_standard_webhook_amount_that_cannot_be_booked_is_malformed(amount: str) -> None:
+    body = json.dumps({"type": "payment.succeeded", "data": {"id": "p1", "amount": amount, "currency": "CNY"}})
+    with pytest.raises(NoticeMalformed):
+        read_standard(body.encode(), "msg_1")

@@ -71,13 +71,35 @@ class GatewayNotice:
     refund_cumulative: bool = False
 
 
-def from_minor(value: Any, currency: str, decimals: int | None = None) -> Decimal:
-    """An amount in minor units: the currency's ISO 4217 ones unless the gateway counts `decimals` of its own."""
+# The largest amount a payment row holds (NUMERIC(19, 4): 15 digits before the point). A signed
+# notice over it is refused as malformed (400) instead of overflowing the column (500, retried for days).
+LARGEST_AMOUNT = Decimal("999999999999999.99")
+
+
+def bookable(amount: Decimal, currency: str, *, name: str, value: Any) -> Decimal:
+    """A reported amount, refused unless finite, not negative, within what a payment holds and in whole minor units.
+
+    Never rounded: 300.001 CNY is refused, not booked as 300.00.
+    """
+    if not amount.is_finite() or amount < 0 or amount > LARGEST_AMOUNT:
+        raise NoticeMalformed(f"{name} '{value}' is not an amount arflow can book")
     try:
-        units = int(value)
-    except (TypeError, ValueError):
-        raise NoticeMalformed(f"'{value}' is not an amount in minor units") from None
-    return Decimal(units).scaleb(-(MINOR_UNITS.get(currency, 2) if decimals is None else decimals))
+        exact = amount == amount.quantize(minor_unit_exponent(currency))
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        raise NoticeMalformed(f"{name} '{value}' is finer than {currency}'s minor unit")
+    return amount
+
+
+def from_minor(value: Any, currency: str, decimals: int | None = None, *, name: str = "amount") -> Decimal:
+    """An amount in minor units: the currency's ISO 4217 ones unless the gateway counts `decimals` of its own."""
+    # Only a whole number: int() would truncate 100.5 and overflow on 1e400 (a JSON float, infinite).
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
+        raise NoticeMalformed(f"{name} '{value}' is not an amount in minor units")
+    units = int(value)
+    amount = Decimal(units).scaleb(-(MINOR_UNITS.get(currency, 2) if decimals is None else decimals))
+    return bookable(amount, currency, name=name, value=value)
 
 
 # Stripe's API amounts are in the ISO 4217 minor unit except where Stripe's currency guide
@@ -88,24 +110,17 @@ STRIPE_DECIMALS = {"ISK": 2, "MGA": 0}
 
 def from_stripe_minor(value: Any, currency: str) -> Decimal:
     """A Stripe API amount (in Stripe's unit of the currency), refused if finer than the currency allows."""
-    amount = from_minor(value, currency, STRIPE_DECIMALS.get(currency))
-    try:
-        exact = amount == amount.quantize(minor_unit_exponent(currency))
-    except InvalidOperation:
-        exact = False
-    if not exact:
-        raise NoticeMalformed(f"'{value}' is not a whole number of {currency} minor units")
-    return amount
+    return from_minor(value, currency, STRIPE_DECIMALS.get(currency))
 
 
-def _decimal(value: Any, name: str) -> Decimal:
+def _decimal(value: Any, name: str, currency: str) -> Decimal:
+    if isinstance(value, bool | float) or value is None:
+        raise NoticeMalformed(f"{name} '{value}' is not an amount (a decimal string)")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip())
     except InvalidOperation:
         raise NoticeMalformed(f"{name} '{value}' is not an amount") from None
-    if not amount.is_finite() or amount < 0:
-        raise NoticeMalformed(f"{name} '{value}' is not an amount")
-    return amount
+    return bookable(amount, currency, name=name, value=value)
 
 
 def _currency(value: Any) -> str:
@@ -268,12 +283,12 @@ def read_alipay(params: dict[str, str]) -> GatewayNotice:
             kind="refund",
             payment_id=trade_no,
             currency="CNY",
-            refunded=_decimal(params["refund_fee"], "refund_fee"),
+            refunded=_decimal(params["refund_fee"], "refund_fee", "CNY"),
             refund_cumulative=True,  # refund_fee is the trade's total refunded so far
         )
     if status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
         return GatewayNotice(provider="alipay", provider_id=notify_id, event_type=status, kind="ignored")
-    amount = _decimal(params.get("receipt_amount") or params.get("total_amount"), "total_amount")
+    amount = _decimal(params.get("receipt_amount") or params.get("total_amount"), "total_amount", "CNY")
     if amount <= 0:
         raise NoticeMalformed("the amount is not positive")
     return GatewayNotice(
@@ -359,7 +374,7 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
             kind="refund",
             payment_id=str(data.get("transaction_id") or ""),
             currency=currency,
-            refunded=from_minor(amount.get("refund"), currency),
+            refunded=from_minor(amount.get("refund"), currency, name="amount.refund"),
         )
     if data.get("trade_state") not in (None, "SUCCESS"):
         return GatewayNotice(provider="wechat_pay", provider_id=notice_id, event_type=event_type, kind="ignored")
@@ -369,7 +384,7 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
         event_type=event_type,
         kind="payment",
         payment_id=str(data.get("transaction_id") or ""),
-        amount=from_minor(amount.get("payer_total", amount.get("total")), currency),
+        amount=from_minor(amount.get("payer_total", amount.get("total")), currency, name="amount.total"),
         currency=currency,
         reference=" ".join(str(p) for p in (data.get("out_trade_no"), data.get("attach")) if p) or None,
         payer_account=(data.get("payer") or {}).get("openid"),
@@ -407,7 +422,7 @@ def read_standard(body: bytes, message_id: str) -> GatewayNotice:
     if not isinstance(data, dict):
         raise NoticeMalformed("data is not an object")
     if event_type == "payment.succeeded":
-        amount = _decimal(data.get("amount"), "amount")
+        amount = _decimal(data.get("amount"), "amount", _currency(data.get("currency")))
         if amount <= 0:
             raise NoticeMalformed("the amount is not positive")
         return GatewayNotice(
@@ -430,6 +445,6 @@ def read_standard(body: bytes, message_id: str) -> GatewayNotice:
             kind="refund",
             payment_id=str(data.get("id") or ""),
             currency=_currency(data.get("currency")),
-            refunded=_decimal(data.get("amount"), "amount"),
+            refunded=_decimal(data.get("amount"), "amount", _currency(data.get("currency"))),
         )
     return GatewayNotice(provider="webhook", provider_id=message_id, event_type=event_type, kind="ignored")
