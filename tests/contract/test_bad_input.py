@@ -16,7 +16,19 @@ from arflow.testing.platform import Platform
 
 pytestmark = pytest.mark.e2e
 
-BAD_BODIES: list[Any] = [None, "not json", [], {}, {"unexpected": True}, {"amount": 1.5, "currency": "XXX"}]
+BAD_BODIES: list[Any] = [
+    None,
+    "not json",
+    [],
+    {},
+    {"unexpected": True},
+    {"amount": 1.5, "currency": "XXX"},
+    # Fuzzing found these as 500s: an object where a currency code goes, a month of year 0, a NUL in text.
+    {"currency": {}, "default_currency": [], "month": "0000-01"},
+    {"legal_name": "甲\u0000乙", "reason": "\u0000", "name": "x\u0000y"},
+]
+# Path values: an unknown id, not an id at all, a number, and a month that is no month (year 0).
+FILLERS = (str(uuid.uuid4()), "not-an-id", "0", "0000-01")
 
 
 def _fill(path: str, value: str) -> str:
@@ -33,7 +45,7 @@ async def _calls(client: httpx.AsyncClient) -> list[tuple[str, str, Any]]:
         if path == "/readyz":  # 503 is its honest answer when a dependency is down
             continue
         for method in operations:
-            for filler in (str(uuid.uuid4()), "not-an-id", "0"):
+            for filler in FILLERS:
                 url = _fill(path, filler)
                 if method in ("post", "put", "patch"):
                     calls.extend((method, url, body) for body in BAD_BODIES)
