@@ -8,7 +8,6 @@ the full action log as CSV (UTF-8 with BOM, so spreadsheet tools read Chinese).
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -19,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from arflow.spreadsheet import SafeWriter
 from dunning.actions.rendering import format_date, format_money
 from dunning.models import DunningAction, DunningCase, DunningCaseItem
 
@@ -106,7 +106,7 @@ def dunning_letter(*, action: DunningAction, case: DunningCase, details: dict[st
 def actions_csv(actions: Sequence[DunningAction]) -> str:
     """The action log as CSV (one row per action, oldest first)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(ACTION_COLUMNS)
     for a in actions:
         row = {c: getattr(a, c, None) for c in ACTION_COLUMNS}
@@ -125,7 +125,7 @@ def evidence_pack(
 ) -> bytes:
     """A zip: the statement PDF, invoices.csv, actions.csv and every letter sent."""
     invoices = io.StringIO()
-    writer = csv.writer(invoices)
+    writer = SafeWriter(invoices)
     writer.writerow(["invoice_id", "number", "amount_due", "currency", "due_date", "days_overdue", "status", "closure"])
     for i in items:
         writer.writerow(
@@ -180,7 +180,7 @@ PLAN_COLUMNS = (
 def plan_csv(lines: Sequence[dict[str, Any]], collectors: Sequence[dict[str, Any]]) -> str:
     """The plan as CSV: one row per planned step, then the totals per collector."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(PLAN_COLUMNS)
     for line in lines:
         for step in line["planned_steps"]:

@@ -8,7 +8,6 @@ is pure (data in, bytes out) and CPU-bound; callers run it off the event loop.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from arflow.spreadsheet import SafeWriter
 from invoicing.reports.schemas import StatementOut
 
 FONT = "STSong-Light"
@@ -121,7 +121,7 @@ def statement_csv(statement: StatementOut) -> str:
     """One row per entry (with opening and closing rows per currency), UTF-8 with a BOM for spreadsheet tools."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["currency", "date", "kind", "document", "invoice_number", "debit", "credit", "balance"])
     for part in statement.currencies:
         writer.writerow([part.currency, statement.period_start, "opening", "", "", "", "", part.opening_balance])
