@@ -142,6 +142,9 @@ def create_service_app(
         try:
             yield
         finally:
+            # Graceful: what was committed just before the stop goes out now rather than at the next start.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(relay.publish_batch(), timeout=5)
             for task in tasks:
                 task.cancel()
             for task in tasks:

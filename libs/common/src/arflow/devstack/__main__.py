@@ -7,6 +7,12 @@ writes a development API key to ./var/dev-api-key (only when no ARFLOW_API_KEYS 
 ARFLOW_API_KEYS_FILE is configured: then those keys alone are valid), and runs the four services
 on 8001-8004 until Ctrl-C. Unless ARFLOW_SMTP_HOST is set, a development mail
 sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
+
+Every service process and Tansu run under `arflow.devstack.supervisor`: one that
+dies is started again with backoff while the others run on; SIGINT or SIGTERM
+stops them all (the services first, the broker last); processes a killed earlier
+run left behind are stopped first. `--replicas N` (or ARFLOW_REPLICAS) runs N
+processes per service, replica k on the service's port + 10·(k-1).
 """
 
 from __future__ import annotations
@@ -19,14 +25,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from arflow.auth import generate_key, hash_key
 from arflow.devstack.broker import TansuBroker
-from arflow.devstack.platform import REPO_ROOT, SERVICES, prepare_databases, prepare_topics, spawn_service
+from arflow.devstack.platform import REPO_ROOT, SERVICES, ServiceSpec, prepare_databases, prepare_topics, spawn_service
 from arflow.devstack.postgres import start_embedded_postgres
+from arflow.devstack.supervisor import Child, Supervisor
 
 VAR = REPO_ROOT / "var"
 
@@ -62,90 +70,106 @@ def wait_ready(port: int, deadline: float) -> bool:
     return False
 
 
-def run() -> int:
+def _shutdown(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def replica_port(spec: ServiceSpec, replica: int) -> int:
+    """Replica 1 on the service's own port, replica 2 ten above it (8011 for invoicing), and so on."""
+    return spec.port + 10 * (replica - 1)
+
+
+def run(replicas: int = 1) -> int:
+    # First of all: a SIGTERM during start-up must still stop what was started (Tansu runs in its own
+    # session and outlived a supervisor killed by the default handler). A shell that starts us in the
+    # background ignores SIGINT, and Python then installs no KeyboardInterrupt handler of its own.
+    signal.signal(signal.SIGINT, _shutdown)
+    signal.signal(signal.SIGTERM, _shutdown)
     started = time.monotonic()
     VAR.mkdir(exist_ok=True)
-    broker: TansuBroker | None = None
-    server_url = os.environ.get("ARFLOW_DATABASE_URL")
-    if server_url:
-        say("using the external PostgreSQL from ARFLOW_DATABASE_URL")
-    else:
-        server_url = start_embedded_postgres(VAR / "postgres")
-        say(f"embedded PostgreSQL ready: {server_url}")
-    bootstrap = os.environ.get("ARFLOW_KAFKA_BOOTSTRAP")
-    if bootstrap:
-        say(f"using the external Kafka at {bootstrap}")
-    else:
-        broker = TansuBroker(int(os.environ.get("ARFLOW_KAFKA_PORT", "9092")), log_path=VAR / "tansu.log")
-        broker.start()
-        bootstrap = broker.bootstrap
-        say(f"Tansu broker listening on {bootstrap} (in memory)")
-
-    prefix = os.environ.get("ARFLOW_DATABASE_PREFIX", "arflow_")
-    asyncio.run(prepare_databases(server_url, prefix))
-    created = asyncio.run(prepare_topics(bootstrap))
-    say(f"migrations applied; topics created: {', '.join(created) or 'none (all present)'}")
-    key, keys_file = (None, None) if configured_keys() else dev_api_key()
+    children: list[Child] = []
+    supervisor = Supervisor(children, run_dir=VAR / "run", say=say)
     mailbox = None
-    if not os.environ.get("ARFLOW_SMTP_HOST"):
-        from arflow.devstack.mailbox import start_mailbox  # aiosmtpd is a development dependency
-
-        smtp_port = int(os.environ.get("ARFLOW_SMTP_PORT", "1025"))
-        mailbox = start_mailbox(VAR / "mail", smtp_port, say)
-        say(f"development mail sink on 127.0.0.1:{smtp_port}: messages are saved in {VAR / 'mail'}")
-    env = {
-        "ARFLOW_DATABASE_URL": server_url,
-        "ARFLOW_DATABASE_PREFIX": prefix,
-        "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
-        **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
-        "PYTHONUNBUFFERED": "1",
-    }
-    processes = [spawn_service(spec, env) for spec in SERVICES]
-
-    def shutdown(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    # Set explicitly: a shell that starts us in the background ignores SIGINT, and
-    # Python then installs no KeyboardInterrupt handler of its own.
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
     try:
+        supervisor.stop_orphans()
+        server_url = os.environ.get("ARFLOW_DATABASE_URL")
+        if server_url:
+            say("using the external PostgreSQL from ARFLOW_DATABASE_URL")
+        else:
+            server_url = start_embedded_postgres(VAR / "postgres")
+            say(f"embedded PostgreSQL ready: {server_url}")
+        bootstrap = os.environ.get("ARFLOW_KAFKA_BOOTSTRAP")
+        if bootstrap:
+            say(f"using the external Kafka at {bootstrap}")
+        else:
+            broker = TansuBroker(int(os.environ.get("ARFLOW_KAFKA_PORT", "9092")), log_path=VAR / "tansu.log")
+            # Supervised like a service: a broker that dies is started again, and the outbox relays
+            # publish again what the new, empty broker never had.
+            children.append(Child("tansu", lambda: _started(broker), stop_last=True))
+            supervisor.start_all()
+            bootstrap = broker.bootstrap
+            say(f"Tansu broker listening on {bootstrap} (in memory; restarted if it dies)")
+
+        prefix = os.environ.get("ARFLOW_DATABASE_PREFIX", "arflow_")
+        asyncio.run(prepare_databases(server_url, prefix))
+        created = asyncio.run(prepare_topics(bootstrap))
+        say(f"migrations applied; topics created: {', '.join(created) or 'none (all present)'}")
+        key, keys_file = (None, None) if configured_keys() else dev_api_key()
+        if not os.environ.get("ARFLOW_SMTP_HOST"):
+            from arflow.devstack.mailbox import start_mailbox  # aiosmtpd is a development dependency
+
+            smtp_port = int(os.environ.get("ARFLOW_SMTP_PORT", "1025"))
+            mailbox = start_mailbox(VAR / "mail", smtp_port, say)
+            say(f"development mail sink on 127.0.0.1:{smtp_port}: messages are saved in {VAR / 'mail'}")
+        env = {
+            "ARFLOW_DATABASE_URL": server_url,
+            "ARFLOW_DATABASE_PREFIX": prefix,
+            "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
+            **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
+            "PYTHONUNBUFFERED": "1",
+        }
+        ports = {}
+        for spec in SERVICES:
+            for replica in range(1, replicas + 1):
+                name = spec.name if replicas == 1 else f"{spec.name}-{replica}"
+                ports[name] = replica_port(spec, replica)
+                children.append(Child(name, _service_starter(spec, env, ports[name])))
+        supervisor.start_all()
+
         deadline = time.monotonic() + 60
-        not_ready = [spec.name for spec in SERVICES if not wait_ready(spec.port, deadline)]
+        not_ready = [name for name, port in ports.items() if not wait_ready(port, deadline)]
         if not_ready:
             say(f"not ready after 60 s: {', '.join(not_ready)}")
         else:
-            say(f"all four services ready in {time.monotonic() - started:.1f} s")
-        say("  invoicing       http://127.0.0.1:8001/docs")
-        say("  reconciliation  http://127.0.0.1:8002/docs")
-        say("  dunning         http://127.0.0.1:8003/docs")
-        say("  credit-scoring  http://127.0.0.1:8004/docs")
+            say(f"all {len(ports)} service processes ready in {time.monotonic() - started:.1f} s")
+        for name, port in ports.items():
+            say(f"  {name:<18}http://127.0.0.1:{port}/docs")
         if key:
             say(f"development API key (also in {VAR / 'dev-api-key'}): {key}")
         else:
             say("API keys: the ones configured in ARFLOW_API_KEYS / ARFLOW_API_KEYS_FILE (no development key)")
-        say("Ctrl-C stops everything.")
-        while all(p.poll() is None for p in processes):
+        say(f"a process that dies is started again; {VAR / 'run' / 'status.json'} says which run. Ctrl-C stops all.")
+        while True:
+            supervisor.tick()
             time.sleep(0.5)
-        say("a service exited; stopping the platform")
-        return 1
     except KeyboardInterrupt:
         say("stopping…")
         return 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if broker:
-            broker.stop()
+        supervisor.stop_all()
         if mailbox:
             mailbox.stop()
         say("stopped")
+
+
+def _started(broker: TansuBroker) -> subprocess.Popen[bytes]:
+    broker.start()
+    assert broker.process is not None
+    return broker.process
+
+
+def _service_starter(spec: ServiceSpec, env: dict[str, str], port: int) -> Callable[[], subprocess.Popen[str]]:
+    return lambda: spawn_service(spec, env, port=port)
 
 
 def migrate() -> int:
@@ -162,8 +186,16 @@ def migrate() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m arflow.devstack")
     parser.add_argument("command", choices=["run", "migrate"])
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=int(os.environ.get("ARFLOW_REPLICAS", "1")),
+        help="processes per service (run only): consumer groups share the partitions, jobs take advisory locks",
+    )
     args = parser.parse_args()
-    return run() if args.command == "run" else migrate()
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
+    return run(args.replicas) if args.command == "run" else migrate()
 
 
 if __name__ == "__main__":
