@@ -28,6 +28,10 @@ from uuid import UUID
 
 from arflow.money import to_minor_units
 
+# The largest amount a payment or statement line holds (NUMERIC(19, 4): 15 digits before the point). A file
+# or notice with more is refused as malformed rather than overflowing the column (a 500, or a failed import).
+LARGEST_AMOUNT = Decimal("999999999999999.99")
+
 ItemStatus = Literal["open", "written_off", "paid", "void"]
 # A status only ever advances (a written-off invoice can still be paid, a voided
 # one is gone for good), except that once ledger versions are known the status

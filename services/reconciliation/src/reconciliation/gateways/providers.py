@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from arflow.money import CURRENCIES, MINOR_UNITS, minor_unit_exponent
+from reconciliation.domain import LARGEST_AMOUNT
 
 Kind = Literal["payment", "refund", "ignored"]
 # Each is also the PaymentSource of the payments it tells of.
@@ -71,9 +72,8 @@ class GatewayNotice:
     refund_cumulative: bool = False
 
 
-# The largest amount a payment row holds (NUMERIC(19, 4): 15 digits before the point). A signed
-# notice over it is refused as malformed (400) instead of overflowing the column (500, retried for days).
-LARGEST_AMOUNT = Decimal("999999999999999.99")
+# A signed notice over LARGEST_AMOUNT is refused as malformed (400) instead of overflowing the column
+# (500, retried for days).
 
 
 def bookable(amount: Decimal, currency: str, *, name: str, value: Any) -> Decimal:

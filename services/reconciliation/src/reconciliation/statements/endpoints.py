@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
+from starlette.types import Message
 
 from arflow.idempotency import idempotent
 from arflow.money import to_minor_units
@@ -115,30 +116,71 @@ _UPLOAD_DOC = {
 }
 
 
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The file is larger than {limit} bytes (ARFLOW_IMPORT_MAX_BYTES); nothing of it was read further.",
+        detail_zh=f"文件超过 {limit} 字节（ARFLOW_IMPORT_MAX_BYTES），未再读取，也未导入。",
+    )
+
+
+# What a multipart form adds around its file (boundaries, part headers): allowed on top of the file's limit.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _capped(request: Request, limit: int) -> Request:
+    """The request, whose body stops being read (a 413) as soon as more than `limit` bytes have come."""
+    received = 0
+    receive = request.receive
+
+    async def capped_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(limit)
+        return message
+
+    return Request(request.scope, capped_receive)
+
+
 async def _read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
-    """The uploaded file: the `file` part of a multipart form, else the raw body (streamed, size-capped)."""
+    """The uploaded file: the `file` part of a multipart form, else the raw body (streamed, size-capped).
+
+    A body whose Content-Length is over the limit is refused before a byte of it is read; one that
+    comes without (chunked) or lies is refused as soon as it grows past the limit.
+    """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         raise UnsupportedMediaType(
             "Send the statement file itself (multipart/form-data with a 'file' part, or the raw bytes).",
         )
-    if content_type == "multipart/form-data":
+    multipart = content_type == "multipart/form-data"
+    allowed = limit + _MULTIPART_OVERHEAD if multipart else limit
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > allowed:
+        raise _too_large(limit)
+    if multipart:
         try:
-            form = await request.form(max_files=1, max_fields=10)
+            form = await _capped(request, allowed).form(max_files=1, max_fields=10)
+        except PayloadTooLarge:
+            raise
         except Exception:
             raise UploadMalformed("The multipart body cannot be read.") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise UploadMissingFile("The form has no 'file' part.")
+        if (upload.size or 0) > limit:
+            raise _too_large(limit)
         data = await upload.read()
         if len(data) > limit:
-            raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
+            raise _too_large(limit)
         return data, upload.filename
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks), None
 

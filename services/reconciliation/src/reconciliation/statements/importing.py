@@ -41,6 +41,7 @@ from reconciliation.payments.service import IncomingPayment, record_incoming_man
 from reconciliation.statements import repository
 from reconciliation.statements.parsers import (
     StatementFile,
+    StatementFormatError,
     StatementLine,
     parse_statement,
 )
@@ -329,6 +330,24 @@ class _ChunkBook:
         self.waiting, self.outcomes, self.unwritten = [], [], []
 
 
+IMPORT_FAILED = (
+    "The import stopped on an internal error. The lines booked before it are kept; upload the file again "
+    "to finish it (nothing is booked twice), or ask an operator, who finds the cause in the service log "
+    "(statement_import.failed with this import's id)."
+)
+
+
+def failure_of(exc: Exception) -> str:
+    """What a person reads of a failed import: the file's fault in words, else a generic sentence.
+
+    Never the exception's text: a database error carries its SQL and parameters, an internal one the
+    service's internals. Those go to the log, with the import's id.
+    """
+    if isinstance(exc, StatementFormatError):
+        return f"The statement cannot be read: {exc}."
+    return IMPORT_FAILED
+
+
 async def process_next_import(app: FastAPI) -> bool:
     """Claim and process one queued import; False when there is none."""
     db: Database = app.state.db
@@ -347,7 +366,7 @@ async def process_next_import(app: FastAPI) -> bool:
         async with db.unit_of_work() as session:
             failed = await repository.get_import(session, import_id, for_update=True)
             if failed is not None:
-                failed.status, failed.error = "failed", f"{type(exc).__name__}: {exc}"
+                failed.status, failed.error = "failed", failure_of(exc)
                 failed.finished_at = app.state.clock.now()
     return True
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from arflow.money import CURRENCIES
+from arflow.money import CURRENCIES, MINOR_UNITS, minor_unit_exponent
+from reconciliation.domain import LARGEST_AMOUNT
 from reconciliation.statements.parsers.camt import parse_camt
 from reconciliation.statements.parsers.model import (
     Balance,
@@ -47,7 +48,10 @@ __all__ = [
 
 def detect_format(data: bytes) -> str:
     """Guess a statement file's format from its first bytes."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (with its byte order mark), as Excel saves "Unicode text"
+        head = head.decode("utf-16", errors="ignore").encode()
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<?xml") or head.startswith(b"<Document"):
         if b"OFX" in head[:400]:
             return "ofx"
@@ -73,25 +77,28 @@ def parse_statement(data: bytes, *, format: str | None = None, profile: CsvProfi
         raise StatementFormatError("the file is empty", location="line 1")
     chosen = format or detect_format(data)
     if chosen == "camt":
-        return _known_currencies(parse_camt(data))
+        return _bookable(parse_camt(data))
     if chosen == "mt940":
-        return _known_currencies(parse_mt940(data))
+        return _bookable(parse_mt940(data))
     if chosen == "ofx":
-        return _known_currencies(parse_ofx(data))
+        return _bookable(parse_ofx(data))
     if chosen == "alipay":
-        return _known_currencies(parse_alipay(data))
+        return _bookable(parse_alipay(data))
     if chosen == "wechat":
-        return _known_currencies(parse_wechat(data))
+        return _bookable(parse_wechat(data))
     if chosen == "csv":
-        return _known_currencies(parse_csv(data, profile or BUILT_IN_PROFILES["generic"]))
+        return _bookable(parse_csv(data, profile or BUILT_IN_PROFILES["generic"]))
     raise StatementFormatError(f"unknown format '{chosen}'; one of {', '.join(FORMATS)}")
 
 
-def _known_currencies(parsed: StatementFile) -> StatementFile:
-    """Every line is in a currency money can be booked in (ISO 4217), else the file is refused naming the line.
+def _bookable(parsed: StatementFile) -> StatementFile:
+    """Every line is in a currency money can be booked in (ISO 4217), of an amount a payment holds, in whole
+    minor units of that currency; else the file is refused naming the line.
 
     Three capital letters are not enough: CNH (offshore yuan) or a typo would pass the
-    parser and fail the import half-way, when the line becomes a payment.
+    parser and fail the import half-way, when the line becomes a payment. An amount over
+    999,999,999,999,999.99 would overflow the column in the worker, and 10.001 CNY would
+    be rounded to 10.00 without anyone seeing it: neither is booked, the file is refused.
     """
     for line in parsed.lines:
         if line.currency not in CURRENCIES:
@@ -99,4 +106,23 @@ def _known_currencies(parsed: StatementFile) -> StatementFile:
                 f"'{line.currency}' is not an ISO 4217 currency code (CNH, offshore yuan, is booked as CNY)",
                 location=line.source_location,
             )
+        if not line.amount.is_finite() or abs(line.amount) > LARGEST_AMOUNT:
+            raise StatementFormatError(
+                f"the amount '{line.amount}' is more than a payment holds (999,999,999,999,999.99)",
+                location=line.source_location,
+            )
+        if line.amount != line.amount.quantize(minor_unit_exponent(line.currency)):
+            decimals = MINOR_UNITS.get(line.currency, 2)
+            raise StatementFormatError(
+                f"the amount '{line.amount}' has more decimals than {line.currency} has ({decimals}); "
+                "it is not rounded",
+                location=line.source_location,
+            )
+    for statement in parsed.statements:
+        for balance in statement.balances:
+            if not balance.amount.is_finite() or abs(balance.amount) > LARGEST_AMOUNT:
+                raise StatementFormatError(
+                    f"the {balance.kind.replace('_', ' ')} balance '{balance.amount}' is more than a statement holds",
+                    location=f"{balance.kind} balance",
+                )
     return parsed

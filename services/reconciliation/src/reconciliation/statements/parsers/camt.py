@@ -19,6 +19,7 @@ from typing import TypedDict
 
 from lxml import etree
 
+from reconciliation.domain import LARGEST_AMOUNT
 from reconciliation.statements.parsers.model import (
     Balance,
     BalanceKind,
@@ -43,8 +44,21 @@ _STATUS: dict[str, EntryStatus] = {"BOOK": "booked", "PDNG": "pending", "INFO": 
 
 
 def _parser() -> etree.XMLParser:
-    # No entities, no network: a statement is data, never instructions to the parser.
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
+    """The parser of a statement, which is data and never instructions to the parser.
+
+    No entities resolved (an external entity would read a file or a URL, an internal one could expand a
+    billion times), no DTD loaded, no network, and libxml2's limits on depth and text size kept
+    (`huge_tree=False`): a hostile file is refused, it never costs the service its memory.
+    """
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 def _where(element: etree._Element, name: str | None = None) -> str:
@@ -94,6 +108,10 @@ class _Reader:
             raise StatementFormatError(f"'{found.text}' is not an amount", location=_where(found)) from None
         if not value.is_finite() or value < 0:
             raise StatementFormatError(f"'{found.text}' is not a positive amount", location=_where(found))
+        if value > LARGEST_AMOUNT:
+            raise StatementFormatError(
+                f"'{found.text}' is more than a payment holds (999,999,999,999,999.99)", location=_where(found)
+            )
         currency = (found.get("Ccy") or "").strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise StatementFormatError("the amount has no valid Ccy attribute", location=_where(found))
@@ -115,6 +133,13 @@ def parse_camt(data: bytes) -> StatementFile:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise StatementFormatError(f"not well-formed XML: {exc.msg}", location=f"line {exc.lineno}") from None
+    except ValueError as exc:  # lxml refuses e.g. a declared encoding it cannot honour
+        raise StatementFormatError(f"not readable XML: {exc}", location="line 1") from None
+    if root.getroottree().docinfo.doctype:
+        # A camt document has no DOCTYPE; one that declares entities is an attack (XXE, billion laughs).
+        raise StatementFormatError(
+            "a camt document has no DOCTYPE; entity declarations are refused", location="DOCTYPE"
+        )
     namespace = etree.QName(root).namespace or ""
     if namespace and not _NAMESPACE.match(namespace):
         raise StatementFormatError(f"unsupported namespace {namespace}", location=_where(root))

@@ -17,6 +17,7 @@ from typing import Any
 
 import mt940 as mt940_package
 
+from reconciliation.domain import LARGEST_AMOUNT
 from reconciliation.statements.parsers.model import (
     Balance,
     BalanceKind,
@@ -28,7 +29,12 @@ from reconciliation.statements.parsers.model import (
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?):")
 _BALANCE = re.compile(r"^:(60F|60M|62F|62M|64):([CD])(\d{6})([A-Z]{3})(\d[\d,]*)\s*$")
-_STATEMENT_LINE = re.compile(r"^:61:\d{6}(\d{4})?(R?[CD]|E[CD])[A-Z]?\d[\d,]*[A-Z][A-Z0-9]{3}")
+# The head of a :61: line, up to its transaction type: value date, [entry date], mark, [funds code], amount, type.
+_STATEMENT_LINE = re.compile(r"^:61:(?P<date>\d{6})(\d{4})?(R?[CD]|E[CD])[A-Z]?(?P<amount>\d[\d,]*)[A-Z][A-Z0-9]{3}")
+_STATEMENT_NUMBER = re.compile(r"^:28C?:\d{1,5}(/?\d{1,5})?\s*$")
+# SWIFT's 15d: at most 15 characters, the decimal comma included.
+_AMOUNT = re.compile(r"^\d+(,\d*)?$")
+_AMOUNT_LENGTH = 15
 _BALANCE_KINDS: dict[str, BalanceKind] = {
     "60F": "opening",
     "60M": "intermediate_opening",
@@ -36,9 +42,31 @@ _BALANCE_KINDS: dict[str, BalanceKind] = {
     "62M": "intermediate_closing",
     "64": "available",
 }
+_FIELDS = {
+    "13": "date and time indication",
+    "20": "transaction reference",
+    "21": "related reference",
+    "25": "account identification",
+    "28": "statement number",
+    "34": "floor limit",
+    "60": "opening balance",
+    "61": "statement line",
+    "62": "closing balance",
+    "64": "available balance",
+    "65": "forward available balance",
+    "86": "information to the account owner",
+    "90": "number and sum of entries",
+}
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise StatementFormatError("the file starts as UTF-16 text but is not", location="line 1") from None
+    if b"\x00" in data:
+        raise StatementFormatError("the file is binary, not an MT940 text file", location="line 1")
     for encoding in ("utf-8", "gb18030", "latin-1"):
         try:
             return data.decode(encoding)
@@ -48,10 +76,23 @@ def _decode(data: bytes) -> str:
 
 
 def _amount(raw: str, location: str) -> Decimal:
+    if not _AMOUNT.match(raw):
+        raise StatementFormatError(
+            f"'{raw}' is not an amount (digits with one decimal comma, e.g. 1500,00)", location=location
+        )
+    if len(raw) > _AMOUNT_LENGTH:
+        raise StatementFormatError(
+            f"the amount '{raw}' has {len(raw)} characters; an MT940 amount has at most {_AMOUNT_LENGTH}, "
+            "the decimal comma included",
+            location=location,
+        )
     try:
-        return Decimal(raw.replace(",", "."))
-    except InvalidOperation:
+        value = Decimal(raw.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
         raise StatementFormatError(f"'{raw}' is not an amount", location=location) from None
+    if value > LARGEST_AMOUNT:
+        raise StatementFormatError(f"the amount '{raw}' is more than arflow books", location=location)
+    return value
 
 
 def _date(raw: str, location: str) -> date:
@@ -61,27 +102,114 @@ def _date(raw: str, location: str) -> date:
         raise StatementFormatError(f"'{raw}' is not a YYMMDD date", location=location) from None
 
 
+def _statement_line_problem(line: str) -> str:
+    """In words, what is wrong with the head of a :61: line that does not match."""
+    rest = line[4:]
+    if not re.match(r"\d{6}", rest):
+        return f"a :61: statement line starts with its value date as YYMMDD; it is '{line[:40]}'"
+    rest = rest[6:]
+    rest = rest[4:] if re.match(r"\d{4}", rest) else rest
+    mark = re.match(r"R?[CD]|E[CD]", rest)
+    if mark is None:
+        return f"after the date, a :61: statement line has its mark (C, D, RC or RD); it is '{line[:40]}'"
+    rest = rest[mark.end() :]
+    rest = rest[1:] if re.match(r"[A-Z]\d", rest) else rest
+    amount = re.match(r"[\d,]*", rest)
+    if amount is None or not amount.group():
+        return f"after the mark, a :61: statement line has its amount; it is '{line[:40]}'"
+    return (
+        "after the amount, a :61: statement line has its transaction type (N and three letters, e.g. NTRF); "
+        f"it is '{line[:40]}'"
+    )
+
+
+def _logical_lines(physical: list[str]) -> list[tuple[int, str]]:
+    """The file's lines with their numbers; a :61: line whose head wraps onto the next line is joined with it.
+
+    Some banks' exports (Sparkasse's) break the :61: field inside its head, e.g. between the mark and the
+    amount or inside the amount; the next line then carries the rest, with the transaction type.
+    """
+    lines: list[tuple[int, str]] = []
+    number = 0
+    while number < len(physical):
+        line = physical[number]
+        number += 1
+        if (
+            line.startswith(":61:")
+            and not _STATEMENT_LINE.match(line)
+            and number < len(physical)
+            and not _TAG.match(physical[number])
+            and _STATEMENT_LINE.match(line + physical[number].strip())
+        ):
+            lines.append((number, line + physical[number].strip()))
+            number += 1
+            continue
+        lines.append((number, line))
+    return lines
+
+
+def _check_line(number: int, line: str) -> None:
+    """Refuse a :61:, balance or statement number line the package would misread, saying why in words."""
+    location = f"line {number}"
+    if line.startswith(":61:"):
+        match = _STATEMENT_LINE.match(line)
+        if match is None:
+            raise StatementFormatError(_statement_line_problem(line), location=location)
+        _date(match.group("date"), location)
+        _amount(match.group("amount"), location)
+    elif line[1:3] in ("60", "62") or line.startswith(":64:"):
+        match = _BALANCE.match(line)
+        if match is None:
+            raise StatementFormatError(
+                f"a balance is its mark (C or D), date as YYMMDD, currency and amount, "
+                f"e.g. :60F:C230115EUR1000,00; it is '{line[:40]}'",
+                location=location,
+            )
+        _date(match.group(3), location)
+        _amount(match.group(5), location)
+    elif line.startswith((":28:", ":28C:")) and not _STATEMENT_NUMBER.match(line):
+        raise StatementFormatError(
+            "the statement number (:28C:) is up to five digits, then a sequence number of up to five "
+            f"(e.g. 00042/001); it is '{line[:40]}'",
+            location=location,
+        )
+
+
 def parse_mt940(data: bytes) -> StatementFile:
     """Parse an MT940/MT942 file into statements."""
-    text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
+    text = _decode(data).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     physical = text.split("\n")
     blocks: list[list[tuple[int, str]]] = [[]]
     saw_tag = False
-    for number, line in enumerate(physical, start=1):
+    for number, line in _logical_lines(physical):
         if line.startswith(":20:") and any(_TAG.match(text) for _, text in blocks[-1]):
             blocks.append([])
         blocks[-1].append((number, line))
-        match = _TAG.match(line)
-        if match:
+        if _TAG.match(line):
             saw_tag = True
-            if line.startswith(":61:") and not _STATEMENT_LINE.match(line):
-                raise StatementFormatError("a :61: statement line is not valid", location=f"line {number}")
-            if (line[1:3] in ("60", "62") or line.startswith(":64:")) and not _BALANCE.match(line):
-                raise StatementFormatError("a balance line is not valid", location=f"line {number}")
+            _check_line(number, line)
     if not saw_tag:
         raise StatementFormatError("no MT940 tags (:20:, :60F:, :61: …) found", location="line 1")
     statements = tuple(_statement(block) for block in blocks if any(_TAG.match(t) for _, t in block))
     return StatementFile("mt940", statements, source_lines=len(physical))
+
+
+def _package_error(exc: Exception, block: list[tuple[int, str]]) -> StatementFormatError:
+    """The package's error in words, at the line of the field it could not read (never its internals)."""
+    # The package raises RuntimeError(message, tag, value) for a field its pattern does not match.
+    if not (isinstance(exc, RuntimeError) and len(exc.args) == 3 and hasattr(exc.args[1], "id")):
+        return StatementFormatError(
+            "a field of this statement cannot be read as MT940 (an amount, a date or a code is not valid)",
+            location=f"line {block[0][0]}",
+        )
+    tag, value = str(exc.args[1].id), str(exc.args[2]).split("\n")[0].strip()
+    fields = [(number, text, match.group(1)) for number, text in block if (match := _TAG.match(text))]
+    of_tag = [field for field in fields if field[2].startswith(tag)] or [(block[0][0], "", tag)]
+    number, _, full_tag = next((f for f in of_tag if f[1][len(f[2]) + 2 :].strip() == value), of_tag[0])
+    return StatementFormatError(
+        f"the :{full_tag}: field ({_FIELDS.get(tag[:2], 'field')}) is not valid: '{value[:40]}'",
+        location=f"line {number}",
+    )
 
 
 def _statement(block: list[tuple[int, str]]) -> Statement:
@@ -100,13 +228,23 @@ def _statement(block: list[tuple[int, str]]) -> Statement:
     try:
         parsed.parse("\n".join(text for _, text in block))
     except Exception as exc:  # the package raises assorted errors on bad input
-        raise StatementFormatError(f"MT940 not understood: {exc}", location=f"line {block[0][0]}") from None
-    statement_lines = [number for number, text in block if text.startswith(":61:")]
+        raise _package_error(exc, block) from None
+    statement_lines = [(number, text) for number, text in block if text.startswith(":61:")]
     lines = []
     for position, transaction in enumerate(parsed.transactions):
         if "amount" not in transaction.data:
             continue
-        location = f"line {statement_lines[position]}" if position < len(statement_lines) else None
+        location = None
+        if position < len(statement_lines):
+            number, text = statement_lines[position]
+            location = f"line {number}"
+            head = _STATEMENT_LINE.match(text)
+            assert head is not None  # checked when the file was split into lines
+            # Never book what the package read if it differs from the line (a digit dropped, a comma moved).
+            if _amount(head.group("amount"), location) != abs(Decimal(transaction.data["amount"].amount)):
+                raise StatementFormatError(
+                    f"the amount '{head.group('amount')}' of this :61: line cannot be read exactly", location=location
+                )
         lines.append(_line(transaction.data, location))
     info: dict[str, Any] = parsed.data
     sequence = "/".join(str(info[k]) for k in ("statement_number", "sequence_number") if info.get(k))

@@ -9,6 +9,7 @@ a backtick before every value and end with a totals header and a totals row.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -26,7 +27,15 @@ from reconciliation.statements.parsers.model import (
 
 
 def decode(data: bytes) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+    """Text of a CSV export: UTF-16 with its byte order mark (Excel's "Unicode text"), UTF-8 (with or without
+    BOM), else GB18030 (a superset of GBK); a file with NUL bytes is binary, not an export."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise StatementFormatError("the file starts as UTF-16 text but is not", location="line 1") from None
+    if b"\x00" in data:
+        raise StatementFormatError("the file is binary (it holds NUL bytes), not a text export", location="line 1")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -88,11 +97,16 @@ def _date(raw: str, location: str, fmt: str | None = None) -> date:
 
 
 def _rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
-    """Rows with their 1-based physical line numbers."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        yield number, next(csv.reader([line], delimiter=delimiter))
+    """Rows with the 1-based physical line each starts on; a quoted field keeps its newlines (a memo of two lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for row in reader:
+            if row and (len(row) > 1 or row[0].strip()):
+                yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise StatementFormatError(f"the CSV cannot be read: {exc}", location=f"line {start}") from None
 
 
 # --- CSV with a column-mapping profile ------------------------------------------------
