@@ -147,6 +147,11 @@ async def test_the_invoice_pdf_in_chinese_and_english(invoicing: RunningService,
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(zh.content)).pages)
     assert "账单" in text and "代理记账服务费" in text
     assert invoice["number"] in text and invoice["payment_reference"] in text
+    # The description is laid out as text, not printed as the Paragraph object it is built from, and amounts
+    # are written with the currency's decimals, never in exponent form (300 once printed as 3E+2).
+    assert "Paragraph(" not in text and "object at 0x" not in text and "E+" not in text
+    assert invoice["total"] == "1000.00" and "1,000.00 CNY" in text  # with the thousands separator
+    assert text.count("1,000.00") >= 3  # the line's unit price and amount, and the total
     en = await invoicing.client.get(f"/invoices/{invoice['id']}/pdf", params={"language": "en"})
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(en.content)).pages)
     assert "Invoice" in text and "Amount due" in text and "400.00" in text

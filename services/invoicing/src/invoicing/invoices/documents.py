@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
+from arflow.money import to_minor_units
 from invoicing.invoices.schemas import InvoiceOut
 from invoicing.reports.documents import build_pdf, labels, paragraph_styles, ruled_table
 
@@ -37,11 +39,11 @@ def invoice_pdf(invoice: InvoiceOut, *, legal_name: str, language: str) -> bytes
         rows.append(
             [
                 Paragraph(escape(line.description), body),
-                line.quantity.normalize(),
-                line.unit_price.normalize(),
-                f"{(line.tax_rate * 100).normalize()}%",
-                line.tax_amount,
-                line.gross_amount,
+                plain_number(line.quantity),
+                amount(line.unit_price, c),
+                f"{plain_number(line.tax_rate * 100)}%",
+                amount(line.tax_amount, c),
+                amount(line.gross_amount, c),
             ]
         )
     story.append(ruled_table(rows, widths=[70 * mm, 16 * mm, 24 * mm, 16 * mm, 22 * mm, 26 * mm]))
@@ -49,11 +51,11 @@ def invoice_pdf(invoice: InvoiceOut, *, legal_name: str, language: str) -> bytes
     story.append(
         ruled_table(
             [
-                [t["subtotal"], f"{invoice.subtotal} {c}"],
-                [t["tax"], f"{invoice.tax_total} {c}"],
-                [t["total"], f"{invoice.total} {c}"],
-                [t["amount_paid"], f"{invoice.amount_paid} {c}"],
-                [t["amount_due"], f"{invoice.balance} {c}"],
+                [t["subtotal"], f"{amount(invoice.subtotal, c)} {c}"],
+                [t["tax"], f"{amount(invoice.tax_total, c)} {c}"],
+                [t["total"], f"{amount(invoice.total, c)} {c}"],
+                [t["amount_paid"], f"{amount(invoice.amount_paid, c)} {c}"],
+                [t["amount_due"], f"{amount(invoice.balance, c)} {c}"],
             ],
             widths=[40 * mm, 50 * mm],
             header=False,
@@ -63,3 +65,13 @@ def invoice_pdf(invoice: InvoiceOut, *, legal_name: str, language: str) -> bytes
         story += [Spacer(1, 6), Paragraph(escape(f"{t['memo']}: {invoice.memo}"), body)]
     story += [Spacer(1, 10), Paragraph(t["pay_by"], body)]
     return build_pdf(story, f"{t['invoice']} {invoice.number or invoice.id}")
+
+
+def plain_number(value: Decimal) -> str:
+    """A quantity or rate as people write it: 2, 1.5, 6 (never 2E+1, which Decimal.normalize() gives)."""
+    return format(value.normalize(), "f")
+
+
+def amount(value: Decimal, currency: str) -> str:
+    """An amount with thousands separators and exactly the currency's decimals: 1,200.00."""
+    return format(to_minor_units(value, currency), ",f")

@@ -19,7 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from arflow.spreadsheet import SafeWriter
 from invoicing.reports.schemas import StatementOut
@@ -149,7 +149,9 @@ def paragraph_styles() -> tuple[ParagraphStyle, ParagraphStyle]:
 
 
 def ruled_table(rows: Sequence[Sequence[Any]], widths: Sequence[float] | None = None, header: bool = True) -> Table:
-    table = Table([[str(cell) for cell in row] for row in rows], colWidths=widths)
+    """A ruled table; a Paragraph cell is laid out in its column (as text it printed its repr and ran off the page)."""
+    cells = [[cell if isinstance(cell, Flowable) else str(cell) for cell in row] for row in rows]
+    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 8.5),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
