@@ -42,6 +42,9 @@ from arflow.tracing import start_span
 
 log = structlog.get_logger("arflow.service")
 
+# How long a stopping service waits for its workers after cancelling them.
+WORKER_STOP_SECONDS = 10.0
+
 
 class JobNotFound(NotFound):
     code = "job_not_found"
@@ -97,6 +100,22 @@ def settings_of(request: Request) -> Any:
 # --- the application ---------------------------------------------------------
 
 
+async def _stop_workers(tasks: list[asyncio.Task[Any]], *, grace_seconds: float = WORKER_STOP_SECONDS) -> None:
+    """Cancel the background workers and wait for them, but never longer than the grace period.
+
+    A worker that outlives it is logged by name and left behind, so a stuck
+    library call cannot hold a stopping process (or a test session) forever.
+    """
+    for task in tasks:
+        task.cancel()
+    _, stuck = await asyncio.wait(tasks, timeout=grace_seconds)
+    for task in stuck:
+        log.error("service.worker_did_not_stop", worker=task.get_name(), grace_seconds=grace_seconds)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.warning("service.worker_failed", worker=task.get_name(), error=repr(task.exception()))
+
+
 def create_service_app(
     definition: ServiceDefinition, settings: ServiceSettings, *, clock: Clock | None = None
 ) -> FastAPI:
@@ -144,12 +163,9 @@ def create_service_app(
         finally:
             # Graceful: what was committed just before the stop goes out now rather than at the next start.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(relay.publish_batch(), timeout=5)
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                async with asyncio.timeout(5):
+                    await relay.publish_batch()
+            await _stop_workers(tasks)
             await relay.stop()
             await db.dispose()
             log.info("service.stopped", service=definition.name)

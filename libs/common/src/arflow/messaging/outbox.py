@@ -49,6 +49,7 @@ from arflow.persistence import broker_watermark, outbox_message
 from arflow.retry import Backoff
 from arflow.settings import ServiceSettings
 from arflow.tracing import current_traceparent
+from arflow.wakeup import woken_within
 
 log = structlog.get_logger("arflow.outbox")
 
@@ -140,8 +141,7 @@ class OutboxRelay:
                 published = await self.publish_batch()
                 backoff.reset()
                 if published < self.settings.relay_batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_poll_seconds)
+                    await woken_within(self._wake, self.settings.relay_poll_seconds)
                     self._wake.clear()
             except asyncio.CancelledError:
                 raise

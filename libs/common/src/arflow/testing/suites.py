@@ -10,12 +10,18 @@ events (credit-scoring scoring dunning's test customers, and so on).
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+
+# A suite that runs longer than this is stopped and counted as failed, so a hang
+# shows as a red suite in minutes instead of holding CI until its own limit.
+SUITE_TIMEOUT_SECONDS = float(os.environ.get("ARFLOW_SUITE_TIMEOUT_SECONDS", "900"))
 
 SUITES = (
     "libs/common/tests",
@@ -35,6 +41,21 @@ def _counts(report: Path) -> dict[str, int]:
     return {key: sum(int(s.get(key, 0)) for s in suites) for key in ("tests", "failures", "errors", "skipped")}
 
 
+def _run_suite(command: list[str]) -> int:
+    """Run one pytest session; past the time limit, ask it for its stacks, then stop its process group."""
+    process = subprocess.Popen(command, start_new_session=True)
+    try:
+        return process.wait(timeout=SUITE_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        print(f"\nsuite still running after {SUITE_TIMEOUT_SECONDS:.0f} s: stopping it", flush=True)
+        os.killpg(process.pid, signal.SIGABRT)  # pytest's faulthandler prints every thread's stack
+        try:
+            return process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            return process.wait()
+
+
 def main(argv: list[str]) -> int:
     suites, extra = argv, []
     if "--" in argv:
@@ -47,7 +68,7 @@ def main(argv: list[str]) -> int:
         for number, suite in enumerate(suites or SUITES):
             report = Path(tmp) / f"{number}.xml"
             print(f"\n===== {suite} =====", flush=True)
-            code = subprocess.call([sys.executable, "-m", "pytest", suite, f"--junitxml={report}", *extra])
+            code = _run_suite([sys.executable, "-m", "pytest", suite, f"--junitxml={report}", *extra])
             counts = _counts(report)
             for key in totals:
                 totals[key] += counts[key]

@@ -17,7 +17,6 @@ small service).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from prometheus_client import Counter
 from arflow.clock import Clock
 from arflow.db import Database
 from arflow.retry import Backoff
+from arflow.wakeup import woken_within
 from dunning.actions import repository
 from dunning.actions.rendering import RenderedEmail, render_email, render_sms
 from dunning.actions.service import record_delivery_failure, record_delivery_sent
@@ -224,8 +224,7 @@ async def deliver_forever(app: FastAPI, channel: Channel) -> None:
         if attempted < limits.batch_size:
             # Cleared only after the pass: the pass's own commits set it, and must not spin the loop.
             wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=limits.poll_seconds)
+            await woken_within(wake, limits.poll_seconds)
 
 
 async def email_sender(app: FastAPI) -> None:

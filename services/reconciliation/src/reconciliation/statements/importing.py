@@ -31,6 +31,7 @@ from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.db import Database
 from arflow.events.catalog import PaymentSource
 from arflow.ids import uuid7
+from arflow.wakeup import woken_within
 from reconciliation.config import ReconciliationSettings
 from reconciliation.deps import SYSTEM
 from reconciliation.matching.engine import Decision, MatchSettings, match
@@ -385,5 +386,4 @@ async def import_worker(app: FastAPI) -> None:
                 pass
         except Exception:
             log.exception("statement_import.worker_error")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout=1.0)
+        await woken_within(wakeup, 1.0)
