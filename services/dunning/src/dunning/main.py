@@ -14,6 +14,7 @@ from dunning.actions.delivery import email_sender, sms_sender
 from dunning.cases import endpoints as cases
 from dunning.config import DunningSettings
 from dunning.deps import SYSTEM
+from dunning.disputes import endpoints as disputes
 from dunning.handlers import HANDLERS
 from dunning.jobs import dunning_jobs
 from dunning.ladder import endpoints as ladder
@@ -34,7 +35,7 @@ DEFINITION = ServiceDefinition(
     name="dunning",
     title="arflow dunning",
     description="Dunning cases, escalation ladders, collectors' tasks and the action log (催收记录).",
-    routers=[cases.router, actions.router, ladder.router, promises.router, tasks.router, plans.router],
+    routers=[cases.router, actions.router, ladder.router, promises.router, tasks.router, plans.router, disputes.router],
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
     handlers=HANDLERS,
     workers=[email_sender, sms_sender, metrics_refresher],

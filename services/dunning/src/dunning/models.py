@@ -232,18 +232,29 @@ class ClosedInvoice(Base):
 
 
 class InvoiceDispute(Base):
-    """A dispute reconciliation opened on an invoice, kept whether or not the invoice is in a case yet.
+    """A dispute on an invoice, kept whether or not the invoice is in a case yet.
+
+    Reconciliation opens most (DisputeOpened); a collector's task ending in `dispute` opens dunning's own.
 
     An invoice is disputed while one of its disputes is not resolved; a resolution that arrives
     before its opening still counts (the row is kept with both dates).
     """
 
     __tablename__ = "invoice_dispute"
+    __table_args__ = (CheckConstraint("source IN ('reconciliation','dunning')", name="source"),)
 
     dispute_id: Mapped[UUID] = mapped_column(primary_key=True)
     invoice_id: Mapped[UUID] = mapped_column(index=True)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who owns it: reconciliation (DisputeOpened, resolved there) or dunning (a collector heard it, resolved here).
+    source: Mapped[str] = mapped_column(String(16), server_default="reconciliation")
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Dunning's own disputes: the case the collector worked and the customer's business dates.
+    case_id: Mapped[UUID | None] = mapped_column(index=True)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    resolved_by: Mapped[str | None] = mapped_column(Text)
 
 
 class DunningAction(Base):

@@ -26,6 +26,7 @@ class CaseItemOut(BaseModel):
     days_overdue: int
     bucket: str
     payment_reference: str | None
+    disputed: bool = Field(description="Not chased while a dispute of the invoice is open.")
     status: Literal["open", "closed"]
     closure: Literal["paid", "voided", "written_off"] | None
     closed_at: datetime | None

@@ -78,5 +78,6 @@ async def complete_task(
         note=body.note,
         promised_date=body.promised_date,
         promised_amount=body.promised_amount,
+        disputed_invoice_ids=body.disputed_invoice_ids,
     )
     return task_out(task)

@@ -40,6 +40,11 @@ class TaskCompleteIn(Strict):
     operator: str | None = Field(None, max_length=200, description="Who did it; defaults to the API key's name.")
     promised_date: date | None = None
     promised_amount: DecimalString | None = None
+    disputed_invoice_ids: list[UUID] | None = Field(
+        None,
+        max_length=500,
+        description="With `dispute` (required there): the invoices the customer disputes, open items of the case.",
+    )
 
     @field_validator("promised_amount")
     @classmethod

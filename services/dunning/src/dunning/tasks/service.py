@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +14,9 @@ from arflow.auth import Principal
 from arflow.clock import Clock
 from dunning.actions.repository import get_action
 from dunning.actions.service import finish_action
-from dunning.case_events import publish_pause, raise_level
-from dunning.lookups import case_items, get_case
+from dunning.case_events import raise_level
+from dunning.disputes.service import check_disputed_invoices, open_dunning_dispute
+from dunning.lookups import get_case
 from dunning.models import DunningTask
 from dunning.promises.service import make_promise
 from dunning.tasks.errors import PromiseIncomplete, TaskClosed
@@ -38,6 +41,7 @@ async def complete_task(
     note: str | None,
     promised_date: date | None,
     promised_amount: Decimal | None,
+    disputed_invoice_ids: Sequence[UUID] | None = None,
 ) -> DunningTask:
     """Close a collector's task with its outcome; the outcome drives the case."""
     if task.status != "open":
@@ -45,6 +49,11 @@ async def complete_task(
     case = await get_case(session, task.case_id, for_update=True)
     assert case is not None
     now = clock.now()
+    disputed = (
+        await check_disputed_invoices(session, case=case, invoice_ids=disputed_invoice_ids)
+        if outcome == "dispute"
+        else []
+    )
     if outcome == "promise_to_pay":
         if promised_date is None or promised_amount is None:
             raise PromiseIncomplete("A promise to pay needs promised_date and promised_amount.")
@@ -63,10 +72,7 @@ async def complete_task(
         action.details = {**action.details, "operator": operator, "note": note}
         await finish_action(session, clock=clock, action=action, status="completed", outcome=outcome, at=now)
     if outcome == "dispute":
-        for item in await case_items(session, case.id):
-            if item.status == "open" and not item.disputed:
-                item.disputed = True
-        await publish_pause(session, clock=clock, case=case, reason="dispute", until=None, note=note)
+        await open_dunning_dispute(session, actor=actor, clock=clock, case=case, items=disputed, reason=note)
     elif outcome == "refused":
         await raise_level(session, clock=clock, case=case, level=case.level + 1, channel="phone_task", at=now)
     log.info("task.completed", task_id=str(task.id), case_id=str(case.id), outcome=outcome, operator=operator)
