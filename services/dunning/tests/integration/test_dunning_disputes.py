@@ -209,3 +209,24 @@ async def test_a_dispute_raised_in_reconciliation_is_not_resolved_in_dunning(
     assert disputed_items(await get(dunning, f"/cases/{case_id}"))[str(kept)] is True
     unknown = await dunning.client.post(f"/cases/{case_id}/disputes/{uuid4()}/resolve")
     assert unknown.status_code == 404 and unknown.json()["code"] == "dispute_not_found"
+
+
+async def test_a_cases_documents_are_listed_page_by_page_in_the_one_list_envelope(
+    infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
+) -> None:
+    """The letter (day 7) and the evidence pack of the legal handover (day 30), newest first."""
+    case_id, _, _, _ = await case_with_a_call(infra, dunning, walking_clock)
+    for day in range(13, 33, 2):
+        walking_clock.set(at(date(2026, 3, day)))
+        response = await dunning.client.post(
+            "/admin/jobs/dunning-tick/runs", json={"as_of": at(date(2026, 3, day)).isoformat()}
+        )
+        assert response.status_code == 200, response.text
+    first = await get(dunning, f"/cases/{case_id}/documents", limit=1)
+    assert set(first) == {"object", "data", "has_more", "next_cursor"}
+    assert first["object"] == "list" and first["has_more"] is True
+    [pack] = first["data"]
+    assert pack["kind"] == "evidence_pack" and first["next_cursor"] == pack["id"]
+    rest = await get(dunning, f"/cases/{case_id}/documents", limit=1, starting_after=pack["id"])
+    assert [d["kind"] for d in rest["data"]] == ["letter"]
+    assert rest["has_more"] is False and rest["next_cursor"] is None

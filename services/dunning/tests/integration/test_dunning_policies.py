@@ -24,7 +24,7 @@ def code() -> str:
 
 
 async def test_default_ladders_for_each_tier_are_in_force(dunning: RunningService) -> None:
-    response = await dunning.client.get("/policies")
+    response = await dunning.client.get("/policies", params={"limit": 100})
     assert response.status_code == 200
     policies = {p["code"]: p for p in response.json()["data"]}
     assert {"tier-a", "tier-b", "tier-c", "tier-d"} <= set(policies)
@@ -57,7 +57,8 @@ async def test_a_policy_is_created_versioned_and_retired(dunning: RunningService
 
     retired = await dunning.client.delete(f"/policies/{name}")
     assert retired.status_code == 200 and retired.json()["active"] is False
-    assert name not in [p["code"] for p in (await dunning.client.get("/policies")).json()["data"]]
+    in_force = (await dunning.client.get("/policies", params={"limit": 100})).json()["data"]
+    assert name not in [p["code"] for p in in_force]
 
 
 async def test_an_invalid_ladder_is_a_422_that_stores_nothing(dunning: RunningService) -> None:
@@ -77,3 +78,31 @@ async def test_an_email_step_needs_a_template_that_exists(dunning: RunningServic
 async def test_new_version_of_an_unknown_policy_is_a_404(dunning: RunningService) -> None:
     response = await dunning.client.post("/policies/nope/versions", json={"name": "x", "steps": STEPS})
     assert response.status_code == 404 and response.json()["code"] == "policy_not_found"
+
+
+async def test_policies_are_listed_page_by_page_in_the_one_list_envelope(dunning: RunningService) -> None:
+    retired = code()
+    body = {"code": retired, "name": "退役", "steps": STEPS}
+    assert (await dunning.client.post("/policies", json=body)).status_code == 201
+    assert (await dunning.client.delete(f"/policies/{retired}")).status_code == 200
+    newest = code()
+    assert (await dunning.client.post("/policies", json={**body, "code": newest})).status_code == 201
+
+    first = (await dunning.client.get("/policies", params={"limit": 1})).json()
+    assert set(first) == {"object", "data", "has_more", "next_cursor"}
+    assert first["object"] == "list" and first["has_more"] is True
+    assert [p["code"] for p in first["data"]] == [newest]  # newest first, like every list
+    assert first["next_cursor"] == first["data"][0]["id"]
+
+    seen, cursor = [p["code"] for p in first["data"]], first["next_cursor"]
+    while cursor:
+        page = (await dunning.client.get("/policies", params={"limit": 2, "starting_after": cursor})).json()
+        assert page["object"] == "list" and len(page["data"]) <= 2
+        seen += [p["code"] for p in page["data"]]
+        cursor = page["next_cursor"]
+        assert bool(cursor) == page["has_more"]
+    assert len(seen) == len(set(seen))
+    assert {"tier-a", "tier-b", "tier-c", "tier-d", newest} <= set(seen) and retired not in seen
+
+    with_retired = (await dunning.client.get("/policies", params={"include_retired": "true", "limit": 100})).json()
+    assert retired in [p["code"] for p in with_retired["data"]]

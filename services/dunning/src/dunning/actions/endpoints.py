@@ -60,14 +60,14 @@ async def export_actions(
 
 @router.get(
     "/cases/{case_id}/documents",
-    response_model=dict[str, list[DocumentOut]],
+    response_model=Page[DocumentOut],
     tags=["documents"],
-    summary="A case's letters",
+    summary="A case's letters and evidence packs, newest first",
 )
-async def case_documents(case_id: UUID, session: SessionDep, _: Reader) -> dict[str, list[DocumentOut]]:
+async def case_documents(case_id: UUID, session: SessionDep, _: Reader, page: Paging) -> Page[DocumentOut]:
     await require_case(session, case_id)
-    documents = await repository.case_documents(session, case_id)
-    return {"data": [DocumentOut.model_validate(d, from_attributes=True) for d in documents]}
+    documents = await repository.list_case_documents(session, case_id, page)
+    return make_page([DocumentOut.model_validate(d, from_attributes=True) for d in documents], page)
 
 
 @router.get(

@@ -106,6 +106,12 @@ async def get_document(session: AsyncSession, document_id: UUID) -> DunningDocum
     return await session.get(DunningDocument, document_id)
 
 
+async def list_case_documents(session: AsyncSession, case_id: UUID, page: PageParams) -> list[DunningDocument]:
+    """One page of a case's documents, newest first like every list."""
+    query = paginate(select(DunningDocument), DunningDocument.id, page, case_id=case_id)
+    return list((await session.execute(query)).scalars())
+
+
 async def case_documents(session: AsyncSession, case_id: UUID) -> list[DunningDocument]:
     query = (
         select(DunningDocument)

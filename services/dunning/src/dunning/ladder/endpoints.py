@@ -11,8 +11,9 @@ from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.idempotency import idempotent
+from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
-from dunning.deps import Reader, Settings, Writer
+from dunning.deps import Paging, Reader, Settings, Writer
 from dunning.ladder import repository, service
 from dunning.ladder.schemas import DryRunOut, PolicyIn, PolicyOut, PolicyVersionIn
 from dunning.ladder.steps import build_evidence_pack
@@ -31,10 +32,10 @@ async def policy_out(session: AsyncSession, policy: DunningPolicy, versions: lis
     return PolicyOut.model_validate({**fields, "versions": versions})
 
 
-@router.get("/policies", response_model=dict[str, list[PolicyOut]], tags=["policies"], summary="Policies in force")
-async def list_policies(session: SessionDep, _: Reader, include_retired: bool = False) -> dict[str, list[PolicyOut]]:
-    policies = await repository.latest_policies(session, active_only=not include_retired)
-    return {"data": [await policy_out(session, p) for p in policies]}
+@router.get("/policies", response_model=Page[PolicyOut], tags=["policies"], summary="Policies in force, newest first")
+async def list_policies(session: SessionDep, _: Reader, page: Paging, include_retired: bool = False) -> Page[PolicyOut]:
+    policies = await repository.list_policies(session, page, active_only=not include_retired)
+    return make_page([await policy_out(session, p) for p in policies], page)
 
 
 @router.post("/policies", status_code=201, response_model=PolicyOut, tags=["policies"], summary="Create a policy")

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.db import rows_changed
+from arflow.pagination import PageParams, paginate
 from dunning.customers.repository import tiers_of
 from dunning.models import Customer, DunningAction, DunningCase, DunningCaseItem, DunningPolicy, PromiseToPay
 
@@ -37,6 +38,20 @@ async def latest_policies(session: AsyncSession, *, active_only: bool = True) ->
     )
     policies = list((await session.execute(query)).scalars())
     return [p for p in policies if p.active or not active_only]
+
+
+async def list_policies(session: AsyncSession, page: PageParams, *, active_only: bool) -> list[DunningPolicy]:
+    """One page of the versions in force (the highest of each code), newest first like every list."""
+    latest = (
+        select(DunningPolicy.id)
+        .ext(distinct_on(DunningPolicy.code))
+        .order_by(DunningPolicy.code, DunningPolicy.version.desc())
+        .subquery()
+    )
+    query = paginate(select(DunningPolicy).where(DunningPolicy.id.in_(select(latest.c.id))), DunningPolicy.id, page)
+    if active_only:
+        query = query.where(DunningPolicy.active)
+    return list((await session.execute(query)).scalars())
 
 
 async def lock_policy_code(session: AsyncSession, code: str) -> None:
