@@ -95,6 +95,8 @@ class ProblemDetails(BaseModel):
 COMMON_RESPONSES: dict[int, str] = {
     401: "No API key, or one that is not valid (`missing_api_key`, `invalid_api_key`).",
     403: "The key lacks the scope this operation needs (`missing_scope`).",
+    404: "Nothing has the id or code given in the path (each noun's `…_not_found`).",
+    409: "The resource's state does not allow this change now (the code names the state).",
     413: "The body is over the size limit (`payload_too_large`).",
     422: "The request does not validate (`validation_failed`) or breaks a business rule.",
     500: "A bug (`internal_error`), logged with the request's trace id.",
@@ -112,13 +114,17 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     schemas["ProblemDetails"].pop("$defs", None)
     content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
     for path_item in openapi.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             for status, description in COMMON_RESPONSES.items():
                 if status in (401, 403) and "security" not in operation:
                     continue
                 if status == 413 and "requestBody" not in operation:
+                    continue
+                if status == 404 and not _names_a_resource(operation):
+                    continue
+                if status == 409 and method == "get":
                     continue
                 answer = operation["responses"].setdefault(str(status), {"description": description})
                 answer["content"] = content
@@ -129,6 +135,10 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return openapi
+
+
+def _names_a_resource(operation: dict[str, Any]) -> bool:
+    return any(parameter.get("in") == "path" for parameter in operation.get("parameters", []))
 
 
 class NotFound(Problem):

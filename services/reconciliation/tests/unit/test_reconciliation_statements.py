@@ -6,8 +6,12 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from pydantic import ValidationError
+
 from reconciliation.statements.parsers import Balance, Statement, StatementLine
 from reconciliation.statements.rules import PreviousStatement, integrity_warnings, line_keys, statement_key
+from reconciliation.statements.schemas import CsvProfileIn
 
 D = Decimal
 
@@ -76,3 +80,11 @@ def test_balance_chain_sequence_gap_and_sum_are_each_warned() -> None:
     assert sorted(w["code"] for w in warnings) == ["balance_mismatch", "opening_not_previous_closing", "sequence_gap"]
     gap = next(w for w in warnings if w["code"] == "sequence_gap")
     assert "2 statement(s) missing" in gap["detail"]
+
+
+def test_a_csv_profile_without_any_amount_column_is_refused_when_the_columns_are_left_out() -> None:
+    # Schemathesis found a 500: the check ran only when credit_column was given, so a profile
+    # naming no amount column at all passed the request model and failed building the answer.
+    with pytest.raises(ValidationError, match="give amount_column, or credit_column"):
+        CsvProfileIn(name="bank", date_column="Date")
+    assert CsvProfileIn(name="bank", date_column="Date", credit_column="In").credit_column == "In"

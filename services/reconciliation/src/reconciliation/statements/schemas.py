@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arflow.money import Currency, DecimalString
 
@@ -88,12 +88,12 @@ class CsvProfileIn(BaseModel):
     decimal_comma: bool = False
     skip_lines: int = Field(0, ge=0, le=100)
 
-    @field_validator("credit_column")
-    @classmethod
-    def _one_amount(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("amount_column") is None:
+    @model_validator(mode="after")
+    def _one_amount(self) -> Self:
+        # After the model, not on credit_column: a field validator does not run on an omitted field's default.
+        if self.amount_column is None and self.credit_column is None:
             raise ValueError("give amount_column, or credit_column (and debit_column)")
-        return value
+        return self
 
 
 class CsvProfileOut(CsvProfileIn):
