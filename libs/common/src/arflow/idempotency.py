@@ -1,4 +1,4 @@
-"""Idempotency-Key on creating POSTs, as Stripe does it.
+"""Idempotency-Key on creating POSTs and on every call that moves money, as Stripe does it.
 
 The same key with the same body returns the first response again; the same key
 with a different body is a 409. The key row is inserted in the request's own
@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
@@ -34,6 +34,28 @@ class InvalidIdempotencyKey(Unprocessable):
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
+
+
+def _declare_idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=MAX_KEY_LENGTH,
+            description=(
+                "Any string unique to this change, e.g. a UUID. A retry with the same key and the same request "
+                "returns the first answer (header `Idempotent-Replayed: true`) and changes nothing; the same key "
+                "with another request is a 409 `idempotency_key_reused`. Kept at least 24 hours."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Declares the header in the OpenAPI document; `idempotent()` reads it from the request."""
+
+
+# On a route: `dependencies=[IDEMPOTENT]`, and the handler answers through `idempotent()`.
+IDEMPOTENT = Depends(_declare_idempotency_key)
 
 
 def _fingerprint(method: str, path: str, body: Any) -> str:

@@ -329,3 +329,28 @@ async def test_an_allocation_finer_than_the_currency_allows_is_refused(
     )
     assert split.status_code == 422 and split.json()["errors"][0]["location"] == "body.parts.0.allocations.0.amount"
     assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "unmatched"
+
+
+async def test_a_retried_undo_and_allocation_happen_once(
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
+) -> None:
+    # A client that lost the answer and retries with its Idempotency-Key must not undo twice
+    # (the second undo would be a 409 today, and a second allocation a double application).
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "640.00", date(2026, 2, 28))
+    matched = await import_one(client, import_done, credit("640.00", name=name, remittance=invoice.invoice_number))
+    undo_key = {"Idempotency-Key": f"undo-{matched['id']}"}
+    undone = [await client.post(f"/payments/{matched['id']}/undo", headers=undo_key) for _ in range(2)]
+    assert [r.status_code for r in undone] == [201, 201], undone[1].text
+    assert undone[0].json() == undone[1].json() and undone[1].headers["idempotent-replayed"] == "true"
+    again = undone[0].json()
+    body = {
+        "customer_id": str(customer_id),
+        "allocations": [{"invoice_id": str(invoice.invoice_id), "amount": "640.00"}],
+    }
+    allocate_key = {"Idempotency-Key": f"allocate-{again['id']}"}
+    allocated = [await client.post(f"/payments/{again['id']}/allocate", json=body, headers=allocate_key) for _ in "ab"]
+    assert [r.status_code for r in allocated] == [200, 200] and allocated[0].json() == allocated[1].json()
+    items = await reconciliation_books.ledger.open_items(customer_id)
+    assert items[str(invoice.invoice_id)]["available"] == "0.00"

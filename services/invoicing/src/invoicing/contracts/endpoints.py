@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing.contracts import repository, service
@@ -26,6 +26,7 @@ def contract_out(contract: ServiceContract) -> ContractOut:
 
 @router.post(
     "/contracts",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=ContractOut,
     tags=["contracts"],

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing.customers import repository, service
@@ -24,7 +24,14 @@ def customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut.model_validate(customer, from_attributes=True)
 
 
-@router.post("/customers", status_code=201, response_model=CustomerOut, tags=["customers"], summary="Create a customer")
+@router.post(
+    "/customers",
+    status_code=201,
+    response_model=CustomerOut,
+    tags=["customers"],
+    summary="Create a customer",
+    dependencies=[IDEMPOTENT],
+)
 async def create_customer(
     body: CustomerCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from arflow.clock import Clock
 from arflow.events.catalog import Language
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
@@ -77,6 +77,7 @@ async def invoice_out(
 
 @router.post(
     "/invoices",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=InvoiceOut,
     tags=["invoices"],
@@ -98,18 +99,23 @@ async def create_invoice(
 
 @router.post(
     "/invoices/{invoice_id}/issue",
+    dependencies=[IDEMPOTENT],
     response_model=InvoiceOut,
     tags=["invoices"],
     summary="Issue a draft: number it, open it, publish InvoiceIssued",
 )
 async def issue_invoice(
     invoice_id: UUID, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
-) -> InvoiceOut:
+) -> JSONResponse:
     apply_credit = request.app.state.settings.auto_apply_credit
-    invoice = await service.issue_invoice(
-        session, actor=principal, clock=clock, invoice_id=invoice_id, apply_credit=apply_credit
-    )
-    return await invoice_out(session, invoice, clock)
+
+    async def issue() -> InvoiceOut:
+        invoice = await service.issue_invoice(
+            session, actor=principal, clock=clock, invoice_id=invoice_id, apply_credit=apply_credit
+        )
+        return await invoice_out(session, invoice, clock)
+
+    return await idempotent(request, session, principal, None, issue, status_code=200)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, tags=["invoices"])
@@ -133,37 +139,45 @@ async def delete_invoice(invoice_id: UUID, session: SessionDep, principal: Write
 
 @router.post(
     "/invoices/{invoice_id}/void",
+    dependencies=[IDEMPOTENT],
     response_model=InvoiceOut,
     tags=["invoices"],
     summary="Void an open invoice with nothing paid or credited (InvoiceVoided)",
 )
 async def void_invoice(
-    invoice_id: UUID, body: VoidRequest, session: SessionDep, clock: ClockDep, principal: Writer
-) -> InvoiceOut:
-    invoice = await service.void_invoice(
-        session, actor=principal, clock=clock, invoice_id=invoice_id, reason=body.reason
-    )
-    return await invoice_out(session, invoice, clock)
+    invoice_id: UUID, body: VoidRequest, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def void() -> InvoiceOut:
+        invoice = await service.void_invoice(
+            session, actor=principal, clock=clock, invoice_id=invoice_id, reason=body.reason
+        )
+        return await invoice_out(session, invoice, clock)
+
+    return await idempotent(request, session, principal, body, void, status_code=200)
 
 
 @router.post(
     "/invoices/{invoice_id}/write-off",
+    dependencies=[IDEMPOTENT],
     response_model=InvoiceOut,
     tags=["invoices"],
     summary="Write an open invoice off as uncollectible; it stays payable (InvoiceWrittenOff)",
 )
 async def write_off_invoice(
-    invoice_id: UUID, body: WriteOffRequest, session: SessionDep, clock: ClockDep, principal: Writer
-) -> InvoiceOut:
-    invoice = await service.write_off_invoice(
-        session,
-        actor=principal,
-        clock=clock,
-        invoice_id=invoice_id,
-        reason=body.reason,
-        written_off_on=body.written_off_on,
-    )
-    return await invoice_out(session, invoice, clock)
+    invoice_id: UUID, body: WriteOffRequest, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def write_off() -> InvoiceOut:
+        invoice = await service.write_off_invoice(
+            session,
+            actor=principal,
+            clock=clock,
+            invoice_id=invoice_id,
+            reason=body.reason,
+            written_off_on=body.written_off_on,
+        )
+        return await invoice_out(session, invoice, clock)
+
+    return await idempotent(request, session, principal, body, write_off, status_code=200)
 
 
 @router.get("/invoices", response_model=Page[InvoiceOut], tags=["invoices"], summary="List invoices")

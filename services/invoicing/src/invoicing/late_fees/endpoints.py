@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.service import ClockDep, SessionDep
 from invoicing.deps import Writer
 from invoicing.invoices.endpoints import invoice_out
@@ -20,6 +20,7 @@ router = APIRouter()
 
 @router.post(
     "/invoices/{invoice_id}/late-fees",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=InvoiceOut,
     tags=["invoices"],

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
@@ -33,16 +33,25 @@ async def customer_balance(customer_id: UUID, session: SessionDep, _: Reader) ->
 
 @router.post(
     "/customers/{customer_id}/apply-credit",
+    dependencies=[IDEMPOTENT],
     tags=["ledger"],
     summary="Apply the customer's unapplied credit to its open invoices, oldest due first",
 )
 async def apply_credit(
-    customer_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer, currency: Currency | None = None
-) -> dict[str, Any]:
-    result = await service.apply_unapplied_credit(
-        session, actor=principal, clock=clock, customer_id=customer_id, currency=currency
-    )
-    return {"applications": result["applications"], "applied": format(result["applied"], "f")}
+    customer_id: UUID,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Writer,
+    currency: Currency | None = None,
+) -> JSONResponse:
+    async def apply() -> dict[str, Any]:
+        result = await service.apply_unapplied_credit(
+            session, actor=principal, clock=clock, customer_id=customer_id, currency=currency
+        )
+        return {"applications": result["applications"], "applied": format(result["applied"], "f")}
+
+    return await idempotent(request, session, principal, {"currency": currency}, apply, status_code=200)
 
 
 def credit_note_out(note: CreditNote) -> CreditNoteOut:
@@ -52,6 +61,7 @@ def credit_note_out(note: CreditNote) -> CreditNoteOut:
 
 @router.post(
     "/invoices/{invoice_id}/credit-notes",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=CreditNoteOut,
     tags=["credit notes"],

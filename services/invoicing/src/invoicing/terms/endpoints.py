@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing.deps import Paging, Reader, Writer
@@ -23,6 +23,7 @@ def terms_out(terms: PaymentTerms) -> PaymentTermsOut:
 
 @router.post(
     "/payment-terms",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=PaymentTermsOut,
     tags=["payment terms"],

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
@@ -38,7 +38,7 @@ def dispute_out(dispute: Dispute) -> DisputeOut:
     )
 
 
-@router.post("/disputes", response_model=DisputeOut, status_code=201, tags=["disputes"])
+@router.post("/disputes", response_model=DisputeOut, status_code=201, tags=["disputes"], dependencies=[IDEMPOTENT])
 async def open_dispute(
     body: DisputeCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from reconciliation.deps import Paging, Reader, Writer
@@ -22,6 +22,7 @@ router = APIRouter()
 
 @router.post(
     "/payments",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=PaymentOut,
     tags=["payments"],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from reconciliation.deps import Paging, Reader, Writer
@@ -36,41 +38,50 @@ async def review_queue(
 
 @router.post(
     "/payments/{payment_id}/confirm",
+    dependencies=[IDEMPOTENT],
     response_model=PaymentOut,
     tags=["review"],
     summary="Confirm a suggestion of a queued payment (teaches the payer mapping)",
 )
 async def confirm_payment(
-    payment_id: UUID, body: ConfirmSuggestion, session: SessionDep, clock: ClockDep, principal: Writer
-) -> PaymentOut:
-    record = await service.confirm_suggestion(
-        session, clock=clock, payment_id=payment_id, rank=body.rank, actor=principal
-    )
-    return payment_out(record.payment, record.allocations)
+    payment_id: UUID, body: ConfirmSuggestion, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def confirm() -> PaymentOut:
+        record = await service.confirm_suggestion(
+            session, clock=clock, payment_id=payment_id, rank=body.rank, actor=principal
+        )
+        return payment_out(record.payment, record.allocations)
+
+    return await idempotent(request, session, principal, body, confirm, status_code=200)
 
 
 @router.post(
     "/payments/{payment_id}/allocate",
+    dependencies=[IDEMPOTENT],
     response_model=PaymentOut,
     tags=["review"],
     summary="Say whose a queued payment is and split it across invoices (teaches the payer mapping)",
 )
 async def allocate_payment(
-    payment_id: UUID, body: AllocateManually, session: SessionDep, clock: ClockDep, principal: Writer
-) -> PaymentOut:
-    record = await service.allocate_unmatched(
-        session,
-        clock=clock,
-        payment_id=payment_id,
-        customer_id=body.customer_id,
-        allocations=body.allocations,
-        actor=principal,
-    )
-    return payment_out(record.payment, record.allocations)
+    payment_id: UUID, body: AllocateManually, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def allocate() -> PaymentOut:
+        record = await service.allocate_unmatched(
+            session,
+            clock=clock,
+            payment_id=payment_id,
+            customer_id=body.customer_id,
+            allocations=body.allocations,
+            actor=principal,
+        )
+        return payment_out(record.payment, record.allocations)
+
+    return await idempotent(request, session, principal, body, allocate, status_code=200)
 
 
 @router.post(
     "/payments/{payment_id}/split",
+    dependencies=[IDEMPOTENT],
     response_model=list[PaymentOut],
     status_code=201,
     tags=["review"],
@@ -78,20 +89,28 @@ async def allocate_payment(
     description="Each part's `match_reasons` / `match_reasons_zh` say whose payment it is part of and who split it.",
 )
 async def split_payment(
-    payment_id: UUID, body: SplitPayment, session: SessionDep, clock: ClockDep, principal: Writer
-) -> list[PaymentOut]:
-    records = await service.split_unmatched(session, clock=clock, payment_id=payment_id, data=body, actor=principal)
-    return [payment_out(r.payment, r.allocations) for r in records]
+    payment_id: UUID, body: SplitPayment, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def split() -> list[PaymentOut]:
+        records = await service.split_unmatched(session, clock=clock, payment_id=payment_id, data=body, actor=principal)
+        return [payment_out(r.payment, r.allocations) for r in records]
+
+    return await idempotent(request, session, principal, body, split)
 
 
 @router.post(
     "/payments/{payment_id}/undo",
+    dependencies=[IDEMPOTENT],
     response_model=PaymentOut,
     status_code=201,
     tags=["review"],
     summary="Undo a match: PaymentReversed, and the money back in the review queue as a new payment",
     description="The new payment's `match_reasons` / `match_reasons_zh` say whose match was undone and by whom.",
 )
-async def undo_payment(payment_id: UUID, session: SessionDep, clock: ClockDep, principal: Writer) -> PaymentOut:
-    again = await service.undo_match(session, clock=clock, payment_id=payment_id, actor=principal)
-    return payment_out(again, [])
+async def undo_payment(
+    payment_id: UUID, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+) -> JSONResponse:
+    async def undo() -> PaymentOut:
+        return payment_out(await service.undo_match(session, clock=clock, payment_id=payment_id, actor=principal), [])
+
+    return await idempotent(request, session, principal, None, undo)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 from starlette.types import Message
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.pagination import Page, PageParams, make_page
 from arflow.service import ClockDep, SessionDep
@@ -187,6 +187,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str | None]
 
 @router.post(
     "/statement-imports",
+    dependencies=[IDEMPOTENT],
     status_code=202,
     response_model=StatementImportOut,
     tags=["statements"],
