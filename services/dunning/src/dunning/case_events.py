@@ -24,7 +24,7 @@ from dunning.models import DunningCase
 log = structlog.get_logger("dunning")
 
 
-PauseReason = Literal["promise_to_pay", "dispute", "manual_hold", "customer_excluded"]
+PauseReason = Literal["promise_to_pay", "dispute", "manual_hold", "customer_excluded", "unmatched_payment"]
 
 
 async def publish_pause(

@@ -297,6 +297,17 @@ def select_policy(
 # --- the tick: which step is due on a case --------------------------------------------------
 
 
+# How long an unmatched payment that is probably the customer's holds the chase while it awaits review.
+UNMATCHED_PAYMENT_HOLD = timedelta(days=7)
+
+
+def awaiting_unmatched_payment(holds: Sequence[tuple[datetime, datetime, datetime | None]], as_of: datetime) -> bool:
+    """Whether one of (reported_at, hold_until, resolved_at) still holds the chase as of `as_of`."""
+    return any(
+        reported <= as_of < until and (resolved is None or as_of < resolved) for reported, until, resolved in holds
+    )
+
+
 @dataclass(frozen=True)
 class Guardrails:
     quiet_start: time = time(21, 0)
@@ -423,6 +434,7 @@ def pause_reason(
     promised_dates: Sequence[date],
     all_disputed: bool,
     today: date,
+    awaiting_unmatched_payment: bool = False,
 ) -> str | None:
     """Why a case takes no step today, if it is paused; the firmest reason first."""
     if frozen:
@@ -433,6 +445,8 @@ def pause_reason(
         return "manual_hold"
     if any(today <= promised for promised in promised_dates):
         return "promise_to_pay"
+    if awaiting_unmatched_payment:
+        return "unmatched_payment"
     if all_disputed:
         return "dispute"
     return None

@@ -16,11 +16,14 @@ from arflow.events.catalog import (
     InvoiceWrittenOff,
     PaymentApplicationReversed,
     PaymentApplied,
+    PaymentReceived,
+    PaymentUnmatched,
 )
 from arflow.messaging.consumer import EventContext, Handler
 from dunning.cases import service as cases
 from dunning.customers import service as customers
 from dunning.deps import SYSTEM
+from dunning.payments import service as payments
 
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
@@ -118,7 +121,17 @@ async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None
     )
 
 
+async def on_payment_unmatched(ctx: EventContext, event: PaymentUnmatched) -> None:
+    await payments.record_unmatched_payment(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
+
+
+async def on_payment_received(ctx: EventContext, event: PaymentReceived) -> None:
+    await payments.record_payment_received(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
+
+
 HANDLERS: dict[type[Event], Handler] = {
+    PaymentUnmatched: on_payment_unmatched,
+    PaymentReceived: on_payment_received,
     InvoiceDueSoon: on_invoice_due_soon,
     CreditScoreChanged: on_credit_score_changed,
     DisputeOpened: on_dispute_opened,

@@ -257,6 +257,27 @@ class InvoiceDispute(Base):
     resolved_by: Mapped[str | None] = mapped_column(Text)
 
 
+class UnmatchedPayment(Base):
+    """A payment reconciliation could not match (PaymentUnmatched), and whether it has been resolved since.
+
+    While one whose best candidate is a customer awaits review, that customer is not chased, up to
+    `hold_until`. A PaymentReceived of the payment, or superseding it, resolves it; one arriving
+    first is kept (no customer, resolved) so a late PaymentUnmatched pauses nothing.
+    """
+
+    __tablename__ = "unmatched_payment"
+
+    payment_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID | None] = mapped_column(index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    received_on: Mapped[date | None] = mapped_column(Date)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_payment_id: Mapped[UUID | None] = mapped_column()
+
+
 class DunningAction(Base):
     """The action log (催收记录): one row per step taken on a case; rows are never deleted.
 

@@ -245,3 +245,27 @@ def test_reanchor_only_moves_the_schedule_later() -> None:
     done = frozenset({"overdue_notice", "follow_up"})
     assert domain.reanchor(DUE, policy=policy, done_steps=done, paid_on=date(2026, 3, 20)) == date(2026, 3, 13)
     assert domain.reanchor(DUE, policy=policy, done_steps=done, paid_on=date(2026, 3, 2)) == DUE
+
+
+def test_an_unmatched_payment_holds_from_its_report_until_resolved_or_its_bound() -> None:
+    reported = datetime(2026, 3, 2, 2, tzinfo=UTC)
+    until = reported + domain.UNMATCHED_PAYMENT_HOLD
+    open_hold = [(reported, until, None)]
+    assert not domain.awaiting_unmatched_payment(open_hold, reported - timedelta(seconds=1))
+    assert domain.awaiting_unmatched_payment(open_hold, until - timedelta(seconds=1))
+    assert not domain.awaiting_unmatched_payment(open_hold, until)  # seven days, then chased anyway
+    resolved = [(reported, until, reported + timedelta(days=2))]
+    assert domain.awaiting_unmatched_payment(resolved, reported + timedelta(days=1))
+    assert not domain.awaiting_unmatched_payment(resolved, reported + timedelta(days=2))
+    today = date(2026, 3, 3)
+    common: dict[str, Any] = {"hold_reason": None, "held_until": None, "all_disputed": True, "today": today}
+    assert (
+        domain.pause_reason(excluded=False, frozen=False, promised_dates=[], awaiting_unmatched_payment=True, **common)
+        == "unmatched_payment"
+    )
+    assert (
+        domain.pause_reason(
+            excluded=False, frozen=False, promised_dates=[today], awaiting_unmatched_payment=True, **common
+        )
+        == "promise_to_pay"
+    )

@@ -379,7 +379,7 @@ class DunningPaused(Event):
     publisher: ClassVar[str] = DUNNING
 
     case_id: UUID
-    reason: Literal["promise_to_pay", "dispute", "manual_hold", "customer_excluded"]
+    reason: Literal["promise_to_pay", "dispute", "manual_hold", "customer_excluded", "unmatched_payment"]
     until: date | None = None
     note: str | None = None
     paused_at: AwareDatetime

@@ -16,6 +16,7 @@ from dunning.config import DunningSettings
 from dunning.customers.repository import get_customer, get_tier
 from dunning.lookups import case_items
 from dunning.models import Customer, DunningCase, DunningCaseItem, PromiseToPay
+from dunning.payments.repository import Hold, holds_of
 from dunning.promises.repository import open_promises
 
 
@@ -53,6 +54,8 @@ class CaseFacts:
     items: list[DunningCaseItem]
     promises: list[PromiseToPay]
     done_steps: frozenset[str]
+    # The customer's unmatched payments as (reported_at, hold_until, resolved_at).
+    unmatched_payments: tuple[Hold, ...] = ()
 
 
 async def case_facts(session: AsyncSession, case: DunningCase) -> CaseFacts:
@@ -63,6 +66,7 @@ async def case_facts(session: AsyncSession, case: DunningCase) -> CaseFacts:
         items=[i for i in await case_items(session, case.id) if i.status == "open"],
         promises=await open_promises(session, case.id),
         done_steps=await done_steps(session, case.id),
+        unmatched_payments=tuple((await holds_of(session, [case.customer_id])).get(case.customer_id, [])),
     )
 
 
@@ -97,6 +101,7 @@ def plan_from(
             promised_dates=[p.promised_date for p in facts.promises],
             all_disputed=bool(items) and not chased,
             today=local_now.date(),
+            awaiting_unmatched_payment=domain.awaiting_unmatched_payment(facts.unmatched_payments, as_of),
         ),
     )
     if customer is None:

@@ -14,6 +14,7 @@ from arflow.db import rows_changed
 from arflow.pagination import PageParams, paginate
 from dunning.customers.repository import tiers_of
 from dunning.models import Customer, DunningAction, DunningCase, DunningCaseItem, DunningPolicy, PromiseToPay
+from dunning.payments.repository import holds_of
 
 
 async def insert_policy(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -65,7 +66,7 @@ async def retire_policy(session: AsyncSession, code: str) -> int:
 
 
 async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict[UUID, dict[str, Any]]:
-    """Everything planning needs for many cases, in five queries (customers, tiers, items, promises, steps)."""
+    """Everything planning needs for many cases, in six queries (customers, tiers, items, promises, steps, holds)."""
     snapshot: dict[UUID, dict[str, Any]] = {
         c.id: {"customer": None, "tier": None, "items": [], "promises": [], "done_steps": set()} for c in cases
     }
@@ -91,6 +92,9 @@ async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict
     )
     for case_id, step in (await session.execute(steps)).all():
         snapshot[case_id]["done_steps"].add(step)
+    holds = await holds_of(session, customer_ids)
+    for case in cases:
+        snapshot[case.id]["unmatched_payments"] = tuple(holds.get(case.customer_id, []))
     for facts in snapshot.values():
         facts["done_steps"] = frozenset(facts["done_steps"])
     return snapshot
