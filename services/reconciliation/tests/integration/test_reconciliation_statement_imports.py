@@ -90,6 +90,14 @@ async def test_statement_import_matches_a_reference_and_queues_the_unsure(
     assert summary["debits_ignored"] == 1 and summary["not_booked"] == 1
     lines = (await client.get(f"/statement-imports/{created['id']}/lines")).json()["data"]
     assert [line["outcome"] for line in lines] == ["payment", "payment", "ignored_debit", "not_booked"]
+    # Paged like every list: the cursor is the last line's id, and the pages join up in file order.
+    first = (await client.get(f"/statement-imports/{created['id']}/lines?limit=3")).json()
+    assert first["has_more"] is True and first["next_cursor"] == lines[2]["id"]
+    rest = (
+        await client.get(f"/statement-imports/{created['id']}/lines?limit=3&starting_after={first['next_cursor']}")
+    ).json()
+    assert [line["id"] for line in first["data"] + rest["data"]] == [line["id"] for line in lines]
+    assert rest["has_more"] is False and rest["next_cursor"] is None
     matched = (await client.get(f"/payments/{lines[0]['payment_id']}")).json()
     assert matched["status"] == "matched" and matched["source"] == "bank_statement"
     assert matched["allocations"][0]["invoice_id"] == str(invoice.invoice_id)
@@ -319,7 +327,9 @@ async def test_a_saved_csv_profile_maps_a_banks_columns(
     }
     saved = await client.put("/csv-profiles/icbc_export", json=profile)
     assert saved.status_code == 200, saved.text
-    names = [p["name"] for p in (await client.get("/csv-profiles")).json()]
+    profiles = (await client.get("/csv-profiles")).json()
+    assert profiles["object"] == "list" and profiles["has_more"] is False
+    names = [p["name"] for p in profiles["data"]]
     assert {"generic", "cn_bank", "icbc_export"} <= set(names)
     data = (
         "交易时间;交易流水号;收入金额;支出金额;对方单位;用途;附言\n"

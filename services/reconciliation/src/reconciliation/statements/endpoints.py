@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -256,15 +256,18 @@ async def list_statement_lines(
     session: SessionDep,
     _: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after_position: Annotated[int, Query(ge=0)] = 0,
+    starting_after: Annotated[
+        UUID | None, Query(description="The id of the last line of the previous page (its `next_cursor`).")
+    ] = None,
+    after_position: Annotated[
+        int, Query(ge=0, description="Deprecated: lines after this position; use `starting_after`.")
+    ] = 0,
     outcome: str | None = Query(None, max_length=32),
-) -> dict[str, Any]:
+) -> Page[StatementLineOut]:
     await service.require_import(session, import_id)
-    lines = await repository.list_lines(
-        session, import_id, PageParams(limit=limit, starting_after=None), outcome=outcome, after_position=after_position
-    )
-    data = [line_out(line) for line in lines[:limit]]
-    return {"object": "list", "data": data, "has_more": len(lines) > limit, "next_cursor": None}
+    page = PageParams(limit=limit, starting_after=starting_after)
+    lines = await repository.list_lines(session, import_id, page, outcome=outcome, after_position=after_position)
+    return make_page([line_out(line) for line in lines], page)
 
 
 @router.get("/statements", response_model=Page[StatementOut], tags=["statements"])
@@ -274,8 +277,13 @@ async def list_statements(
     return make_page([statement_out(s) for s in await repository.list_statements(session, page, account=account)], page)
 
 
-@router.get("/csv-profiles", response_model=list[CsvProfileOut], tags=["statements"])
-async def list_csv_profiles(session: SessionDep, _: Reader) -> list[CsvProfileOut]:
+@router.get(
+    "/csv-profiles",
+    response_model=Page[CsvProfileOut],
+    tags=["statements"],
+    summary="The built-in CSV profiles, then the saved ones (all of them: one page)",
+)
+async def list_csv_profiles(session: SessionDep, _: Reader) -> Page[CsvProfileOut]:
     built_in = [
         CsvProfileOut(
             **{k: v for k, v in profile.__dict__.items() if k in CsvProfileIn.model_fields and k != "extra"},
@@ -287,7 +295,7 @@ async def list_csv_profiles(session: SessionDep, _: Reader) -> list[CsvProfileOu
         CsvProfileOut.model_validate({**p.definition, "built_in": False})
         for p in await repository.list_csv_profiles(session)
     ]
-    return built_in + saved
+    return Page[CsvProfileOut](data=built_in + saved, has_more=False)
 
 
 @router.put(

@@ -111,12 +111,16 @@ async def set_line_outcomes(session: AsyncSession, outcomes: Sequence[tuple[str,
 async def list_lines(
     session: AsyncSession, import_id: UUID, page: PageParams, *, outcome: str | None, after_position: int = 0
 ) -> list[StatementLine]:
+    """Lines in file order; `page.starting_after` is the id of the last line of the previous page."""
     query = (
         select(StatementLine)
         .where(StatementLine.import_id == import_id, StatementLine.position > after_position)
         .order_by(StatementLine.position)
         .limit(page.limit + 1)
     )
+    if page.starting_after is not None:
+        cursor = select(StatementLine.position).where(StatementLine.id == page.starting_after).scalar_subquery()
+        query = query.where(StatementLine.position > cursor)
     if outcome:
         query = query.where(StatementLine.outcome == outcome)
     return list((await session.execute(query)).scalars())
