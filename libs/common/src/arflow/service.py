@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
@@ -34,6 +34,7 @@ from arflow.logging import configure_logging
 from arflow.messaging.consumer import DeadLetterNotFound, EventConsumer, Handler
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
+from arflow.pagination import Page
 from arflow.persistence import dead_letter
 from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, document_problems, install_problem_handlers
 from arflow.retention import retention_job
@@ -286,21 +287,26 @@ class DeadLetterOut(BaseModel):
     replay_error: str | None
 
 
+class JobOut(BaseModel):
+    name: str
+    interval_seconds: float
+    description: str
+
+
 def _admin_router(service: str) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
     # A default rather than an Annotated alias: the alias would be local to this
     # function, and postponed annotations are resolved in the module's globals.
     admin_scope = Depends(require_scope(f"{service}:admin"))
 
-    @router.get("/jobs", summary="Scheduled jobs of this service")
-    async def list_jobs(request: Request, _: Principal = admin_scope) -> dict[str, Any]:
+    @router.get("/jobs", response_model=Page[JobOut], summary="Scheduled jobs of this service (all: one page)")
+    async def list_jobs(request: Request, _: Principal = admin_scope) -> Page[JobOut]:
         runner: JobRunner = request.app.state.jobs
-        return {
-            "data": [
-                {"name": j.name, "interval_seconds": j.interval.total_seconds(), "description": j.description}
-                for j in runner.jobs.values()
-            ]
-        }
+        jobs = [
+            JobOut(name=j.name, interval_seconds=j.interval.total_seconds(), description=j.description)
+            for j in runner.jobs.values()
+        ]
+        return Page[JobOut](data=jobs, has_more=False)
 
     @router.post("/jobs/{name}/runs", summary="Run a job now, optionally as of another instant")
     async def run_job(
@@ -314,15 +320,27 @@ def _admin_router(service: str) -> APIRouter:
             raise JobNotFound(f"There is no job named '{name}'.", detail_zh=f"没有名为 '{name}' 的作业。") from None
         return JobRunOut(id=result.id, job=result.job, as_of=result.as_of, status=result.status, result=result.result)
 
-    @router.get("/dead-letters", summary="Events this service's consumer gave up on")
+    @router.get(
+        "/dead-letters",
+        response_model=Page[DeadLetterOut],
+        summary="Events this service's consumer gave up on, newest first",
+        description="Dead letters are numbered, not UUIDs: page on with `before_id` = the last `id` of a page.",
+    )
     async def list_dead_letters(
-        session: SessionDep, include_replayed: bool = False, _: Principal = admin_scope
-    ) -> dict[str, Any]:
-        query = select(dead_letter).order_by(dead_letter.c.id.desc()).limit(100)
+        session: SessionDep,
+        include_replayed: bool = False,
+        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+        before_id: Annotated[int | None, Query(ge=1)] = None,
+        _: Principal = admin_scope,
+    ) -> Page[DeadLetterOut]:
+        query = select(dead_letter).order_by(dead_letter.c.id.desc()).limit(limit + 1)
         if not include_replayed:
             query = query.where(dead_letter.c.replayed_at.is_(None))
+        if before_id is not None:
+            query = query.where(dead_letter.c.id < before_id)
         rows = (await session.execute(query)).mappings().all()
-        return {"data": [DeadLetterOut.model_validate(dict(r)) for r in rows]}
+        letters = [DeadLetterOut.model_validate(dict(r)) for r in rows]
+        return Page[DeadLetterOut](data=letters[:limit], has_more=len(letters) > limit)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Apply a dead letter again")
     async def replay(dead_letter_id: int, request: Request, _: Principal = admin_scope) -> dict[str, Any]:

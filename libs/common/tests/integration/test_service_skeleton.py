@@ -28,7 +28,7 @@ from arflow.messaging.kafka import ensure_topics
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
 from arflow.money import Money
-from arflow.persistence import job_run, outbox_message
+from arflow.persistence import dead_letter, job_run, outbox_message
 from arflow.service import ServiceDefinition, create_service_app
 from arflow.settings import ServiceSettings
 from arflow.testing import eventually
@@ -270,3 +270,34 @@ async def test_retention_deletes_only_what_was_published_long_enough_ago(
     assert purged["result"]["outbox_rows_deleted"] >= 1
     async with probe_db.engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(outbox_message)) == 0
+
+
+async def test_admin_lists_are_pages_and_dead_letters_page_by_number(
+    probe: httpx.AsyncClient, probe_db: Database
+) -> None:
+    jobs = (await probe.get("/admin/jobs")).json()
+    assert (jobs["object"], jobs["has_more"]) == ("list", False)
+    assert {"slow", "platform-retention"} <= {job["name"] for job in jobs["data"]}
+    async with probe_db.engine.begin() as conn:
+        await conn.execute(dead_letter.delete())
+        await conn.execute(
+            dead_letter.insert(),
+            [
+                {
+                    "consumer": "probe",
+                    "topic": "t",
+                    "partition": 0,
+                    "offset": n,
+                    "payload": "{}",
+                    "error": "boom",
+                    "attempts": 1,
+                }
+                for n in range(3)
+            ],
+        )
+    first = (await probe.get("/admin/dead-letters?limit=2")).json()
+    assert first["object"] == "list" and first["has_more"] is True and len(first["data"]) == 2
+    rest = (await probe.get(f"/admin/dead-letters?limit=2&before_id={first['data'][-1]['id']}")).json()
+    assert rest["has_more"] is False
+    ids = [letter["id"] for letter in first["data"] + rest["data"]]
+    assert len(ids) == 3 and ids == sorted(ids, reverse=True)
