@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from dunning.deps import Paging, Reader, Settings, Writer
@@ -38,7 +38,14 @@ async def list_policies(session: SessionDep, _: Reader, page: Paging, include_re
     return make_page([await policy_out(session, p) for p in policies], page)
 
 
-@router.post("/policies", status_code=201, response_model=PolicyOut, tags=["policies"], summary="Create a policy")
+@router.post(
+    "/policies",
+    status_code=201,
+    response_model=PolicyOut,
+    tags=["policies"],
+    summary="Create a policy",
+    dependencies=[IDEMPOTENT],
+)
 async def create_policy(
     body: PolicyIn, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
@@ -55,6 +62,7 @@ async def create_policy(
 
 @router.post(
     "/policies/{code}/versions",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=PolicyOut,
     tags=["policies"],

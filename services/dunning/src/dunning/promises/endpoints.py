@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
@@ -30,6 +30,7 @@ def promise_out(promise: PromiseToPay) -> PromiseOut:
 
 @router.post(
     "/cases/{case_id}/promises",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     response_model=PromiseOut,
     tags=["pauses"],
