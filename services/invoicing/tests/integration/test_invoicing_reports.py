@@ -140,6 +140,26 @@ async def test_the_statement_as_csv_and_as_a_chinese_pdf(invoicing: RunningServi
     assert "1000.00" in text
 
 
+async def test_the_statement_format_follows_the_accept_header(invoicing: RunningService, april: dict[str, Any]) -> None:
+    params = {"from": "2026-04-01", "to": "2026-04-30"}
+    url = f"/customers/{april['customer']['id']}/statement"
+    pdf = await invoicing.client.get(url, params=params, headers={"Accept": "application/pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    csv = await invoicing.client.get(url, params=params, headers={"Accept": "text/csv, application/json;q=0.5"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    browser = await invoicing.client.get(url, params=params, headers={"Accept": "*/*"})
+    assert browser.headers["content-type"].startswith("application/json")
+    # ?format= is explicit and wins over the header.
+    explicit = await invoicing.client.get(
+        url, params={**params, "format": "csv"}, headers={"Accept": "application/pdf"}
+    )
+    assert explicit.headers["content-type"].startswith("text/csv")
+    refused = await invoicing.client.get(url, params=params, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and refused.json()["code"] == "not_acceptable"
+    assert "application/pdf" in refused.json()["detail"]
+
+
 async def test_the_invoice_pdf_in_chinese_and_english(invoicing: RunningService, april: dict[str, Any]) -> None:
     invoice = april["a"]
     zh = await invoicing.client.get(f"/invoices/{invoice['id']}/pdf")

@@ -7,12 +7,14 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from arflow.events.catalog import Language
 from arflow.money import Currency
+from arflow.negotiation import chosen_format
+from arflow.problems import PROBLEM_JSON
 from arflow.service import ClockDep, SessionDep
 from invoicing.deps import Reader
 from invoicing.reports import documents, service
@@ -20,35 +22,43 @@ from invoicing.reports.schemas import AgingReportOut, KpiReportOut, StatementOut
 
 router = APIRouter()
 
+STATEMENT_FORMATS = {"application/json": "json", "text/csv": "csv", "application/pdf": "pdf"}
+
 
 @router.get(
     "/customers/{customer_id}/statement",
     response_model=StatementOut,
     tags=["reports"],
     summary="Statement of account (对账单) for a period: JSON, CSV or PDF",
-    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+    description="The format is `?format=` when given, otherwise what the `Accept` header prefers (JSON by default).",
+    responses={
+        200: {"content": {"text/csv": {}, "application/pdf": {}}},
+        406: {"description": "`not_acceptable`: Accept names none of JSON, CSV, PDF", "content": {PROBLEM_JSON: {}}},
+    },
 )
 async def customer_statement(
     customer_id: UUID,
+    request: Request,
     session: SessionDep,
     clock: ClockDep,
     _: Reader,
     period_start: Annotated[date, Query(alias="from")],
     period_end: Annotated[date, Query(alias="to")],
-    format: Literal["json", "csv", "pdf"] = "json",
+    format: Literal["json", "csv", "pdf"] | None = None,
     language: Language | None = None,
 ) -> Any:
+    wanted = format or chosen_format(request.headers.get("accept"), STATEMENT_FORMATS, default="json")
     result = await service.statement(
         session, clock=clock, customer_id=customer_id, start=period_start, end=period_end, language=language
     )
     name = f"statement-{period_start}-{period_end}"
-    if format == "csv":
+    if wanted == "csv":
         return Response(
             documents.statement_csv(result),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    if format == "pdf":
+    if wanted == "pdf":
         pdf = await asyncio.to_thread(documents.statement_pdf, result)
         return Response(
             pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
