@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select, text
@@ -330,7 +330,7 @@ def _admin_router(service: str) -> APIRouter:
         session: SessionDep,
         include_replayed: bool = False,
         limit: Annotated[int, Query(ge=1, le=100)] = 100,
-        before_id: Annotated[int | None, Query(ge=1)] = None,
+        before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
         _: Principal = admin_scope,
     ) -> Page[DeadLetterOut]:
         query = select(dead_letter).order_by(dead_letter.c.id.desc()).limit(limit + 1)
@@ -343,7 +343,9 @@ def _admin_router(service: str) -> APIRouter:
         return Page[DeadLetterOut](data=letters[:limit], has_more=len(letters) > limit)
 
     @router.post("/dead-letters/{dead_letter_id}/replay", summary="Apply a dead letter again")
-    async def replay(dead_letter_id: int, request: Request, _: Principal = admin_scope) -> dict[str, Any]:
+    async def replay(
+        dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request, _: Principal = admin_scope
+    ) -> dict[str, Any]:
         consumer: EventConsumer = request.app.state.consumer
         try:
             outcome = await consumer.replay_dead_letter(dead_letter_id)

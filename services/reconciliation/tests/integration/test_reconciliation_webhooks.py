@@ -544,3 +544,21 @@ async def test_an_alipay_trade_in_the_bill_then_notified_is_booked_once(
     # Nor a second payment for nobody (the invoice it names is paid already): no payment under the trade_no.
     latest = (await reconciliation.client.get("/payments", params={"source": "alipay", "limit": 100})).json()["data"]
     assert trade_no not in [p["external_id"] for p in latest]
+
+
+async def test_a_gateway_without_keys_answers_503_so_the_gateway_retries_until_they_are_set(
+    reconciliation: RunningService, gateway_keys: GatewayKeys
+) -> None:
+    # The same deployment before its Stripe secret is set: the notification is neither taken
+    # nor refused for good (a 404 would say the endpoint does not exist).
+    configured = reconciliation.app.state.settings
+    payload = stripe_event("payment_intent.succeeded", {"id": "pi_early", "amount_received": 100, "currency": "cny"})
+    reconciliation.app.state.settings = configured.model_copy(update={"stripe_webhook_secret": None})
+    try:
+        early = await post_stripe(reconciliation, gateway_keys, payload, timestamp=now(reconciliation))
+    finally:
+        reconciliation.app.state.settings = configured
+    assert early.status_code == 503 and early.json()["code"] == "gateway_not_configured"
+    assert early.headers["retry-after"] == "600"
+    unsigned = await reconciliation.client.post("/webhooks/stripe", content=payload)
+    assert unsigned.status_code == 400 and unsigned.json()["code"] == "signature_invalid"

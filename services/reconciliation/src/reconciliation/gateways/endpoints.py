@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from arflow.auth import Principal
 from arflow.pagination import Page, make_page
+from arflow.problems import PROBLEM_JSON
 from arflow.service import ClockDep, SessionDep
 from reconciliation.deps import Paging, Reader
 from reconciliation.errors import PayloadTooLarge
@@ -21,7 +22,19 @@ from reconciliation.gateways.errors import (
 )
 from reconciliation.gateways.schemas import NotificationOut
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(
+    tags=["webhooks"],
+    responses={
+        400: {
+            "description": "Not the gateway's: the signature or its timestamp does not verify",
+            "content": {PROBLEM_JSON: {}},
+        },
+        503: {
+            "description": "`gateway_not_configured`: no keys set yet; the gateway retries (`Retry-After`)",
+            "content": {PROBLEM_JSON: {}},
+        },
+    },
+)
 MAX_BODY = 1024 * 1024
 
 
@@ -45,7 +58,11 @@ def _headers(request: Request) -> dict[str, str]:
 
 def _configured(value: str | None, provider: str) -> str:
     if not value:
-        raise GatewayNotConfigured(f"The {provider} webhook is not configured here.")
+        raise GatewayNotConfigured(
+            f"The {provider} webhook has no keys configured yet, so its notifications cannot be verified; retry later.",
+            detail_zh=f"{provider} 回调尚未配置密钥，无法验证通知；请稍后重试。",
+            headers={"Retry-After": "600"},
+        )
     return value
 
 

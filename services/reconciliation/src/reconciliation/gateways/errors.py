@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from arflow.problems import NotFound, Problem, Unprocessable
+from arflow.problems import Problem, Unprocessable
 
 
-class GatewayNotConfigured(NotFound):
-    code, title = "gateway_not_configured", "Gateway not configured"
+class GatewayNotConfigured(Problem):
+    """503, not 404: the endpoint exists and the gateway should keep retrying until its keys are set.
+
+    A gateway retries a notification it could not deliver (Stripe for three days, Alipay and
+    WeChat Pay on a schedule of their own), so a payment notified before the keys are in
+    place is delivered afterwards instead of being lost.
+    """
+
+    status, code, title, title_zh = 503, "gateway_not_configured", "Gateway not configured", "支付网关未配置"
 
 
 class SignatureInvalid(Problem):
