@@ -17,11 +17,11 @@ from dunning.models import DunningCase, DunningCaseItem
 
 
 class CaseNotFound(NotFound):
-    code, title = "case_not_found", "Dunning case not found"
+    code, title, title_zh = "case_not_found", "Dunning case not found", "催收案件不存在"
 
 
 class CaseNotOpen(Conflict):
-    code, title = "case_not_open", "Dunning case is not open"
+    code, title, title_zh = "case_not_open", "Dunning case is not open", "催收案件未处于进行中"
 
 
 async def get_case(session: AsyncSession, case_id: UUID, *, for_update: bool = False) -> DunningCase | None:

@@ -15,29 +15,29 @@ from invoicing.models import CreditNote, Customer, Invoice, PaymentTerms, Servic
 
 
 class CustomerNotFound(NotFound):
-    code, title = "customer_not_found", "Customer not found"
+    code, title, title_zh = "customer_not_found", "Customer not found", "客户不存在"
 
 
 class TermsNotFound(NotFound):
-    code, title = "payment_terms_not_found", "Payment terms not found"
+    code, title, title_zh = "payment_terms_not_found", "Payment terms not found", "付款条件不存在"
 
 
 class UnknownTerms(Unprocessable):
     """Terms named by a customer, an invoice or a contract that do not exist."""
 
-    code, title = "payment_terms_not_found", "Payment terms not found"
+    code, title, title_zh = "payment_terms_not_found", "Payment terms not found", "付款条件不存在"
 
 
 class InvoiceNotFound(NotFound):
-    code, title = "invoice_not_found", "Invoice not found"
+    code, title, title_zh = "invoice_not_found", "Invoice not found", "账单不存在"
 
 
 class CreditNoteNotFound(NotFound):
-    code, title = "credit_note_not_found", "Credit note not found"
+    code, title, title_zh = "credit_note_not_found", "Credit note not found", "贷项通知单不存在"
 
 
 class ContractNotFound(NotFound):
-    code, title = "contract_not_found", "Contract not found"
+    code, title, title_zh = "contract_not_found", "Contract not found", "合同不存在"
 
 
 async def get_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer | None:

@@ -8,4 +8,4 @@ from arflow.problems import Problem
 class PayloadTooLarge(Problem):
     """A statement upload or a gateway notification over its size limit."""
 
-    status, code, title = 413, "payload_too_large", "Payload too large"
+    status, code, title, title_zh = 413, "payload_too_large", "Payload too large", "请求体过大"

@@ -6,4 +6,4 @@ from arflow.problems import NotFound
 
 
 class DocumentNotFound(NotFound):
-    code, title = "document_not_found", "Document not found"
+    code, title, title_zh = "document_not_found", "Document not found", "文件不存在"

@@ -6,4 +6,4 @@ from arflow.problems import Conflict
 
 
 class CaseNotHeld(Conflict):
-    code, title = "case_not_held", "Dunning case is not on hold"
+    code, title, title_zh = "case_not_held", "Dunning case is not on hold", "催收案件未被暂停"

@@ -6,16 +6,16 @@ from arflow.problems import Conflict, NotFound, Unprocessable
 
 
 class InvalidPolicy(Unprocessable):
-    code, title = "invalid_policy", "Policy is not valid"
+    code, title, title_zh = "invalid_policy", "Policy is not valid", "催收策略无效"
 
 
 class UnknownTemplate(Unprocessable):
-    code, title = "unknown_template", "Template not found"
+    code, title, title_zh = "unknown_template", "Template not found", "模板不存在"
 
 
 class PolicyExists(Conflict):
-    code, title = "policy_exists", "Policy exists"
+    code, title, title_zh = "policy_exists", "Policy exists", "催收策略已存在"
 
 
 class PolicyNotFound(NotFound):
-    code, title = "policy_not_found", "Policy not found"
+    code, title, title_zh = "policy_not_found", "Policy not found", "催收策略不存在"

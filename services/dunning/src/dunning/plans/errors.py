@@ -6,4 +6,4 @@ from arflow.problems import NotFound
 
 
 class PlanNotFound(NotFound):
-    code, title = "plan_not_found", "Collection plan not found"
+    code, title, title_zh = "plan_not_found", "Collection plan not found", "催收计划不存在"

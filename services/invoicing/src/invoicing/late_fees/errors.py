@@ -6,16 +6,16 @@ from arflow.problems import Conflict, Unprocessable
 
 
 class LateFeeOnLateFee(Conflict):
-    code, title = "late_fee_on_late_fee", "Late fee on a late-fee invoice"
+    code, title, title_zh = "late_fee_on_late_fee", "Late fee on a late-fee invoice", "不能对滞纳金账单再收滞纳金"
 
 
 class InvoiceNotOverdue(Unprocessable):
-    code, title = "invoice_not_overdue", "Invoice is not overdue"
+    code, title, title_zh = "invoice_not_overdue", "Invoice is not overdue", "账单未逾期"
 
 
 class LateFeeAlreadyCharged(Conflict):
-    code, title = "late_fee_already_charged", "Late fee already charged"
+    code, title, title_zh = "late_fee_already_charged", "Late fee already charged", "滞纳金已收取"
 
 
 class NothingToCharge(Unprocessable):
-    code, title = "nothing_to_charge", "Nothing to charge"
+    code, title, title_zh = "nothing_to_charge", "Nothing to charge", "没有可收取的金额"

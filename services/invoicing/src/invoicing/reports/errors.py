@@ -6,4 +6,4 @@ from arflow.problems import Unprocessable
 
 
 class InvalidPeriod(Unprocessable):
-    code, title = "invalid_period", "Period is not valid"
+    code, title, title_zh = "invalid_period", "Period is not valid", "期间无效"

@@ -6,30 +6,30 @@ from arflow.problems import Conflict, NotFound, Unprocessable
 
 
 class InvoiceUnknown(Unprocessable):
-    code, title = "invoice_unknown", "Invoice unknown"
+    code, title, title_zh = "invoice_unknown", "Invoice unknown", "账单不存在"
 
 
 class InvoiceNotOpen(Conflict):
     """The invoice is paid or void: there is nothing to dispute (409; an allocation's is a 422)."""
 
-    code, title = "invoice_not_open", "Invoice is not open"
+    code, title, title_zh = "invoice_not_open", "Invoice is not open", "账单不是未结状态"
 
 
 class DisputeAlreadyOpen(Conflict):
-    code, title = "dispute_already_open", "Dispute already open"
+    code, title, title_zh = "dispute_already_open", "Dispute already open", "争议已存在"
 
 
 class DisputeCurrencyMismatch(Unprocessable):
-    code, title = "dispute_currency_mismatch", "Dispute in another currency"
+    code, title, title_zh = "dispute_currency_mismatch", "Dispute in another currency", "争议币种与账单不符"
 
 
 class DisputeAmountInvalid(Unprocessable):
-    code, title = "dispute_amount_invalid", "Dispute amount invalid"
+    code, title, title_zh = "dispute_amount_invalid", "Dispute amount invalid", "争议金额无效"
 
 
 class DisputeNotFound(NotFound):
-    code, title = "dispute_not_found", "Dispute not found"
+    code, title, title_zh = "dispute_not_found", "Dispute not found", "争议不存在"
 
 
 class DisputeAlreadyResolved(Conflict):
-    code, title = "dispute_already_resolved", "Dispute already resolved"
+    code, title, title_zh = "dispute_already_resolved", "Dispute already resolved", "争议已解决"

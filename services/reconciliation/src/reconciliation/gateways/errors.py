@@ -17,27 +17,27 @@ class GatewayNotConfigured(Problem):
 
 
 class SignatureInvalid(Problem):
-    status, code, title = 400, "signature_invalid", "Signature rejected"
+    status, code, title, title_zh = 400, "signature_invalid", "Signature rejected", "签名被拒绝"
 
 
 class TimestampInvalid(SignatureInvalid):
-    code, title = "timestamp_invalid", "Signature rejected"
+    code, title, title_zh = "timestamp_invalid", "Signature rejected", "签名被拒绝"
 
 
 class TimestampStale(SignatureInvalid):
-    code, title = "timestamp_stale", "Signature rejected"
+    code, title, title_zh = "timestamp_stale", "Signature rejected", "签名被拒绝"
 
 
 class AccountMismatch(SignatureInvalid):
-    code, title = "account_mismatch", "Signature rejected"
+    code, title, title_zh = "account_mismatch", "Signature rejected", "签名被拒绝"
 
 
 class UnknownKey(SignatureInvalid):
-    code, title = "unknown_key", "Signature rejected"
+    code, title, title_zh = "unknown_key", "Signature rejected", "签名被拒绝"
 
 
 class NotificationMalformed(Unprocessable):
-    code, title = "notification_malformed", "Notification malformed"
+    code, title, title_zh = "notification_malformed", "Notification malformed", "通知格式错误"
 
 
 # The problem answering each way providers.SignatureRejected says a notification is not the gateway's.

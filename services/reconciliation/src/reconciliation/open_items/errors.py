@@ -6,4 +6,4 @@ from arflow.problems import Unprocessable
 
 
 class CustomerUnknown(Unprocessable):
-    code, title = "customer_unknown", "Customer unknown"
+    code, title, title_zh = "customer_unknown", "Customer unknown", "客户不存在"

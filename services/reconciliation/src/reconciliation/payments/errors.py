@@ -7,37 +7,37 @@ from reconciliation import domain
 
 
 class PaymentNotFound(NotFound):
-    code, title = "payment_not_found", "Payment not found"
+    code, title, title_zh = "payment_not_found", "Payment not found", "付款不存在"
 
 
 class ReceivedOnInFuture(Unprocessable):
-    code, title = "received_on_in_future", "Received in the future"
+    code, title, title_zh = "received_on_in_future", "Received in the future", "收款日期在未来"
 
 
 class InvalidDateRange(Unprocessable):
-    code, title = "invalid_date_range", "Invalid date range"
+    code, title, title_zh = "invalid_date_range", "Invalid date range", "日期范围无效"
 
 
 class AllocationDuplicateInvoice(Unprocessable):
-    code, title = "allocation_duplicate_invoice", "Invoice allocated twice"
+    code, title, title_zh = "allocation_duplicate_invoice", "Invoice allocated twice", "同一账单被重复核销"
 
 
 class InvoiceNotAllocatable(Unprocessable):
     """An allocation names an invoice that is not an open item of the customer (422; a dispute's is a 409)."""
 
-    code, title = "invoice_not_open", "Invoice is not open"
+    code, title, title_zh = "invoice_not_open", "Invoice is not open", "账单不是未结状态"
 
 
 class AllocationCurrencyMismatch(Unprocessable):
-    code, title = "allocation_currency_mismatch", "Allocation in another currency"
+    code, title, title_zh = "allocation_currency_mismatch", "Allocation in another currency", "核销币种与账单不符"
 
 
 class AllocationExceedsBalance(Unprocessable):
-    code, title = "allocation_exceeds_balance", "Allocation exceeds the balance"
+    code, title, title_zh = "allocation_exceeds_balance", "Allocation exceeds the balance", "核销金额超过账单余额"
 
 
 class AllocationsExceedPayment(Unprocessable):
-    code, title = "allocations_exceed_payment", "Allocations exceed the payment"
+    code, title, title_zh = "allocations_exceed_payment", "Allocations exceed the payment", "核销总额超过付款金额"
 
 
 _REJECTED: dict[str, type[Unprocessable]] = {
