@@ -25,6 +25,16 @@ def dunning_clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
 
 
+@pytest.fixture
+def walking_clock(dunning_clock: FixedClock) -> Iterator[FixedClock]:
+    """The session's clock, for a test that moves it: put back where it was afterwards."""
+    before = dunning_clock.now()
+    try:
+        yield dunning_clock
+    finally:
+        dunning_clock.set(before)
+
+
 @pytest.fixture(scope="session")
 def dunning_smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()

@@ -8,7 +8,6 @@ from email.message import EmailMessage
 from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 from sqlalchemy import select
 
 from arflow.clock import FixedClock
@@ -38,15 +37,6 @@ DUE = date(2026, 3, 1)
 
 def at(day: date, hour: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-@pytest.fixture
-def walking_clock(dunning_clock: FixedClock) -> Any:
-    before = dunning_clock.now()
-    try:
-        yield dunning_clock
-    finally:
-        dunning_clock.set(before)
 
 
 def customer(customer_id: UUID, email: str, phone: str | None = None, language: str = "zh-CN") -> CustomerUpserted:

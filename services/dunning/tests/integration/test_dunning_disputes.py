@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
-
-import pytest
 
 from arflow.clock import FixedClock
 from arflow.events.catalog import (
@@ -30,15 +27,6 @@ DUE = date(2026, 3, 1)
 
 def at(day: date, hour: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-@pytest.fixture
-def walking_clock(dunning_clock: FixedClock) -> Iterator[FixedClock]:
-    before = dunning_clock.now()
-    try:
-        yield dunning_clock
-    finally:
-        dunning_clock.set(before)
 
 
 def overdue(customer_id: UUID, invoice_id: UUID, amount: str) -> InvoiceOverdue:

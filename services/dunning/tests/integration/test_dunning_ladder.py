@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 from pypdf import PdfReader
 
 from arflow.clock import FixedClock
@@ -33,16 +31,6 @@ from arflow.testing.services import RunningService
 from arflow.testing.smtp import SmtpSink
 
 DUE = date(2026, 3, 1)
-
-
-@pytest.fixture
-def walking_clock(dunning_clock: FixedClock) -> Iterator[FixedClock]:
-    """The service's clock, moved along with the ticks; put back afterwards for the other tests."""
-    before = dunning_clock.now()
-    try:
-        yield dunning_clock
-    finally:
-        dunning_clock.set(before)
 
 
 def at(day: date, hour: int = 2) -> datetime:

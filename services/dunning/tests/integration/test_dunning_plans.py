@@ -25,15 +25,6 @@ def at(day: date, hour: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-@pytest.fixture
-def walking_clock(dunning_clock: FixedClock) -> Any:
-    before = dunning_clock.now()
-    try:
-        yield dunning_clock
-    finally:
-        dunning_clock.set(before)
-
-
 async def new_case(
     infra: Infrastructure, dunning: RunningService, *, amount: str, tier: str | None = None
 ) -> tuple[UUID, str]:
