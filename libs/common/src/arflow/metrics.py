@@ -34,6 +34,16 @@ class ServiceMetrics:
         self.outbox_pending = Gauge(
             f"{prefix}_outbox_pending_messages", "Outbox rows not yet published", registry=self.registry
         )
+        self.outbox_oldest_age = Gauge(
+            f"{prefix}_outbox_oldest_pending_seconds",
+            "Age of the oldest outbox row not yet published (0 when none): alert when it grows",
+            registry=self.registry,
+        )
+        self.dead_letters_open = Gauge(
+            f"{prefix}_dead_letters_open",
+            "Events the consumer gave up on and nobody has replayed yet",
+            registry=self.registry,
+        )
         self.events_republished = Counter(
             f"{prefix}_events_republished_total",
             "Events published again because the broker had lost them after acknowledging them",

@@ -192,7 +192,12 @@ async def test_events_written_while_the_broker_is_down_are_delivered_once_it_ret
     group = f"outage-{uuid.uuid4().hex[:6]}"
     service = f"outage-{uuid.uuid4().hex[:6]}"
     settings = ServiceSettings(kafka_bootstrap=broker.bootstrap, relay_poll_seconds=0.1, consumer_backoff_seconds=0.05)
-    relay = OutboxRelay(service=service, db=db, settings=settings, metrics=ServiceMetrics(service))
+    metrics = ServiceMetrics(service.replace("-", "_"))
+
+    def gauge(name: str) -> float:
+        return metrics.registry.get_sample_value(f"{metrics.prefix}_{name}") or 0.0
+
+    relay = OutboxRelay(service=service, db=db, settings=settings, metrics=metrics)
     topic = "arflow.invoicing"  # InvoiceVoided is published on its publisher's topic
     consumer_ = consumer(db, broker.bootstrap, topic, group, counting_handler(group))
     try:
@@ -206,10 +211,17 @@ async def test_events_written_while_the_broker_is_down_are_delivered_once_it_ret
             await eventually(lambda: _true(not relay.connected), within=30, what="the relay to notice the outage")
             assert await _unsent(db) == 20
             await asyncio.sleep(1)
+            # What an operator alerts on is current during the outage, not frozen at its start.
+            await eventually(lambda: _true(gauge("outbox_pending_messages") == 20), within=30, what="the backlog gauge")
+            assert gauge("outbox_oldest_pending_seconds") >= 1.0
             await proxy.restore()
 
             await eventually(lambda: _equals(count(db, group), 25), within=60, what="all events after the outage")
             await eventually(lambda: _equals(_unsent(db), 0), what="the outbox to drain")
+            await eventually(
+                lambda: _true(gauge("outbox_pending_messages") == 0 == gauge("outbox_oldest_pending_seconds")),
+                what="the backlog gauges to fall back to 0",
+            )
     finally:
         await proxy.cut()
         broker.stop()

@@ -45,7 +45,7 @@ from arflow.events.catalog import Event, topic_of
 from arflow.events.envelope import Envelope, wrap
 from arflow.messaging.kafka import ensure_topics, new_producer
 from arflow.metrics import ServiceMetrics
-from arflow.persistence import broker_watermark, outbox_message
+from arflow.persistence import broker_watermark, dead_letter, outbox_message
 from arflow.retry import Backoff
 from arflow.settings import ServiceSettings
 from arflow.tracing import current_traceparent
@@ -140,6 +140,7 @@ class OutboxRelay:
                     self._next_broker_check = time.monotonic() + self.settings.relay_broker_check_seconds
                 published = await self.publish_batch()
                 backoff.reset()
+                await self.observe_backlog()
                 if published < self.settings.relay_batch_size:
                     await woken_within(self._wake, self.settings.relay_poll_seconds)
                     self._wake.clear()
@@ -150,6 +151,8 @@ class OutboxRelay:
                 delay = backoff.delay()
                 log.warning("outbox.relay_failed", error=repr(exc), retry_in=delay)
                 await self._drop_producer()
+                with contextlib.suppress(Exception):  # the database may be what is down
+                    await self.observe_backlog()
                 await asyncio.sleep(delay)
 
     async def probe(self) -> bool:
@@ -214,7 +217,6 @@ class OutboxRelay:
                 )
             ).all()
             if not rows:
-                self.metrics.outbox_pending.set(0)
                 return 0
             await self._ensure_topics(sorted({row.topic for row in rows}))
             sent_ids, acked, failure = await self._send(producer, rows)
@@ -223,13 +225,32 @@ class OutboxRelay:
                     update(outbox_message).where(outbox_message.c.id.in_(sent_ids)).values(sent_at=func.now())
                 )
                 await _raise_watermarks(conn, acked)
-            pending = await conn.scalar(
-                select(func.count()).select_from(outbox_message).where(outbox_message.c.sent_at.is_(None))
-            )
-        self.metrics.outbox_pending.set(pending or 0)
         if failure is not None:
             raise failure
         return len(sent_ids)
+
+    async def observe_backlog(self) -> None:
+        """The gauges an operator alerts on: what waits in the outbox, for how long, and open dead letters.
+
+        Read on every turn of the relay, failed ones included: a broker outage is when they matter.
+        """
+        async with self.db.engine.connect() as conn:
+            await self._observe_backlog(conn)
+
+    async def _observe_backlog(self, conn: AsyncConnection) -> None:
+        pending, oldest = (
+            await conn.execute(
+                select(func.count(), func.extract("epoch", func.now() - func.min(outbox_message.c.created_at)))
+                .select_from(outbox_message)
+                .where(outbox_message.c.sent_at.is_(None))
+            )
+        ).one()
+        dead = await conn.scalar(
+            select(func.count()).select_from(dead_letter).where(dead_letter.c.replayed_at.is_(None))
+        )
+        self.metrics.outbox_pending.set(pending or 0)
+        self.metrics.outbox_oldest_age.set(float(oldest or 0))
+        self.metrics.dead_letters_open.set(dead or 0)
 
     async def _send(
         self, producer: AIOKafkaProducer, rows: Sequence[Any]
