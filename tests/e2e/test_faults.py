@@ -45,35 +45,38 @@ class Faulty:
 
     infra: TestInfrastructure
     env: dict[str, str]
-    ports: dict[str, int]
-    processes: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+    replicas: int
+    ports: dict[tuple[str, int], int] = field(default_factory=dict)
+    processes: dict[tuple[str, int], subprocess.Popen[str]] = field(default_factory=dict)
     kills: int = 0
     broker_restarts: int = 0
 
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+    def url(self, service: str, replica: int = 0) -> str:
+        return f"http://127.0.0.1:{self.ports[service, replica]}"
 
-    def start(self, spec: ServiceSpec) -> None:
-        self.processes[spec.name] = spawn_service(spec, self.env, port=self.ports[spec.name])
+    def start(self, spec: ServiceSpec, replica: int) -> None:
+        port = self.ports.setdefault((spec.name, replica), free_port())
+        self.processes[spec.name, replica] = spawn_service(spec, self.env, port=port)
 
-    async def ready(self, service: str) -> None:
+    async def ready(self, service: str, replica: int) -> None:
         async with httpx.AsyncClient(timeout=2) as client:
 
             async def answers() -> bool:
                 try:
-                    return (await client.get(f"{self.url(service)}/readyz")).status_code == 200
+                    return (await client.get(f"{self.url(service, replica)}/readyz")).status_code == 200
                 except httpx.HTTPError:
                     return False
 
-            await eventually(answers, within=60, what=f"{service} to be ready")
+            await eventually(answers, within=60, what=f"{service} #{replica} to be ready")
 
     async def kill_and_restart(self, service: str) -> None:
-        process = self.processes[service]
+        """SIGKILL the service's first replica and start it again (a second one, if any, carries on)."""
+        process = self.processes[service, 0]
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         self.kills += 1
-        self.start(next(s for s in SERVICES if s.name == service))
-        await self.ready(service)
+        self.start(next(s for s in SERVICES if s.name == service), 0)
+        await self.ready(service, 0)
 
     async def restart_broker(self) -> None:
         self.infra.broker.stop()
@@ -90,8 +93,8 @@ class Faulty:
                 process.kill()
 
 
-@pytest.fixture
-async def faulty(infra: TestInfrastructure, api_key: str) -> AsyncIterator[Faulty]:
+@pytest.fixture(params=[1, 2], ids=["one-process-each", "two-replicas-each"])
+async def faulty(infra: TestInfrastructure, api_key: str, request: pytest.FixtureRequest) -> AsyncIterator[Faulty]:
     own = infra.isolated()
     try:
         for spec in SERVICES:
@@ -108,12 +111,14 @@ async def faulty(infra: TestInfrastructure, api_key: str) -> AsyncIterator[Fault
             "ARFLOW_SMTP_HOST": "127.0.0.1",
             "ARFLOW_SMTP_PORT": str(free_port()),
         }
-        platform = Faulty(infra=own, env=env, ports={spec.name: free_port() for spec in SERVICES})
+        platform = Faulty(infra=own, env=env, replicas=request.param)
         for spec in SERVICES:
-            platform.start(spec)
+            for replica in range(platform.replicas):
+                platform.start(spec, replica)
         try:
             for spec in SERVICES:
-                await platform.ready(spec.name)
+                for replica in range(platform.replicas):
+                    await platform.ready(spec.name, replica)
             yield platform
         finally:
             platform.stop()
@@ -143,14 +148,17 @@ def _callback(invoice: dict[str, Any], customer_name: str) -> tuple[str, str]:
 
 
 async def _send_until_acknowledged(faulty: Faulty, payload: str, counts: dict[str, int]) -> None:
-    """As a gateway does: send again (re-signed, later) until the answer is a 2xx."""
+    """As a gateway does: send again (re-signed, later) until the answer is a 2xx; replicas take turns."""
     async with httpx.AsyncClient(timeout=10) as client:
         deadline = time.monotonic() + 120
+        attempt = 0
         while time.monotonic() < deadline:
+            attempt += 1
+            replica = (len(payload) + attempt) % faulty.replicas
             header = stripe.WebhookSignature.generate_signature_header(payload, SECRET, timestamp=int(time.time()))
             try:
                 response = await client.post(
-                    f"{faulty.url('reconciliation')}/webhooks/stripe",
+                    f"{faulty.url('reconciliation', replica)}/webhooks/stripe",
                     content=payload,
                     headers={"Stripe-Signature": header, "Content-Type": "application/json"},
                 )
@@ -236,7 +244,8 @@ async def test_no_acknowledged_payment_is_lost_or_doubled_under_kills_and_broker
             lost = [i["number"] for i in final if i["status"] != "paid"]
             doubled = [i["number"] for i in final if Decimal(i["amount_paid"]) > Decimal(i["total"])]
             print(
-                f"\nfault test: {INVOICES} callbacks, {counts['acknowledged']} acknowledged, "
+                f"\nfault test, {faulty.replicas} process(es) per service: {INVOICES} callbacks, "
+                f"{counts['acknowledged']} acknowledged, "
                 f"{counts['refused'] + counts['unanswered']} retried "
                 f"({counts['unanswered']} unanswered, {counts['refused']} refused), "
                 f"{faulty.kills} services killed, {faulty.broker_restarts} broker restarts; "
