@@ -110,3 +110,15 @@ def test_no_raise_names_its_code_by_hand(package: str) -> None:
             if name in problem_names and literal:
                 by_hand.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not by_hand, f"raises that pass code= instead of raising a typed error: {by_hand}"
+
+
+@pytest.mark.parametrize("package", list(READMES))
+def test_every_typed_error_has_a_chinese_title_of_its_own(package: str) -> None:
+    # An error that names its own title names its own Chinese one: a zh-CN caller would
+    # otherwise read the base kind's 状态冲突 or 未找到 above a specific English detail.
+    bare = sorted(
+        cls.code
+        for cls in _typed_errors(package)
+        if ("title" in cls.__dict__ and "title_zh" not in cls.__dict__) or not cls.title_zh
+    )
+    assert not bare, f"typed errors of {package} without a Chinese title of their own: {bare}"

@@ -4,4 +4,4 @@ from arflow.problems import NotFound
 
 
 class AlertNotFound(NotFound):
-    code, title = "alert_not_found", "Alert not found"
+    code, title, title_zh = "alert_not_found", "Alert not found", "预警不存在"

@@ -4,12 +4,12 @@ from arflow.problems import NotFound, Unprocessable
 
 
 class CustomerUnknown(NotFound):
-    code, title = "customer_unknown", "Customer unknown"
+    code, title, title_zh = "customer_unknown", "Customer unknown", "客户不存在"
 
 
 class AsOfTooEarly(Unprocessable):
-    code, title = "as_of_too_early", "As-of date too early"
+    code, title, title_zh = "as_of_too_early", "As-of date too early", "截止日期过早"
 
 
 class AsOfInFuture(Unprocessable):
-    code, title = "as_of_in_future", "As-of date in the future"
+    code, title, title_zh = "as_of_in_future", "As-of date in the future", "截止日期在未来"

@@ -4,16 +4,16 @@ from arflow.problems import NotFound, Unprocessable
 
 
 class LimitUnknown(NotFound):
-    code, title = "limit_unknown", "Credit limit unknown"
+    code, title, title_zh = "limit_unknown", "Credit limit unknown", "信用额度未知"
 
 
 class OverrideNotFound(NotFound):
-    code, title = "override_not_found", "Manual limit not found"
+    code, title, title_zh = "override_not_found", "Manual limit not found", "人工额度不存在"
 
 
 class OverrideExpired(Unprocessable):
-    code, title = "override_expired", "Override already expired"
+    code, title, title_zh = "override_expired", "Override already expired", "人工额度已过期"
 
 
 class CurrencyMismatch(Unprocessable):
-    code, title = "currency_mismatch", "Currency mismatch"
+    code, title, title_zh = "currency_mismatch", "Currency mismatch", "币种不一致"

@@ -6,8 +6,8 @@ from arflow.problems import NotFound, Unprocessable
 
 
 class PayerAccountInvalid(Unprocessable):
-    code, title = "payer_account_invalid", "Payer account invalid"
+    code, title, title_zh = "payer_account_invalid", "Payer account invalid", "付款账户无效"
 
 
 class PayerMappingNotFound(NotFound):
-    code, title = "payer_mapping_not_found", "Payer mapping not found"
+    code, title, title_zh = "payer_mapping_not_found", "Payer mapping not found", "付款方映射不存在"
