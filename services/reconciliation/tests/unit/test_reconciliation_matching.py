@@ -358,3 +358,34 @@ def test_the_fast_path_decides_as_the_general_path(
         if decided.automatic and decided.best is not None:
             fast.commit(decided.best.allocations)
             general.commit(decided.best.allocations)
+
+
+def test_a_number_two_digits_away_is_another_invoice_never_a_typo_to_match_on() -> None:
+    # The bug of issue 21: 424.00 with remittance INV-2025-000074 (not yet known here) was matched
+    # automatically to the customer's INV-2025-000037 of the same amount, "resembles", 0.955.
+    firm = customer("上海明远财税咨询有限公司")
+    old = replace(item(firm, "424.00", 37), invoice_number="INV-2025-000037", payment_reference="RF47INV2025000037")
+    index = MatchIndex.build([firm], [old], {})
+    payment = Incoming(D("424.00"), "CNY", "INV-2025-000074 服务费", payer_name="上海明远财税咨询有限公司")
+    decision = match(payment, index, SETTINGS)
+    assert decision.best is not None and not decision.automatic
+    assert not any("resembles" in reason for reason in decision.best.reasons)
+
+
+@given(st.integers(min_value=1, max_value=999_998), st.integers(min_value=1, max_value=999_998))
+@settings(max_examples=200, deadline=None)
+def test_a_remittance_naming_another_number_never_matches_automatically_on_resemblance(owed: int, named: int) -> None:
+    firm = customer("上海明远财税咨询有限公司")
+    open_item = replace(item(firm, "424.00", owed), payment_reference=f"RF00X{owed:06d}")
+    index = MatchIndex.build([firm], [open_item], {})
+    text = f"INV-2026-{named:06d}"
+    decision = match(Incoming(D("424.00"), "CNY", text), index, SETTINGS)
+    typo = sum(a != b for a, b in zip(f"{owed:06d}", f"{named:06d}", strict=True)) <= 1 or (
+        sorted(f"{owed:06d}") == sorted(f"{named:06d}")
+        and sum(a != b for a, b in zip(f"{owed:06d}", f"{named:06d}", strict=True)) == 2
+        and any(
+            f"{owed:06d}"[i] == f"{named:06d}"[i + 1] and f"{owed:06d}"[i + 1] == f"{named:06d}"[i] for i in range(5)
+        )
+    )
+    if decision.automatic and decision.best is not None and named != owed:
+        assert typo, f"{text} was applied to {open_item.invoice_number}"

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from reconciliation.keys import NAME_FUZZY_CUTOFF, account_key, reference_key, text_keys
 from reconciliation.matching import reasons as why
@@ -109,6 +109,10 @@ class Decision:
     @property
     def customer_id(self) -> UUID | None:
         return self.best.customer_id if self.best else None
+
+
+# A remittance number counts as a misspelling of an invoice number at this many edits (OSA) or fewer.
+MAX_TYPOS = 1
 
 
 def noisy_or(strengths: Iterable[float]) -> float:
@@ -318,8 +322,16 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
             evidence.append((0.0, why.NO_AMOUNT_FIT, ()))
         # A near miss of one of this customer's invoice numbers (a typo) backs the rest up.
         near = _near_reference(payment.remittance, items)
-        if near is not None:
+        # (only for an item the money goes to: a reason about another invoice would mislead)
+        if near is not None and any(a.invoice_id == near[0].invoice_id for a in allocations):
             evidence.append((REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], near[0].invoice_number)))
+        else:
+            unknown = _unknown_document(payment.remittance, items)
+            if unknown is not None:
+                # The text names a document of ours that is not this customer's open item (paid, of
+                # another customer, or not yet projected here): the name and amount must not outvote it.
+                evidence.append((0.0, why.NAMES_UNKNOWN_DOCUMENT, (unknown,)))
+                return _capped(candidate.customer_id, allocations, evidence, shape, settings)
     doubt = 1.0  # noisy_or, inline: this runs for every candidate of every payment
     for strength, _, _ in evidence:
         doubt *= 1.0 - strength
@@ -327,23 +339,39 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
 
 
 def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str] | None:
+    """The item whose number the text misspells by one typo: one character wrong, missing, extra, or two swapped.
+
+    Only a plausible typo counts. Numbers that differ in two places are two documents
+    (INV-2025-000074 is not a typo of INV-2025-000037, though fuzz.ratio scores them 92),
+    and a payment must never be moved onto another invoice because its number looks alike.
+    """
     keys = [k for k in text_keys(text, longest=4) if 8 <= len(k) <= 30]
     if not keys or not items:
         return None
-    # process.extractOne(number, keys, scorer=fuzz.ratio, score_cutoff=88) per item, without its
-    # per-call overhead: the first of the best keys at or above the cutoff, and the first item of the best.
-    best: tuple[float, Item, str] | None = None
-    ratio = fuzz.ratio
+    best: tuple[int, Item, str] | None = None
     for item in items:
         number = item.number_key or reference_key(item.invoice_number)
-        top, top_key = 88.0, None
         for key in keys:
-            score = ratio(number, key, score_cutoff=top)
-            if score >= top and (top_key is None or score > top):
-                top, top_key = score, key
-        if top_key is not None and (best is None or top > best[0]):
-            best = (top, item, top_key)
+            if abs(len(key) - len(number)) > 1:
+                continue
+            typos = OSA.distance(number, key, score_cutoff=MAX_TYPOS)
+            if typos <= MAX_TYPOS and (best is None or typos < best[0]):
+                best = (typos, item, key)
     return (best[1], best[2]) if best else None
+
+
+def _unknown_document(text: str | None, items: Sequence[Item]) -> str | None:
+    """A key of the text shaped like one of our invoice numbers or references that names none of `items`."""
+    keys = [k for k in text_keys(text, longest=4) if 8 <= len(k) <= 30]
+    if not keys or not items:
+        return None
+    known = {item.number_key or reference_key(item.invoice_number) for item in items}
+    known |= {reference_key(item.payment_reference) for item in items if item.payment_reference}
+    shapes = {(len(k), k[:3]) for k in known}
+    for key in keys:
+        if key not in known and (len(key), key[:3]) in shapes and any(c.isdigit() for c in key):
+            return key
+    return None
 
 
 def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSettings) -> Decision | None:

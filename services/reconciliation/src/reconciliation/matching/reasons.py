@@ -79,6 +79,10 @@ OVERPAID = Reason(
     "{0:.2f} more than the named items owe stays as unapplied credit", "超出所列发票欠款的 {0:.2f} 记为未核销余款"
 )
 PARTIAL = Reason("pays {0:.2f} of the {1:.2f} the named items owe", "支付所列发票欠款 {1:.2f} 中的 {0:.2f}")
+NAMES_UNKNOWN_DOCUMENT = Reason(
+    "but the remittance names {0}, not an open invoice of this customer: a person should look",
+    "但附言所列 {0} 不是该客户的未结发票：需人工核对",
+)
 AMOUNT_FITS_OTHER = Reason("but the amount equals {0}: a person should look", "但金额等于 {0} 的余额：需人工核对")
 NAMED_OWE_NOTHING = Reason(
     "the invoices it names owe nothing any more: a person should look", "所列发票已无欠款：需人工核对"
