@@ -129,7 +129,7 @@ async def test_a_review_rescores_publishes_the_changed_score_and_logs_it(
 async def test_retraining_on_too_little_data_keeps_the_shipped_models(credit_scoring: RunningService) -> None:
     result = await run(credit_scoring.client, "model-retrain", "2026-04-15T02:00:00Z")
     assert result["scorecard"].startswith("skipped") and result["late_payment"].startswith("skipped")
-    models = (await credit_scoring.client.get("/models")).json()
+    models = (await credit_scoring.client.get("/models")).json()["data"]
     assert {(m["kind"], m["source"]) for m in models} == {
         ("scorecard", "shipped_default"),
         ("late_payment", "shipped_default"),
