@@ -18,6 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 from uuid import UUID
 
+from stdnum import iso11649
+from stdnum.iso7064 import mod_97_10
+
 from arflow.money import minor_unit_exponent
 
 
@@ -204,26 +207,18 @@ def format_invoice_number(series: str, year: int, value: int) -> str:
     return f"{series}-{year}-{value:06d}"
 
 
-def _iso7064_mod97(text: str) -> int:
-    digits = "".join(str(int(ch, 36)) for ch in text)
-    return int(digits) % 97
-
-
 def rf_creditor_reference(body: str) -> str:
     """An ISO 11649 structured creditor reference ("RF" + 2 check digits + body)."""
     cleaned = "".join(ch for ch in body.upper() if ch.isalnum())
     if not 1 <= len(cleaned) <= 21:
         raise ValueError("an RF reference body has 1 to 21 alphanumeric characters")
-    check = 98 - _iso7064_mod97(cleaned + "RF00")
-    return f"RF{check:02d}{cleaned}"
+    # ISO 7064 MOD 97-10 over body + "RF": the same digits invoices/repository.py computes in SQL
+    return f"RF{mod_97_10.calc_check_digits(cleaned + 'RF')}{cleaned}"
 
 
 def is_valid_rf_reference(reference: str) -> bool:
     """True when `reference` (spaces allowed) carries correct ISO 11649 check digits."""
-    compact = reference.replace(" ", "").upper()
-    if not (compact.startswith("RF") and 5 <= len(compact) <= 25 and compact.isalnum()):
-        return False
-    return _iso7064_mod97(compact[4:] + compact[:4]) == 1
+    return iso11649.is_valid(reference)
 
 
 # Aging thresholds: the first notice when an invoice is past due + grace, then
