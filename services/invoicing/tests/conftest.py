@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from stdnum.cn import uscc
 
 from arflow.clock import FixedClock
 from arflow.persistence import outbox_message
@@ -38,10 +39,16 @@ CUSTOMER = {
 }
 
 
-@pytest.fixture(scope="session")
+def fresh_uscc() -> str:
+    """A valid 统一社会信用代码 no other test uses (one customer per code)."""
+    first17 = f"913501{uuid.uuid4().int % 10**11:011d}"
+    return first17 + uscc.calc_check_digit(first17)
+
+
+@pytest.fixture
 def customer_body() -> dict[str, Any]:
-    """A valid customer; tests vary it."""
-    return dict(CUSTOMER)
+    """A valid customer with a code of its own; tests vary it."""
+    return {**CUSTOMER, "unified_social_credit_code": fresh_uscc()}
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +56,12 @@ def new_customer(invoicing: RunningService) -> Callable[..., Awaitable[dict[str,
     """Create a customer through the API (a fresh external reference each time)."""
 
     async def create(**overrides: object) -> dict[str, Any]:
-        body = {**CUSTOMER, "external_reference": str(uuid.uuid4()), **overrides}
+        body = {
+            **CUSTOMER,
+            "unified_social_credit_code": fresh_uscc(),
+            "external_reference": str(uuid.uuid4()),
+            **overrides,
+        }
         response = await invoicing.client.post("/customers", json=body)
         assert response.status_code == 201, response.text
         customer: dict[str, Any] = response.json()
