@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypedDict
+from typing import Literal, TypedDict
 from uuid import UUID
 
 from stdnum import iso11649
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.iso7064 import mod_97_10
 
 from arflow.money import minor_unit_exponent
@@ -291,22 +293,37 @@ def allocate(
     return [Application(invoice_id, value) for invoice_id, value in applied.items()], remaining
 
 
-# GB 32100-2015 unified social credit code (统一社会信用代码): 18 characters from
-# this alphabet (no I, O, S, V, Z); the last is a check character.
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 32100-2015 unified social credit code (统一社会信用代码), checked by python-stdnum:
+# 18 characters, positions 1-8 digits (authority, kind, GB/T 2260 region), 9-17 the
+# organisation code (no I, O, S, V, Z), 18 the check character. stdnum knows only digits
+# in position 1, yet three registration authorities issue codes that start with a letter:
+# A 中央军委改革和编制办公室, N 农业 (village collectives: N2…), Y 其他. Those are checked
+# the same way, with the check character over the real code.
+USCC_LETTER_AUTHORITIES = frozenset("ANY")
+UsccFault = Literal["length", "format", "checksum"]
 
 
-def uscc_check_character(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
+def uscc_fault(code: str) -> UsccFault | None:
+    """What is wrong with a unified social credit code (`code` compacted as stdnum does), or None when valid."""
+    compact = stdnum_uscc.compact(code)
+    letter_authority = compact[:1] in USCC_LETTER_AUTHORITIES
+    try:
+        stdnum_uscc.validate("9" + compact[1:] if letter_authority else compact)
+    except InvalidLength:
+        return "length"
+    except InvalidFormat:
+        return "format"
+    except InvalidChecksum:
+        if not letter_authority:
+            return "checksum"
+    if letter_authority and stdnum_uscc.calc_check_digit(compact[:17]) != compact[17]:
+        return "checksum"
+    return None
 
 
 def is_valid_uscc(code: str) -> bool:
-    """True when `code` is 18 valid characters with the right GB 32100 check character."""
-    if len(code) != 18 or any(ch not in USCC_ALPHABET for ch in code):
-        return False
-    return uscc_check_character(code[:17]) == code[17]
+    """True when `code` is a unified social credit code with the right GB 32100 check character."""
+    return uscc_fault(code) is None
 
 
 # --- KPIs ------------------------------------------------------------------------

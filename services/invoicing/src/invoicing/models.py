@@ -14,12 +14,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -35,8 +37,21 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+# One customer per 统一社会信用代码 for the creditor (one per installation): a unique index, so two
+# concurrent creates cannot both win. Migration 0009 leaves out codes already duplicated when it ran.
+USCC_UNIQUE_INDEX = "uq_customer_unified_social_credit_code"
+
+
 class Customer(Base):
     __tablename__ = "customer"
+    __table_args__ = (
+        Index(
+            USCC_UNIQUE_INDEX,
+            "unified_social_credit_code",
+            unique=True,
+            postgresql_where=text("unified_social_credit_code IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     legal_name: Mapped[str] = mapped_column(Text)

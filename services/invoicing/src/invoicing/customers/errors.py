@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from arflow.i18n import Language
 from arflow.problems import Conflict, Unprocessable
+from invoicing.domain import UsccFault
 
 
 class ExternalReferenceTaken(Conflict):
@@ -29,3 +33,40 @@ class UnknownCustomer(Unprocessable):
 
 class CustomerArchived(Unprocessable):
     code, title, title_zh = "customer_archived", "Customer is archived", "客户已归档"
+
+
+_USCC_FAULTS: dict[UsccFault, tuple[str, str]] = {
+    "length": ("must be 18 characters", "须为 18 位"),
+    "format": (
+        "must have digits in positions 1-8 (a letter only for authorities A, N and Y in position 1) and "
+        "digits or capital letters other than I, O, S, V, Z in positions 9-18",
+        "第 1–8 位须为数字（仅登记管理部门 A、N、Y 的第 1 位为字母），第 9–18 位为数字或除 I、O、S、V、Z 外的大写字母",
+    ),
+    "checksum": ("has a wrong check character (position 18)", "校验码（第 18 位）不正确"),
+}
+
+
+class UsccInvalid(Unprocessable):
+    """A 统一社会信用代码 that fails GB 32100 (python-stdnum's check); the error names the field."""
+
+    code, title, title_zh = "uscc_invalid", "Unified social credit code is not valid", "统一社会信用代码无效"
+
+    def __init__(self, value: str, fault: UsccFault) -> None:
+        english, chinese = _USCC_FAULTS[fault]
+        self.messages = (f"{value!r} {english}.", f"“{value}”{chinese}。")
+        super().__init__(
+            f"unified_social_credit_code {self.messages[0]}",
+            detail_zh=f"统一社会信用代码（unified_social_credit_code）{self.messages[1]}",
+        )
+
+    def body(self, instance: str | None = None, language: Language = "en") -> dict[str, Any]:
+        body = super().body(instance, language)
+        message = self.messages[1] if language == "zh-CN" else self.messages[0]
+        body["errors"] = [{"location": "body.unified_social_credit_code", "message": message, "type": "uscc_invalid"}]
+        return body
+
+
+class UsccTaken(Conflict):
+    """Another customer of this creditor already has the 统一社会信用代码 (one creditor per installation)."""
+
+    code, title, title_zh = "uscc_taken", "Unified social credit code is taken", "统一社会信用代码已被使用"

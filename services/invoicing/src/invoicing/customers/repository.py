@@ -34,6 +34,13 @@ async def customer_by_external_reference(session: AsyncSession, reference: str) 
     ).scalar_one_or_none()
 
 
+async def customer_by_uscc(session: AsyncSession, code: str) -> Customer | None:
+    """A customer (archived or not) with this 统一社会信用代码 (one, but for codes shared before 0009)."""
+    return (
+        await session.execute(select(Customer).where(Customer.unified_social_credit_code == code).limit(1))
+    ).scalar_one_or_none()
+
+
 async def list_customers(
     session: AsyncSession,
     page: PageParams,

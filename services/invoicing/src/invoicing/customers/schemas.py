@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from stdnum.cn import uscc as stdnum_uscc
 
 from arflow.clock import DEFAULT_TIME_ZONE, is_time_zone
 from arflow.events.catalog import Language
-from invoicing.domain import is_valid_uscc
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -20,10 +20,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_uscc(value: str) -> str:
-    value = value.strip().upper()
-    if not is_valid_uscc(value):
-        raise ValueError("is not a valid unified social credit code (GB 32100 check failed)")
-    return value
+    """The code as stored: without spaces or hyphens, in capitals. Whether it is valid the service says
+    (a typed `uscc_invalid` with a Chinese detail, which a validator's message cannot carry)."""
+    return stdnum_uscc.compact(value)
 
 
 def check_time_zone(value: str) -> str:

@@ -20,10 +20,13 @@ from invoicing.customers.errors import (
     CustomerHasLedger,
     DunningExclusionReasonMissing,
     ExternalReferenceTaken,
+    UsccInvalid,
+    UsccTaken,
 )
 from invoicing.customers.schemas import CustomerCreate, CustomerUpdate
+from invoicing.domain import uscc_fault
 from invoicing.lookups import get_customer, require_customer, require_terms_code
-from invoicing.models import Customer
+from invoicing.models import USCC_UNIQUE_INDEX, Customer
 
 log = structlog.get_logger("invoicing")
 
@@ -50,9 +53,38 @@ def customer_upserted(customer: Customer) -> CustomerUpserted:
     )
 
 
+async def _require_free_uscc(session: AsyncSession, code: str | None, *, customer_id: UUID | None = None) -> None:
+    """Refuse a 统一社会信用代码 that is not valid or that another customer of this creditor has."""
+    if code is None:
+        return
+    fault = uscc_fault(code)
+    if fault is not None:
+        raise UsccInvalid(code, fault)
+    holder = await repository.customer_by_uscc(session, code)
+    if holder is not None and holder.id != customer_id:
+        raise _uscc_taken(code, holder.id)
+
+
+def _uscc_taken(code: str, holder_id: UUID | None = None) -> UsccTaken:
+    who, who_zh = (f"customer {holder_id}", f"客户 {holder_id}") if holder_id else ("another customer", "另一客户")
+    return UsccTaken(
+        f"{who} already has unified social credit code {code}; a legal entity is one customer "
+        "(restore it if it is archived).",
+        detail_zh=f"{who_zh}已使用统一社会信用代码 {code}；一个法人只对应一个客户（如已归档请恢复）。",
+    )
+
+
+def _conflict(error: IntegrityError, code: str | None) -> UsccTaken | CustomerConflict:
+    """The typed error of a unique violation: a concurrent customer with the same code, or another field."""
+    if USCC_UNIQUE_INDEX in str(error.orig):
+        return _uscc_taken(code or "")
+    return CustomerConflict("The customer conflicts with an existing one.")
+
+
 async def create_customer(session: AsyncSession, *, actor: Principal, clock: Clock, data: CustomerCreate) -> Customer:
     """Create a customer and publish CustomerUpserted."""
     await require_terms_code(session, data.payment_terms_code)
+    await _require_free_uscc(session, data.unified_social_credit_code)
     if data.external_reference and await repository.customer_by_external_reference(session, data.external_reference):
         raise ExternalReferenceTaken(f"A customer with external reference '{data.external_reference}' already exists.")
     now = clock.now()
@@ -68,8 +100,8 @@ async def create_customer(session: AsyncSession, *, actor: Principal, clock: Clo
     session.add(customer)
     try:
         await session.flush()
-    except IntegrityError:
-        raise CustomerConflict("The customer conflicts with an existing one.") from None
+    except IntegrityError as error:
+        raise _conflict(error, customer.unified_social_credit_code) from None
     await outbox.add(session, customer_upserted(customer), clock=clock)
     log.info("customer.created", customer_id=str(customer.id))
     return customer
@@ -100,6 +132,8 @@ async def update_customer(
         and await repository.customer_by_external_reference(session, reference)
     ):
         raise ExternalReferenceTaken(f"A customer with external reference '{reference}' already exists.")
+    if changes.get("unified_social_credit_code") not in (None, customer.unified_social_credit_code):
+        await _require_free_uscc(session, changes["unified_social_credit_code"], customer_id=customer.id)
     if "payment_terms_code" in changes:
         await require_terms_code(session, changes["payment_terms_code"])
     if changes.get("dunning_excluded") is False and "dunning_exclusion_reason" not in changes:
@@ -115,8 +149,8 @@ async def update_customer(
         setattr(customer, name, value)
     try:
         return await _changed(session, clock=clock, customer=customer, what="customer.updated")
-    except IntegrityError:
-        raise CustomerConflict("The customer conflicts with an existing one.") from None
+    except IntegrityError as error:
+        raise _conflict(error, customer.unified_social_credit_code) from None
 
 
 async def archive_customer(
