@@ -128,6 +128,18 @@ async def test_concurrent_creates_with_one_code_cannot_both_win(
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"uscc_taken"}
 
 
+async def test_concurrent_changes_to_one_code_cannot_both_win(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    customers = [await new_customer() for _ in range(3)]
+    code = unused_code()
+    responses = await asyncio.gather(
+        *(invoicing.client.patch(f"/customers/{c['id']}", json={"unified_social_credit_code": code}) for c in customers)
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409, 409], [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"uscc_taken"}
+
+
 async def test_the_migration_leaves_codes_already_shared_out_of_the_index(infra: TestInfrastructure) -> None:
     url = await infra.scratch_database(f"uscc_{uuid.uuid4().hex[:6]}")
     await asyncio.to_thread(upgrade, spec("invoicing").directory, url, "0008")

@@ -101,7 +101,7 @@ async def create_customer(session: AsyncSession, *, actor: Principal, clock: Clo
     try:
         await session.flush()
     except IntegrityError as error:
-        raise _conflict(error, customer.unified_social_credit_code) from None
+        raise _conflict(error, data.unified_social_credit_code) from None
     await outbox.add(session, customer_upserted(customer), clock=clock)
     log.info("customer.created", customer_id=str(customer.id))
     return customer
@@ -149,8 +149,8 @@ async def update_customer(
         setattr(customer, name, value)
     try:
         return await _changed(session, clock=clock, customer=customer, what="customer.updated")
-    except IntegrityError as error:
-        raise _conflict(error, customer.unified_social_credit_code) from None
+    except IntegrityError as error:  # the transaction is gone: name the code from the request, not the row
+        raise _conflict(error, changes.get("unified_social_credit_code")) from None
 
 
 async def archive_customer(
