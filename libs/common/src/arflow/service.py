@@ -184,6 +184,8 @@ def create_service_app(
     app.state.metrics = metrics
     app.state.keyring = KeyRing.load(settings.api_keys, settings.api_keys_file)
     app.state.service = definition.name
+    # name -> a callable saying "ok" or what an operator should know; readiness reports each.
+    app.state.advisories = {}
 
     install_problem_handlers(app)
     metrics.install(app)
@@ -242,8 +244,10 @@ def _health_router() -> APIRouter:
         relay: OutboxRelay = request.app.state.relay
         checks["broker"] = "ok" if await relay.probe() else f"unavailable: {relay.last_error or 'connecting'}"
         ready = all(v == "ok" for v in checks.values())
+        # Said but not failed on: a service without (say) a payee account still takes payments in.
+        advisories = {name: check() for name, check in request.app.state.advisories.items()}
         if ready:
-            return JSONResponse({"status": "ready", "checks": checks})
+            return JSONResponse({"status": "ready", "checks": checks, "advisories": advisories})
         return JSONResponse(
             {
                 "type": "urn:arflow:problem:not_ready",
@@ -252,6 +256,7 @@ def _health_router() -> APIRouter:
                 "detail": "A dependency is unavailable.",
                 "code": "not_ready",
                 "checks": checks,
+                "advisories": advisories,
             },
             status_code=503,
             media_type=PROBLEM_JSON,

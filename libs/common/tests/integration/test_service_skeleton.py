@@ -102,6 +102,19 @@ async def test_readiness_is_503_problem_while_the_broker_is_unreachable(
             assert (await client.get("/healthz")).status_code == 200
 
 
+async def test_readiness_reports_an_advisory_without_failing_on_it(
+    infra: TestInfrastructure, probe_db: Database
+) -> None:
+    app = create_service_app(ServiceDefinition(name="probe", title="probe", description=""), probe_settings(infra))
+    app.state.advisories["creditor"] = lambda: "not configured: set ARFLOW_BANK_ACCOUNT_NUMBER"
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe") as client:
+            await eventually(lambda: _ready(client), what="the probe to be ready")
+            body = (await client.get("/readyz")).json()
+            assert body["status"] == "ready"
+            assert body["advisories"] == {"creditor": "not configured: set ARFLOW_BANK_ACCOUNT_NUMBER"}
+
+
 async def test_metrics_count_requests_by_route(probe: httpx.AsyncClient) -> None:
     await probe.get("/healthz")
     text = (await probe.get("/metrics")).text

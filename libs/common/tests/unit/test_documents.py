@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from arflow.documents.amounts import amount, amount_in_words, plain_number, rmb_in_words
-from arflow.documents.creditor import DEMO, creditor_or_demo
+from arflow.documents.creditor import DEMO, CreditorNotConfigured, CreditorSettings
 from arflow.documents.fonts import register_cjk_font
 from arflow.testing import pdf
 
@@ -46,20 +46,41 @@ def test_amounts_and_quantities_as_people_write_them() -> None:
     assert amount_in_words(Decimal("10"), "USD") is None
 
 
-def test_half_a_creditor_is_the_demo_creditor() -> None:
-    full = {
-        "legal_name": "上海某某代理记账有限公司",
-        "uscc": "91310000MA1FL0000X",
-        "address": "上海市",
-        "phone": "021-1",
-        "bank_name": "招商银行",
-        "bank_account_name": "上海某某代理记账有限公司",
-        "bank_account_number": "1219 0000 0000 001",
-    }
-    real = creditor_or_demo(**full)
-    assert not real.demo and real.legal_name == full["legal_name"]
-    assert creditor_or_demo(**{**full, "bank_account_number": None}) == DEMO
+FULL_CREDITOR = {
+    "creditor_name": "上海某某代理记账有限公司",
+    "creditor_uscc": "91310000MA1FL0000X",
+    "creditor_address": "上海市黄浦区某某路 1 号",
+    "creditor_phone": "021-6000 0000",
+    "bank_name": "招商银行上海分行",
+    "bank_account_name": "上海某某代理记账有限公司",
+    "bank_account_number": "1219 0000 0000 001",
+}
+
+
+def test_a_fully_set_creditor_is_used_as_set() -> None:
+    creditor = CreditorSettings.model_validate(FULL_CREDITOR).creditor()
+    assert not creditor.demo
+    assert creditor.legal_name == FULL_CREDITOR["creditor_name"]
+    assert creditor.bank_account_number == FULL_CREDITOR["bank_account_number"]
+    assert CreditorSettings.model_validate(FULL_CREDITOR).creditor_readiness() == "ok"
+
+
+def test_half_a_creditor_is_refused_naming_what_is_missing() -> None:
+    settings = CreditorSettings.model_validate({**FULL_CREDITOR, "bank_account_number": None, "creditor_uscc": ""})
+    with pytest.raises(CreditorNotConfigured) as refused:
+        settings.creditor()
+    assert refused.value.status == 409
+    assert refused.value.extensions["missing"] == ["creditor_uscc", "bank_account_number"]
+    assert "ARFLOW_BANK_ACCOUNT_NUMBER" in refused.value.detail
+    assert "ARFLOW_BANK_ACCOUNT_NUMBER" in (refused.value.detail_zh or "")
+    assert settings.creditor_readiness().startswith("not configured")
+
+
+def test_the_demo_creditor_only_when_asked_for_and_never_mixed() -> None:
+    settings = CreditorSettings.model_validate({**FULL_CREDITOR, "bank_account_number": None, "creditor_demo": True})
+    assert settings.creditor() == DEMO
     assert DEMO.demo and "DEMO" in DEMO.legal_name
+    assert settings.creditor_readiness().startswith("demo creditor")
 
 
 def _pdf(draw: object) -> bytes:

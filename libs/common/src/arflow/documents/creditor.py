@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arflow.problems import Conflict
+
 
 @dataclass(frozen=True)
 class Creditor:
@@ -33,18 +38,81 @@ DEMO = Creditor(
 )
 
 
-def creditor_or_demo(
-    *,
-    legal_name: str | None,
-    uscc: str | None,
-    address: str | None,
-    phone: str | None,
-    bank_name: str | None,
-    bank_account_name: str | None,
-    bank_account_number: str | None,
-) -> Creditor:
-    """The configured creditor, or (when anything is unset) the demo creditor, marked demo."""
-    if legal_name and uscc and address and phone and bank_name and bank_account_name and bank_account_number:
-        return Creditor(legal_name, uscc, address, phone, bank_name, bank_account_name, bank_account_number)
-    # Half a creditor is no creditor: mixing real and demo payee details would be worse than either.
-    return DEMO
+class CreditorNotConfigured(Conflict):
+    code = "creditor_not_configured"
+    title = "Creditor not configured"
+    title_zh = "未设置债权人和收款账户"
+
+    def __init__(self, missing: list[str]) -> None:
+        names = ", ".join(f"ARFLOW_{name.upper()}" for name in missing)
+        super().__init__(
+            f"Customer-facing documents and messages need the creditor's legal name, USCC, address, phone and "
+            f"payee account; set {names} (or ARFLOW_CREDITOR_DEMO=true for a marked demo creditor).",
+            detail_zh=f"向客户发出的单据和消息需要债权人名称、统一社会信用代码、地址、电话和收款账户;请设置 {names}"
+            "(或以 ARFLOW_CREDITOR_DEMO=true 使用带示例标记的演示债权人)。",
+            missing=missing,
+        )
+
+
+class CreditorSettings(BaseSettings):
+    """The creditor's ARFLOW_* settings, the same names in every service that writes to customers."""
+
+    model_config = SettingsConfigDict(env_prefix="ARFLOW_", extra="ignore")
+
+    creditor_name: str | None = Field(default=None, description="Legal name of the creditor documents are from.")
+    creditor_uscc: str | None = Field(default=None, description="The creditor's 统一社会信用代码.")
+    creditor_address: str | None = Field(default=None, description="The creditor's registered address.")
+    creditor_phone: str | None = Field(default=None, description="The phone number customers call.")
+    bank_name: str | None = Field(default=None, description="Bank of the account customers pay into.")
+    bank_account_name: str | None = Field(default=None, description="Holder of that account.")
+    bank_account_number: str | None = Field(default=None, description="The account customers pay into.")
+    creditor_demo: bool = Field(
+        default=False,
+        description="While the creditor is not fully set, use the marked demo creditor instead of refusing "
+        "(make run turns it on; never in production).",
+    )
+
+    def missing_creditor_settings(self) -> list[str]:
+        return [name for name in CREDITOR_FIELDS if not getattr(self, name)]
+
+    def creditor(self) -> Creditor:
+        """The creditor documents are from; refused (409) while unset, unless the demo creditor is allowed."""
+        missing = self.missing_creditor_settings()
+        if not missing:
+            return Creditor(
+                legal_name=str(self.creditor_name),
+                uscc=str(self.creditor_uscc),
+                address=str(self.creditor_address),
+                phone=str(self.creditor_phone),
+                bank_name=str(self.bank_name),
+                bank_account_name=str(self.bank_account_name),
+                bank_account_number=str(self.bank_account_number),
+            )
+        # Half a creditor is no creditor: mixing real and demo payee details would be worse than either.
+        if self.creditor_demo:
+            return DEMO
+        raise CreditorNotConfigured(missing)
+
+    def creditor_readiness(self) -> str:
+        """What readiness says of it: ok, the demo creditor, or what is missing."""
+        missing = self.missing_creditor_settings()
+        if not missing:
+            return "ok"
+        if self.creditor_demo:
+            return "demo creditor: documents carry example payee details marked DEMO"
+        return (
+            "not configured: customer-facing documents are refused until "
+            + ", ".join(f"ARFLOW_{name.upper()}" for name in missing)
+            + " are set"
+        )
+
+
+CREDITOR_FIELDS = (
+    "creditor_name",
+    "creditor_uscc",
+    "creditor_address",
+    "creditor_phone",
+    "bank_name",
+    "bank_account_name",
+    "bank_account_number",
+)

@@ -96,7 +96,8 @@ def fonts(pdf: bytes) -> dict[str, bool]:
 
 def _embedded(font: DictionaryObject) -> bool:
     if font.get("/Subtype") == "/Type0":
-        return all(_embedded(d.get_object()) for d in font["/DescendantFonts"])
+        descendants: Any = font["/DescendantFonts"]
+        return all(_embedded(d.get_object()) for d in descendants)
     descriptor: Any = font.get("/FontDescriptor")
     if descriptor is None:
         return False  # one of the 14 standard fonts or a CID font left to the viewer
