@@ -126,6 +126,8 @@ def run(replicas: int = 1) -> int:
             "ARFLOW_DATABASE_PREFIX": prefix,
             "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
             **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
+            # Until the operator sets the creditor, documents show the demo creditor, marked DEMO.
+            "ARFLOW_CREDITOR_DEMO": os.environ.get("ARFLOW_CREDITOR_DEMO", "true"),
             "PYTHONUNBUFFERED": "1",
         }
         ports = {}

@@ -14,6 +14,7 @@ from arflow.db import database_url, drop_database, ensure_database
 from arflow.devstack.broker import TansuBroker, free_port
 from arflow.devstack.platform import REPO_ROOT, SERVICES, ServiceSpec
 from arflow.migrations import upgrade
+from arflow.testing.creditor import creditor_environment
 
 
 @dataclass
@@ -70,6 +71,7 @@ class TestInfrastructure:
             "ARFLOW_DATABASE_URL": self.server_url,
             "ARFLOW_DATABASE_PREFIX": self.prefix,
             "ARFLOW_KAFKA_BOOTSTRAP": self.bootstrap,
+            **creditor_environment(),
         }
 
     async def stop(self) -> None:

@@ -13,7 +13,9 @@ from fastapi import FastAPI
 
 from arflow.auth import hash_key
 from arflow.clock import Clock
+from arflow.documents.creditor import CreditorSettings
 from arflow.settings import ServiceSettings
+from arflow.testing.creditor import TEST_CREDITOR
 from arflow.testing.infrastructure import TestInfrastructure, spec
 
 
@@ -35,6 +37,7 @@ def test_settings(
         "relay_poll_seconds": 0.1,
         "consumer_backoff_seconds": 0.05,
         "log_level": "WARNING",
+        **(TEST_CREDITOR if issubclass(settings_cls, CreditorSettings) else {}),
     }
     values.update(overrides)
     return settings_cls(**values)
