@@ -3,11 +3,14 @@
 No I/O and no clock reads here: callers pass the experiences, the as-of date and
 the customer's first-seen date in, the credit file comes out.
 
-Point in time: a credit file "as of" a date uses only what was known on that
-date. An invoice counts once it was issued (its local issue date; the invoice
-date when the InvoiceIssued fact has not arrived yet) on or before the as-of
-date; a payment, a void or a write-off dated after it has not happened yet.
-So the file as of a past date can be rebuilt exactly, whatever arrived since.
+Point in time: a credit file "as of" a date uses only the facts whose business
+date is on or before it. An invoice counts from its invoice date (the local day
+it was issued at only when no fact has told its invoice date yet), never from
+when its event happened to reach us: a firm loading last year's invoices today
+gets the files it would have had living through them. A payment, a void or a
+write-off dated after the as-of date has not happened yet, and days past due are
+measured at the as-of date. So the file as of a past date can be rebuilt
+exactly, whatever arrived since and whenever it arrived.
 
 Rounding (explicit, half-up as everywhere in arflow): ratios to 4 decimals,
 day averages to 2 decimals. Amount measures are kept per currency: amounts in
@@ -70,8 +73,12 @@ class PaymentExperience:
 
     @property
     def known_on(self) -> date | None:
-        """The date from which the invoice counts: its issue date, else its invoice date."""
-        return self.issued_on or self.invoice_date
+        """The date from which the invoice counts: its invoice date (a business date), else its local issue day.
+
+        The issue instant is when invoicing recorded it, which for a back-dated invoice is long after
+        its business date; it only stands in while no fact has carried the invoice date.
+        """
+        return self.invoice_date or self.issued_on
 
     def paid_as_of(self, as_of: date) -> bool:
         """Paid on or before `as_of` and not reopened by a reversal since (up to `as_of`)."""
@@ -359,7 +366,8 @@ def build_credit_file(
     average_dbt = Σ DBT / number paid;
     max_dbt_12m = the largest DBT of invoices paid in (as_of − 12 months, as_of];
     max_days_past_due = the largest as_of − due_date among open invoices (0 when none is late);
-    tenure_days = as_of − first_seen_on (0 before the customer was first seen);
+    tenure_days = as_of − the earlier of first_seen_on and the first known invoice date
+      (0 before the customer was first seen);
     invoices_open_late = open invoices whose due date is before as_of;
     average_dbt_90d = average DBT of invoices paid in (as_of − 90 days, as_of];
     dbt_trend = average_dbt_90d − the average DBT of those paid in (as_of − 180, as_of − 90]
@@ -392,9 +400,14 @@ def build_credit_file(
     dunning = [d for d in history.dunning if d.on <= as_of]
     opened = [d for d in history.disputes if d.opened_on is not None and d.opened_on <= as_of]
     promises = [p for p in history.promises if p.on <= as_of]
+    # first_seen_on is when a fact first reached us; a back-dated invoice shows the client was there earlier.
+    started = min(
+        [d for d in (first_seen_on, *(e.invoice_date for e in measured)) if d is not None and d <= as_of],
+        default=None,
+    )
     return CreditFile(
         as_of=as_of,
-        tenure_days=max(0, (as_of - first_seen_on).days) if first_seen_on else 0,
+        tenure_days=max(0, (as_of - started).days) if started else 0,
         invoices_issued=len(measured),
         invoices_open=len(open_),
         invoices_paid=len(paid),

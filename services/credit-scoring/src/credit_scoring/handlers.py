@@ -3,11 +3,16 @@
 The envelope's time is when the fact occurred at its publisher: it dates the
 customer's first appearance, whatever the delay before it reaches us. After
 each fact the customer is rescored in the same transaction, so a score, limit
-or warning is published exactly when (and only if) the facts moved it.
+or warning is published exactly when (and only if) the facts moved it. The
+rescore is dated by the fact's business date (`business_date`), never by the
+clock: a back-dated invoice entered today is scored as of its invoice date.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from arflow.events.catalog import (
     CreditNoteIssued,
     CustomerUpserted,
@@ -140,9 +145,59 @@ async def on_promise_broken(ctx: EventContext, event: PromiseToPayBroken) -> Non
     await _rescore(ctx, event)
 
 
+def business_date(event: Event) -> date | None:
+    """The business date a fact happened on: what its rescore is dated by (None: the fact has none).
+
+    An instant (a void, an escalation, a dispute) becomes the day it fell on in Asia/Shanghai; the
+    credit file itself reads those instants in the customer's own zone.
+    """
+    match event:
+        case InvoiceIssued():
+            return event.invoice_date
+        case InvoiceOverdue():
+            return event.as_of
+        case PaymentApplied():
+            return event.applied_on
+        case PaymentApplicationReversed():
+            return event.reversed_on
+        case InvoicePaid():
+            return event.paid_on
+        case InvoiceWrittenOff():
+            return event.written_off_on
+        case CreditNoteIssued():
+            return event.issued_on
+        case PromiseToPayKept():
+            return event.kept_on
+        case PromiseToPayBroken():
+            return event.broken_on
+        case InvoiceVoided():
+            return _day(event.voided_at)
+        case DunningEscalated():
+            return _day(event.escalated_at)
+        case LegalHandover():
+            return _day(event.handed_over_at)
+        case DisputeOpened():
+            return _day(event.opened_at)
+        case DisputeResolved():
+            return _day(event.resolved_at)
+    return None  # CustomerUpserted: a change of master data, dated by nothing in the business
+
+
+def _day(instant: datetime) -> date:
+    day: date = local_date(instant, DEFAULT_TIME_ZONE)
+    return day
+
+
 async def _rescore(ctx: EventContext, event: Event) -> None:
-    """Every fact about a customer may move its score, limit and warnings: rescore in the same transaction."""
-    await rescore(ctx.session, clock=ctx.clock, customer_id=event.customer_id, trigger=event.event_type(), actor=SYSTEM)
+    """Every fact about a customer may move its score, limit and warnings: rescore, as of the fact's date."""
+    await rescore(
+        ctx.session,
+        clock=ctx.clock,
+        customer_id=event.customer_id,
+        trigger=event.event_type(),
+        event_on=business_date(event),
+        actor=SYSTEM,
+    )
 
 
 HANDLERS: dict[type[Event], Handler] = {

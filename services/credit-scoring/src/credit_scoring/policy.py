@@ -1,18 +1,24 @@
 """Pure credit policy: limits (and the row a rescore writes), hold, warnings, reviews, onboarding (no I/O, no clock).
 
 Credit limit (recommended)
-    monthly_billing = credit_sales_90d / 3 in the customer's main currency;
+    months = tenure_days / 30, between 1 and 3 (a client billed for a month is not billed a third);
+    monthly_billing = credit_sales_90d / months in the customer's main currency;
     terms = average (due_date − invoice_date) of the invoices dated in those 90 days (30 when none);
     expected_dbt = the amount-weighted DBT of paid invoices (0 when none);
-    limit = monthly_billing × (terms + expected_dbt) / 30 × multiplier[tier], capped at cap[tier],
-    rounded down to a whole 100. Multipliers A 3.0, B 2.5, C 2.0, D 1.0; caps A ¥500,000,
+    cycles = max(1, (terms + expected_dbt) / 30): the invoices open at once, never less than the one
+    just issued;
+    limit = monthly_billing × cycles × multiplier[tier], capped at cap[tier], rounded down to a whole
+    100. Multipliers A 3.0, B 2.5, C 2.0, D 1.0; caps A ¥500,000,
     B ¥200,000, C ¥100,000, D ¥20,000 (settings override them).
     utilisation = exposure (outstanding) / effective limit; a manual override replaces the
     recommended limit up to and including its expiry date. A manual override is in its own
     currency and, while it stands, the limit is measured in that currency (recommended limit and
     exposure too), even if the main currency moves meanwhile: it is never relabelled.
 
-Credit hold: tier D, or exposure above the effective limit.
+Credit hold: tier D; or a manual limit (an override) exceeded; or exposure above the recommended
+limit while something is past due. A client that pays on time is never held for growing: owing more
+than the formula's limit with nothing late raises the utilisation warnings for a credit manager to
+review, not a hold (holds belong to the worst tier and to late payers).
 
 Early warnings (CreditRiskAlert): a tier drop; a fall of ≥ 20 points below the highest score of
 the last 30 days; utilisation above 80% and 95%; a dunning escalation to the letter level (3) or
@@ -97,7 +103,8 @@ def recommended_limit(
     """The need-based limit of the module docstring, in `currency` (default: the main currency)."""
     currency = currency or main_currency(file)
     measures = next((m for m in file.by_currency if m.currency == currency), None)
-    monthly = (measures.credit_sales_90d / 3) if measures else Decimal(0)
+    months = min(Decimal(3), max(Decimal(1), Decimal(file.tenure_days) / 30))
+    monthly = (measures.credit_sales_90d / months) if measures else Decimal(0)
     window_start = file.as_of - timedelta(days=90)
     terms = [
         Decimal((e.due_date - e.invoice_date).days)
@@ -109,7 +116,8 @@ def recommended_limit(
     ]
     terms_days = sum(terms, Decimal(0)) / len(terms) if terms else Decimal(30)
     expected = measures.amount_weighted_dbt if measures and measures.amount_weighted_dbt is not None else Decimal(0)
-    raw = monthly * (terms_days + expected) / 30 * multipliers[tier]
+    cycles = max(Decimal(1), (terms_days + expected) / 30)
+    raw = monthly * cycles * multipliers[tier]
     capped = min(raw, caps[tier])
     limit = (capped / 100).to_integral_value(rounding=ROUND_FLOOR) * 100
     return LimitRecommendation(
@@ -138,13 +146,30 @@ def utilisation(exposure: Decimal, limit: Decimal) -> Decimal | None:
     return min(Decimal("9.9999"), (exposure / limit).quantize(Decimal("0.0001")))
 
 
-def credit_hold(tier: str, exposure: Decimal, limit: Decimal) -> bool:
-    """Hold new credit for a tier D customer or one owing more than its limit.
+def credit_hold(tier: str, exposure: Decimal, limit: Decimal, *, paying_late: bool, manual: bool) -> bool:
+    """Hold new credit (the rule of the module docstring).
 
-    Whatever the tier: a limit of 0 (set by hand, or recommended for a customer billed nothing in
-    90 days) with money owed is a limit exceeded.
+    A manual limit is a credit manager's decision and holds whenever exceeded (a limit of 0 set by
+    hand with money owed included); the recommended limit holds only a customer also paying late.
     """
-    return tier == "D" or exposure > limit
+    if tier == "D":
+        return True
+    if exposure <= limit:
+        return False
+    return manual or paying_late
+
+
+def paying_late(file: CreditFile) -> bool:
+    """Something is past due on the file's date, in any currency."""
+    return any(m.overdue > 0 for m in file.by_currency)
+
+
+def override_in_effect(current: dict[str, Any] | None, today: date) -> bool:
+    """A credit manager's limit stands on `today` (set, and not past its expiry date)."""
+    was = limit_of(current)
+    return was["override_amount"] is not None and (
+        was["override_expires_on"] is None or today <= was["override_expires_on"]
+    )
 
 
 def refresh_limit(
@@ -187,8 +212,9 @@ def refresh_limit(
         return recommendation, effective, used, events, None  # nothing moved: no write
     if current is None or was["effective"] != effective or was["currency"] != recommendation.currency:
         reason = (
-            f"recommended: {recommendation.monthly_billing} × ({recommendation.terms_days} + "
-            f"{recommendation.expected_dbt}) / 30 × {recommendation.multiplier} (tier {tier}), cap {recommendation.cap}"
+            f"recommended: {recommendation.monthly_billing} × max(1, ({recommendation.terms_days} + "
+            f"{recommendation.expected_dbt}) / 30) × {recommendation.multiplier} (tier {tier}), "
+            f"cap {recommendation.cap}"
             if override is None
             else f"manual override: {values['override_reason']}"
         )

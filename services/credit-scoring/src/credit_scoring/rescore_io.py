@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -24,7 +24,8 @@ from credit_scoring.models import CreditLimit, CreditScore, CreditWatch
 
 # One statement loads all a rescore reads (the customer row locked, so two rescores of one customer
 # queue up): its facts, limit, latest score, warning state and the active scorecard's version. Each
-# part comes back as JSON text; numbers are parsed as Decimal, never float.
+# part comes back as JSON text; the current score is the one of the latest business date (as_of), not
+# the latest written; numbers are parsed as Decimal, never float.
 _SNAPSHOT = text(
     """
     SELECT c.id, c.time_zone, c.first_seen_at,
@@ -48,10 +49,13 @@ _SNAPSHOT = text(
       (SELECT coalesce(json_agg(p), '[]')::text FROM promise_outcome p WHERE p.customer_id = c.id) AS promises,
       (SELECT to_json(l)::text FROM credit_limit l WHERE l.customer_id = c.id) AS credit_limit,
       (SELECT json_build_object(
-                 'score', s.score, 'tier', s.tier, 'payment_index', s.payment_index, 'credit_hold', s.credit_hold
+                 'score', s.score, 'tier', s.tier, 'payment_index', s.payment_index, 'credit_hold', s.credit_hold,
+                 'as_of', s.as_of
                )::text
-         FROM credit_score s WHERE s.customer_id = c.id ORDER BY s.scored_at DESC, s.id DESC LIMIT 1) AS latest_score,
+         FROM credit_score s WHERE s.customer_id = c.id
+         ORDER BY s.as_of DESC, s.scored_at DESC, s.id DESC LIMIT 1) AS latest_score,
       (SELECT w.state::text FROM credit_watch w WHERE w.customer_id = c.id) AS watch,
+      (SELECT max(r.reviewed_on) FROM credit_review r WHERE r.customer_id = c.id) AS last_reviewed_on,
       (SELECT m.version FROM model_version m WHERE m.kind = 'scorecard' ORDER BY m.trained_at DESC LIMIT 1)
         AS scorecard_version
     FROM customer c
@@ -79,6 +83,7 @@ class Snapshot:
     latest_score: dict[str, Any] | None
     watch: dict[str, Any] | None
     scorecard_version: str | None
+    last_reviewed_on: date | None = None
 
 
 def _json(value: str | None) -> Any:
@@ -105,6 +110,7 @@ async def rescore_snapshot(session: AsyncSession, customer_id: UUID) -> Snapshot
         latest_score=_json(row.latest_score),
         watch=_json(row.watch),
         scorecard_version=row.scorecard_version,
+        last_reviewed_on=row.last_reviewed_on,
     )
 
 

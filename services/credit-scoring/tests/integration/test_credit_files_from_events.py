@@ -298,10 +298,9 @@ async def test_invoice_paid_before_invoice_issued_ends_with_a_correct_file(
     credit_scoring: RunningService, credit_scoring_producer: AIOKafkaProducer
 ) -> None:
     customer_id, invoice_id = uuid7(), uuid7()
-    # Issued on 2026-02-03 for an invoice dated 2026-01-30: as of 2026-02-01 it was not yet known.
+    # Recorded on 2026-02-03 for an invoice dated 2026-01-30: a business fact of 2026-01-30 all the same.
     late_issue = issued(customer_id, invoice_id, issued_at=datetime(2026, 2, 3, 2, 0, tzinfo=UTC))
     await publish(credit_scoring_producer, paid(customer_id, invoice_id, DUE + timedelta(days=12)))
-    # Until InvoiceIssued arrives the invoice date stands in for the issue date.
     await file_when(
         credit_scoring.client,
         customer_id,
@@ -311,16 +310,15 @@ async def test_invoice_paid_before_invoice_issued_ends_with_a_correct_file(
     )
 
     await publish(credit_scoring_producer, late_issue)
-    await file_when(
-        credit_scoring.client,
-        customer_id,
-        lambda f: f["invoices_issued"] == 0,
-        "the issue date to take over",
-        as_of="2026-02-01",
+    # Published after the issue on the customer's partition, so once it shows the issue has been applied.
+    await publish(credit_scoring_producer, customer(customer_id, legal_name="后到客户有限公司"))
+    as_of_feb_1 = await file_when(
+        credit_scoring.client, customer_id, lambda f: f["legal_name"] is not None, "the issue", as_of="2026-02-01"
     )
+    # When invoicing recorded it does not un-know an invoice dated before the as-of date.
+    assert as_of_feb_1["invoices_issued"] == 1
     file = await credit_file(credit_scoring.client, customer_id)
     assert file is not None
-    assert file["legal_name"] is None  # no CustomerUpserted yet: known from invoices only
     assert (file["invoices_issued"], file["invoices_paid"], file["invoices_paid_late"]) == (1, 1, 1)
     (experience,) = file["payment_experiences"]
     assert (experience["status"], experience["paid_on"], experience["days_beyond_terms"]) == ("paid", "2026-03-13", 12)

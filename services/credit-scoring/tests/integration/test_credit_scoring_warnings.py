@@ -70,7 +70,7 @@ class Book:
         self.customer_id = uuid7()
 
     async def on(self, day: date, *facts: InvoiceIssued | InvoicePaid) -> None:
-        """Move the clock to the day, project the facts and rescore (as the handlers do)."""
+        """Move the clock to the day, project the facts and rescore as of the day (as the handlers do)."""
         self.clock.set(at(day))
         async with self.db.unit_of_work() as session:
             for fact in facts:
@@ -82,7 +82,9 @@ class Book:
                     await experience.record_invoice_paid(
                         session, clock=self.clock, occurred_at=at(day), event=fact, actor=SYSTEM
                     )
-            await rescore(session, clock=self.clock, customer_id=self.customer_id, trigger="test", actor=SYSTEM)
+            await rescore(
+                session, clock=self.clock, customer_id=self.customer_id, trigger="test", event_on=day, actor=SYSTEM
+            )
 
     async def punctual_history(self, months: int = 4) -> InvoiceIssued:
         """Monthly invoices paid on their due date; the next one is issued and left open."""

@@ -169,18 +169,25 @@ def test_tenure_is_zero_before_the_customer_was_first_seen() -> None:
 # --- point in time ----------------------------------------------------------------------
 
 
-def test_invoice_issued_after_as_of_is_excluded() -> None:
-    before = experience(issued_on=date(2026, 4, 1))
-    after = experience(issued_on=date(2026, 4, 16))
+def test_invoice_dated_after_as_of_is_excluded() -> None:
+    before = experience(invoice_date=date(2026, 4, 1), issued_on=date(2026, 4, 1))
+    after = experience(invoice_date=date(2026, 4, 16), issued_on=date(2026, 4, 16))
     file = build_credit_file([before, after], as_of=AS_OF, first_seen_on=None)
     assert file.invoices_issued == 1
     assert [e.invoice_id for e in file.experiences] == [before.invoice_id]
 
 
-def test_backdated_invoice_counts_from_its_issue_not_its_invoice_date() -> None:
+def test_backdated_invoice_counts_from_its_invoice_date_not_from_when_it_was_recorded() -> None:
+    # A firm loading its history: dated 1 April, entered on 20 April. As of 15 April it was owed.
     backdated = experience(invoice_date=date(2026, 4, 1), issued_on=date(2026, 4, 20))
-    assert status_as_of(backdated, AS_OF) is None
-    assert status_as_of(backdated, date(2026, 4, 20)) == "open"
+    assert status_as_of(backdated, date(2026, 3, 31)) is None
+    assert status_as_of(backdated, AS_OF) == "open"
+
+
+def test_the_issue_day_stands_in_only_while_no_invoice_date_is_known() -> None:
+    undated = experience(invoice_date=None, issued_on=date(2026, 4, 20))
+    assert status_as_of(undated, AS_OF) is None
+    assert status_as_of(undated, date(2026, 4, 20)) == "open"
 
 
 def test_invoice_date_stands_in_until_the_issue_fact_arrives() -> None:

@@ -63,15 +63,22 @@ async def list_scores(customer_id: UUID, session: SessionDep, _: Reader, page: P
 
 @router.get(
     "/credit-files/{customer_id}/predictions",
-    response_model=list[PredictionOut],
+    response_model=Page[PredictionOut],
     tags=["scores"],
-    summary="P(paid more than N days late) for each of the customer's open invoices",
+    summary="P(paid more than N days late) for each invoice open on the as-of date, in due-date order",
 )
-async def get_predictions(customer_id: UUID, session: SessionDep, clock: ClockDep, _: Reader) -> list[PredictionOut]:
-    found = await service.predictions(session, clock=clock, customer_id=customer_id)
-    return [
-        PredictionOut.model_validate(
-            {**asdict(p), "amount_outstanding": to_minor_units(p.amount_outstanding, p.currency)}
-        )
-        for p in found
-    ]
+async def get_predictions(
+    customer_id: UUID, session: SessionDep, clock: ClockDep, _: Reader, as_of: AsOf = None
+) -> Page[PredictionOut]:
+    found = await service.predictions(session, clock=clock, customer_id=customer_id, as_of=as_of)
+    # A customer has few open invoices: the whole list is one page (the envelope every list shares).
+    return Page[PredictionOut](
+        data=[
+            PredictionOut.model_validate(
+                {**asdict(p), "amount_outstanding": to_minor_units(p.amount_outstanding, p.currency)}
+            )
+            for p in found
+        ],
+        has_more=False,
+        next_cursor=None,
+    )

@@ -75,10 +75,35 @@ class Rescored:
     changed: bool
 
 
+def rescore_day(*, today: date, current: date | None, as_of: date | None = None, event_on: date | None = None) -> date:
+    """The business date a rescore scores as of (the dating rule of the README).
+
+    An explicit `as_of` (a review, a replay) is taken as given. A fact scores as of its own business
+    date, but never earlier than the current score's date: a back-dated fact arriving after a later
+    review is folded into that later date rather than rolling the current score back in time. A fact
+    without a business date (a customer update, a limit override) keeps the current score's date; only
+    a customer never scored falls back to today. No rescore is dated after today.
+    """
+    if as_of is not None:
+        return as_of
+    day = max(event_on, current) if event_on is not None and current is not None else event_on or current or today
+    return min(day, today)
+
+
 async def rescore(
-    session: AsyncSession, *, clock: Clock, customer_id: UUID, trigger: str, as_of: date | None = None, actor: Principal
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    customer_id: UUID,
+    trigger: str,
+    as_of: date | None = None,
+    event_on: date | None = None,
+    actor: Principal,
 ) -> Rescored | None:
-    """Score the customer as of today (or `as_of`); on a change, record it and tell others (score, limit, warnings).
+    """Score the customer as of a business date (`rescore_day`); on a change, record it and tell others.
+
+    A rescore dated before the current score (a review replayed for an earlier date) is computed and
+    returned but writes nothing current: the later score, limit and warning state stand.
 
     One statement reads everything (and locks the customer row), the rest is computed here, and one
     statement writes what changed, each table at most once: the limit, the score, the warning state,
@@ -88,14 +113,20 @@ async def rescore(
     if snap is None:
         return None
     now = clock.now()
-    today = as_of or local_date(now, snap.time_zone)
+    previous = snap.latest_score
+    # The current business date: the latest scored or reviewed (a review that moved nothing still dates it).
+    current = max(
+        [d for d in (date.fromisoformat(previous["as_of"]) if previous else None, snap.last_reviewed_on) if d],
+        default=None,
+    )
+    today = rescore_day(today=local_date(now, snap.time_zone), current=current, as_of=as_of, event_on=event_on)
+    behind = current is not None and today < current
     portfolio = portfolio_of(snap)
     file = domain.build_credit_file(
         portfolio.experiences, as_of=today, first_seen_on=portfolio.first_seen_on, history=portfolio.history
     )
-    previous = snap.latest_score
     if file.invoices_issued == 0:
-        if snap.credit_limit is not None:  # a manual limit set before the first invoice
+        if snap.credit_limit is not None and not behind:  # a manual limit set before the first invoice
             tier = previous["tier"] if previous else "C"
             _, _, _, events, limit_row = policy.refresh_limit(
                 customer_id=customer_id,
@@ -121,7 +152,23 @@ async def rescore(
         caps=config.POLICY.limit_caps,
         now=now,
     )
-    hold = policy.credit_hold(scored.tier, recommendation.exposure, effective)
+    hold = policy.credit_hold(
+        scored.tier,
+        recommendation.exposure,
+        effective,
+        paying_late=policy.paying_late(file),
+        manual=policy.override_in_effect(snap.credit_limit, today),
+    )
+    if behind:
+        log.info("credit_score.behind_current", customer_id=str(customer_id), as_of=today.isoformat(), trigger=trigger)
+        return Rescored(
+            score=scored,
+            file=file,
+            recommendation=recommendation,
+            effective_limit=effective,
+            credit_hold=hold,
+            changed=False,
+        )
     state = (scored.score, scored.tier, scored.payment_index, hold)
     changed = (
         previous is None
@@ -217,10 +264,16 @@ class Prediction:
     model_version: str
 
 
-async def predictions(session: AsyncSession, *, clock: Clock, customer_id: UUID) -> list[Prediction]:
-    """P(paid more than N days late) for each open invoice, from its features as of its issue date."""
+async def predictions(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, as_of: date | None = None
+) -> list[Prediction]:
+    """P(paid more than N days late) for each invoice open on `as_of` (default today), days past due then.
+
+    Each from its features as of its invoice date, the view the model was trained on.
+    """
+    today = resolve_as_of(clock, as_of) if as_of is not None else None
     customer = await require_customer(session, customer_id)
-    today = today_of(clock, customer)
+    today = today or today_of(clock, customer)
     portfolio = (await load_portfolios(session, [customer]))[customer_id]
     now = domain.build_credit_file(
         portfolio.experiences, as_of=today, first_seen_on=portfolio.first_seen_on, history=portfolio.history
