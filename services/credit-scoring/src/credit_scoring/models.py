@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -198,6 +198,7 @@ class CreditAlert(Base):
     """An early warning (预警); `dedupe_key` makes each warning fire once."""
 
     __tablename__ = "credit_alert"
+    __table_args__ = (Index("ix_credit_alert_customer_id_raised_on", "customer_id", "raised_on"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -208,6 +209,7 @@ class CreditAlert(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB)
     dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    raised_on: Mapped[date] = mapped_column(Date)  # the business date: the raising rescore's as-of date
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by: Mapped[str | None] = mapped_column(Text)
     acknowledgement_note: Mapped[str | None] = mapped_column(Text)

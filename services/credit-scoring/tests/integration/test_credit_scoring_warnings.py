@@ -15,8 +15,10 @@ from arflow.clock import FixedClock
 from arflow.events.catalog import InvoiceIssued, InvoicePaid
 from arflow.ids import uuid7
 from arflow.money import Money
+from arflow.pagination import PageParams
 from arflow.testing.services import RunningService
 from credit_scoring import policy
+from credit_scoring.alerts import service as alert_service
 from credit_scoring.deps import SYSTEM
 from credit_scoring.experience import service as experience
 from credit_scoring.models import CreditAlert, CreditScore, CreditWatch
@@ -155,6 +157,23 @@ async def test_an_invoice_left_overdue_is_a_tier_drop_once_the_lower_tier_has_he
     assert alerts.count("tier_drop") == 1
     # Raised when the lower tier had held CONFIRM_DAYS, not before.
     assert late == dropped_on + policy.CONFIRM_DAYS
+    # Dated by the business day of the rescore that raised it, whatever the wall clock says.
+    raised_on = open_invoice.due_date + timedelta(days=late)
+    response = await credit_scoring.client.get(
+        "/alerts", params={"customer_id": str(book.customer_id), "kind": "tier_drop"}
+    )
+    assert [a["raised_on"] for a in response.json()["data"]] == [raised_on.isoformat()]
+    async with book.db.unit_of_work() as session:
+        for as_of, count in ((raised_on - timedelta(days=1), 0), (raised_on, 1)):
+            known = await alert_service.list_alerts(
+                session,
+                page=PageParams(limit=10, starting_after=None),
+                customer_id=book.customer_id,
+                acknowledged=None,
+                kind="tier_drop",
+                as_of=as_of,
+            )
+            assert len(known) == count, as_of
     # Rescoring on: the same drop is not raised again (cooling-off, and the lower tier is now the confirmed one).
     for more in range(late + 1, late + 8):
         await book.on(open_invoice.due_date + timedelta(days=more))

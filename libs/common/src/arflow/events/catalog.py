@@ -481,6 +481,9 @@ class CreditRiskAlert(Event):
     message_en: str
     details: dict[str, Any] = Field(default_factory=dict)
     raised_at: AwareDatetime
+    raised_on: date | None = Field(
+        default=None, description="The business date the warning is about (the rescore's as-of date)."
+    )
 
 
 # --- the registry ------------------------------------------------------------

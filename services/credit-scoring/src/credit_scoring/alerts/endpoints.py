@@ -10,7 +10,7 @@ from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from credit_scoring.alerts import service
 from credit_scoring.alerts.schemas import AcknowledgeIn, AlertOut
-from credit_scoring.deps import Paging, Reader, Writer
+from credit_scoring.deps import AsOf, Paging, Reader, Writer
 from credit_scoring.policy import AlertKind
 
 router = APIRouter()
@@ -24,8 +24,11 @@ async def list_alerts(
     customer_id: UUID | None = None,
     acknowledged: bool | None = None,
     kind: AlertKind | None = None,
+    as_of: AsOf = None,
 ) -> Page[AlertOut]:
-    rows = await service.list_alerts(session, page=page, customer_id=customer_id, acknowledged=acknowledged, kind=kind)
+    rows = await service.list_alerts(
+        session, page=page, customer_id=customer_id, acknowledged=acknowledged, kind=kind, as_of=as_of
+    )
     return make_page([AlertOut.model_validate(r, from_attributes=True) for r in rows], page)
 
 

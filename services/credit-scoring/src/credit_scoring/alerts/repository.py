@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -20,8 +21,11 @@ async def list_alerts(
     customer_id: UUID | None,
     acknowledged: bool | None,
     kind: str | None,
+    as_of: date | None = None,
 ) -> list[CreditAlert]:
     query = paginate(select(CreditAlert), CreditAlert.id, page, customer_id=customer_id, kind=kind)
+    if as_of is not None:
+        query = query.where(CreditAlert.raised_on <= as_of)
     if acknowledged is not None:
         query = query.where(
             CreditAlert.acknowledged_at.is_not(None) if acknowledged else CreditAlert.acknowledged_at.is_(None)

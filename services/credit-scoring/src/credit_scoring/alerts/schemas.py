@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,8 @@ class AlertOut(BaseModel):
     message_zh: str
     message_en: str
     details: dict[str, Any]
-    raised_at: datetime
+    raised_at: datetime = Field(description="When the warning was raised (the instant it was recorded).")
+    raised_on: date = Field(description="The business date it is about: the as-of date of the rescore that raised it.")
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledgement_note: str | None

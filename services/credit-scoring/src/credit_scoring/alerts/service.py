@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
-from arflow.clock import Clock
+from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.events.catalog import CreditRiskAlert, DunningEscalated, Event, LegalHandover
 from arflow.ids import uuid7
 from arflow.messaging import outbox
@@ -24,9 +24,12 @@ log = structlog.get_logger("credit-scoring")
 
 
 async def record_alerts(
-    session: AsyncSession, *, customer_id: UUID, warnings: list[policy.Warning], now: datetime
+    session: AsyncSession, *, customer_id: UUID, warnings: list[policy.Warning], now: datetime, raised_on: date
 ) -> list[Event]:
-    """Insert the warnings as alerts in one statement (once per dedupe key); the CreditRiskAlerts to publish."""
+    """Insert the warnings as alerts in one statement (once per dedupe key); the CreditRiskAlerts to publish.
+
+    `raised_on` is the business date the warning is about (the rescore's as-of date), `now` when it was raised.
+    """
     alerts = [(uuid7(), w) for w in warnings]
     rows = [
         {
@@ -39,6 +42,7 @@ async def record_alerts(
             "details": w.details,
             "dedupe_key": w.dedupe_key,
             "raised_at": now,
+            "raised_on": raised_on,
         }
         for alert_id, w in alerts
     ]
@@ -57,6 +61,7 @@ async def record_alerts(
                 message_en=w.message_en,
                 details=w.details,
                 raised_at=now,
+                raised_on=raised_on,
             )
         )
         log.info("credit_alert.raised", customer_id=str(customer_id), kind=w.kind, alert_id=str(alert_id))
@@ -64,10 +69,18 @@ async def record_alerts(
 
 
 async def raise_alert(
-    session: AsyncSession, *, clock: Clock, customer_id: UUID, warning: policy.Warning, actor: Principal
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    customer_id: UUID,
+    warning: policy.Warning,
+    raised_on: date,
+    actor: Principal,
 ) -> None:
     """Record a warning once (by its dedupe key) and publish CreditRiskAlert (dunning, legal, PSI drift)."""
-    events = await record_alerts(session, customer_id=customer_id, warnings=[warning], now=clock.now())
+    events = await record_alerts(
+        session, customer_id=customer_id, warnings=[warning], now=clock.now(), raised_on=raised_on
+    )
     await write_rescore(session, limit=None, score=None, watch=None, outbox_rows=outbox.rows_for(events, clock=clock))
 
 
@@ -97,14 +110,30 @@ async def warn_of_dunning(
         )
     else:
         return
-    await raise_alert(session, clock=clock, customer_id=event.customer_id, warning=warning, actor=actor)
+    instant = event.handed_over_at if isinstance(event, LegalHandover) else event.escalated_at
+    await raise_alert(
+        session,
+        clock=clock,
+        customer_id=event.customer_id,
+        warning=warning,
+        raised_on=local_date(instant, DEFAULT_TIME_ZONE),
+        actor=actor,
+    )
 
 
 async def list_alerts(
-    session: AsyncSession, *, page: PageParams, customer_id: UUID | None, acknowledged: bool | None, kind: str | None
+    session: AsyncSession,
+    *,
+    page: PageParams,
+    customer_id: UUID | None,
+    acknowledged: bool | None,
+    kind: str | None,
+    as_of: date | None = None,
 ) -> list[CreditAlert]:
-    """A page (limit+1 rows) of alerts, newest first, filtered as asked."""
-    return await repository.list_alerts(session, page, customer_id=customer_id, acknowledged=acknowledged, kind=kind)
+    """A page (limit+1 rows) of alerts, newest first, filtered as asked (as_of: raised on or before that date)."""
+    return await repository.list_alerts(
+        session, page, customer_id=customer_id, acknowledged=acknowledged, kind=kind, as_of=as_of
+    )
 
 
 async def acknowledge_alert(

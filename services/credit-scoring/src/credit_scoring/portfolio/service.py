@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
-from arflow.clock import Clock
+from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.metrics import ServiceMetrics
 from arflow.money import to_minor_units
 from credit_scoring import config, policy, scoring
@@ -126,6 +126,7 @@ async def check_drift(session: AsyncSession, *, clock: Clock, as_of: datetime, a
                 f"Score distribution drift: PSI {view.psi:.3f} above {config.POLICY.psi_alert_threshold}",
                 {"psi": view.psi, "model_version": view.model_version, "scored_clients": view.scored_clients},
             ),
+            raised_on=local_date(as_of, DEFAULT_TIME_ZONE),
             actor=actor,
         )
     return {"psi": view.psi, "alert": view.psi_alert, "scored_clients": view.scored_clients}

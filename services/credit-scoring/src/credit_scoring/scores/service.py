@@ -215,7 +215,9 @@ async def rescore(
     kept = watched.to_json()
     watch_row = {"customer_id": customer_id, "state": kept, "updated_at": now} if kept != snap.watch else None
     if warnings:  # rare: its own statement, so that only alerts actually recorded are published
-        events.extend(await record_alerts(session, customer_id=customer_id, warnings=warnings, now=now))
+        events.extend(
+            await record_alerts(session, customer_id=customer_id, warnings=warnings, now=now, raised_on=today)
+        )
     await write_rescore(
         session, limit=limit_row, score=score_row, watch=watch_row, outbox_rows=outbox.rows_for(events, clock=clock)
     )
