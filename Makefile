@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # One mypy run per suite: each has its own conftest module.
 TEST_DIRS := libs/common/tests services/invoicing/tests services/reconciliation/tests services/dunning/tests services/credit-scoring/tests tests
 
-.PHONY: run test lint asyncapi bench clean venv
+.PHONY: run status test lint asyncapi bench clean venv
 
 venv: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	$(PY) -m arflow.devstack run
+
+# Which process of a running `make run` is up, restarting or not ready, and why (exit 1 unless all are ready).
+status: $(STAMP)
+	$(PY) -m arflow.devstack status
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -34,6 +34,7 @@ from arflow.auth import generate_key, hash_key
 from arflow.devstack.broker import TansuBroker
 from arflow.devstack.platform import REPO_ROOT, SERVICES, ServiceSpec, prepare_databases, prepare_topics, spawn_service
 from arflow.devstack.postgres import start_embedded_postgres
+from arflow.devstack.status import print_status
 from arflow.devstack.supervisor import Child, Supervisor
 
 VAR = REPO_ROOT / "var"
@@ -135,7 +136,9 @@ def run(replicas: int = 1) -> int:
             for replica in range(1, replicas + 1):
                 name = spec.name if replicas == 1 else f"{spec.name}-{replica}"
                 ports[name] = replica_port(spec, replica)
-                children.append(Child(name, _service_starter(spec, env, ports[name])))
+                children.append(
+                    Child(name, _service_starter(spec, env, ports[name]), url=f"http://127.0.0.1:{ports[name]}")
+                )
         supervisor.start_all()
 
         deadline = time.monotonic() + 60
@@ -187,7 +190,7 @@ def migrate() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m arflow.devstack")
-    parser.add_argument("command", choices=["run", "migrate"])
+    parser.add_argument("command", choices=["run", "migrate", "status"])
     parser.add_argument(
         "--replicas",
         type=int,
@@ -197,6 +200,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.replicas < 1:
         parser.error("--replicas must be at least 1")
+    if args.command == "status":
+        return print_status(VAR / "run")
     return run(args.replicas) if args.command == "run" else migrate()
 
 

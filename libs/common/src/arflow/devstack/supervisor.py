@@ -37,6 +37,7 @@ class Child:
     name: str
     start: Callable[[], subprocess.Popen[Any]]
     stop_last: bool = False  # infrastructure (the broker): stopped once the others have stopped
+    url: str | None = None  # a service's base URL, where `status` asks its readiness
     backoff: Backoff = field(default_factory=lambda: Backoff(initial=1.0, cap=30.0))
     process: subprocess.Popen[Any] | None = None
     started_at: float = 0.0
@@ -137,6 +138,7 @@ class Supervisor:
                 "pid": c.process.pid if c.process is not None and c.state == "running" else None,
                 "restarts": c.restarts,
                 "last_exit": c.last_exit,
+                "url": c.url,
             }
             for c in self.children
         ]
