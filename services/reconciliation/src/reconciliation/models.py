@@ -281,6 +281,8 @@ class PayerMapping(Base):
     __tablename__ = "payer_mapping"
 
     account_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    # The cursor of the list (UUIDv7: newest first is id order); the account stays the key.
+    id: Mapped[UUID] = mapped_column(Uuid, unique=True, index=True)
     customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
     payer_name: Mapped[str | None] = mapped_column(Text)
     confirmations: Mapped[int] = mapped_column(Integer, server_default="1")

@@ -1,5 +1,5 @@
 """Migrations on a database of their own: 0008 from a 0007 database that already has customers, 0009 from a 0008
-one that already has payments."""
+one that already has payments, 0011 from a 0010 one that already has payer mappings."""
 
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ async def at_0007(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
 @pytest.fixture
 async def at_0008(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
     async for database in database_at(infra, "0008"):
+        yield database
+
+
+@pytest.fixture
+async def at_0010(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
+    async for database in database_at(infra, "0010"):
         yield database
 
 
@@ -172,3 +178,27 @@ async def test_0009_leaves_the_chinese_reasons_of_payments_already_stored_empty(
         )
         assert columns == 0
         assert await session.scalar(text("SELECT count(*) FROM payment")) == 1
+
+
+async def test_0011_gives_the_mappings_already_learned_ids_in_the_order_they_were_made(
+    at_0010: tuple[URL, Database],
+) -> None:
+    url, db = at_0010
+    customer_id = uuid4()
+    await insert_customers(db, {customer_id: ("杭州云帆贸易有限公司", None, False)})
+    made = {f"6222{n:012d}": datetime(2026, 3, 1 + n, 9, tzinfo=UTC) for n in range(1, 4)}
+    async with db.unit_of_work() as session:
+        await session.execute(
+            text(
+                "INSERT INTO payer_mapping (account_key, customer_id, confirmations, created_at, updated_at)"
+                " VALUES (:account, :customer_id, 1, :at, :at)"
+            ),
+            [{"account": account, "customer_id": customer_id, "at": at} for account, at in made.items()],
+        )
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0011")
+    async with db.unit_of_work() as session:
+        rows = (await session.execute(text("SELECT account_key, id FROM payer_mapping ORDER BY id"))).all()
+    assert [row.account_key for row in rows] == list(made)
+    for row in rows:
+        assert row.id.version == 7
+        assert row.id.int >> 80 == int(made[row.account_key].timestamp() * 1000)

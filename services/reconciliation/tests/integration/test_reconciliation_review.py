@@ -68,7 +68,7 @@ async def test_a_confirmed_suggestion_is_applied_and_teaches_the_payer_account(
     event = await reconciliation_published.payment_received(queued["id"])
     assert [a.invoice_id for a in event.allocations] == [first.invoice_id]
     mappings = (await client.get("/payer-mappings", params={"customer_id": str(customer_id)})).json()
-    assert [m["account_key"] for m in mappings] == [account]
+    assert [m["account_key"] for m in mappings["data"]] == [account]
     # The next payment from that account is known: applied at once to the other invoice.
     again = await import_one(client, import_done, credit("530.00", name="张三", account=account))
     assert again["status"] == "matched" and again["customer_id"] == str(customer_id)
@@ -354,3 +354,25 @@ async def test_a_retried_undo_and_allocation_happen_once(
     assert [r.status_code for r in allocated] == [200, 200] and allocated[0].json() == allocated[1].json()
     items = await reconciliation_books.ledger.open_items(customer_id)
     assert items[str(invoice.invoice_id)]["available"] == "0.00"
+
+
+async def test_payer_mappings_are_listed_newest_first_in_pages(
+    reconciliation: RunningService, reconciliation_books: Books
+) -> None:
+    client = reconciliation.client
+    customer_id, _ = await reconciliation_books.customer()
+    await reconciliation_books.issued(customer_id, "100.00", date(2026, 3, 31))  # (the customer is projected then)
+    accounts = [f"62221{secrets.randbelow(10**12):012d}" for _ in range(3)]
+    for account in accounts:
+        response = await client.post(
+            "/payer-mappings", json={"payer_account": account, "customer_id": str(customer_id)}
+        )
+        assert response.status_code == 201, response.text
+    query: dict[str, str | int] = {"customer_id": str(customer_id), "limit": 2}
+    first = (await client.get("/payer-mappings", params=query)).json()
+    assert first["object"] == "list" and first["has_more"] is True
+    assert first["next_cursor"] == first["data"][-1]["id"]
+    second = (await client.get("/payer-mappings", params={**query, "starting_after": first["next_cursor"]})).json()
+    assert second["has_more"] is False and second["next_cursor"] is None
+    listed = [m["account_key"] for m in first["data"] + second["data"]]
+    assert listed == accounts[::-1]

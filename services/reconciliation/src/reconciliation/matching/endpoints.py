@@ -7,8 +7,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 
+from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
-from reconciliation.deps import Reader, Writer
+from reconciliation.deps import Paging, Reader, Writer
 from reconciliation.matching import repository, service
 from reconciliation.matching.engine import (
     ACCOUNT_LEARNED,
@@ -51,9 +52,17 @@ async def match_rules(request: Request, _: Reader) -> dict[str, Any]:
     }
 
 
-@router.get("/payer-mappings", response_model=list[PayerMappingOut], tags=["matching"])
-async def list_payer_mappings(session: SessionDep, _: Reader, customer_id: UUID | None = None) -> list[PayerMappingOut]:
-    return [mapping_out(m) for m in await repository.list_payer_mappings(session, customer_id)]
+@router.get(
+    "/payer-mappings",
+    response_model=Page[PayerMappingOut],
+    tags=["matching"],
+    summary="Payer accounts learned or mapped to a customer, newest first",
+)
+async def list_payer_mappings(
+    session: SessionDep, _: Reader, page: Paging, customer_id: UUID | None = None
+) -> Page[PayerMappingOut]:
+    mappings = await repository.list_payer_mappings(session, page, customer_id)
+    return make_page([mapping_out(m) for m in mappings], page)
 
 
 @router.post("/payer-mappings", response_model=PayerMappingOut, status_code=201, tags=["matching"])

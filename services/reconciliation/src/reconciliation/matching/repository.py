@@ -11,6 +11,7 @@ from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.pagination import PageParams, paginate
 from reconciliation.models import Allocation, Customer, CustomerNameBigram, OpenItem, PayerMapping
 from reconciliation.open_items.repository import with_pending
 
@@ -130,11 +131,15 @@ async def learn_payer_mapping(session: AsyncSession, values: dict[str, Any]) -> 
     )
 
 
-async def list_payer_mappings(session: AsyncSession, customer_id: UUID | None) -> list[PayerMapping]:
-    query = select(PayerMapping).order_by(PayerMapping.updated_at.desc()).limit(500)
-    if customer_id:
-        query = query.where(PayerMapping.customer_id == customer_id)
+async def list_payer_mappings(session: AsyncSession, page: PageParams, customer_id: UUID | None) -> list[PayerMapping]:
+    """One page of the mappings, newest first (one more than the page: whether there is more)."""
+    query = paginate(select(PayerMapping), PayerMapping.id, page, customer_id=customer_id)
     return list((await session.execute(query)).scalars())
+
+
+async def payer_mapping(session: AsyncSession, account_key: str) -> PayerMapping | None:
+    query = select(PayerMapping).where(PayerMapping.account_key == account_key)
+    return await session.scalar(query.execution_options(populate_existing=True))
 
 
 async def delete_payer_mapping(session: AsyncSession, account_key: str) -> bool:

@@ -17,6 +17,7 @@ class PayerMappingIn(BaseModel):
 
 
 class PayerMappingOut(BaseModel):
+    id: UUID
     account_key: str
     customer_id: UUID
     payer_name: str | None

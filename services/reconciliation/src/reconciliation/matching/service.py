@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
 from arflow.clock import Clock
+from arflow.ids import uuid7
 from reconciliation import domain
 from reconciliation.config import ReconciliationSettings
 from reconciliation.keys import account_key, name_bigrams, normalise_name, rarest_bigrams, similar_names, text_keys
@@ -141,6 +142,7 @@ async def learn_payer(
     await repository.learn_payer_mapping(
         session,
         {
+            "id": uuid7(),
             "account_key": key,
             "customer_id": customer_id,
             "payer_name": payer_name,
@@ -167,7 +169,9 @@ async def create_payer_mapping(
         payer_name=data.payer_name,
         learned_from_payment_id=None,
     )
-    return next(m for m in await repository.list_payer_mappings(session, data.customer_id) if m.account_key == key)
+    mapping = await repository.payer_mapping(session, key)
+    assert mapping is not None
+    return mapping
 
 
 async def delete_payer_mapping(session: AsyncSession, *, account: str, actor: Principal) -> None:
