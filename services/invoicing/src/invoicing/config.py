@@ -4,10 +4,13 @@ from typing import Literal
 
 from pydantic import Field
 
+from arflow.documents.creditor import CreditorSettings
 from arflow.settings import ServiceSettings
 
 
-class InvoicingSettings(ServiceSettings):
+class InvoicingSettings(ServiceSettings, CreditorSettings):
+    """The service's own knobs, and the creditor its invoices and statements are from (CreditorSettings)."""
+
     auto_apply_credit: bool = Field(
         default=True, description="Apply a customer's unapplied credit to each invoice as it is issued."
     )

@@ -33,4 +33,7 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
 
 def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or InvoicingSettings()
-    return create_service_app(definition(settings), settings, clock=clock)
+    app = create_service_app(definition(settings), settings, clock=clock)
+    # Said by readiness, not failed on: without a creditor the ledger still runs, only documents are refused.
+    app.state.advisories["creditor"] = settings.creditor_readiness
+    return app
