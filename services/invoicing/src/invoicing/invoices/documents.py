@@ -1,44 +1,78 @@
-"""The invoice as a PDF, drawn with the statement's labels and PDF pieces (reports.documents)."""
+"""The invoice (账单) as a PDF, drawn with the statement's letterhead, labels and PDF pieces (reports.documents)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from arflow.money import to_minor_units
+from arflow.documents.amounts import amount, amount_in_words, plain_number
+from arflow.documents.creditor import Creditor
 from invoicing.invoices.schemas import InvoiceOut
-from invoicing.reports.documents import build_pdf, labels, paragraph_styles, ruled_table
+from invoicing.reports.documents import (
+    ACCENT,
+    CONTENT_WIDTH,
+    RULE,
+    build_pdf,
+    currency_name,
+    field_table,
+    item_table,
+    labels,
+    money,
+    para,
+    styles,
+    table_style,
+    title_block,
+)
+
+# Description, quantity, unit price, tax rate, tax, amount: 174 mm, the width between the margins.
+ITEM_WIDTHS = [66 * mm, 14 * mm, 24 * mm, 14 * mm, 24 * mm, 32 * mm]
+QR_SIZE = 34 * mm
 
 
-def invoice_pdf(invoice: InvoiceOut, *, legal_name: str, language: str) -> bytes:
-    """The invoice as a PDF in the customer's language."""
+def invoice_pdf(
+    invoice: InvoiceOut, *, customer_name: str, customer_uscc: str | None, creditor: Creditor, language: str
+) -> bytes:
+    """The invoice as a PDF in the customer's language, from the creditor, with where and how to pay."""
     t = labels(language)
-    title, body = paragraph_styles()
+    s = styles()
     c = invoice.currency
-    story: list[Any] = [
-        Paragraph(f"{t['invoice']} {invoice.number or ''}", title),
-        ruled_table(
-            [
-                [t["customer"], legal_name],
-                [t["number"], invoice.number or "—"],
-                [t["invoice_date"], invoice.invoice_date],
-                [t["due_date"], invoice.due_date],
-                [t["reference"], invoice.payment_reference or "—"],
-            ],
-            widths=[40 * mm, 130 * mm],
-            header=False,
-        ),
-        Spacer(1, 8),
+    number = invoice.number or "—"  # a draft has no number yet
+    half = CONTENT_WIDTH / 2
+    customer: list[Flowable] = [para(t["bill_to"], s["label"]), para(customer_name, s["party"])]
+    if customer_uscc:
+        customer.append(para(f"{t['uscc']} {customer_uscc}", s["small"]))
+    facts = [
+        (t["invoice_date"], str(invoice.invoice_date)),
+        (t["due_date"], str(invoice.due_date)),
+        (t["reference"], invoice.payment_reference or "—"),
     ]
-    rows: list[list[Any]] = [[t["description"], t["quantity"], t["unit_price"], t["tax_rate"], t["tax"], t["amount"]]]
+    header = Table(
+        [[customer, field_table(facts, [30 * mm, half - 30 * mm])]],
+        colWidths=[half, half],
+    )
+    header.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story: list[Flowable] = [title_block(t["invoice"], t["invoice_number"], number), Spacer(1, 4 * mm), header]
+    if invoice.status == "void":
+        story += [Spacer(1, 2 * mm), para(t["voided"], s["mark"])]
+    elif invoice.status == "draft":
+        story += [Spacer(1, 2 * mm), para(t["draft"], s["mark"])]
+    unit = currency_name(c, language)
+    rows = [
+        [
+            t["description"],
+            t["quantity"],
+            f"{t['unit_price']}（{unit}）" if language == "zh-CN" else f"{t['unit_price']} ({c})",
+            t["tax_rate"],
+            t["tax"],
+            f"{t['amount']}（{unit}）" if language == "zh-CN" else f"{t['amount']} ({c})",
+        ]
+    ]
     for line in invoice.lines:
         rows.append(
             [
-                Paragraph(escape(line.description), body),
+                line.description,
                 plain_number(line.quantity),
                 amount(line.unit_price, c),
                 f"{plain_number(line.tax_rate * 100)}%",
@@ -46,32 +80,106 @@ def invoice_pdf(invoice: InvoiceOut, *, legal_name: str, language: str) -> bytes
                 amount(line.gross_amount, c),
             ]
         )
-    story.append(ruled_table(rows, widths=[70 * mm, 16 * mm, 24 * mm, 16 * mm, 22 * mm, 26 * mm]))
-    story.append(Spacer(1, 6))
-    story.append(
-        ruled_table(
+    story += [Spacer(1, 5 * mm), item_table(rows, ITEM_WIDTHS, right=(1, 2, 3, 4, 5)), Spacer(1, 3 * mm)]
+    story.append(_totals(invoice, t, language))
+    if invoice.memo:
+        story += [Spacer(1, 3 * mm), para(f"{t['memo']}{t['colon']}{invoice.memo}", s["body"])]
+    if invoice.status != "void":
+        story += [Spacer(1, 6 * mm), _payment_block(invoice, creditor, t)]
+    return build_pdf(
+        story,
+        title=f"{t['invoice']} {invoice.number or invoice.id}",
+        creditor=creditor,
+        language=language,
+        number=f"{t['invoice_number']} {number}",
+    )
+
+
+def _totals(invoice: InvoiceOut, t: dict[str, str], language: str) -> Flowable:
+    """Subtotal, tax and total, what was paid or credited, and the amount due; 大写 under total and due."""
+    s = styles()
+    c = invoice.currency
+    rows: list[list[Any]] = []
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+
+    def line(label: str, value: str, kind: str = "total") -> None:
+        rows.append([para(label, s[kind]), para(value, s[kind])])
+
+    def in_words(value: Any) -> None:
+        words = amount_in_words(value, c)
+        if words:
+            rows.append([para(f"{t['in_words']}{t['colon']}{words}", s["words"]), ""])
+            commands.append(("SPAN", (0, len(rows) - 1), (1, len(rows) - 1)))
+
+    line(t["subtotal"], money(invoice.subtotal, c, language))
+    line(t["tax"], money(invoice.tax_total, c, language))
+    commands.append(("LINEABOVE", (0, len(rows)), (-1, len(rows)), 0.6, RULE))
+    line(t["total"], money(invoice.total, c, language))
+    in_words(invoice.total)
+    if invoice.amount_paid:
+        line(t["amount_paid"], money(-invoice.amount_paid, c, language))
+    if invoice.amount_credited:
+        line(t["amount_credited"], money(-invoice.amount_credited, c, language))
+    commands.append(("LINEABOVE", (0, len(rows)), (-1, len(rows)), 1.0, ACCENT))
+    line(t["amount_due"], money(invoice.balance, c, language), "due")
+    in_words(invoice.balance)
+    commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 1.0, ACCENT))
+    table = Table(rows, colWidths=[50 * mm, 50 * mm], hAlign="RIGHT")
+    table.setStyle(table_style(commands))
+    return KeepTogether([table])
+
+
+def _payment_block(invoice: InvoiceOut, creditor: Creditor, t: dict[str, str]) -> Flowable:
+    """Where to pay and what to quote, beside the area the online-payment QR code and link will take."""
+    s = styles()
+    if invoice.payment_reference:
+        instruction = t["pay_by"].format(date=invoice.due_date, reference=invoice.payment_reference)
+    else:
+        instruction = t["pay_by_no_reference"].format(date=invoice.due_date)
+    details: list[Flowable] = [
+        para(t["how_to_pay"], s["heading"]),
+        field_table(
             [
-                [t["subtotal"], f"{amount(invoice.subtotal, c)} {c}"],
-                [t["tax"], f"{amount(invoice.tax_total, c)} {c}"],
-                [t["total"], f"{amount(invoice.total, c)} {c}"],
-                [t["amount_paid"], f"{amount(invoice.amount_paid, c)} {c}"],
-                [t["amount_due"], f"{amount(invoice.balance, c)} {c}"],
+                (t["bank_name"], creditor.bank_name),
+                (t["account_name"], creditor.bank_account_name),
+                (t["account_number"], creditor.bank_account_number),
+                (t["reference"], invoice.payment_reference or invoice.number or "—"),
             ],
-            widths=[40 * mm, 50 * mm],
-            header=False,
+            [30 * mm, CONTENT_WIDTH - QR_SIZE - 46 * mm],
+        ),
+        Spacer(1, 2 * mm),
+        para(instruction, s["body"]),
+    ]
+    # Reserved for the online-payment issue: the box keeps its place, so adding the code moves nothing.
+    qr = Table(
+        [[para(t["online_payment"], s["centre"])], [para(t["online_payment_note"], s["centre"])]],
+        colWidths=[QR_SIZE],
+        rowHeights=[QR_SIZE / 2, QR_SIZE / 2],
+    )
+    qr.setStyle(
+        table_style(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE, 1, (3, 2)),
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("VALIGN", (0, 1), (0, 1), "TOP"),
+            ]
         )
     )
-    if invoice.memo:
-        story += [Spacer(1, 6), Paragraph(escape(f"{t['memo']}: {invoice.memo}"), body)]
-    story += [Spacer(1, 10), Paragraph(t["pay_by"], body)]
-    return build_pdf(story, f"{t['invoice']} {invoice.number or invoice.id}")
-
-
-def plain_number(value: Decimal) -> str:
-    """A quantity or rate as people write it: 2, 1.5, 6 (never 2E+1, which Decimal.normalize() gives)."""
-    return format(value.normalize(), "f")
-
-
-def amount(value: Decimal, currency: str) -> str:
-    """An amount with thousands separators and exactly the currency's decimals: 1,200.00."""
-    return format(to_minor_units(value, currency), ",f")
+    block = Table([[details, qr]], colWidths=[CONTENT_WIDTH - QR_SIZE - 8 * mm, QR_SIZE + 8 * mm])
+    block.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.8, ACCENT),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+            ]
+        )
+    )
+    return KeepTogether([block])

@@ -16,7 +16,9 @@ from arflow.money import Currency
 from arflow.negotiation import chosen_format
 from arflow.problems import PROBLEM_JSON
 from arflow.service import ClockDep, SessionDep
+from invoicing.config import InvoicingSettings
 from invoicing.deps import Reader
+from invoicing.lookups import require_customer
 from invoicing.reports import documents, service
 from invoicing.reports.schemas import AgingReportOut, KpiReportOut, StatementOut
 
@@ -30,10 +32,14 @@ STATEMENT_FORMATS = {"application/json": "json", "text/csv": "csv", "application
     response_model=StatementOut,
     tags=["reports"],
     summary="Statement of account (对账单) for a period: JSON, CSV or PDF",
-    description="The format is `?format=` when given, otherwise what the `Accept` header prefers (JSON by default).",
+    description="The format is `?format=` when given, otherwise what the `Accept` header prefers (JSON by default). "
+    "The PDF is the document sent to the customer, under the creditor's letterhead and with a confirmation slip "
+    "(对账确认函) to return; it is refused (409 `creditor_not_configured`) while the creditor is not set. JSON and "
+    "CSV are data for the operator's own tools and carry no creditor or payee details.",
     responses={
         200: {"content": {"text/csv": {}, "application/pdf": {}}},
         406: {"description": "`not_acceptable`: Accept names none of JSON, CSV, PDF", "content": {PROBLEM_JSON: {}}},
+        **documents.CREDITOR_NOT_CONFIGURED,
     },
 )
 async def customer_statement(
@@ -48,6 +54,9 @@ async def customer_statement(
     language: Language | None = None,
 ) -> Any:
     wanted = format or chosen_format(request.headers.get("accept"), STATEMENT_FORMATS, default="json")
+    settings: InvoicingSettings = request.app.state.settings
+    # Before any work: a statement that would go out without the creditor's payee details is refused.
+    creditor = settings.creditor() if wanted == "pdf" else None
     result = await service.statement(
         session, clock=clock, customer_id=customer_id, start=period_start, end=period_end, language=language
     )
@@ -58,8 +67,14 @@ async def customer_statement(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    if wanted == "pdf":
-        pdf = await asyncio.to_thread(documents.statement_pdf, result)
+    if creditor is not None:  # the PDF was asked for
+        customer = await require_customer(session, customer_id)
+        pdf = await asyncio.to_thread(
+            documents.statement_pdf,
+            result,
+            creditor=creditor,
+            customer_uscc=customer.unified_social_credit_code,
+        )
         return Response(
             pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'}
         )
