@@ -61,6 +61,12 @@ class ServiceMetrics:
             ["event_type"],
             registry=self.registry,
         )
+        self.consumer_lag = Gauge(
+            f"{prefix}_consumer_lag_messages",
+            "Messages on the topic this process's partitions have not applied yet (log end - next to apply)",
+            ["topic"],
+            registry=self.registry,
+        )
         self.job_runs = Counter(
             f"{prefix}_job_runs_total", "Scheduled job runs, by status", ["job", "status"], registry=self.registry
         )

@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     )
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
+    consumer_lag_observe_seconds: float = Field(
+        default=5.0, gt=0, description="How often the consumer measures its lag per topic (the consumer_lag gauge)."
+    )
     consumer_fetch_max_wait_ms: int = Field(
         default=100, ge=10, description="How long the broker may hold a fetch for data: the floor of event latency."
     )

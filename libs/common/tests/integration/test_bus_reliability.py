@@ -358,3 +358,27 @@ async def _true(value: bool) -> bool:
 
 async def _true_async(awaitable: Awaitable[T], predicate: Callable[[T], object]) -> bool:
     return bool(predicate(await awaitable))
+
+
+async def test_consumer_lag_per_topic_rises_while_a_handler_is_slow_and_falls_to_0(
+    infra: TestInfrastructure, db: Database
+) -> None:
+    topic, group = await new_topic(infra.bootstrap), f"lag-{uuid.uuid4().hex[:6]}"
+    customer = uuid.uuid4()  # one key, one partition: the events wait their turn behind the slow one
+    envelopes = [wrap(voided(customer), occurred_at=datetime.now(UTC), traceparent=None) for _ in range(12)]
+    slow = consumer(
+        db, infra.bootstrap, topic, group, counting_handler(group, delay=0.25), consumer_lag_observe_seconds=0.1
+    )
+    gauge = slow.metrics.consumer_lag.labels(topic)
+    seen: list[float] = []
+    async with running(slow.run()):
+        await publish(infra.bootstrap, topic, envelopes)
+
+        async def behind() -> bool:
+            seen.append(gauge._value.get())
+            return seen[-1] >= 5
+
+        await eventually(behind, what="the lag to show the events waiting", interval=0.05)
+        await eventually(lambda: _equals(count(db, group), 12), what="all 12 applied")
+        await eventually(lambda: _true(gauge._value.get() == 0), what="the lag back to 0")
+    assert max(seen) <= 12

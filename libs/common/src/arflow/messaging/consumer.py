@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -109,6 +109,8 @@ class EventConsumer:
         self.metrics = metrics
         self._consumer: AIOKafkaConsumer | None = None
         self.connected = False
+        # Per partition, the offset of the next record to apply: the record being handled counts as not applied.
+        self._next_offset: dict[TopicPartition, int] = {}
 
     async def run(self) -> None:
         """Consume until cancelled; reconnects when the broker goes away."""
@@ -125,7 +127,12 @@ class EventConsumer:
                 self._consumer, self.connected = consumer, True
                 log.info("consumer.started", consumer=self.name, topics=self.topics)
                 backoff.reset()
-                await self._consume(consumer)
+                self._next_offset = {}
+                observer = asyncio.create_task(self._observe_topic_lag(consumer), name="consumer-lag")
+                try:
+                    await self._consume(consumer)
+                finally:
+                    observer.cancel()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -141,11 +148,34 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=200)
-            for records in batches.values():
+            for partition, records in batches.items():
                 for record in records:
+                    self._next_offset[partition] = record.offset
                     await self.handle_record(record)
+                    self._next_offset[partition] = record.offset + 1
             if batches:
                 await consumer.commit()
+
+    async def _observe_topic_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Set the lag gauge of each topic every `consumer_lag_observe_seconds`, also while a handler is slow."""
+        while True:
+            with contextlib.suppress(Exception):  # a gauge is never worth a consumer
+                self.observe_topic_lag(consumer)
+            await asyncio.sleep(self.settings.consumer_lag_observe_seconds)
+
+    def observe_topic_lag(self, consumer: AIOKafkaConsumer) -> dict[str, int]:
+        """Lag per topic over this process's partitions: the log end the broker last reported minus the next
+        offset to apply. A partition nothing has been fetched from yet counts 0 until the broker reports on it."""
+        lag = dict.fromkeys(self.topics, 0)
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            next_offset = self._next_offset.get(partition)
+            if end is None or next_offset is None:
+                continue
+            lag[partition.topic] = lag.get(partition.topic, 0) + max(0, end - next_offset)
+        for topic, behind in lag.items():
+            self.metrics.consumer_lag.labels(topic).set(behind)
+        return lag
 
     async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> Outcome:
         delivery = Delivery(
