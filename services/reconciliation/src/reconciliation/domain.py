@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, TypeVar
 from uuid import UUID
@@ -31,6 +31,29 @@ from arflow.money import to_minor_units
 # The largest amount a payment or statement line holds (NUMERIC(19, 4): 15 digits before the point). A file
 # or notice with more is refused as malformed rather than overflowing the column (a 500, or a failed import).
 LARGEST_AMOUNT = Decimal("999999999999999.99")
+
+# Money is dated by the day it was received: a business date, never the wall clock's. It may be this many days
+# after today where it is dated (the customer's time zone; Asia/Shanghai for a bank statement or a gateway):
+# a bank or a person in a zone ahead of ours can already be on tomorrow, never further. Every entry point
+# (POST /payments, a statement import, a gateway's payment time) keeps this one rule.
+FUTURE_DAYS_ALLOWED = 1
+
+
+def latest_business_date(today: date) -> date:
+    """The latest date money received can carry when it is `today` where it is dated."""
+    return today + timedelta(days=FUTURE_DAYS_ALLOWED)
+
+
+def future_date_detail(field: str, value: date, today: date, field_zh: str | None = None) -> tuple[str, str]:
+    """What is wrong with a business date after `latest_business_date(today)`, in English and Chinese."""
+    latest = latest_business_date(today)
+    return (
+        f"{field} {value} is in the future: money can be dated at most {FUTURE_DAYS_ALLOWED} day after today "
+        f"({today}), i.e. {latest} at the latest.",
+        f"{field_zh or field} {value} 是未来日期：收款日期最晚只能比今天（{today}）晚 {FUTURE_DAYS_ALLOWED} 天，"
+        f"即不晚于 {latest}。",
+    )
+
 
 ItemStatus = Literal["open", "written_off", "paid", "void"]
 # A status only ever advances (a written-off invoice can still be paid, a voided

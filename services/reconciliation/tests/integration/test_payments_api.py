@@ -206,7 +206,7 @@ async def test_invalid_payment_is_a_422_problem_and_records_nothing(
         "above_payment": payment_body(customer_id, "100.00", **allocate(invoice.invoice_id, "100.01")),
         "other_customers_invoice": payment_body(customer_id, "100.00", **allocate(strangers_invoice.invoice_id, "1")),
         "other_currency": payment_body(customer_id, "100.00", **allocate(usd.invoice_id, "1.00")),
-        "future_date": payment_body(customer_id, "100.00", received_on="2026-03-03"),
+        "future_date": payment_body(customer_id, "100.00", received_on="2026-03-04"),
         "zero_amount": payment_body(customer_id, "0.00"),
         "finer_than_fen": payment_body(customer_id, "100.001"),
         "float_amount": payment_body(customer_id, 100.5),
@@ -221,7 +221,7 @@ async def test_invalid_payment_is_a_422_problem_and_records_nothing(
     assert item["pending_allocations"] == "0.00"
 
 
-async def test_received_on_is_judged_by_the_customers_calendar(
+async def test_received_on_may_be_one_day_ahead_of_the_customers_calendar_and_no_more(
     reconciliation: RunningService, reconciliation_ledger: Ledger
 ) -> None:
     # The clock stands at 2026-03-02 02:00 UTC: the 2nd in Shanghai, still the 1st in Los Angeles.
@@ -230,15 +230,26 @@ async def test_received_on_is_judged_by_the_customers_calendar(
     for customer_id in (shanghai, los_angeles):
         invoice = await reconciliation_ledger.invoice(customer_id, "300.00", date(2026, 2, 28))
         await reconciliation_ledger.item_when(customer_id, invoice.invoice_id)
-    accepted = await reconciliation.client.post(
-        "/payments", json=payment_body(shanghai, "10.00", received_on="2026-03-02")
-    )
-    assert accepted.status_code == 201, accepted.text
+    for customer_id, latest in ((shanghai, "2026-03-03"), (los_angeles, "2026-03-02")):
+        accepted = await reconciliation.client.post(
+            "/payments", json=payment_body(customer_id, "10.00", received_on=latest)
+        )
+        assert accepted.status_code == 201, accepted.text
+        assert accepted.json()["received_on"] == latest
     refused = await reconciliation.client.post(
-        "/payments", json=payment_body(los_angeles, "10.00", received_on="2026-03-02")
+        "/payments",
+        json=payment_body(los_angeles, "10.00", received_on="2026-03-03"),
+        headers={"Accept-Language": "zh-CN"},
     )
     assert refused.status_code == 422
     assert refused.json()["code"] == "received_on_in_future"
+    assert refused.json()["detail"] == (
+        "received_on 2026-03-03 是未来日期：收款日期最晚只能比今天（2026-03-01）晚 1 天，即不晚于 2026-03-02。"
+    )
+    english = await reconciliation.client.post(
+        "/payments", json=payment_body(los_angeles, "10.00", received_on="2026-03-03")
+    )
+    assert "at most 1 day after today (2026-03-01)" in english.json()["detail"]
 
 
 async def test_unknown_payment_is_a_404_problem(reconciliation: RunningService) -> None:

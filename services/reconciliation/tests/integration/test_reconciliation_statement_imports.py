@@ -46,10 +46,11 @@ def entry(
     end_to_end: str | None = None,
     reversal: bool = False,
     status: str = "BOOK",
+    booked: str = "2026-03-01",
 ) -> str:
     return f"""<Ntry><Amt Ccy="CNY">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>
 <RvslInd>{"true" if reversal else "false"}</RvslInd><Sts><Cd>{status}</Cd></Sts>
-<BookgDt><Dt>2026-03-01</Dt></BookgDt><ValDt><Dt>2026-03-01</Dt></ValDt>
+<BookgDt><Dt>{booked}</Dt></BookgDt><ValDt><Dt>{booked}</Dt></ValDt>
 <AcctSvcrRef>{reference or secrets.token_hex(8)}</AcctSvcrRef>
 <NtryDtls><TxDtls><Refs><EndToEndId>{end_to_end or "NOTPROVIDED"}</EndToEndId></Refs>
 <RltdPties><Dbtr><Pty><Nm>{name}</Nm></Pty></Dbtr><DbtrAcct><Id><Othr><Id>{account}</Id></Othr></Id></DbtrAcct></RltdPties>
@@ -368,3 +369,43 @@ async def test_a_reversal_in_the_same_file_reverses_the_payment_booked_just_befo
     reversed_payment = (await client.get(f"/payments/{lines[0]['payment_id']}")).json()
     assert reversed_payment["status"] == "reversed"
     assert (await client.get(f"/payments/{lines[1]['payment_id']}")).json()["status"] == "unmatched"
+
+
+async def test_a_line_booked_one_day_ahead_imports_as_a_payment_entered_by_hand_would(
+    reconciliation: RunningService, reconciliation_books: Books, import_done: ImportDone
+) -> None:
+    # The clock stands at 2026-03-02 10:00 in Shanghai: the 3rd is as far ahead as money may be dated.
+    client = reconciliation.client
+    customer_id, name = await reconciliation_books.customer()
+    await reconciliation_books.issued(customer_id, "88.00", date(2026, 3, 31))
+    data = camt053([entry("88.00", name=name, booked="2026-03-03"), entry("1.00", status="PDNG", booked="2026-03-20")])
+    response = await upload(client, data)
+    assert response.status_code == 202, response.text
+    done = await import_done(client, response.json()["id"])
+    lines = (await client.get(f"/statement-imports/{done['id']}/lines")).json()["data"]
+    payment = (await client.get(f"/payments/{lines[0]['payment_id']}")).json()
+    assert payment["received_on"] == "2026-03-03"
+    assert lines[1]["outcome"] == "not_booked"
+
+
+async def test_a_line_booked_further_ahead_refuses_the_file_as_post_payments_refuses_the_date(
+    reconciliation: RunningService,
+) -> None:
+    client = reconciliation.client
+    account = "ACCT-" + secrets.token_hex(4)
+    data = camt053([entry("10.00"), entry("20.00", booked="2026-03-04")], account=account)
+    response = await client.post(
+        "/statement-imports",
+        content=data,
+        headers={"Content-Type": "application/octet-stream", "Accept-Language": "zh-CN"},
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "statement_malformed" and problem["location"].endswith("(Ntry)")
+    assert problem["detail"] == (
+        "对账单无法导入：记账日期 2026-03-04 是未来日期：收款日期最晚只能比今天（2026-03-02）晚 1 天，"
+        "即不晚于 2026-03-03。未导入任何内容。"
+    )
+    english = (await upload(client, data)).json()
+    assert "booking date 2026-03-04 is in the future" in english["detail"]
+    assert (await client.get("/statements", params={"account": account})).json()["data"] == []

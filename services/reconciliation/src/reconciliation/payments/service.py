@@ -76,8 +76,10 @@ async def receive_payment(
             f"Customer {data.customer_id} is not known to reconciliation (no CustomerUpserted received)."
         )
     now = clock.now()
-    if data.received_on > local_date(now, customer.time_zone):
-        raise ReceivedOnInFuture(f"received_on {data.received_on} is in the future.")
+    today = local_date(now, customer.time_zone)
+    if data.received_on > domain.latest_business_date(today):
+        detail, detail_zh = domain.future_date_detail("received_on", data.received_on, today)
+        raise ReceivedOnInFuture(detail, detail_zh=detail_zh)
     items = [allocatable(item, pending) for item, pending in await projection.allocatable_items(session, customer.id)]
     if data.allocations is None:
         proposals = domain.propose_allocations(data.amount, data.currency, data.reference, items)

@@ -14,7 +14,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from reconciliation.domain import latest_business_date
 from reconciliation.statements.parsers import Statement, StatementLine
+
+
+def dated_in_the_future(lines: Sequence[StatementLine], today: date) -> tuple[StatementLine, date] | None:
+    """The first booked line dated after the latest business date of `today`, and its date (the payment's).
+
+    A booked line becomes a payment received on its booking date (its value date when it has none), so
+    the one rule for future business dates applies to it as to a payment entered by hand. Pending and
+    information entries book nothing and may carry any date.
+    """
+    latest = latest_business_date(today)
+    for line in lines:
+        if line.status != "booked":
+            continue
+        on = line.booking_date or line.value_date
+        if on is not None and on > latest:
+            return line, on
+    return None
 
 
 def file_hash(data: bytes) -> str:

@@ -8,6 +8,7 @@ now). The worker that walks a queued import's lines is `importing`.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -15,8 +16,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
-from arflow.clock import Clock
+from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.ids import uuid7
+from reconciliation import domain
 from reconciliation.models import StatementFileContent, StatementImport
 from reconciliation.statements import repository, rules
 from reconciliation.statements.errors import (
@@ -60,18 +62,33 @@ async def resolve_profile(session: AsyncSession, name: str | None) -> CsvProfile
     return profile_of(saved.definition, name)
 
 
-def parse_upload(data: bytes, *, format: str | None, profile: CsvProfile | None) -> StatementFile:
-    """Parse an uploaded file or raise a 422 naming what is wrong and where."""
+def parse_upload(data: bytes, *, format: str | None, profile: CsvProfile | None, today: date) -> StatementFile:
+    """Parse an uploaded file or raise a 422 naming what is wrong and where (`today` in Asia/Shanghai)."""
     if format is not None and format not in FORMATS:
         raise StatementFormatUnknown(f"format must be one of {', '.join(FORMATS)}.")
     chosen_profile = profile
     try:
-        return parse_statement(data, format=format, profile=chosen_profile)
+        parsed = parse_statement(data, format=format, profile=chosen_profile)
     except StatementFormatError as exc:
         raise StatementMalformed(
             f"The statement cannot be read: {exc}. Nothing of it was imported.",
             location=exc.location,
         ) from None
+    future = rules.dated_in_the_future(parsed.lines, today)
+    if future is not None:
+        line, on = future
+        detail, detail_zh = domain.future_date_detail("booking date", on, today, "记账日期")
+        raise StatementMalformed(
+            f"The statement cannot be imported: {detail} Nothing of it was imported.",
+            detail_zh=f"对账单无法导入：{detail_zh}未导入任何内容。",
+            location=line.source_location,
+        )
+    return parsed
+
+
+def _today(clock: Clock) -> date:
+    """Today where a statement's dates are judged: the bank's account is in Shanghai unless told otherwise."""
+    return local_date(clock.now(), DEFAULT_TIME_ZONE)
 
 
 async def create_import(
@@ -89,9 +106,9 @@ async def create_import(
     existing = await repository.import_by_hash(session, digest)
     if existing is not None:
         if existing.status == "failed":
-            return await _requeue_failed(session, existing.id, data)
+            return await _requeue_failed(session, existing.id, data, _today(clock))
         return existing, False
-    parsed = parse_upload(data, format=format, profile=await resolve_profile(session, profile))
+    parsed = parse_upload(data, format=format, profile=await resolve_profile(session, profile), today=_today(clock))
     warnings: list[dict[str, Any]] = []
     keys = [rules.statement_key(s, file_sha256=digest, position=n) for n, s in enumerate(parsed.statements)]
     taken = await repository.statement_keys_taken(session, keys)
@@ -135,7 +152,9 @@ async def create_import(
     return record, True
 
 
-async def _requeue_failed(session: AsyncSession, import_id: UUID, data: bytes) -> tuple[StatementImport, bool]:
+async def _requeue_failed(
+    session: AsyncSession, import_id: UUID, data: bytes, today: date
+) -> tuple[StatementImport, bool]:
     """The file of a failed import uploaded again: the import is queued again rather than answered as failed.
 
     Lines its first run committed are duplicates on the rerun, so nothing is booked twice and the
@@ -147,7 +166,10 @@ async def _requeue_failed(session: AsyncSession, import_id: UUID, data: bytes) -
     if record.status != "failed":  # another upload of the same file queued it meanwhile
         return record, False
     parse_upload(
-        data, format=record.format.split(":")[0].split(".")[0], profile=await resolve_profile(session, record.profile)
+        data,
+        format=record.format.split(":")[0].split(".")[0],
+        profile=await resolve_profile(session, record.profile),
+        today=today,
     )
     record.warnings = [
         *record.warnings,
