@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -41,8 +41,11 @@ async def reversed_event(reconciliation: RunningService, payment_id: str) -> Any
 # --- Stripe ------------------------------------------------------------------------------------
 
 
-def stripe_event(event_type: str, obj: dict[str, Any]) -> str:
-    return json.dumps({"id": f"evt_{secrets.token_hex(8)}", "type": event_type, "data": {"object": obj}})
+def stripe_event(event_type: str, obj: dict[str, Any], *, created: int | None = None) -> str:
+    event: dict[str, Any] = {"id": f"evt_{secrets.token_hex(8)}", "type": event_type, "data": {"object": obj}}
+    if created is not None:
+        event["created"] = created
+    return json.dumps(event)
 
 
 async def post_stripe(
@@ -76,6 +79,8 @@ async def test_stripe_payment_intent_pays_the_invoice_in_its_metadata_once(
             "currency": "cny",
             "metadata": {"invoice_number": invoice.invoice_number, "customer_name": name},
         },
+        # Paid 2026-02-20 23:30 in Shanghai (15:30 UTC), notified (or retried) on 2026-03-02.
+        created=int(datetime(2026, 2, 20, 15, 30, tzinfo=UTC).timestamp()),
     )
     first = await post_stripe(reconciliation, gateway_keys, payload)
     assert first.status_code == 200, first.text
@@ -86,8 +91,10 @@ async def test_stripe_payment_intent_pays_the_invoice_in_its_metadata_once(
         await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "stripe"})
     ).json()["data"]
     assert len(payments) == 1 and payments[0]["external_id"] == intent and payments[0]["status"] == "matched"
+    assert payments[0]["received_on"] == "2026-02-20"  # the day it was paid, not the day it was notified
     event = await reconciliation_published.payment_received(payments[0]["id"])
     assert [a.invoice_id for a in event.allocations] == [invoice.invoice_id] and event.source == "stripe"
+    assert event.received_on == date(2026, 2, 20)
     # charge.refunded carries the cumulative amount refunded: 100.00, then 150.00 in all.
     for refunded in (10000, 15000):
         refund = stripe_event(
@@ -187,6 +194,7 @@ async def test_alipay_notification_pays_the_out_trade_no_and_replies_success(
         total_amount="530.00",
         receipt_amount="530.00",
         subject="代理记账服务费",
+        gmt_payment="2026-02-27 23:58:00",  # Beijing time; notified days later
     )
     response = await post_alipay(reconciliation, form)
     assert response.status_code == 200 and response.text == "success"
@@ -196,6 +204,7 @@ async def test_alipay_notification_pays_the_out_trade_no_and_replies_success(
         await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "alipay"})
     ).json()["data"]
     assert len(payments) == 1 and payments[0]["external_id"] == form["trade_no"]
+    assert payments[0]["received_on"] == "2026-02-27"
     stored = (await reconciliation.client.get("/gateway-notifications", params={"provider": "alipay"})).json()["data"]
     assert any(n["provider_id"] == form["notify_id"] and "sign=" in n["body"] for n in stored)
     await reconciliation_published.payment_received(payments[0]["id"])
@@ -281,7 +290,7 @@ async def test_wechatpay_transaction_and_refund(
             "out_trade_no": invoice.invoice_number,
             "transaction_id": transaction_id,
             "trade_state": "SUCCESS",
-            "success_time": "2026-03-02T10:00:00+08:00",
+            "success_time": "2026-02-20T16:30:00Z",  # 00:30 on the 21st in Shanghai
             "amount": {"total": 106000, "payer_total": 106000, "currency": "CNY"},
             "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
         },
@@ -294,6 +303,7 @@ async def test_wechatpay_transaction_and_refund(
         await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "wechat_pay"})
     ).json()["data"]
     assert len(payments) == 1 and payments[0]["amount"] == "1060.00" and payments[0]["status"] == "matched"
+    assert payments[0]["received_on"] == "2026-02-21"
     await reconciliation_published.payment_received(payments[0]["id"])
     refund = wechat_notification(
         gateway_keys,
@@ -357,6 +367,7 @@ async def test_standard_webhook_payment_is_matched_and_forgery_refused(
                 "currency": "CNY",
                 "reference": invoice.payment_reference,
                 "payer_name": name,
+                "paid_at": "2026-02-25T09:00:00+08:00",
             },
         }
     ).encode()
@@ -370,6 +381,10 @@ async def test_standard_webhook_payment_is_matched_and_forgery_refused(
     assert tampered.status_code == 400
     items = await reconciliation_books.ledger.open_items(customer_id)
     assert items[str(invoice.invoice_id)]["available"] == "0.00"
+    payments = (
+        await reconciliation.client.get("/payments", params={"customer_id": str(customer_id), "source": "webhook"})
+    ).json()["data"]
+    assert [p["received_on"] for p in payments] == ["2026-02-25"]
 
 
 async def test_a_webhook_payment_matched_automatically_says_why_in_chinese_too(

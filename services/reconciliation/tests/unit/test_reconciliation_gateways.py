@@ -6,11 +6,13 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from reconciliation.gateways.providers import (
     NoticeMalformed,
@@ -20,11 +22,13 @@ from reconciliation.gateways.providers import (
     read_alipay,
     read_standard,
     read_stripe,
+    read_wechatpay,
     verify_alipay,
     verify_standard,
     verify_stripe,
     verify_wechatpay,
 )
+from reconciliation.gateways.service import paid_on
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 PUBLIC = (
@@ -157,3 +161,73 @@ def test_a_standard_webhook_amount_that_cannot_be_booked_is_malformed(amount: st
     body = json.dumps({"type": "payment.succeeded", "data": {"id": "p1", "amount": amount, "currency": "CNY"}})
     with pytest.raises(NoticeMalformed):
         read_standard(body.encode(), "msg_1")
+
+
+# --- the business date of a gateway's payment ------------------------------------------------------------
+
+# The service clock: 2026-03-02 10:00 in Shanghai. Every payment below was made on an earlier day.
+TODAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def test_a_stripe_payment_is_dated_by_its_events_created_in_shanghai() -> None:
+    # 2026-02-14 17:30 UTC is 01:30 on the 15th in Shanghai.
+    created = int(datetime(2026, 2, 14, 17, 30, tzinfo=UTC).timestamp())
+    event = {**_stripe_paid(31800), "created": created}
+    assert paid_on(read_stripe(event), TODAY) == date(2026, 2, 15)
+    # Without the event's time, the intent's own.
+    obj = {"id": "pi_1", "currency": "cny", "amount_received": 100, "created": created - 86400}
+    intent_only = {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": obj}}
+    assert paid_on(read_stripe(intent_only), TODAY) == date(2026, 2, 14)
+
+
+def test_an_alipay_payment_is_dated_by_gmt_payment_which_is_beijing_time() -> None:
+    notice = read_alipay({**_alipay("10.00"), "gmt_payment": "2026-02-14 23:59:59"})
+    assert notice.paid_at == datetime(2026, 2, 14, 15, 59, 59, tzinfo=UTC)
+    assert paid_on(notice, TODAY) == date(2026, 2, 14)
+
+
+def test_a_wechat_pay_payment_is_dated_by_success_time_in_shanghai() -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    data = {
+        "transaction_id": "4200001",
+        "trade_state": "SUCCESS",
+        "success_time": "2026-02-14T16:30:00Z",  # 00:30 on the 15th in Shanghai
+        "amount": {"total": 100, "currency": "CNY"},
+    }
+    ciphertext = AESGCM(key.encode()).encrypt(b"nonce0123456", json.dumps(data).encode(), b"transaction")
+    resource = {
+        "algorithm": "AEAD_AES_256_GCM",
+        "nonce": "nonce0123456",
+        "associated_data": "transaction",
+        "ciphertext": base64.b64encode(ciphertext).decode(),
+    }
+    body = json.dumps({"id": "n1", "event_type": "TRANSACTION.SUCCESS", "resource": resource}).encode()
+    assert paid_on(read_wechatpay(body, apiv3_key=key), TODAY) == date(2026, 2, 15)
+
+
+@pytest.mark.parametrize(
+    ("payload", "day"),
+    [
+        ({"data": {"paid_at": "2026-02-10T09:00:00+08:00"}}, date(2026, 2, 10)),
+        ({"timestamp": "2026-02-11T20:00:00Z"}, date(2026, 2, 12)),
+        ({}, date(2026, 3, 2)),  # no time given: the day it arrives
+    ],
+)
+def test_a_standard_webhook_payment_is_dated_by_its_paid_at_else_its_timestamp(
+    payload: dict[str, object], day: date
+) -> None:
+    data = {"id": "p1", "amount": "1.00", "currency": "CNY", **payload.get("data", {})}  # type: ignore[dict-item]
+    event = {"type": "payment.succeeded", **payload, "data": data}
+    assert paid_on(read_standard(json.dumps(event).encode(), "msg_1"), TODAY) == day
+
+
+@pytest.mark.parametrize("paid_at", ["2026-03-05 10:00:00", "soon", "2026-13-01 00:00:00", "99999999999999999999"])
+def test_a_payment_time_after_tomorrow_or_unreadable_dates_the_payment_by_its_arrival(paid_at: str) -> None:
+    notice = read_alipay({**_alipay("10.00"), "gmt_payment": paid_at})
+    assert paid_on(notice, TODAY) == date(2026, 3, 2)
+
+
+def test_a_payment_time_of_tomorrow_in_shanghai_is_kept() -> None:
+    # The one rule for future business dates: one day ahead is a time zone, not an error.
+    notice = read_alipay({**_alipay("10.00"), "gmt_payment": "2026-03-03 08:00:00"})
+    assert paid_on(notice, TODAY) == date(2026, 3, 3)

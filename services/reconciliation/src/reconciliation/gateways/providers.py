@@ -22,9 +22,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -66,7 +68,9 @@ class GatewayNotice:
     reference: str | None = None  # out_trade_no, metadata: what names the invoice
     payer_name: str | None = None
     payer_account: str | None = None
-    paid_at: str | None = None
+    # When the gateway says the money was paid (for a refund: refunded), an aware instant, if it says so in a
+    # form we read.
+    paid_at: datetime | None = None
     # For a refund: the total refunded so far when the gateway reports it cumulatively, else this refund.
     refunded: Decimal | None = None
     refund_cumulative: bool = False
@@ -128,6 +132,34 @@ def _currency(value: Any) -> str:
     if code not in CURRENCIES:
         raise NoticeMalformed(f"'{value}' is not an ISO 4217 currency")
     return code
+
+
+# Alipay writes its times without a zone, in Beijing time (its notification reference: gmt_payment
+# "yyyy-MM-dd HH:mm:ss"); a time of any other gateway without a zone is taken as UTC.
+_BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def instant(value: Any, *, naive_zone: ZoneInfo | None = None) -> datetime | None:
+    """A gateway's time as an aware instant: Unix seconds or an ISO 8601 / RFC 3339 text; None if unreadable.
+
+    Unreadable is not malformed: the payment is still booked, dated by the day it arrives.
+    """
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    try:
+        if isinstance(value, int):
+            return datetime.fromtimestamp(value, UTC)
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text), UTC)
+        parsed = datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=naive_zone or UTC)
+    return parsed.astimezone(UTC)
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -200,6 +232,9 @@ def read_stripe(event: dict[str, Any]) -> GatewayNotice:
             reference=reference or None,
             payer_name=metadata.get("customer_name") or (obj.get("shipping") or {}).get("name"),
             payer_account=str(obj["customer"]) if obj.get("customer") else None,
+            # The event is made when the intent succeeds (a retry carries the same `created`); the intent's
+            # own `created` is when checkout began, the best we have if the event has none.
+            paid_at=instant(event.get("created")) or instant(obj.get("created")),
         )
     if event_type == "charge.refunded":
         currency = _currency(obj.get("currency"))
@@ -212,6 +247,7 @@ def read_stripe(event: dict[str, Any]) -> GatewayNotice:
             currency=currency,
             refunded=from_stripe_minor(obj.get("amount_refunded"), currency),
             refund_cumulative=True,  # amount_refunded is the charge's total refunded so far
+            paid_at=instant(event.get("created")),
         )
     return GatewayNotice(provider="stripe", provider_id=event_id, event_type=event_type, kind="ignored")
 
@@ -285,6 +321,7 @@ def read_alipay(params: dict[str, str]) -> GatewayNotice:
             currency="CNY",
             refunded=_decimal(params["refund_fee"], "refund_fee", "CNY"),
             refund_cumulative=True,  # refund_fee is the trade's total refunded so far
+            paid_at=instant(params.get("gmt_refund"), naive_zone=_BEIJING),
         )
     if status not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
         return GatewayNotice(provider="alipay", provider_id=notify_id, event_type=status, kind="ignored")
@@ -303,7 +340,7 @@ def read_alipay(params: dict[str, str]) -> GatewayNotice:
         or None,
         payer_name=params.get("buyer_logon_id"),
         payer_account=params.get("buyer_id") or params.get("buyer_logon_id"),
-        paid_at=params.get("gmt_payment"),
+        paid_at=instant(params.get("gmt_payment"), naive_zone=_BEIJING),
     )
 
 
@@ -375,6 +412,7 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
             payment_id=str(data.get("transaction_id") or ""),
             currency=currency,
             refunded=from_minor(amount.get("refund"), currency, name="amount.refund"),
+            paid_at=instant(data.get("success_time")),
         )
     if data.get("trade_state") not in (None, "SUCCESS"):
         return GatewayNotice(provider="wechat_pay", provider_id=notice_id, event_type=event_type, kind="ignored")
@@ -388,7 +426,7 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
         currency=currency,
         reference=" ".join(str(p) for p in (data.get("out_trade_no"), data.get("attach")) if p) or None,
         payer_account=(data.get("payer") or {}).get("openid"),
-        paid_at=data.get("success_time"),
+        paid_at=instant(data.get("success_time")),
     )
 
 
@@ -436,6 +474,8 @@ def read_standard(body: bytes, message_id: str) -> GatewayNotice:
             reference=data.get("reference"),
             payer_name=data.get("payer_name"),
             payer_account=data.get("payer_account"),
+            # Our payload's `data.paid_at`, else the Standard Webhooks payload's own `timestamp` (the event's).
+            paid_at=instant(data.get("paid_at")) or instant(event.get("timestamp")),
         )
     if event_type == "payment.refunded":
         return GatewayNotice(
@@ -446,5 +486,6 @@ def read_standard(body: bytes, message_id: str) -> GatewayNotice:
             payment_id=str(data.get("id") or ""),
             currency=_currency(data.get("currency")),
             refunded=_decimal(data.get("amount"), "amount", _currency(data.get("currency"))),
+            paid_at=instant(data.get("refunded_at")) or instant(event.get("timestamp")),
         )
     return GatewayNotice(provider="webhook", provider_id=message_id, event_type=event_type, kind="ignored")

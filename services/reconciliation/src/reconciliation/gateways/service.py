@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from arflow.auth import Principal
 from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.ids import uuid7
 from reconciliation.config import ReconciliationSettings
+from reconciliation.domain import latest_business_date
 from reconciliation.gateways import repository
 from reconciliation.gateways.providers import GatewayNotice
 from reconciliation.matching.engine import match
@@ -23,13 +24,20 @@ from reconciliation.payments.service import IncomingPayment, record_incoming, re
 log = structlog.get_logger("reconciliation")
 
 
-def _paid_on(notice: GatewayNotice, clock: Clock) -> date:
-    if notice.paid_at:
-        try:
-            return date.fromisoformat(notice.paid_at[:10])
-        except ValueError:
-            pass
-    return local_date(clock.now(), DEFAULT_TIME_ZONE)
+def paid_on(notice: GatewayNotice, now: datetime) -> date:
+    """The business date of a gateway's payment (or refund): the gateway's time of it as a date in Asia/Shanghai.
+
+    The day it arrives when the gateway gives no time we read, or a time after the latest business
+    date (domain.latest_business_date), which no payment can carry.
+    """
+    today = local_date(now, DEFAULT_TIME_ZONE)
+    if notice.paid_at is None:
+        return today
+    on = local_date(notice.paid_at, DEFAULT_TIME_ZONE)
+    if on > latest_business_date(today):
+        log.warning("gateway.paid_in_the_future", provider=notice.provider, paid_at=notice.paid_at.isoformat())
+        return today
+    return on
 
 
 async def record_notification(
@@ -105,7 +113,7 @@ async def _record_payment(
     incoming = IncomingPayment(
         amount=amount,
         currency=currency,
-        received_on=_paid_on(notice, clock),
+        received_on=paid_on(notice, clock.now()),
         source=notice.provider,
         payer_name=notice.payer_name,
         payer_account=notice.payer_account,
@@ -148,7 +156,7 @@ async def _record_refund(
         payment=payment,
         amount=delta,
         reason="refund",
-        on=local_date(clock.now(), DEFAULT_TIME_ZONE),
+        on=paid_on(notice, clock.now()),
         whole=payment.refunded_amount >= payment.amount,
         actor=actor,
     )
