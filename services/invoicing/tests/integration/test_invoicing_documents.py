@@ -345,3 +345,15 @@ async def test_readiness_says_whether_the_creditor_is_set(
     unset = settings_for(InvoicingSettings, infra, api_key, bank_account_number=None)
     advice = create_app(settings=unset).state.advisories["creditor"]()
     assert advice.startswith("not configured") and "ARFLOW_BANK_ACCOUNT_NUMBER" in advice
+
+
+async def test_a_unit_price_finer_than_the_fen_is_printed_as_priced(
+    invoicing: RunningService, account: dict[str, Any], new_invoice: NewInvoice
+) -> None:
+    lines = [{"description": "电子发票开具（按张计）", "quantity": "1000", "unit_price": "0.1234"}]
+    invoice = await new_invoice(account["customer"]["id"], lines=lines)
+    response = await invoicing.client.get(f"/invoices/{invoice['id']}/pdf", params={"language": "zh-CN"})
+    assert response.status_code == 200, response.text
+    # 0.1234 rounded to 0.12 would not multiply out to the line's 123.40.
+    assert "电子发票开具（按张计） 1000 0.1234 0% 0.00 123.40" in lines_of(response.content)
+    assert invoice["total"] == "123.40"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -74,7 +75,7 @@ def invoice_pdf(
             [
                 line.description,
                 plain_number(line.quantity),
-                amount(line.unit_price, c),
+                unit_price(line.unit_price, c),
                 f"{plain_number(line.tax_rate * 100)}%",
                 amount(line.tax_amount, c),
                 amount(line.gross_amount, c),
@@ -93,6 +94,12 @@ def invoice_pdf(
         language=language,
         number=f"{t['invoice_number']} {number}",
     )
+
+
+def unit_price(value: Decimal, currency: str) -> str:
+    """A unit price with separators and the currency's decimals, or all of its own when it has more (0.1234)."""
+    shown = amount(value, currency)
+    return shown if Decimal(shown.replace(",", "")) == value else format(value.normalize(), ",f")
 
 
 def _totals(invoice: InvoiceOut, t: dict[str, str], language: str) -> Flowable:
