@@ -1,17 +1,25 @@
-"""Dunning settings (ARFLOW_* environment variables)."""
+"""Dunning settings (ARFLOW_* environment variables).
+
+The creditor letters and emails are from, and the account customers pay into, are the shared
+ARFLOW_CREDITOR_* / ARFLOW_BANK_* settings (arflow.documents.creditor.CreditorSettings): while they
+are not set, no letter is made and no customer email or SMS leaves (see README, "No creditor").
+"""
 
 from datetime import time
 from decimal import Decimal
 
 from pydantic import Field
 
+from arflow.documents.creditor import CreditorSettings
 from arflow.settings import ServiceSettings
 
 
-class DunningSettings(ServiceSettings):
+class DunningSettings(ServiceSettings, CreditorSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
-    smtp_from: str = "ar@arflow.local"
+    smtp_from: str = Field(
+        default="ar@arflow.local", description="Address emails are from; the display name is the creditor's legal name."
+    )
     smtp_timeout: float = Field(default=10.0, description="Seconds to connect and deliver one message.")
     smtp_username: str | None = None
     smtp_password: str | None = None
@@ -39,15 +47,13 @@ class DunningSettings(ServiceSettings):
         default=Decimal("10"), description="No step is taken for less overdue than this."
     )
     skip_weekends: bool = Field(default=False, description="Take no step on Saturdays and Sundays (customer's zone).")
-    late_interest_daily_rate: Decimal = Field(
-        default=Decimal("0.0005"), description="Daily late interest shown on reminders (每日万分之五 by default)."
-    )
-    creditor_name: str = Field(default="arflow 代理记账有限公司", description="Who the letters are from.")
-    bank_name: str = Field(default="中国工商银行上海分行", description="Bank of the account customers pay into.")
-    bank_account_name: str = Field(default="arflow 代理记账有限公司", description="Holder of that account.")
-    bank_account_number: str = Field(default="1001 2345 6789 0123 456", description="The account customers pay into.")
     account_manager_email: str | None = Field(
         default=None, description="Where internal alerts go when the customer names no account manager."
+    )
+    reply_to: str | None = Field(
+        default=None,
+        description="Reply-To of every email to customers (the messages ask them to reply); unset: "
+        "ARFLOW_ACCOUNT_MANAGER_EMAIL, else ARFLOW_SMTP_FROM.",
     )
     metrics_refresh_seconds: float = Field(
         default=15.0, description="How often /metrics' business figures are re-read."

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -133,6 +133,8 @@ INTRUSIVE_CHANNELS = frozenset({"sms", "phone_task"})
 # Channels that contact the customer (the minimum gap between contacts applies to them).
 CONTACT_CHANNELS = frozenset({"email", "sms", "letter", "phone_task", "visit_task"})
 PRE_DUE_STEP = "pre_due_reminder"
+# Channels whose step makes a letter (催款函) there and then: refused while the creditor is not set.
+DOCUMENT_CHANNELS = frozenset({"letter", "legal_handover"})
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,9 @@ class Guardrails:
     min_gap: timedelta = timedelta(days=2)
     min_amount: Decimal = Decimal("0")
     skip_weekends: bool = False
+    # False while the creditor (name, USCC, payee account) is not set: no step that makes a document
+    # the customer receives is taken, so no letter ever carries missing or placeholder payee details.
+    creditor_ready: bool = True
 
 
 @dataclass(frozen=True)
@@ -386,6 +391,8 @@ def decide_step(
         return StepDecision("blocked", step, due_on, reason="below_minimum_amount")
     if guard.skip_weekends and today.weekday() >= 5:
         return StepDecision("blocked", step, due_on, reason="weekend")
+    if step.channel in DOCUMENT_CHANNELS and not guard.creditor_ready:
+        return StepDecision("blocked", step, due_on, reason="creditor_not_configured")
     if step.channel in INTRUSIVE_CHANNELS and is_quiet(local_now, guard):
         return StepDecision("blocked", step, due_on, reason="quiet_hours")
     if (
@@ -410,11 +417,26 @@ def reanchor(anchor_date: date, *, policy: PolicyView, done_steps: frozenset[str
     return max(anchor_date, paid_on - timedelta(days=last.offset_days))
 
 
-def late_interest(amount: Decimal, days_late: int, daily_rate: Decimal) -> Decimal:
-    """Simple daily interest (每日万分之五 by default), half-up to cents; what the reminder shows as accrued."""
-    if days_late <= 0:
-        return Decimal("0.00")
-    return (amount * daily_rate * days_late).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+# --- letters ------------------------------------------------------------------------------
+
+LetterKind = Literal["before_due", "overdue", "final", "legal_handover"]
+# A letter step's template names the letter; "formal_letter" is the 催款函 (or a payment reminder while
+# nothing is overdue yet), "final_letter" the 最后催告函 before legal action.
+FINAL_LETTER_TEMPLATE = "final_letter"
+
+
+def letter_kind(*, channel: str, template: str | None, any_overdue: bool) -> LetterKind:
+    """Which letter a step sends: its wording, title and subject follow from it."""
+    if channel == "legal_handover":
+        return "legal_handover"
+    if template == FINAL_LETTER_TEMPLATE:
+        return "final"
+    return "overdue" if any_overdue else "before_due"
+
+
+def letter_number(year: int, sequence: int) -> str:
+    """The human-readable letter number: 催字〔2026〕第0001号 (four digits, more once past 9999)."""
+    return f"催字〔{year}〕第{sequence:04d}号"
 
 
 def choose_phone(contacts: Sequence[Mapping[str, Any]]) -> str | None:

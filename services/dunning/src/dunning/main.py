@@ -46,4 +46,6 @@ DEFINITION = ServiceDefinition(
 def create_app(settings: DunningSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or DunningSettings()
     app: FastAPI = create_service_app(replace(DEFINITION, jobs=dunning_jobs(settings)), settings, clock=clock)
+    # Readiness says when letters and customer emails are held back for want of a creditor.
+    app.state.advisories["creditor"] = settings.creditor_readiness
     return app

@@ -175,6 +175,7 @@ class DunningDocument(Base):
     """A generated document (催账函 PDF, evidence pack), stored for download and as evidence."""
 
     __tablename__ = "dunning_document"
+    __table_args__ = (Index("uq_dunning_document_creditor_uscc_number", "creditor_uscc", "number", unique=True),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
@@ -184,6 +185,19 @@ class DunningDocument(Base):
     media_type: Mapped[str] = mapped_column(Text)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A letter's number, 催字〔2026〕第0001号, unique for the creditor (USCC) it is from; None for packs.
+    number: Mapped[str | None] = mapped_column(Text)
+    creditor_uscc: Mapped[str | None] = mapped_column(Text)
+
+
+class DunningLetterNumber(Base):
+    """The last letter number given, per creditor and year of the letters' business date (gapless)."""
+
+    __tablename__ = "dunning_letter_number"
+
+    creditor_uscc: Mapped[str] = mapped_column(Text, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class DunningCaseItem(Base):
@@ -201,6 +215,8 @@ class DunningCaseItem(Base):
     invoice_number: Mapped[str] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3))
     amount_due: Mapped[Decimal] = mapped_column(Amount)
+    # From InvoiceOverdue (InvoiceDueSoon does not carry it: None until the invoice goes overdue).
+    invoice_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     days_overdue: Mapped[int] = mapped_column(Integer)
     bucket: Mapped[str] = mapped_column(String(8))

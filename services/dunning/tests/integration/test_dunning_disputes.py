@@ -202,7 +202,7 @@ async def test_a_dispute_raised_in_reconciliation_is_not_resolved_in_dunning(
 async def test_a_cases_documents_are_listed_page_by_page_in_the_one_list_envelope(
     infra: Infrastructure, dunning: RunningService, walking_clock: FixedClock
 ) -> None:
-    """The letter (day 7) and the evidence pack of the legal handover (day 30), newest first."""
+    """The letter (day 7), then the handover's notice and its evidence pack (day 30), newest first."""
     case_id, _, _, _ = await case_with_a_call(infra, dunning, walking_clock)
     for day in range(13, 33, 2):
         walking_clock.set(at(date(2026, 3, day)))
@@ -215,6 +215,8 @@ async def test_a_cases_documents_are_listed_page_by_page_in_the_one_list_envelop
     assert first["object"] == "list" and first["has_more"] is True
     [pack] = first["data"]
     assert pack["kind"] == "evidence_pack" and first["next_cursor"] == pack["id"]
-    rest = await get(dunning, f"/cases/{case_id}/documents", limit=1, starting_after=pack["id"])
-    assert [d["kind"] for d in rest["data"]] == ["letter"]
+    rest = await get(dunning, f"/cases/{case_id}/documents", limit=2, starting_after=pack["id"])
+    assert [d["kind"] for d in rest["data"]] == ["letter", "letter"]
+    handover, letter = rest["data"]
+    assert handover["filename"].startswith("移交法律程序通知函-") and letter["filename"].startswith("催款函-")
     assert rest["has_more"] is False and rest["next_cursor"] is None

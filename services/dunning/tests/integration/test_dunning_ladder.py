@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from uuid import UUID, uuid4
-
-from pypdf import PdfReader
 
 from arflow.clock import FixedClock
 from arflow.events.catalog import (
@@ -27,6 +26,7 @@ from arflow.money import Money
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure
 from arflow.testing.kafka import collect_events, publish_events
+from arflow.testing.pdf import layout_problems, text
 from arflow.testing.services import RunningService
 from arflow.testing.smtp import SmtpSink
 
@@ -136,6 +136,13 @@ async def wait_until(dunning: RunningService, case_id: str, condition: Any, what
 
 def mail(sink: SmtpSink, address: str) -> list[EmailMessage]:
     return [m for m in sink.messages if m["To"] == address]
+
+
+def sequence_of(number: str) -> int:
+    """催字〔2026〕第0007号 -> 7."""
+    found = re.fullmatch(r"催字〔2026〕第(\d{4,})号", number)
+    assert found is not None, number
+    return int(found.group(1))
 
 
 def text_of(message: EmailMessage) -> str:
@@ -265,29 +272,33 @@ async def test_one_customer_walks_the_whole_ladder_over_three_months(
     assert detail["level"] == 6 and detail["frozen_at"] is not None and detail["status"] == "open"
     assert detail["amount_overdue"] == "3000.00"
     # The timeline also holds the collectors' tasks and the promises.
-    assert sorted(t["kind"] for t in detail["tasks"]) == ["phone_call", "registered_mail", "visit"]
+    # Two letters go by registered mail: the 催款函 and the notice of the handover to legal proceedings.
+    assert sorted(t["kind"] for t in detail["tasks"]) == ["phone_call", "registered_mail", "registered_mail", "visit"]
     assert sorted(p["status"] for p in detail["promises"]) == ["broken", "kept"]
 
-    # The emails: the notice and the follow-up, naming the invoice, amounts, days late, interest, how to pay.
+    # The emails: the notice, the follow-up and the letter, naming the invoice, amounts, days late, how to pay.
     messages = mail(dunning_smtp, email)
-    assert len(messages) == 2
+    assert len(messages) == 3
     follow_up = text_of(messages[1])
     assert number in follow_up and "CNY 5,000.00" in follow_up and "2026年3月1日" in follow_up
-    assert "已逾期：7 天" in follow_up and "违约金（截至今日）：CNY 17.50" in follow_up  # 5000 × 0.05% × 7
-    assert "账号" in follow_up and f"RF18{number[-8:]}" in follow_up
+    assert "已逾期：7 天" in follow_up and "违约金" not in follow_up  # no interest of dunning's own (issue 14)
+    assert "账号：1219 0880 1510 001" in follow_up and f"RF18{number[-8:]}" in follow_up
 
     # The SMS, short and in Chinese, through the local carrier.
     [sms] = dunning_carrier.to(phone)
     assert "逾期" in sms["text"] and "CNY 5,000.00" in sms["text"] and len(sms["text"]) < 140
 
-    # The letter: a PDF whose extracted text is the 催账函.
+    # The letters: the 催款函 of day 21 and, newest first, the notice of the handover; numbered one after the other.
     documents = (await get(dunning, f"/cases/{case_id}/documents"))["data"]
-    [letter] = [d for d in documents if d["kind"] == "letter"]
+    handover_letter, letter = [d for d in documents if d["kind"] == "letter"]
+    # Later letters have higher numbers (other tests' letters may come between: they share one sequence).
+    assert sequence_of(handover_letter["number"]) > sequence_of(letter["number"])
     response = await dunning.client.get(f"/documents/{letter['id']}")
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
-    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "催 账 函" in pdf_text and number in pdf_text and "杭州云帆科技有限公司" in pdf_text
-    assert "已逾期 21 天" in pdf_text
+    pdf_text = text(response.content)
+    assert "催 款 函" in pdf_text and number in pdf_text and "杭州云帆科技有限公司" in pdf_text
+    assert "21 天" in pdf_text and re.search(r"催字〔2026〕第\d{4}号", pdf_text)
+    assert "催款函" in messages[2]["Subject"] and letter["number"] in messages[2]["Subject"]
 
     # The account manager was alerted by email.
     alerts = [m for m in mail(dunning_smtp, "am@arflow.example") if "杭州云帆科技有限公司" in text_of(m)]
@@ -314,7 +325,12 @@ async def test_one_customer_walks_the_whole_ladder_over_three_months(
     response = await dunning.client.get(f"/cases/{case_id}/evidence-pack")
     assert response.status_code == 200
     pack = zipfile.ZipFile(io.BytesIO(response.content))
-    assert {"statement.pdf", "invoices.csv", "actions.csv"} <= set(pack.namelist())
+    assert {"cover.pdf", "statement.pdf", "invoices.csv", "actions.csv"} <= set(pack.namelist())
+    for document in ("cover.pdf", "statement.pdf"):
+        assert layout_problems(pack.read(document)) == [], document
+    cover = text(pack.read("cover.pdf"))
+    assert "逾期账款案件移交材料" in cover and "CNY 3,000.00" in cover and "人民币叁仟元整" in cover
+    assert letter["number"] in cover  # the letters sent, by number
     log_csv = pack.read("actions.csv").decode("utf-8-sig")
     assert log_csv.count("\n") == 1 + len(steps) and "collector-wang" in log_csv
 

@@ -19,6 +19,7 @@ from arflow.events.catalog import ContactInfo, CustomerUpserted, InvoiceOverdue
 from arflow.migrations import upgrade
 from arflow.money import Money
 from arflow.persistence import outbox_message
+from arflow.testing.creditor import TEST_CREDITOR
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure  # not Test*: pytest would collect it
 from arflow.testing.infrastructure import spec
 from arflow.testing.smtp import SmtpSink
@@ -46,8 +47,14 @@ async def sender_db(infra: Infrastructure) -> AsyncIterator[Database]:
 
 
 def sender_settings(port: int) -> DunningSettings:
-    return DunningSettings(
-        smtp_port=port, smtp_timeout=2.0, email_max_attempts=5, email_retry_base_seconds=BASE_DELAY.total_seconds()
+    return DunningSettings.model_validate(
+        {
+            "smtp_port": port,
+            "smtp_timeout": 2.0,
+            "email_max_attempts": 5,
+            "email_retry_base_seconds": BASE_DELAY.total_seconds(),
+            **TEST_CREDITOR,
+        }
     )
 
 
@@ -199,7 +206,9 @@ async def test_sms_retries_follow_the_sms_settings_not_the_email_ones(sender_db:
         assert queued is not None
         queued.channel, queued.recipient = "sms", "+8613800138000"
     # No provider: every attempt fails. The email settings would allow 5 attempts a minute apart.
-    settings = DunningSettings(sms_max_attempts=2, sms_retry_base_seconds=5.0, email_max_attempts=5)
+    settings = DunningSettings.model_validate(
+        {"sms_max_attempts": 2, "sms_retry_base_seconds": 5.0, "email_max_attempts": 5, **TEST_CREDITOR}
+    )
     async with httpx.AsyncClient() as client:
         sms = sms_channel(client)
         assert await send_due(sender_db, EMAIL, clock=clock, settings=settings) == 0

@@ -205,10 +205,30 @@ def test_promise_kept_broken_or_open() -> None:
     )
 
 
-def test_late_interest_is_simple_daily_interest_half_up() -> None:
-    assert domain.late_interest(Decimal("5000"), 7, Decimal("0.0005")) == Decimal("17.50")
-    assert domain.late_interest(Decimal("333.33"), 1, Decimal("0.0005")) == Decimal("0.17")
-    assert domain.late_interest(Decimal("5000"), 0, Decimal("0.0005")) == Decimal("0.00")
+def test_letter_numbers_read_as_a_chinese_finance_department_writes_them() -> None:
+    assert domain.letter_number(2026, 1) == "催字〔2026〕第0001号"
+    assert domain.letter_number(2027, 123) == "催字〔2027〕第0123号"
+    assert domain.letter_number(2026, 12345) == "催字〔2026〕第12345号"
+
+
+def test_the_letter_step_sends_a_reminder_while_nothing_is_overdue_and_a_demand_once_it_is() -> None:
+    assert domain.letter_kind(channel="letter", template="formal_letter", any_overdue=False) == "before_due"
+    assert domain.letter_kind(channel="letter", template="formal_letter", any_overdue=True) == "overdue"
+    assert domain.letter_kind(channel="letter", template="final_letter", any_overdue=True) == "final"
+    assert domain.letter_kind(channel="legal_handover", template="legal_handover", any_overdue=True) == "legal_handover"
+
+
+def test_a_letter_step_waits_while_the_creditor_is_not_set() -> None:
+    overdue = state(level=2, done_steps=frozenset({"overdue_notice", "sms_reminder", "follow_up"}))
+    when = DUE + timedelta(days=21)
+    decision = decide(DEFAULTS["tier-b"], overdue, local(when), Guardrails(creditor_ready=False))
+    assert (decision.kind, decision.reason) == ("blocked", "creditor_not_configured")
+    assert decision.step is not None and decision.step.name == "formal_letter"
+    assert decide(DEFAULTS["tier-b"], overdue, local(when)).kind == "execute"
+    # An email step is not blocked: the sender keeps the email queued instead (and says why).
+    before_letter = state(level=1, done_steps=frozenset({"overdue_notice"}))
+    email = decide(DEFAULTS["tier-b"], before_letter, local(DUE + timedelta(days=7)), Guardrails(creditor_ready=False))
+    assert email.kind == "execute" and email.step is not None and email.step.channel == "email"
 
 
 @settings(max_examples=200, deadline=None)

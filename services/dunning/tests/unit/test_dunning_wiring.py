@@ -8,9 +8,11 @@ from uuid import uuid4
 
 from arflow.events.catalog import InvoiceDueSoon, InvoiceOverdue
 from arflow.money import Money
+from arflow.testing.creditor import TEST_CREDITOR
 from dunning.actions.delivery import EMAIL, sms_limits
 from dunning.cases.service import _item_row
 from dunning.config import DunningSettings
+from dunning.ladder.planning import guardrails
 from dunning.ladder.schemas import Channel
 from dunning.ladder.steps import CHANNEL_STARTS
 
@@ -76,3 +78,11 @@ def test_each_sender_paces_and_retries_by_its_own_settings() -> None:
         timedelta(seconds=30),
     )
     assert (sms.poll_seconds, sms.batch_size, sms.max_attempts, sms.retry_base) == (2.0, 9, 4, timedelta(seconds=90))
+
+
+def test_the_ladder_takes_no_letter_step_until_the_creditor_is_set() -> None:
+    unset = DunningSettings.model_validate(dict.fromkeys(TEST_CREDITOR))
+    assert guardrails(unset).creditor_ready is False
+    demo = DunningSettings.model_validate({**dict.fromkeys(TEST_CREDITOR), "creditor_demo": True})
+    assert guardrails(demo).creditor_ready is True  # the marked demo creditor, as make run has it
+    assert guardrails(DunningSettings.model_validate(TEST_CREDITOR)).creditor_ready is True

@@ -3,10 +3,18 @@
 Each action is claimed with `SELECT … FOR UPDATE SKIP LOCKED` and stays locked
 while its message is handed over (to the SMTP server, or to the SMS provider);
 the outcome (sent, or a failed attempt) and its DunningStepExecuted commit in
-that same transaction. Two replicas therefore never send the same action. If
+that same transaction. While the creditor (legal name, USCC, payee account) is
+not set, nothing goes to a customer: each action stays queued, its last_error
+saying why, and is looked at again after the channel's retry delay (internal
+alerts still go out). Two replicas therefore never send the same action. If
 the commit itself fails after the message was accepted, the action is sent
 again later: delivery is at-least-once (an email's Message-ID and an SMS's
-`reference` are the action id, so a mailbox or a provider can tell).
+`reference` are the action id, so a mailbox or a provider can tell; that is why
+the Message-ID is not email.utils.make_msgid's random one).
+
+An email is from the creditor's legal name (the display name) at ARFLOW_SMTP_FROM,
+with Reply-To where customers' replies should go, a plain-text and an HTML part,
+and, for a letter step, the letter PDF attached.
 
 The SMS provider is any HTTP endpoint taking `POST {"to", "text", "reference"}`
 as JSON and answering 2xx when it accepted the message (the shape most Chinese
@@ -17,25 +25,27 @@ small service).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 import httpx
 import structlog
 from fastapi import FastAPI
 from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock
 from arflow.db import Database
+from arflow.documents.creditor import Creditor
 from arflow.retry import Backoff
 from arflow.wakeup import woken_within
 from dunning.actions import repository
 from dunning.actions.rendering import RenderedEmail, render_email, render_sms
-from dunning.actions.service import record_delivery_failure, record_delivery_sent
+from dunning.actions.service import record_delivery_failure, record_delivery_held, record_delivery_sent
 from dunning.config import DunningSettings
 from dunning.deps import SYSTEM
 from dunning.models import DunningAction
@@ -57,7 +67,11 @@ class Limits:
 
 
 # Deliver one claimed action now (raises on any failure); returns what the log keeps as its subject.
-Deliver = Callable[[DunningAction, DunningSettings, datetime], Awaitable[str]]
+Deliver = Callable[[AsyncSession, DunningAction, DunningSettings, datetime], Awaitable[str]]
+# Actions that reach only the firm's own people: they need no creditor to go out.
+INTERNAL_CHANNELS = frozenset({"internal_alert"})
+# The email that carries a letter step's PDF (its wording follows the letter's kind).
+LETTER_EMAIL_TEMPLATE = "letter"
 
 
 @dataclass(frozen=True)
@@ -71,14 +85,27 @@ class Channel:
     metric: str | None = None  # the deliveries counter, by outcome
 
 
-def sender_context(settings: DunningSettings) -> dict[str, object]:
-    """What every message may name of the sender: the creditor and the bank account to pay into."""
+def creditor_ready(settings: DunningSettings) -> bool:
+    """True when the creditor is set (or the marked demo creditor allowed): customers may be written to."""
+    return settings.creditor_demo or not settings.missing_creditor_settings()
+
+
+def creditor_hold_reason(settings: DunningSettings) -> str:
+    names = ", ".join(f"ARFLOW_{name.upper()}" for name in settings.missing_creditor_settings())
+    return f"creditor_not_configured: nothing goes to a customer until {names} are set"
+
+
+def sender_context(creditor: Creditor | None) -> dict[str, object]:
+    """What every message may name of the sender: the creditor, how to reach it, the account to pay into."""
+    if creditor is None:  # an internal alert while the creditor is not set
+        return {"creditor": None, "creditor_name": "", "bank": None}
     return {
-        "creditor_name": settings.creditor_name,
+        "creditor": {"legal_name": creditor.legal_name, "phone": creditor.phone, "demo": creditor.demo},
+        "creditor_name": creditor.legal_name,
         "bank": {
-            "name": settings.bank_name,
-            "account_name": settings.bank_account_name,
-            "account_number": settings.bank_account_number,
+            "name": creditor.bank_name,
+            "account_name": creditor.bank_account_name,
+            "account_number": creditor.bank_account_number,
         },
     }
 
@@ -86,17 +113,29 @@ def sender_context(settings: DunningSettings) -> dict[str, object]:
 # --- email -------------------------------------------------------------------------------
 
 
-def build_message(action: DunningAction, rendered: RenderedEmail, *, sender: str, now: datetime) -> EmailMessage:
-    """A multipart/alternative message (plain text and HTML) for one action."""
+def build_message(
+    action: DunningAction,
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    display_name: str | None,
+    reply_to: str,
+    now: datetime,
+    attachments: Sequence[tuple[str, bytes]] = (),
+) -> EmailMessage:
+    """A message with a plain-text and an HTML part (multipart/alternative), and any PDFs attached."""
     message = EmailMessage()
-    message["From"] = sender
+    message["From"] = formataddr((display_name, sender)) if display_name else sender
     message["To"] = action.recipient
+    message["Reply-To"] = reply_to
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{action.id}@{sender.rpartition('@')[2] or 'arflow.local'}>"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
-    message["Content-Language"] = action.language or "zh-CN"  # after set_content, which drops Content-*
+    for filename, content in attachments:
+        message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
+    message["Content-Language"] = action.language or "zh-CN"  # last: set_content and add_attachment move Content-*
     return message
 
 
@@ -109,11 +148,27 @@ def email_limits(settings: DunningSettings) -> Limits:
     )
 
 
-async def deliver_email(action: DunningAction, settings: DunningSettings, now: datetime) -> str:
-    """Render an email action and hand it to the configured SMTP server."""
-    rendered = render_email(action.template or "", action.language or "", action.details, sender_context(settings))
+async def deliver_email(session: AsyncSession, action: DunningAction, settings: DunningSettings, now: datetime) -> str:
+    """Render an email action (a letter step's with its PDF attached) and hand it to the SMTP server."""
+    creditor = settings.creditor() if creditor_ready(settings) else None
+    template, attachments = action.template or "", []
+    if action.channel == "letter":
+        letter = await repository.letter_of_action(session, action.id)
+        if letter is None:
+            raise RuntimeError(f"the letter of action {action.id} is missing")
+        template, attachments = LETTER_EMAIL_TEMPLATE, [(letter.filename, letter.content)]
+    rendered = render_email(template, action.language or "", action.details, sender_context(creditor))
+    message = build_message(
+        action,
+        rendered,
+        sender=settings.smtp_from,
+        display_name=creditor.legal_name if creditor else None,
+        reply_to=settings.reply_to or settings.account_manager_email or settings.smtp_from,
+        now=now,
+        attachments=attachments,
+    )
     await aiosmtplib.send(
-        build_message(action, rendered, sender=settings.smtp_from, now=now),
+        message,
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username,
@@ -125,7 +180,7 @@ async def deliver_email(action: DunningAction, settings: DunningSettings, now: d
 
 EMAIL = Channel(
     name="email",
-    actions=("email", "internal_alert"),
+    actions=("email", "internal_alert", "letter"),
     limits=email_limits,
     deliver=deliver_email,
     metric="email_deliveries_total",
@@ -147,10 +202,13 @@ def sms_limits(settings: DunningSettings) -> Limits:
 def sms_channel(client: httpx.AsyncClient) -> Channel:
     """The SMS channel, posting through `client` to the configured provider."""
 
-    async def deliver_sms(action: DunningAction, settings: DunningSettings, now: datetime) -> str:
+    async def deliver_sms(
+        session: AsyncSession, action: DunningAction, settings: DunningSettings, now: datetime
+    ) -> str:
         if not settings.sms_provider_url:
             raise RuntimeError("no SMS provider configured (ARFLOW_SMS_PROVIDER_URL)")
-        text = render_sms(action.template or "", action.language or "", action.details, sender_context(settings))
+        context = sender_context(settings.creditor())
+        text = render_sms(action.template or "", action.language or "", action.details, context)
         response = await client.post(
             settings.sms_provider_url,
             json={"to": action.recipient, "text": text, "reference": str(action.id)},
@@ -165,6 +223,32 @@ def sms_channel(client: httpx.AsyncClient) -> Channel:
 # --- the loop ----------------------------------------------------------------------------
 
 
+async def _deliver_one(
+    session: AsyncSession,
+    channel: Channel,
+    action: DunningAction,
+    *,
+    clock: Clock,
+    settings: DunningSettings,
+    limits: Limits,
+) -> str:
+    """Hand one claimed action over and record how it went: "sent", "retry" or "failed"."""
+    try:
+        subject = await channel.deliver(session, action, settings, clock.now())
+    except Exception as exc:  # any failure to render or deliver is one failed attempt
+        return await record_delivery_failure(
+            session,
+            clock=clock,
+            action=action,
+            error=f"{type(exc).__name__}: {exc}",
+            max_attempts=limits.max_attempts,
+            base_delay=limits.retry_base,
+            actor=SYSTEM,
+        )
+    await record_delivery_sent(session, clock=clock, action=action, subject=subject, actor=SYSTEM)
+    return "sent"
+
+
 async def send_due(
     db: Database, channel: Channel, *, clock: Clock, settings: DunningSettings, deliveries: Counter | None = None
 ) -> int:
@@ -177,21 +261,13 @@ async def send_due(
             if action is None:
                 break
             attempted += 1
-            try:
-                subject = await channel.deliver(action, settings, clock.now())
-            except Exception as exc:  # any failure to render or deliver is one failed attempt
-                outcome = await record_delivery_failure(
-                    session,
-                    clock=clock,
-                    action=action,
-                    error=f"{type(exc).__name__}: {exc}",
-                    max_attempts=limits.max_attempts,
-                    base_delay=limits.retry_base,
-                    actor=SYSTEM,
+            if action.channel not in INTERNAL_CHANNELS and not creditor_ready(settings):
+                await record_delivery_held(
+                    session, clock=clock, action=action, reason=creditor_hold_reason(settings), delay=limits.retry_base
                 )
+                outcome = "held"
             else:
-                await record_delivery_sent(session, clock=clock, action=action, subject=subject, actor=SYSTEM)
-                outcome = "sent"
+                outcome = await _deliver_one(session, channel, action, clock=clock, settings=settings, limits=limits)
         if deliveries is not None:
             deliveries.labels(outcome).inc()
     return attempted

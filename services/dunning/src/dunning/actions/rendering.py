@@ -3,7 +3,8 @@
 A template set is `templates/<template>.<language>.{subject.txt,txt,html}`.
 HTML is autoescaped; the plain-text parts are not (they are not HTML).
 Amounts are shown rounded half-up to the currency's minor unit, with thousands
-separators and the ISO 4217 code, so "CNY 1,060.00" is never ambiguous.
+separators and the ISO 4217 code, so "CNY 1,060.00" is never ambiguous (the same
+figures as the letter: arflow.documents.amounts); a CNY total also in 人民币大写.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from arflow.money import parse_decimal, to_minor_units
+from arflow.documents.amounts import amount, amount_in_words
+from arflow.money import parse_decimal
 from dunning.domain import DEFAULT_LANGUAGE, LANGUAGES
 
 TEMPLATES = Path(__file__).parent.parent / "templates"  # package data at the package root (pyproject)
@@ -43,9 +45,14 @@ class RenderedEmail:
     html: str
 
 
-def format_money(amount: Decimal | str, currency: str) -> str:
+def format_money(value: Decimal | str, currency: str) -> str:
     """'CNY 1,060.00': half-up to the minor unit, thousands separated."""
-    return f"{currency} {format(to_minor_units(parse_decimal(amount), currency), ',f')}"
+    return f"{currency} {amount(parse_decimal(value), currency)}"
+
+
+def format_words(value: Decimal | str, currency: str) -> str:
+    """A CNY amount in 大写 without the 人民币 the template writes before it ('伍仟元整'); '' otherwise."""
+    return amount_in_words(parse_decimal(value), currency) or ""
 
 
 def format_date(value: date | str, language: str) -> str:
@@ -65,6 +72,7 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["money"] = format_money
+_env.filters["words"] = format_words
 
 
 def render_email(

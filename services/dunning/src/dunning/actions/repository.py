@@ -6,11 +6,12 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.db import rows_changed
 from arflow.pagination import PageParams, paginate
-from dunning.models import DunningAction, DunningDocument
+from dunning.models import DunningAction, DunningDocument, DunningLetterNumber
 
 
 async def case_actions(session: AsyncSession, case_id: UUID) -> list[DunningAction]:
@@ -119,3 +120,25 @@ async def case_documents(session: AsyncSession, case_id: UUID) -> list[DunningDo
         .order_by(DunningDocument.created_at, DunningDocument.id)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def next_letter_number(session: AsyncSession, *, creditor_uscc: str, year: int) -> int:
+    """The creditor's next letter number of `year`, gapless and safe with several replicas.
+
+    One row per creditor and year is incremented in the letter's own transaction: a second
+    transaction waits on the row lock until the first commits (then reads its number and adds one)
+    or rolls back (then the number it took is taken again), so numbers are never skipped or repeated.
+    """
+    insert = pg_insert(DunningLetterNumber).values(creditor_uscc=creditor_uscc, year=year, last_number=1)
+    statement = insert.on_conflict_do_update(
+        index_elements=[DunningLetterNumber.creditor_uscc, DunningLetterNumber.year],
+        set_={"last_number": DunningLetterNumber.last_number + 1},
+    ).returning(DunningLetterNumber.last_number)
+    number: int = (await session.execute(statement)).scalar_one()
+    return number
+
+
+async def letter_of_action(session: AsyncSession, action_id: UUID) -> DunningDocument | None:
+    """The letter an action produced (the email of a letter step carries it)."""
+    query = select(DunningDocument).where(DunningDocument.action_id == action_id, DunningDocument.kind == "letter")
+    return (await session.execute(query.limit(1))).scalar_one_or_none()

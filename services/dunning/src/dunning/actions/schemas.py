@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from arflow.money import DecimalString
 
@@ -42,6 +42,9 @@ class DocumentOut(BaseModel):
     case_id: UUID
     action_id: UUID | None
     kind: str
+    number: str | None = Field(
+        default=None, description="A letter's number, e.g. 催字〔2026〕第0001号; null for an evidence pack."
+    )
     filename: str
     media_type: str
     created_at: datetime

@@ -134,3 +134,12 @@ async def record_delivery_failure(
     action.next_attempt_at = decision.retry_at
     bound.warning("action.retry_scheduled", retry_at=str(decision.retry_at))
     return "retry"
+
+
+async def record_delivery_held(
+    session: AsyncSession, *, clock: Clock, action: DunningAction, reason: str, delay: timedelta
+) -> None:
+    """Keep an action queued without an attempt (e.g. no creditor yet), saying why; looked at again after `delay`."""
+    action.last_error = reason[:2000]
+    action.next_attempt_at = clock.now() + delay
+    log.warning("action.held", action_id=str(action.id), case_id=str(action.case_id), reason=reason)

@@ -161,6 +161,7 @@ def _item_row(
         "invoice_number": event.invoice_number,
         "currency": event.amount_due.currency,
         "amount_due": event.amount_due.amount,
+        "invoice_date": event.invoice_date if isinstance(event, InvoiceOverdue) else None,
         "due_date": event.due_date,
         "days_overdue": days_overdue,
         "bucket": bucket,
@@ -178,6 +179,7 @@ def _refresh_item(item: DunningCaseItem, event: InvoiceOverdue, *, observed_at: 
         return
     if event.days_overdue >= item.days_overdue:
         item.days_overdue, item.bucket = event.days_overdue, event.bucket
+    item.invoice_date = event.invoice_date
     if domain.is_newer_balance(item.balance_observed_at, observed_at):
         item.amount_due, item.balance_observed_at = event.amount_due.amount, observed_at
         item.balance_ledger_version = None  # the notice carries no ledger version

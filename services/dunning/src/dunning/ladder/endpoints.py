@@ -10,9 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
+from dunning.actions.errors import CREDITOR_NOT_CONFIGURED
+from dunning.customers.repository import get_customer
 from dunning.deps import Paging, Reader, Settings, Writer
 from dunning.ladder import repository, service
 from dunning.ladder.schemas import DryRunOut, PolicyIn, PolicyOut, PolicyVersionIn
@@ -113,13 +116,18 @@ async def dry_run(
 @router.get(
     "/cases/{case_id}/evidence-pack",
     tags=["documents"],
-    summary="The evidence pack of a case (zip: statement PDF, invoices, action log, letters)",
+    summary="The evidence pack of a case (zip: cover, statement PDF, invoices, action log, letters)",
+    description="As the case stands today (the customer's business date); refused (409 `creditor_not_configured`) "
+    "while the creditor is not set, as the cover and the statement name it.",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={200: {"content": {"application/zip": {}}}, **CREDITOR_NOT_CONFIGURED},
 )
-async def evidence_pack(case_id: UUID, session: SessionDep, _: Reader) -> Response:
+async def evidence_pack(case_id: UUID, session: SessionDep, clock: ClockDep, settings: Settings, _: Reader) -> Response:
+    settings.creditor()  # refused before any work while the creditor is not set
     case = await require_case(session, case_id)
-    pack = await build_evidence_pack(session, case=case)
+    customer = await get_customer(session, case.customer_id)
+    today = local_date(clock.now(), customer.time_zone if customer else DEFAULT_TIME_ZONE)
+    pack = await build_evidence_pack(session, case=case, as_of_date=today, settings=settings)
     return Response(
         pack,
         media_type="application/zip",

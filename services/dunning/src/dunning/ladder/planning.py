@@ -28,6 +28,7 @@ def guardrails(settings: DunningSettings) -> domain.Guardrails:
         min_gap=timedelta(hours=settings.min_contact_gap_hours),
         min_amount=settings.min_dunning_amount,
         skip_weekends=settings.skip_weekends,
+        creditor_ready=settings.creditor_demo or not settings.missing_creditor_settings(),
     )
 
 

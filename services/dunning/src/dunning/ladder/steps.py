@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -15,10 +16,10 @@ from arflow.clock import Clock
 from arflow.events.catalog import LegalHandover
 from arflow.ids import uuid7
 from arflow.messaging import outbox
-from arflow.money import Money
+from arflow.money import Money, to_minor_units
 from dunning import domain
 from dunning.actions import letters
-from dunning.actions.repository import cancel_pending_actions, case_actions, case_documents
+from dunning.actions.repository import cancel_pending_actions, case_actions, case_documents, next_letter_number
 from dunning.actions.service import finish_action
 from dunning.case_events import raise_level
 from dunning.config import DunningSettings
@@ -32,42 +33,38 @@ from dunning.tasks.repository import add_task, cancel_open_tasks
 log = structlog.get_logger("dunning")
 
 
-def _details(plan: CasePlan, *, as_of: datetime, settings: DunningSettings) -> dict[str, Any]:
-    """What a step's message says, fixed when it is decided: invoices, days late, interest, how to pay."""
+def _details(plan: CasePlan) -> dict[str, Any]:
+    """What a step's message says, fixed when it is decided: the invoices, their days, the total.
+
+    Amounts are kept as printed (rounded to the minor unit) and the total is their sum, so the
+    email, the letter and its 大写 add up on paper. No late interest: see actions/letters.py.
+    """
     currency = plan.case.currency
-    invoices = []
-    interest_total = Decimal(0)
+    invoices: list[dict[str, Any]] = []
+    total = Decimal(0)
     for item in plan.items:
         if item.disputed:
             continue
-        days_late = max((plan.local_today - item.due_date).days, 0)
-        interest = domain.late_interest(item.amount_due, days_late, settings.late_interest_daily_rate)
-        interest_total += interest
+        amount_due = to_minor_units(item.amount_due, currency)
+        total += amount_due
         invoices.append(
             {
                 "invoice_id": str(item.invoice_id),
                 "number": item.invoice_number,
-                "amount_due": format(item.amount_due, "f"),
+                "invoice_date": item.invoice_date.isoformat() if item.invoice_date else None,
+                "amount_due": format(amount_due, "f"),
                 "due_date": item.due_date.isoformat(),
-                "days_overdue": days_late,
+                "days_overdue": max((plan.local_today - item.due_date).days, 0),
                 "days_until_due": max((item.due_date - plan.local_today).days, 0),
-                "interest": format(interest, "f"),
                 "payment_reference": item.payment_reference,
             }
         )
     return {
         "customer_name": plan.customer.legal_name if plan.customer else None,
         "currency": currency,
-        "amount_overdue": format(plan.state.amount_overdue, "f"),
-        "interest_total": format(interest_total, "f"),
+        "amount_overdue": format(total, "f"),
         "as_of_date": plan.local_today.isoformat(),
         "invoices": invoices,
-        "bank": {
-            "name": settings.bank_name,
-            "account_name": settings.bank_account_name,
-            "account_number": settings.bank_account_number,
-        },
-        "creditor_name": settings.creditor_name,
     }
 
 
@@ -116,25 +113,65 @@ async def _start_sms(session: AsyncSession, *, clock: Clock, started: StartedSte
         started.plan.case.last_contact_at = as_of
 
 
+async def make_letter(
+    session: AsyncSession, *, started: StartedStep, kind: domain.LetterKind, filename_prefix: str = ""
+) -> DunningDocument:
+    """Number the step's letter (催字〔年〕第N号, the year of its business date), render and keep it."""
+    plan, action, as_of = started.plan, started.action, started.as_of
+    creditor = started.settings.creditor()  # the tick does not take the step while it is unset
+    year = plan.local_today.year
+    sequence = await next_letter_number(session, creditor_uscc=creditor.uscc, year=year)
+    letter = letters.Letter(
+        kind=kind,
+        language=action.language if action.language in domain.LANGUAGES else domain.DEFAULT_LANGUAGE,
+        number=domain.letter_number(year, sequence),
+        letter_date=plan.local_today,
+        customer_name=started.customer.legal_name,
+        currency=plan.case.currency,
+        items=letters.letter_items(action.details),
+        creditor=creditor,
+    )
+    document = DunningDocument(
+        id=uuid7(),
+        case_id=plan.case.id,
+        action_id=action.id,
+        kind="letter",
+        filename=filename_prefix + letters.letter_filename(letter),
+        media_type="application/pdf",
+        content=await asyncio.to_thread(letters.dunning_letter, letter),  # CPU-bound: off the event loop
+        created_at=as_of,
+        number=letter.number,
+        creditor_uscc=creditor.uscc,
+    )
+    session.add(document)
+    action.details = {
+        **action.details,
+        "letter": {
+            "kind": kind,
+            "number": letter.number,
+            "title": letters.title_of(letter),
+            "subject": letters.subject_of(letter),
+            "document_id": str(document.id),
+            "filename": document.filename,
+        },
+    }
+    log.info("letter.made", case_id=str(plan.case.id), action_id=str(action.id), number=letter.number, kind=kind)
+    return document
+
+
 async def _start_letter(session: AsyncSession, *, clock: Clock, started: StartedStep) -> None:
     plan, action, as_of = started.plan, started.action, started.as_of
     case = plan.case
-    document = letters.dunning_letter(action=action, case=case, details=action.details, language="zh-CN")
-    session.add(
-        DunningDocument(
-            id=uuid7(),
-            case_id=case.id,
-            action_id=action.id,
-            kind="letter",
-            filename=f"催账函-{plan.local_today.isoformat()}-{str(case.id)[-8:]}.pdf",
-            media_type="application/pdf",
-            content=document,
-            created_at=as_of,
-        )
-    )
+    any_overdue = any(i.overdue for i in plan.items if not i.disputed)
+    kind = domain.letter_kind(channel=action.channel, template=action.template, any_overdue=any_overdue)
+    await make_letter(session, started=started, kind=kind)
     await add_task(session, case=case, action=action, kind="registered_mail", due=plan.local_today, at=as_of)
-    action.recipient = started.customer.legal_name
     case.last_contact_at = as_of
+    if started.recipient is not None:
+        # Sent by email as well, the letter attached; the sender finishes the action once it is delivered.
+        action.recipient = started.recipient.email
+        return
+    action.recipient = started.customer.legal_name
     await finish_action(session, clock=clock, action=action, status="sent", outcome="letter_generated", at=as_of)
 
 
@@ -153,8 +190,13 @@ async def _start_legal_handover(session: AsyncSession, *, clock: Clock, started:
     await cancel_pending_actions(session, case.id, outcome="legal_handover", now=as_of)
     await cancel_open_tasks(session, case.id, now=as_of)
     action.status = "pending"  # cancel_pending_actions above must not touch it: it is finished below
+    # The customer is told by registered mail that the debt went to legal proceedings; the notice is in the pack.
+    await make_letter(session, started=started, kind="legal_handover")
+    await add_task(session, case=case, action=action, kind="registered_mail", due=plan.local_today, at=as_of)
     await finish_action(session, clock=clock, action=action, status="sent", outcome="handed_over", at=as_of)
-    pack = await store_evidence_pack(session, case=case, action=action, at=as_of)
+    pack = await store_evidence_pack(
+        session, case=case, action=action, at=as_of, as_of_date=plan.local_today, settings=started.settings
+    )
     await outbox.add(
         session,
         LegalHandover(
@@ -212,7 +254,7 @@ async def execute_step(
         invoice_ids=[i.invoice_id for i in plan.items if not i.disputed],
         amount_overdue=plan.state.amount_overdue,
         currency=case.currency,
-        details={**_details(plan, as_of=as_of, settings=settings), "policy": plan.policy.code if plan.policy else None},
+        details={**_details(plan), "policy": plan.policy.code if plan.policy else None},
         language=language,
         status="pending",
         attempts=0,
@@ -240,22 +282,37 @@ async def execute_step(
     return action
 
 
-async def build_evidence_pack(session: AsyncSession, *, case: DunningCase) -> bytes:
-    """The evidence pack of a case as it stands: statement PDF, invoices, the full action log, every letter."""
+async def build_evidence_pack(
+    session: AsyncSession, *, case: DunningCase, as_of_date: date, settings: DunningSettings
+) -> bytes:
+    """The evidence pack of a case as it stands: cover, statement PDF, invoices, the full action log, every letter."""
+    creditor = settings.creditor()  # 409 while unset: the cover and statement name the creditor and its account
     customer = await get_customer(session, case.customer_id)
-    return letters.evidence_pack(
+    documents = await case_documents(session, case.id)
+    facts = letters.PackFacts(
         case=case,
-        customer_name=customer.legal_name if customer else None,
+        customer_name=customer.legal_name if customer else str(case.customer_id),
         items=await case_items(session, case.id),
         actions=await case_actions(session, case.id),
-        letters=[(d.filename, d.content) for d in await case_documents(session, case.id) if d.kind == "letter"],
+        letter_numbers=[d.number for d in documents if d.kind == "letter" and d.number],
+        creditor=creditor,
+        as_of=as_of_date,
     )
+    sent = [(d.filename, d.content) for d in documents if d.kind == "letter"]
+    return await asyncio.to_thread(letters.evidence_pack, facts, letters=sent)
 
 
 async def store_evidence_pack(
-    session: AsyncSession, *, case: DunningCase, action: DunningAction, at: datetime
+    session: AsyncSession,
+    *,
+    case: DunningCase,
+    action: DunningAction,
+    at: datetime,
+    as_of_date: date,
+    settings: DunningSettings,
 ) -> DunningDocument:
     """Keep the pack handed over, as it was at the handover (what later happens does not change it)."""
+    await session.flush()  # the handover's own letter and action are in the pack
     document = DunningDocument(
         id=uuid7(),
         case_id=case.id,
@@ -263,7 +320,7 @@ async def store_evidence_pack(
         kind="evidence_pack",
         filename=f"evidence-{case.id}-{at:%Y%m%d}.zip",
         media_type="application/zip",
-        content=await build_evidence_pack(session, case=case),
+        content=await build_evidence_pack(session, case=case, as_of_date=as_of_date, settings=settings),
         created_at=at,
     )
     session.add(document)
