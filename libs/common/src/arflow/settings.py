@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     )
     consumer_max_attempts: int = 4
     consumer_backoff_seconds: float = 0.2
+    consumer_batch_size: int = Field(
+        default=100, ge=1, le=500, description="Events of one partition a consumer applies per transaction (at most)."
+    )
     consumer_lag_observe_seconds: float = Field(
         default=5.0, gt=0, description="How often the consumer measures its lag per topic (the consumer_lag gauge)."
     )

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from arflow.clock import SystemClock
 from arflow.db import Database
@@ -382,3 +382,40 @@ async def test_consumer_lag_per_topic_rises_while_a_handler_is_slow_and_falls_to
         await eventually(lambda: _equals(count(db, group), 12), what="all 12 applied")
         await eventually(lambda: _true(gauge._value.get() == 0), what="the lag back to 0")
     assert max(seen) <= 12
+
+
+async def test_a_batch_is_applied_in_few_transactions_and_a_failure_inside_it_changes_nothing_else(
+    infra: TestInfrastructure, db: Database
+) -> None:
+    topic, group = await new_topic(infra.bootstrap), f"batch-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(infra.bootstrap, [dead_letter_topic(group)])
+    customer = uuid.uuid4()  # one key, one partition: one ordered stream
+    envelopes = [wrap(voided(customer), occurred_at=datetime.now(UTC), traceparent=None) for _ in range(20)]
+    failing = envelopes[7].id
+    applied: list[str] = []
+    transactions: set[int] = set()
+    count_one = counting_handler(group)
+
+    async def handler(ctx, event):  # type: ignore[no-untyped-def]
+        if ctx.envelope.id == failing:
+            raise RuntimeError("this one never applies")
+        transactions.add(int(await ctx.session.scalar(text("SELECT txid_current()"))))
+        await count_one(ctx, event)
+        applied.append(ctx.envelope.id)
+
+    await publish(infra.bootstrap, topic, envelopes)  # all waiting before the consumer starts: one fetch
+    consumer_ = consumer(db, infra.bootstrap, topic, group, handler, consumer_max_attempts=2)
+    async with running(consumer_.run()):
+        await eventually(lambda: _equals(count(db, group), 19), what="all but the failing one applied")
+        await eventually(lambda: _equals(inbox_count(db, group), 19), what="their inbox rows")
+    async with db.engine.connect() as conn:
+        letter = (await conn.execute(select(dead_letter).where(dead_letter.c.consumer == group))).one()
+    assert letter.event_id == failing and letter.attempts == 2
+    # Rolled-back batches run their handlers again, so `applied` may repeat a prefix: the committed
+    # effects are what count, once each and in order.
+    expected = [e.id for e in envelopes if e.id != failing]
+    committed = list(dict.fromkeys(applied))
+    assert committed == expected
+    assert await count(db, group) == 19
+    # One transaction per event would be 19 or more.
+    assert len(transactions) <= 6, len(transactions)
