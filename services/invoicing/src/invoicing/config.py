@@ -6,6 +6,7 @@ from pydantic import Field
 
 from arflow.documents.creditor import CreditorSettings
 from arflow.settings import ServiceSettings
+from invoicing.customers.credit_hold import CreditHoldPolicy
 
 
 class InvoicingSettings(ServiceSettings, CreditorSettings):
@@ -17,6 +18,11 @@ class InvoicingSettings(ServiceSettings, CreditorSettings):
     late_fee_policy: Literal["on_request", "monthly"] = Field(
         default="on_request",
         description="monthly: the late-fee-assessment job charges overdue invoices' interest and fees once a month.",
+    )
+    credit_hold_policy: CreditHoldPolicy = Field(
+        default="refuse",
+        description="refuse: no invoice is issued or contract started or billed for a customer on credit hold "
+        "(409 customer_on_credit_hold) without a credit manager's override; flag: they go ahead, marked.",
     )
     due_soon_days: int = Field(
         default=3, ge=0, le=60, description="Publish InvoiceDueSoon this many days before due (0: off)."

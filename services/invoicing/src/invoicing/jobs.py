@@ -23,7 +23,12 @@ def jobs_for(settings: InvoicingSettings) -> list[Job]:
 
     async def recurring_billing(ctx: JobContext) -> dict[str, Any]:
         return await bill_contracts(
-            ctx.session, actor=SYSTEM, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
+            ctx.session,
+            actor=SYSTEM,
+            clock=ctx.clock,
+            as_of=ctx.as_of,
+            apply_credit=settings.auto_apply_credit,
+            hold_policy=settings.credit_hold_policy,
         )
 
     async def late_fee_assessment(ctx: JobContext) -> dict[str, Any]:

@@ -68,6 +68,8 @@ class Customer(Base):
     credit_hold: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # When credit-scoring decided the hold: an older CreditScoreChanged never undoes a newer one.
     credit_hold_scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What credit-scoring said when it put the hold on: "tier D, score 420", and its first reason.
+    credit_hold_reason: Mapped[str | None] = mapped_column(Text)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -148,6 +150,10 @@ class Invoice(Base):
     written_off_on: Mapped[date | None] = mapped_column(Date)
     amount_written_off: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     write_off_reason: Mapped[str | None] = mapped_column(Text)
+    # Issued while the customer was on credit hold: by a credit manager's override, or flagged by policy.
+    credit_hold_at_issue: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    credit_hold_override_by: Mapped[str | None] = mapped_column(Text)
+    credit_hold_override_reason: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -281,6 +287,9 @@ class ServiceContract(Base):
     lines: Mapped[list[dict[str, object]]] = mapped_column(JSONB)
     memo: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), server_default="active")
+    # Started while the customer was on credit hold, by a credit manager's override.
+    credit_hold_override_by: Mapped[str | None] = mapped_column(Text)
+    credit_hold_override_reason: Mapped[str | None] = mapped_column(Text)
     paused_on: Mapped[date | None] = mapped_column(Date)
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -94,6 +94,7 @@ async def test_periods_that_start_while_paused_are_not_billed(
         "drafts": 0,
         "zero_total_drafts": [],
         "failed": [],
+        "credit_hold": [],
     }
     resumed = await invoicing.client.post(f"/contracts/{contract['id']}/resume")
     assert (resumed.json()["status"], resumed.json()["bill_from"]) == ("active", "2026-03-02")

@@ -127,7 +127,8 @@ async def test_cancelling_a_contract_mid_period_credits_the_unused_days_of_the_i
     assert created.status_code == 201, created.text
     contract = created.json()
     billed = await invoicing.client.post("/admin/jobs/recurring-billing/runs", json={"as_of": "2026-03-02T02:00:00Z"})
-    assert billed.json()["result"] == {"issued": 2, "drafts": 0, "zero_total_drafts": [], "failed": []}, billed.text
+    expected = {"issued": 2, "drafts": 0, "zero_total_drafts": [], "failed": [], "credit_hold": []}
+    assert billed.json()["result"] == expected, billed.text
     cancelled = await invoicing.client.post(f"/contracts/{contract['id']}/cancel", json={"cancelled_on": "2026-03-10"})
     assert cancelled.status_code == 200, cancelled.text
     invoices = (await invoicing.client.get("/invoices", params={"customer_id": customer["id"]})).json()["data"]

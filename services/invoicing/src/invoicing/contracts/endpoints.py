@@ -36,7 +36,14 @@ async def create_contract(
     body: ContractCreate, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
     async def create() -> ContractOut:
-        return contract_out(await service.create_contract(session, actor=principal, clock=clock, data=body))
+        created = await service.create_contract(
+            session,
+            actor=principal,
+            clock=clock,
+            data=body,
+            hold_policy=request.app.state.settings.credit_hold_policy,
+        )
+        return contract_out(created)
 
     return await idempotent(request, session, principal, body, create)
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from arflow.money import Currency
+from invoicing.customers.credit_hold import CreditHoldOverrideIn
 from invoicing.invoices.schemas import InvoiceLineIn, check_invoice_date, check_lines_total
 from invoicing.terms.schemas import TermsCode
 
@@ -27,6 +28,12 @@ class ContractCreate(BaseModel):
     payment_terms_code: TermsCode | None = None
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=50)
     memo: str | None = Field(default=None, max_length=2000)
+
+    credit_hold_override: CreditHoldOverrideIn | None = Field(
+        default=None,
+        description="Start although the customer is on credit hold (needs the invoicing:credit-override scope); "
+        "its periods are then billed despite the hold.",
+    )
 
     @field_validator("start_date", "end_date")
     @classmethod
@@ -73,6 +80,8 @@ class ContractOut(BaseModel):
     lines: list[InvoiceLineIn]
     memo: str | None
     status: str
+    credit_hold_override_by: str | None = Field(default=None, description="Who started it despite a credit hold.")
+    credit_hold_override_reason: str | None = None
     paused_on: date | None
     cancelled_on: date | None
     created_at: datetime

@@ -18,9 +18,10 @@ from invoicing import domain
 from invoicing.contracts import repository
 from invoicing.contracts.errors import ContractCancelled, ContractNotPaused
 from invoicing.contracts.schemas import ContractCreate
+from invoicing.customers.credit_hold import CreditDecision, CreditHoldPolicy, check_credit
 from invoicing.customers.errors import CustomerArchived, UnknownCustomer
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn
-from invoicing.invoices.service import create_invoice, issue_invoice
+from invoicing.invoices.service import create_invoice, issue_invoice, mark_credit
 from invoicing.ledger.service import credit_invoice
 from invoicing.lookups import get_customer, get_invoice, require_contract, require_customer, require_terms_code
 from invoicing.models import Invoice, ServiceContract
@@ -30,14 +31,25 @@ log = structlog.get_logger("invoicing")
 
 
 async def create_contract(
-    session: AsyncSession, *, actor: Principal, clock: Clock, data: ContractCreate
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    data: ContractCreate,
+    hold_policy: CreditHoldPolicy = "refuse",
 ) -> ServiceContract:
-    """Create a recurring service contract; the recurring-billing job invoices it."""
+    """Create a recurring service contract; the recurring-billing job invoices it.
+
+    A customer on credit hold gets no new contract under the refuse policy, unless a credit manager overrides.
+    """
     customer = await get_customer(session, data.customer_id)
     if customer is None:
         raise UnknownCustomer(f"There is no customer {data.customer_id}.")
     if customer.archived_at is not None:
         raise CustomerArchived("The customer is archived.")
+    credit = check_credit(
+        customer, policy=hold_policy, override=data.credit_hold_override, actor=actor, what="contract"
+    )
     await require_terms_code(session, data.payment_terms_code)
     now = clock.now()
     contract = ServiceContract(
@@ -53,6 +65,8 @@ async def create_contract(
         lines=[line.model_dump(mode="json") for line in data.lines],
         memo=data.memo,
         status="active",
+        credit_hold_override_by=credit.override_by,
+        credit_hold_override_reason=credit.override_reason,
         created_at=now,
         updated_at=now,
     )
@@ -137,7 +151,13 @@ async def _credit_unused_days(
 
 
 async def bill_contracts(
-    session: AsyncSession, *, actor: Principal, clock: Clock, as_of: datetime, apply_credit: bool = False
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    as_of: datetime,
+    apply_credit: bool = False,
+    hold_policy: CreditHoldPolicy = "refuse",
 ) -> dict[str, Any]:
     """Invoice every contract period due by `as_of` (customer's calendar), each exactly once.
 
@@ -146,11 +166,15 @@ async def bill_contracts(
     again next run, and every other contract is still billed. A period that
     totals zero (a price of 0, or a small price prorated over a few days) cannot
     be issued: it is left as a draft, reported in `zero_total_drafts`, for the
-    billing team to correct or delete.
+    billing team to correct or delete. A customer on credit hold is not billed
+    under the refuse policy (unless its contract was started by an override): its
+    periods are reported in `credit_hold` and billed by the first run after the
+    hold lifts; under the flag policy they are billed and the invoices marked.
     """
     invoices, drafts = 0, 0
     zero_total: list[dict[str, str]] = []
     failed: list[dict[str, str]] = []
+    held: list[dict[str, str]] = []
     for contract in await repository.billable_contracts(session):
         customer = await get_customer(session, contract.customer_id)
         if customer is None or customer.archived_at is not None:
@@ -159,6 +183,9 @@ async def bill_contracts(
         periods = domain.billing_periods(
             contract.cycle, contract.start_date, contract.end_date, contract.bill_from, today
         )
+        if periods and customer.credit_hold and hold_policy == "refuse" and not contract.credit_hold_override_by:
+            held.extend(_period_report(contract, period) for period in periods)
+            continue
         for period in periods:
             report = _period_report(contract, period)  # read before a rollback could expire the contract
             try:
@@ -170,6 +197,15 @@ async def bill_contracts(
                     invoice = await _bill_period(
                         session, actor=actor, clock=clock, contract=contract, period=period, apply_credit=apply_credit
                     )
+                    if customer.credit_hold:
+                        mark_credit(
+                            invoice,
+                            CreditDecision(
+                                held=True,
+                                override_by=contract.credit_hold_override_by,
+                                override_reason=contract.credit_hold_override_reason,
+                            ),
+                        )
                     await repository.set_period_invoice(session, contract.id, period.period_start, invoice.id)
             except Problem as exc:
                 failed.append({**report, "code": exc.code, "detail": exc.detail})
@@ -193,9 +229,22 @@ async def bill_contracts(
                     period_start=period.start.isoformat(),
                     invoice_id=str(invoice.id),
                 )
-    if invoices or drafts or failed:
-        log.info("contracts.billed", issued=invoices, drafts=drafts, failed=len(failed), as_of=as_of.isoformat())
-    return {"issued": invoices, "drafts": drafts, "zero_total_drafts": zero_total, "failed": failed}
+    if invoices or drafts or failed or held:
+        log.info(
+            "contracts.billed",
+            issued=invoices,
+            drafts=drafts,
+            failed=len(failed),
+            credit_hold=len(held),
+            as_of=as_of.isoformat(),
+        )
+    return {
+        "issued": invoices,
+        "drafts": drafts,
+        "zero_total_drafts": zero_total,
+        "failed": failed,
+        "credit_hold": held,
+    }
 
 
 def _period_report(contract: ServiceContract, period: domain.BillingPeriod) -> dict[str, str]:

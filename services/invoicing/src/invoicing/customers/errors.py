@@ -70,3 +70,9 @@ class UsccTaken(Conflict):
     """Another customer of this creditor already has the 统一社会信用代码 (one creditor per installation)."""
 
     code, title, title_zh = "uscc_taken", "Unified social credit code is taken", "统一社会信用代码已被使用"
+
+
+class CustomerOnCreditHold(Conflict):
+    """Credit-scoring holds the customer's credit: no new invoice is issued or contract started without an override."""
+
+    code, title, title_zh = "customer_on_credit_hold", "Customer is on credit hold", "客户处于信用冻结"

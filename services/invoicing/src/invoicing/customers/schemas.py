@@ -144,6 +144,9 @@ class CustomerOut(BaseModel):
     dunning_excluded: bool
     dunning_exclusion_reason: str | None
     credit_hold: bool
+    credit_hold_reason: str | None = Field(
+        default=None, description="What credit-scoring gave for the hold: tier, score and its first reason."
+    )
     archived_at: datetime | None
     revision: int
     created_at: datetime

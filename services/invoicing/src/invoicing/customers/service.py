@@ -15,6 +15,7 @@ from arflow.events.catalog import ContactInfo, CreditScoreChanged, CustomerUpser
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from invoicing.customers import repository
+from invoicing.customers.credit_hold import hold_reason
 from invoicing.customers.errors import (
     CustomerConflict,
     CustomerHasLedger,
@@ -189,9 +190,14 @@ async def apply_credit_score(
     if customer.credit_hold_scored_at is not None and event.scored_at < customer.credit_hold_scored_at:
         return
     customer.credit_hold_scored_at = event.scored_at
+    if event.credit_hold:
+        first = event.reasons[0].text_en if event.reasons else None
+        customer.credit_hold_reason = hold_reason(event.tier, event.score, first)
     if customer.credit_hold == event.credit_hold:
         return
     customer.credit_hold = event.credit_hold
+    if not event.credit_hold:
+        customer.credit_hold_reason = None
     await _changed(
         session,
         clock=clock,

@@ -25,6 +25,7 @@ from invoicing.invoices.schemas import (
     InvoiceLineOut,
     InvoiceOut,
     InvoiceUpdate,
+    IssueIn,
     VoidRequest,
     WriteOffRequest,
 )
@@ -92,7 +93,12 @@ async def create_invoice(
 
     async def create() -> InvoiceOut:
         invoice, lines = await service.create_invoice_with_lines(
-            session, actor=principal, clock=clock, data=body, apply_credit=apply_credit
+            session,
+            actor=principal,
+            clock=clock,
+            data=body,
+            apply_credit=apply_credit,
+            hold_policy=request.app.state.settings.credit_hold_policy,
         )
         return await invoice_out(session, invoice, clock, lines)
 
@@ -107,17 +113,28 @@ async def create_invoice(
     summary="Issue a draft: number it, open it, publish InvoiceIssued",
 )
 async def issue_invoice(
-    invoice_id: UUID, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
+    invoice_id: UUID,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Writer,
+    body: IssueIn | None = None,
 ) -> JSONResponse:
-    apply_credit = request.app.state.settings.auto_apply_credit
+    settings = request.app.state.settings
 
     async def issue() -> InvoiceOut:
         invoice = await service.issue_invoice(
-            session, actor=principal, clock=clock, invoice_id=invoice_id, apply_credit=apply_credit
+            session,
+            actor=principal,
+            clock=clock,
+            invoice_id=invoice_id,
+            apply_credit=settings.auto_apply_credit,
+            hold_policy=settings.credit_hold_policy,
+            override=body.credit_hold_override if body else None,
         )
         return await invoice_out(session, invoice, clock)
 
-    return await idempotent(request, session, principal, None, issue, status_code=200)
+    return await idempotent(request, session, principal, body, issue, status_code=200)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, tags=["invoices"])

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from arflow.money import Currency, DecimalString
+from invoicing.customers.credit_hold import CreditHoldOverrideIn
 from invoicing.terms.schemas import Basis, Rate, TermsCode
 
 
@@ -44,6 +45,14 @@ class InvoiceLineIn(BaseModel):
         return value
 
 
+class IssueIn(BaseModel):
+    """Optional body of the issue call: a credit manager's override of a credit hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credit_hold_override: CreditHoldOverrideIn | None = None
+
+
 class InvoiceCreate(BaseModel):
     """A new invoice. Terms: the fields sent here win, then the named template
     (`payment_terms_code`, else the customer's default), then net 30."""
@@ -60,6 +69,10 @@ class InvoiceCreate(BaseModel):
     memo: str | None = Field(default=None, max_length=2000)
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
     issue: bool = Field(default=False, description="Issue at once instead of leaving a draft.")
+    credit_hold_override: CreditHoldOverrideIn | None = Field(
+        default=None,
+        description="Issue although the customer is on credit hold (needs the invoicing:credit-override scope).",
+    )
 
     @field_validator("invoice_date")
     @classmethod
@@ -164,6 +177,7 @@ class InvoiceOut(BaseModel):
     discount_days: int | None
     kind: str
     related_invoice_id: UUID | None
+    contract_id: UUID | None = Field(default=None, description="The service contract whose period it bills.")
     issued_at: datetime | None
     paid_on: date | None
     voided_at: datetime | None
@@ -171,6 +185,11 @@ class InvoiceOut(BaseModel):
     written_off_on: date | None
     amount_written_off: DecimalString
     write_off_reason: str | None
+    credit_hold_at_issue: bool = Field(
+        default=False, description="Issued while the customer was on credit hold (overridden, or flagged by policy)."
+    )
+    credit_hold_override_by: str | None = Field(default=None, description="Who overrode the hold to issue it.")
+    credit_hold_override_reason: str | None = None
     late_interest: DecimalString = Field(description="Interest accrued to today per the invoice's terms.")
     early_payment_discount: DecimalString | None = Field(
         default=None, description="Offered for paying by discount_until."

@@ -20,6 +20,7 @@ from arflow.money import Money
 from arflow.problems import ValidationFailed
 from arflow.tracing import current_traceparent
 from invoicing import domain
+from invoicing.customers.credit_hold import CreditDecision, CreditHoldOverrideIn, CreditHoldPolicy, check_credit
 from invoicing.customers.errors import CustomerArchived, UnknownCustomer
 from invoicing.customers.repository import customer_for_invoicing
 from invoicing.invoices import lifecycle, repository
@@ -27,7 +28,7 @@ from invoicing.invoices.errors import InvoiceNotDraft, InvoiceTotalZero
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoiceUpdate
 from invoicing.ledger.repository import has_free_credit
 from invoicing.ledger.service import apply_unapplied_credit
-from invoicing.lookups import require_customer, require_invoice
+from invoicing.lookups import get_customer, require_customer, require_invoice
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.terms.service import apply_terms, invoice_terms
 
@@ -95,8 +96,13 @@ async def create_invoice_with_lines(
     related_invoice_id: UUID | None = None,
     apply_credit: bool = False,
     allow_archived: bool = False,
+    hold_policy: CreditHoldPolicy | None = None,
 ) -> tuple[Invoice, list[InvoiceLine]]:
-    """Create an invoice (issued at once when asked) and return it with its lines, read from nothing."""
+    """Create an invoice (issued at once when asked) and return it with its lines, read from nothing.
+
+    With a `hold_policy`, issuing it at once follows the customer's credit hold (customers.credit_hold);
+    without one (fees, credit notes' counterparts, contract periods) the caller has decided.
+    """
     take_credit = apply_credit and data.issue
     customer, has_credit = await customer_for_invoicing(
         session, data.customer_id, data.currency if take_credit else None
@@ -105,6 +111,11 @@ async def create_invoice_with_lines(
         raise UnknownCustomer(f"There is no customer {data.customer_id}.")
     if customer.archived_at is not None and not allow_archived:
         raise CustomerArchived("The customer is archived.")
+    credit = CreditDecision()
+    if data.issue and hold_policy is not None:
+        credit = check_credit(
+            customer, policy=hold_policy, override=data.credit_hold_override, actor=actor, what="issue"
+        )
     terms = await invoice_terms(
         session,
         customer,
@@ -130,6 +141,7 @@ async def create_invoice_with_lines(
         updated_at=now,
     )
     apply_terms(invoice, terms)
+    mark_credit(invoice, credit)
     lines = _build_lines(invoice, data.lines)
     if data.issue:
         _check_issuable(invoice)
@@ -217,22 +229,50 @@ async def delete_draft(session: AsyncSession, *, actor: Principal, invoice_id: U
 
 
 async def issue_invoice(
-    session: AsyncSession, *, actor: Principal, clock: Clock, invoice_id: UUID, apply_credit: bool = False
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    invoice_id: UUID,
+    apply_credit: bool = False,
+    hold_policy: CreditHoldPolicy | None = None,
+    override: CreditHoldOverrideIn | None = None,
 ) -> Invoice:
     """Give a draft its number and payment reference, open it, publish InvoiceIssued.
 
-    With `apply_credit`, the customer's unapplied credit in the currency then pays it.
+    With `apply_credit`, the customer's unapplied credit in the currency then pays it; with a
+    `hold_policy`, the customer's credit hold decides first (customers.credit_hold).
     """
     invoice = await require_invoice(session, invoice_id, for_update=True)
     if invoice.status != "draft":
         raise InvoiceNotDraft(f"Invoice {invoice.number} is {invoice.status}; only drafts can be issued.")
     _check_issuable(invoice)
+    if hold_policy is not None:
+        customer = await get_customer(session, invoice.customer_id)
+        if customer is not None:
+            mark_credit(
+                invoice, check_credit(customer, policy=hold_policy, override=override, actor=actor, what="issue")
+            )
     take_credit = apply_credit and await has_free_credit(session, invoice.customer_id, invoice.currency)
     now = clock.now()
     invoice.status, invoice.issued_at, invoice.updated_at = "open", now, now
     await session.flush()
     await _number_and_publish(session, actor=actor, clock=clock, invoice=invoice, take_credit=take_credit)
     return invoice
+
+
+def mark_credit(invoice: Invoice, credit: CreditDecision) -> None:
+    """Keep on the invoice that it was issued to a held customer, and whose override let it."""
+    invoice.credit_hold_at_issue = credit.held
+    invoice.credit_hold_override_by = credit.override_by
+    invoice.credit_hold_override_reason = credit.override_reason
+    if credit.held:
+        log.warning(
+            "invoice.issued_on_credit_hold",
+            invoice_id=str(invoice.id),
+            customer_id=str(invoice.customer_id),
+            override_by=credit.override_by,
+        )
 
 
 def _check_issuable(invoice: Invoice) -> None:
