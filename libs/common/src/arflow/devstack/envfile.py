@@ -15,6 +15,7 @@ from typing import Any
 from pydantic_settings import BaseSettings
 
 from arflow.devstack.platform import REPO_ROOT
+from arflow.documents.creditor import CreditorSettings
 from arflow.settings import ServiceSettings
 
 EXAMPLE = REPO_ROOT / "deploy" / ".env.example"
@@ -56,10 +57,15 @@ def render() -> str:
     """The whole example file."""
     lines = [HEADER]
     platform = set(ServiceSettings.model_fields)
-    sections: list[tuple[str, type[BaseSettings], set[str]]] = [("every service", ServiceSettings, platform)]
+    creditor = set(CreditorSettings.model_fields)
+    sections: list[tuple[str, type[BaseSettings], set[str]]] = [
+        ("every service", ServiceSettings, platform),
+        # Read by every service that writes to customers (invoicing, dunning): one set for all of them.
+        ("the creditor (invoicing, dunning)", CreditorSettings, creditor),
+    ]
     for service, path in SERVICE_SETTINGS.items():
         cls = _settings_class(path)
-        sections.append((service, cls, set(cls.model_fields) - platform))
+        sections.append((service, cls, set(cls.model_fields) - platform - creditor))
     for title, cls, names in sections:
         lines.append(f"# --- {title} " + "-" * (90 - len(title)))
         for name, field in cls.model_fields.items():

@@ -19,8 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arflow.auth import Principal
-from arflow.problems import Forbidden
+from arflow.auth import MissingScope, Principal
 from invoicing.customers.errors import CustomerOnCreditHold
 from invoicing.models import Customer
 
@@ -62,9 +61,8 @@ def check_credit(
         return CreditDecision()
     if override is not None:
         if not actor.allows(OVERRIDE_SCOPE):
-            raise Forbidden(
+            raise MissingScope(
                 f"Overriding a credit hold needs the {OVERRIDE_SCOPE} scope.",
-                code="missing_scope",
                 detail_zh=f"越过信用冻结需要 {OVERRIDE_SCOPE} 权限。",
             )
         return CreditDecision(held=True, override_by=actor.name, override_reason=override.reason)
