@@ -246,6 +246,30 @@ def _text_keys(text: str, longest: int, shortest_key: int) -> frozenset[str]:
     return frozenset(keys)
 
 
+def outermost_keys(text: str, keys: Sequence[str], *, longest: int = 6) -> list[str]:
+    """Those of `keys` (text_keys of `text`) that are not only ever part of a longer one of them, by tokens.
+
+    "RF97 INV2 0240 0000 1" joins up to INV202400000 on its way to INV2024000001 and RF97INV2024000001:
+    when those name documents, the shorter runs inside them are parts of their spelling, not documents.
+    Two numbers side by side ("INV-1 INV-2") are each a run of their own and both stay.
+    """
+    tokens = _TOKEN.findall(half_width(text).upper())
+    wanted = set(keys)
+    spans: dict[str, list[tuple[int, int]]] = {key: [] for key in wanted}
+    for start in range(len(tokens)):
+        joined = ""
+        for end in range(start, min(start + longest, len(tokens))):
+            joined += tokens[end]
+            if joined in wanted:
+                spans[joined].append((start, end))
+    every = [(a, b, key) for key, found in spans.items() for a, b in found]
+
+    def inside_another(key: str, a: int, b: int) -> bool:
+        return any(x <= a and b <= y and (x, y) != (a, b) and other != key for x, y, other in every)
+
+    return [key for key in keys if not spans[key] or not all(inside_another(key, a, b) for a, b in spans[key])]
+
+
 _NOT_ACCOUNT = re.compile(r"[^0-9A-Za-z@._-]")
 
 

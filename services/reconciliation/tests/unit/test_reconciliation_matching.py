@@ -226,12 +226,14 @@ def test_allocations_never_exceed_the_payment_or_an_items_balance(
         check_decision(incoming, suggestion, available)
 
 
-def test_a_typo_naming_another_invoice_of_the_customer_follows_the_amount() -> None:
+def test_an_exact_reference_is_never_moved_onto_a_look_alike_whose_balance_the_amount_fits() -> None:
     index, items = portfolio()
-    # INV-2026-000001 owes 318.00; the payment is 530.00, exactly what INV-2026-000002 owes.
+    # INV-2026-000001 owes 318.00; the payment is 530.00, exactly what INV-2026-000002 (one typo away) owes.
+    # The text names 000001 exactly: the payment is not moved onto 000002 on a resemblance; a person looks.
     decision = match(Incoming(D("530.00"), "CNY", "INV-2026-000001", payer_name="云帆科技"), index, SETTINGS)
-    assert decision.automatic and decision.best is not None
-    assert [a.invoice_id for a in decision.best.allocations] == [items["y2"].invoice_id]
+    assert decision.best is not None and not decision.automatic
+    assert [a.invoice_id for a in decision.best.allocations] == [items["y1"].invoice_id]
+    assert any("but the amount equals INV-2026-000002" in r for r in decision.best.reasons)
 
 
 def test_naming_an_invoice_that_owes_nothing_goes_to_review() -> None:

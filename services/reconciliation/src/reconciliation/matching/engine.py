@@ -29,6 +29,7 @@ Allocations never exceed the payment nor an item's available balance.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,8 +37,9 @@ from typing import Literal
 from uuid import UUID
 
 from rapidfuzz.distance import OSA
+from stdnum import iso11649
 
-from reconciliation.keys import NAME_FUZZY_CUTOFF, account_key, reference_key, text_keys
+from reconciliation.keys import NAME_FUZZY_CUTOFF, account_key, outermost_keys, reference_key, text_keys
 from reconciliation.matching import reasons as why
 from reconciliation.matching.index import _ZERO, Allocation, Item, MatchIndex, _oldest_due_first
 from reconciliation.matching.reasons import Evidence
@@ -257,7 +259,16 @@ def _capped(
     return Suggestion(customer_id, tuple(allocations), confidence, tuple(evidence), shape)
 
 
-def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settings: MatchSettings) -> Suggestion:
+def _suggest(
+    candidate: _Candidate,
+    payment: Incoming,
+    index: MatchIndex,
+    settings: MatchSettings,
+    named: tuple[str, ...] = (),
+    settled: tuple[str, ...] = (),
+) -> Suggestion:
+    """One candidate's suggestion. `named`: the open invoices of other customers the text names exactly;
+    `settled`: the documents owing nothing it names (MatchIndex.settled)."""
     # The customer's open items, only on the branches that look at them (an exact reference does not).
     items: list[Item] | None = None
     evidence = list(candidate.evidence)
@@ -287,24 +298,19 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
             evidence.append((0.0, why.PARTIAL, (payment.amount, owed)))
         if shape in ("partial", "overpayment"):
             # The amount does not fit what the text names. If it fits another item of the customer
-            # exactly, the text is likely a typo of that item's number (or a person should look).
+            # exactly, a person should look.
             # (by identity: the index holds one object per item, and UUIDs hash in Python)
-            named = {id(r) for r in referenced}
+            listed = {id(r) for r in referenced}
             items = index.open_items(candidate.customer_id, payment.currency)
-            others = [i for i in items if id(i) not in named]
+            others = [i for i in items if id(i) not in listed]
             # (only one item would be a typo: no subset search)
             fit = _amount_fit(payment, others, settings, combinations=False)
             if fit is not None:
-                fitted = next(i for i in others if i.invoice_id == fit[0][0].invoice_id)
-                near = _near_reference(payment.remittance, [fitted])
-                if near is not None:
-                    allocations, shape = fit[0], fit[2]
-                    evidence = [e for e in candidate.evidence if e[1] is not why.REFERENCE_NAMED]
-                    evidence += [(REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], fitted.invoice_number)), fit[1]]
-                else:
-                    evidence.append((0.0, why.AMOUNT_FITS_OTHER, (fitted.invoice_number,)))
-                    return _capped(candidate.customer_id, allocations, evidence, shape, settings)
-            elif not referenced:
+                # Never moved onto the other item, however alike the numbers: the text names this one
+                # exactly, and an exact reference is never beaten by a resemblance. A person decides.
+                evidence.append((0.0, why.AMOUNT_FITS_OTHER, (fit[0][0].invoice_number,)))
+                return _capped(candidate.customer_id, allocations, evidence, shape, settings)
+            if not referenced:
                 evidence.append((0.0, why.NAMED_OWE_NOTHING, ()))
                 return _capped(candidate.customer_id, allocations, evidence, "on_account", settings)
     else:
@@ -320,10 +326,19 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
                 total = sum((a.amount for a in allocations), Decimal(0))
                 shape = "overpayment" if total < payment.amount else "partial"
             evidence.append((0.0, why.NO_AMOUNT_FIT, ()))
+        if named:
+            # The text names another customer's open invoice exactly: that is the payment's invoice, and
+            # nothing of this customer's resembling it, nor the name and amount, may outvote it.
+            evidence.append((0.0, why.NAMES_UNKNOWN_DOCUMENT, (named,)))
+            return _capped(candidate.customer_id, allocations, evidence, shape, settings)
+        if settled:
+            evidence.append((0.0, why.NAMES_SETTLED_DOCUMENT, (settled,)))
+            return _capped(candidate.customer_id, allocations, evidence, shape, settings)
         # A near miss of one of this customer's invoice numbers (a typo) backs the rest up.
         near = _near_reference(payment.remittance, items)
-        # (only for an item the money goes to: a reason about another invoice would mislead)
-        if near is not None and any(a.invoice_id == near[0].invoice_id for a in allocations):
+        # (only when the money goes to that item alone: a reason about another invoice would mislead, and a
+        # typo of one number says nothing for the other items an oldest-first allocation would pay)
+        if near is not None and [a.invoice_id for a in allocations] == [near[0].invoice_id]:
             evidence.append((REFERENCE_NEAR, why.REFERENCE_RESEMBLES, (near[1], near[0].invoice_number)))
         else:
             unknown = _unknown_document(payment.remittance, items)
@@ -332,6 +347,10 @@ def _suggest(candidate: _Candidate, payment: Incoming, index: MatchIndex, settin
                 # another customer, or not yet projected here): the name and amount must not outvote it.
                 evidence.append((0.0, why.NAMES_UNKNOWN_DOCUMENT, (unknown,)))
                 return _capped(candidate.customer_id, allocations, evidence, shape, settings)
+    if settled:
+        # The text names a document that owes nothing besides the open ones: perhaps paid twice.
+        evidence.append((0.0, why.NAMES_SETTLED_DOCUMENT, (settled,)))
+        return _capped(candidate.customer_id, allocations, evidence, shape, settings)
     doubt = 1.0  # noisy_or, inline: this runs for every candidate of every payment
     for strength, _, _ in evidence:
         doubt *= 1.0 - strength
@@ -344,20 +363,27 @@ def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str]
     Only a plausible typo counts. Numbers that differ in two places are two documents
     (INV-2025-000074 is not a typo of INV-2025-000037, though fuzz.ratio scores them 92),
     and a payment must never be moved onto another invoice because its number looks alike.
+    A text as near to two items as to one is a typo of neither we can tell: None.
     """
     keys = [k for k in text_keys(text, longest=4) if 8 <= len(k) <= 30]
     if not keys or not items:
         return None
     best: tuple[int, Item, str] | None = None
+    tied = False
     for item in items:
         number = item.number_key or reference_key(item.invoice_number)
         for key in keys:
             if abs(len(key) - len(number)) > 1:
                 continue
             typos = OSA.distance(number, key, score_cutoff=MAX_TYPOS)
-            if typos <= MAX_TYPOS and (best is None or typos < best[0]):
-                best = (typos, item, key)
-    return (best[1], best[2]) if best else None
+            if typos > MAX_TYPOS:
+                continue
+            if best is None or typos < best[0]:
+                best, tied = (typos, item, key), False
+            elif typos == best[0] and item is not best[1]:
+                tied = True
+    # One typo away from two of the numbers (000075 from 000074 and 000076) says which of them it is not.
+    return (best[1], best[2]) if best and not tied else None
 
 
 def _unknown_document(text: str | None, items: Sequence[Item]) -> str | None:
@@ -368,10 +394,29 @@ def _unknown_document(text: str | None, items: Sequence[Item]) -> str | None:
     known = {item.number_key or reference_key(item.invoice_number) for item in items}
     known |= {reference_key(item.payment_reference) for item in items if item.payment_reference}
     shapes = {(len(k), k[:3]) for k in known}
+    series = {_series(k) for k in known} - {None}
     for key in keys:
-        if key not in known and (len(key), key[:3]) in shapes and any(c.isdigit() for c in key):
+        if key in known:
+            continue
+        if (len(key), key[:3]) in shapes and any(c.isdigit() for c in key):
+            return key
+        # A number of one of our series (INV + digits) with a digit missing or doubled is ours, mistyped.
+        if series and _series(key) in series:
+            return key
+        # An ISO 11649 creditor reference whose check digits hold is a document's, whatever its shape: one
+        # typo would have broken them (mod 97 catches every wrong character and every swap of two).
+        if key.startswith("RF") and iso11649.is_valid(key):
             return key
     return None
+
+
+_SERIES = re.compile(r"([A-Z]{2,})[0-9]+")
+
+
+def _series(key: str) -> str | None:
+    """The letters a document number key is its series' digits after (INV of INV2025000074), if it is one."""
+    found = _SERIES.fullmatch(key)
+    return found.group(1) if found else None
 
 
 def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSettings) -> Decision | None:
@@ -409,11 +454,18 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
     candidates: dict[int, _Candidate] = {}
     found: _Candidate | None
     # 1. References named in the text (and the gateway's order number, passed in the remittance).
+    settled: tuple[str, ...] = ()  # documents owing nothing that the text names
     if payment.remittance:
         currency = payment.currency
         seen_items: set[int] = set()
         by_reference = index.by_reference
-        for key in text_keys(payment.remittance):
+        settled_keys = index.settled
+        keys = [k for k in text_keys(payment.remittance) if k in by_reference or k in settled_keys]
+        if len(keys) > 1:
+            # A key inside a longer key that names a document is part of that one's spelling, not a document
+            # of its own ("RF97 INV2 0240 0000 1" joins up to INV202400000 on the way to INV2024000001).
+            keys = outermost_keys(payment.remittance, keys)
+        for key in keys:
             named = by_reference.get(key)
             if named is None:
                 continue
@@ -429,6 +481,9 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
             # (in number order: the text's keys come from a set, whose order differs from process to process)
             numbers = tuple(sorted([i.invoice_number for i in found.referenced]))
             found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
+        if settled_keys:
+            named_settled = {settled_keys[k] for k in keys if k in settled_keys and k not in by_reference}
+            settled = tuple(sorted(named_settled))
     # 2. The payer's account, learned from confirmed matches (no key to compute when none is learned).
     if payment.payer_account and index.by_account:
         customer_id = index.by_account.get(account_key(payment.payer_account))
@@ -457,27 +512,39 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
         if len(live) == 1:
             item = live[0]
             allocation = Allocation(item.invoice_id, item.invoice_number, payment.amount)
-            suggestion = Suggestion(
-                item.customer_id,
-                (allocation,),
-                AMOUNT_ONLY,
-                ((AMOUNT_ONLY, why.AMOUNT_ONLY, (payment.amount, item.invoice_number)),),
-                "one_to_one",
+            evidence_only: tuple[Evidence, ...] = (
+                (AMOUNT_ONLY, why.AMOUNT_ONLY, (payment.amount, item.invoice_number)),
             )
+            if settled:
+                evidence_only += ((0.0, why.NAMES_SETTLED_DOCUMENT, (settled,)),)
+            suggestion = Suggestion(item.customer_id, (allocation,), AMOUNT_ONLY, evidence_only, "one_to_one")
             return Decision(suggestion, False, (suggestion,))
         return Decision(None, False, ())
-    if fast and len(candidates) == 1:
+    if fast and len(candidates) == 1 and not settled:
         decided = _named_item_owed(next(iter(candidates.values())), payment, settings)
         if decided is not None:
             return decided
-    suggestions = [_suggest(c, payment, index, settings) for c in candidates.values()]
-    if len(suggestions) > 1:
-        suggestions.sort(key=lambda s: -s.confidence)
+    # The open items the text names exactly, by customer: they win over every other customer's evidence.
+    exact = {who: c for who, c in candidates.items() if any(i.available > _ZERO for i in c.referenced)}
+    ranked: list[tuple[bool, Suggestion]] = []
+    for who, found in candidates.items():
+        elsewhere = () if found.referenced else _numbers_named(exact.values())
+        suggestion = _suggest(found, payment, index, settings, elsewhere, settled)
+        ranked.append((who in exact, suggestion))
+    if len(ranked) > 1:
+        # An exact reference to an open item ranks first, whatever the others' confidence.
+        ranked.sort(key=lambda pair: (not pair[0], -pair[1].confidence))
+    suggestions = [suggestion for _, suggestion in ranked]
     best = suggestions[0]
     # Two customers equally likely: a person decides.
     tie = len(suggestions) > 1 and suggestions[1].confidence >= best.confidence - 0.05
     automatic = best.confidence >= settings.threshold and not tie
     return Decision(best, automatic, tuple(suggestions[:5]))
+
+
+def _numbers_named(candidates: Iterable[_Candidate]) -> tuple[str, ...]:
+    """The invoice numbers the text names exactly of these candidates' open items, in order."""
+    return tuple(sorted({i.invoice_number for c in candidates for i in c.referenced if i.available > _ZERO}))
 
 
 def check_decision(payment: Incoming, suggestion: Suggestion, available: dict[UUID, Decimal]) -> None:

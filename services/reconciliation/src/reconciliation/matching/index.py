@@ -74,13 +74,22 @@ class MatchIndex:
     by_amount: dict[tuple[str, Decimal], list[Item]] = field(default_factory=lambda: defaultdict(list))
     # Normalised names by their character bigrams: fuzzy comparison only against names sharing one.
     by_bigram: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Documents of ours that owe nothing (paid, void, written off, or taken by pending allocations), by their
+    # invoice number's and payment reference's keys: a text naming one names no open item, and must not be
+    # matched to it or to a look-alike on the strength of the payer's name and amount.
+    settled: dict[str, str] = field(default_factory=dict)
     # What names_like found per normalised payer name (customers' names do not change within an index).
     _names_found: dict[str, tuple[NameMatch, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
-        cls, customers: Iterable[Customer], items: Iterable[Item], accounts: dict[str, UUID] | None = None
+        cls,
+        customers: Iterable[Customer],
+        items: Iterable[Item],
+        accounts: dict[str, UUID] | None = None,
+        settled: Iterable[tuple[str, str | None]] = (),
     ) -> MatchIndex:
+        """The index of open items; `settled` the (invoice number, payment reference) of documents owing nothing."""
         index = cls()
         for customer in customers:
             index.customers[customer.customer_id] = customer
@@ -89,6 +98,7 @@ class MatchIndex:
                     index.by_name[name].append(customer.customer_id)
         for item in items:
             if item.available <= 0:
+                index._settle(item.invoice_number, item.payment_reference)
                 continue
             index.items[item.invoice_id] = item
             index.by_customer[item.customer_id].append(item)
@@ -97,6 +107,8 @@ class MatchIndex:
             for key in {item.number_key, reference_key(item.payment_reference)}:
                 if len(key) >= 6:
                     index.by_reference[key].append(item)
+        for number, reference in settled:
+            index._settle(number, reference)
         for account, customer_id in (accounts or {}).items():
             index.by_account[account_key(account)] = customer_id
         for name in index.by_name:
@@ -106,6 +118,11 @@ class MatchIndex:
         for owned in index.by_customer.values():
             owned.sort(key=_oldest_due_first)
         return index
+
+    def _settle(self, number: str, reference: str | None) -> None:
+        for key in {reference_key(number), reference_key(reference)}:
+            if len(key) >= 6:
+                self.settled[key] = number
 
     def open_items(self, customer_id: UUID, currency: str) -> list[Item]:
         """The customer's items that can still take money in a currency, oldest due first (kept sorted)."""

@@ -83,6 +83,10 @@ NAMES_UNKNOWN_DOCUMENT = Reason(
     "but the remittance names {0}, not an open invoice of this customer: a person should look",
     "但附言所列 {0} 不是该客户的未结发票：需人工核对",
 )
+NAMES_SETTLED_DOCUMENT = Reason(
+    "but the remittance names {0}, which owes nothing (paid, void or written off): a person should look",
+    "但附言所列 {0} 已无欠款（已付清、作废或核销）：需人工核对",
+)
 AMOUNT_FITS_OTHER = Reason("but the amount equals {0}: a person should look", "但金额等于 {0} 的余额：需人工核对")
 NAMED_OWE_NOTHING = Reason(
     "the invoices it names owe nothing any more: a person should look", "所列发票已无欠款：需人工核对"

@@ -40,6 +40,18 @@ async def items_by_reference_keys(session: AsyncSession, keys: Sequence[str]) ->
     return (await session.execute(query)).all()
 
 
+async def settled_documents(session: AsyncSession, keys: Sequence[str] | None = None) -> Sequence[Row[str, str | None]]:
+    """(invoice number, payment reference) of the items that are not open (paid, void, written off): all of
+    them, or those whose number or reference key is one of `keys` (indexed)."""
+    query = select(OpenItem.invoice_number, OpenItem.payment_reference).where(OpenItem.status != "open")
+    if keys is not None:
+        if not keys:
+            return []
+        keys = list(keys)
+        query = query.where(OpenItem.number_key.in_(keys) | OpenItem.reference_key.in_(keys))
+    return (await session.execute(query)).all()
+
+
 async def items_owing(session: AsyncSession, currency: str, amount: Decimal) -> Sequence[Row[OpenItem, Decimal]]:
     """Issued open items whose balance is `amount` (indexed), or that pending allocations may bring down to it."""
     pending_items = select(Allocation.invoice_id).where(

@@ -54,7 +54,8 @@ async def load_match_index(session: AsyncSession) -> MatchIndex:
     """The whole open-item projection, with pending allocations deducted, arranged for matching (big batches)."""
     customers = [Customer(row.id, row.legal_name, row.short_name) for row in await repository.all_customers(session)]
     items = [_match_item(item, pending) for item, pending in await repository.all_allocatable_items(session)]
-    return MatchIndex.build(customers, items, await repository.payer_mappings(session))
+    settled = [(row.invoice_number, row.payment_reference) for row in await repository.settled_documents(session)]
+    return MatchIndex.build(customers, items, await repository.payer_mappings(session), settled)
 
 
 async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchIndex:
@@ -64,13 +65,16 @@ async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchInde
     keys), the customer its account was learned for, the customers its payer
     name is (or, when no name is equal, resembles: looked up by the rarest of
     its bigrams, `customer_name_bigram`), all open items of those
-    customers (for the subset search), and — when nobody is identified — the
-    items owing exactly its amount. `match` decides on this index as
+    customers (for the subset search), the documents its text names that owe
+    nothing any more (paid, void, written off), and — when nobody is
+    identified — the items owing exactly its amount. `match` decides on this index as
     it would on the whole projection.
     """
     rows: dict[UUID, tuple[OpenItem, Decimal]] = {}
-    for item, pending in await repository.items_by_reference_keys(session, sorted(text_keys(payment.remittance))):
+    keys = sorted(text_keys(payment.remittance))
+    for item, pending in await repository.items_by_reference_keys(session, keys):
         rows[item.invoice_id] = (item, pending)
+    settled = [(row.invoice_number, row.payment_reference) for row in await repository.settled_documents(session, keys)]
     customer_ids = {item.customer_id for item, _ in rows.values()}
     accounts: dict[str, UUID] = {}
     if payment.payer_account:
@@ -92,7 +96,7 @@ async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchInde
         for row in await repository.customers_by_ids(session, sorted(customer_ids))
     ]
     items = [_match_item(item, pending) for item, pending in rows.values()]
-    return MatchIndex.build(customers, items, accounts)
+    return MatchIndex.build(customers, items, accounts, settled)
 
 
 async def _customers_named(session: AsyncSession, name_key: str) -> list[UUID]:
