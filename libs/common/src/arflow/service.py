@@ -34,6 +34,7 @@ from arflow.logging import configure_logging
 from arflow.messaging.consumer import DeadLetterNotFound, EventConsumer, Handler
 from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
+from arflow.openapi_examples import add_examples
 from arflow.pagination import Page
 from arflow.persistence import dead_letter
 from arflow.problems import PROBLEM_JSON, NotFound, Unprocessable, document_problems, install_problem_handlers
@@ -218,6 +219,7 @@ def _document_problems_in_openapi(app: FastAPI) -> None:
         schema = generate()  # FastAPI builds it once and keeps it
         if not documented:
             document_problems(schema)
+            add_examples(schema)
             documented = True
         return schema
 

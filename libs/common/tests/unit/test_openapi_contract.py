@@ -44,9 +44,10 @@ def test_every_error_answer_is_a_documented_problem() -> None:
     document = _document()
     create = document["paths"]["/things"]["post"]["responses"]
     assert {"401", "403", "413", "422", "500"} <= set(create)
-    assert create["422"]["content"] == {
-        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
-    }
+    answer = create["422"]["content"]["application/problem+json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/ProblemDetails"}
+    assert answer["example"]["code"] == "validation_failed" and answer["example"]["status"] == 422
+    assert create["401"]["content"]["application/problem+json"]["example"]["code"] == "unauthenticated"
     assert "413" not in document["paths"]["/things/{thing_id}"]["get"]["responses"]  # no body, no size limit
     assert "401" not in document["paths"]["/healthz"]["get"]["responses"]
     problem = document["components"]["schemas"]["ProblemDetails"]
