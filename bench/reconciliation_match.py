@@ -151,17 +151,27 @@ def lookalike(customer: Customer, rng: random.Random) -> str:
     return customer.legal_name.replace(core, other, 1)
 
 
-def typo(number: str, rng: random.Random) -> str:
-    digits = list(number)
-    at = rng.randrange(len(digits) - 6, len(digits))
-    digits[at] = str((int(digits[at]) + rng.randint(1, 9)) % 10)
-    return "".join(digits)
+def typo(number: str, rng: random.Random, issued: set[str] | frozenset[str] = frozenset()) -> str:
+    """One digit of the number's serial mistyped, never into another invoice's number.
+
+    In a dense series most one-digit typos spell another real invoice exactly: that is not a typo
+    a matcher can see, it is a reference to the other invoice (which matching rightly follows).
+    """
+    for _ in range(50):
+        digits = list(number)
+        at = rng.randrange(len(digits) - 6, len(digits))
+        digits[at] = str((int(digits[at]) + rng.randint(1, 9)) % 10)
+        mistyped = "".join(digits)
+        if mistyped not in issued:
+            return mistyped
+    return mistyped
 
 
 def payment_lines(
     n: int, customers: list[Customer], items: dict[uuid.UUID, list[Item]], rng: random.Random
 ) -> list[PaymentLine]:
     free = {c.customer_id: list(items[c.customer_id]) for c in customers}
+    issued = {i.invoice_number for owned in items.values() for i in owned}
     shapes = list(SHAPES)
     weights = [SHAPES[s] for s in shapes]
     lines: list[PaymentLine] = []
@@ -208,7 +218,7 @@ def payment_lines(
         elif shape == "fullwidth_reference":
             remittance = f"服务费{full_width(number)}"
         elif shape == "typo_reference":
-            remittance = f"付 {typo(number, rng)}"
+            remittance = f"付 {typo(number, rng, issued)}"
             if rng.random() < 0.15:
                 name = person(rng)  # a mistyped number from a person's account: nothing sure is left
         elif shape == "name_only":
