@@ -5,8 +5,11 @@ A burst of genuine signed Stripe callbacks, one per issued invoice, is sent as a
 gateway sends them: one that is not answered 2xx is sent again, later. Between
 the waves each of the four services is SIGKILLed and started again, and then
 the broker alone is restarted (Tansu forgets everything it held). Afterwards every
-invoice whose callback was acknowledged is paid exactly once in invoicing, and
-the ledger ties to the cent. The figures are printed with the test output.
+invoice whose callback was acknowledged is paid exactly once in invoicing, the
+ledger ties to the cent, and the two services that learn of it by events agree:
+the invoices were swept overdue first, so dunning resolves each customer's case,
+and every credit file shows its invoice paid and none open. The figures are
+printed with the test output.
 """
 
 from __future__ import annotations
@@ -209,6 +212,19 @@ async def test_no_acknowledged_payment_is_lost_or_doubled_under_kills_and_broker
 
         await eventually(projected, within=60, what="reconciliation to know every invoice")
 
+    # Ten days overdue before the money comes: dunning opens a case on every customer, to be resolved
+    # by the payment, so that dunning's view is put to the same kills as invoicing's.
+    customer_ids = [invoice["customer_id"] for invoice, _ in invoices]
+    async with httpx.AsyncClient(base_url=faulty.url("invoicing"), headers=auth, timeout=30) as invoicing:
+        swept = await invoicing.post("/admin/jobs/overdue-sweep/runs", json={"as_of": "2026-04-10T02:00:00Z"})
+        assert swept.status_code == 200, swept.text
+    async with httpx.AsyncClient(base_url=faulty.url("dunning"), headers=auth, timeout=10) as dunning:
+
+        async def cases_opened() -> bool:
+            return await _all_cases(dunning, customer_ids, "open")
+
+        await eventually(cases_opened, within=90, interval=0.5, what="dunning to open a case on every overdue customer")
+
     counts = {"acknowledged": 0, "refused": 0, "unanswered": 0}
     faults = [
         lambda: faulty.kill_and_restart("reconciliation"),
@@ -256,3 +272,32 @@ async def test_no_acknowledged_payment_is_lost_or_doubled_under_kills_and_broker
         paid = sum(Decimal(i["amount_paid"]) for i in final)
         assert paid == sum(Decimal(invoice["total"]) for invoice, _ in invoices)
         assert all(Decimal(i["balance"]) == 0 for i in final)
+
+    # Dunning and credit-scoring, each put to the same kills, agree with invoicing: every case
+    # resolved, every credit file one invoice paid and none open.
+    async with httpx.AsyncClient(base_url=faulty.url("dunning"), headers=auth, timeout=10) as dunning:
+
+        async def cases_resolved() -> bool:
+            return await _all_cases(dunning, customer_ids, "resolved")
+
+        await eventually(cases_resolved, within=90, interval=0.5, what="dunning to resolve every case")
+    async with httpx.AsyncClient(base_url=faulty.url("credit-scoring"), headers=auth, timeout=10) as credit:
+
+        async def files_agree() -> bool:
+            for customer_id in customer_ids:
+                file = (await credit.get(f"/credit-files/{customer_id}")).json()
+                if (file.get("invoices_paid"), file.get("invoices_open")) != (1, 0):
+                    return False
+            return True
+
+        await eventually(files_agree, within=90, interval=0.5, what="every credit file to show its invoice paid")
+    print(f"dunning: {INVOICES} cases opened and resolved; credit-scoring: {INVOICES} files, each 1 paid, 0 open")
+
+
+async def _all_cases(dunning: httpx.AsyncClient, customer_ids: list[str], status: str) -> bool:
+    """Each customer has exactly one dunning case, in that status."""
+    for customer_id in customer_ids:
+        page = (await dunning.get("/cases", params={"customer_id": customer_id})).json()
+        if [case["status"] for case in page.get("data", [])] != [status]:
+            return False
+    return True
