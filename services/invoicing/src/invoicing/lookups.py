@@ -81,38 +81,40 @@ async def get_contract(session: AsyncSession, contract_id: UUID, *, for_update: 
 async def require_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer:
     customer = await get_customer(session, customer_id, for_update=for_update)
     if customer is None:
-        raise CustomerNotFound(f"There is no customer {customer_id}.")
+        raise CustomerNotFound(f"There is no customer {customer_id}.", detail_zh=f"客户 {customer_id} 不存在。")
     return customer
 
 
 async def require_terms(session: AsyncSession, code: str, *, for_update: bool = False) -> PaymentTerms:
     terms = await terms_by_code(session, code, for_update=for_update)
     if terms is None:
-        raise TermsNotFound(f"There are no payment terms '{code}'.")
+        raise TermsNotFound(f"There are no payment terms '{code}'.", detail_zh=f"付款条件“{code}”不存在。")
     return terms
 
 
 async def require_terms_code(session: AsyncSession, code: str | None) -> None:
     if code is not None and await terms_by_code(session, code) is None:
-        raise UnknownTerms(f"There are no payment terms '{code}'.")
+        raise UnknownTerms(f"There are no payment terms '{code}'.", detail_zh=f"付款条件“{code}”不存在。")
 
 
 async def require_invoice(session: AsyncSession, invoice_id: UUID, *, for_update: bool = False) -> Invoice:
     invoice = await get_invoice(session, invoice_id, for_update=for_update)
     if invoice is None:
-        raise InvoiceNotFound(f"There is no invoice {invoice_id}.")
+        raise InvoiceNotFound(f"There is no invoice {invoice_id}.", detail_zh=f"账单 {invoice_id} 不存在。")
     return invoice
 
 
 async def require_credit_note(session: AsyncSession, credit_note_id: UUID) -> CreditNote:
     note = await get_credit_note(session, credit_note_id)
     if note is None:
-        raise CreditNoteNotFound(f"There is no credit note {credit_note_id}.")
+        raise CreditNoteNotFound(
+            f"There is no credit note {credit_note_id}.", detail_zh=f"贷项通知单 {credit_note_id} 不存在。"
+        )
     return note
 
 
 async def require_contract(session: AsyncSession, contract_id: UUID, *, for_update: bool = False) -> ServiceContract:
     contract = await get_contract(session, contract_id, for_update=for_update)
     if contract is None:
-        raise ContractNotFound(f"There is no contract {contract_id}.")
+        raise ContractNotFound(f"There is no contract {contract_id}.", detail_zh=f"合同 {contract_id} 不存在。")
     return contract

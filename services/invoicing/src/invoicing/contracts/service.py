@@ -44,9 +44,11 @@ async def create_contract(
     """
     customer = await get_customer(session, data.customer_id)
     if customer is None:
-        raise UnknownCustomer(f"There is no customer {data.customer_id}.")
+        raise UnknownCustomer(
+            f"There is no customer {data.customer_id}.", detail_zh=f"客户 {data.customer_id} 不存在。"
+        )
     if customer.archived_at is not None:
-        raise CustomerArchived("The customer is archived.")
+        raise CustomerArchived("The customer is archived.", detail_zh="该客户已归档。")
     credit = check_credit(
         customer, policy=hold_policy, override=data.credit_hold_override, actor=actor, what="contract"
     )
@@ -84,20 +86,20 @@ async def change_contract(
     customer = await require_customer(session, contract.customer_id)
     today = local_date(clock.now(), customer.time_zone)
     if contract.status == "cancelled":
-        raise ContractCancelled("The contract is cancelled.")
+        raise ContractCancelled("The contract is cancelled.", detail_zh="该合同已取消。")
     if action == "pause":
         if contract.status == "paused":
             return contract
         contract.status, contract.paused_on = "paused", today
     elif action == "resume":
         if contract.status != "paused":
-            raise ContractNotPaused("Only a paused contract can be resumed.")
+            raise ContractNotPaused("Only a paused contract can be resumed.", detail_zh="只有已暂停的合同可以恢复。")
         contract.status, contract.paused_on = "active", None
         contract.bill_from = max(contract.bill_from, today)
     elif action == "cancel":
         assert on is not None
         if on < contract.start_date:
-            raise InvalidPeriod("A contract cannot end before it starts.")
+            raise InvalidPeriod("A contract cannot end before it starts.", detail_zh="合同的结束日期不能早于开始日期。")
         contract.status, contract.cancelled_on = "cancelled", on
         contract.end_date = min(contract.end_date, on) if contract.end_date else on
         await _credit_unused_days(session, actor=actor, clock=clock, contract=contract, cancelled_on=on, today=today)

@@ -79,7 +79,7 @@ def _conflict(error: IntegrityError, code: str | None) -> UsccTaken | CustomerCo
     """The typed error of a unique violation: a concurrent customer with the same code, or another field."""
     if USCC_UNIQUE_INDEX in str(error.orig):
         return _uscc_taken(code or "")
-    return CustomerConflict("The customer conflicts with an existing one.")
+    return CustomerConflict("The customer conflicts with an existing one.", detail_zh="该客户与现有客户冲突。")
 
 
 async def create_customer(session: AsyncSession, *, actor: Principal, clock: Clock, data: CustomerCreate) -> Customer:
@@ -87,7 +87,10 @@ async def create_customer(session: AsyncSession, *, actor: Principal, clock: Clo
     await require_terms_code(session, data.payment_terms_code)
     await _require_free_uscc(session, data.unified_social_credit_code)
     if data.external_reference and await repository.customer_by_external_reference(session, data.external_reference):
-        raise ExternalReferenceTaken(f"A customer with external reference '{data.external_reference}' already exists.")
+        raise ExternalReferenceTaken(
+            f"A customer with external reference '{data.external_reference}' already exists.",
+            detail_zh=f"外部编号为“{data.external_reference}”的客户已存在。",
+        )
     now = clock.now()
     customer = Customer(
         id=uuid7(),
@@ -132,7 +135,10 @@ async def update_customer(
         and reference != customer.external_reference
         and await repository.customer_by_external_reference(session, reference)
     ):
-        raise ExternalReferenceTaken(f"A customer with external reference '{reference}' already exists.")
+        raise ExternalReferenceTaken(
+            f"A customer with external reference '{reference}' already exists.",
+            detail_zh=f"外部编号为“{reference}”的客户已存在。",
+        )
     if changes.get("unified_social_credit_code") not in (None, customer.unified_social_credit_code):
         await _require_free_uscc(session, changes["unified_social_credit_code"], customer_id=customer.id)
     if "payment_terms_code" in changes:
@@ -142,7 +148,10 @@ async def update_customer(
     excluded = changes.get("dunning_excluded", customer.dunning_excluded)
     reason = changes.get("dunning_exclusion_reason", customer.dunning_exclusion_reason)
     if excluded and not reason:
-        raise DunningExclusionReasonMissing("dunning_exclusion_reason is required when dunning_excluded is true.")
+        raise DunningExclusionReasonMissing(
+            "dunning_exclusion_reason is required when dunning_excluded is true.",
+            detail_zh="dunning_excluded 为 true（免催收）时必须填写 dunning_exclusion_reason（免催收原因）。",
+        )
     changed = {k: v for k, v in changes.items() if getattr(customer, k) != v}
     if not changed:
         return customer
@@ -171,7 +180,10 @@ async def delete_customer(session: AsyncSession, *, actor: Principal, clock: Clo
     """Remove a customer that was never invoiced; one with a ledger can only be archived."""
     customer = await require_customer(session, customer_id, for_update=True)
     if await repository.customer_has_ledger_entries(session, customer.id):
-        raise CustomerHasLedger("The customer has invoices or payments and is never deleted; archive it instead.")
+        raise CustomerHasLedger(
+            "The customer has invoices or payments and is never deleted; archive it instead.",
+            detail_zh="该客户已有账单或收款，不能删除；请改为归档。",
+        )
     customer.archived_at = clock.now()
     customer.revision += 1
     await outbox.add(session, customer_upserted(customer), clock=clock)  # others drop their copy

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from arflow.events.catalog import InvoiceVoided, InvoiceWrittenOff
 from arflow.money import Money
 from invoicing.invoices.errors import InvoiceHasSettlements, WriteOffBeforeInvoice
-from invoicing.ledger.errors import InvoiceNotOpen
+from invoicing.ledger.errors import InvoiceNotOpen, invoice_status_zh
 from invoicing.models import Invoice
 
 
@@ -22,15 +22,20 @@ def void(invoice: Invoice, *, at: datetime, reason: str) -> InvoiceVoided:
     if invoice.status == "uncollectible":  # its write-off is in the books: voiding would undo the total twice
         raise InvoiceNotOpen(
             f"Invoice {invoice.number} is written off (uncollectible); only open invoices can be voided. "
-            "It stays payable; correct it with a credit note instead."
+            "It stays payable; correct it with a credit note instead.",
+            detail_zh=f"账单 {invoice.number} 已核销（坏账），只有未结账单可以作废。"
+            "该账单仍须付款；如需更正，请开具贷项通知单。",
         )
     if invoice.status != "open":
         raise InvoiceNotOpen(
-            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be voided."
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be voided.",
+            detail_zh=f"账单 {invoice.number or invoice.id} 的状态为{invoice_status_zh(invoice.status)}，"
+            "只有未结账单可以作废。",
         )
     if invoice.amount_paid > 0 or invoice.amount_credited > 0:
         raise InvoiceHasSettlements(
-            "Money was applied or credited to this invoice; correct it with a credit note instead."
+            "Money was applied or credited to this invoice; correct it with a credit note instead.",
+            detail_zh="该账单已有收款核销或贷项通知单冲减，不能作废；如需更正，请开具贷项通知单。",
         )
     invoice.status, invoice.voided_at, invoice.void_reason, invoice.updated_at = "void", at, reason, at
     return InvoiceVoided(
@@ -47,10 +52,15 @@ def write_off(invoice: Invoice, *, on: date, at: datetime, reason: str) -> Invoi
     """open → uncollectible on a business date: its balance leaves receivables, and it stays payable."""
     if invoice.status != "open":
         raise InvoiceNotOpen(
-            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be written off."
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be written off.",
+            detail_zh=f"账单 {invoice.number or invoice.id} 的状态为{invoice_status_zh(invoice.status)}，"
+            "只有未结账单可以核销为坏账。",
         )
     if on < invoice.invoice_date:
-        raise WriteOffBeforeInvoice("An invoice cannot be written off before its invoice date.")
+        raise WriteOffBeforeInvoice(
+            "An invoice cannot be written off before its invoice date.",
+            detail_zh="账单不能在其账单日期之前核销为坏账。",
+        )
     invoice.status, invoice.written_off_on, invoice.write_off_reason = "uncollectible", on, reason
     invoice.amount_written_off = invoice.balance
     invoice.updated_at = at

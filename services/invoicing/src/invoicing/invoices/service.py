@@ -26,6 +26,7 @@ from invoicing.customers.repository import customer_for_invoicing
 from invoicing.invoices import lifecycle, repository
 from invoicing.invoices.errors import InvoiceNotDraft, InvoiceTotalZero
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoiceUpdate
+from invoicing.ledger.errors import invoice_status_zh
 from invoicing.ledger.repository import has_free_credit
 from invoicing.ledger.service import apply_unapplied_credit
 from invoicing.lookups import get_customer, require_customer, require_invoice
@@ -108,9 +109,11 @@ async def create_invoice_with_lines(
         session, data.customer_id, data.currency if take_credit else None
     )
     if customer is None:
-        raise UnknownCustomer(f"There is no customer {data.customer_id}.")
+        raise UnknownCustomer(
+            f"There is no customer {data.customer_id}.", detail_zh=f"客户 {data.customer_id} 不存在。"
+        )
     if customer.archived_at is not None and not allow_archived:
-        raise CustomerArchived("The customer is archived.")
+        raise CustomerArchived("The customer is archived.", detail_zh="该客户已归档。")
     credit = CreditDecision()
     if data.issue and hold_policy is not None:
         credit = check_credit(
@@ -159,7 +162,9 @@ async def _require_draft(session: AsyncSession, invoice_id: UUID) -> Invoice:
     invoice = await require_invoice(session, invoice_id, for_update=True)
     if invoice.status != "draft":
         raise InvoiceNotDraft(
-            f"Invoice {invoice.number} is {invoice.status}; only drafts can change (issue a credit note instead)."
+            f"Invoice {invoice.number} is {invoice.status}; only drafts can change (issue a credit note instead).",
+            detail_zh=f"账单 {invoice.number} 的状态为{invoice_status_zh(invoice.status)}，只有草稿可以修改"
+            "（请改为开具贷项通知单）。",
         )
     return invoice
 
@@ -172,7 +177,7 @@ async def update_draft(
     sent = data.model_fields_set
     for name in ("currency", "invoice_date", "lines"):
         if name in sent and getattr(data, name) is None:
-            raise ValidationFailed(f"{name} cannot be null.")
+            raise ValidationFailed(f"{name} cannot be null.", detail_zh=f"{name} 不能为 null。")
     customer = await require_customer(session, invoice.customer_id)
     if "memo" in sent:
         invoice.memo = data.memo
@@ -245,7 +250,10 @@ async def issue_invoice(
     """
     invoice = await require_invoice(session, invoice_id, for_update=True)
     if invoice.status != "draft":
-        raise InvoiceNotDraft(f"Invoice {invoice.number} is {invoice.status}; only drafts can be issued.")
+        raise InvoiceNotDraft(
+            f"Invoice {invoice.number} is {invoice.status}; only drafts can be issued.",
+            detail_zh=f"账单 {invoice.number} 的状态为{invoice_status_zh(invoice.status)}，只有草稿可以开具。",
+        )
     _check_issuable(invoice)
     if hold_policy is not None:
         customer = await get_customer(session, invoice.customer_id)
@@ -277,7 +285,9 @@ def mark_credit(invoice: Invoice, credit: CreditDecision) -> None:
 
 def _check_issuable(invoice: Invoice) -> None:
     if invoice.total <= 0:
-        raise InvoiceTotalZero("An invoice must total more than zero to be issued.")
+        raise InvoiceTotalZero(
+            "An invoice must total more than zero to be issued.", detail_zh="账单总额须大于零才能开具。"
+        )
 
 
 async def _number_and_publish(

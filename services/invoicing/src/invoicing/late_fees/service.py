@@ -21,7 +21,7 @@ from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn
 from invoicing.invoices.service import create_invoice
 from invoicing.late_fees import repository
 from invoicing.late_fees.errors import InvoiceNotOverdue, LateFeeAlreadyCharged, LateFeeOnLateFee, NothingToCharge
-from invoicing.ledger.errors import InvoiceNotOpen
+from invoicing.ledger.errors import InvoiceNotOpen, invoice_status_zh
 from invoicing.lookups import get_customer, get_invoice, require_customer, require_invoice
 from invoicing.models import Invoice
 from invoicing.reports.service import late_interest_as_of
@@ -45,20 +45,31 @@ async def assess_late_fee(
     """
     invoice = await require_invoice(session, invoice_id, for_update=True)
     if invoice.status not in ("open", "uncollectible"):
-        raise InvoiceNotOpen(f"Invoice {invoice.number or invoice.id} is {invoice.status}.")
+        raise InvoiceNotOpen(
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}.",
+            detail_zh=f"账单 {invoice.number or invoice.id} 的状态为{invoice_status_zh(invoice.status)}。",
+        )
     if invoice.kind == "late_fee":
-        raise LateFeeOnLateFee("Late fees are not charged on a late-fee invoice.")
+        raise LateFeeOnLateFee(
+            "Late fees are not charged on a late-fee invoice.", detail_zh="滞纳金账单不再计收滞纳金。"
+        )
     customer = await require_customer(session, invoice.customer_id)
     today = as_of or local_date(clock.now(), customer.time_zone)
     if today <= invoice.due_date + timedelta(days=invoice.grace_days):
-        raise InvoiceNotOverdue(f"The invoice is not past due + grace on {today}.")
+        raise InvoiceNotOverdue(
+            f"The invoice is not past due + grace on {today}.",
+            detail_zh=f"截至 {today}，该账单尚未超过到期日加宽限期。",
+        )
     since = invoice.interest_charged_to
     if since is not None and today <= since:
-        raise LateFeeAlreadyCharged(f"Interest is already charged up to {since}.")
+        raise LateFeeAlreadyCharged(f"Interest is already charged up to {since}.", detail_zh=f"利息已计收至 {since}。")
     interest = await late_interest_as_of(session, invoice, today)
     fee = invoice.late_fee if since is None and invoice.late_fee else Decimal(0)
     if interest + fee <= 0:
-        raise NothingToCharge("The invoice's terms charge no interest or fee for this period.")
+        raise NothingToCharge(
+            "The invoice's terms charge no interest or fee for this period.",
+            detail_zh="按该账单的付款条件，本期间无利息或滞纳金可计收。",
+        )
     interest_from = (since or invoice.due_date) + timedelta(days=1)
     lines = []
     if interest > 0:

@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from arflow.problems import Conflict, Unprocessable
 
+# An invoice's status as a Chinese detail says it (the English detail names the status as stored).
+_INVOICE_STATUS_ZH = {
+    "draft": "草稿",
+    "open": "未结",
+    "paid": "已付清",
+    "void": "已作废",
+    "uncollectible": "已核销（坏账）",
+}
+
+
+def invoice_status_zh(status: str) -> str:
+    """The Chinese word for an invoice status, for the `detail_zh` of the errors that name it."""
+    return _INVOICE_STATUS_ZH.get(status, status)
+
 
 class InvoiceNotOpen(Conflict):
     """Here, with the lowest noun that refuses an invoice no longer open; invoices and late fees raise it too."""

@@ -24,7 +24,7 @@ from arflow.messaging import outbox
 from arflow.money import Money, to_minor_units
 from invoicing import domain
 from invoicing.ledger import lifecycle, repository
-from invoicing.ledger.errors import AmountNotExact, CreditExceedsBalance, InvoiceNotOpen
+from invoicing.ledger.errors import AmountNotExact, CreditExceedsBalance, InvoiceNotOpen, invoice_status_zh
 from invoicing.ledger.schemas import CreditNoteCreate, CurrencyBalance, CustomerBalanceOut
 from invoicing.lookups import get_customer, get_invoice, require_customer, require_invoice
 from invoicing.models import CreditNote, Invoice, PaymentApplication, UnappliedCredit
@@ -323,14 +323,20 @@ async def issue_credit_note(
     invoice = await require_invoice(session, invoice_id, for_update=True)
     if invoice.status not in ("open", "uncollectible"):
         raise InvoiceNotOpen(
-            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be credited."
+            f"Invoice {invoice.number or invoice.id} is {invoice.status}; only open invoices can be credited.",
+            detail_zh=f"账单 {invoice.number or invoice.id} 的状态为{invoice_status_zh(invoice.status)}，"
+            "只有未结账单可以开具贷项通知单。",
         )
     amount = invoice.balance if data.amount is None else data.amount
     if not Money.of(amount, invoice.currency).is_exact_minor_units():
-        raise AmountNotExact(f"The amount has more decimals than {invoice.currency} allows.")
+        raise AmountNotExact(
+            f"The amount has more decimals than {invoice.currency} allows.",
+            detail_zh=f"金额的小数位数超过了 {invoice.currency} 允许的位数。",
+        )
     if amount > invoice.balance:
         raise CreditExceedsBalance(
-            f"The credit ({amount}) exceeds the open balance ({to_minor_units(invoice.balance, invoice.currency)})."
+            f"The credit ({amount}) exceeds the open balance ({to_minor_units(invoice.balance, invoice.currency)}).",
+            detail_zh=f"贷项金额（{amount}）超过未结余额（{to_minor_units(invoice.balance, invoice.currency)}）。",
         )
     customer = await require_customer(session, invoice.customer_id)
     issued_on = max(local_date(clock.now(), customer.time_zone), invoice.invoice_date)

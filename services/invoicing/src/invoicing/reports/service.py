@@ -67,9 +67,9 @@ async def statement(
 ) -> StatementOut:
     """The customer's statement of account (对账单) for a period, per currency."""
     if end < start:
-        raise InvalidPeriod("The period ends before it starts.")
+        raise InvalidPeriod("The period ends before it starts.", detail_zh="期间的结束日期早于开始日期。")
     if (end - start).days > 3660:
-        raise InvalidPeriod("A statement covers at most ten years.")
+        raise InvalidPeriod("A statement covers at most ten years.", detail_zh="一份对账单最多涵盖十年。")
     customer = await require_customer(session, customer_id)
     opening = await repository.balances_before(session, customer.id, start)
     entries = await repository.statement_entries(session, customer.id, start, end)
@@ -174,7 +174,7 @@ async def kpi_report(
 ) -> KpiReportOut:
     """DSO, best-possible DSO, ADD, CEI, bad-debt and collection rates for a period, per currency."""
     if end < start:
-        raise InvalidPeriod("The period ends before it starts.")
+        raise InvalidPeriod("The period ends before it starts.", detail_zh="期间的结束日期早于开始日期。")
     days = (end - start).days + 1
     rows = await repository.kpi_figures(session, start, end, customer_id=customer_id, currency=currency)
     data = []

@@ -24,14 +24,16 @@ async def create_terms(
 ) -> PaymentTerms:
     """Create a named payment terms template."""
     if await terms_by_code(session, data.code):
-        raise TermsCodeTaken(f"Payment terms '{data.code}' already exist.")
+        raise TermsCodeTaken(f"Payment terms '{data.code}' already exist.", detail_zh=f"付款条件“{data.code}”已存在。")
     now = clock.now()
     terms = PaymentTerms(id=uuid7(), **data.model_dump(), revision=1, created_at=now, updated_at=now)
     session.add(terms)
     try:
         await session.flush()
     except IntegrityError:
-        raise TermsCodeTaken(f"Payment terms '{data.code}' already exist.") from None
+        raise TermsCodeTaken(
+            f"Payment terms '{data.code}' already exist.", detail_zh=f"付款条件“{data.code}”已存在。"
+        ) from None
     log.info("payment_terms.created", code=terms.code)
     return terms
 
@@ -44,7 +46,7 @@ async def update_terms(
     changes = data.model_dump(exclude_unset=True)
     for name in ("name", "net_days", "basis", "grace_days", "interest_kind", "interest_rate"):
         if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null.")
+            raise ValidationFailed(f"{name} cannot be null.", detail_zh=f"{name} 不能为 null。")
     merged = PaymentTermsFields.model_construct(
         **{name: changes.get(name, getattr(terms, name)) for name in PaymentTermsFields.model_fields}
     )
@@ -86,7 +88,7 @@ async def invoice_terms(
     if code is not None:
         found = await terms_by_code(session, code)
         if found is None:
-            raise UnknownTerms(f"There are no payment terms '{code}'.")
+            raise UnknownTerms(f"There are no payment terms '{code}'.", detail_zh=f"付款条件“{code}”不存在。")
         template = _terms_of(found)
     return domain.resolve_terms(template, overrides)
 
