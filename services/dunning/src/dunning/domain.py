@@ -261,18 +261,33 @@ DEFAULT_POLICIES: list[dict[str, Any]] = [
 
 def policy_problems(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     """What is wrong with a ladder: empty, duplicate names, offsets out of order, a level going down."""
-    problems = []
+    return [english for english, _chinese in policy_faults(steps)]
+
+
+def policy_faults(steps: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """policy_problems, each said in English and in Chinese (for the caller's language)."""
+    faults = []
     if not steps:
-        problems.append("a policy needs at least one step")
+        faults.append(("a policy needs at least one step", "催收策略至少需要一个步骤"))
     names = [s["name"] for s in steps]
     if len(set(names)) != len(names):
-        problems.append("step names must be unique within a policy")
+        faults.append(("step names must be unique within a policy", "同一催收策略内的步骤名称不能重复"))
     for before, after in pairwise(steps):
         if after["offset_days"] < before["offset_days"]:
-            problems.append(f"step {after['name']!r} comes before {before['name']!r}: offsets must not decrease")
+            faults.append(
+                (
+                    f"step {after['name']!r} comes before {before['name']!r}: offsets must not decrease",
+                    f"步骤“{after['name']}”的偏移天数小于前一步“{before['name']}”：各步骤的偏移天数不能递减",
+                )
+            )
         if after["level"] < before["level"]:
-            problems.append(f"step {after['name']!r} lowers the level: levels must not decrease")
-    return problems
+            faults.append(
+                (
+                    f"step {after['name']!r} lowers the level: levels must not decrease",
+                    f"步骤“{after['name']}”降低了级别：各步骤的级别不能递减",
+                )
+            )
+    return faults
 
 
 def select_policy(

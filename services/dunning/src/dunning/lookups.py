@@ -36,7 +36,7 @@ async def require_case(session: AsyncSession, case_id: UUID) -> DunningCase:
     """The case, or CaseNotFound."""
     case = await get_case(session, case_id)
     if case is None:
-        raise CaseNotFound(f"There is no dunning case {case_id}.")
+        raise CaseNotFound(f"There is no dunning case {case_id}.", detail_zh=f"催收案件 {case_id} 不存在。")
     return case
 
 

@@ -80,7 +80,7 @@ async def case_documents(case_id: UUID, session: SessionDep, _: Reader, page: Pa
 async def download_document(document_id: UUID, session: SessionDep, _: Reader) -> Response:
     document = await repository.get_document(session, document_id)
     if document is None:
-        raise DocumentNotFound(f"There is no document {document_id}.")
+        raise DocumentNotFound(f"There is no document {document_id}.", detail_zh=f"文件 {document_id} 不存在。")
     return Response(
         document.content,
         media_type=document.media_type,

@@ -358,7 +358,7 @@ async def hold_case(
 ) -> DunningCase:
     """Put a case on manual hold (until a date, or until released)."""
     if case.status != "open":
-        raise CaseNotOpen("The case is resolved.")
+        raise CaseNotOpen("The case is resolved.", detail_zh="该催收案件已结案。")
     case.hold_reason, case.held_until, case.updated_at = reason, until, clock.now()
     await publish_pause(session, clock=clock, case=case, reason="manual_hold", until=until, note=reason)
     return case
@@ -367,7 +367,7 @@ async def hold_case(
 async def release_case(session: AsyncSession, *, actor: Principal, clock: Clock, case: DunningCase) -> DunningCase:
     """Lift a manual hold: the next tick takes the due step."""
     if case.hold_reason is None:
-        raise CaseNotHeld("The case is not on hold.")
+        raise CaseNotHeld("The case is not on hold.", detail_zh="该催收案件未被暂停。")
     case.hold_reason, case.held_until, case.updated_at = None, None, clock.now()
     log.info("case.released", case_id=str(case.id))
     return case

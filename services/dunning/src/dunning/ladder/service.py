@@ -26,6 +26,9 @@ from dunning.promises.service import settle_due_promises
 
 log = structlog.get_logger("dunning")
 
+# The channels a template is sent on, as a Chinese detail names them.
+_CHANNEL_ZH = {"email": "邮件", "sms": "短信"}
+
 
 def policy_view(policy: DunningPolicy) -> domain.PolicyView:
     """The domain's view of a stored policy version."""
@@ -62,25 +65,34 @@ async def create_policy_version(
     session: AsyncSession, *, actor: Principal, clock: Clock, code: str, values: dict[str, Any], new: bool
 ) -> DunningPolicy:
     """Store a new version of a policy (version 1 when `new`; a 409 if the code exists, or not)."""
-    problems = domain.policy_problems(values["steps"])
-    if problems:
-        raise InvalidPolicy("; ".join(problems))
+    faults = domain.policy_faults(values["steps"])
+    if faults:
+        raise InvalidPolicy(
+            "; ".join(english for english, _ in faults), detail_zh="；".join(chinese for _, chinese in faults) + "。"
+        )
     for step in values["steps"]:
         if step["channel"] in ("email", "sms") and not step["templates"]:
-            raise UnknownTemplate(f"Step {step['name']!r} needs a template.")
+            raise UnknownTemplate(
+                f"Step {step['name']!r} needs a template.", detail_zh=f"步骤“{step['name']}”需要指定模板。"
+            )
         for language, template in step["templates"].items():
             if step["channel"] in ("email", "sms") and not rendering.template_exists(
                 template, language, step["channel"]
             ):
                 raise UnknownTemplate(
                     f"Step {step['name']!r}: there is no {step['channel']} template {template!r} in {language}.",
+                    detail_zh=f"步骤“{step['name']}”：没有 {language} 的"
+                    f"{_CHANNEL_ZH[step['channel']]}模板“{template}”。",
                 )
     await repository.lock_policy_code(session, code)
     versions = await repository.policy_versions(session, code)
     if new and versions:
-        raise PolicyExists(f"Policy {code!r} exists; post a new version to /policies/{code}/versions.")
+        raise PolicyExists(
+            f"Policy {code!r} exists; post a new version to /policies/{code}/versions.",
+            detail_zh=f"催收策略“{code}”已存在；请向 /policies/{code}/versions 提交新版本。",
+        )
     if not new and not versions:
-        raise PolicyNotFound(f"There is no policy {code!r}.")
+        raise PolicyNotFound(f"There is no policy {code!r}.", detail_zh=f"催收策略“{code}”不存在。")
     version = versions[0].version + 1 if versions else 1
     policy = DunningPolicy(id=uuid7(), code=code, version=version, active=True, created_at=clock.now(), **values)
     session.add(policy)
@@ -106,7 +118,10 @@ async def require_policy(
     versions = await repository.policy_versions(session, code)
     chosen = [p for p in versions if version is None or p.version == version]
     if not chosen:
-        raise PolicyNotFound(f"There is no policy {code!r}" + (f" version {version}." if version else "."))
+        raise PolicyNotFound(
+            f"There is no policy {code!r}" + (f" version {version}." if version else "."),
+            detail_zh=f"催收策略“{code}”" + (f"没有第 {version} 版。" if version else "不存在。"),
+        )
     return chosen[0], [p.version for p in versions]
 
 

@@ -48,7 +48,7 @@ async def build_plan(
 async def _plan(session: AsyncSession, month: str) -> CollectionPlan:
     plan = await repository.get_plan(session, _month(month))
     if plan is None:
-        raise PlanNotFound(f"There is no collection plan for {month}.")
+        raise PlanNotFound(f"There is no collection plan for {month}.", detail_zh=f"{month} 没有催收计划。")
     return plan
 
 

@@ -36,7 +36,9 @@ async def make_promise(
 ) -> PromiseToPay:
     """Record a promise to pay: the case pauses until the promised date (DunningPaused, PromiseToPayMade)."""
     if case.status != "open":
-        raise CaseNotOpen("The case is resolved; there is nothing to promise.")
+        raise CaseNotOpen(
+            "The case is resolved; there is nothing to promise.", detail_zh="该催收案件已结案，无需再承诺付款。"
+        )
     now = clock.now()
     promise = PromiseToPay(
         id=uuid7(),

@@ -50,7 +50,7 @@ async def list_tasks(
 async def _locked_task(session: AsyncSession, task_id: UUID) -> DunningTask:
     task = await repository.get_task(session, task_id, for_update=True)
     if task is None:
-        raise TaskNotFound(f"There is no task {task_id}.")
+        raise TaskNotFound(f"There is no task {task_id}.", detail_zh=f"任务 {task_id} 不存在。")
     return task
 
 

@@ -45,7 +45,7 @@ async def complete_task(
 ) -> DunningTask:
     """Close a collector's task with its outcome; the outcome drives the case."""
     if task.status != "open":
-        raise TaskClosed("The task is already closed.")
+        raise TaskClosed("The task is already closed.", detail_zh="该任务已关闭。")
     case = await get_case(session, task.case_id, for_update=True)
     assert case is not None
     now = clock.now()
@@ -56,7 +56,10 @@ async def complete_task(
     )
     if outcome == "promise_to_pay":
         if promised_date is None or promised_amount is None:
-            raise PromiseIncomplete("A promise to pay needs promised_date and promised_amount.")
+            raise PromiseIncomplete(
+                "A promise to pay needs promised_date and promised_amount.",
+                detail_zh="承诺付款需要填写 promised_date（承诺付款日期）和 promised_amount（承诺付款金额）。",
+            )
         await make_promise(
             session,
             actor=actor,
