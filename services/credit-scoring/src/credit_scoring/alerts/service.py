@@ -142,7 +142,7 @@ async def acknowledge_alert(
     """Mark an alert seen by a person (once; a repeat keeps the first acknowledgement)."""
     alert = await repository.get_alert(session, alert_id, lock=True)
     if alert is None:
-        raise AlertNotFound(f"There is no alert {alert_id}.")
+        raise AlertNotFound(f"There is no alert {alert_id}.", detail_zh=f"预警 {alert_id} 不存在。")
     if alert.acknowledged_at is None:
         alert.acknowledged_at = clock.now()
         alert.acknowledged_by = actor.name

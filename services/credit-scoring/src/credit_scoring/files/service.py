@@ -53,12 +53,16 @@ def resolve_as_of(clock: Clock, as_of: date | None) -> date:
     if as_of < EARLIEST_AS_OF:
         raise AsOfTooEarly(
             f"as_of {as_of.isoformat()} is before {EARLIEST_AS_OF.isoformat()}; credit files are built only "
-            "from that date on."
+            "from that date on.",
+            detail_zh=f"截止日期 as_of {as_of.isoformat()} 早于 {EARLIEST_AS_OF.isoformat()}；"
+            "信用档案只能从该日起建立。",
         )
     if as_of > today:
         raise AsOfInFuture(
             f"as_of {as_of.isoformat()} is after today ({today.isoformat()}); a credit file cannot be built "
-            "for a day that has not happened."
+            "for a day that has not happened.",
+            detail_zh=f"截止日期 as_of {as_of.isoformat()} 晚于今天（{today.isoformat()}）；"
+            "不能为尚未到来的日子建立信用档案。",
         )
     return as_of
 
@@ -67,7 +71,9 @@ async def require_customer(session: AsyncSession, customer_id: UUID) -> Customer
     """The customer, or CustomerUnknown (404) when nothing is known of it."""
     customer = await repository.get_customer(session, customer_id)
     if customer is None:
-        raise CustomerUnknown(f"Nothing is known of customer {customer_id}.")
+        raise CustomerUnknown(
+            f"Nothing is known of customer {customer_id}.", detail_zh=f"没有客户 {customer_id} 的任何资料。"
+        )
     return customer
 
 

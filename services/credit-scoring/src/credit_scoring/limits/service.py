@@ -27,7 +27,10 @@ async def credit_limit(session: AsyncSession, *, customer_id: UUID) -> CreditLim
     await require_customer(session, customer_id)
     found = await repository.get_limit(session, customer_id)
     if found is None:
-        raise LimitUnknown(f"Customer {customer_id} has no credit limit yet (it is set with its first score).")
+        raise LimitUnknown(
+            f"Customer {customer_id} has no credit limit yet (it is set with its first score).",
+            detail_zh=f"客户 {customer_id} 尚无信用额度（首次评分时设定）。",
+        )
     return found
 
 
@@ -46,11 +49,15 @@ async def override_limit(
     customer = await _locked_customer(session, customer_id)
     today = today_of(clock, customer)
     if expires_on is not None and expires_on < today:
-        raise OverrideExpired(f"expires_on {expires_on.isoformat()} is already past.")
+        raise OverrideExpired(
+            f"expires_on {expires_on.isoformat()} is already past.",
+            detail_zh=f"失效日期 expires_on {expires_on.isoformat()} 已过。",
+        )
     (built,) = await build_credit_files(session, [customer], today)
     if built.file.by_currency and (main := policy.main_currency(built.file)) != currency:
         raise CurrencyMismatch(
-            f"The customer is billed mainly in {main}, not {currency}: a manual limit must be in {main}."
+            f"The customer is billed mainly in {main}, not {currency}: a manual limit must be in {main}.",
+            detail_zh=f"该客户主要以 {main} 而非 {currency} 开票：人工额度须以 {main} 设定。",
         )
     current = await repository.get_limit(session, customer_id)
     await repository.save_limit(
@@ -82,7 +89,9 @@ async def lift_override(session: AsyncSession, *, clock: Clock, customer_id: UUI
     await _locked_customer(session, customer_id)
     current = await repository.get_limit(session, customer_id)
     if current is None or current.override_amount is None:
-        raise OverrideNotFound(f"Customer {customer_id} has no manual credit limit.")
+        raise OverrideNotFound(
+            f"Customer {customer_id} has no manual credit limit.", detail_zh=f"客户 {customer_id} 没有人工信用额度。"
+        )
     current.override_amount = None
     current.override_reason = None
     current.override_expires_on = None
@@ -99,5 +108,7 @@ async def _locked_customer(session: AsyncSession, customer_id: UUID) -> Customer
     """The customer, its row locked first (as every rescore does), so limit changes never deadlock."""
     customer = await repository.lock_customer(session, customer_id)
     if customer is None:
-        raise CustomerUnknown(f"Nothing is known of customer {customer_id}.")
+        raise CustomerUnknown(
+            f"Nothing is known of customer {customer_id}.", detail_zh=f"没有客户 {customer_id} 的任何资料。"
+        )
     return customer
