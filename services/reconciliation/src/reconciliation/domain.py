@@ -177,11 +177,12 @@ class ProposedAllocation:
 
 
 class AllocationRejected(ValueError):
-    """Requested allocations break a rule; `code` is the stable problem code."""
+    """Requested allocations break a rule; `code` is the stable problem code, `detail_zh` the rule in Chinese."""
 
-    def __init__(self, detail: str, *, code: str) -> None:
+    def __init__(self, detail: str, *, code: str, detail_zh: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_zh = detail_zh
         self.code = code
 
 
@@ -253,24 +254,31 @@ def check_allocations(
     for invoice_id, wanted in requested:
         if invoice_id in seen:
             raise AllocationRejected(
-                f"Invoice {invoice_id} is named more than once in allocations.", code="allocation_duplicate_invoice"
+                f"Invoice {invoice_id} is named more than once in allocations.",
+                code="allocation_duplicate_invoice",
+                detail_zh=f"账单 {invoice_id} 在核销明细中出现了不止一次。",
             )
         seen.add(invoice_id)
         item = items.get(invoice_id)
         if item is None:
             raise AllocationRejected(
-                f"Invoice {invoice_id} is not an open item of this customer.", code="invoice_not_open"
+                f"Invoice {invoice_id} is not an open item of this customer.",
+                code="invoice_not_open",
+                detail_zh=f"账单 {invoice_id} 不是该客户的未结账单。",
             )
         if item.currency != currency:
             raise AllocationRejected(
                 f"Invoice {item.invoice_number} is in {item.currency}, the payment in {currency}.",
                 code="allocation_currency_mismatch",
+                detail_zh=f"账单 {item.invoice_number} 的币种为 {item.currency}，而该笔收款为 {currency}。",
             )
         if wanted > item.available:
             raise AllocationRejected(
                 f"Invoice {item.invoice_number} can take at most {to_minor_units(item.available, currency)} "
                 f"{currency}; {wanted} was allocated.",
                 code="allocation_exceeds_balance",
+                detail_zh=f"账单 {item.invoice_number} 最多可核销 {to_minor_units(item.available, currency)} "
+                f"{currency}，本次核销了 {wanted}。",
             )
         accepted.append(ProposedAllocation(invoice_id, item.invoice_number, wanted, "given"))
     allocated = sum((a.amount for a in accepted), Decimal(0))
@@ -278,5 +286,6 @@ def check_allocations(
         raise AllocationRejected(
             f"Allocations add up to {allocated} {currency}, more than the payment of {amount}.",
             code="allocations_exceed_payment",
+            detail_zh=f"核销合计 {allocated} {currency}，超过了收款金额 {amount}。",
         )
     return accepted

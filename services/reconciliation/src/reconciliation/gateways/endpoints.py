@@ -36,6 +36,9 @@ router = APIRouter(
     },
 )
 MAX_BODY = 1024 * 1024
+# Each gateway as a Chinese finance team names it, for the Chinese detail of a refused notification
+# (a Latin name keeps the space before the Chinese that follows it).
+_PROVIDER_ZH = {"stripe": "Stripe ", "alipay": "支付宝", "wechat_pay": "微信支付", "webhook": "Standard Webhooks "}
 
 
 def _now(clock: Any) -> int:
@@ -47,7 +50,7 @@ async def _body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise PayloadTooLarge("The notification is too large.")
+            raise PayloadTooLarge("The notification is too large.", detail_zh=f"通知过大（上限 {MAX_BODY} 字节）。")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -85,9 +88,16 @@ def _rejected(
 ) -> SignatureInvalid | NotificationMalformed:
     outcome = exc.code if isinstance(exc, providers.SignatureRejected) else "malformed"
     request.app.state.metrics_webhooks.labels(provider, outcome).inc()
+    name_zh = _PROVIDER_ZH.get(provider, provider)
     if isinstance(exc, providers.SignatureRejected):
-        return SIGNATURE_REJECTED[exc.code](f"The {provider} notification is rejected: {exc.detail}.")
-    return NotificationMalformed(f"The {provider} notification cannot be read: {exc}.")
+        return SIGNATURE_REJECTED[exc.code](
+            f"The {provider} notification is rejected: {exc.detail}.",
+            detail_zh=f"{name_zh}回调通知被拒绝：{exc.detail_zh}。",
+        )
+    return NotificationMalformed(
+        f"The {provider} notification cannot be read: {exc}.",
+        detail_zh=f"{name_zh}回调通知无法读取：{exc.detail_zh}。",
+    )
 
 
 @router.post("/webhooks/stripe", summary="Stripe events (payment_intent.succeeded, charge.refunded); Stripe-Signature")
@@ -97,7 +107,7 @@ async def stripe_webhook(request: Request, session: SessionDep, clock: ClockDep)
     try:
         header = request.headers.get("stripe-signature")
         if not header:
-            raise providers.SignatureRejected("Stripe-Signature is missing")
+            raise providers.SignatureRejected("Stripe-Signature is missing", detail_zh="缺少 Stripe-Signature 签名头")
         secret = _configured(settings.stripe_webhook_secret, "Stripe")
         event = providers.verify_stripe(
             body, header, secret=secret, now=_now(clock), tolerance=settings.stripe_tolerance_seconds
@@ -120,7 +130,7 @@ async def alipay_webhook(request: Request, session: SessionDep, clock: ClockDep)
     params = providers.parse_form(body)
     try:
         if not params.get("sign"):
-            raise providers.SignatureRejected("the notification has no sign")
+            raise providers.SignatureRejected("the notification has no sign", detail_zh="通知中没有 sign 签名")
         public_key = _configured(settings.alipay_public_key, "Alipay")
         providers.verify_alipay(
             params, public_key=public_key, app_id=settings.alipay_app_id, seller_id=settings.alipay_seller_id
@@ -143,7 +153,9 @@ async def wechatpay_webhook(request: Request, session: SessionDep, clock: ClockD
     try:
         headers = _headers(request)
         if not headers.get("wechatpay-signature"):
-            raise providers.SignatureRejected("Wechatpay-Signature is missing")
+            raise providers.SignatureRejected(
+                "Wechatpay-Signature is missing", detail_zh="缺少 Wechatpay-Signature 签名头"
+            )
         public_key = _configured(settings.wechatpay_public_key, "WeChat Pay")
         apiv3_key = _configured(settings.wechatpay_apiv3_key, "WeChat Pay")
         providers.verify_wechatpay(
@@ -171,7 +183,7 @@ async def standard_webhook(request: Request, session: SessionDep, clock: ClockDe
     try:
         headers = _headers(request)
         if not headers.get("webhook-signature"):
-            raise providers.SignatureRejected("webhook-signature is missing")
+            raise providers.SignatureRejected("webhook-signature is missing", detail_zh="缺少 webhook-signature 签名头")
         secret = _configured(settings.standard_webhook_secret, "Standard Webhooks")
         message_id = providers.verify_standard(
             body, headers, secret=secret, now=_now(clock), tolerance=settings.standard_webhook_tolerance_seconds

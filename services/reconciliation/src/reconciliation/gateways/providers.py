@@ -44,14 +44,20 @@ Provider = Literal["stripe", "alipay", "wechat_pay", "webhook"]
 class SignatureRejected(ValueError):
     """The notification is not the gateway's: bad or missing signature, stale timestamp, wrong account."""
 
-    def __init__(self, detail: str, *, code: str = "signature_invalid") -> None:
+    def __init__(self, detail: str, *, detail_zh: str, code: str = "signature_invalid") -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_zh = detail_zh
         self.code = code
 
 
 class NoticeMalformed(ValueError):
-    """Signed, but not a notification we can read."""
+    """Signed, but not a notification we can read; `detail_zh` says why in Chinese."""
+
+    def __init__(self, detail: str, *, detail_zh: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.detail_zh = detail_zh
 
 
 @dataclass(frozen=True)
@@ -86,13 +92,19 @@ def bookable(amount: Decimal, currency: str, *, name: str, value: Any) -> Decima
     Never rounded: 300.001 CNY is refused, not booked as 300.00.
     """
     if not amount.is_finite() or amount < 0 or amount > LARGEST_AMOUNT:
-        raise NoticeMalformed(f"{name} '{value}' is not an amount arflow can book")
+        raise NoticeMalformed(
+            f"{name} '{value}' is not an amount arflow can book",
+            detail_zh=f"{name} “{value}”不是 arflow 可以入账的金额",
+        )
     try:
         exact = amount == amount.quantize(minor_unit_exponent(currency))
     except InvalidOperation:
         exact = False
     if not exact:
-        raise NoticeMalformed(f"{name} '{value}' is finer than {currency}'s minor unit")
+        raise NoticeMalformed(
+            f"{name} '{value}' is finer than {currency}'s minor unit",
+            detail_zh=f"{name} “{value}”的精度超过了 {currency} 的最小货币单位",
+        )
     return amount
 
 
@@ -100,7 +112,10 @@ def from_minor(value: Any, currency: str, decimals: int | None = None, *, name: 
     """An amount in minor units: the currency's ISO 4217 ones unless the gateway counts `decimals` of its own."""
     # Only a whole number: int() would truncate 100.5 and overflow on 1e400 (a JSON float, infinite).
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
-        raise NoticeMalformed(f"{name} '{value}' is not an amount in minor units")
+        raise NoticeMalformed(
+            f"{name} '{value}' is not an amount in minor units",
+            detail_zh=f"{name} “{value}”不是以最小货币单位表示的金额",
+        )
     units = int(value)
     amount = Decimal(units).scaleb(-(MINOR_UNITS.get(currency, 2) if decimals is None else decimals))
     return bookable(amount, currency, name=name, value=value)
@@ -119,18 +134,21 @@ def from_stripe_minor(value: Any, currency: str) -> Decimal:
 
 def _decimal(value: Any, name: str, currency: str) -> Decimal:
     if isinstance(value, bool | float) or value is None:
-        raise NoticeMalformed(f"{name} '{value}' is not an amount (a decimal string)")
+        raise NoticeMalformed(
+            f"{name} '{value}' is not an amount (a decimal string)",
+            detail_zh=f"{name} “{value}”不是金额（须为十进制数字字符串）",
+        )
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise NoticeMalformed(f"{name} '{value}' is not an amount") from None
+        raise NoticeMalformed(f"{name} '{value}' is not an amount", detail_zh=f"{name} “{value}”不是金额") from None
     return bookable(amount, currency, name=name, value=value)
 
 
 def _currency(value: Any) -> str:
     code = str(value or "").upper()
     if code not in CURRENCIES:
-        raise NoticeMalformed(f"'{value}' is not an ISO 4217 currency")
+        raise NoticeMalformed(f"'{value}' is not an ISO 4217 currency", detail_zh=f"“{value}”不是 ISO 4217 币种代码")
     return code
 
 
@@ -166,9 +184,9 @@ def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise NoticeMalformed("the body is not JSON") from None
+        raise NoticeMalformed("the body is not JSON", detail_zh="请求体不是 JSON") from None
     if not isinstance(data, dict):
-        raise NoticeMalformed("the body is not a JSON object")
+        raise NoticeMalformed("the body is not a JSON object", detail_zh="请求体不是 JSON 对象")
     return data
 
 
@@ -176,9 +194,15 @@ def _timestamp(raw: str | None, now: int, tolerance: int) -> int:
     try:
         stamp = int(raw or "")
     except ValueError:
-        raise SignatureRejected("the timestamp is missing or not a number", code="timestamp_invalid") from None
+        raise SignatureRejected(
+            "the timestamp is missing or not a number", detail_zh="时间戳缺失或不是数字", code="timestamp_invalid"
+        ) from None
     if abs(now - stamp) > tolerance:
-        raise SignatureRejected(f"the timestamp is more than {tolerance} s away from now", code="timestamp_stale")
+        raise SignatureRejected(
+            f"the timestamp is more than {tolerance} s away from now",
+            detail_zh=f"时间戳与当前时间相差超过 {tolerance} 秒",
+            code="timestamp_stale",
+        )
     return stamp
 
 
@@ -193,7 +217,7 @@ def _same_signature(expected: str, given: str) -> bool:
 def verify_stripe(body: bytes, header: str | None, *, secret: str, now: int, tolerance: int = 300) -> dict[str, Any]:
     """Verify `Stripe-Signature` and return the event."""
     if not header:
-        raise SignatureRejected("Stripe-Signature is missing")
+        raise SignatureRejected("Stripe-Signature is missing", detail_zh="缺少 Stripe-Signature 签名头")
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
@@ -202,17 +226,17 @@ def verify_stripe(body: bytes, header: str | None, *, secret: str, now: int, tol
     stamp = _timestamp(stamps[0] if stamps else None, now, tolerance)
     expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     if not any(_same_signature(expected, given) for given in parts.get("v1", [])):
-        raise SignatureRejected("no v1 signature matches")
+        raise SignatureRejected("no v1 signature matches", detail_zh="没有相符的 v1 签名")
     return _json(body)
 
 
 def read_stripe(event: dict[str, Any]) -> GatewayNotice:
     event_id, event_type = str(event.get("id") or ""), str(event.get("type") or "")
     if not event_id:
-        raise NoticeMalformed("the event has no id")
+        raise NoticeMalformed("the event has no id", detail_zh="事件没有 id")
     obj = (event.get("data") or {}).get("object") or {}
     if not isinstance(obj, dict):
-        raise NoticeMalformed("data.object is not an object")
+        raise NoticeMalformed("data.object is not an object", detail_zh="data.object 不是对象")
     metadata = obj.get("metadata") or {}
     if event_type == "payment_intent.succeeded":
         currency = _currency(obj.get("currency"))
@@ -274,11 +298,11 @@ def _rsa_verify(public_key_pem: str, signature_b64: str, message: bytes) -> None
     try:
         signature = base64.b64decode(signature_b64, validate=True)
     except (ValueError, TypeError):
-        raise SignatureRejected("the signature is not base64") from None
+        raise SignatureRejected("the signature is not base64", detail_zh="签名不是 base64 编码") from None
     try:
         _public_key(public_key_pem).verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
-        raise SignatureRejected("the signature does not verify") from None
+        raise SignatureRejected("the signature does not verify", detail_zh="签名验证未通过") from None
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -294,14 +318,16 @@ def verify_alipay(
 ) -> None:
     """Verify an Alipay notification's RSA2 signature and that it is for our app and seller."""
     if params.get("sign_type", "RSA2") != "RSA2":
-        raise SignatureRejected("only RSA2 signatures are accepted")
+        raise SignatureRejected("only RSA2 signatures are accepted", detail_zh="只接受 RSA2 签名")
     if not params.get("sign"):
-        raise SignatureRejected("the notification has no sign")
+        raise SignatureRejected("the notification has no sign", detail_zh="通知中没有 sign 签名")
     _rsa_verify(public_key, params["sign"], alipay_signing_string(params).encode())
     if app_id and params.get("app_id") != app_id:
-        raise SignatureRejected("app_id is not ours", code="account_mismatch")
+        raise SignatureRejected("app_id is not ours", detail_zh="app_id 与本方配置的应用不符", code="account_mismatch")
     if seller_id and params.get("seller_id") != seller_id:
-        raise SignatureRejected("seller_id is not ours", code="account_mismatch")
+        raise SignatureRejected(
+            "seller_id is not ours", detail_zh="seller_id 与本方配置的卖家不符", code="account_mismatch"
+        )
 
 
 def read_alipay(params: dict[str, str]) -> GatewayNotice:
@@ -309,7 +335,7 @@ def read_alipay(params: dict[str, str]) -> GatewayNotice:
     notify_id = params.get("notify_id") or ""
     status = params.get("trade_status") or ""
     if not trade_no or not notify_id:
-        raise NoticeMalformed("trade_no or notify_id is missing")
+        raise NoticeMalformed("trade_no or notify_id is missing", detail_zh="缺少 trade_no 或 notify_id")
     if params.get("refund_fee"):
         # A (partial) refund arrives as TRADE_SUCCESS or TRADE_CLOSED carrying refund_fee: not a new payment.
         return GatewayNotice(
@@ -327,7 +353,7 @@ def read_alipay(params: dict[str, str]) -> GatewayNotice:
         return GatewayNotice(provider="alipay", provider_id=notify_id, event_type=status, kind="ignored")
     amount = _decimal(params.get("receipt_amount") or params.get("total_amount"), "total_amount", "CNY")
     if amount <= 0:
-        raise NoticeMalformed("the amount is not positive")
+        raise NoticeMalformed("the amount is not positive", detail_zh="金额不是正数")
     return GatewayNotice(
         provider="alipay",
         provider_id=notify_id,
@@ -361,22 +387,30 @@ def verify_wechatpay(
     """Verify the Wechatpay-Signature of an API v3 notification."""
     signature = headers.get("wechatpay-signature") or ""
     if not signature:
-        raise SignatureRejected("Wechatpay-Signature is missing")
+        raise SignatureRejected("Wechatpay-Signature is missing", detail_zh="缺少 Wechatpay-Signature 签名头")
     if signature.startswith(SIGNTEST_PREFIX):
-        raise SignatureRejected("a WECHATPAY/SIGNTEST/ probe signature never verifies")
+        raise SignatureRejected(
+            "a WECHATPAY/SIGNTEST/ probe signature never verifies", detail_zh="WECHATPAY/SIGNTEST/ 探测签名一律不予通过"
+        )
     if serial and headers.get("wechatpay-serial") != serial:
-        raise SignatureRejected("Wechatpay-Serial is not the configured key's", code="unknown_key")
+        raise SignatureRejected(
+            "Wechatpay-Serial is not the configured key's",
+            detail_zh="Wechatpay-Serial 与所配置的平台证书序列号不符",
+            code="unknown_key",
+        )
     stamp = _timestamp(headers.get("wechatpay-timestamp"), now, tolerance)
     nonce = headers.get("wechatpay-nonce") or ""
     if not nonce:
-        raise SignatureRejected("Wechatpay-Nonce is missing")
+        raise SignatureRejected("Wechatpay-Nonce is missing", detail_zh="缺少 Wechatpay-Nonce")
     _rsa_verify(public_key, signature, f"{stamp}\n{nonce}\n".encode() + body + b"\n")
 
 
 def decrypt_wechatpay_resource(resource: dict[str, Any], apiv3_key: str) -> dict[str, Any]:
     """Decrypt an AEAD_AES_256_GCM resource with the APIv3 key."""
     if resource.get("algorithm") != "AEAD_AES_256_GCM":
-        raise NoticeMalformed("the resource is not AEAD_AES_256_GCM")
+        raise NoticeMalformed(
+            "the resource is not AEAD_AES_256_GCM", detail_zh="resource 的加密算法不是 AEAD_AES_256_GCM"
+        )
     try:
         plain = AESGCM(apiv3_key.encode()).decrypt(
             str(resource["nonce"]).encode(),
@@ -384,7 +418,9 @@ def decrypt_wechatpay_resource(resource: dict[str, Any], apiv3_key: str) -> dict
             str(resource.get("associated_data") or "").encode(),
         )
     except (KeyError, ValueError, InvalidTag):
-        raise NoticeMalformed("the resource does not decrypt with the APIv3 key") from None
+        raise NoticeMalformed(
+            "the resource does not decrypt with the APIv3 key", detail_zh="resource 无法用 APIv3 密钥解密"
+        ) from None
     return _json(plain)
 
 
@@ -392,15 +428,15 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
     envelope = _json(body)
     notice_id, event_type = str(envelope.get("id") or ""), str(envelope.get("event_type") or "")
     if not notice_id:
-        raise NoticeMalformed("the notification has no id")
+        raise NoticeMalformed("the notification has no id", detail_zh="通知没有 id")
     if event_type not in ("TRANSACTION.SUCCESS", "REFUND.SUCCESS"):
         return GatewayNotice(provider="wechat_pay", provider_id=notice_id, event_type=event_type, kind="ignored")
     resource = envelope.get("resource")
     if not isinstance(resource, dict):
-        raise NoticeMalformed("the notification has no resource")
+        raise NoticeMalformed("the notification has no resource", detail_zh="通知没有 resource")
     data = decrypt_wechatpay_resource(resource, apiv3_key)
     if mchid and data.get("mchid") not in (None, mchid):
-        raise SignatureRejected("mchid is not ours", code="account_mismatch")
+        raise SignatureRejected("mchid is not ours", detail_zh="mchid 与本方商户号不符", code="account_mismatch")
     amount = data.get("amount") or {}
     currency = _currency(amount.get("currency") or "CNY")
     if event_type == "REFUND.SUCCESS":
@@ -441,7 +477,7 @@ def verify_standard(body: bytes, headers: dict[str, str], *, secret: str, now: i
     """Verify a Standard Webhooks signature; returns the message id."""
     message_id = headers.get("webhook-id") or ""
     if not message_id:
-        raise SignatureRejected("webhook-id is missing")
+        raise SignatureRejected("webhook-id is missing", detail_zh="缺少 webhook-id")
     stamp = _timestamp(headers.get("webhook-timestamp"), now, tolerance)
     signed = f"{message_id}.{stamp}.".encode() + body
     expected = base64.b64encode(hmac.new(standard_secret(secret), signed, hashlib.sha256).digest()).decode()
@@ -449,7 +485,7 @@ def verify_standard(body: bytes, headers: dict[str, str], *, secret: str, now: i
         version, _, value = candidate.partition(",")
         if version == "v1" and _same_signature(expected, value):
             return message_id
-    raise SignatureRejected("no v1 signature matches")
+    raise SignatureRejected("no v1 signature matches", detail_zh="没有相符的 v1 签名")
 
 
 def read_standard(body: bytes, message_id: str) -> GatewayNotice:
@@ -458,11 +494,11 @@ def read_standard(body: bytes, message_id: str) -> GatewayNotice:
     event_type = str(event.get("type") or "")
     data = event.get("data") or {}
     if not isinstance(data, dict):
-        raise NoticeMalformed("data is not an object")
+        raise NoticeMalformed("data is not an object", detail_zh="data 不是对象")
     if event_type == "payment.succeeded":
         amount = _decimal(data.get("amount"), "amount", _currency(data.get("currency")))
         if amount <= 0:
-            raise NoticeMalformed("the amount is not positive")
+            raise NoticeMalformed("the amount is not positive", detail_zh="金额不是正数")
         return GatewayNotice(
             provider="webhook",
             provider_id=message_id,

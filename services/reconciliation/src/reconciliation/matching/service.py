@@ -164,7 +164,10 @@ async def create_payer_mapping(
     await require_customer(session, data.customer_id)
     key = account_key(data.payer_account)
     if not key:
-        raise PayerAccountInvalid("payer_account has no letters or digits.")
+        raise PayerAccountInvalid(
+            "payer_account has no letters or digits.",
+            detail_zh="付款人账号 payer_account 中没有任何字母或数字。",
+        )
     await learn_payer(
         session,
         clock=clock,
@@ -181,4 +184,7 @@ async def create_payer_mapping(
 async def delete_payer_mapping(session: AsyncSession, *, account: str, actor: Principal) -> None:
     """Forget whose a payer account was learned to be."""
     if not await repository.delete_payer_mapping(session, account_key(account)):
-        raise PayerMappingNotFound(f"There is no mapping for payer account {account}.")
+        raise PayerMappingNotFound(
+            f"There is no mapping for payer account {account}.",
+            detail_zh=f"付款人账号 {account} 没有对应的付款方映射。",
+        )

@@ -240,5 +240,8 @@ async def require_customer(session: AsyncSession, customer_id: UUID, *, for_upda
     """The customer as projected, or a 422 when invoicing never told of it (locked if asked: it serialises payments)."""
     customer = await repository.get_customer(session, customer_id, for_update=for_update)
     if customer is None:
-        raise CustomerUnknown(f"Customer {customer_id} is not known to reconciliation.")
+        raise CustomerUnknown(
+            f"Customer {customer_id} is not known to reconciliation.",
+            detail_zh=f"对账服务中没有客户 {customer_id}。",
+        )
     return customer

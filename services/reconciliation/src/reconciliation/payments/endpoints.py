@@ -57,7 +57,10 @@ async def list_payments(
     source: Literal["manual", "bank_statement", "alipay", "wechat_pay", "stripe", "webhook"] | None = None,
 ) -> Page[PaymentOut]:
     if received_from and received_to and received_from > received_to:
-        raise InvalidDateRange("received_from is after received_to.")
+        raise InvalidDateRange(
+            "received_from is after received_to.",
+            detail_zh="起始收款日期 received_from 晚于截止日期 received_to。",
+        )
     payments = await repository.list_payments(
         session,
         page,

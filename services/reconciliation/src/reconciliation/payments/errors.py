@@ -54,4 +54,13 @@ _REJECTED: dict[str, type[Unprocessable]] = {
 
 def allocation_rejected(rejected: domain.AllocationRejected) -> Unprocessable:
     """The problem answering the rule the domain says requested allocations break."""
-    return _REJECTED[rejected.code](rejected.detail)
+    return _REJECTED[rejected.code](rejected.detail, detail_zh=rejected.detail_zh)
+
+
+# A payment's status as a Chinese detail says it (the English detail names the status as stored).
+_PAYMENT_STATUS_ZH = {"matched": "已匹配", "unmatched": "待审核", "reversed": "已冲回", "split": "已拆分"}
+
+
+def payment_status_zh(status: str) -> str:
+    """The Chinese word for a payment status, for the `detail_zh` of the errors that name it."""
+    return _PAYMENT_STATUS_ZH.get(status, status)

@@ -73,7 +73,8 @@ async def receive_payment(
     customer = await projection.get_customer(session, data.customer_id, for_update=True)
     if customer is None:
         raise CustomerUnknown(
-            f"Customer {data.customer_id} is not known to reconciliation (no CustomerUpserted received)."
+            f"Customer {data.customer_id} is not known to reconciliation (no CustomerUpserted received).",
+            detail_zh=f"对账服务中没有客户 {data.customer_id}（尚未收到 CustomerUpserted 事件）。",
         )
     now = clock.now()
     today = local_date(now, customer.time_zone)
@@ -164,7 +165,7 @@ async def require_payment(session: AsyncSession, payment_id: UUID) -> PaymentRec
     """A payment with its allocations, or a 404."""
     payment = await repository.get_payment(session, payment_id)
     if payment is None:
-        raise PaymentNotFound(f"There is no payment {payment_id}.")
+        raise PaymentNotFound(f"There is no payment {payment_id}.", detail_zh=f"收款 {payment_id} 不存在。")
     allocations = await repository.allocations_of(session, [payment.id])
     return PaymentRecord(payment, allocations[payment.id])
 

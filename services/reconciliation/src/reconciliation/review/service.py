@@ -21,7 +21,7 @@ from reconciliation.models import Payment
 from reconciliation.open_items import repository as projection
 from reconciliation.open_items.service import require_customer
 from reconciliation.payments import repository as payments_repository
-from reconciliation.payments.errors import PaymentNotFound, allocation_rejected
+from reconciliation.payments.errors import PaymentNotFound, allocation_rejected, payment_status_zh
 from reconciliation.payments.schemas import AllocationIn
 from reconciliation.payments.service import (
     MANUAL_MATCH_CONFIDENCE,
@@ -47,9 +47,12 @@ log = structlog.get_logger("reconciliation")
 async def _lock_unmatched(session: AsyncSession, payment_id: UUID) -> Payment:
     payment = await payments_repository.get_payment(session, payment_id, for_update=True)
     if payment is None:
-        raise PaymentNotFound(f"There is no payment {payment_id}.")
+        raise PaymentNotFound(f"There is no payment {payment_id}.", detail_zh=f"收款 {payment_id} 不存在。")
     if payment.status != "unmatched":
-        raise PaymentNotUnmatched(f"Payment {payment_id} is {payment.status}, not awaiting review.")
+        raise PaymentNotUnmatched(
+            f"Payment {payment_id} is {payment.status}, not awaiting review.",
+            detail_zh=f"收款 {payment_id} 的状态为{payment_status_zh(payment.status)}，不在待审核队列中。",
+        )
     return payment
 
 
@@ -76,6 +79,7 @@ def _require_exact(currency: str, amounts: Sequence[tuple[str, Decimal]]) -> Non
             message = f"{location} {amount} has more decimals than {currency} allows"
             raise AmountNotExact(
                 f"{message}.",
+                detail_zh=f"{location} 的金额 {amount} 小数位数超过了 {currency} 允许的位数。",
                 errors=[{"location": f"body.{location}", "message": message, "type": "amount_not_exact"}],
             )
 
@@ -126,7 +130,8 @@ async def confirm_suggestion(
     payment = await _lock_unmatched(session, payment_id)
     if not 0 <= rank < len(payment.suggestions):
         raise SuggestionNotFound(
-            f"Payment {payment_id} has {len(payment.suggestions)} suggestion(s); there is no number {rank}."
+            f"Payment {payment_id} has {len(payment.suggestions)} suggestion(s); there is no number {rank}.",
+            detail_zh=f"收款 {payment_id} 共有 {len(payment.suggestions)} 条匹配建议，没有第 {rank} 条。",
         )
     chosen = payment.suggestions[rank]
     allocations = [
@@ -156,7 +161,10 @@ async def split_unmatched(
         )
     total = sum((part.amount for part in data.parts), Decimal(0))
     if total != payment.amount:
-        raise SplitDoesNotAddUp(f"The parts add up to {total}, the payment is {payment.amount} {payment.currency}.")
+        raise SplitDoesNotAddUp(
+            f"The parts add up to {total}, the payment is {payment.amount} {payment.currency}.",
+            detail_zh=f"拆分金额合计为 {total}，而该笔收款为 {payment.amount} {payment.currency}，两者不符。",
+        )
     records = []
     for part in data.parts:
         customer = await require_customer(session, part.customer_id, for_update=True)
@@ -237,10 +245,11 @@ async def undo_match(session: AsyncSession, *, clock: Clock, payment_id: UUID, a
     decided_by = actor.name
     payment = await payments_repository.get_payment(session, payment_id, for_update=True)
     if payment is None:
-        raise PaymentNotFound(f"There is no payment {payment_id}.")
+        raise PaymentNotFound(f"There is no payment {payment_id}.", detail_zh=f"收款 {payment_id} 不存在。")
     if payment.status != "matched":
         raise PaymentNotMatched(
             f"Payment {payment_id} is {payment.status}; only a matched payment can be undone.",
+            detail_zh=f"收款 {payment_id} 的状态为{payment_status_zh(payment.status)}；只有已匹配的收款才能撤销核销。",
         )
     customer = await projection.get_customer(session, payment.customer_id) if payment.customer_id else None
     time_zone = customer.time_zone if customer else DEFAULT_TIME_ZONE

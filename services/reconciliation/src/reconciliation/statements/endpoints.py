@@ -154,6 +154,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str | None]
     if content_type == "application/json":
         raise UnsupportedMediaType(
             "Send the statement file itself (multipart/form-data with a 'file' part, or the raw bytes).",
+            detail_zh="请直接上传对账单文件本身（multipart/form-data 中的 file 部分，或文件原始字节）。",
         )
     multipart = content_type == "multipart/form-data"
     allowed = limit + _MULTIPART_OVERHEAD if multipart else limit
@@ -166,10 +167,12 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str | None]
         except PayloadTooLarge:
             raise
         except Exception:
-            raise UploadMalformed("The multipart body cannot be read.") from None
+            raise UploadMalformed(
+                "The multipart body cannot be read.", detail_zh="无法读取 multipart 请求体。"
+            ) from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise UploadMissingFile("The form has no 'file' part.")
+            raise UploadMissingFile("The form has no 'file' part.", detail_zh="表单中没有 file 部分。")
         if (upload.size or 0) > limit:
             raise _too_large(limit)
         data = await upload.read()
@@ -205,7 +208,7 @@ async def create_statement_import(
 ) -> JSONResponse:
     data, uploaded_name = await _read_upload(request, request.app.state.settings.import_max_bytes)
     if not data.strip():
-        raise StatementMalformed("The file is empty.")
+        raise StatementMalformed("The file is empty.", detail_zh="文件是空的。")
     created: list[bool] = []
 
     async def create() -> StatementImportOut:

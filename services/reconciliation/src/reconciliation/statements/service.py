@@ -58,20 +58,24 @@ async def resolve_profile(session: AsyncSession, name: str | None) -> CsvProfile
         return built_in
     saved = await repository.csv_profile(session, name)
     if saved is None:
-        raise CsvProfileUnknown(f"There is no CSV profile '{name}'.")
+        raise CsvProfileUnknown(f"There is no CSV profile '{name}'.", detail_zh=f"CSV 配置“{name}”不存在。")
     return profile_of(saved.definition, name)
 
 
 def parse_upload(data: bytes, *, format: str | None, profile: CsvProfile | None, today: date) -> StatementFile:
     """Parse an uploaded file or raise a 422 naming what is wrong and where (`today` in Asia/Shanghai)."""
     if format is not None and format not in FORMATS:
-        raise StatementFormatUnknown(f"format must be one of {', '.join(FORMATS)}.")
+        raise StatementFormatUnknown(
+            f"format must be one of {', '.join(FORMATS)}.",
+            detail_zh=f"format（对账单格式）须为以下之一：{'、'.join(FORMATS)}。",
+        )
     chosen_profile = profile
     try:
         parsed = parse_statement(data, format=format, profile=chosen_profile)
     except StatementFormatError as exc:
         raise StatementMalformed(
             f"The statement cannot be read: {exc}. Nothing of it was imported.",
+            detail_zh=f"对账单无法读取：{exc.text_zh}。未导入任何内容。",
             location=exc.location,
         ) from None
     future = rules.dated_in_the_future(parsed.lines, today)
@@ -189,7 +193,9 @@ async def require_import(session: AsyncSession, import_id: UUID) -> StatementImp
     """A statement import by id, or a 404."""
     record = await repository.get_import(session, import_id)
     if record is None:
-        raise StatementImportNotFound(f"There is no statement import {import_id}.")
+        raise StatementImportNotFound(
+            f"There is no statement import {import_id}.", detail_zh=f"对账单导入记录 {import_id} 不存在。"
+        )
     return record
 
 
@@ -198,7 +204,9 @@ async def save_csv_profile(
 ) -> None:
     """Save (or replace) a bank's CSV column mapping under a name that no built-in profile has."""
     if data.name != name:
-        raise CsvProfileNameMismatch("The body's name differs from the path's.")
+        raise CsvProfileNameMismatch(
+            "The body's name differs from the path's.", detail_zh="请求体中的配置名称与路径中的不一致。"
+        )
     if name in BUILT_IN_PROFILES:
-        raise CsvProfileBuiltIn(f"'{name}' is a built-in profile.")
+        raise CsvProfileBuiltIn(f"'{name}' is a built-in profile.", detail_zh=f"“{name}”是内置 CSV 配置，不能修改。")
     await repository.save_csv_profile(session, name, data.model_dump(mode="json"), clock.now())

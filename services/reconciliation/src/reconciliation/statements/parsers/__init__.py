@@ -31,6 +31,14 @@ from reconciliation.statements.parsers.tabular import (
 )
 
 FORMATS = ("camt", "mt940", "ofx", "csv", "alipay", "wechat")
+# Each kind of balance as a Chinese detail names it.
+_BALANCE_ZH = {
+    "opening": "期初余额",
+    "closing": "期末余额",
+    "intermediate_opening": "中间期初余额",
+    "intermediate_closing": "中间期末余额",
+    "available": "可用余额",
+}
 
 __all__ = [
     "BUILT_IN_PROFILES",
@@ -74,7 +82,7 @@ def detect_format(data: bytes) -> str:
 def parse_statement(data: bytes, *, format: str | None = None, profile: CsvProfile | None = None) -> StatementFile:
     """Parse a statement file of a declared (or sniffed) format."""
     if not data.strip():
-        raise StatementFormatError("the file is empty", location="line 1")
+        raise StatementFormatError("the file is empty", detail_zh="文件是空的", location="line 1")
     chosen = format or detect_format(data)
     if chosen == "camt":
         return _bookable(parse_camt(data))
@@ -88,7 +96,10 @@ def parse_statement(data: bytes, *, format: str | None = None, profile: CsvProfi
         return _bookable(parse_wechat(data))
     if chosen == "csv":
         return _bookable(parse_csv(data, profile or BUILT_IN_PROFILES["generic"]))
-    raise StatementFormatError(f"unknown format '{chosen}'; one of {', '.join(FORMATS)}")
+    raise StatementFormatError(
+        f"unknown format '{chosen}'; one of {', '.join(FORMATS)}",
+        detail_zh=f"未知格式“{chosen}”；须为以下之一：{'、'.join(FORMATS)}",
+    )
 
 
 def _bookable(parsed: StatementFile) -> StatementFile:
@@ -104,11 +115,13 @@ def _bookable(parsed: StatementFile) -> StatementFile:
         if line.currency not in CURRENCIES:
             raise StatementFormatError(
                 f"'{line.currency}' is not an ISO 4217 currency code (CNH, offshore yuan, is booked as CNY)",
+                detail_zh=f"“{line.currency}”不是 ISO 4217 币种代码（离岸人民币 CNH 请按 CNY 入账）",
                 location=line.source_location,
             )
         if not line.amount.is_finite() or abs(line.amount) > LARGEST_AMOUNT:
             raise StatementFormatError(
                 f"the amount '{line.amount}' is more than a payment holds (999,999,999,999,999.99)",
+                detail_zh=f"金额“{line.amount}”超过了单笔收款的上限（999,999,999,999,999.99）",
                 location=line.source_location,
             )
         if line.amount != line.amount.quantize(minor_unit_exponent(line.currency)):
@@ -116,6 +129,7 @@ def _bookable(parsed: StatementFile) -> StatementFile:
             raise StatementFormatError(
                 f"the amount '{line.amount}' has more decimals than {line.currency} has ({decimals}); "
                 "it is not rounded",
+                detail_zh=f"金额“{line.amount}”的小数位数超过了 {line.currency} 的 {decimals} 位；不会四舍五入",
                 location=line.source_location,
             )
     for statement in parsed.statements:
@@ -123,6 +137,8 @@ def _bookable(parsed: StatementFile) -> StatementFile:
             if not balance.amount.is_finite() or abs(balance.amount) > LARGEST_AMOUNT:
                 raise StatementFormatError(
                     f"the {balance.kind.replace('_', ' ')} balance '{balance.amount}' is more than a statement holds",
+                    detail_zh=f"{_BALANCE_ZH.get(balance.kind, balance.kind)}“{balance.amount}”"
+                    "超过了对账单可容纳的上限",
                     location=f"{balance.kind} balance",
                 )
     return parsed

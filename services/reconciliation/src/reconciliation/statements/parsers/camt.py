@@ -105,16 +105,28 @@ class _Reader:
         try:
             value = Decimal((found.text or "").strip())
         except InvalidOperation:
-            raise StatementFormatError(f"'{found.text}' is not an amount", location=_where(found)) from None
+            raise StatementFormatError(
+                f"'{found.text}' is not an amount", detail_zh=f"“{found.text}”不是金额", location=_where(found)
+            ) from None
         if not value.is_finite() or value < 0:
-            raise StatementFormatError(f"'{found.text}' is not a positive amount", location=_where(found))
+            raise StatementFormatError(
+                f"'{found.text}' is not a positive amount",
+                detail_zh=f"“{found.text}”不是正数金额",
+                location=_where(found),
+            )
         if value > LARGEST_AMOUNT:
             raise StatementFormatError(
-                f"'{found.text}' is more than a payment holds (999,999,999,999,999.99)", location=_where(found)
+                f"'{found.text}' is more than a payment holds (999,999,999,999,999.99)",
+                detail_zh=f"“{found.text}”超过了单笔收款的上限（999,999,999,999,999.99）",
+                location=_where(found),
             )
         currency = (found.get("Ccy") or "").strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise StatementFormatError("the amount has no valid Ccy attribute", location=_where(found))
+            raise StatementFormatError(
+                "the amount has no valid Ccy attribute",
+                detail_zh="金额缺少有效的 Ccy（币种）属性",
+                location=_where(found),
+            )
         return value, currency
 
     def date(self, element: etree._Element, path: str) -> date | None:
@@ -124,7 +136,9 @@ class _Reader:
         try:
             return date.fromisoformat(raw[:10])
         except ValueError:
-            raise StatementFormatError(f"'{raw}' is not a date", location=_where(element, path)) from None
+            raise StatementFormatError(
+                f"'{raw}' is not a date", detail_zh=f"“{raw}”不是日期", location=_where(element, path)
+            ) from None
 
 
 def parse_camt(data: bytes) -> StatementFile:
@@ -132,21 +146,33 @@ def parse_camt(data: bytes) -> StatementFile:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise StatementFormatError(f"not well-formed XML: {exc.msg}", location=f"line {exc.lineno}") from None
+        raise StatementFormatError(
+            f"not well-formed XML: {exc.msg}", detail_zh=f"XML 格式不正确：{exc.msg}", location=f"line {exc.lineno}"
+        ) from None
     except ValueError as exc:  # lxml refuses e.g. a declared encoding it cannot honour
-        raise StatementFormatError(f"not readable XML: {exc}", location="line 1") from None
+        raise StatementFormatError(
+            f"not readable XML: {exc}", detail_zh=f"无法读取该 XML：{exc}", location="line 1"
+        ) from None
     if root.getroottree().docinfo.doctype:
         # A camt document has no DOCTYPE; one that declares entities is an attack (XXE, billion laughs).
         raise StatementFormatError(
-            "a camt document has no DOCTYPE; entity declarations are refused", location="DOCTYPE"
+            "a camt document has no DOCTYPE; entity declarations are refused",
+            detail_zh="camt 文件不应包含 DOCTYPE；实体声明一律拒绝",
+            location="DOCTYPE",
         )
     namespace = etree.QName(root).namespace or ""
     if namespace and not _NAMESPACE.match(namespace):
-        raise StatementFormatError(f"unsupported namespace {namespace}", location=_where(root))
+        raise StatementFormatError(
+            f"unsupported namespace {namespace}", detail_zh=f"不支持的命名空间 {namespace}", location=_where(root)
+        )
     reader = _Reader(namespace)
     container_name = next((c for c in _CONTAINERS if reader.find(root, c) is not None), None)
     if container_name is None:
-        raise StatementFormatError("no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt", location=_where(root))
+        raise StatementFormatError(
+            "no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt",
+            detail_zh="文件中没有 BkToCstmrStmt、BkToCstmrDbtCdtNtfctn 或 BkToCstmrAcctRpt",
+            location=_where(root),
+        )
     container = reader.find(root, container_name)
     assert container is not None
     statements = tuple(
@@ -220,15 +246,23 @@ class _EntryFields(TypedDict):
 def _entry_lines(reader: _Reader, entry: etree._Element) -> list[StatementLine]:
     amount = reader.amount(entry, "Amt")
     if amount is None:
-        raise StatementFormatError("an entry has no Amt", location=_where(entry))
+        raise StatementFormatError(
+            "an entry has no Amt", detail_zh="有一笔流水没有 Amt（金额）", location=_where(entry)
+        )
     indicator = reader.text(entry, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
-        raise StatementFormatError(f"CdtDbtInd is '{indicator}', not CRDT or DBIT", location=_where(entry, "CdtDbtInd"))
+        raise StatementFormatError(
+            f"CdtDbtInd is '{indicator}', not CRDT or DBIT",
+            detail_zh=f"CdtDbtInd（借贷标志）为“{indicator}”，而不是 CRDT 或 DBIT",
+            location=_where(entry, "CdtDbtInd"),
+        )
     direction: Direction = "credit" if indicator == "CRDT" else "debit"
     raw_status = reader.text(entry, "Sts/Cd", "Sts") or "BOOK"
     status = _STATUS.get(raw_status)
     if status is None:
-        raise StatementFormatError(f"Sts is '{raw_status}'", location=_where(entry, "Sts"))
+        raise StatementFormatError(
+            f"Sts is '{raw_status}'", detail_zh=f"Sts（流水状态）“{raw_status}”无法识别", location=_where(entry, "Sts")
+        )
     common: _EntryFields = {
         "currency": amount[1],
         "direction": direction,

@@ -7,6 +7,7 @@ file is imported).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,12 +19,25 @@ BalanceKind = Literal["opening", "closing", "intermediate_opening", "intermediat
 
 
 class StatementFormatError(ValueError):
-    """The file is not a valid statement of its format; `location` names the line or element at fault."""
+    """The file is not a valid statement of its format; `location` names the line or element at fault.
 
-    def __init__(self, detail: str, *, location: str | None = None) -> None:
+    `detail_zh` says the same in Chinese, for the 422 a zh-CN caller reads.
+    """
+
+    def __init__(self, detail: str, *, detail_zh: str, location: str | None = None) -> None:
         super().__init__(f"{location}: {detail}" if location else detail)
         self.detail = detail
+        self.detail_zh = detail_zh
         self.location = location
+
+    @property
+    def text_zh(self) -> str:
+        """The Chinese detail after its location (`第 12 行：…`), as `str()` is the English one."""
+        if not self.location:
+            return self.detail_zh
+        where = re.sub(r"\bline (\d+)", r"第 \1 行", self.location)
+        where = re.sub(r" \((.+)\)$", r"（\1）", where)  # 第 3 行（Ntry/Amt）
+        return f"{where}：{self.detail_zh}"
 
 
 @dataclass(frozen=True)

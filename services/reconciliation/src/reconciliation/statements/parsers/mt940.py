@@ -57,6 +57,21 @@ _FIELDS = {
     "86": "information to the account owner",
     "90": "number and sum of entries",
 }
+_FIELDS_ZH = {
+    "13": "日期时间标识",
+    "20": "交易参考号",
+    "21": "相关参考号",
+    "25": "账户标识",
+    "28": "对账单编号",
+    "34": "限额",
+    "60": "期初余额",
+    "61": "流水行",
+    "62": "期末余额",
+    "64": "可用余额",
+    "65": "远期可用余额",
+    "86": "给账户所有人的附言",
+    "90": "笔数与合计",
+}
 
 
 def _decode(data: bytes) -> str:
@@ -64,34 +79,52 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise StatementFormatError("the file starts as UTF-16 text but is not", location="line 1") from None
+            raise StatementFormatError(
+                "the file starts as UTF-16 text but is not",
+                detail_zh="文件开头标明为 UTF-16 文本，但内容并不是",
+                location="line 1",
+            ) from None
     if b"\x00" in data:
-        raise StatementFormatError("the file is binary, not an MT940 text file", location="line 1")
+        raise StatementFormatError(
+            "the file is binary, not an MT940 text file",
+            detail_zh="该文件是二进制文件，不是 MT940 文本文件",
+            location="line 1",
+        )
     for encoding in ("utf-8", "gb18030", "latin-1"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise StatementFormatError("the file is not text")  # latin-1 decodes anything; kept for clarity
+    # latin-1 decodes anything; kept for clarity
+    raise StatementFormatError("the file is not text", detail_zh="该文件不是文本文件")
 
 
 def _amount(raw: str, location: str) -> Decimal:
     if not _AMOUNT.match(raw):
         raise StatementFormatError(
-            f"'{raw}' is not an amount (digits with one decimal comma, e.g. 1500,00)", location=location
+            f"'{raw}' is not an amount (digits with one decimal comma, e.g. 1500,00)",
+            detail_zh=f"“{raw}”不是金额（应为数字加一个小数逗号，例如 1500,00）",
+            location=location,
         )
     if len(raw) > _AMOUNT_LENGTH:
         raise StatementFormatError(
             f"the amount '{raw}' has {len(raw)} characters; an MT940 amount has at most {_AMOUNT_LENGTH}, "
             "the decimal comma included",
+            detail_zh=f"金额“{raw}”有 {len(raw)} 个字符；MT940 金额（含小数逗号）最多 {_AMOUNT_LENGTH} 个字符",
             location=location,
         )
     try:
         value = Decimal(raw.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
-        raise StatementFormatError(f"'{raw}' is not an amount", location=location) from None
+        raise StatementFormatError(
+            f"'{raw}' is not an amount", detail_zh=f"“{raw}”不是金额", location=location
+        ) from None
     if value > LARGEST_AMOUNT:
-        raise StatementFormatError(f"the amount '{raw}' is more than arflow books", location=location)
+        raise StatementFormatError(
+            f"the amount '{raw}' is more than arflow books",
+            detail_zh=f"金额“{raw}”超过了 arflow 可入账的上限",
+            location=location,
+        )
     return value
 
 
@@ -99,27 +132,40 @@ def _date(raw: str, location: str) -> date:
     try:
         return date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:6]))
     except ValueError:
-        raise StatementFormatError(f"'{raw}' is not a YYMMDD date", location=location) from None
+        raise StatementFormatError(
+            f"'{raw}' is not a YYMMDD date", detail_zh=f"“{raw}”不是 YYMMDD 格式的日期", location=location
+        ) from None
 
 
-def _statement_line_problem(line: str) -> str:
-    """In words, what is wrong with the head of a :61: line that does not match."""
+def _statement_line_problem(line: str) -> tuple[str, str]:
+    """In words, what is wrong with the head of a :61: line that does not match (in English and Chinese)."""
+    shown = line[:40]
     rest = line[4:]
     if not re.match(r"\d{6}", rest):
-        return f"a :61: statement line starts with its value date as YYMMDD; it is '{line[:40]}'"
+        return (
+            f"a :61: statement line starts with its value date as YYMMDD; it is '{shown}'",
+            f":61: 流水行应以 YYMMDD 格式的起息日开头；实际为“{shown}”",
+        )
     rest = rest[6:]
     rest = rest[4:] if re.match(r"\d{4}", rest) else rest
     mark = re.match(r"R?[CD]|E[CD]", rest)
     if mark is None:
-        return f"after the date, a :61: statement line has its mark (C, D, RC or RD); it is '{line[:40]}'"
+        return (
+            f"after the date, a :61: statement line has its mark (C, D, RC or RD); it is '{shown}'",
+            f":61: 流水行的日期之后应为借贷标志（C、D、RC 或 RD）；实际为“{shown}”",
+        )
     rest = rest[mark.end() :]
     rest = rest[1:] if re.match(r"[A-Z]\d", rest) else rest
     amount = re.match(r"[\d,]*", rest)
     if amount is None or not amount.group():
-        return f"after the mark, a :61: statement line has its amount; it is '{line[:40]}'"
+        return (
+            f"after the mark, a :61: statement line has its amount; it is '{shown}'",
+            f":61: 流水行的借贷标志之后应为金额；实际为“{shown}”",
+        )
     return (
         "after the amount, a :61: statement line has its transaction type (N and three letters, e.g. NTRF); "
-        f"it is '{line[:40]}'"
+        f"it is '{shown}'",
+        f":61: 流水行的金额之后应为交易类型（N 加三个字母，例如 NTRF）；实际为“{shown}”",
     )
 
 
@@ -154,7 +200,8 @@ def _check_line(number: int, line: str) -> None:
     if line.startswith(":61:"):
         match = _STATEMENT_LINE.match(line)
         if match is None:
-            raise StatementFormatError(_statement_line_problem(line), location=location)
+            problem, problem_zh = _statement_line_problem(line)
+            raise StatementFormatError(problem, detail_zh=problem_zh, location=location)
         _date(match.group("date"), location)
         _amount(match.group("amount"), location)
     elif line[1:3] in ("60", "62") or line.startswith(":64:"):
@@ -163,6 +210,8 @@ def _check_line(number: int, line: str) -> None:
             raise StatementFormatError(
                 f"a balance is its mark (C or D), date as YYMMDD, currency and amount, "
                 f"e.g. :60F:C230115EUR1000,00; it is '{line[:40]}'",
+                detail_zh="余额行应依次为借贷标志（C 或 D）、YYMMDD 格式的日期、币种和金额，"
+                f"例如 :60F:C230115EUR1000,00；实际为“{line[:40]}”",
                 location=location,
             )
         _date(match.group(3), location)
@@ -171,6 +220,7 @@ def _check_line(number: int, line: str) -> None:
         raise StatementFormatError(
             "the statement number (:28C:) is up to five digits, then a sequence number of up to five "
             f"(e.g. 00042/001); it is '{line[:40]}'",
+            detail_zh=f"对账单编号（:28C:）最多五位数字，其后可跟最多五位的序号（例如 00042/001）；实际为“{line[:40]}”",
             location=location,
         )
 
@@ -189,7 +239,11 @@ def parse_mt940(data: bytes) -> StatementFile:
             saw_tag = True
             _check_line(number, line)
     if not saw_tag:
-        raise StatementFormatError("no MT940 tags (:20:, :60F:, :61: …) found", location="line 1")
+        raise StatementFormatError(
+            "no MT940 tags (:20:, :60F:, :61: …) found",
+            detail_zh="文件中没有任何 MT940 标签（:20:、:60F:、:61: 等）",
+            location="line 1",
+        )
     statements = tuple(_statement(block) for block in blocks if any(_TAG.match(t) for _, t in block))
     return StatementFile("mt940", statements, source_lines=len(physical))
 
@@ -200,6 +254,7 @@ def _package_error(exc: Exception, block: list[tuple[int, str]]) -> StatementFor
     if not (isinstance(exc, RuntimeError) and len(exc.args) == 3 and hasattr(exc.args[1], "id")):
         return StatementFormatError(
             "a field of this statement cannot be read as MT940 (an amount, a date or a code is not valid)",
+            detail_zh="该对账单中有字段无法按 MT940 读取（某个金额、日期或代码无效）",
             location=f"line {block[0][0]}",
         )
     tag, value = str(exc.args[1].id), str(exc.args[2]).split("\n")[0].strip()
@@ -208,6 +263,7 @@ def _package_error(exc: Exception, block: list[tuple[int, str]]) -> StatementFor
     number, _, full_tag = next((f for f in of_tag if f[1][len(f[2]) + 2 :].strip() == value), of_tag[0])
     return StatementFormatError(
         f"the :{full_tag}: field ({_FIELDS.get(tag[:2], 'field')}) is not valid: '{value[:40]}'",
+        detail_zh=f":{full_tag}: 字段（{_FIELDS_ZH.get(tag[:2], '字段')}）无效：“{value[:40]}”",
         location=f"line {number}",
     )
 
@@ -243,7 +299,9 @@ def _statement(block: list[tuple[int, str]]) -> Statement:
             # Never book what the package read if it differs from the line (a digit dropped, a comma moved).
             if _amount(head.group("amount"), location) != abs(Decimal(transaction.data["amount"].amount)):
                 raise StatementFormatError(
-                    f"the amount '{head.group('amount')}' of this :61: line cannot be read exactly", location=location
+                    f"the amount '{head.group('amount')}' of this :61: line cannot be read exactly",
+                    detail_zh=f"该 :61: 行的金额“{head.group('amount')}”无法准确读取",
+                    location=location,
                 )
         lines.append(_line(transaction.data, location))
     info: dict[str, Any] = parsed.data

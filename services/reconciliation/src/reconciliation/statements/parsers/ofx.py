@@ -27,7 +27,9 @@ def parse_ofx(data: bytes) -> StatementFile:
         tree.parse(io.BytesIO(data))
         ofx = tree.convert()
     except Exception as exc:  # ofxtools raises its own errors and assorted ValueErrors
-        raise StatementFormatError(f"OFX not understood: {exc}", location=_location(exc)) from None
+        raise StatementFormatError(
+            f"OFX not understood: {exc}", detail_zh=f"无法解析 OFX 文件：{exc}", location=_location(exc)
+        ) from None
     statements = []
     for stmt in ofx.statements:
         currency = str(stmt.curdef)
@@ -59,7 +61,9 @@ def parse_ofx(data: bytes) -> StatementFile:
             )
         )
     if not statements:
-        raise StatementFormatError("the OFX document holds no statement", location="OFX")
+        raise StatementFormatError(
+            "the OFX document holds no statement", detail_zh="OFX 文件中没有任何对账单", location="OFX"
+        )
     return StatementFile("ofx", tuple(statements), source_lines=data.count(b"\n") + 1)
 
 

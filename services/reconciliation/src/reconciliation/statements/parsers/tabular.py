@@ -33,9 +33,17 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise StatementFormatError("the file starts as UTF-16 text but is not", location="line 1") from None
+            raise StatementFormatError(
+                "the file starts as UTF-16 text but is not",
+                detail_zh="文件开头标明为 UTF-16 文本，但内容并不是",
+                location="line 1",
+            ) from None
     if b"\x00" in data:
-        raise StatementFormatError("the file is binary (it holds NUL bytes), not a text export", location="line 1")
+        raise StatementFormatError(
+            "the file is binary (it holds NUL bytes), not a text export",
+            detail_zh="该文件是二进制文件（含有 NUL 字节），不是导出的文本文件",
+            location="line 1",
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -45,7 +53,11 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise StatementFormatError("the file is neither UTF-8 nor GBK text", location="line 1") from None
+        raise StatementFormatError(
+            "the file is neither UTF-8 nor GBK text",
+            detail_zh="该文件既不是 UTF-8 也不是 GBK 编码的文本",
+            location="line 1",
+        ) from None
 
 
 def normalise_header(name: str) -> str:
@@ -65,9 +77,11 @@ def _amount(raw: str, location: str, *, decimal_comma: bool = False) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise StatementFormatError(f"'{raw}' is not an amount", location=location) from None
+        raise StatementFormatError(
+            f"'{raw}' is not an amount", detail_zh=f"“{raw}”不是金额", location=location
+        ) from None
     if not value.is_finite():
-        raise StatementFormatError(f"'{raw}' is not an amount", location=location)
+        raise StatementFormatError(f"'{raw}' is not an amount", detail_zh=f"“{raw}”不是金额", location=location)
     return value
 
 
@@ -93,7 +107,7 @@ def _date(raw: str, location: str, fmt: str | None = None) -> date:
             return datetime.strptime(raw.strip(), candidate).date()
         except ValueError:
             continue
-    raise StatementFormatError(f"'{raw}' is not a date", location=location)
+    raise StatementFormatError(f"'{raw}' is not a date", detail_zh=f"“{raw}”不是日期", location=location)
 
 
 def _rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
@@ -106,7 +120,9 @@ def _rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
                 yield start, row
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise StatementFormatError(f"the CSV cannot be read: {exc}", location=f"line {start}") from None
+        raise StatementFormatError(
+            f"the CSV cannot be read: {exc}", detail_zh=f"无法读取该 CSV：{exc}", location=f"line {start}"
+        ) from None
 
 
 # --- CSV with a column-mapping profile ------------------------------------------------
@@ -164,7 +180,7 @@ def parse_csv(data: bytes, profile: CsvProfile = GENERIC_PROFILE) -> StatementFi
     text = decode(data)
     rows = list(_rows(text, profile.delimiter))[profile.skip_lines :]
     if not rows:
-        raise StatementFormatError("the file has no header row", location="line 1")
+        raise StatementFormatError("the file has no header row", detail_zh="文件没有表头行", location="line 1")
     header_line, header = rows[0]
     columns = {normalise_header(name): n for n, name in enumerate(header)}
 
@@ -174,7 +190,9 @@ def parse_csv(data: bytes, profile: CsvProfile = GENERIC_PROFILE) -> StatementFi
         found = columns.get(normalise_header(name))
         if found is None:
             raise StatementFormatError(
-                f"profile '{profile.name}' needs a column '{name}'", location=f"line {header_line}"
+                f"profile '{profile.name}' needs a column '{name}'",
+                detail_zh=f"CSV 配置“{profile.name}”需要“{name}”列",
+                location=f"line {header_line}",
             )
         return found
 
@@ -185,7 +203,11 @@ def parse_csv(data: bytes, profile: CsvProfile = GENERIC_PROFILE) -> StatementFi
         index(profile.debit_column),
     )
     if amount_at is None and credit_at is None:
-        raise StatementFormatError(f"profile '{profile.name}' maps no amount column", location=f"line {header_line}")
+        raise StatementFormatError(
+            f"profile '{profile.name}' maps no amount column",
+            detail_zh=f"CSV 配置“{profile.name}”没有指定金额列",
+            location=f"line {header_line}",
+        )
     optional = {
         key: columns.get(normalise_header(name)) if name else None
         for key, name in (
@@ -200,7 +222,11 @@ def parse_csv(data: bytes, profile: CsvProfile = GENERIC_PROFILE) -> StatementFi
     for number, row in rows[1:]:
         location = f"line {number}"
         if len(row) < len(header):
-            raise StatementFormatError(f"{len(row)} columns where the header has {len(header)}", location=location)
+            raise StatementFormatError(
+                f"{len(row)} columns where the header has {len(header)}",
+                detail_zh=f"该行只有 {len(row)} 列，而表头有 {len(header)} 列",
+                location=location,
+            )
 
         def get(at: int | None, row: list[str] = row) -> str:
             return _cell(row[at]) if at is not None else ""
@@ -261,7 +287,9 @@ def _alipay_table(text: str) -> tuple[int, dict[str, int], list[tuple[int, list[
             continue
         body.append((number, cells))
     if header is None:
-        raise StatementFormatError("no header row after the # comment lines", location="line 1")
+        raise StatementFormatError(
+            "no header row after the # comment lines", detail_zh="# 注释行之后没有表头行", location="line 1"
+        )
     return header[0], header[1], body, meta
 
 
@@ -271,7 +299,11 @@ def parse_alipay(data: bytes) -> StatementFile:
     header_line, columns, body, meta = _alipay_table(text)
     fund_flow = "账务流水号" in columns
     if not fund_flow and "支付宝交易号" not in columns:
-        raise StatementFormatError("neither 账务流水号 nor 支付宝交易号 in the header", location=f"line {header_line}")
+        raise StatementFormatError(
+            "neither 账务流水号 nor 支付宝交易号 in the header",
+            detail_zh="表头中既没有“账务流水号”也没有“支付宝交易号”",
+            location=f"line {header_line}",
+        )
 
     def col(row: list[str], *names: str) -> str:
         for name in names:
@@ -284,7 +316,11 @@ def parse_alipay(data: bytes) -> StatementFile:
     for number, row in body:
         location = f"line {number}"
         if len(row) < len(columns):
-            raise StatementFormatError(f"{len(row)} columns where the header has {len(columns)}", location=location)
+            raise StatementFormatError(
+                f"{len(row)} columns where the header has {len(columns)}",
+                detail_zh=f"该行只有 {len(row)} 列，而表头有 {len(columns)} 列",
+                location=location,
+            )
         order = col(row, "商户订单号")
         goods = col(row, "商品名称")
         note = col(row, "备注")
@@ -340,11 +376,15 @@ def parse_wechat(data: bytes) -> StatementFile:
     text = decode(data)
     rows = list(_rows(text))
     if not rows:
-        raise StatementFormatError("the file is empty", location="line 1")
+        raise StatementFormatError("the file is empty", detail_zh="文件是空的", location="line 1")
     header_line, header = rows[0]
     columns = {normalise_header(c): n for n, c in enumerate(header)}
     if "微信订单号" not in columns or "交易时间" not in columns:
-        raise StatementFormatError("no 交易时间 / 微信订单号 header", location=f"line {header_line}")
+        raise StatementFormatError(
+            "no 交易时间 / 微信订单号 header",
+            detail_zh="表头中缺少“交易时间”或“微信订单号”列",
+            location=f"line {header_line}",
+        )
 
     def col(row: list[str], *names: str) -> str:
         for name in names:
@@ -359,7 +399,11 @@ def parse_wechat(data: bytes) -> StatementFile:
         if normalise_header(row[0]).startswith("总交易单数"):
             break  # the totals header; the row after it is the totals
         if len(row) < len(header):
-            raise StatementFormatError(f"{len(row)} columns where the header has {len(header)}", location=location)
+            raise StatementFormatError(
+                f"{len(row)} columns where the header has {len(header)}",
+                detail_zh=f"该行只有 {len(row)} 列，而表头有 {len(header)} 列",
+                location=location,
+            )
         state = col(row, "交易状态")
         currency = col(row, "货币种类") or "CNY"
         currency = {"人民币": "CNY"}.get(currency, currency).upper()
