@@ -34,6 +34,7 @@ SOURCES = {
     "invoicing": ROOT / "services/invoicing/src/invoicing",
     "dunning": ROOT / "services/dunning/src/dunning",
     "credit_scoring": ROOT / "services/credit-scoring/src/credit_scoring",
+    "reconciliation": ROOT / "services/reconciliation/src/reconciliation",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

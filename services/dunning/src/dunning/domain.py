@@ -46,13 +46,21 @@ def _language(value: object, fallback: str) -> str:
     return fallback if fallback in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def _ranked(contacts: Sequence[Mapping[str, Any]], field: str, channel: str) -> list[Mapping[str, Any]]:
+    """The contacts that have `field`, billing contacts first, and among them those who prefer `channel`."""
+    having = [c for c in contacts if c.get(field)]
+    return sorted(
+        having,
+        key=lambda c: (c.get("role", "billing") != "billing", c.get("preferred_channel", "email") != channel),
+    )
+
+
 def choose_recipient(contacts: Sequence[Mapping[str, Any]], preferred_language: str) -> Recipient | None:
-    """The billing contact's email, else the first contact with an email; in that contact's language."""
-    with_email = [c for c in contacts if c.get("email")]
-    billing = [c for c in with_email if c.get("role", "billing") == "billing"]
-    if not with_email:
+    """The billing contact's email (one who prefers email first), else any contact's; in that contact's language."""
+    ranked = _ranked(contacts, "email", "email")
+    if not ranked:
         return None
-    chosen = (billing or with_email)[0]
+    chosen = ranked[0]
     return Recipient(email=str(chosen["email"]), language=_language(chosen.get("language"), preferred_language))
 
 
@@ -455,11 +463,15 @@ def letter_number(year: int, sequence: int) -> str:
 
 
 def choose_phone(contacts: Sequence[Mapping[str, Any]]) -> str | None:
-    """The billing contact's phone, else the first contact's phone."""
-    with_phone = [c for c in contacts if c.get("phone")]
-    billing = [c for c in with_phone if c.get("role", "billing") == "billing"]
-    chosen = (billing or with_phone)[:1]
-    return str(chosen[0]["phone"]) if chosen else None
+    """The billing contact's phone (one who prefers SMS first), else any contact's phone."""
+    ranked = _ranked(contacts, "phone", "sms")
+    return str(ranked[0]["phone"]) if ranked else None
+
+
+def choose_postal_address(contacts: Sequence[Mapping[str, Any]]) -> str | None:
+    """Where a letter is addressed: the billing contact's postal address (one who prefers letters first)."""
+    ranked = _ranked(contacts, "postal_address", "letter")
+    return str(ranked[0]["postal_address"]) if ranked else None
 
 
 def pause_reason(

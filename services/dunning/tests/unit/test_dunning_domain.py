@@ -156,3 +156,28 @@ def test_the_last_allowed_attempt_gives_up() -> None:
 
 def test_an_attempt_before_the_last_is_retried() -> None:
     assert after_failed_attempt(4, now=NOW, max_attempts=5, base_delay=timedelta(minutes=1)).status == "pending"
+
+
+def test_contacts_are_chosen_by_the_channel_they_prefer() -> None:
+    from dunning.domain import choose_phone, choose_postal_address, choose_recipient
+
+    contacts = [
+        {"name": "张伟", "role": "finance_manager", "email": "zhang@example.cn", "phone": "+8613900000001"},
+        {"name": "李娜", "role": "billing", "email": "li@example.cn", "phone": "+8613900000002"},
+        {
+            "name": "王芳",
+            "role": "billing",
+            "email": "wang@example.cn",
+            "phone": "+8613900000003",
+            "preferred_channel": "sms",
+            "postal_address": "杭州市西湖区文三路100号",
+        },
+    ]
+    # Billing contacts first; among them, the one who prefers the channel.
+    recipient = choose_recipient(contacts, "zh-CN")
+    assert recipient is not None and recipient.email == "li@example.cn"
+    assert choose_phone(contacts) == "+8613900000003"
+    assert choose_postal_address(contacts) == "杭州市西湖区文三路100号"
+    assert choose_postal_address(contacts[:2]) is None
+    # A finance manager is reached only when no billing contact can be.
+    assert choose_phone(contacts[:1]) == "+8613900000001"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -164,3 +165,12 @@ def test_no_letter_prints_a_late_fee() -> None:
             body = text(dunning_letter(letter(kind, language)))
             assert "违约金" not in body.replace("违约责任", "") and "利息" not in body
             assert "interest" not in body.lower() and "late fee" not in body.lower()
+
+
+@pytest.mark.parametrize(("language", "label"), [("zh-CN", "地址"), ("en", "Address")])
+def test_the_letter_is_addressed_to_the_customers_postal_address(language: str, label: str) -> None:
+    addressed = replace(letter(language=language), customer_address="杭州市西湖区文三路100号")
+    printed = text(dunning_letter(addressed))
+    assert f"{label}" in printed and "杭州市西湖区文三路100号" in printed
+    assert layout_problems(dunning_letter(addressed)) == []
+    assert "文三路" not in text(dunning_letter(letter(language=language)))

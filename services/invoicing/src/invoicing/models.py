@@ -65,6 +65,8 @@ class Customer(Base):
     payment_terms_code: Mapped[str | None] = mapped_column(Text)
     dunning_excluded: Mapped[bool] = mapped_column(Boolean, server_default="false")
     dunning_exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    # The firm's own person for this client: dunning's internal alerts go to them.
+    account_manager_email: Mapped[str | None] = mapped_column(Text)
     credit_hold: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # When credit-scoring decided the hold: an older CreditScoreChanged never undoes a newer one.
     credit_hold_scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

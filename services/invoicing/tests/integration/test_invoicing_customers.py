@@ -186,3 +186,21 @@ async def test_credit_hold_follows_credit_scoring_and_ignores_a_stale_score(
 
     await eventually(released, what="the hold to be lifted by a newer score")
     assert (await invoicing.client.get(f"/customers/{customer['id']}")).json()["revision"] == 3
+
+
+async def test_the_account_manager_is_set_on_the_customer_and_carried_to_dunning(
+    invoicing: RunningService, new_customer: NewCustomer, recorded: Recorded
+) -> None:
+    customer = await new_customer(account_manager_email="wang.fang@firm.example.cn")
+    assert customer["account_manager_email"] == "wang.fang@firm.example.cn"
+    [created] = await recorded("CustomerUpserted", customer_id=customer["id"], revision=1)
+    assert created["account_manager_email"] == "wang.fang@firm.example.cn"
+    changed = await invoicing.client.patch(
+        f"/customers/{customer['id']}", json={"account_manager_email": "li.lei@firm.example.cn"}
+    )
+    assert changed.status_code == 200 and changed.json()["account_manager_email"] == "li.lei@firm.example.cn"
+    [updated] = await recorded("CustomerUpserted", customer_id=customer["id"], revision=2)
+    assert updated["account_manager_email"] == "li.lei@firm.example.cn"
+    refused = await invoicing.client.patch(f"/customers/{customer['id']}", json={"account_manager_email": "nobody"})
+    assert refused.status_code == 422
+    assert {e["location"] for e in refused.json()["errors"]} == {"body.account_manager_email"}

@@ -66,6 +66,7 @@ class Letter:
     currency: str
     items: tuple[LetterItem, ...]
     creditor: Creditor
+    customer_address: str | None = None  # the billing contact's postal address, under the name
 
     @property
     def total(self) -> Decimal:
@@ -409,6 +410,7 @@ def dunning_letter(letter: Letter) -> bytes:
     story += [
         _p(words.title, s.title),
         _p(f"{labels['to']}{colon}{letter.customer_name}", s.addressee),
+        *([_p(f"{labels['address']}{colon}{letter.customer_address}", s.addressee)] if letter.customer_address else []),
         _p(f"{labels['subject']}{colon}{words.subject}", s.addressee),
         Spacer(1, 8),
     ]

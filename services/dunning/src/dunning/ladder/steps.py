@@ -127,6 +127,7 @@ async def make_letter(
         number=domain.letter_number(year, sequence),
         letter_date=plan.local_today,
         customer_name=started.customer.legal_name,
+        customer_address=domain.choose_postal_address(started.view.contacts),
         currency=plan.case.currency,
         items=letters.letter_items(action.details),
         creditor=creditor,

@@ -31,6 +31,12 @@ def check_time_zone(value: str) -> str:
     return value
 
 
+def check_email(value: str | None) -> str | None:
+    if value is not None and not EMAIL.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -45,9 +51,7 @@ class ContactIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL.match(value):
-            raise ValueError("is not an email address")
-        return value
+        return check_email(value)
 
     @field_validator("phone")
     @classmethod
@@ -73,6 +77,16 @@ class CustomerCreate(BaseModel):
     payment_terms_code: str | None = Field(default=None, max_length=50, description="Default terms for new invoices.")
     dunning_excluded: bool = False
     dunning_exclusion_reason: str | None = Field(default=None, max_length=500)
+    account_manager_email: str | None = Field(
+        default=None,
+        max_length=320,
+        description="The firm's account manager for this client: dunning's internal alerts (and Reply-To) go there.",
+    )
+
+    @field_validator("account_manager_email")
+    @classmethod
+    def _manager_email(cls, value: str | None) -> str | None:
+        return check_email(value)
 
     @field_validator("unified_social_credit_code")
     @classmethod
@@ -107,6 +121,16 @@ class CustomerUpdate(BaseModel):
     payment_terms_code: str | None = Field(default=None, max_length=50)
     dunning_excluded: bool | None = None
     dunning_exclusion_reason: str | None = Field(default=None, max_length=500)
+    account_manager_email: str | None = Field(
+        default=None,
+        max_length=320,
+        description="The firm's account manager for this client: dunning's internal alerts (and Reply-To) go there.",
+    )
+
+    @field_validator("account_manager_email")
+    @classmethod
+    def _manager_email(cls, value: str | None) -> str | None:
+        return check_email(value)
 
     @field_validator("unified_social_credit_code")
     @classmethod
@@ -143,6 +167,7 @@ class CustomerOut(BaseModel):
     payment_terms_code: str | None
     dunning_excluded: bool
     dunning_exclusion_reason: str | None
+    account_manager_email: str | None = None
     credit_hold: bool
     credit_hold_reason: str | None = Field(
         default=None, description="What credit-scoring gave for the hold: tier, score and its first reason."

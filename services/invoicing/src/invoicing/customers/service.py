@@ -51,6 +51,7 @@ def customer_upserted(customer: Customer) -> CustomerUpserted:
         dunning_exclusion_reason=customer.dunning_exclusion_reason,
         credit_hold=customer.credit_hold,
         archived=customer.archived_at is not None,
+        account_manager_email=customer.account_manager_email,
     )
 
 
