@@ -328,6 +328,11 @@ async def test_a_lifted_override_gives_the_recommended_limit_back(
     assert (await credit_scoring.client.delete(path)).json()["code"] == "override_not_found"
     body = {"amount": "12345.00", "reason": "试用期", "expires_on": None}
     assert (await credit_scoring.client.post(path, json=body)).status_code == 201
-    lifted = await credit_scoring.client.delete(path)
+    key = {"Idempotency-Key": f"lift-{customer_id}"}
+    lifted = await credit_scoring.client.delete(path, headers=key)
     assert lifted.status_code == 200, lifted.text
     assert (lifted.json()["override_amount"], lifted.json()["limit"]) == (None, recommended)
+    # A retried lift with its key answers as the first did; without a key there is nothing left to lift.
+    again = await credit_scoring.client.delete(path, headers=key)
+    assert (again.status_code, again.json()) == (200, lifted.json())
+    assert (await credit_scoring.client.delete(path)).json()["code"] == "override_not_found"

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow.idempotency import idempotent
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.service import ClockDep, SessionDep
 from credit_scoring.deps import Reader, Writer
@@ -47,6 +47,7 @@ async def get_limit(customer_id: UUID, session: SessionDep, _: Reader) -> LimitO
 
 @router.post(
     "/credit-files/{customer_id}/limit/override",
+    dependencies=[IDEMPOTENT],
     response_model=LimitOut,
     status_code=201,
     tags=["limits"],
@@ -74,9 +75,17 @@ async def override_limit(
 
 @router.delete(
     "/credit-files/{customer_id}/limit/override",
+    dependencies=[IDEMPOTENT],
     response_model=LimitOut,
     tags=["limits"],
-    summary="Lift the manual credit limit now; the recommended limit stands again",
+    summary="Lift the manual credit limit now; the recommended limit stands again (Idempotency-Key honoured)",
 )
-async def lift_override(customer_id: UUID, session: SessionDep, clock: ClockDep, who: Writer) -> LimitOut:
-    return limit_out(await service.lift_override(session, clock=clock, customer_id=customer_id, actor=who))
+async def lift_override(
+    customer_id: UUID, request: Request, session: SessionDep, clock: ClockDep, who: Writer
+) -> JSONResponse:
+    async def lift() -> LimitOut:
+        return limit_out(await service.lift_override(session, clock=clock, customer_id=customer_id, actor=who))
+
+    # A retried lift answers as the first did instead of 404 override_not_found.
+    response: JSONResponse = await idempotent(request, session, who, None, lift, status_code=200)
+    return response
