@@ -53,7 +53,9 @@ async def retrain_models(session: AsyncSession, *, clock: Clock, as_of: datetime
             pdo=config.POLICY.pdo,
             base_score=config.POLICY.base_score,
             base_odds=config.POLICY.base_odds,
-            tiers=defaults.DEFAULT_TIERS,
+            tiers=defaults.tier_cutoffs(
+                pdo=config.POLICY.pdo, base_score=config.POLICY.base_score, base_odds=config.POLICY.base_odds
+            ),
         )
         await _store_model(session, clock=clock, model=scorecard)
         result["scorecard"] = scorecard["version"]
