@@ -89,10 +89,16 @@ class Database:
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self._after_commit: list[Callable[[], None]] = []
+        self._after_commit_of: list[Callable[[dict[Any, Any]], None]] = []
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Register a callback run after every unit of work that commits."""
         self._after_commit.append(callback)
+
+    def on_commit_of(self, callback: Callable[[dict[Any, Any]], None]) -> None:
+        """Register a callback given the committed session's `info`, where the unit of work noted what it did
+        (so that a worker is woken only by the commits that concern it)."""
+        self._after_commit_of.append(callback)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -102,6 +108,8 @@ class Database:
                 yield session
             for callback in self._after_commit:
                 callback()
+            for noted in self._after_commit_of:
+                noted(session.info)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

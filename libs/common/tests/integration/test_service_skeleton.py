@@ -314,3 +314,15 @@ async def test_admin_lists_are_pages_and_dead_letters_page_by_number(
     assert rest["has_more"] is False
     ids = [letter["id"] for letter in first["data"] + rest["data"]]
     assert len(ids) == 3 and ids == sorted(ids, reverse=True)
+
+
+async def test_a_commit_tells_its_listeners_what_the_unit_of_work_noted(probe_db: Database) -> None:
+    seen: list[dict[str, object]] = []
+    probe_db.on_commit_of(lambda info: seen.append(dict(info)))
+    async with probe_db.unit_of_work() as session:
+        session.info["noted"] = {"sms"}
+    with pytest.raises(RuntimeError):
+        async with probe_db.unit_of_work() as session:
+            session.info["noted"] = {"email"}
+            raise RuntimeError("rolled back: nobody is told")
+    assert seen == [{"noted": {"sms"}}]

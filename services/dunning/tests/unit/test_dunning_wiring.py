@@ -86,3 +86,22 @@ def test_the_ladder_takes_no_letter_step_until_the_creditor_is_set() -> None:
     demo = DunningSettings.model_validate({**dict.fromkeys(TEST_CREDITOR), "creditor_demo": True})
     assert guardrails(demo).creditor_ready is True  # the marked demo creditor, as make run has it
     assert guardrails(DunningSettings.model_validate(TEST_CREDITOR)).creditor_ready is True
+
+
+def test_a_sender_is_woken_only_by_a_commit_that_created_an_action_it_delivers() -> None:
+    import asyncio
+
+    from dunning.actions.delivery import EMAIL, NEW_ACTION_CHANNELS, Channel, waker
+
+    sms = Channel(name="sms", actions=("sms",), limits=EMAIL.limits, deliver=EMAIL.deliver)
+    email_woken, sms_woken = asyncio.Event(), asyncio.Event()
+    wake_email, wake_sms = waker(EMAIL, email_woken), waker(sms, sms_woken)
+    for info in ({}, {NEW_ACTION_CHANNELS: {"phone_task"}}):  # a projection update, a call task
+        wake_email(info)
+        wake_sms(info)
+    assert not email_woken.is_set() and not sms_woken.is_set()
+    wake_email({NEW_ACTION_CHANNELS: {"sms"}})
+    wake_sms({NEW_ACTION_CHANNELS: {"sms"}})
+    assert not email_woken.is_set() and sms_woken.is_set()
+    wake_email({NEW_ACTION_CHANNELS: {"letter"}})  # a letter goes out by email
+    assert email_woken.is_set()

@@ -30,13 +30,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from typing import Any
 
 import aiosmtplib
 import httpx
 import structlog
 from fastapi import FastAPI
 from prometheus_client import Counter
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from arflow.clock import Clock
 from arflow.db import Database
@@ -284,7 +287,7 @@ async def deliver_forever(app: FastAPI, channel: Channel) -> None:
             channel.metric, f"Dunning {channel.name} delivery attempts, by outcome", ["outcome"]
         )
     wake = asyncio.Event()
-    db.on_commit(wake.set)
+    db.on_commit_of(waker(channel, wake))
     backoff = Backoff(limits.poll_seconds, max(limits.poll_seconds, MAX_LOOP_BACKOFF_SECONDS))
     while True:
         try:
@@ -301,6 +304,34 @@ async def deliver_forever(app: FastAPI, channel: Channel) -> None:
             # Cleared only after the pass: the pass's own commits set it, and must not spin the loop.
             wake.clear()
             await woken_within(wake, limits.poll_seconds)
+
+
+# session.info key: the channels of the actions a unit of work created (see note_new_action).
+NEW_ACTION_CHANNELS = "dunning.new_action_channels"
+
+
+@event.listens_for(DunningAction, "after_insert")
+def note_new_action(_mapper: Any, _connection: Any, action: DunningAction) -> None:
+    """Note on its session the channel of each action created, for the commit to wake only its sender."""
+    session = object_session(action)
+    if session is not None:
+        session.info.setdefault(NEW_ACTION_CHANNELS, set()).add(action.channel)
+
+
+def waker(channel: Channel, wake: asyncio.Event) -> Callable[[dict[Any, Any]], None]:
+    """Set `wake` after a commit that created an action this channel delivers; other commits leave it be.
+
+    Every dunning commit used to wake both senders, each then running a claim transaction of its own
+    (the SMS one even with no provider configured): most commits create no action at all. What is due
+    later (a retry, a step after quiet hours) is found by the sender's poll.
+    """
+    delivered = set(channel.actions)
+
+    def maybe_wake(info: dict[Any, Any]) -> None:
+        if info.get(NEW_ACTION_CHANNELS, set()) & delivered:
+            wake.set()
+
+    return maybe_wake
 
 
 async def email_sender(app: FastAPI) -> None:
