@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -247,7 +248,10 @@ def _health_router() -> APIRouter:
         checks["broker"] = "ok" if await relay.probe() else f"unavailable: {relay.last_error or 'connecting'}"
         ready = all(v == "ok" for v in checks.values())
         # Said but not failed on: a service without (say) a payee account still takes payments in.
-        advisories = {name: check() for name, check in request.app.state.advisories.items()}
+        advisories = {}
+        for name, check in request.app.state.advisories.items():
+            said = check()
+            advisories[name] = await said if inspect.isawaitable(said) else said
         if ready:
             return JSONResponse({"status": "ready", "checks": checks, "advisories": advisories})
         return JSONResponse(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from arflow.events.catalog import (
     CreditNoteIssued,
+    CreditorUpdated,
     CreditScoreChanged,
     CustomerUpserted,
     DisputeOpened,
@@ -21,9 +22,14 @@ from arflow.events.catalog import (
 )
 from arflow.messaging.consumer import EventContext, Handler
 from dunning.cases import service as cases
+from dunning.creditor import service as creditor
 from dunning.customers import service as customers
 from dunning.deps import SYSTEM
 from dunning.payments import service as payments
+
+
+async def on_creditor_updated(ctx: EventContext, event: CreditorUpdated) -> None:
+    await creditor.record_creditor(ctx.session, event)
 
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
@@ -136,6 +142,7 @@ HANDLERS: dict[type[Event], Handler] = {
     CreditScoreChanged: on_credit_score_changed,
     DisputeOpened: on_dispute_opened,
     DisputeResolved: on_dispute_resolved,
+    CreditorUpdated: on_creditor_updated,
     CustomerUpserted: on_customer_upserted,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,

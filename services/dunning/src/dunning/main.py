@@ -13,6 +13,7 @@ from dunning.actions import endpoints as actions
 from dunning.actions.delivery import email_sender, sms_sender
 from dunning.cases import endpoints as cases
 from dunning.config import DunningSettings
+from dunning.creditor.service import in_force
 from dunning.deps import SYSTEM
 from dunning.disputes import endpoints as disputes
 from dunning.handlers import HANDLERS
@@ -43,9 +44,15 @@ DEFINITION = ServiceDefinition(
 )
 
 
+async def creditor_readiness(app: FastAPI, settings: DunningSettings) -> str:
+    """What readiness says of the creditor: invoicing's (once it arrived) or the settings', the demo one, or missing."""
+    async with app.state.db.unit_of_work() as session:
+        return (await in_force(session, settings)).creditor_readiness()
+
+
 def create_app(settings: DunningSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or DunningSettings()
     app: FastAPI = create_service_app(replace(DEFINITION, jobs=dunning_jobs(settings)), settings, clock=clock)
     # Readiness says when letters and customer emails are held back for want of a creditor.
-    app.state.advisories["creditor"] = settings.creditor_readiness
+    app.state.advisories["creditor"] = lambda: creditor_readiness(app, settings)
     return app

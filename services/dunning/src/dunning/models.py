@@ -344,3 +344,21 @@ class CollectionPlan(Base):
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     collectors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditorCopy(Base):
+    """Invoicing's creditor (CreditorUpdated), the latest revision: what letters and emails are from."""
+
+    __tablename__ = "creditor"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    legal_name: Mapped[str] = mapped_column(Text)
+    uscc: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    bank_name: Mapped[str] = mapped_column(Text)
+    bank_account_name: Mapped[str] = mapped_column(Text)
+    bank_account_number: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -234,7 +234,7 @@ async def test_without_a_creditor_the_evidence_pack_is_refused_and_readiness_say
     )  # not imported: pytest collects test_*
     app = create_app(settings=settings)
     app.state.db = scratch_db  # no lifespan: only the request path is exercised
-    assert app.state.advisories["creditor"]().startswith("not configured")
+    assert (await app.state.advisories["creditor"]()).startswith("not configured")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://dunning", headers={"Authorization": f"Bearer {api_key}"}

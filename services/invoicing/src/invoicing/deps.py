@@ -11,6 +11,7 @@ from arflow.pagination import PageParams, page_params
 
 Reader = Annotated[Principal, Depends(require_scope("invoicing:read"))]
 Writer = Annotated[Principal, Depends(require_scope("invoicing:write"))]
+Admin = Annotated[Principal, Depends(require_scope("invoicing:admin"))]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 # Event handlers and jobs have no caller: they act as the service itself.

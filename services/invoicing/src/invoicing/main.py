@@ -9,6 +9,8 @@ from arflow.events.catalog import CREDIT_SCORING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from invoicing.config import InvoicingSettings
 from invoicing.contracts.endpoints import router as contracts
+from invoicing.creditor.endpoints import router as creditor
+from invoicing.creditor.service import stored_creditor
 from invoicing.customers.endpoints import router as customers
 from invoicing.handlers import HANDLERS
 from invoicing.invoices.endpoints import router as invoices
@@ -24,16 +26,22 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
         name="invoicing",
         title="arflow invoicing",
         description="Customers, invoices and the receivables ledger of record (应收账款台账).",
-        routers=[customers, ledger, terms, invoices, late_fees, reports, contracts],
+        routers=[creditor, customers, ledger, terms, invoices, late_fees, reports, contracts],
         subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
         handlers=HANDLERS,
         jobs=jobs_for(settings),
     )
 
 
+async def creditor_readiness(app: FastAPI, settings: InvoicingSettings) -> str:
+    """What readiness says of the creditor: set through the API or the settings, the demo one, or missing."""
+    async with app.state.db.unit_of_work() as session:
+        return settings.creditor_readiness(await stored_creditor(session))
+
+
 def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or InvoicingSettings()
     app = create_service_app(definition(settings), settings, clock=clock)
     # Said by readiness, not failed on: without a creditor the ledger still runs, only documents are refused.
-    app.state.advisories["creditor"] = settings.creditor_readiness
+    app.state.advisories["creditor"] = lambda: creditor_readiness(app, settings)
     return app

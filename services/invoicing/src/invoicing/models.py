@@ -308,3 +308,22 @@ class ContractPeriod(Base):
     period_end: Mapped[date] = mapped_column(Date)
     invoice_id: Mapped[UUID | None] = mapped_column(ForeignKey("invoice.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CreditorRecord(Base):
+    """The creditor as set through the API: one row (id 1) for the installation's one creditor."""
+
+    __tablename__ = "creditor"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legal_name: Mapped[str] = mapped_column(Text)
+    uscc: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    bank_name: Mapped[str] = mapped_column(Text)
+    bank_account_name: Mapped[str] = mapped_column(Text)
+    bank_account_number: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(Text)

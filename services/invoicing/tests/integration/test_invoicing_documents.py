@@ -343,7 +343,9 @@ async def test_readiness_says_whether_the_creditor_is_set(
     ready = await invoicing.client.get("/readyz")
     assert ready.json()["advisories"]["creditor"] == "ok"
     unset = settings_for(InvoicingSettings, infra, api_key, bank_account_number=None)
-    advice = create_app(settings=unset).state.advisories["creditor"]()
+    unset_app = create_app(settings=unset)
+    unset_app.state.db = invoicing.app.state.db  # the advisory reads whether one was set through the API
+    advice = await unset_app.state.advisories["creditor"]()
     assert advice.startswith("not configured") and "ARFLOW_BANK_ACCOUNT_NUMBER" in advice
 
 

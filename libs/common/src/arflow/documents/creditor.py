@@ -47,9 +47,10 @@ class CreditorNotConfigured(Conflict):
         names = ", ".join(f"ARFLOW_{name.upper()}" for name in missing)
         super().__init__(
             f"Customer-facing documents and messages need the creditor's legal name, USCC, address, phone and "
-            f"payee account; set {names} (or ARFLOW_CREDITOR_DEMO=true for a marked demo creditor).",
-            detail_zh=f"向客户发出的单据和消息需要债权人名称、统一社会信用代码、地址、电话和收款账户;请设置 {names}"
-            "(或以 ARFLOW_CREDITOR_DEMO=true 使用带示例标记的演示债权人)。",
+            f"payee account; set them with PUT /creditor on invoicing, or set {names} "
+            "(or ARFLOW_CREDITOR_DEMO=true for a marked demo creditor).",
+            detail_zh=f"向客户发出的单据和消息需要债权人名称、统一社会信用代码、地址、电话和收款账户;请在开票服务以 "
+            f"PUT /creditor 设置,或设置 {names}(或以 ARFLOW_CREDITOR_DEMO=true 使用带示例标记的演示债权人)。",
             missing=missing,
         )
 
@@ -72,11 +73,21 @@ class CreditorSettings(BaseSettings):
         "(make run turns it on; never in production).",
     )
 
-    def missing_creditor_settings(self) -> list[str]:
+    def missing_creditor_settings(self, stored: Creditor | None = None) -> list[str]:
+        """The settings still unset; none once the creditor has been set through the API (`stored`)."""
+        if stored is not None:
+            return []
         return [name for name in CREDITOR_FIELDS if not getattr(self, name)]
 
-    def creditor(self) -> Creditor:
-        """The creditor documents are from; refused (409) while unset, unless the demo creditor is allowed."""
+    def creditor_ready(self, stored: Creditor | None = None) -> bool:
+        """Customers may be written to: a creditor is set (API or settings), or the marked demo one allowed."""
+        return self.creditor_demo or not self.missing_creditor_settings(stored)
+
+    def creditor(self, stored: Creditor | None = None) -> Creditor:
+        """The creditor documents are from: as set through the API (`stored`), else these settings;
+        refused (409) while neither is complete, unless the demo creditor is allowed."""
+        if stored is not None:
+            return stored
         missing = self.missing_creditor_settings()
         if not missing:
             return Creditor(
@@ -93,17 +104,16 @@ class CreditorSettings(BaseSettings):
             return DEMO
         raise CreditorNotConfigured(missing)
 
-    def creditor_readiness(self) -> str:
+    def creditor_readiness(self, stored: Creditor | None = None) -> str:
         """What readiness says of it: ok, the demo creditor, or what is missing."""
-        missing = self.missing_creditor_settings()
+        missing = self.missing_creditor_settings(stored)
         if not missing:
             return "ok"
         if self.creditor_demo:
             return "demo creditor: documents carry example payee details marked DEMO"
         return (
-            "not configured: customer-facing documents are refused until "
-            + ", ".join(f"ARFLOW_{name.upper()}" for name in missing)
-            + " are set"
+            "not configured: customer-facing documents are refused until the creditor is set "
+            "(PUT /creditor on invoicing, or " + ", ".join(f"ARFLOW_{name.upper()}" for name in missing) + ")"
         )
 
 

@@ -88,6 +88,28 @@ class ReasonCode(BaseModel):
 
 # --- invoicing ---------------------------------------------------------------
 
+# The subject of facts about the firm itself rather than one of its customers.
+FIRM_SUBJECT = UUID(int=0)
+
+
+class CreditorUpdated(Event):
+    """The creditor every customer-facing document is from (the firm), as set through invoicing's API.
+
+    Its customer_id is FIRM_SUBJECT: one subject, so the revisions stay in order on one partition.
+    """
+
+    publisher: ClassVar[str] = INVOICING
+
+    revision: int = Field(ge=1)
+    legal_name: str
+    uscc: str
+    address: str
+    phone: str
+    bank_name: str
+    bank_account_name: str
+    bank_account_number: str
+    updated_at: AwareDatetime
+
 
 class CustomerUpserted(Event):
     """A customer was created or changed; carries the state others keep a copy of."""
@@ -491,6 +513,7 @@ class CreditRiskAlert(Event):
 CATALOG: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
+        CreditorUpdated,
         CustomerUpserted,
         InvoiceIssued,
         InvoiceDueSoon,

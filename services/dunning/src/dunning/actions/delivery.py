@@ -50,6 +50,7 @@ from dunning.actions import repository
 from dunning.actions.rendering import RenderedEmail, render_email, render_sms
 from dunning.actions.service import record_delivery_failure, record_delivery_held, record_delivery_sent
 from dunning.config import DunningSettings
+from dunning.creditor.service import in_force
 from dunning.deps import SYSTEM
 from dunning.models import DunningAction
 
@@ -264,13 +265,14 @@ async def send_due(
             if action is None:
                 break
             attempted += 1
-            if action.channel not in INTERNAL_CHANNELS and not creditor_ready(settings):
+            in_effect = await in_force(session, settings)  # the creditor set through invoicing's API, if any
+            if action.channel not in INTERNAL_CHANNELS and not creditor_ready(in_effect):
                 await record_delivery_held(
-                    session, clock=clock, action=action, reason=creditor_hold_reason(settings), delay=limits.retry_base
+                    session, clock=clock, action=action, reason=creditor_hold_reason(in_effect), delay=limits.retry_base
                 )
                 outcome = "held"
             else:
-                outcome = await _deliver_one(session, channel, action, clock=clock, settings=settings, limits=limits)
+                outcome = await _deliver_one(session, channel, action, clock=clock, settings=in_effect, limits=limits)
         if deliveries is not None:
             deliveries.labels(outcome).inc()
     return attempted

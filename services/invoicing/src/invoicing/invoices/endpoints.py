@@ -18,6 +18,7 @@ from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing import domain
 from invoicing.config import InvoicingSettings
+from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Paging, Reader, Writer
 from invoicing.invoices import documents, repository, service
 from invoicing.invoices.schemas import (
@@ -249,7 +250,8 @@ async def invoice_pdf(
     language: Language | None = None,
 ) -> Response:
     settings: InvoicingSettings = request.app.state.settings
-    creditor = settings.creditor()  # an invoice never goes out with a wrong or a missing payee account
+    # An invoice never goes out with a wrong or a missing payee account.
+    creditor = await creditor_in_force(session, settings)
     invoice = await require_invoice(session, invoice_id)
     customer = await require_customer(session, invoice.customer_id)
     out = await invoice_out(session, invoice, clock)

@@ -17,6 +17,7 @@ from arflow.negotiation import chosen_format
 from arflow.problems import PROBLEM_JSON
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
+from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Reader
 from invoicing.lookups import require_customer
 from invoicing.reports import documents, service
@@ -56,7 +57,7 @@ async def customer_statement(
     wanted = format or chosen_format(request.headers.get("accept"), STATEMENT_FORMATS, default="json")
     settings: InvoicingSettings = request.app.state.settings
     # Before any work: a statement that would go out without the creditor's payee details is refused.
-    creditor = settings.creditor() if wanted == "pdf" else None
+    creditor = await creditor_in_force(session, settings) if wanted == "pdf" else None
     result = await service.statement(
         session, clock=clock, customer_id=customer_id, start=period_start, end=period_end, language=language
     )

@@ -1,0 +1,1 @@
+"""The creditor the letters and emails are from: invoicing's, as CreditorUpdated brings it."""
