@@ -20,7 +20,7 @@ limit while something is past due. A client that pays on time is never held for 
 than the formula's limit with nothing late raises the utilisation warnings for a credit manager to
 review, not a hold (holds belong to the worst tier and to late payers).
 
-Early warnings (CreditRiskAlert): a tier drop; a fall of ≥ 20 points below the highest score of
+Early warnings (CreditRiskAlert): a tier drop into C or D; a fall of ≥ 20 points below the highest score of
 the last 30 days; utilisation above 80% and 95%; a dunning escalation to the letter level (3) or
 beyond; a legal handover. The first four go through `watch` (hysteresis, cooling-off,
 re-arming: see there), so that one invoice a few days overdue, then paid, warns nobody.
@@ -273,6 +273,12 @@ COOLING_OFF_DAYS = 60
 # Utilisation warnings re-arm once utilisation is back below the lower band.
 UTILISATION_HOLD_DAYS = 14
 REARM_BELOW: dict[str, Decimal] = {"utilisation_80": Decimal("0.60"), "utilisation_95": Decimal("0.80")}
+# The tiers a drop into warns of. In the credit bench (300 clients walked through 24 months with the
+# shipped models) a drop from A into B was right 2 times in 23 (an invoice 30+ days late within 90
+# days): B is still P(bad) <= 20%, and the clients who cross the A/B line are those paying a week or
+# two late, who never go 30+ days late. Leaving it out raised alert precision from 0.81 to 0.83 with
+# the median warning lead unchanged (16 days): every client that went bad was warned by other alerts.
+TIER_DROP_WARNS: tuple[str, ...] = ("C", "D")
 SEVERITY: dict[AlertKind, AlertSeverity] = {
     "tier_drop": "warning",
     "score_drop": "warning",
@@ -354,10 +360,10 @@ def _worse(tier: str, than: str) -> bool:
 def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[list[Warning], WatchState]:
     """The warnings one rescoring raises, and the state to keep (pure; same input, same output).
 
-    tier_drop   the tier fell below the confirmed tier and either the settled tier (payment
-                behaviour, open items ignored) fell too, or the lower tier has held on every
-                rescoring for CONFIRM_DAYS. A recovery before that raises nothing. Upgrades are
-                confirmed at once.
+    tier_drop   the tier fell below the confirmed tier into C or D (TIER_DROP_WARNS) and either
+                the settled tier (payment behaviour, open items ignored) fell too, or the lower
+                tier has held on every rescoring for CONFIRM_DAYS. A recovery before that raises
+                nothing. Upgrades are confirmed at once; so is a drop into B, silently.
     score_drop  the score is ≥ 20 points below the highest of the last 30 days, and either the
                 settled score fell ≥ 20 points too, or the fall has held for CONFIRM_DAYS.
     utilisation_80 / _95
@@ -399,18 +405,19 @@ def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[l
         behaviour = _worse(seen.settled_tier, state.tier)
         if behaviour or (day - state.pending_since).days >= CONFIRM_DAYS:
             previous = state.tier
-            raise_(
-                "tier_drop",
-                TIERS.index(seen.tier),
-                f"信用等级由 {previous} 降至 {seen.tier}",
-                f"Credit tier dropped from {previous} to {seen.tier}",
-                {
-                    "from": previous,
-                    "to": seen.tier,
-                    "score": seen.score,
-                    "cause": "payment_behaviour" if behaviour else f"held_{CONFIRM_DAYS}_days",
-                },
-            )
+            if seen.tier in TIER_DROP_WARNS:  # a drop into B is confirmed silently: B is still good
+                raise_(
+                    "tier_drop",
+                    TIERS.index(seen.tier),
+                    f"信用等级由 {previous} 降至 {seen.tier}",
+                    f"Credit tier dropped from {previous} to {seen.tier}",
+                    {
+                        "from": previous,
+                        "to": seen.tier,
+                        "score": seen.score,
+                        "cause": "payment_behaviour" if behaviour else f"held_{CONFIRM_DAYS}_days",
+                    },
+                )
             state.tier, state.pending_tier, state.pending_since = seen.tier, None, None
 
     # score drop
