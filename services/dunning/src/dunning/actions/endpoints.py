@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from arflow.money import to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import SessionDep
-from dunning.actions import letters, repository
+from dunning.actions import exports, repository
 from dunning.actions.errors import DocumentNotFound
 from dunning.actions.schemas import ActionOut, ActionStatus, DocumentOut
 from dunning.deps import Paging, Reader
@@ -52,7 +52,7 @@ async def export_actions(
 ) -> Response:
     actions = await repository.export_actions(session, customer_id=customer_id, case_id=case_id)
     return Response(
-        "\ufeff" + letters.actions_csv(actions),
+        "\ufeff" + exports.actions_csv(actions),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="dunning-actions.csv"'},
     )

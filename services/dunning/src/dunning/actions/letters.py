@@ -1,4 +1,4 @@
-"""Documents of the dunning service: the 催款函 of each ladder step and the legal-handover pack.
+"""The 催款函 of each ladder step: what it says and how it is laid out.
 
 A letter is what a finance department would post: the creditor's letterhead (legal name, 统一社会
 信用代码, address, phone), its number 催字〔2026〕第0001号, the addressee, date and subject, wording
@@ -13,18 +13,14 @@ terms, and applying one rate of its own to every invoice is how a letter once sh
 interest while the statement for the same day showed 0.00. A fee invoicing has charged is an
 invoice of its own (kind late_fee) and is listed like any other, with the amount the statement has.
 
-The evidence pack is a zip: a cover for whoever takes the case to court, the statement of the case
-with its action log, the invoices and the action log as CSV (UTF-8 with BOM, so spreadsheet tools
-read Chinese), and every letter sent.
+The legal-handover evidence pack is in actions.pack, the CSV exports in actions.exports.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -34,11 +30,9 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from arflow.documents.amounts import amount, amount_in_words
 from arflow.documents.creditor import Creditor
 from arflow.money import parse_decimal, to_minor_units
-from arflow.spreadsheet import SafeWriter
 from dunning.actions.pages import FONT, LIGHT, WIDTH, DoubleRule, Running, Styles, build_pdf, styles
 from dunning.actions.rendering import format_date
 from dunning.domain import LetterKind
-from dunning.models import DunningAction, DunningCase, DunningCaseItem
 
 
 @dataclass(frozen=True)
@@ -263,17 +257,17 @@ def money_text(value: Decimal, currency: str) -> str:
 # --- the letter ---------------------------------------------------------------------------
 
 
-def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+def table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
     """A table style in the embedded font: a cell left empty would otherwise be set in Helvetica."""
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
-def _p(text: str, style: Any) -> Paragraph:
+def paragraph(text: str, style: Any) -> Paragraph:
     """A paragraph of plain text (escaped: a customer's name may hold & or <)."""
     return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), style)
 
 
-def _letterhead(creditor: Creditor, language: str, s: Styles) -> list[Flowable]:
+def letterhead(creditor: Creditor, language: str, s: Styles) -> list[Flowable]:
     labels = LABELS[language]
     separator = "\u00a0\u00a0·\u00a0\u00a0"  # no-break spaces: a paragraph collapses ordinary ones
     colon = "：" if language == "zh-CN" else ": "
@@ -284,7 +278,12 @@ def _letterhead(creditor: Creditor, language: str, s: Styles) -> list[Flowable]:
             f"{labels['phone']}{colon}{creditor.phone}",
         ]
     )
-    return [_p(creditor.legal_name, s.letterhead), _p(line, s.letterhead_line), Spacer(1, 2), DoubleRule()]
+    return [
+        paragraph(creditor.legal_name, s.letterhead),
+        paragraph(line, s.letterhead_line),
+        Spacer(1, 2),
+        DoubleRule(),
+    ]
 
 
 def items_table(items: Sequence[LetterItem], *, currency: str, language: str, before_due: bool, s: Styles) -> Table:
@@ -298,7 +297,7 @@ def items_table(items: Sequence[LetterItem], *, currency: str, language: str, be
         days_label,
         labels["amount_due"].format(currency=currency),
     ]
-    rows: list[list[Any]] = [[_p(h, s.head) for h in header[:4]] + [_p(header[4], s.head)]]
+    rows: list[list[Any]] = [[paragraph(h, s.head) for h in header[:4]] + [paragraph(header[4], s.head)]]
     for item in items:
         if before_due:
             days = labels["days"].format(days=item.days_until_due)
@@ -306,19 +305,19 @@ def items_table(items: Sequence[LetterItem], *, currency: str, language: str, be
             days = labels["days"].format(days=item.days_overdue) if item.days_overdue > 0 else labels["not_due"]
         rows.append(
             [
-                _p(item.invoice_number, s.cell),
-                _p(format_date(item.invoice_date, language) if item.invoice_date else labels["none"], s.cell),
-                _p(format_date(item.due_date, language), s.cell),
-                _p(days, s.cell_right),
-                _p(amount(item.amount_due, currency), s.cell_right),
+                paragraph(item.invoice_number, s.cell),
+                paragraph(format_date(item.invoice_date, language) if item.invoice_date else labels["none"], s.cell),
+                paragraph(format_date(item.due_date, language), s.cell),
+                paragraph(days, s.cell_right),
+                paragraph(amount(item.amount_due, currency), s.cell_right),
             ]
         )
     total = sum((to_minor_units(i.amount_due, currency) for i in items), Decimal(0))
-    rows.append([_p(labels["total"], s.head), "", "", "", _p(amount(total, currency), s.cell_right)])
+    rows.append([paragraph(labels["total"], s.head), "", "", "", paragraph(amount(total, currency), s.cell_right)])
     words = amount_in_words(total, currency)
     if words is not None:
         colon = "：" if language == "zh-CN" else ": "
-        rows.append([_p(f"{labels['in_words']}{colon}人民币{words}", s.cell), "", "", "", ""])
+        rows.append([paragraph(f"{labels['in_words']}{colon}人民币{words}", s.cell), "", "", "", ""])
     widths = [0.25, 0.18, 0.18, 0.16, 0.23]
     table = Table(rows, colWidths=[WIDTH * w for w in widths], repeatRows=1)
     last_item = len(items)
@@ -336,7 +335,7 @@ def items_table(items: Sequence[LetterItem], *, currency: str, language: str, be
     ]
     if words is not None:
         commands.append(("SPAN", (0, -1), (-1, -1)))
-    table.setStyle(_table_style(commands))
+    table.setStyle(table_style(commands))
     return table
 
 
@@ -345,15 +344,15 @@ def _payee(letter: Letter, s: Styles) -> Flowable:
     references = "、" if letter.language == "zh-CN" else ", "
     refs = references.join(dict.fromkeys(i.payment_reference or i.invoice_number for i in letter.items))
     rows = [
-        [_p(labels["payee"], s.head), ""],
-        [_p(labels["account_name"], s.cell), _p(creditor.bank_account_name, s.cell)],
-        [_p(labels["bank"], s.cell), _p(creditor.bank_name, s.cell)],
-        [_p(labels["account_number"], s.cell), _p(creditor.bank_account_number, s.cell)],
-        [_p(labels["reference"], s.cell), _p(labels["reference_text"].format(references=refs), s.cell)],
+        [paragraph(labels["payee"], s.head), ""],
+        [paragraph(labels["account_name"], s.cell), paragraph(creditor.bank_account_name, s.cell)],
+        [paragraph(labels["bank"], s.cell), paragraph(creditor.bank_name, s.cell)],
+        [paragraph(labels["account_number"], s.cell), paragraph(creditor.bank_account_number, s.cell)],
+        [paragraph(labels["reference"], s.cell), paragraph(labels["reference_text"].format(references=refs), s.cell)],
     ]
     table = Table(rows, colWidths=[WIDTH * 0.22, WIDTH * 0.78])
     table.setStyle(
-        _table_style(
+        table_style(
             [
                 ("SPAN", (0, 0), (-1, 0)),
                 ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
@@ -368,7 +367,7 @@ def _payee(letter: Letter, s: Styles) -> Flowable:
     return KeepTogether([table])
 
 
-def _signature(letter: Letter, s: Styles) -> Flowable:
+def signature_block(letter: Letter, s: Styles) -> Flowable:
     labels = LABELS[letter.language]
     lines = [
         letter.creditor.legal_name,
@@ -376,9 +375,9 @@ def _signature(letter: Letter, s: Styles) -> Flowable:
         labels["seal"],
         format_date(letter.letter_date, letter.language),
     ]
-    block = Table([[_p(line, s.right)] for line in lines], colWidths=[WIDTH * 0.6], hAlign="RIGHT")
+    block = Table([[paragraph(line, s.right)] for line in lines], colWidths=[WIDTH * 0.6], hAlign="RIGHT")
     block.setStyle(
-        _table_style(
+        table_style(
             [
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
@@ -386,10 +385,10 @@ def _signature(letter: Letter, s: Styles) -> Flowable:
             ]
         )
     )
-    return KeepTogether([_p(labels["closing"], s.body), Spacer(1, 6), block])
+    return KeepTogether([paragraph(labels["closing"], s.body), Spacer(1, 6), block])
 
 
-def _running(letter_head: str, language: str, demo: bool) -> Running:
+def running_of(letter_head: str, language: str, demo: bool) -> Running:
     labels = LABELS[language]
     return Running(header=letter_head, footer=labels["page"], warning=labels["demo"] if demo else None)
 
@@ -401,23 +400,27 @@ def dunning_letter(letter: Letter) -> bytes:
     day = format_date(letter.letter_date, letter.language)
     total = money_text(letter.total, letter.currency)
     story: list[Flowable] = [
-        *_letterhead(letter.creditor, letter.language, s),
+        *letterhead(letter.creditor, letter.language, s),
         Spacer(1, 8),
-        _p(letter.number, s.right),
+        paragraph(letter.number, s.right),
     ]
     if letter.language == "en":  # an English letter is dated at the top; a Chinese one under its signature
-        story.append(_p(f"{labels['date']}{colon}{day}", s.right))
+        story.append(paragraph(f"{labels['date']}{colon}{day}", s.right))
     story += [
-        _p(words.title, s.title),
-        _p(f"{labels['to']}{colon}{letter.customer_name}", s.addressee),
-        *([_p(f"{labels['address']}{colon}{letter.customer_address}", s.addressee)] if letter.customer_address else []),
-        _p(f"{labels['subject']}{colon}{words.subject}", s.addressee),
+        paragraph(words.title, s.title),
+        paragraph(f"{labels['to']}{colon}{letter.customer_name}", s.addressee),
+        *(
+            [paragraph(f"{labels['address']}{colon}{letter.customer_address}", s.addressee)]
+            if letter.customer_address
+            else []
+        ),
+        paragraph(f"{labels['subject']}{colon}{words.subject}", s.addressee),
         Spacer(1, 8),
     ]
     if letter.language == "en":
-        story.append(_p("Dear Sir or Madam,", s.body))
+        story.append(paragraph("Dear Sir or Madam,", s.body))
     story += [
-        _p(words.body.format(date=day, total=total), s.body),
+        paragraph(words.body.format(date=day, total=total), s.body),
         Spacer(1, 4),
         items_table(
             letter.items,
@@ -429,13 +432,13 @@ def dunning_letter(letter: Letter) -> bytes:
         Spacer(1, 10),
         _payee(letter, s),
         Spacer(1, 8),
-        _p(words.after.format(phone=letter.creditor.phone), s.body),
+        paragraph(words.after.format(phone=letter.creditor.phone), s.body),
         Spacer(1, 10),
-        _signature(letter, s),
+        signature_block(letter, s),
     ]
     return build_pdf(
         story,
-        running=_running(f"{letter.creditor.legal_name}  {letter.number}", letter.language, letter.creditor.demo),
+        running=running_of(f"{letter.creditor.legal_name}  {letter.number}", letter.language, letter.creditor.demo),
         title=f"{title_of(letter)} {letter.number}",
         author=letter.creditor.legal_name,
         language=letter.language,
@@ -445,297 +448,3 @@ def dunning_letter(letter: Letter) -> bytes:
 def letter_filename(letter: Letter) -> str:
     """催款函-催字〔2026〕第0001号.pdf: what the customer's download and the attachment are called."""
     return f"{title_of(letter)}-{letter.number}.pdf".replace(" ", "-")
-
-
-# --- the legal-handover pack --------------------------------------------------------------
-
-PACK_CONTENTS = (
-    ("cover.pdf", "本封面（移交说明）"),
-    ("statement.pdf", "对账单及催收记录"),
-    ("invoices.csv", "账单明细（CSV）"),
-    ("actions.csv", "全部催收记录（CSV）"),
-    ("letters/", "已发出的全部函件（PDF）"),
-)
-
-
-@dataclass(frozen=True)
-class PackFacts:
-    """What the pack's cover and statement say of a case."""
-
-    case: DunningCase
-    customer_name: str
-    items: Sequence[DunningCaseItem]
-    actions: Sequence[DunningAction]
-    letter_numbers: Sequence[str]
-    creditor: Creditor
-    as_of: date
-
-
-def _case_items(facts: PackFacts) -> tuple[LetterItem, ...]:
-    open_items = [i for i in facts.items if i.status == "open"]
-    return tuple(
-        LetterItem(
-            invoice_number=i.invoice_number,
-            invoice_date=i.invoice_date,
-            due_date=i.due_date,
-            days_overdue=max((facts.as_of - i.due_date).days, 0),
-            days_until_due=max((i.due_date - facts.as_of).days, 0),
-            amount_due=i.amount_due,
-            payment_reference=i.payment_reference,
-        )
-        for i in open_items
-    )
-
-
-def pack_cover(facts: PackFacts) -> bytes:
-    """The cover of the pack handed to legal: who owes what, since when, what was done, what is inside."""
-    s, language = styles("zh-CN"), "zh-CN"
-    items = _case_items(facts)
-    total = sum((to_minor_units(i.amount_due, facts.case.currency) for i in items), Decimal(0))
-    sent = [a for a in facts.actions if a.status == "sent"]
-    first = min((a.created_at for a in sent), default=None)
-    lines = [
-        ("债务人", facts.customer_name),
-        ("案件编号", str(facts.case.id)),
-        ("移交日期", format_date(facts.as_of, language)),
-        ("欠款合计", money_text(total, facts.case.currency)),
-        ("大写", amount_in_words(total, facts.case.currency) or "—"),
-        ("首次催收", format_date(first.date(), language) if first else "—"),
-        ("已发催收", f"{len(sent)} 次"),
-        ("已发函件", "、".join(facts.letter_numbers) or "—"),
-    ]
-    summary = Table(
-        [[_p(k, s.head), _p(v, s.cell)] for k, v in lines], colWidths=[WIDTH * 0.2, WIDTH * 0.8], hAlign="LEFT"
-    )
-    summary.setStyle(
-        _table_style(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.25, colors.HexColor("#bdbdbd")),
-                ("BACKGROUND", (0, 0), (0, -1), LIGHT),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
-        )
-    )
-    contents = Table(
-        [[_p(name, s.cell), _p(what, s.cell)] for name, what in PACK_CONTENTS], colWidths=[WIDTH * 0.3, WIDTH * 0.7]
-    )
-    contents.setStyle(_table_style([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bdbdbd"))]))
-    story: list[Flowable] = [
-        *_letterhead(facts.creditor, language, s),
-        _p("逾期账款案件移交材料", s.title),
-        _p("本材料由催收系统于移交之日生成，记载移交时的欠款及全部催收经过，供法务或代理律师使用。", s.body),
-        Spacer(1, 6),
-        summary,
-        Spacer(1, 10),
-        _p("欠款明细", s.head),
-        items_table(items, currency=facts.case.currency, language=language, before_due=False, s=s),
-        Spacer(1, 10),
-        _p("材料清单", s.head),
-        contents,
-        Spacer(1, 12),
-        _signature(
-            Letter(
-                "legal_handover",
-                language,
-                "",
-                facts.as_of,
-                facts.customer_name,
-                facts.case.currency,
-                items,
-                facts.creditor,
-            ),
-            s,
-        ),
-    ]
-    return build_pdf(
-        story,
-        running=_running(f"{facts.creditor.legal_name}  案件移交材料", language, facts.creditor.demo),
-        title="逾期账款案件移交材料",
-        author=facts.creditor.legal_name,
-        language=language,
-    )
-
-
-CHANNEL_NAMES = {
-    "email": "邮件",
-    "sms": "短信",
-    "letter": "函件",
-    "phone_task": "电话",
-    "visit_task": "上门",
-    "internal_alert": "内部预警",
-    "legal_handover": "移交法务",
-}
-STATUS_NAMES = {"sent": "已发出", "pending": "待发送", "failed": "失败", "skipped": "未发送", "cancelled": "已取消"}
-
-
-def _local(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%d %H:%M")
-
-
-def case_statement(facts: PackFacts) -> bytes:
-    """The statement of the case: the invoices owed and every dunning action, oldest first."""
-    s, language = styles("zh-CN"), "zh-CN"
-    items = _case_items(facts)
-    log_rows: list[list[Any]] = [[_p(h, s.head) for h in ("时间 (UTC)", "步骤", "方式", "状态", "结果")]]
-    for a in facts.actions:
-        log_rows.append(
-            [
-                _p(_local(a.created_at), s.cell),
-                _p(a.step, s.cell),
-                _p(CHANNEL_NAMES.get(a.channel, a.channel), s.cell),
-                _p(STATUS_NAMES.get(a.status, a.status), s.cell),
-                _p(a.outcome or "—", s.cell),
-            ]
-        )
-    log = Table(log_rows, colWidths=[WIDTH * w for w in (0.24, 0.24, 0.14, 0.14, 0.24)], repeatRows=1)
-    log.setStyle(
-        _table_style(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
-                ("LINEABOVE", (0, 0), (-1, 0), 0.9, colors.black),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#bdbdbd")),
-            ]
-        )
-    )
-    story: list[Flowable] = [
-        *_letterhead(facts.creditor, language, s),
-        _p("对账单及催收记录", s.title),
-        _p(f"客户：{facts.customer_name}", s.cell),
-        _p(
-            f"截至：{format_date(facts.as_of, language)}　币种：{facts.case.currency}　催收级别：{facts.case.level}",
-            s.cell,
-        ),
-        Spacer(1, 8),
-        items_table(items, currency=facts.case.currency, language=language, before_due=False, s=s),
-        Spacer(1, 12),
-        _p("催收记录", s.head),
-        Spacer(1, 4),
-        log,
-    ]
-    return build_pdf(
-        story,
-        running=_running(f"{facts.creditor.legal_name}  对账单及催收记录", language, facts.creditor.demo),
-        title="对账单及催收记录",
-        author=facts.creditor.legal_name,
-        language=language,
-    )
-
-
-def evidence_pack(facts: PackFacts, *, letters: Sequence[tuple[str, bytes]]) -> bytes:
-    """A zip: the cover, the statement PDF, invoices.csv, actions.csv and every letter sent."""
-    invoices = io.StringIO()
-    writer = SafeWriter(invoices)
-    writer.writerow(
-        [
-            "invoice_id",
-            "number",
-            "invoice_date",
-            "amount_due",
-            "currency",
-            "due_date",
-            "days_overdue",
-            "status",
-            "closure",
-        ]
-    )
-    for i in facts.items:
-        writer.writerow(
-            [
-                i.invoice_id,
-                i.invoice_number,
-                i.invoice_date or "",
-                to_minor_units(i.amount_due, i.currency),
-                i.currency,
-                i.due_date,
-                i.days_overdue,
-                i.status,
-                i.closure or "",
-            ]
-        )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
-        pack.writestr("cover.pdf", pack_cover(facts))
-        pack.writestr("statement.pdf", case_statement(facts))
-        pack.writestr("invoices.csv", "\ufeff" + invoices.getvalue())
-        pack.writestr("actions.csv", "\ufeff" + actions_csv(facts.actions))
-        for name, content in letters:
-            pack.writestr(f"letters/{name}", content)
-    return buffer.getvalue()
-
-
-ACTION_COLUMNS = (
-    "id",
-    "created_at",
-    "case_id",
-    "customer_id",
-    "step",
-    "level",
-    "channel",
-    "recipient",
-    "template",
-    "language",
-    "status",
-    "outcome",
-    "attempts",
-    "amount_overdue",
-    "currency",
-    "sent_at",
-    "completed_at",
-    "operator",
-)
-
-
-def actions_csv(actions: Sequence[DunningAction]) -> str:
-    """The action log as CSV (one row per action, oldest first)."""
-    out = io.StringIO()
-    writer = SafeWriter(out)
-    writer.writerow(ACTION_COLUMNS)
-    for a in actions:
-        row = {c: getattr(a, c, None) for c in ACTION_COLUMNS}
-        row["operator"] = (a.details or {}).get("operator")
-        writer.writerow(["" if row[c] is None else str(row[c]) for c in ACTION_COLUMNS])
-    return out.getvalue()
-
-
-PLAN_COLUMNS = (
-    "rank",
-    "customer_name",
-    "customer_id",
-    "tier",
-    "policy",
-    "level",
-    "collector",
-    "currency",
-    "amount_overdue",
-    "priority",
-    "paused",
-    "step",
-    "channel",
-    "date",
-)
-
-
-def plan_csv(lines: Sequence[dict[str, Any]], collectors: Sequence[dict[str, Any]]) -> str:
-    """The plan as CSV: one row per planned step, then the totals per collector."""
-    out = io.StringIO()
-    writer = SafeWriter(out)
-    writer.writerow(PLAN_COLUMNS)
-    for line in lines:
-        for step in line["planned_steps"]:
-            row = {**line, **step}
-            writer.writerow(["" if row.get(c) is None else str(row[c]) for c in PLAN_COLUMNS])
-    writer.writerow([])
-    writer.writerow(["collector", "currency", "cases", "amount_overdue", "planned_steps"])
-    for total in collectors:
-        writer.writerow(
-            [
-                total["collector"] or "",
-                total["currency"],
-                total["cases"],
-                total["amount_overdue"],
-                total["planned_steps"],
-            ]
-        )
-    return out.getvalue()

@@ -18,7 +18,7 @@ from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.money import Money, to_minor_units
 from dunning import domain
-from dunning.actions import letters
+from dunning.actions import letters, pack
 from dunning.actions.repository import cancel_pending_actions, case_actions, case_documents, next_letter_number
 from dunning.actions.service import finish_action
 from dunning.case_events import raise_level
@@ -290,7 +290,7 @@ async def build_evidence_pack(
     creditor = settings.creditor()  # 409 while unset: the cover and statement name the creditor and its account
     customer = await get_customer(session, case.customer_id)
     documents = await case_documents(session, case.id)
-    facts = letters.PackFacts(
+    facts = pack.PackFacts(
         case=case,
         customer_name=customer.legal_name if customer else str(case.customer_id),
         items=await case_items(session, case.id),
@@ -300,7 +300,7 @@ async def build_evidence_pack(
         as_of=as_of_date,
     )
     sent = [(d.filename, d.content) for d in documents if d.kind == "letter"]
-    return await asyncio.to_thread(letters.evidence_pack, facts, letters=sent)
+    return await asyncio.to_thread(pack.evidence_pack, facts, letters=sent)
 
 
 async def store_evidence_pack(

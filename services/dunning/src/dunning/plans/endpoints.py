@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.service import ClockDep, SessionDep
-from dunning.actions import letters
+from dunning.actions import exports
 from dunning.deps import Reader, Settings, Writer
 from dunning.models import CollectionPlan
 from dunning.plans import repository, service
@@ -67,7 +67,7 @@ async def get_plan(month: Month, session: SessionDep, _: Reader) -> PlanOut:
 async def get_plan_csv(month: Month, session: SessionDep, _: Reader) -> Response:
     plan = await _plan(session, month)
     return Response(
-        "\ufeff" + letters.plan_csv(plan.lines, plan.collectors),
+        "\ufeff" + exports.plan_csv(plan.lines, plan.collectors),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="collection-plan-{month}.csv"'},
     )

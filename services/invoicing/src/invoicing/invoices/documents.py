@@ -1,4 +1,4 @@
-"""The invoice (账单) as a PDF, drawn with the statement's letterhead, labels and PDF pieces (reports.documents)."""
+"""The invoice (账单) as a PDF, drawn with the statement's letterhead, labels and PDF pieces (reports.pdf)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 from arflow.documents.amounts import amount, amount_in_words, plain_number
 from arflow.documents.creditor import Creditor
 from invoicing.invoices.schemas import InvoiceOut
-from invoicing.reports.documents import (
+from invoicing.reports.labels import currency_name, labels, money
+from invoicing.reports.pdf import (
     ACCENT,
     CONTENT_WIDTH,
     RULE,
     build_pdf,
-    currency_name,
     field_table,
     item_table,
-    labels,
-    money,
     para,
     styles,
     table_style,
