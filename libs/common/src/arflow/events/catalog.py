@@ -133,6 +133,42 @@ class CustomerUpserted(Event):
     account_manager_email: str | None = None
 
 
+ContractCycle = Literal["monthly", "quarterly", "annual"]
+ContractStatus = Literal["active", "paused", "cancelled"]
+
+
+class ContractTerms(Event):
+    """What a recurring service contract bills, as its state stands after a change (not published alone).
+
+    Consumers keep, per contract, the state with the latest `changed_at`: each event carries the whole
+    state, so one arriving twice or late changes nothing.
+    """
+
+    publisher: ClassVar[str] = INVOICING
+
+    contract_id: UUID
+    currency: str
+    cycle: ContractCycle
+    amount_per_cycle: Money = Field(description="A full period's gross (tax included), priced as its invoice is.")
+    monthly_amount: Money = Field(description="amount_per_cycle / months in the cycle, rounded half-up to the cent.")
+    net_days: int = Field(ge=0, description="The payment terms its invoices get (the customer's or net 30 if unset).")
+    start_date: date
+    end_date: date | None = None
+    status: ContractStatus
+    effective_on: date = Field(description="The business date the state holds from (the start, pause or end day).")
+    changed_at: AwareDatetime
+
+
+class ContractStarted(ContractTerms):
+    """A recurring service contract was created: it will bill `amount_per_cycle` each cycle from `start_date`."""
+
+
+class ContractChanged(ContractTerms):
+    """A contract was paused, resumed or cancelled; `change` says which and `effective_on` from when."""
+
+    change: Literal["paused", "resumed", "cancelled"]
+
+
 class InvoiceIssued(Event):
     publisher: ClassVar[str] = INVOICING
 
@@ -515,6 +551,8 @@ CATALOG: dict[str, type[Event]] = {
     for cls in (
         CreditorUpdated,
         CustomerUpserted,
+        ContractStarted,
+        ContractChanged,
         InvoiceIssued,
         InvoiceDueSoon,
         InvoiceOverdue,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import structlog
@@ -17,6 +17,7 @@ from arflow.problems import Problem
 from invoicing import domain
 from invoicing.contracts import repository
 from invoicing.contracts.errors import ContractCancelled, ContractNotPaused
+from invoicing.contracts.events import publish_contract
 from invoicing.contracts.schemas import ContractCreate
 from invoicing.customers.credit_hold import CreditDecision, CreditHoldPolicy, check_credit
 from invoicing.customers.errors import CustomerArchived, UnknownCustomer
@@ -74,6 +75,9 @@ async def create_contract(
     )
     session.add(contract)
     await session.flush()
+    await publish_contract(
+        session, clock=clock, contract=contract, customer=customer, change="started", effective_on=data.start_date
+    )
     log.info("contract.created", contract_id=str(contract.id), customer_id=str(customer.id))
     return contract
 
@@ -105,6 +109,17 @@ async def change_contract(
         await _credit_unused_days(session, actor=actor, clock=clock, contract=contract, cancelled_on=on, today=today)
     contract.updated_at = clock.now()
     await session.flush()
+    change: Literal["paused", "resumed", "cancelled"] = (
+        "paused" if action == "pause" else "resumed" if action == "resume" else "cancelled"
+    )
+    await publish_contract(
+        session,
+        clock=clock,
+        contract=contract,
+        customer=customer,
+        change=change,
+        effective_on=on if action == "cancel" and on is not None else today,
+    )
     log.info(f"contract.{action}d" if action != "cancel" else "contract.cancelled", contract_id=str(contract.id))
     return contract
 
