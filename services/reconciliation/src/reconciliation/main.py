@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from arflow.clock import Clock
 from arflow.events.catalog import INVOICING, topic_of
 from arflow.service import ServiceDefinition, create_service_app
+from reconciliation.attempts.endpoints import router as attempts_router
 from reconciliation.config import ReconciliationSettings
 from reconciliation.disputes.endpoints import router as disputes_router
 from reconciliation.gateways.endpoints import router as gateways_router
@@ -48,6 +49,7 @@ DEFINITION = ServiceDefinition(
         matching_router,
         disputes_router,
         gateways_router,
+        attempts_router,
     ],
     subscriptions=[topic_of(INVOICING)],
     handlers=HANDLERS,

@@ -332,6 +332,34 @@ class GatewayNotification(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PaymentAttempt(Base):
+    """A gateway order made for one invoice (its `out_trade_no`, PaymentIntent or order id): what the gateway's
+    callback for that order pays, an exact reference whatever the remittance says."""
+
+    __tablename__ = "payment_attempt"
+    __table_args__ = (
+        UniqueConstraint("provider", "order_key"),
+        CheckConstraint("status IN ('open','paid','closed')", name="status"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    order_id: Mapped[str] = mapped_column(Text)
+    # The order id as compared (keys.reference_key), unique per provider.
+    order_key: Mapped[str] = mapped_column(Text)
+    invoice_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    customer_id: Mapped[UUID] = mapped_column(Uuid)
+    invoice_number: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payment_id: Mapped[UUID | None] = mapped_column(Uuid)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CsvProfile(Base):
     """A saved column mapping for one bank's CSV export (see parsers.tabular.CsvProfile)."""
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from arflow.events.catalog import RECONCILIATION, topic_of
+from arflow.events.catalog import RECONCILIATION, InvoiceIssued, topic_of
 from arflow.testing.kafka import collect_events
 from arflow.testing.services import RunningService
 from reconciliation.gateways.providers import alipay_signing_string
@@ -577,3 +577,93 @@ async def test_a_gateway_without_keys_answers_503_so_the_gateway_retries_until_t
     assert early.headers["retry-after"] == "600"
     unsigned = await reconciliation.client.post("/webhooks/stripe", content=payload)
     assert unsigned.status_code == 400 and unsigned.json()["code"] == "signature_invalid"
+
+
+# --- Payment attempts: the gateway order names its invoice ------------------------------------
+
+
+async def attempt(reconciliation: RunningService, provider: str, invoice: InvoiceIssued, **fields: Any) -> Any:
+    response = await reconciliation.client.post(
+        "/payment-attempts",
+        json={"provider": provider, "invoice_id": str(invoice.invoice_id), **fields},
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_an_alipay_order_made_for_an_invoice_pays_that_invoice_whatever_else_fits(
+    reconciliation: RunningService,
+    reconciliation_books: Books,
+    reconciliation_published: PublishedPayments,
+    gateway_keys: GatewayKeys,
+) -> None:
+    # Two invoices owing the same amount; the shop's own order number spells neither, and the buyer's Alipay
+    # login is nobody's name: without the attempt the money could only wait for a person.
+    customer_id, _ = await reconciliation_books.customer()
+    older = await reconciliation_books.issued(customer_id, "530.00", date(2026, 2, 10))
+    ordered = await reconciliation_books.issued(customer_id, "530.00", date(2026, 2, 28))
+    made = await attempt(reconciliation, "alipay", ordered, order_id="SHOP20260302000017")
+    assert made["status"] == "open" and made["amount"] == "530.00" and made["invoice_number"] == ordered.invoice_number
+    form = alipay_form(
+        gateway_keys,
+        out_trade_no="SHOP20260302000017",
+        total_amount="530.00",
+        receipt_amount="530.00",
+        subject=f"服务费 {older.invoice_number[:-3]}",  # a look-alike of the older invoice's number, no more
+    )
+    assert (await post_alipay(reconciliation, form)).text == "success"
+    (payment,) = await payments_of(reconciliation, customer_id, "alipay")
+    assert payment["status"] == "matched"
+    assert [a["invoice_id"] for a in payment["allocations"]] == [str(ordered.invoice_id)]
+    event = await reconciliation_published.payment_received(payment["id"])
+    assert [a.invoice_id for a in event.allocations] == [ordered.invoice_id]
+    paid = (await reconciliation.client.get(f"/payment-attempts/{made['id']}")).json()
+    assert paid["status"] == "paid" and paid["payment_id"] == payment["id"]
+    trail = json.dumps(payment, ensure_ascii=False)
+    assert f"gateway order SHOP20260302000017 was made for {ordered.invoice_number}" in trail
+    assert f"支付订单 SHOP20260302000017 为 {ordered.invoice_number} 而建" in trail
+
+
+async def test_a_stripe_payment_intent_registered_for_an_invoice_pays_it_and_an_invoice_owing_nothing_waits(
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys
+) -> None:
+    customer_id, name = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "120.00", date(2026, 2, 28))
+    intent = f"pi_{secrets.token_hex(10)}"
+    await attempt(reconciliation, "stripe", invoice, order_id=intent)
+    # Nothing but the intent's id says whose it is.
+    payload = stripe_event("payment_intent.succeeded", {"id": intent, "amount_received": 12000, "currency": "cny"})
+    assert (await post_stripe(reconciliation, gateway_keys, payload)).json()["outcome"] == "payment"
+    # A second intent for the same invoice, paid after the first: the invoice owes nothing any more, so the
+    # money waits for a person (or stays the payer's credit) instead of paying it twice.
+    refused = await reconciliation.client.post(
+        "/payment-attempts",
+        json={"provider": "stripe", "invoice_id": str(invoice.invoice_id), "order_id": f"pi_{secrets.token_hex(10)}"},
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "invoice_not_payable", refused.text
+    late = f"pi_{secrets.token_hex(10)}"
+    other = await reconciliation_books.issued(customer_id, "120.00", date(2026, 3, 31))
+    await attempt(reconciliation, "stripe", other, order_id=late)
+    manual = await reconciliation.client.post(
+        "/payments",
+        json={
+            "customer_id": str(customer_id),
+            "currency": "CNY",
+            "amount": "120.00",
+            "received_on": "2026-03-01",
+            "allocations": [{"invoice_id": str(other.invoice_id), "amount": "120.00"}],
+        },
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert manual.status_code == 201, manual.text
+    payload = stripe_event(
+        "payment_intent.succeeded",
+        {"id": late, "amount_received": 12000, "currency": "cny", "metadata": {"customer_name": name}},
+    )
+    assert (await post_stripe(reconciliation, gateway_keys, payload)).json()["outcome"] == "payment_unmatched"
+    payments = {p["external_id"]: p for p in await payments_of(reconciliation, customer_id, "stripe")}
+    assert payments[intent]["status"] == "matched"
+    assert [a["invoice_id"] for a in payments[intent]["allocations"]] == [str(invoice.invoice_id)]
+    assert payments[late]["status"] == "unmatched" and not payments[late]["allocations"]

@@ -299,3 +299,41 @@ def test_every_spelling_of_an_invoice_number_names_it() -> None:
         decision = match(Incoming(D("318.00"), "CNY", text), index, SETTINGS)
         assert decision.automatic and decision.best is not None, (text, half_width(text))
         assert [a.invoice_id for a in decision.best.allocations] == [item.invoice_id], text
+
+
+def test_a_gateway_order_made_for_an_invoice_names_it_over_another_customers_name_and_a_look_alike() -> None:
+    # The payer's name is the first customer's and the amount fits its invoice, whose number the remittance
+    # nearly spells; but the gateway order was made for the second customer's invoice.
+    mine, theirs = CUSTOMERS[0], CUSTOMERS[1]
+    look_alike = Item(uuid.uuid4(), mine.customer_id, "INV-2025-000037", "CNY", date(2025, 10, 1), D("424.00"))
+    ordered = Item(uuid.uuid4(), theirs.customer_id, "INV-2025-000074", "CNY", date(2025, 10, 16), D("424.00"))
+    index = MatchIndex.build(CUSTOMERS, [look_alike, ordered])
+    payment = Incoming(
+        D("424.00"),
+        "CNY",
+        "INV-2025-000073 服务费",
+        mine.legal_name,
+        None,
+        ordered="INV-2025-000074",
+        order_id="SHOP0001234567",
+    )
+    decision = match(payment, index, SETTINGS)
+    assert decision.automatic and decision.best is not None
+    assert decision.best.customer_id == theirs.customer_id
+    assert [a.invoice_id for a in decision.best.allocations] == [ordered.invoice_id]
+    assert "gateway order SHOP0001234567 was made for INV-2025-000074" in decision.best.reasons
+    assert "支付订单 SHOP0001234567 为 INV-2025-000074 而建" in said(decision.best.evidence, "zh")
+    # Without the order the name and the look-alike would have had it.
+    unordered = match(Incoming(D("424.00"), "CNY", "INV-2025-000073 服务费", mine.legal_name), index, SETTINGS)
+    assert unordered.best is not None and unordered.best.customer_id == mine.customer_id
+
+
+def test_a_gateway_order_for_an_invoice_that_owes_nothing_sends_the_money_to_a_person() -> None:
+    owner = CUSTOMERS[0]
+    paid = Item(uuid.uuid4(), owner.customer_id, "INV-2025-000074", "CNY", date(2025, 10, 16), D("0.00"))
+    other = Item(uuid.uuid4(), owner.customer_id, "INV-2025-000075", "CNY", date(2025, 11, 16), D("424.00"))
+    index = MatchIndex.build(CUSTOMERS, [paid, other])
+    payment = Incoming(D("424.00"), "CNY", None, owner.legal_name, None, "INV-2025-000074", "SHOP0001234567")
+    decision = match(payment, index, SETTINGS)
+    assert not decision.automatic
+    assert decision.best is not None and any("owes nothing" in r for r in decision.best.reasons)

@@ -5,10 +5,6 @@ from __future__ import annotations
 from arflow.problems import Conflict, NotFound, Unprocessable
 
 
-class InvoiceUnknown(Unprocessable):
-    code, title, title_zh = "invoice_unknown", "Invoice unknown", "账单不存在"
-
-
 class InvoiceNotOpen(Conflict):
     """The invoice is paid or void: there is nothing to dispute (409; an allocation's is a 422)."""
 

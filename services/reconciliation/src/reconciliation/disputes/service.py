@@ -21,9 +21,9 @@ from reconciliation.disputes.errors import (
     DisputeCurrencyMismatch,
     DisputeNotFound,
     InvoiceNotOpen,
-    InvoiceUnknown,
 )
 from reconciliation.disputes.schemas import DisputeCreate, DisputeResolve
+from reconciliation.errors import InvoiceUnknown
 from reconciliation.models import Dispute
 from reconciliation.open_items import repository as projection
 

@@ -72,6 +72,9 @@ class GatewayNotice:
     amount: Decimal | None = None
     currency: str | None = None
     reference: str | None = None  # out_trade_no, metadata: what names the invoice
+    # The merchant's order ids the notice names (out_trade_no, a PaymentIntent's id and metadata.order_id, the
+    # standard payload's order_id): a payment attempt made for one of them names its invoice exactly.
+    order_ids: tuple[str, ...] = ()
     payer_name: str | None = None
     payer_account: str | None = None
     # When the gateway says the money was paid (for a refund: refunded), an aware instant, if it says so in a
@@ -180,6 +183,10 @@ def instant(value: Any, *, naive_zone: ZoneInfo | None = None) -> datetime | Non
     return parsed.astimezone(UTC)
 
 
+def _order_ids(*values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in values if isinstance(v, str | int) and str(v))
+
+
 def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
@@ -254,6 +261,7 @@ def read_stripe(event: dict[str, Any]) -> GatewayNotice:
             amount=from_stripe_minor(obj.get("amount_received", obj.get("amount")), currency),
             currency=currency,
             reference=reference or None,
+            order_ids=_order_ids(metadata.get("order_id"), obj.get("id")),
             payer_name=metadata.get("customer_name") or (obj.get("shipping") or {}).get("name"),
             payer_account=str(obj["customer"]) if obj.get("customer") else None,
             # The event is made when the intent succeeds (a retry carries the same `created`); the intent's
@@ -364,6 +372,7 @@ def read_alipay(params: dict[str, str]) -> GatewayNotice:
         currency="CNY",
         reference=" ".join(p for p in (params.get("out_trade_no"), params.get("subject"), params.get("body")) if p)
         or None,
+        order_ids=_order_ids(params.get("out_trade_no")),
         payer_name=params.get("buyer_logon_id"),
         payer_account=params.get("buyer_id") or params.get("buyer_logon_id"),
         paid_at=instant(params.get("gmt_payment"), naive_zone=_BEIJING),
@@ -461,6 +470,7 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
         amount=from_minor(amount.get("payer_total", amount.get("total")), currency, name="amount.total"),
         currency=currency,
         reference=" ".join(str(p) for p in (data.get("out_trade_no"), data.get("attach")) if p) or None,
+        order_ids=_order_ids(data.get("out_trade_no")),
         payer_account=(data.get("payer") or {}).get("openid"),
         paid_at=instant(data.get("success_time")),
     )
@@ -508,6 +518,7 @@ def read_standard(body: bytes, message_id: str) -> GatewayNotice:
             amount=amount,
             currency=_currency(data.get("currency")),
             reference=data.get("reference"),
+            order_ids=_order_ids(data.get("order_id")),
             payer_name=data.get("payer_name"),
             payer_account=data.get("payer_account"),
             # Our payload's `data.paid_at`, else the Standard Webhooks payload's own `timestamp` (the event's).

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.auth import Principal
 from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.ids import uuid7
+from reconciliation.attempts.service import attempt_for, mark_paid
 from reconciliation.config import ReconciliationSettings
 from reconciliation.domain import latest_business_date
 from reconciliation.gateways import repository
@@ -110,6 +111,7 @@ async def _record_payment(
     ) or await repository.payment_of_bill_trade(session, notice.provider, trade)
     if existing is not None:
         return "duplicate_payment", existing.id
+    attempt = await attempt_for(session, notice.provider, notice.order_ids)
     incoming = IncomingPayment(
         amount=amount,
         currency=currency,
@@ -119,11 +121,15 @@ async def _record_payment(
         payer_account=notice.payer_account,
         reference=notice.reference,
         external_id=trade,
+        ordered=attempt.invoice_number if attempt else None,
+        order_id=attempt.order_id if attempt else None,
     )
     match_input = incoming.as_match_input()
     index = await match_index_for(session, match_input)
     decision = match(match_input, index, match_settings(settings))
     recorded = await record_incoming(session, clock=clock, incoming=incoming, decision=decision, actor=actor)
+    if attempt is not None:
+        mark_paid(attempt, recorded.id, clock.now())
     return ("payment" if decision.automatic else "payment_unmatched"), recorded.id
 
 

@@ -84,6 +84,10 @@ class Incoming:
     remittance: str | None = None
     payer_name: str | None = None
     payer_account: str | None = None
+    # The invoice number a gateway order the payment names was made for (a payment attempt), and that order's
+    # id: an exact reference, whatever the remittance text says.
+    ordered: str | None = None
+    order_id: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -455,16 +459,20 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
     found: _Candidate | None
     # 1. References named in the text (and the gateway's order number, passed in the remittance).
     settled: tuple[str, ...] = ()  # documents owing nothing that the text names
-    if payment.remittance:
+    if payment.remittance or payment.ordered:
         currency = payment.currency
         seen_items: set[int] = set()
+        by_order: set[int] = set()  # the items named only by the gateway order
         by_reference = index.by_reference
         settled_keys = index.settled
         keys = [k for k in text_keys(payment.remittance) if k in by_reference or k in settled_keys]
         if len(keys) > 1:
             # A key inside a longer key that names a document is part of that one's spelling, not a document
             # of its own ("RF97 INV2 0240 0000 1" joins up to INV202400000 on the way to INV2024000001).
-            keys = outermost_keys(payment.remittance, keys)
+            keys = outermost_keys(payment.remittance or "", keys)
+        order_key = reference_key(payment.ordered) if payment.ordered else ""
+        if order_key and order_key not in keys and (order_key in by_reference or order_key in settled_keys):
+            keys.append(order_key)
         for key in keys:
             named = by_reference.get(key)
             if named is None:
@@ -473,14 +481,20 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
                 if id(item) in seen_items or item.currency != currency:
                     continue
                 seen_items.add(id(item))
+                if key == order_key:
+                    by_order.add(id(item))
                 found = candidates.get(item.customer_id.int)
                 if found is None:
                     found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
                 found.referenced.append(item)
         for found in candidates.values():
             # (in number order: the text's keys come from a set, whose order differs from process to process)
-            numbers = tuple(sorted([i.invoice_number for i in found.referenced]))
-            found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
+            numbers = tuple(sorted([i.invoice_number for i in found.referenced if id(i) not in by_order]))
+            if numbers:
+                found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
+            ordered = [i.invoice_number for i in found.referenced if id(i) in by_order]
+            if ordered:
+                found.evidence.append((REFERENCE_EXACT, why.ORDER_MADE_FOR, (payment.order_id, ordered[0])))
         if settled_keys:
             named_settled = {settled_keys[k] for k in keys if k in settled_keys and k not in by_reference}
             settled = tuple(sorted(named_settled))

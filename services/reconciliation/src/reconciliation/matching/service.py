@@ -13,7 +13,15 @@ from arflow.clock import Clock
 from arflow.ids import uuid7
 from reconciliation import domain
 from reconciliation.config import ReconciliationSettings
-from reconciliation.keys import account_key, name_bigrams, normalise_name, rarest_bigrams, similar_names, text_keys
+from reconciliation.keys import (
+    account_key,
+    name_bigrams,
+    normalise_name,
+    rarest_bigrams,
+    reference_key,
+    similar_names,
+    text_keys,
+)
 from reconciliation.matching import reasons as why
 from reconciliation.matching import repository
 from reconciliation.matching.engine import Incoming, MatchSettings, Suggestion
@@ -71,7 +79,10 @@ async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchInde
     it would on the whole projection.
     """
     rows: dict[UUID, tuple[OpenItem, Decimal]] = {}
-    keys = sorted(text_keys(payment.remittance))
+    named_keys = set(text_keys(payment.remittance))
+    if payment.ordered:
+        named_keys.add(reference_key(payment.ordered))  # the invoice a gateway order was made for
+    keys = sorted(named_keys)
     for item, pending in await repository.items_by_reference_keys(session, keys):
         rows[item.invoice_id] = (item, pending)
     settled = [(row.invoice_number, row.payment_reference) for row in await repository.settled_documents(session, keys)]

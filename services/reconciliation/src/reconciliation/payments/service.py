@@ -183,9 +183,14 @@ class IncomingPayment:
     reference: str | None = None
     external_id: str | None = None
     statement_line_id: UUID | None = None
+    # A gateway order made for an invoice (a payment attempt) that the payment pays: its invoice number and id.
+    ordered: str | None = None
+    order_id: str | None = None
 
     def as_match_input(self) -> Incoming:
-        return Incoming(self.amount, self.currency, self.reference, self.payer_name, self.payer_account)
+        return Incoming(
+            self.amount, self.currency, self.reference, self.payer_name, self.payer_account, self.ordered, self.order_id
+        )
 
 
 def _allocation_facts(allocations: Sequence[Any], currency: str) -> list[AllocationFact]:

@@ -1,0 +1,43 @@
+"""SQL of payment attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from arflow.pagination import PageParams, paginate
+from reconciliation.models import PaymentAttempt
+
+
+async def attempt_by_order(session: AsyncSession, provider: str, order_key: str) -> PaymentAttempt | None:
+    query = select(PaymentAttempt).where(PaymentAttempt.provider == provider, PaymentAttempt.order_key == order_key)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def attempts_by_orders(session: AsyncSession, provider: str, order_keys: Sequence[str]) -> list[PaymentAttempt]:
+    """The attempts of a provider whose order key is one of `order_keys`, oldest first (one indexed query)."""
+    if not order_keys:
+        return []
+    query = (
+        select(PaymentAttempt)
+        .where(PaymentAttempt.provider == provider, PaymentAttempt.order_key.in_(list(order_keys)))
+        .order_by(PaymentAttempt.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def get_attempt(session: AsyncSession, attempt_id: UUID, *, for_update: bool = False) -> PaymentAttempt | None:
+    query = select(PaymentAttempt).where(PaymentAttempt.id == attempt_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_attempts(
+    session: AsyncSession, page: PageParams, *, invoice_id: UUID | None, status: str | None
+) -> Sequence[PaymentAttempt]:
+    query = paginate(select(PaymentAttempt), PaymentAttempt.id, page, invoice_id=invoice_id, status=status)
+    return (await session.execute(query)).scalars().all()
