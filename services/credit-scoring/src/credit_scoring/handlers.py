@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from arflow.events.catalog import (
+    ContractChanged,
+    ContractStarted,
     CreditNoteIssued,
     CustomerUpserted,
     DisputeOpened,
@@ -145,6 +147,13 @@ async def on_promise_broken(ctx: EventContext, event: PromiseToPayBroken) -> Non
     await _rescore(ctx, event)
 
 
+async def on_contract(ctx: EventContext, event: ContractStarted | ContractChanged) -> None:
+    await experience.record_contract(
+        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+    )
+    await _rescore(ctx, event)
+
+
 def business_date(event: Event) -> date | None:
     """The business date a fact happened on: what its rescore is dated by (None: the fact has none).
 
@@ -180,6 +189,8 @@ def business_date(event: Event) -> date | None:
             return _day(event.opened_at)
         case DisputeResolved():
             return _day(event.resolved_at)
+        case ContractStarted() | ContractChanged():
+            return event.effective_on
     return None  # CustomerUpserted: a change of master data, dated by nothing in the business
 
 
@@ -202,6 +213,8 @@ async def _rescore(ctx: EventContext, event: Event) -> None:
 
 HANDLERS: dict[type[Event], Handler] = {
     CustomerUpserted: on_customer_upserted,
+    ContractStarted: on_contract,
+    ContractChanged: on_contract,
     InvoiceIssued: on_invoice_issued,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,

@@ -191,6 +191,8 @@ class CreditLimit(Base):
     override_by: Mapped[str | None] = mapped_column(Text)
     exposure: Mapped[Decimal] = mapped_column(Amount)
     utilisation: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    # Where the recommended limit comes from (policy.limit_basis): behaviour, the onboarding assessment, a blend.
+    basis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -252,4 +254,50 @@ class CreditWatch(Base):
 
     customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OnboardingAssessment(Base):
+    """One revision of a customer's onboarding assessment (准入评估): what was known, what it found, when.
+
+    Every change is a new revision (the audit trail); the current one as of a date is the latest revision
+    assessed on or before it. No foreign key: a prospect is assessed before any fact about it arrives.
+    """
+
+    __tablename__ = "onboarding_assessment"
+
+    customer_id: Mapped[UUID] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessed_on: Mapped[date] = mapped_column(Date)  # the business date of the assessment
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the request as given (amounts as strings)
+    tier: Mapped[str] = mapped_column(String(1))
+    points: Mapped[int] = mapped_column(Integer)
+    limit_amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    monthly_billing: Mapped[Decimal] = mapped_column(Amount)
+    recommended_net_days: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    assessed_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerContract(Base):
+    """A recurring service contract as invoicing last told it (ContractStarted / ContractChanged).
+
+    The state with the latest `changed_at` wins, so a duplicate or a late older one changes nothing.
+    """
+
+    __tablename__ = "customer_contract"
+
+    contract_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    cycle: Mapped[str] = mapped_column(String(16))
+    monthly_amount: Mapped[Decimal] = mapped_column(Amount)
+    net_days: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

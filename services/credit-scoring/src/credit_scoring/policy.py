@@ -15,6 +15,13 @@ Credit limit (recommended)
     currency and, while it stands, the limit is measured in that currency (recommended limit and
     exposure too), even if the main currency moves meanwhile: it is never relabelled.
 
+Cold start (a new client): while fewer than COLD_START_PAID (3) of its invoices are paid and an onboarding
+assessment stands, the limit is the initial limit of the assessment (`cold_start.initial_limit`: its tier and
+the expected billing of the client's contracts, or the assessment's monthly billing) blended with the
+behavioural limit above by the paid invoices observed:
+    limit = (initial × (3 − paid) + behavioural × paid) / 3, rounded down to a whole 100;
+from the third paid invoice on the behavioural limit alone.
+
 Credit hold: tier D; or a manual limit (an override) exceeded; or exposure above the recommended
 limit while something is past due. A client that pays on time is never held for growing: owing more
 than the formula's limit with nothing late raises the utilisation warnings for a credit manager to
@@ -73,6 +80,26 @@ UTILISATION_THRESHOLDS: dict[Decimal, AlertKind] = {
 }
 
 
+# Paid invoices after which the client's own history alone sets its limit (as the payment index, which
+# needs 3 experiences).
+COLD_START_PAID = 3
+LimitBasis = Literal["behaviour", "onboarding", "blend"]
+
+
+@dataclass(frozen=True)
+class InitialLimit:
+    """A new client's limit from its onboarding assessment and expected billing (`cold_start.initial_limit`)."""
+
+    currency: str
+    tier: str  # the assessment's tier
+    limit: Decimal
+    assessed_on: date
+    monthly_billing: Decimal
+    terms_days: Decimal
+    billing_source: Literal["contracts", "assessment"]
+    contracts: int = 0
+
+
 @dataclass(frozen=True)
 class LimitRecommendation:
     currency: str
@@ -83,6 +110,10 @@ class LimitRecommendation:
     cap: Decimal
     limit: Decimal
     exposure: Decimal
+    basis: LimitBasis = "behaviour"
+    behavioural_limit: Decimal | None = None  # the formula's limit, before any cold-start blend
+    initial: InitialLimit | None = None
+    paid_invoices: int = 0
 
 
 def main_currency(file: CreditFile, default: str = "CNY") -> str:
@@ -99,8 +130,13 @@ def recommended_limit(
     currency: str | None = None,
     multipliers: Mapping[str, Decimal] = LIMIT_MULTIPLIERS,
     caps: Mapping[str, Decimal] = LIMIT_CAPS,
+    initial: InitialLimit | None = None,
 ) -> LimitRecommendation:
-    """The need-based limit of the module docstring, in `currency` (default: the main currency)."""
+    """The need-based limit of the module docstring, in `currency` (default: the main currency).
+
+    With an initial limit in that currency and fewer than COLD_START_PAID invoices paid, the cold-start
+    blend of the module docstring.
+    """
     currency = currency or main_currency(file)
     measures = next((m for m in file.by_currency if m.currency == currency), None)
     months = min(Decimal(3), max(Decimal(1), Decimal(file.tenure_days) / 30))
@@ -119,8 +155,16 @@ def recommended_limit(
     cycles = max(Decimal(1), (terms_days + expected) / 30)
     raw = monthly * cycles * multipliers[tier]
     capped = min(raw, caps[tier])
-    limit = (capped / 100).to_integral_value(rounding=ROUND_FLOOR) * 100
+    limit = _hundreds(capped)
+    behavioural, basis, paid = limit, "behaviour", file.invoices_paid
+    if initial is not None and initial.currency == currency and paid < COLD_START_PAID:
+        basis = "onboarding" if paid == 0 else "blend"
+        limit = _hundreds((initial.limit * (COLD_START_PAID - paid) + behavioural * paid) / COLD_START_PAID)
     return LimitRecommendation(
+        basis=basis,  # type: ignore[arg-type]
+        behavioural_limit=behavioural,
+        initial=initial if initial is not None and initial.currency == currency else None,
+        paid_invoices=paid,
         currency=currency,
         monthly_billing=monthly.quantize(Decimal("0.01")),
         terms_days=terms_days.quantize(Decimal("0.01")),
@@ -130,6 +174,11 @@ def recommended_limit(
         limit=limit,
         exposure=measures.outstanding if measures else Decimal(0),
     )
+
+
+def _hundreds(amount: Decimal) -> Decimal:
+    """Rounded down to a whole 100."""
+    return (amount / 100).to_integral_value(rounding=ROUND_FLOOR) * 100
 
 
 def effective_limit(recommended: Decimal, override: Decimal | None, expires_on: date | None, today: date) -> Decimal:
@@ -181,6 +230,7 @@ def refresh_limit(
     current: dict[str, Any] | None,
     caps: Mapping[str, Decimal],
     now: datetime,
+    initial: InitialLimit | None = None,
 ) -> tuple[LimitRecommendation, Decimal, Decimal | None, list[Event], dict[str, Any] | None]:
     """Recompute the recommended limit and utilisation: the row to write if it moved, CreditLimitChanged if due.
 
@@ -192,7 +242,7 @@ def refresh_limit(
     if override is not None and expires_on is not None and today > expires_on:
         override, expires_on = None, None  # the override has lapsed
     pinned = was["currency"] if override is not None else None
-    recommendation = recommended_limit(file, tier, currency=pinned, caps=caps)
+    recommendation = recommended_limit(file, tier, currency=pinned, caps=caps, initial=initial)
     effective = effective_limit(recommendation.limit, override, expires_on, today)
     used = utilisation(recommendation.exposure, effective)
     values = {
@@ -206,13 +256,19 @@ def refresh_limit(
         "override_by": was["override_by"] if override is not None else None,
         "exposure": recommendation.exposure,
         "utilisation": used,
+        "basis": limit_basis(recommendation),
     }
     events: list[Event] = []
     if current is not None and all(was[k] == v for k, v in values.items() if k != "customer_id"):
         return recommendation, effective, used, events, None  # nothing moved: no write
     if current is None or was["effective"] != effective or was["currency"] != recommendation.currency:
+        cold = recommendation.initial
         reason = (
-            f"recommended: {recommendation.monthly_billing} × max(1, ({recommendation.terms_days} + "
+            f"initial: onboarding assessment of {cold.assessed_on} (tier {cold.tier}) {cold.limit}"
+            f" × ({COLD_START_PAID} − {recommendation.paid_invoices}) / {COLD_START_PAID} + behavioural "
+            f"{recommendation.behavioural_limit} × {recommendation.paid_invoices} / {COLD_START_PAID}"
+            if override is None and cold is not None and recommendation.basis != "behaviour"
+            else f"recommended: {recommendation.monthly_billing} × max(1, ({recommendation.terms_days} + "
             f"{recommendation.expected_dbt}) / 30) × {recommendation.multiplier} (tier {tier}), "
             f"cap {recommendation.cap}"
             if override is None
@@ -234,6 +290,27 @@ def refresh_limit(
     return recommendation, effective, used, events, {**values, "updated_at": now}
 
 
+def limit_basis(recommendation: LimitRecommendation) -> dict[str, Any]:
+    """Where the recommended limit comes from, as the credit_limit row keeps it (JSON; amounts as strings)."""
+    cold = recommendation.initial
+    return {
+        "basis": recommendation.basis,
+        "paid_invoices": recommendation.paid_invoices,
+        "behavioural_limit": str(recommendation.behavioural_limit),
+        "initial": None
+        if cold is None
+        else {
+            "tier": cold.tier,
+            "limit": str(cold.limit),
+            "assessed_on": cold.assessed_on.isoformat(),
+            "monthly_billing": str(cold.monthly_billing),
+            "terms_days": str(cold.terms_days),
+            "billing_source": cold.billing_source,
+            "contracts": cold.contracts,
+        },
+    }
+
+
 LIMIT_DECIMALS = ("recommended", "effective", "override_amount", "exposure", "utilisation")
 
 
@@ -246,7 +323,7 @@ def limit_of(row: dict[str, Any] | None) -> dict[str, Any]:
     row["override_expires_on"] = (
         expires_on if expires_on is None or isinstance(expires_on, date) else (date.fromisoformat(expires_on))
     )
-    for name in ("currency", "override_reason", "override_by"):
+    for name in ("currency", "override_reason", "override_by", "basis"):
         row.setdefault(name, None)
     return row
 
@@ -498,87 +575,3 @@ def review_findings(
         findings.append("建议暂停赊销，要求预付款")
     findings.extend(reasons)
     return findings
-
-
-# --- onboarding (cold start) --------------------------------------------------------------
-
-TAX_RATING_POINTS = {"A": 30, "B": 20, "M": 10, "C": -10, "D": -40}
-RISKY_INDUSTRIES = frozenset({"construction", "real_estate", "catering", "retail", "logistics"})
-STEADY_INDUSTRIES = frozenset({"professional_services", "software", "manufacturing", "healthcare", "education"})
-
-
-@dataclass(frozen=True)
-class Onboarding:
-    tier: Tier
-    points: int
-    limit: Decimal
-    recommended_net_days: int
-    reasons: list[tuple[str, str, str, int]]  # (code, zh, en, points)
-
-
-def assess_onboarding(
-    *,
-    years_in_business: Decimal,
-    registered_capital: Decimal,
-    industry: str,
-    tax_credit_rating: str,
-    requested_net_days: int,
-    monthly_billing: Decimal,
-) -> Onboarding:
-    """A cold-start assessment: points from what is known of a prospect → tier, limit and terms.
-
-    points = 50 + years (≥10: +25, ≥5: +15, ≥2: +5, <1: −15) + tax rating (A +30, B +20, M +10,
-    C −10, D −40) + capital (≥ ¥5m +10, < ¥100k −10) + industry (steady +5, risky −10)
-    + requested terms (> 60 days −10) − billing (> ¥100k a month: −5).
-    Tier: A ≥ 100, B ≥ 80, C ≥ 60, else D. Terms: A the requested (max 60), B min(requested, 30),
-    C min(requested, 15), D 0 (prepayment). Limit: the need-based formula with no DBT history.
-    """
-    reasons: list[tuple[str, str, str, int]] = []
-
-    def add(code: str, zh: str, en: str, points: int) -> None:
-        reasons.append((code, zh, en, points))
-
-    if years_in_business >= 10:
-        add("YEARS_IN_BUSINESS", f"经营年限 {years_in_business} 年", f"{years_in_business} years in business", 25)
-    elif years_in_business >= 5:
-        add("YEARS_IN_BUSINESS", f"经营年限 {years_in_business} 年", f"{years_in_business} years in business", 15)
-    elif years_in_business >= 2:
-        add("YEARS_IN_BUSINESS", f"经营年限 {years_in_business} 年", f"{years_in_business} years in business", 5)
-    elif years_in_business < 1:
-        add("YEARS_IN_BUSINESS", "成立不足一年", "Less than a year in business", -15)
-    rating_points = TAX_RATING_POINTS[tax_credit_rating]
-    add(
-        "TAX_CREDIT_RATING",
-        f"纳税信用等级 {tax_credit_rating}",
-        f"Tax credit rating {tax_credit_rating}",
-        rating_points,
-    )
-    if registered_capital >= 5_000_000:
-        add("REGISTERED_CAPITAL", "注册资本不低于500万元", "Registered capital ≥ ¥5m", 10)
-    elif registered_capital < 100_000:
-        add("REGISTERED_CAPITAL", "注册资本低于10万元", "Registered capital < ¥100k", -10)
-    if industry in STEADY_INDUSTRIES:
-        add("INDUSTRY", f"行业回款稳定（{industry}）", f"Industry pays steadily ({industry})", 5)
-    elif industry in RISKY_INDUSTRIES:
-        add("INDUSTRY", f"行业回款风险较高（{industry}）", f"Industry with slow payers ({industry})", -10)
-    if requested_net_days > 60:
-        add(
-            "REQUESTED_TERMS",
-            f"申请账期 {requested_net_days} 天过长",
-            f"Requested terms of {requested_net_days} days",
-            -10,
-        )
-    if monthly_billing > 100_000:
-        add("MONTHLY_BILLING", "月度账单金额较高", "High monthly billing", -5)
-    points = 50 + sum(r[3] for r in reasons)
-    tier: Tier = "A" if points >= 100 else "B" if points >= 80 else "C" if points >= 60 else "D"
-    terms = {
-        "A": min(requested_net_days, 60),
-        "B": min(requested_net_days, 30),
-        "C": min(requested_net_days, 15),
-        "D": 0,
-    }[tier]
-    raw = monthly_billing * Decimal(max(terms, 0) + 0) / 30 * LIMIT_MULTIPLIERS[tier]
-    limit = (min(raw, LIMIT_CAPS[tier]) / 100).to_integral_value(rounding=ROUND_FLOOR) * 100
-    reasons.sort(key=lambda r: r[3])
-    return Onboarding(tier=tier, points=points, limit=limit, recommended_net_days=terms, reasons=reasons)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -23,9 +23,10 @@ from arflow.persistence import outbox_message
 from credit_scoring.models import CreditLimit, CreditScore, CreditWatch
 
 # One statement loads all a rescore reads (the customer row locked, so two rescores of one customer
-# queue up): its facts, limit, latest score, warning state and the active scorecard's version. Each
-# part comes back as JSON text; the current score is the one of the latest business date (as_of), not
-# the latest written; numbers are parsed as Decimal, never float.
+# queue up): its facts, limit, latest score, warning state, the active scorecard's version, and the
+# onboarding assessments and contracts that size a new client's limit. Each part comes back as JSON
+# text; the current score is the one of the latest business date (as_of), not the latest written;
+# numbers are parsed as Decimal, never float.
 _SNAPSHOT = text(
     """
     SELECT c.id, c.time_zone, c.first_seen_at,
@@ -48,6 +49,12 @@ _SNAPSHOT = text(
       (SELECT coalesce(json_agg(x), '[]')::text FROM dispute x WHERE x.customer_id = c.id) AS disputes,
       (SELECT coalesce(json_agg(p), '[]')::text FROM promise_outcome p WHERE p.customer_id = c.id) AS promises,
       (SELECT to_json(l)::text FROM credit_limit l WHERE l.customer_id = c.id) AS credit_limit,
+      (SELECT coalesce(json_agg(json_build_object(
+                 'revision', o.revision, 'assessed_on', o.assessed_on, 'tier', o.tier, 'currency', o.currency,
+                 'monthly_billing', o.monthly_billing, 'recommended_net_days', o.recommended_net_days
+               )), '[]')::text
+         FROM onboarding_assessment o WHERE o.customer_id = c.id) AS onboarding,
+      (SELECT coalesce(json_agg(k), '[]')::text FROM customer_contract k WHERE k.customer_id = c.id) AS contracts,
       (SELECT json_build_object(
                  'score', s.score, 'tier', s.tier, 'payment_index', s.payment_index, 'credit_hold', s.credit_hold,
                  'as_of', s.as_of
@@ -84,6 +91,8 @@ class Snapshot:
     watch: dict[str, Any] | None
     scorecard_version: str | None
     last_reviewed_on: date | None = None
+    onboarding: list[dict[str, Any]] = field(default_factory=list)  # every assessment revision
+    contracts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _json(value: str | None) -> Any:
@@ -111,6 +120,8 @@ async def rescore_snapshot(session: AsyncSession, customer_id: UUID) -> Snapshot
         watch=_json(row.watch),
         scorecard_version=row.scorecard_version,
         last_reviewed_on=row.last_reviewed_on,
+        onboarding=_json(row.onboarding),
+        contracts=_json(row.contracts),
     )
 
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
+from credit_scoring.cold_start import assess_onboarding
 from credit_scoring.domain import PaymentExperience, build_credit_file
 from credit_scoring.policy import (
-    assess_onboarding,
     credit_hold,
     effective_limit,
     next_review_on,

@@ -15,6 +15,7 @@ from arflow.db import rows_changed
 from credit_scoring.models import (
     CreditNote,
     Customer,
+    CustomerContract,
     Dispute,
     DunningEscalation,
     PaymentApplication,
@@ -166,3 +167,16 @@ async def merge_promise_outcome(session: AsyncSession, values: dict[str, Any], *
             },
         )
     )
+
+
+async def merge_contract(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> bool:
+    """Keep the contract's state with the latest changed_at; False when the one held is as new or newer."""
+    insert = pg_insert(CustomerContract).values(**values, updated_at=now)
+    result = await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[CustomerContract.contract_id],
+            set_={name: insert.excluded[name] for name in (*values, "updated_at") if name != "contract_id"},
+            where=CustomerContract.changed_at < insert.excluded.changed_at,
+        )
+    )
+    return rows_changed(result) > 0

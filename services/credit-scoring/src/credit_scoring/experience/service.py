@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.auth import Principal
 from arflow.clock import DEFAULT_TIME_ZONE, Clock, is_time_zone
 from arflow.events.catalog import (
+    ContractChanged,
+    ContractStarted,
     CreditNoteIssued,
     CustomerUpserted,
     DisputeOpened,
@@ -346,6 +348,35 @@ async def record_promise_outcome(
     }
     await repository.merge_promise_outcome(session, values, now=now)
     log.info("promise.outcome_noted", promise_id=str(event.promise_id), kept=kept)
+
+
+async def record_contract(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    occurred_at: datetime,
+    event: ContractStarted | ContractChanged,
+    actor: Principal,
+) -> None:
+    """Keep the contract's latest state (what it bills monthly, on what terms): a new client's expected billing."""
+    now = clock.now()
+    await repository.touch_customer(session, event.customer_id, seen_at=occurred_at, now=now)
+    values = {
+        "contract_id": event.contract_id,
+        "customer_id": event.customer_id,
+        "currency": event.monthly_amount.currency,
+        "cycle": event.cycle,
+        "monthly_amount": event.monthly_amount.amount,
+        "net_days": event.net_days,
+        "start_date": event.start_date,
+        "end_date": event.end_date,
+        "status": event.status,
+        "effective_on": event.effective_on,
+        "changed_at": event.changed_at,
+    }
+    taken = await repository.merge_contract(session, values, now=now)
+    name = "contract.projected" if taken else "contract.stale_state_ignored"
+    log.info(name, contract_id=str(event.contract_id), status=event.status)
 
 
 def _columns(values: dict[str, object]) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -10,10 +12,18 @@ from fastapi import APIRouter
 from arflow.money import to_minor_units
 from arflow.pagination import Page
 from arflow.service import ClockDep, SessionDep
+from credit_scoring import cold_start
 from credit_scoring.deps import AsOf, Paging, Reader
 from credit_scoring.domain import CreditFile, CurrencyMeasures, ExperienceAsOf
 from credit_scoring.files import service
-from credit_scoring.files.schemas import CreditFileOut, CreditFileSummaryOut, CurrencyMeasuresOut, PaymentExperienceOut
+from credit_scoring.files.schemas import (
+    CreditFileOut,
+    CreditFileSummaryOut,
+    CurrencyMeasuresOut,
+    LimitBasisOut,
+    LimitReasonOut,
+    PaymentExperienceOut,
+)
 from credit_scoring.files.service import CustomerCreditFile
 
 router = APIRouter()
@@ -58,9 +68,32 @@ def summary_out(found: CustomerCreditFile) -> CreditFileSummaryOut:
     return CreditFileSummaryOut.model_validate(_measures(found))
 
 
+def limit_basis_out(basis: dict[str, Any] | None, currency: str) -> LimitBasisOut | None:
+    """The basis a rescore kept on the credit_limit row, with its reasons in both languages."""
+    if not basis:
+        return None
+    cold = basis.get("initial")
+    return LimitBasisOut(
+        basis=basis["basis"],
+        paid_invoices=basis["paid_invoices"],
+        behavioural_limit=to_minor_units(Decimal(basis["behavioural_limit"]), currency),
+        initial_limit=to_minor_units(Decimal(cold["limit"]), currency) if cold else None,
+        initial_tier=cold["tier"] if cold else None,
+        reasons=[
+            LimitReasonOut(code=code, text_zh=zh, text_en=en)
+            for code, zh, en in cold_start.limit_reasons(basis, currency)
+        ],
+    )
+
+
 def credit_file_out(found: CustomerCreditFile) -> CreditFileOut:
+    limit = found.limit
     return CreditFileOut.model_validate(
-        {**_measures(found), "payment_experiences": [experience_out(e) for e in found.file.experiences]}
+        {
+            **_measures(found),
+            "payment_experiences": [experience_out(e) for e in found.file.experiences],
+            "limit_basis": limit_basis_out(limit.basis, limit.currency) if limit is not None else None,
+        }
     )
 
 

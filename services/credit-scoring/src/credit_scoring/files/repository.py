@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.pagination import PageParams, paginate
 from credit_scoring.models import (
     PORTFOLIO_SUBJECT,
+    CreditLimit,
     CreditNote,
     Customer,
     Dispute,
@@ -23,6 +24,10 @@ from credit_scoring.models import (
 
 async def get_customer(session: AsyncSession, customer_id: UUID) -> Customer | None:
     return await session.get(Customer, customer_id)
+
+
+async def get_limit(session: AsyncSession, customer_id: UUID) -> CreditLimit | None:
+    return await session.get(CreditLimit, customer_id)
 
 
 async def list_customers(session: AsyncSession, page: PageParams) -> list[Customer]:

@@ -75,7 +75,31 @@ class CreditFileSummaryOut(BaseModel):
     by_currency: list[CurrencyMeasuresOut]
 
 
+class LimitReasonOut(BaseModel):
+    code: str = Field(
+        description="LIMIT_FROM_ONBOARDING, EXPECTED_BILLING_FROM_CONTRACTS / _FROM_ASSESSMENT, "
+        "LIMIT_BLENDED_WITH_HISTORY or LIMIT_FROM_BEHAVIOUR."
+    )
+    text_zh: str
+    text_en: str
+
+
+class LimitBasisOut(BaseModel):
+    """Where the customer's recommended limit comes from (the latest rescore's)."""
+
+    basis: str = Field(description="behaviour, onboarding (no invoice paid yet) or blend (1–2 paid).")
+    paid_invoices: int
+    behavioural_limit: DecimalString
+    initial_limit: DecimalString | None = Field(description="From the onboarding assessment and expected billing.")
+    initial_tier: str | None = Field(description="The onboarding assessment's tier.")
+    reasons: list[LimitReasonOut]
+
+
 class CreditFileOut(CreditFileSummaryOut):
     """The credit file with the payment experiences it was built from."""
 
     payment_experiences: list[PaymentExperienceOut]
+    limit_basis: LimitBasisOut | None = Field(
+        None,
+        description="Where the current limit comes from, with reasons (zh-CN, en); only for today's file (no as_of).",
+    )

@@ -7,7 +7,7 @@ in the customer's time zone before the domain sees it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ from credit_scoring.domain import Portfolio
 from credit_scoring.files import repository
 from credit_scoring.files.errors import AsOfInFuture, AsOfTooEarly, CustomerUnknown
 from credit_scoring.models import (
+    CreditLimit,
     CreditNote,
     Customer,
     Dispute,
@@ -38,6 +39,7 @@ from credit_scoring.rescore_io import Snapshot
 class CustomerCreditFile:
     customer: Customer
     file: domain.CreditFile
+    limit: CreditLimit | None = None  # the current limit, on today's file only
 
 
 # No receivable of ours is older than this; the measures also look back two years from as_of, which
@@ -84,6 +86,8 @@ async def credit_file(
     day = resolve_as_of(clock, as_of)
     customer = await require_customer(session, customer_id)
     (built,) = await build_credit_files(session, [customer], day)
+    if as_of is None:  # the stored limit is the latest rescore's: it belongs on today's file only
+        return replace(built, limit=await repository.get_limit(session, customer_id))
     return built
 
 

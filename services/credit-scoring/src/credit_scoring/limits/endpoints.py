@@ -11,6 +11,7 @@ from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.service import ClockDep, SessionDep
 from credit_scoring.deps import Reader, Writer
+from credit_scoring.files.endpoints import limit_basis_out
 from credit_scoring.limits import service
 from credit_scoring.limits.schemas import LimitOut, LimitOverrideIn
 from credit_scoring.models import CreditLimit
@@ -31,6 +32,7 @@ def limit_out(row: CreditLimit) -> LimitOut:
         override_by=row.override_by,
         exposure=to_minor_units(row.exposure, currency),
         utilisation=row.utilisation,
+        basis=limit_basis_out(row.basis, currency),
         updated_at=row.updated_at,
     )
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from arflow.money import Currency, DecimalString
+from credit_scoring.files.schemas import LimitBasisOut
 
 
 class LimitOut(BaseModel):
@@ -22,6 +23,7 @@ class LimitOut(BaseModel):
     override_by: str | None
     exposure: DecimalString = Field(description="What the customer owes (outstanding) in the limit's currency.")
     utilisation: DecimalString | None = Field(description="exposure / limit.")
+    basis: LimitBasisOut | None = Field(None, description="Where the recommended limit comes from, with reasons.")
     updated_at: datetime
 
 

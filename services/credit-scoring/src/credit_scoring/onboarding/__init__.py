@@ -1,1 +1,1 @@
-"""The onboarding noun: the cold-start assessment of a prospective client (pure: policy.assess_onboarding)."""
+"""The onboarding noun: the cold-start assessment (pure: cold_start.assess_onboarding), stored per customer."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,3 +41,18 @@ class OnboardingOut(BaseModel):
     currency: str = "CNY"
     recommended_net_days: int
     reasons: list[OnboardingReasonOut]
+
+
+class StoredOnboardingIn(OnboardingIn):
+    assessed_on: date | None = Field(
+        None, description="The business date of the assessment (default today in Asia/Shanghai; never in the future)."
+    )
+
+
+class StoredOnboardingOut(OnboardingOut):
+    customer_id: UUID
+    revision: int = Field(description="Counts the changes of the customer's assessment; each is kept.")
+    assessed_on: date
+    assessed_by: str
+    monthly_billing: DecimalString
+    created_at: datetime

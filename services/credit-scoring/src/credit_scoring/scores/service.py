@@ -19,7 +19,7 @@ from arflow.clock import Clock, local_date
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.pagination import PageParams
-from credit_scoring import config, domain, policy, scoring
+from credit_scoring import cold_start, config, domain, policy, scoring
 from credit_scoring.alerts.service import record_alerts
 from credit_scoring.files.service import (
     build_credit_files,
@@ -31,7 +31,7 @@ from credit_scoring.files.service import (
 from credit_scoring.models import CreditScore, Customer
 from credit_scoring.models_admin import defaults
 from credit_scoring.models_admin import repository as models_repository
-from credit_scoring.rescore_io import rescore_snapshot, write_rescore
+from credit_scoring.rescore_io import Snapshot, rescore_snapshot, write_rescore
 from credit_scoring.scores import repository
 
 log = structlog.get_logger("credit-scoring")
@@ -73,6 +73,21 @@ class Rescored:
     effective_limit: Decimal
     credit_hold: bool
     changed: bool
+
+
+def initial_limit_of(snap: Snapshot, file: domain.CreditFile, day: date) -> policy.InitialLimit | None:
+    """The cold-start limit of the customer's onboarding assessment and contracts, in the limit's currency."""
+    if not snap.onboarding:
+        return None
+    pinned = policy.limit_of(snap.credit_limit)
+    currency = pinned["currency"] if policy.override_in_effect(snap.credit_limit, day) else policy.main_currency(file)
+    return cold_start.initial_limit(
+        [cold_start.assessment_of(a) for a in snap.onboarding],
+        [cold_start.contract_of(c) for c in snap.contracts],
+        as_of=day,
+        currency=currency,
+        caps=config.POLICY.limit_caps,
+    )
 
 
 def rescore_day(*, today: date, current: date | None, as_of: date | None = None, event_on: date | None = None) -> date:
@@ -125,6 +140,7 @@ async def rescore(
     file = domain.build_credit_file(
         portfolio.experiences, as_of=today, first_seen_on=portfolio.first_seen_on, history=portfolio.history
     )
+    initial = initial_limit_of(snap, file, today)
     if file.invoices_issued == 0:
         if snap.credit_limit is not None and not behind:  # a manual limit set before the first invoice
             tier = previous["tier"] if previous else "C"
@@ -136,6 +152,7 @@ async def rescore(
                 current=snap.credit_limit,
                 caps=config.POLICY.limit_caps,
                 now=now,
+                initial=initial,
             )
             await write_rescore(
                 session, limit=limit_row, score=None, watch=None, outbox_rows=outbox.rows_for(events, clock=clock)
@@ -151,6 +168,7 @@ async def rescore(
         current=snap.credit_limit,
         caps=config.POLICY.limit_caps,
         now=now,
+        initial=initial,
     )
     hold = policy.credit_hold(
         scored.tier,
