@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,10 +35,14 @@ async def list_notifications(
     return list((await session.execute(query)).scalars())
 
 
-async def payment_of_bill_trade(session: AsyncSession, source: str, transaction_id: str) -> Payment | None:
-    """The payment a gateway bill's line for this transaction (its trade number, the line's bank_reference) became."""
-    query = (
-        select(Payment)
+async def payment_of_trade(session: AsyncSession, source: str, transaction_id: str) -> UUID | None:
+    """The payment already booked for a gateway's transaction: the one its notification made (external_id), else
+    the one a gateway bill's line for it (the line's bank_reference) became; one query, each half by index."""
+    notified = select(Payment.id, literal(0).label("rank")).where(
+        Payment.source == source, Payment.external_id == transaction_id
+    )
+    billed = (
+        select(Payment.id, literal(1).label("rank"))
         .join(StatementLine, StatementLine.payment_id == Payment.id)
         .where(
             StatementLine.bank_reference == transaction_id,
@@ -45,7 +50,14 @@ async def payment_of_bill_trade(session: AsyncSession, source: str, transaction_
             StatementLine.reversal.is_(False),
             Payment.source == source,
         )
-        .order_by(Payment.id)
-        .limit(1)
     )
-    return (await session.execute(query)).scalar_one_or_none()
+    both = union_all(notified, billed).subquery()
+    return await session.scalar(select(both.c.id).order_by(both.c.rank, both.c.id).limit(1))
+
+
+async def set_outcome(session: AsyncSession, notification_id: UUID, outcome: str, payment_id: UUID | None) -> None:
+    await session.execute(
+        update(GatewayNotification)
+        .where(GatewayNotification.id == notification_id)
+        .values(outcome=outcome, payment_id=payment_id)
+    )

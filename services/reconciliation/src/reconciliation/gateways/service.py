@@ -52,10 +52,11 @@ async def record_notification(
     actor: Principal,
 ) -> tuple[str, UUID | None]:
     """Store a verified notification once and act on it: a payment, a refund, or nothing; (outcome, payment)."""
+    notification_id = uuid7()
     fresh = await repository.insert_notification(
         session,
         {
-            "id": uuid7(),
+            "id": notification_id,
             "provider": notice.provider,
             "provider_id": notice.provider_id,
             "event_type": notice.event_type,
@@ -66,9 +67,9 @@ async def record_notification(
             "received_at": clock.now(),
         },
     )
-    stored = await repository.notification(session, notice.provider, notice.provider_id)
-    assert stored is not None
     if not fresh:  # the gateway retried: answer as the first time, do nothing again
+        stored = await repository.notification(session, notice.provider, notice.provider_id)
+        assert stored is not None
         return stored.outcome, stored.payment_id
     outcome: str = "ignored"
     payment_id: UUID | None = None
@@ -87,8 +88,7 @@ async def record_notification(
         outcome, payment_id = await _record_refund(
             session, clock=clock, notice=notice, trade=notice.payment_id, refunded=notice.refunded, actor=actor
         )
-    stored.outcome, stored.payment_id = outcome, payment_id
-    await session.flush()
+    await repository.set_outcome(session, notification_id, outcome, payment_id)
     log.info("gateway.notification", provider=notice.provider, provider_id=notice.provider_id, outcome=outcome)
     return outcome, payment_id
 
@@ -106,12 +106,10 @@ async def _record_payment(
 ) -> tuple[str, UUID]:
     """A gateway's payment booked once (matched, or queued for review); (outcome, payment)."""
     # The same trade may have been booked already from the gateway's bill (its line's bank_reference).
-    existing = await payments_repository.payment_by_external_id(
-        session, notice.provider, trade
-    ) or await repository.payment_of_bill_trade(session, notice.provider, trade)
+    existing = await repository.payment_of_trade(session, notice.provider, trade)
     if existing is not None:
-        return "duplicate_payment", existing.id
-    attempt = await attempt_for(session, notice.provider, notice.order_ids)
+        return "duplicate_payment", existing
+    attempt = await attempt_for(session, notice.provider, notice.order_ids) if notice.order_ids else None
     incoming = IncomingPayment(
         amount=amount,
         currency=currency,

@@ -31,24 +31,19 @@ def _allocatable() -> Select[OpenItem, Decimal]:
     return with_pending().where(OpenItem.status == "open", OpenItem.issued_at.is_not(None))
 
 
-async def items_by_reference_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Row[OpenItem, Decimal]]:
-    """Issued open items whose invoice number or payment reference key is one of `keys` (indexed)."""
+async def documents_by_reference_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Row[OpenItem, Decimal]]:
+    """The items, of any status, whose invoice number or payment reference key is one of `keys` (indexed), each
+    with its pending allocations: what `items_by_reference_keys` and `settled_documents` find, in one query."""
     if not keys:
         return []
     keys = list(keys)
-    query = _allocatable().where(OpenItem.number_key.in_(keys) | OpenItem.reference_key.in_(keys))
+    query = with_pending().where(OpenItem.number_key.in_(keys) | OpenItem.reference_key.in_(keys))
     return (await session.execute(query)).all()
 
 
-async def settled_documents(session: AsyncSession, keys: Sequence[str] | None = None) -> Sequence[Row[str, str | None]]:
-    """(invoice number, payment reference) of the items that are not open (paid, void, written off): all of
-    them, or those whose number or reference key is one of `keys` (indexed)."""
+async def settled_documents(session: AsyncSession) -> Sequence[Row[str, str | None]]:
+    """(invoice number, payment reference) of every item that is not open (paid, void, written off)."""
     query = select(OpenItem.invoice_number, OpenItem.payment_reference).where(OpenItem.status != "open")
-    if keys is not None:
-        if not keys:
-            return []
-        keys = list(keys)
-        query = query.where(OpenItem.number_key.in_(keys) | OpenItem.reference_key.in_(keys))
     return (await session.execute(query)).all()
 
 
@@ -72,15 +67,15 @@ async def allocatable_items_of(session: AsyncSession, customer_ids: Sequence[UUI
     return (await session.execute(query)).all()
 
 
-async def customers_by_name_keys(session: AsyncSession, keys: Sequence[str]) -> list[UUID]:
-    """Customers whose normalised legal or short name is one of `keys` (indexed)."""
+async def customers_by_name_keys(session: AsyncSession, keys: Sequence[str]) -> Sequence[Row[UUID, str, str | None]]:
+    """Customers (id, legal name, short name) whose normalised legal or short name is one of `keys` (indexed)."""
     if not keys:
         return []
     keys = list(keys)
-    query = select(Customer.id).where(
+    query = select(Customer.id, Customer.legal_name, Customer.short_name).where(
         Customer.name_key.in_(keys) | Customer.short_name_key.in_(keys), Customer.archived.is_(False)
     )
-    return list((await session.execute(query)).scalars())
+    return (await session.execute(query)).all()
 
 
 async def name_bigram_frequencies(session: AsyncSession, grams: Sequence[str]) -> dict[str, int]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
 import structlog
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
@@ -82,10 +84,12 @@ async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchInde
     named_keys = set(text_keys(payment.remittance))
     if payment.ordered:
         named_keys.add(reference_key(payment.ordered))  # the invoice a gateway order was made for
-    keys = sorted(named_keys)
-    for item, pending in await repository.items_by_reference_keys(session, keys):
-        rows[item.invoice_id] = (item, pending)
-    settled = [(row.invoice_number, row.payment_reference) for row in await repository.settled_documents(session, keys)]
+    settled: list[tuple[str, str | None]] = []
+    for item, pending in await repository.documents_by_reference_keys(session, sorted(named_keys)):
+        if item.status != "open":
+            settled.append((item.invoice_number, item.payment_reference))
+        elif item.issued_at is not None:
+            rows[item.invoice_id] = (item, pending)
     customer_ids = {item.customer_id for item, _ in rows.values()}
     accounts: dict[str, UUID] = {}
     if payment.payer_account:
@@ -94,23 +98,26 @@ async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchInde
         if mapped is not None:
             accounts[key] = mapped
             customer_ids.add(mapped)
+    known: dict[UUID, Customer] = {}
     name = normalise_name(payment.payer_name)
     if name:
-        customer_ids.update(await _customers_named(session, name))
+        for row in await _customers_named(session, name):
+            known[row.id] = Customer(row.id, row.legal_name, row.short_name)
+        customer_ids.update(known)
     for item, pending in await repository.allocatable_items_of(session, sorted(customer_ids)):
         rows[item.invoice_id] = (item, pending)
     if not customer_ids:
         for item, pending in await repository.items_owing(session, payment.currency, payment.amount):
             rows[item.invoice_id] = (item, pending)
-    customers = [
-        Customer(row.id, row.legal_name, row.short_name)
-        for row in await repository.customers_by_ids(session, sorted(customer_ids))
+    unknown = sorted(customer_ids - known.keys())
+    customers = list(known.values()) + [
+        Customer(row.id, row.legal_name, row.short_name) for row in await repository.customers_by_ids(session, unknown)
     ]
     items = [_match_item(item, pending) for item, pending in rows.values()]
     return MatchIndex.build(customers, items, accounts, settled)
 
 
-async def _customers_named(session: AsyncSession, name_key: str) -> list[UUID]:
+async def _customers_named(session: AsyncSession, name_key: str) -> Sequence[Row[UUID, str, str | None]]:
     """Customers whose name key is `name_key`, or when none is, those whose name keys are similar to it."""
     exact = await repository.customers_by_name_keys(session, [name_key])
     if exact:
