@@ -9,7 +9,7 @@ from arflow.jobs import Job, JobContext
 from dunning.config import DunningSettings
 from dunning.creditor.service import in_force
 from dunning.deps import SYSTEM
-from dunning.ladder.service import run_tick
+from dunning.ladder.tick import run_tick
 from dunning.plans.service import monthly_plan_job
 
 
@@ -19,7 +19,14 @@ def dunning_jobs(settings: DunningSettings) -> list[Job]:
     async def dunning_tick(ctx: JobContext) -> dict[str, Any]:
         """Take every due ladder step on every open case, as of the run's instant."""
         in_effect = await in_force(ctx.session, settings)
-        return await run_tick(ctx.session, clock=ctx.clock, as_of=ctx.as_of, settings=in_effect, actor=SYSTEM)
+        return await run_tick(
+            ctx.session,
+            clock=ctx.clock,
+            as_of=ctx.as_of,
+            settings=in_effect,
+            transaction=ctx.own_transaction,
+            actor=SYSTEM,
+        )
 
     async def monthly_collection_plan(ctx: JobContext) -> dict[str, Any]:
         """Draw up the month's collection plan on its first day."""

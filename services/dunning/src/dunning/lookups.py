@@ -6,10 +6,13 @@ They sit below every noun (which all use them), so the case's own errors live he
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.problems import Conflict, NotFound
@@ -22,6 +25,12 @@ class CaseNotFound(NotFound):
 
 class CaseNotOpen(Conflict):
     code, title, title_zh = "case_not_open", "Dunning case is not open", "催收案件未处于进行中"
+
+
+def among(column: Any, ids: Sequence[UUID]) -> ColumnElement[bool]:
+    """`column = ANY(:ids)`: one array parameter however many ids, so the statement's text is the same for
+    every batch and prepared once (an IN list is a new statement for each length)."""
+    return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid)))  # type: ignore[no-any-return]
 
 
 async def get_case(session: AsyncSession, case_id: UUID, *, for_update: bool = False) -> DunningCase | None:

@@ -39,7 +39,7 @@ from fastapi import FastAPI
 from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from arflow.clock import Clock
 from arflow.db import Database
@@ -317,7 +317,13 @@ def note_new_action(_mapper: Any, _connection: Any, action: DunningAction) -> No
     """Note on its session the channel of each action created, for the commit to wake only its sender."""
     session = object_session(action)
     if session is not None:
-        session.info.setdefault(NEW_ACTION_CHANNELS, set()).add(action.channel)
+        note_new_channels(session, {action.channel})
+
+
+def note_new_channels(session: Session | AsyncSession, channels: set[str]) -> None:
+    """Note on a session the channels of actions it created without the ORM (the tick's bulk insert)."""
+    if channels:
+        session.info.setdefault(NEW_ACTION_CHANNELS, set()).update(channels)
 
 
 def waker(channel: Channel, wake: asyncio.Event) -> Callable[[dict[Any, Any]], None]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dunning.lookups import among
 from dunning.models import Customer, CustomerTier
 
 
@@ -47,5 +48,5 @@ async def get_tier(session: AsyncSession, customer_id: UUID) -> str | None:
 async def tiers_of(session: AsyncSession, customer_ids: list[UUID]) -> dict[UUID, str]:
     if not customer_ids:
         return {}
-    query = select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.customer_id.in_(customer_ids))
+    query = select(CustomerTier.customer_id, CustomerTier.tier).where(among(CustomerTier.customer_id, customer_ids))
     return {key: value for key, value in (await session.execute(query)).all()}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.db import rows_changed
 from arflow.pagination import PageParams, paginate
 from dunning.customers.repository import tiers_of
-from dunning.models import Customer, DunningAction, DunningCase, DunningCaseItem, DunningPolicy, PromiseToPay
+from dunning.lookups import among
+from dunning.models import (
+    Base,
+    Customer,
+    DunningAction,
+    DunningCase,
+    DunningCaseItem,
+    DunningPolicy,
+    DunningTask,
+    PromiseToPay,
+)
 from dunning.payments.repository import holds_of
 
 
@@ -65,8 +75,14 @@ async def retire_policy(session: AsyncSession, code: str) -> int:
     return rows_changed(result)
 
 
-async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict[UUID, dict[str, Any]]:
-    """Everything planning needs for many cases, in six queries (customers, tiers, items, promises, steps, holds)."""
+async def tick_snapshot(
+    session: AsyncSession, cases: list[DunningCase], *, refresh: bool = False
+) -> dict[UUID, dict[str, Any]]:
+    """Everything planning needs for many cases, in six queries (customers, tiers, items, promises, steps, holds).
+
+    With `refresh`, rows already in the session are overwritten by what the database holds now (the tick
+    re-reads the cases it has just locked: an event may have changed them since its first read).
+    """
     snapshot: dict[UUID, dict[str, Any]] = {
         c.id: {"customer": None, "tier": None, "items": [], "promises": [], "done_steps": set()} for c in cases
     }
@@ -74,21 +90,27 @@ async def tick_snapshot(session: AsyncSession, cases: list[DunningCase]) -> dict
         return {}
     case_ids = [c.id for c in cases]
     customer_ids = list({c.customer_id for c in cases})
+    fresh = {"populate_existing": True} if refresh else {}
     customers = {
-        c.id: c for c in (await session.execute(select(Customer).where(Customer.id.in_(customer_ids)))).scalars()
+        c.id: c
+        for c in (
+            await session.execute(select(Customer).where(among(Customer.id, customer_ids)).execution_options(**fresh))
+        ).scalars()
     }
     tiers = await tiers_of(session, customer_ids)
     for case in cases:
         snapshot[case.id]["customer"] = customers.get(case.customer_id)
         snapshot[case.id]["tier"] = tiers.get(case.customer_id)
-    items = select(DunningCaseItem).where(DunningCaseItem.case_id.in_(case_ids), DunningCaseItem.status == "open")
-    for item in (await session.execute(items.order_by(DunningCaseItem.created_at, DunningCaseItem.id))).scalars():
+    items = select(DunningCaseItem).where(among(DunningCaseItem.case_id, case_ids), DunningCaseItem.status == "open")
+    items = items.order_by(DunningCaseItem.created_at, DunningCaseItem.id).execution_options(**fresh)
+    for item in (await session.execute(items)).scalars():
         snapshot[item.case_id]["items"].append(item)
-    promises = select(PromiseToPay).where(PromiseToPay.case_id.in_(case_ids), PromiseToPay.status == "open")
+    promises = select(PromiseToPay).where(among(PromiseToPay.case_id, case_ids), PromiseToPay.status == "open")
+    promises = promises.order_by(PromiseToPay.promised_date, PromiseToPay.id).execution_options(**fresh)
     for promise in (await session.execute(promises)).scalars():
         snapshot[promise.case_id]["promises"].append(promise)
     steps = select(DunningAction.case_id, DunningAction.step).where(
-        DunningAction.case_id.in_(case_ids), DunningAction.status != "cancelled"
+        among(DunningAction.case_id, case_ids), DunningAction.status != "cancelled"
     )
     for case_id, step in (await session.execute(steps)).all():
         snapshot[case_id]["done_steps"].add(step)
@@ -105,11 +127,61 @@ async def open_case_ids(session: AsyncSession) -> list[UUID]:
     return list((await session.execute(query)).scalars())
 
 
-async def open_cases(session: AsyncSession) -> list[DunningCase]:
-    """Open cases not frozen by a legal handover (read without locks: the tick locks what it acts on)."""
+async def open_cases(
+    session: AsyncSession, *, after: UUID | None = None, limit: int | None = None
+) -> list[DunningCase]:
+    """Open cases not frozen by a legal handover, in id order from `after` on, at most `limit`
+    (read without locks: the tick locks what it acts on)."""
     query = (
         select(DunningCase)
         .where(DunningCase.status == "open", DunningCase.frozen_at.is_(None))
         .order_by(DunningCase.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(DunningCase.id > after)
+    return list((await session.execute(query)).scalars())
+
+
+async def lock_cases(session: AsyncSession, case_ids: list[UUID]) -> list[DunningCase]:
+    """The cases, locked in id order (two lockers never deadlock) and re-read as they are now."""
+    query = (
+        select(DunningCase)
+        .where(among(DunningCase.id, case_ids))
+        .order_by(DunningCase.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def insert_actions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Log many actions in one statement (rows with the same columns)."""
+    if rows:
+        await session.execute(insert(_table(DunningAction)), rows)
+
+
+async def insert_tasks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Open many collectors' tasks in one statement (rows with the same columns)."""
+    if rows:
+        await session.execute(insert(_table(DunningTask)), rows)
+
+
+async def update_cases(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Set columns of many cases by id, one statement for each set of columns changed."""
+    table = _table(DunningCase)
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        shapes.setdefault(tuple(sorted(k for k in change if k != "id")), []).append(change)
+    for columns, group in shapes.items():
+        # Bound parameters may not share a column's name in a SET clause: prefixed.
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({column: bindparam(f"b_{column}") for column in columns})
+        )
+        await session.execute(statement, [{f"b_{k}": v for k, v in change.items()} for change in group])
+
+
+def _table(model: type[Base]) -> Table:
+    return cast("Table", model.__table__)

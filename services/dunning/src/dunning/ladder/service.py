@@ -1,4 +1,4 @@
-"""Policies (ladders) and the tick that takes their steps. Never commits."""
+"""Policies (ladders) and the dry run of the tick (the tick itself: ladder/tick.py). Never commits."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ from dunning.actions import rendering
 from dunning.config import DunningSettings
 from dunning.ladder import repository
 from dunning.ladder.errors import InvalidPolicy, PolicyExists, PolicyNotFound, UnknownTemplate
-from dunning.ladder.planning import CaseFacts, CasePlan, plan_case, plan_from
-from dunning.ladder.steps import execute_step
+from dunning.ladder.planning import CasePlan, plan_case
 from dunning.lookups import get_case
 from dunning.models import DunningPolicy
-from dunning.promises.service import settle_due_promises
 
 log = structlog.get_logger("dunning")
 
@@ -101,16 +99,6 @@ async def create_policy_version(
     return policy
 
 
-def _needs_action(plan: CasePlan, facts: CaseFacts) -> bool:
-    """Whether the tick must lock a case: a step to take, a promise to settle, or a new ladder to record."""
-    if plan.decision.kind == "execute":
-        return True
-    if any(p.promised_date < plan.local_today for p in facts.promises):
-        return True
-    policy = plan.policy
-    return policy is not None and (plan.case.policy_code, plan.case.policy_version) != (policy.code, policy.version)
-
-
 async def require_policy(
     session: AsyncSession, code: str, version: int | None = None
 ) -> tuple[DunningPolicy, list[int]]:
@@ -130,65 +118,6 @@ async def retire_policy(session: AsyncSession, *, actor: Principal, code: str) -
     await require_policy(session, code)
     await repository.retire_policy(session, code)
     return await require_policy(session, code)
-
-
-async def run_tick(
-    session: AsyncSession, *, actor: Principal, clock: Clock, as_of: datetime, settings: DunningSettings
-) -> dict[str, Any]:
-    """Execute every due step on every open case as of `as_of` (one step per case per tick).
-
-    The open cases are read in a few set-based queries and planned in memory;
-    only a case with something to do is then locked, re-read and re-planned
-    (an event may have changed it meanwhile) before its step is taken.
-    """
-    policies = [policy_view(p) for p in await repository.latest_policies(session)]
-    counts: dict[str, int] = {}
-    cases = await repository.open_cases(session)
-    snapshot = await repository.tick_snapshot(session, cases)
-    for unlocked in cases:
-        facts = CaseFacts(**snapshot[unlocked.id])
-        plan = plan_from(unlocked, facts, as_of=as_of, policies=policies, settings=settings)
-        if _needs_action(plan, facts):
-            acted = await _act_on_case(
-                session, clock=clock, case_id=unlocked.id, as_of=as_of, policies=policies, settings=settings
-            )
-            if acted is None:
-                continue
-            plan = acted
-        outcome = plan.decision.kind if plan.decision.kind != "blocked" else f"blocked:{plan.decision.reason}"
-        if plan.decision.kind == "execute" and plan.decision.step is not None:
-            outcome = f"executed:{plan.decision.step.channel}"
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return {"cases": counts}
-
-
-async def _act_on_case(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    case_id: UUID,
-    as_of: datetime,
-    policies: list[domain.PolicyView],
-    settings: DunningSettings,
-) -> CasePlan | None:
-    case = await get_case(session, case_id, for_update=True)
-    if case is None or case.status != "open":
-        return None
-    await settle_due_promises(session, clock=clock, case=case, as_of=as_of)
-    plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
-    if plan.policy and (case.policy_code, case.policy_version) != (plan.policy.code, plan.policy.version):
-        log.info(
-            "case.policy_chosen",
-            case_id=str(case.id),
-            policy=plan.policy.code,
-            version=plan.policy.version,
-            tier=plan.tier,
-        )
-        case.policy_code, case.policy_version = plan.policy.code, plan.policy.version
-    if plan.decision.kind == "execute":
-        assert plan.decision.step is not None
-        await execute_step(session, clock=clock, plan=plan, step=plan.decision.step, as_of=as_of, settings=settings)
-    return plan
 
 
 def dry_run_entry(plan: CasePlan) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from dunning.tasks.repository import add_task, cancel_open_tasks
 log = structlog.get_logger("dunning")
 
 
-def _details(plan: CasePlan) -> dict[str, Any]:
+def step_details(plan: CasePlan) -> dict[str, Any]:
     """What a step's message says, fixed when it is decided: the invoices, their days, the total.
 
     Amounts are kept as printed (rounded to the minor unit) and the total is their sum, so the
@@ -228,6 +228,74 @@ CHANNEL_STARTS: dict[str, StartChannel] = {
 }
 
 
+def step_values(
+    plan: CasePlan, step: domain.PolicyStep, *, now: datetime, as_of: datetime
+) -> tuple[dict[str, Any], domain.CustomerView, domain.Recipient | None]:
+    """The columns of a step's action as it is logged (pending), with its customer as the rules see it and
+    the email recipient chosen (no I/O: the tick builds a batch's actions with it)."""
+    case, customer = plan.case, plan.customer
+    view = customer_view(customer)
+    assert view is not None
+    recipient = domain.choose_recipient(view.contacts, view.preferred_language)
+    language = recipient.language if recipient else domain._language(view.preferred_language, domain.DEFAULT_LANGUAGE)
+    values = {
+        "id": uuid7(),
+        "case_id": case.id,
+        "customer_id": case.customer_id,
+        "step": step.name,
+        "level": step.level,
+        "channel": step.channel,
+        "template": step.template_for(language),
+        "invoice_ids": [i.invoice_id for i in plan.items if not i.disputed],
+        "amount_overdue": plan.state.amount_overdue,
+        "currency": case.currency,
+        "details": {**step_details(plan), "policy": plan.policy.code if plan.policy else None},
+        "language": language,
+        "recipient": None,  # the channel's start names one
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": as_of,
+    }
+    return values, view, recipient
+
+
+@dataclass(frozen=True)
+class PlainStart:
+    """How a plain channel starts: the action's columns it sets, whether it counts as a contact, the task it opens."""
+
+    values: dict[str, Any]
+    contact: bool
+    task: str | None = None
+
+
+def plain_start(
+    step: domain.PolicyStep,
+    *,
+    customer: Customer,
+    view: domain.CustomerView,
+    recipient: domain.Recipient | None,
+    settings: DunningSettings,
+) -> PlainStart | None:
+    """The start of a step that only queues its action for a sender or opens a collector's task, as
+    CHANNEL_STARTS does it, or None when the step needs more (a letter, a handover, no one to send to):
+    the tick writes a batch's plain starts in a few statements and takes the others one by one."""
+    if step.channel == "email":
+        return PlainStart({"recipient": recipient.email}, contact=True) if recipient is not None else None
+    if step.channel == "sms":
+        phone = domain.choose_phone(view.contacts)
+        return PlainStart({"recipient": phone}, contact=True) if phone is not None else None
+    if step.channel == "internal_alert":
+        address = customer.account_manager_email or settings.account_manager_email
+        if address is None:
+            return None
+        return PlainStart({"language": "zh-CN", "template": "internal_alert", "recipient": address}, contact=False)
+    if step.channel in ("phone_task", "visit_task"):
+        kind = "phone_call" if step.channel == "phone_task" else "visit"
+        return PlainStart({"next_attempt_at": None}, contact=True, task=kind)
+    return None
+
+
 async def execute_step(
     session: AsyncSession,
     *,
@@ -240,28 +308,8 @@ async def execute_step(
     """Take one ladder step on a case: log it, start its channel, escalate the level."""
     case, customer = plan.case, plan.customer
     assert customer is not None
-    view = customer_view(customer)
-    assert view is not None
-    recipient = domain.choose_recipient(view.contacts, view.preferred_language)
-    language = recipient.language if recipient else domain._language(view.preferred_language, domain.DEFAULT_LANGUAGE)
-    action = DunningAction(
-        id=uuid7(),
-        case_id=case.id,
-        customer_id=case.customer_id,
-        step=step.name,
-        level=step.level,
-        channel=step.channel,
-        template=step.template_for(language),
-        invoice_ids=[i.invoice_id for i in plan.items if not i.disputed],
-        amount_overdue=plan.state.amount_overdue,
-        currency=case.currency,
-        details={**_details(plan), "policy": plan.policy.code if plan.policy else None},
-        language=language,
-        status="pending",
-        attempts=0,
-        next_attempt_at=clock.now(),
-        created_at=as_of,
-    )
+    values, view, recipient = step_values(plan, step, now=clock.now(), as_of=as_of)
+    action = DunningAction(**values)
     session.add(action)
     await session.flush()
     bound = log.bind(case_id=str(case.id), action_id=str(action.id), step=step.name, channel=step.channel)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.db import rows_changed
+from dunning.lookups import among
 from dunning.models import UnmatchedPayment
 
 Hold = tuple[datetime, datetime, datetime | None]
@@ -63,7 +64,7 @@ async def holds_of(session: AsyncSession, customer_ids: Sequence[UUID]) -> dict[
         UnmatchedPayment.hold_until,
         UnmatchedPayment.resolved_at,
     ).where(
-        UnmatchedPayment.customer_id.in_(list(customer_ids)),
+        among(UnmatchedPayment.customer_id, customer_ids),
         UnmatchedPayment.reported_at.is_not(None),
         UnmatchedPayment.hold_until.is_not(None),
     )
