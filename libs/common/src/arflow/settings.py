@@ -26,6 +26,12 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = 3
     api_keys: str | None = Field(default=None, description="Inline JSON list of API keys (see README).")
     api_keys_file: Path | None = Field(default=None, description="Path of a JSON file listing API keys.")
+    token_public_key: str | None = Field(
+        default=None, description="PEM public key the people service signs sign-in tokens with (inline)."
+    )
+    token_public_key_file: Path | None = Field(
+        default=None, description="Path of that public key; without one (or the inline key) only API keys are accepted."
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest JSON or form body accepted (file uploads have their own)."
     )
