@@ -10,10 +10,9 @@ each a documented habit) with the bench's own seed; the models scored are the SH
 figure is on a time split too (invoices issued in months 19–24). Every feature is built by the
 service's own point-in-time code (build_credit_file as of the date).
 
-Each client is walked through its 24 months with the service's own rules, as of every checkpoint
-(every 2 days, and every business date on which a fact would rescore it: an invoice date, a
-payment, the day after a due date, a dunning step, a dispute, a promise): scoring.apply_scorecard,
-policy.recommended_limit, policy.credit_hold (no manual limits) and policy.watch, plus the
+Each client is walked through its 24 months with the service's own rules, as of every day (the
+early warnings observe each customer once a day, whenever its rescores happen: credit_scoring.watching):
+scoring.apply_scorecard, policy.recommended_limit, policy.credit_hold (no manual limits) and policy.watch, plus the
 dunning-letter and legal-handover alerts the service raises from dunning's events (one per case).
 
 Figures and goals (issues 14 and 21):
@@ -58,7 +57,7 @@ DAYS_LATE = 30
 TEST_MONTHS, MONTHS = 18, 24  # late payment tested on invoices issued in months 19–24
 TIER_SNAPSHOT_MONTHS = range(12, 18)  # the starts of months 13–18
 WARM_UP_MONTHS = 6  # alerts and first crossings are counted from month 7
-STEP_DAYS = 2
+STEP_DAYS = 1  # the service's warnings observe every day (credit_scoring.watching)
 HORIZON = timedelta(days=90)
 GOALS = {
     "auc": 0.85,

@@ -23,7 +23,7 @@ async def model_retrain(ctx: JobContext) -> dict[str, Any]:
 
 
 async def portfolio_drift(ctx: JobContext) -> dict[str, Any]:
-    return await check_drift(ctx.session, clock=ctx.clock, as_of=ctx.as_of, actor=SYSTEM)
+    return await check_drift(ctx.session, clock=ctx.clock, as_of=ctx.as_of, actor=SYSTEM, db=ctx.db)
 
 
 JOBS = [

@@ -21,6 +21,12 @@ from credit_scoring.portfolio.endpoints import router as portfolio
 from credit_scoring.reviews.endpoints import router as reviews
 from credit_scoring.scores.endpoints import router as scores
 
+
+async def register_gauges(app: FastAPI) -> None:
+    """The portfolio gauges, bound to this app's database (its portfolio-drift job sets them)."""
+    portfolio_service.register_gauges(app.state.metrics, app.state.db)
+
+
 DEFINITION = ServiceDefinition(
     name="credit-scoring",
     title="arflow credit scoring",
@@ -31,6 +37,7 @@ DEFINITION = ServiceDefinition(
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(DUNNING)],
     handlers=HANDLERS,
     jobs=JOBS,
+    on_startup=register_gauges,
 )
 
 
@@ -38,5 +45,4 @@ def create_app(settings: CreditScoringSettings | None = None, clock: Clock | Non
     settings = settings or CreditScoringSettings()
     app: FastAPI = create_service_app(DEFINITION, settings, clock=clock)
     config.configure(settings)
-    portfolio_service.register_gauges(app.state.metrics)
     return app

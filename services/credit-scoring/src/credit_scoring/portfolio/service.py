@@ -32,13 +32,14 @@ class PortfolioGauges:
     psi: Any
 
 
-GAUGES: PortfolioGauges | None = None
+# Per database, i.e. per app: a process may run several (a test with platforms of its own), and each
+# app's job must set its own app's gauges, not those of the last app created.
+_GAUGES: dict[int, PortfolioGauges] = {}
 
 
-def register_gauges(metrics: ServiceMetrics) -> None:
-    """Register the portfolio gauges the portfolio-drift job keeps current."""
-    global GAUGES
-    GAUGES = PortfolioGauges(
+def register_gauges(metrics: ServiceMetrics, db: object) -> None:
+    """Register the portfolio gauges the portfolio-drift job of the app with this database keeps current."""
+    _GAUGES[id(db)] = PortfolioGauges(
         clients=metrics.gauge("clients", "Scored clients by tier", ["tier"]),
         exposure=metrics.gauge("exposure", "Outstanding of scored clients by tier and currency", ["tier", "currency"]),
         psi=metrics.gauge("score_psi", "Population stability index of the score distribution"),
@@ -103,15 +104,18 @@ async def portfolio(session: AsyncSession) -> PortfolioView:
     )
 
 
-async def check_drift(session: AsyncSession, *, clock: Clock, as_of: datetime, actor: Principal) -> dict[str, Any]:
+async def check_drift(
+    session: AsyncSession, *, clock: Clock, as_of: datetime, actor: Principal, db: object = None
+) -> dict[str, Any]:
     """Raise a psi_drift alert (once a day at most) when the score distribution has drifted past the threshold."""
     view = await portfolio(session)
-    if GAUGES is not None:
+    gauges = _GAUGES.get(id(db))
+    if gauges is not None:
         for tier in view.tiers:
-            GAUGES.clients.labels(tier.tier).set(tier.clients)
+            gauges.clients.labels(tier.tier).set(tier.clients)
             for currency, amount in tier.exposure.items():
-                GAUGES.exposure.labels(tier.tier, currency).set(float(amount))
-        GAUGES.psi.set(view.psi)
+                gauges.exposure.labels(tier.tier, currency).set(float(amount))
+        gauges.psi.set(view.psi)
     if view.psi_alert:
         await touch_customer(session, PORTFOLIO_SUBJECT, seen_at=as_of, now=clock.now())
         await raise_alert(

@@ -19,7 +19,7 @@ from arflow.clock import Clock, local_date
 from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.pagination import PageParams
-from credit_scoring import cold_start, config, domain, policy, scoring
+from credit_scoring import cold_start, config, domain, policy, scoring, watching
 from credit_scoring.alerts.service import record_alerts
 from credit_scoring.files.service import (
     build_credit_files,
@@ -88,6 +88,43 @@ def initial_limit_of(snap: Snapshot, file: domain.CreditFile, day: date) -> poli
         currency=currency,
         caps=config.POLICY.limit_caps,
     )
+
+
+def _observation(model: dict[str, Any], scored: scoring.Score, day: date, used: Decimal | None) -> policy.Observation:
+    """What the early warnings see of one day's score."""
+    settled = policy.settled_score(model["characteristics"], scored.points)
+    return policy.Observation(
+        day=day,
+        score=scored.score,
+        tier=scored.tier,
+        settled_score=settled,
+        settled_tier=scoring.tier_of(settled, model["tiers"]),
+        utilisation=used,
+    )
+
+
+def _observation_on(
+    day: date, *, snap: Snapshot, portfolio: domain.Portfolio, model: dict[str, Any]
+) -> policy.Observation | None:
+    """The customer as of a day between two rescores, as a rescore as of that day would have seen it."""
+    file = domain.build_credit_file(
+        portfolio.experiences, as_of=day, first_seen_on=portfolio.first_seen_on, history=portfolio.history
+    )
+    if file.invoices_issued == 0:
+        return None
+    scored = scoring.apply_scorecard(model, file)
+    was = policy.limit_of(snap.credit_limit)
+    override, expires_on = was["override_amount"], was["override_expires_on"]
+    standing = override is not None and (expires_on is None or day <= expires_on)
+    recommendation = policy.recommended_limit(
+        file,
+        scored.tier,
+        currency=was["currency"] if standing else None,
+        caps=config.POLICY.limit_caps,
+        initial=initial_limit_of(snap, file, day),
+    )
+    effective = policy.effective_limit(recommendation.limit, override, expires_on, day)
+    return _observation(model, scored, day, policy.utilisation(recommendation.exposure, effective))
 
 
 def rescore_day(*, today: date, current: date | None, as_of: date | None = None, event_on: date | None = None) -> date:
@@ -220,22 +257,16 @@ async def rescore(
             credit_hold=hold,
             trigger=trigger,
         )
-    settled = policy.settled_score(model["characteristics"], scored.points)
-    seen = policy.Observation(
-        day=today,
-        score=scored.score,
-        tier=scored.tier,
-        settled_score=settled,
-        settled_tier=scoring.tier_of(settled, model["tiers"]),
-        utilisation=used,
-    )
-    warnings, watched = policy.watch(policy.WatchState.from_json(snap.watch), seen, customer_key=str(customer_id))
-    kept = watched.to_json()
+    seen = _observation(model, scored, today, used)
+
+    def observe(day: date) -> policy.Observation | None:
+        return seen if day == today else _observation_on(day, snap=snap, portfolio=portfolio, model=model)
+
+    raised, kept, _ = watching.observe_through(snap.watch, today, observe, customer_key=str(customer_id))
     watch_row = {"customer_id": customer_id, "state": kept, "updated_at": now} if kept != snap.watch else None
-    if warnings:  # rare: its own statement, so that only alerts actually recorded are published
-        events.extend(
-            await record_alerts(session, customer_id=customer_id, warnings=warnings, now=now, raised_on=today)
-        )
+    for day in sorted({d for d, _ in raised}):  # rare: their own statement, so only alerts recorded are published
+        warnings = [w for d, w in raised if d == day]
+        events.extend(await record_alerts(session, customer_id=customer_id, warnings=warnings, now=now, raised_on=day))
     await write_rescore(
         session, limit=limit_row, score=score_row, watch=watch_row, outbox_rows=outbox.rows_for(events, clock=clock)
     )
