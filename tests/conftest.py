@@ -1,4 +1,4 @@
-"""The whole platform as processes: the four services started as `make run` starts them."""
+"""The whole platform as processes: the services started as `make run` starts them."""
 
 from __future__ import annotations
 

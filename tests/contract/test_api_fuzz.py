@@ -88,7 +88,7 @@ def _exercise(
     return exercise
 
 
-@pytest.mark.parametrize("service", ["invoicing", "reconciliation", "dunning", "credit-scoring"])
+@pytest.mark.parametrize("service", ["invoicing", "reconciliation", "dunning", "credit-scoring", "people"])
 def test_generated_requests_get_documented_answers_and_no_server_error(platform: Platform, service: str) -> None:
     failures = _fuzz(platform.urls[service], platform.api_key)
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)

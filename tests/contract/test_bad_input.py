@@ -55,7 +55,7 @@ async def _calls(client: httpx.AsyncClient) -> list[tuple[str, str, Any]]:
     return calls
 
 
-@pytest.mark.parametrize("service", ["invoicing", "reconciliation", "dunning", "credit-scoring"])
+@pytest.mark.parametrize("service", ["invoicing", "reconciliation", "dunning", "credit-scoring", "people"])
 async def test_no_endpoint_answers_bad_input_with_a_500(platform: Platform, service: str) -> None:
     failures = []
     async with platform.client(service) as client:

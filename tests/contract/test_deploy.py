@@ -18,7 +18,7 @@ from arflow.devstack import envfile
 from arflow.settings import ServiceSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-ARFLOW_SERVICES = {"invoicing", "reconciliation", "dunning", "credit-scoring"}
+ARFLOW_SERVICES = {"invoicing", "reconciliation", "dunning", "credit-scoring", "people"}
 
 
 def _compose() -> dict[str, Any]:

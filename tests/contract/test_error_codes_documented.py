@@ -27,6 +27,7 @@ READMES = {
     "reconciliation": ROOT / "services/reconciliation/README.md",
     "dunning": ROOT / "services/dunning/README.md",
     "credit_scoring": ROOT / "services/credit-scoring/README.md",
+    "people": ROOT / "services/people/README.md",
 }
 SOURCES = {
     "arflow": ROOT / "libs/common/src/arflow",
@@ -34,6 +35,7 @@ SOURCES = {
     "reconciliation": ROOT / "services/reconciliation/src/reconciliation",
     "dunning": ROOT / "services/dunning/src/dunning",
     "credit_scoring": ROOT / "services/credit-scoring/src/credit_scoring",
+    "people": ROOT / "services/people/src/people",
 }
 # The base classes name a kind of error, not one error: each raise uses a subclass.
 BASES = {problems.Problem, problems.NotFound, problems.Conflict, problems.Unprocessable}

@@ -17,6 +17,7 @@ APPS = {
     "reconciliation": "reconciliation.main",
     "dunning": "dunning.main",
     "credit-scoring": "credit_scoring.main",
+    "people": "people.main",
 }
 
 

@@ -35,6 +35,7 @@ SOURCES = {
     "dunning": ROOT / "services/dunning/src/dunning",
     "credit_scoring": ROOT / "services/credit-scoring/src/credit_scoring",
     "reconciliation": ROOT / "services/reconciliation/src/reconciliation",
+    "people": ROOT / "services/people/src/people",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

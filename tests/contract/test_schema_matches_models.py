@@ -27,6 +27,7 @@ MODELS = {
     "reconciliation": "reconciliation.models",
     "dunning": "dunning.models",
     "credit-scoring": "credit_scoring.models",
+    "people": "people.models",
 }
 
 

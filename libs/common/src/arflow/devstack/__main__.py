@@ -4,9 +4,10 @@ Without ARFLOW_DATABASE_URL it starts an embedded PostgreSQL under ./var/postgre
 (data kept across restarts); without ARFLOW_KAFKA_BOOTSTRAP it starts Tansu on
 127.0.0.1:9092. Then it creates the databases and topics, applies migrations,
 writes a development API key to ./var/dev-api-key (only when no ARFLOW_API_KEYS or
-ARFLOW_API_KEYS_FILE is configured: then those keys alone are valid), and runs the four services
-on 8001-8004 until Ctrl-C. Unless ARFLOW_SMTP_HOST is set, a development mail
-sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
+ARFLOW_API_KEYS_FILE is configured: then those keys alone are valid), makes the
+key pair sign-in tokens are signed with under ./var/keys and the first administrator
+(its one-time password printed once), and runs the services on 8001-8005 until
+Ctrl-C. Unless ARFLOW_SMTP_HOST is set, a development mail sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
 
 Every service process and Tansu run under `arflow.devstack.supervisor`: one that
 dies is started again with backoff while the others run on; SIGINT or SIGTERM
@@ -36,6 +37,7 @@ from arflow.devstack.platform import REPO_ROOT, SERVICES, ServiceSpec, prepare_d
 from arflow.devstack.postgres import start_embedded_postgres
 from arflow.devstack.status import print_status
 from arflow.devstack.supervisor import Child, Supervisor
+from arflow.tokens import ensure_signing_key
 
 VAR = REPO_ROOT / "var"
 
@@ -58,6 +60,23 @@ def dev_api_key() -> tuple[str, Path]:
     key = key_path.read_text().strip()
     keys_file.write_text(json.dumps([{"name": "dev", "sha256": hash_key(key), "scopes": ["*"]}], indent=2))
     return key, keys_file
+
+
+def token_signing_env() -> dict[str, str]:
+    """The key pair people signs sign-in tokens with, made once under ./var/keys (unless configured)."""
+    if os.environ.get("ARFLOW_TOKEN_PRIVATE_KEY_FILE") or os.environ.get("ARFLOW_TOKEN_PRIVATE_KEY"):
+        return {}
+    private, public = ensure_signing_key(VAR / "keys")
+    # Every service gets the public key; only people reads the private one.
+    return {"ARFLOW_TOKEN_PRIVATE_KEY_FILE": str(private), "ARFLOW_TOKEN_PUBLIC_KEY_FILE": str(public)}
+
+
+def first_administrator(env: dict[str, str]) -> str | None:
+    """`python -m people.bootstrap`: the first admin's one-time credentials when it made them, else None."""
+    done = subprocess.run(
+        [sys.executable, "-m", "people.bootstrap"], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip() or None
 
 
 def wait_ready(port: int, deadline: float) -> bool:
@@ -116,6 +135,10 @@ def run(replicas: int = 1) -> int:
         created = asyncio.run(prepare_topics(bootstrap))
         say(f"migrations applied; topics created: {', '.join(created) or 'none (all present)'}")
         key, keys_file = (None, None) if configured_keys() else dev_api_key()
+        signing = token_signing_env()
+        first_admin = first_administrator(
+            {**os.environ, **signing, "ARFLOW_DATABASE_URL": server_url, "ARFLOW_DATABASE_PREFIX": prefix}
+        )
         if not os.environ.get("ARFLOW_SMTP_HOST"):
             from arflow.devstack.mailbox import start_mailbox  # aiosmtpd is a development dependency
 
@@ -127,6 +150,7 @@ def run(replicas: int = 1) -> int:
             "ARFLOW_DATABASE_PREFIX": prefix,
             "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
             **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
+            **signing,
             # Until the operator sets the creditor, documents show the demo creditor, marked DEMO.
             "ARFLOW_CREDITOR_DEMO": os.environ.get("ARFLOW_CREDITOR_DEMO", "true"),
             "PYTHONUNBUFFERED": "1",
@@ -153,6 +177,8 @@ def run(replicas: int = 1) -> int:
             say(f"development API key (also in {VAR / 'dev-api-key'}): {key}")
         else:
             say("API keys: the ones configured in ARFLOW_API_KEYS / ARFLOW_API_KEYS_FILE (no development key)")
+        if first_admin:
+            say(f"{first_admin} - sign in at POST http://127.0.0.1:8005/sessions (shown this once)")
         say(f"a process that dies is started again; {VAR / 'run' / 'status.json'} says which run. Ctrl-C stops all.")
         while True:
             supervisor.tick()
@@ -185,6 +211,12 @@ def migrate() -> int:
     asyncio.run(prepare_databases(server_url, prefix))
     created = asyncio.run(prepare_topics(bootstrap))
     say(f"migrations applied; topics created: {', '.join(created) or 'none (all present)'}")
+    private = os.environ.get("ARFLOW_TOKEN_PRIVATE_KEY_FILE")
+    if private:  # compose: the pair lives on a volume people and every service mount
+        ensure_signing_key(Path(private).parent)
+    first_admin = first_administrator(dict(os.environ))
+    if first_admin:
+        say(f"{first_admin} (shown this once)")
     return 0
 
 

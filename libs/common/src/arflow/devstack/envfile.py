@@ -24,6 +24,7 @@ SERVICE_SETTINGS = {
     "reconciliation": "reconciliation.config:ReconciliationSettings",
     "dunning": "dunning.config:DunningSettings",
     "credit-scoring": "credit_scoring.config:CreditScoringSettings",
+    "people": "people.config:PeopleSettings",
 }
 # Set by compose.yaml itself for every service (service names on its network).
 SET_BY_COMPOSE = {"database_url", "kafka_bootstrap", "kafka_idempotent_producer", "api_keys_file"}

@@ -1,4 +1,4 @@
-"""The four services, their databases, migrations, topics and processes."""
+"""The services, their databases, migrations, topics and processes."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ SERVICES = (
     ServiceSpec("reconciliation", "reconciliation", 8002),
     ServiceSpec("dunning", "dunning", 8003),
     ServiceSpec("credit-scoring", "credit_scoring", 8004),
+    ServiceSpec("people", "people", 8005),
 )
 
 
@@ -83,7 +84,7 @@ def spawn_service(
     return process
 
 
-_COLOURS = {"invoicing": 36, "reconciliation": 35, "dunning": 33, "credit-scoring": 32}
+_COLOURS = {"invoicing": 36, "reconciliation": 35, "dunning": 33, "credit-scoring": 32, "people": 34}
 
 
 def _prefix_lines(name: str, process: subprocess.Popen[str], output: IO[str]) -> None:

@@ -15,6 +15,7 @@ from arflow.devstack.broker import TansuBroker, free_port
 from arflow.devstack.platform import REPO_ROOT, SERVICES, ServiceSpec
 from arflow.migrations import upgrade
 from arflow.testing.creditor import creditor_environment
+from arflow.tokens import generate_signing_key
 
 
 @dataclass
@@ -72,12 +73,19 @@ class TestInfrastructure:
             "ARFLOW_DATABASE_PREFIX": self.prefix,
             "ARFLOW_KAFKA_BOOTSTRAP": self.bootstrap,
             **creditor_environment(),
+            # people signs sign-in tokens with the private key, every service verifies with the public one
+            "ARFLOW_TOKEN_PRIVATE_KEY": TEST_SIGNING_KEY[0],
+            "ARFLOW_TOKEN_PUBLIC_KEY": TEST_SIGNING_KEY[1],
         }
 
     async def stop(self) -> None:
         self.broker.stop()
         for name in self.created:
             await drop_database(self.server_url, name)
+
+
+# One key pair for the test session's platforms (made fresh each run: nothing outside trusts it).
+TEST_SIGNING_KEY = generate_signing_key()
 
 
 def embedded_server_url() -> str:

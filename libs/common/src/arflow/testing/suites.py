@@ -29,6 +29,7 @@ SUITES = (
     "services/reconciliation",
     "services/dunning",
     "services/credit-scoring",
+    "services/people",
     "tests",
 )
 

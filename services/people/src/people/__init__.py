@@ -1,0 +1,1 @@
+"""The people service: users, roles and sign-in (issue 18)."""

@@ -1,0 +1,1 @@
+"""The session noun: signing in, refreshing the token, signing out."""
