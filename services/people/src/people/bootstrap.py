@@ -12,6 +12,7 @@ import sys
 from arflow.auth import Principal
 from arflow.clock import SystemClock
 from arflow.db import Database, database_url
+from arflow.logging import configure_logging
 from people.config import PeopleSettings
 from people.users import repository, service
 from people.users.schemas import UserIn
@@ -36,6 +37,7 @@ async def ensure_first_admin(db: Database, settings: PeopleSettings) -> str | No
 
 async def _main() -> int:
     settings = PeopleSettings()
+    configure_logging("people", level="WARNING")  # stdout carries the credentials line alone
     db = Database(database_url(settings.database_url, settings.database_name("people")), pool_size=1)
     try:
         password = await ensure_first_admin(db, settings)
