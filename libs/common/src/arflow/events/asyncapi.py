@@ -24,7 +24,7 @@ from arflow.events.catalog import CATALOG, SERVICES, Event, topic_of
 from arflow.events.envelope import CONTENT_TYPE, Envelope
 
 ASYNCAPI_VERSION = "3.0.0"
-DOCUMENT_VERSION = "0.1.0"  # bump when the catalog changes (an event added, or a version bumped)
+DOCUMENT_VERSION = "0.2.0"  # bump when the catalog changes (an event added, or a version bumped)
 MESSAGE_CONTENT_TYPE = "application/cloudevents+json"
 KAFKA_BINDING_VERSION = "0.5.0"
 TOPIC_PARTITIONS = 3  # what `python -m arflow.devstack migrate` creates
