@@ -15,8 +15,12 @@ InvoicePaid (invoicing's outbox), case resolved (dunning's DunningResolved), cre
 (credit-scoring's inbox taking the InvoicePaid). It prints payments/s end to end and
 p50/p95/p99 per stage, and, in the same run, the limits they are measured against: raw
 aiokafka produce→consume on the same broker and a bare asyncpg INSERT on the same
-server, each platform figure as a ratio. Then it verifies through the APIs that every
-payment was applied exactly once (each invoice paid, amount paid = total, ledger ties).
+server, each platform figure as a ratio. Per hop of an event between services it splits
+the time in two: relay (the outbox row written to the broker's ack, its sent_at; the row
+is dated when its transaction began, so a long transaction counts here) and consume
+(the ack to the consumer's transaction, its inbox row). Then it verifies through the APIs
+that every payment was applied exactly once (each invoice paid, amount paid = total,
+ledger ties).
 """
 
 from __future__ import annotations
@@ -250,6 +254,55 @@ async def stage_times(platform: Platform, n: int) -> dict[str, dict[str, float]]
             await conn.close()
 
 
+HOPS = (  # (publisher, event type, consumer): the four hops of a payment
+    ("reconciliation", "PaymentReceived", "invoicing"),
+    ("invoicing", "InvoicePaid", "dunning"),
+    ("invoicing", "InvoicePaid", "credit-scoring"),
+)
+
+
+async def hop_times(platform: Platform) -> dict[str, dict[str, list[float]]]:
+    """Per hop, how long each event waited for the relay (commit to broker ack, read as the outbox row's
+    created_at to its sent_at) and for the consumer (ack to the consumer's transaction, its inbox row)."""
+    hops: dict[str, dict[str, list[float]]] = {}
+    for publisher, event_type, consumer in HOPS:
+        source = await asyncpg.connect(platform.database(publisher))
+        target = await asyncpg.connect(platform.database(consumer))
+        try:
+            sent = await source.fetch(
+                "SELECT event_id, created_at, sent_at FROM outbox_message"
+                " WHERE event_type = $1 AND sent_at IS NOT NULL",
+                event_type,
+            )
+            received = {
+                r["event_id"]: r["received_at"]
+                for r in await target.fetch(
+                    "SELECT event_id, received_at FROM inbox_message WHERE event_type = $1", event_type
+                )
+            }
+        finally:
+            await source.close()
+            await target.close()
+        hops[f"{event_type} → {consumer}"] = {
+            "relay": [(r["sent_at"] - r["created_at"]).total_seconds() for r in sent],
+            "consume": [
+                (received[r["event_id"]] - r["sent_at"]).total_seconds() for r in sent if r["event_id"] in received
+            ],
+        }
+    return hops
+
+
+def print_hops(hops: dict[str, dict[str, list[float]]]) -> None:
+    print("per hop: relay = outbox row to broker ack, consume = ack to the consumer's transaction")
+    for hop, parts in hops.items():
+        figures = "  ".join(
+            f"{part} p50 {statistics.median(times) * 1000:5.0f} p99 {percentile(times, 99) * 1000:5.0f} ms"
+            for part, times in parts.items()
+            if times
+        )
+        print(f"  {hop:<30} {figures}")
+
+
 async def verify_exactly_once(platform: Platform, invoices: list[dict[str, Any]]) -> None:
     headers = {"Authorization": f"Bearer {platform.api_key}"}
     async with httpx.AsyncClient(base_url=platform.url("invoicing"), headers=headers, timeout=30) as client:
@@ -293,7 +346,7 @@ async def raw_kafka(bootstrap: str, n: int) -> float:
 async def bare_insert(server_url: str, n: int, concurrency: int) -> float:
     """Rows per second a bare asyncpg INSERT commits, with the same concurrency."""
     url = server_url.replace("postgresql+asyncpg", "postgresql")
-    pool = await asyncpg.create_pool(url, min_size=4, max_size=concurrency)
+    pool = await asyncpg.create_pool(url, min_size=min(4, concurrency), max_size=concurrency)
     table = f"bench_bare_{uuid.uuid4().hex[:6]}"
     try:
         await pool.execute(f"CREATE TABLE {table} (id uuid PRIMARY KEY, payload jsonb, created_at timestamptz)")
@@ -338,6 +391,7 @@ async def main(n: int, concurrency: int) -> None:
                 f"  {stage:<20} p50 {statistics.median(latencies):7.2f} s  p95 {percentile(latencies, 95):7.2f} s"
                 f"  p99 {percentile(latencies, 99):7.2f} s"
             )
+        print_hops(await hop_times(platform))
         kafka = await raw_kafka(infra.bootstrap, max(n * 4, 2000))
         insert = await bare_insert(infra.server_url, max(n, 1000), concurrency)
         print("limits in the same run")

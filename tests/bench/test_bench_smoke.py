@@ -1,0 +1,65 @@
+"""The benches still run: each at a tiny size, as a process, printing its figures (issue 17).
+
+Figures at this size measure nothing (the platform's start-up dominates); what is checked is that a bench
+exits 0 having printed every figure it promises, so that one cannot rot between the runs `make bench` does.
+Both run at once, each on a broker and databases of its own, to stay within a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import pytest
+
+from arflow.devstack.platform import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+WITHIN_SECONDS = 120  # each; together they take about 35 s on a loaded 2-core machine
+
+
+async def run_bench(script: str, *args: str) -> str:
+    """The bench's output; fails when it does not exit 0 in time."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(REPO_ROOT / "bench" / script),
+        *args,
+        cwd=REPO_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), timeout=WITHIN_SECONDS)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"{script} did not finish within {WITHIN_SECONDS} s") from None
+    text = out.decode(errors="replace")
+    assert process.returncode == 0, f"{script} exited {process.returncode}:\n{text[-3000:]}"
+    return text
+
+
+async def test_the_pipeline_and_consumer_benches_run_and_print_their_figures() -> None:
+    started = time.monotonic()
+    pipeline, consumer = await asyncio.gather(
+        run_bench("pipeline.py", "--payments", "5", "--concurrency", "5"),
+        run_bench("consumer_batch.py", "--events", "100", "--hops", "10"),
+    )
+    print(f"both benches in {time.monotonic() - started:.0f} s\n{pipeline}\n{consumer}")
+
+    assert "payments/s" in pipeline
+    for stage in ("accepted", "PaymentReceived", "InvoicePaid", "case resolved", "credit file"):
+        assert any(line.strip().startswith(stage) and "p99" in line for line in pipeline.splitlines()), stage
+    for hop in ("PaymentReceived → invoicing", "InvoicePaid → dunning", "InvoicePaid → credit-scoring"):
+        assert any(hop in line and "relay p50" in line and "consume p50" in line for line in pipeline.splitlines())
+    assert "pipeline / raw" in pipeline and "pipeline / insert" in pipeline
+    assert "exactly once: 5 invoices paid" in pipeline
+
+    for name in ("raw", "per-event", "batched"):
+        assert any(line.startswith(name) and "events/s" in line for line in consumer.splitlines()), name
+    assert "exactly once: counter = inbox = 100" in consumer
+    assert any(line.startswith("raw  send → received") and "p99" in line for line in consumer.splitlines())
+    for hop in ("commit → handler", "pools busy", "2 replicas"):
+        assert any(line.startswith("hop") and hop in line and "x raw" in line for line in consumer.splitlines()), hop
