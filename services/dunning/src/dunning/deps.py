@@ -14,6 +14,7 @@ from dunning.creditor.service import in_force
 
 Reader = Annotated[Principal, Depends(require_scope("dunning:read"))]
 Writer = Annotated[Principal, Depends(require_scope("dunning:write"))]
+Admin = Annotated[Principal, Depends(require_scope("dunning:admin"))]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from arflow.jobs import Job, JobContext
+from dunning.collectors.service import assign_waiting_cases
 from dunning.config import DunningSettings
 from dunning.creditor.service import in_force
 from dunning.deps import SYSTEM
@@ -17,9 +18,12 @@ def dunning_jobs(settings: DunningSettings) -> list[Job]:
     """The service's jobs, bound to its settings (guardrails, bank account, interest rate)."""
 
     async def dunning_tick(ctx: JobContext) -> dict[str, Any]:
-        """Take every due ladder step on every open case, as of the run's instant."""
+        """Give the open cases nobody holds to collectors by the rules, then take every due ladder step on
+        every open case, as of the run's instant."""
         in_effect = await in_force(ctx.session, settings)
-        return await run_tick(
+        async with ctx.own_transaction() as session:
+            assigned = await assign_waiting_cases(session, actor=SYSTEM, as_of=ctx.as_of)
+        ticked = await run_tick(
             ctx.session,
             clock=ctx.clock,
             as_of=ctx.as_of,
@@ -27,6 +31,7 @@ def dunning_jobs(settings: DunningSettings) -> list[Job]:
             transaction=ctx.own_transaction,
             actor=SYSTEM,
         )
+        return {**ticked, "assignment": assigned}
 
     async def monthly_collection_plan(ctx: JobContext) -> dict[str, Any]:
         """Draw up the month's collection plan on its first day."""

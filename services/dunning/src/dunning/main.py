@@ -12,6 +12,7 @@ from arflow.service import ServiceDefinition, create_service_app
 from dunning.actions import endpoints as actions
 from dunning.actions.delivery import email_sender, sms_sender
 from dunning.cases import endpoints as cases
+from dunning.collectors import endpoints as collectors
 from dunning.config import DunningSettings
 from dunning.creditor.service import in_force
 from dunning.deps import SYSTEM
@@ -36,7 +37,16 @@ DEFINITION = ServiceDefinition(
     name="dunning",
     title="arflow dunning",
     description="Dunning cases, escalation ladders, collectors' tasks and the action log (催收记录).",
-    routers=[cases.router, actions.router, ladder.router, promises.router, tasks.router, plans.router, disputes.router],
+    routers=[
+        cases.router,
+        actions.router,
+        ladder.router,
+        promises.router,
+        tasks.router,
+        plans.router,
+        disputes.router,
+        collectors.router,
+    ],
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
     handlers=HANDLERS,
     workers=[email_sender, sms_sender, metrics_refresher],

@@ -69,6 +69,8 @@ class DunningCase(Base):
             unique=True,
             postgresql_where=text("status = 'open'"),
         ),
+        # A collector's load and worklist: their open cases.
+        Index("ix_dunning_case_open_collector", "collector", postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -90,7 +92,81 @@ class DunningCase(Base):
     frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     collector: Mapped[str | None] = mapped_column(Text)
+    # The latest assignment (its history is dunning_case_assignment): when, by whom, why.
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_by: Mapped[str | None] = mapped_column(Text)
+    assignment_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Collector(Base):
+    """A person who chases cases, keyed by the username the people service gives them, and the rules of
+    the cases they take (an empty list or a missing bound matches every case)."""
+
+    __tablename__ = "collector"
+    __table_args__ = (
+        CheckConstraint("max_open_cases IS NULL OR max_open_cases >= 0", name="max_open_cases_non_negative"),
+        CheckConstraint("min_amount IS NULL OR max_amount IS NULL OR min_amount <= max_amount", name="amount_band"),
+    )
+
+    # For the cursor of GET /collectors (newest first, like every list); the username is the key.
+    id: Mapped[UUID] = mapped_column(unique=True)
+    username: Mapped[str] = mapped_column(Text, primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    tiers: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    min_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    max_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    max_open_cases: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DunningCaseAssignment(Base):
+    """Every change of a case's collector, appended and never changed: the case's assignment history.
+
+    `collector` None records that the rules found nobody (the case waits unassigned).
+    """
+
+    __tablename__ = "dunning_case_assignment"
+    __table_args__ = (
+        CheckConstraint("basis IN ('rules','manual','reassigned')", name="basis"),
+        Index("ix_dunning_case_assignment_case_at", "case_id", "assigned_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"))
+    collector: Mapped[str | None] = mapped_column(Text)
+    previous_collector: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    assigned_by: Mapped[str] = mapped_column(Text)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The business date of the assignment in the customer's time zone.
+    assigned_on: Mapped[date] = mapped_column(Date)
+
+
+class CasePayment(Base):
+    """A payment applied to an invoice of a case (PaymentApplied), for the collectors' results.
+
+    `collector` is who held the case when the application was recorded; a reversal
+    (PaymentApplicationReversed) marks it, and a reversed application collected nothing.
+    """
+
+    __tablename__ = "case_payment"
+
+    application_id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    invoice_id: Mapped[UUID] = mapped_column(index=True)
+    customer_id: Mapped[UUID] = mapped_column()
+    collector: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    applied_on: Mapped[date] = mapped_column(Date)
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CustomerTier(Base):

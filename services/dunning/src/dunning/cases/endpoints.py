@@ -1,4 +1,4 @@
-"""REST endpoints of cases: list, read with the timeline, hold, release, assign."""
+"""REST endpoints of cases: list, read with the timeline, hold, release, assign and reassign."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ from dunning.actions.endpoints import action_out
 from dunning.actions.repository import case_actions
 from dunning.cases import repository, service
 from dunning.cases.schemas import AssignIn, CaseDetailOut, CaseItemOut, CaseOut, CaseStatus, HoldIn
+from dunning.collectors.repository import case_assignments
+from dunning.collectors.schemas import AssignmentIn
+from dunning.collectors.service import assign_by_hand, require_collector
 from dunning.deps import Paging, Reader, Writer
 from dunning.lookups import case_items, lock_case, require_case
-from dunning.models import DunningCase, DunningCaseItem
+from dunning.models import DunningCase, DunningCaseAssignment, DunningCaseItem
 from dunning.promises.endpoints import promise_out
 from dunning.promises.repository import case_promises
 from dunning.tasks.endpoints import task_out
@@ -47,9 +50,17 @@ async def list_cases(
     level: Annotated[int | None, Query(ge=0, le=10)] = None,
     collector: str | None = None,
     min_amount: Annotated[Decimal | None, Query(ge=0, lt=10**15, description="Overdue at least this.")] = None,
+    unassigned: Annotated[bool, Query(description="Only the cases no collector holds.")] = False,
 ) -> Page[CaseOut]:
     cases = await repository.list_cases(
-        session, page, customer_id=customer_id, status=status, level=level, collector=collector, min_amount=min_amount
+        session,
+        page,
+        customer_id=customer_id,
+        status=status,
+        level=level,
+        collector=collector,
+        min_amount=min_amount,
+        unassigned=unassigned,
     )
     amounts = await repository.amounts_overdue(session, [c.id for c in cases])
     return make_page([case_out(c, amounts.get(c.id, Decimal(0))) for c in cases], page)
@@ -70,6 +81,10 @@ async def get_case(case_id: UUID, session: SessionDep, _: Reader) -> CaseDetailO
             "actions": [action_out(a) for a in actions],
             "tasks": [task_out(t) for t in await case_tasks(session, case.id)],
             "promises": [promise_out(p) for p in await case_promises(session, case.id)],
+            "assignments": [
+                {c.key: getattr(a, c.key) for c in DunningCaseAssignment.__table__.columns}
+                for a in await case_assignments(session, case.id)
+            ],
         }
     )
 
@@ -93,7 +108,30 @@ async def release_case(case_id: UUID, session: SessionDep, clock: ClockDep, prin
     return await _case_out(session, case)
 
 
-@router.post("/cases/{case_id}/assign", response_model=CaseOut, tags=["cases"], summary="Give a case to a collector")
+@router.post(
+    "/cases/{case_id}/assignment",
+    response_model=CaseOut,
+    tags=["cases"],
+    summary="Reassign a case to a collector by hand, with the reason",
+    description="The collector must exist and be active; the case's open tasks that were its previous collector's "
+    "(or nobody's) go along. The change is appended to the case's assignment history (`GET /cases/{id}`).",
+)
+async def reassign_case(
+    case_id: UUID, body: AssignmentIn, session: SessionDep, clock: ClockDep, principal: Writer
+) -> CaseOut:
+    case = await lock_case(session, case_id)
+    collector = await require_collector(session, body.collector)
+    await assign_by_hand(session, actor=principal, clock=clock, case=case, collector=collector, reason=body.reason)
+    return await _case_out(session, case)
+
+
+@router.post(
+    "/cases/{case_id}/assign",
+    response_model=CaseOut,
+    tags=["cases"],
+    summary="Give a case to a collector by name (older; prefer /assignment)",
+    deprecated=True,
+)
 async def assign_case(
     case_id: UUID, body: AssignIn, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> CaseOut:

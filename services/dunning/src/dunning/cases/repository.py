@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.events.catalog import PaymentApplied
 from arflow.pagination import PageParams, paginate
-from dunning.models import ClosedInvoice, DunningCase, DunningCaseItem, InvoiceDispute
+from dunning.models import CasePayment, ClosedInvoice, DunningCase, DunningCaseItem, InvoiceDispute
 
 
 async def open_case_for_update(
@@ -81,6 +82,7 @@ async def list_cases(
     level: int | None = None,
     collector: str | None = None,
     min_amount: Decimal | None = None,
+    unassigned: bool = False,
 ) -> list[DunningCase]:
     # A free-text filter left empty filters nothing (collector=""), as an absent one.
     query = paginate(
@@ -92,6 +94,8 @@ async def list_cases(
         level=level,
         collector=collector or None,
     )
+    if unassigned:
+        query = query.where(DunningCase.collector.is_(None))
     if min_amount is not None:
         owed = (
             select(func.coalesce(func.sum(DunningCaseItem.amount_due), 0))
@@ -147,3 +151,33 @@ async def is_invoice_disputed(session: AsyncSession, invoice_id: UUID) -> bool:
         InvoiceDispute.invoice_id == invoice_id, InvoiceDispute.resolved_at.is_(None)
     )
     return await session.scalar(query.limit(1)) is not None
+
+
+async def record_case_payment(
+    session: AsyncSession, *, item: DunningCaseItem, event: PaymentApplied, now: datetime
+) -> None:
+    """Keep a payment applied to an invoice of a case, with the collector who holds the case now (once)."""
+    collector = select(DunningCase.collector).where(DunningCase.id == item.case_id).scalar_subquery()
+    await session.execute(
+        pg_insert(CasePayment)
+        .values(
+            application_id=event.application_id,
+            case_id=item.case_id,
+            invoice_id=item.invoice_id,
+            customer_id=event.customer_id,
+            collector=collector,
+            amount=event.amount.amount,
+            currency=event.amount.currency,
+            applied_on=event.applied_on,
+            recorded_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def mark_payment_reversed(session: AsyncSession, application_id: UUID, *, reversed_on: date) -> None:
+    await session.execute(
+        update(CasePayment)
+        .where(CasePayment.application_id == application_id, CasePayment.reversed_on.is_(None))
+        .values(reversed_on=reversed_on)
+    )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from arflow.money import DecimalString
 from dunning.actions.schemas import ActionOut
+from dunning.collectors.schemas import AssignmentOut
 from dunning.fields import Strict
 from dunning.promises.schemas import PromiseOut
 from dunning.tasks.schemas import TaskOut
@@ -50,7 +51,10 @@ class CaseOut(BaseModel):
     held_until: date | None = None
     frozen_at: datetime | None = None
     last_contact_at: datetime | None = None
-    collector: str | None = None
+    collector: str | None = Field(None, description="None: no collector's rules took the case (see assignment_reason).")
+    assigned_at: datetime | None = None
+    assigned_by: str | None = None
+    assignment_reason: str | None = None
 
 
 class HoldIn(Strict):
@@ -69,3 +73,4 @@ class CaseDetailOut(CaseOut):
     actions: list[ActionOut]
     tasks: list[TaskOut] = Field(default_factory=list)
     promises: list[PromiseOut] = Field(default_factory=list)
+    assignments: list[AssignmentOut] = Field(default_factory=list, description="Who held the case, oldest first.")

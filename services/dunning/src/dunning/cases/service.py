@@ -22,13 +22,13 @@ from arflow.events.catalog import (
 )
 from arflow.ids import uuid7
 from arflow.messaging import outbox
-from arflow.pagination import PageParams
 from dunning import domain
 from dunning.actions.repository import cancel_pending_actions, done_steps
 from dunning.actions.service import address_action, notice_details
 from dunning.case_events import publish_pause, raise_level
 from dunning.cases import repository
 from dunning.cases.errors import CaseNotHeld
+from dunning.collectors.service import assign_named, assign_new_case
 from dunning.customers.repository import get_customer
 from dunning.customers.service import customer_view
 from dunning.ladder.service import policy_view, require_policy
@@ -36,7 +36,7 @@ from dunning.lookups import CaseNotOpen, case_items, get_case
 from dunning.models import DunningAction, DunningCase, DunningCaseItem
 from dunning.promises.repository import open_promises
 from dunning.promises.service import settle_due_promises
-from dunning.tasks.repository import cancel_open_tasks, list_tasks
+from dunning.tasks.repository import cancel_open_tasks
 
 log = structlog.get_logger("dunning")
 
@@ -55,9 +55,10 @@ async def record_invoice_overdue(
     case = await repository.open_case_for_update(
         session, case_id=new_case_id, customer_id=event.customer_id, currency=currency, now=now
     )
+    added = await repository.add_case_item(session, _item_row(case.id, event, observed_at=observed_at, now=now))
     if case.id == new_case_id:
         bound.info("case.opened", case_id=str(case.id), currency=currency)
-    added = await repository.add_case_item(session, _item_row(case.id, event, observed_at=observed_at, now=now))
+        await assign_new_case(session, actor=actor, clock=clock, case=case)
     if not added:
         item = await repository.get_item(session, event.invoice_id, for_update=True)
         assert item is not None
@@ -142,6 +143,8 @@ async def record_invoice_due_soon(
     if case.anchor_date is None:
         case.anchor_date = event.due_date
     case.updated_at = now
+    if case.id == new_case_id:
+        await assign_new_case(session, actor=actor, clock=clock, case=case)
     log.info("case_item.due_soon", case_id=str(case.id), invoice_id=str(event.invoice_id))
 
 
@@ -206,7 +209,10 @@ async def record_payment_applied(
 ) -> None:
     """Bring an item's amount due to the invoice's balance after a payment."""
     item = await repository.get_item(session, event.invoice_id, for_update=True)
-    if item is None or item.status != "open":
+    if item is None:
+        return
+    await repository.record_case_payment(session, item=item, event=event, now=clock.now())
+    if item.status != "open":
         return
     if _take_balance(
         item,
@@ -245,6 +251,7 @@ async def record_payment_reversed(
     now = clock.now()
     if event.invoice_reopened:
         await repository.forget_paid_invoice(session, event.invoice_id)
+    await repository.mark_payment_reversed(session, event.application_id, reversed_on=event.reversed_on)
     found = await repository.get_item(session, event.invoice_id)
     if found is None:
         bound.info("case_item.reversal_before_overdue", reopened=event.invoice_reopened)
@@ -259,9 +266,11 @@ async def record_payment_reversed(
         return
     if not event.invoice_reopened or item.closure != "paid":
         return
+    reopened_in: UUID | None = None
     if case.status != "open":
+        reopened_in = uuid7()
         case = await repository.open_case_for_update(
-            session, case_id=uuid7(), customer_id=case.customer_id, currency=item.currency, now=now
+            session, case_id=reopened_in, customer_id=case.customer_id, currency=item.currency, now=now
         )
         item.case_id = case.id
     item.status, item.closure, item.closed_at = "open", None, None
@@ -271,6 +280,8 @@ async def record_payment_reversed(
         case.anchor_date = item.due_date
     case.updated_at = now
     await session.flush()
+    if case.id == reopened_in:
+        await assign_new_case(session, actor=actor, clock=clock, case=case)
     bound.info("case_item.reopened", case_id=str(case.id), amount_due=str(balance))
 
 
@@ -376,19 +387,8 @@ async def release_case(session: AsyncSession, *, actor: Principal, clock: Clock,
 async def assign_case(
     session: AsyncSession, *, actor: Principal, clock: Clock, case: DunningCase, collector: str
 ) -> DunningCase:
-    """Give a case to a collector; its open tasks follow unless already assigned."""
-    case.collector, case.updated_at = collector, clock.now()
-    for task in await list_tasks(
-        session,
-        PageParams(limit=1000, starting_after=None),
-        assignee=None,
-        due_on=None,
-        status="open",
-        case_id=case.id,
-        customer_id=None,
-    ):
-        task.assignee = task.assignee or collector
-    return case
+    """Give a case to a collector by name (the older /assign); its open tasks follow, the history records it."""
+    return await assign_named(session, actor=actor, clock=clock, case=case, collector=collector)
 
 
 async def record_dispute(
