@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from arflow.auth import generate_key, hash_key
 from arflow.clock import FixedClock, SystemClock
@@ -29,7 +29,7 @@ from arflow.messaging.outbox import OutboxRelay
 from arflow.metrics import ServiceMetrics
 from arflow.money import Money
 from arflow.persistence import dead_letter, job_run, outbox_message
-from arflow.service import ServiceDefinition, create_service_app
+from arflow.service import WROTE, ServiceDefinition, create_service_app
 from arflow.settings import ServiceSettings
 from arflow.testing import eventually
 from arflow.testing.counting import create_tables
@@ -326,3 +326,22 @@ async def test_a_commit_tells_its_listeners_what_the_unit_of_work_noted(probe_db
             session.info["noted"] = {"email"}
             raise RuntimeError("rolled back: nobody is told")
     assert seen == [{"noted": {"sms"}}]
+
+
+async def test_only_a_commit_that_wrote_wakes_the_relay(infra: TestInfrastructure, probe_db: Database) -> None:
+    definition = ServiceDefinition(name="probe", title="probe", description="a bare service")
+    app = create_service_app(definition, probe_settings(infra), clock=FixedClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    async with app.router.lifespan_context(app):
+        db: Database = app.state.db
+        seen: list[bool] = []
+        db.on_commit_of(lambda info: seen.append(bool(info.get(WROTE))))
+        async with db.unit_of_work() as session:
+            await session.execute(select(dead_letter.c.id).limit(1))
+        async with db.unit_of_work() as session:
+            await session.execute(delete(dead_letter).where(dead_letter.c.id == -1))
+        async with db.unit_of_work() as session:  # a raw connection's statement is seen too
+            connection = await session.connection()
+            await connection.exec_driver_sql("UPDATE dead_letter SET attempts = attempts WHERE id = -1")
+        async with db.unit_of_work() as session:
+            await session.execute(select(dead_letter.c.id).limit(1))
+        assert seen == [False, True, True, False]
