@@ -25,6 +25,7 @@ from typing import Any, Literal
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from arflow.audit.context import set_actor
 from arflow.problems import Forbidden, Unauthorized
 from arflow.tokens import TokenRejected, TokenVerifier, looks_like_token
 
@@ -190,6 +191,7 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
                 detail_zh=f"API 密钥 '{principal.name}' 没有权限范围 '{scope}'。",
             )
         request.state.principal = principal
+        set_actor(principal)
         return principal
 
     return dependency

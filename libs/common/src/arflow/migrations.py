@@ -107,6 +107,72 @@ def drop_platform_tables_v2(op: Any) -> None:
     op.drop_table("broker_watermark")
 
 
+def platform_tables_v3(op: Any) -> None:
+    """Add audit_entry (arflow.audit): append-only — a trigger refuses any DELETE, and any UPDATE but the one that
+    seals an entry into the hash chain (setting chain_index, prev_hash and hash, once)."""
+    op.create_table(
+        "audit_entry",
+        sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.Uuid, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("actor_kind", sa.Text, nullable=False),
+        sa.Column("actor_id", sa.Text),
+        sa.Column("request_id", sa.Text),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("object_type", sa.Text, nullable=False),
+        sa.Column("object_id", sa.Text),
+        sa.Column("reason_code", sa.Text),
+        sa.Column("comment", sa.Text),
+        sa.Column("before", pg.JSONB),
+        sa.Column("after", pg.JSONB),
+        sa.Column("chain_index", sa.BigInteger),
+        sa.Column("prev_hash", sa.Text),
+        sa.Column("hash", sa.Text),
+        sa.PrimaryKeyConstraint("seq", name="pk_audit_entry"),
+        sa.UniqueConstraint("id", name="uq_audit_entry_id"),
+        sa.UniqueConstraint("chain_index", name="uq_audit_entry_chain_index"),
+    )
+    op.create_index("ix_audit_entry_object", "audit_entry", ["object_type", "object_id"])
+    op.create_index("ix_audit_entry_actor", "audit_entry", ["actor"])
+    op.create_index("ix_audit_entry_at", "audit_entry", ["at"])
+    op.create_index("ix_audit_entry_unsealed", "audit_entry", ["seq"], postgresql_where=sa.text("hash IS NULL"))
+    op.execute(
+        """
+        CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+            RAISE EXCEPTION 'audit entries are never deleted';
+          END IF;
+          IF OLD.hash IS NOT NULL
+             OR (NEW.seq, NEW.id, NEW.at, NEW.actor, NEW.actor_kind, NEW.action, NEW.object_type)
+                IS DISTINCT FROM (OLD.seq, OLD.id, OLD.at, OLD.actor, OLD.actor_kind, OLD.action, OLD.object_type)
+             OR (NEW.actor_id, NEW.request_id, NEW.object_id, NEW.reason_code, NEW.comment, NEW.before, NEW.after)
+                IS DISTINCT FROM
+                (OLD.actor_id, OLD.request_id, OLD.object_id, OLD.reason_code, OLD.comment, OLD.before, OLD.after)
+          THEN
+            RAISE EXCEPTION 'audit entries are append-only: only sealing an unsealed entry is allowed';
+          END IF;
+          RETURN NEW;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
+        "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()"
+    )
+
+
+def drop_platform_tables_v3(op: Any) -> None:
+    """Undo `platform_tables_v3`."""
+    op.drop_table("audit_entry")
+    op.execute("DROP FUNCTION audit_entry_append_only()")
+
+
 def drop_platform_tables_v1(op: Any) -> None:
     """Undo `platform_tables_v1` (a service's first revision, downgraded)."""
     for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):

@@ -6,6 +6,8 @@ inbox_message    (consumer, event id) of every event a consumer has applied
 dead_letter      events a consumer gave up on, with the error, replayable
 idempotency_key  responses to creating POSTs, keyed by caller and Idempotency-Key
 job_run          each run of a scheduled job, with its "as of" instant and result
+audit_entry      every change made through the API: who, when, request, reason, object, before and after;
+                 append-only, sealed into a hash chain (arflow.audit)
 
 They are created by the frozen migration steps in `arflow.migrations`.
 """
@@ -21,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    Uuid,
     func,
     text,
 )
@@ -111,4 +114,31 @@ job_run = Table(
     Column("error", Text),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
+)
+
+audit_entry = Table(
+    "audit_entry",
+    platform_metadata,
+    # Insertion order; the chain's order is `chain_index`, given when the entry is sealed.
+    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("actor_kind", Text, nullable=False),
+    Column("actor_id", Text),
+    Column("request_id", Text),
+    Column("action", Text, nullable=False),
+    Column("object_type", Text, nullable=False),
+    Column("object_id", Text),
+    Column("reason_code", Text),
+    Column("comment", Text),
+    Column("before", JSONB),
+    Column("after", JSONB),
+    Column("chain_index", BigInteger, unique=True),
+    Column("prev_hash", Text),
+    Column("hash", Text),
+    Index("ix_audit_entry_object", "object_type", "object_id"),
+    Index("ix_audit_entry_actor", "actor"),
+    Index("ix_audit_entry_at", "at"),
+    Index("ix_audit_entry_unsealed", "seq", postgresql_where=text("hash IS NULL")),
 )

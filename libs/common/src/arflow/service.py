@@ -30,6 +30,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from arflow import audit
+from arflow.audit.api import audit_router
+from arflow.audit.chain import seal_job
+from arflow.audit.middleware import AuditMiddleware
 from arflow.auth import KeyRing, Principal, require_scope
 from arflow.clock import Clock, SystemClock
 from arflow.db import Database, database_url
@@ -180,7 +184,7 @@ def create_service_app(
         )
         runner = JobRunner(
             service=definition.name,
-            jobs=[*definition.jobs, retention_job(settings)],
+            jobs=[*definition.jobs, retention_job(settings), seal_job()],
             db=db,
             clock=app.state.clock,
             metrics=metrics,
@@ -226,6 +230,9 @@ def create_service_app(
 
     install_problem_handlers(app)
     app.add_exception_handler(Replayed, _replayed)
+    # Inside tracing: an entry's request id is the call's trace id.
+    audit.install()
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(_TraceAndMeasure, metrics=metrics)
     app.include_router(_metrics_router(metrics))
 
@@ -234,6 +241,7 @@ def create_service_app(
 
     app.include_router(_health_router())
     app.include_router(_admin_router(definition.name))
+    app.include_router(audit_router(definition.name))
     for router in definition.routers:
         app.include_router(router)
     return app

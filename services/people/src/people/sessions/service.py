@@ -17,6 +17,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.audit import set_actor
 from arflow.auth import Principal
 from arflow.clock import Clock
 from arflow.db import Database
@@ -115,6 +116,8 @@ async def sign_in(
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(passwords.hash_password, password)
+    # The person signing in is the author of what signing in changes (their session, their counters).
+    set_actor(Principal(name=f"user:{user.username}", kind="user", subject=str(user.id)))
     user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
     row = SignInSession(
         id=uuid7(),

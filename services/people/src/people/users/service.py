@@ -10,6 +10,8 @@ import structlog
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow import audit
+from arflow.audit import snapshot
 from arflow.auth import Principal
 from arflow.clock import Clock
 from arflow.ids import uuid7
@@ -90,6 +92,10 @@ async def create_user(
         raise UsernameTaken(f"The username '{data.username}' is taken.", detail_zh=f"用户名“{data.username}”已被使用。")
     user = await repository.get_user(session, user_id)
     assert user is not None
+    # (inserted by Core, to learn of a taken username without an exception: the ORM saw no new row)
+    await audit.record(
+        session, action="user_account.created", object_type="user_account", object_id=user.id, after=snapshot(user)
+    )
     log.info("user.created", user_id=str(user_id), username=data.username, roles=roles, by=actor.name)
     return user, generated
 

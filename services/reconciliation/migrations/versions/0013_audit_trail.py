@@ -1,0 +1,22 @@
+"""the audit trail (arflow.audit): every change made through the API, append-only and hash-chained
+
+Revision ID: 0013
+Revises: 0012
+"""
+
+from alembic import op
+
+from arflow.migrations import drop_platform_tables_v3, platform_tables_v3
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    platform_tables_v3(op)
+
+
+def downgrade() -> None:
+    drop_platform_tables_v3(op)
