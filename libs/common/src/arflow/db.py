@@ -2,7 +2,10 @@
 
 One PostgreSQL database per service. A unit of work is one transaction: it
 commits only when the block finishes without error, and after the commit it
-tells the outbox relay there is something to publish.
+tells the outbox relay there is something to publish. The relay reads and marks
+the outbox through a small engine of its own (`relay_engine`): when requests
+hold every connection of the main pool (20 webhooks at once), an event would
+otherwise wait for one of them to finish before it is published.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
         )
+        self._relay_engine: AsyncEngine | None = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self._after_commit: list[Callable[[], None]] = []
         self._after_commit_of: list[Callable[[dict[Any, Any]], None]] = []
@@ -111,5 +115,18 @@ class Database:
             for noted in self._after_commit_of:
                 noted(session.info)
 
+    @property
+    def relay_engine(self) -> AsyncEngine:
+        """The outbox relay's own connections, made on first use: one kept, more while a last batch at shutdown
+        (or a test running several relays on one database) needs them.
+
+        No ping on checkout: the relay retries a failed turn anyway, and a ping is one more round trip per turn.
+        """
+        if self._relay_engine is None:
+            self._relay_engine = create_async_engine(self.engine.url, pool_size=1, max_overflow=3)
+        return self._relay_engine
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._relay_engine is not None:
+            await self._relay_engine.dispose()

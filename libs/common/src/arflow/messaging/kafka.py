@@ -16,12 +16,18 @@ def dead_letter_topic(consumer: str) -> str:
 
 
 def new_producer(settings: ServiceSettings) -> AIOKafkaProducer:
-    """acks=all always; idempotence only where the broker supports it (not Tansu)."""
+    """acks=all always; idempotence only where the broker supports it (not Tansu).
+
+    Without idempotence a retried batch still cannot overtake a later one: aiokafka keeps one request in flight
+    per broker, so a partition's order holds; a batch acknowledged but retried is a duplicate the inbox drops.
+    No linger: the relay enqueues a whole batch before the sender runs, so the sends are batched anyway, and
+    a linger only delays the acknowledgement of every event (2 ms was 0.8 -> 3.0 ms per ack on Tansu).
+    """
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
         acks="all",
         enable_idempotence=settings.kafka_idempotent_producer,
-        linger_ms=2,
+        linger_ms=0,
         request_timeout_ms=10_000,
         retry_backoff_ms=250,
         client_id="arflow-relay",

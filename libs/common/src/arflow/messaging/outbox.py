@@ -7,6 +7,14 @@ replicas of a service only one relays at a time and per-key order holds.
 Delivery is at-least-once (a crash between send and mark re-sends); consumers
 deduplicate by event id.
 
+The relay publishes on commit: every unit of work of its process wakes it
+(`Database.on_commit`), and the poll (`relay_poll_seconds`) is only the fallback
+for commits it was not told of. A relay so woken while another replica holds
+the lock waits for that batch to commit instead of giving up until the poll:
+the other replica may have read the outbox before the commit. It reads and marks
+through an engine of its own, so requests holding every pooled connection never
+delay an event.
+
 The outbox, not the broker, is the source of truth. A sent row stays for the
 retention window, and the relay records, per partition, the offset and id of
 the last event the broker acknowledged (`broker_watermark`). On connecting, and
@@ -37,6 +45,7 @@ from aiokafka.errors import KafkaError, OffsetOutOfRangeError
 from aiokafka.structs import RecordMetadata
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from arflow.clock import Clock
@@ -52,6 +61,12 @@ from arflow.tracing import current_traceparent
 from arflow.wakeup import woken_within
 
 log = structlog.get_logger("arflow.outbox")
+
+# How often a relay that is publishing reads the backlog gauges (a failed turn always reads them).
+BACKLOG_OBSERVE_SECONDS = 1.0
+# The longest a relay owed a publish waits for another replica's batch to commit.
+LOCK_WAIT_SECONDS = 5.0
+LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of a lock wait past lock_timeout
 
 
 async def add(session: AsyncSession, event: Event, *, clock: Clock) -> Envelope:
@@ -119,34 +134,42 @@ class OutboxRelay:
         self.settings = settings
         self.metrics = metrics
         self._wake = asyncio.Event()
+        self._owed = False  # a commit of this process woke the relay since its last turn began
         self._producer: AIOKafkaProducer | None = None
         self._lock_key = _lock_key(service)
         self._known_topics: set[str] = set()
         self._next_broker_check = 0.0
+        self._next_backlog_observation = 0.0
         self.connected = False
         self.last_error: str | None = None
 
     def wake(self) -> None:
+        """A unit of work of this process committed: publish soon, waiting for the lock if another replica has it."""
+        self._owed = True
         self._wake.set()
 
     async def run(self) -> None:
         """Relay until cancelled; survives broker and database outages with backoff."""
         backoff = Backoff(initial=0.5, cap=10.0)
         while True:
+            owed = False
             try:
                 await self._ensure_producer()
                 if time.monotonic() >= self._next_broker_check:
                     await self.check_broker()
                     self._next_broker_check = time.monotonic() + self.settings.relay_broker_check_seconds
-                published = await self.publish_batch()
+                owed, self._owed = self._owed, False
+                published = await self.publish_batch(wait_for_lock=owed)
                 backoff.reset()
-                await self.observe_backlog()
+                if time.monotonic() >= self._next_backlog_observation:
+                    await self.observe_backlog()
                 if published < self.settings.relay_batch_size:
                     await woken_within(self._wake, self.settings.relay_poll_seconds)
                     self._wake.clear()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database down: keep the rows, retry later
+                self._owed = self._owed or owed  # what this process committed is still to publish
                 self.last_error = repr(exc)
                 delay = backoff.delay()
                 log.warning("outbox.relay_failed", error=repr(exc), retry_in=delay)
@@ -202,39 +225,65 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await producer.stop()
 
-    async def publish_batch(self) -> int:
-        """Publish one batch of unsent rows in order; returns how many were sent."""
+    async def publish_batch(self, *, wait_for_lock: bool = False) -> int:
+        """Publish one batch of unsent rows in order; returns how many were sent.
+
+        With `wait_for_lock` (this process has committed events since the last turn) a relay whose lock another
+        replica holds waits for it, and is let in the moment that batch commits: the other may have read the
+        outbox before this process's commit, and would leave its events to the next poll. Otherwise it gives up
+        at once. Either way one replica publishes at a time. On the relay's own connection (`relay_engine`): five
+        round trips to PostgreSQL whatever the batch's size (BEGIN, the lock, the rows, one statement marking them
+        sent and raising the watermarks, COMMIT).
+        """
         producer = await self._ensure_producer()
-        async with self.db.engine.begin() as conn:
-            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
-                return 0  # another replica holds the relay
-            rows = (
-                await conn.execute(
-                    select(outbox_message)
-                    .where(outbox_message.c.sent_at.is_(None))
-                    .order_by(outbox_message.c.id)
-                    .limit(self.settings.relay_batch_size)
-                )
-            ).all()
-            if not rows:
-                return 0
-            await self._ensure_topics(sorted({row.topic for row in rows}))
-            sent_ids, acked, failure = await self._send(producer, rows)
-            if sent_ids:
-                await conn.execute(
-                    update(outbox_message).where(outbox_message.c.id.in_(sent_ids)).values(sent_at=func.now())
-                )
-                await _raise_watermarks(conn, acked)
+        try:
+            async with self.db.relay_engine.begin() as conn:
+                if not await conn.scalar(self._lock_statement(wait=wait_for_lock)):
+                    return 0  # another replica holds the relay
+                rows = (
+                    await conn.execute(
+                        select(outbox_message)
+                        .where(outbox_message.c.sent_at.is_(None))
+                        .order_by(outbox_message.c.id)
+                        .limit(self.settings.relay_batch_size)
+                    )
+                ).all()
+                if not rows:
+                    return 0
+                await self._ensure_topics(sorted({row.topic for row in rows}))
+                sent_ids, acked, failure = await self._send(producer, rows)
+                if sent_ids:
+                    await conn.execute(_mark_sent(sent_ids, acked))
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            # Another replica has held the lock for LOCK_WAIT_SECONDS: still owed, so wait again after this turn
+            # (which reads the gauges when they are due) rather than at the next poll.
+            log.warning("outbox.relay_lock_wait_timed_out", waited_seconds=LOCK_WAIT_SECONDS)
+            self.wake()
+            return 0
         if failure is not None:
             raise failure
         return len(sent_ids)
 
+    def _lock_statement(self, *, wait: bool) -> Any:
+        """True when this transaction holds the relay's lock. A wait is bounded by LOCK_WAIT_SECONDS (then the turn
+        ends and the next one waits again): a replica stuck holding it must not stop this one's gauges and checks."""
+        if not wait:
+            return select(func.pg_try_advisory_xact_lock(self._lock_key))
+        # The lock_timeout is set before the wait begins: the select list is evaluated left to right.
+        timeout = func.set_config("lock_timeout", f"{LOCK_WAIT_SECONDS * 1000:.0f}", True)
+        return select(timeout.is_not(None), func.pg_advisory_xact_lock(self._lock_key))
+
     async def observe_backlog(self) -> None:
         """The gauges an operator alerts on: what waits in the outbox, for how long, and open dead letters.
 
-        Read on every turn of the relay, failed ones included: a broker outage is when they matter.
+        Read on every failed turn of the relay (a broker outage is when they matter) and on the others at most
+        every BACKLOG_OBSERVE_SECONDS: a busy relay turns hundreds of times a second, and the gauges would cost
+        it more round trips than the publishing does.
         """
-        async with self.db.engine.connect() as conn:
+        self._next_backlog_observation = time.monotonic() + BACKLOG_OBSERVE_SECONDS
+        async with self.db.relay_engine.connect() as conn:
             await self._observe_backlog(conn)
 
     async def _observe_backlog(self, conn: AsyncConnection) -> None:
@@ -296,8 +345,8 @@ class OutboxRelay:
 
         Returns how many events were queued to be published again (0 when the broker holds all it acknowledged).
         """
-        async with self.db.engine.begin() as conn:
-            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key))):
+        async with self.db.relay_engine.begin() as conn:
+            if not await conn.scalar(self._lock_statement(wait=False)):
                 return 0  # another replica holds the relay; it checks
             marks = (await conn.execute(select(broker_watermark))).all()
             if not marks:
@@ -324,27 +373,32 @@ class OutboxRelay:
         return queued
 
 
-async def _raise_watermarks(conn: AsyncConnection, acked: dict[tuple[str, int], tuple[int, str]]) -> None:
-    """Record the last event acknowledged per partition; a watermark only moves on (a resend is acked lower)."""
-    if not acked:
-        return
+def _mark_sent(sent_ids: list[int], acked: dict[tuple[str, int], tuple[int, str]]) -> Any:
+    """One statement: the rows marked sent when the broker acknowledged them (not when the transaction began, so
+    the relay's latency shows in the outbox), and the last event acknowledged per partition recorded. A watermark
+    only moves on (a resend is acked lower)."""
+    marked = (
+        update(outbox_message)
+        .where(outbox_message.c.id.in_(sent_ids))
+        .values(sent_at=func.clock_timestamp())
+        .returning(outbox_message.c.id)
+        .cte("marked")
+    )
     statement = pg_insert(broker_watermark).values(
         [
             {"topic": topic, "partition": partition, "offset": offset, "event_id": event_id}
             for (topic, partition), (offset, event_id) in acked.items()
         ]
     )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[broker_watermark.c.topic, broker_watermark.c.partition],
-            set_={
-                "offset": statement.excluded.offset,
-                "event_id": statement.excluded.event_id,
-                "updated_at": func.now(),
-            },
-            where=statement.excluded.offset >= broker_watermark.c.offset,
-        )
-    )
+    return statement.on_conflict_do_update(
+        index_elements=[broker_watermark.c.topic, broker_watermark.c.partition],
+        set_={
+            "offset": statement.excluded.offset,
+            "event_id": statement.excluded.event_id,
+            "updated_at": func.now(),
+        },
+        where=statement.excluded.offset >= broker_watermark.c.offset,
+    ).add_cte(marked)
 
 
 async def _lost_marks(
