@@ -10,9 +10,12 @@ issue=true (each gets its gapless number, RF reference, line amounts and an
 InvoiceIssued in the outbox) through the full ASGI stack: auth, validation,
 idempotency keys, problem handling. The baselines, in the same run: the same
 invoice and line rows as plain multi-row INSERTs, the same rows with one commit
-per invoice, and the stack's floor (GET /customers/{id}: the same auth, routing,
-session and commit around one SELECT). Prints invoices/s, the ratios, and the
-SQL statements sent per invoice (round trips are what an invoice costs most).
+per invoice, the issue's limit - a bare FastAPI endpoint inserting the same invoice
+and lines with asyncpg in one transaction, POSTed through the same client with the
+same concurrency (target: the API at >= 0.5x its rate) - and the stack's floor
+(GET /customers/{id}: the same auth, routing, session and commit around one SELECT).
+Prints invoices/s, the ratios, and the SQL statements sent per invoice (round trips
+are what an invoice costs most).
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
+import asyncpg
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import event, text
 
 from arflow.auth import generate_key, hash_key
 from arflow.clock import FixedClock
-from arflow.db import Database
+from arflow.db import Database, asyncpg_dsn
 from arflow.testing.infrastructure import TestInfrastructure, spec
 from invoicing.config import InvoicingSettings
 from invoicing.main import create_app
@@ -86,6 +92,41 @@ async def stack_floor(client: httpx.AsyncClient, customer_id: str, count: int, c
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - started
+
+
+_BARE_INVOICE = """INSERT INTO invoice (id, customer_id, number, status, currency, invoice_date, due_date, net_days,
+    subtotal, tax_total, total, payment_reference, created_at, updated_at)
+    VALUES ($1, $2, $3, 'open', 'CNY', DATE '2026-01-05', DATE '2026-02-04', 30, 400, 24, 424, $3, now(), now())"""
+_BARE_LINE = """INSERT INTO invoice_line (id, invoice_id, position, description, quantity, unit_price,
+    tax_rate, net_amount, tax_amount, gross_amount) VALUES ($1, $2, $3, $4, 1, $5, 0.06, $5, $6, $7)"""
+
+
+def bare_endpoint(pool: asyncpg.Pool) -> FastAPI:
+    """The issue's limit: FastAPI parsing the same body, asyncpg inserting the invoice and its lines, one commit."""
+    app = FastAPI()
+
+    @app.post("/invoices", status_code=201)
+    async def create(body: dict[str, Any]) -> dict[str, str]:
+        invoice_id = uuid.uuid4()
+        lines = [
+            (uuid.uuid4(), invoice_id, n, line["description"], 300, 18, 318)
+            for n, line in enumerate(body["lines"], start=1)
+        ]
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(_BARE_INVOICE, invoice_id, uuid.UUID(body["customer_id"]), f"BARE-E-{invoice_id}")
+            await conn.executemany(_BARE_LINE, lines)
+        return {"id": str(invoice_id)}
+
+    return app
+
+
+async def through_bare_endpoint(db: Database, customers: list[str], count: int, concurrency: int) -> float:
+    dsn = asyncpg_dsn(db.engine.url)
+    async with asyncpg.create_pool(**dsn, min_size=concurrency, max_size=concurrency) as pool:
+        transport = httpx.ASGITransport(app=bare_endpoint(pool))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bare") as client:
+            await through_api(client, customers, min(200, count), concurrency)  # warm-up
+            return await through_api(client, customers, count, concurrency)
 
 
 async def bare_insert(db: Database, customers: list[str], count: int, batch: int = 1000, offset0: int = 0) -> float:
@@ -180,6 +221,7 @@ async def main(count: int, concurrency: int) -> None:
                 event.remove(app.state.db.engine.sync_engine, "before_cursor_execute", counted)
                 reads = min(count, 5_000)
                 floor = await stack_floor(client, customers[0], reads, concurrency)
+                endpoint = await through_bare_endpoint(app.state.db, customers, count, concurrency)
             baseline = await bare_insert(app.state.db, customers, count)
             # the same rows again, one transaction (one commit) per invoice, as an API call needs
             single = min(count, 2_000)
@@ -194,6 +236,10 @@ async def main(count: int, concurrency: int) -> None:
         print(
             f"baseline  bare INSERT, one commit per invoice ({single:,})  {per_commit:8.2f} s  {rate:10,.0f} invoices/s"
         )
+        print(
+            f"baseline  bare FastAPI + asyncpg insert endpoint {endpoint:8.2f} s  {count / endpoint:10,.0f} invoices/s"
+        )
+        print(f"ratio     api / bare insert endpoint = {endpoint / api:.2f}x its rate  (target >= 0.5x)")
         print(f"ratio     api / bare insert = {api / baseline:.1f}x slower  ({numbers:,} distinct INV numbers)")
         print(
             f"sql       {statements / count:.1f} statements per invoice through the API (relay included;"

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from arflow.clock import Clock
 from arflow.events.catalog import Language
-from arflow.idempotency import IDEMPOTENT, idempotent
+from arflow.idempotency import IDEMPOTENT, Completion, KeyRef, idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
@@ -92,8 +92,8 @@ async def create_invoice(
 ) -> JSONResponse:
     apply_credit = request.app.state.settings.auto_apply_credit
 
-    async def create() -> InvoiceOut:
-        invoice, lines = await service.create_invoice_with_lines(
+    async def create() -> InvoiceOut | Completion:
+        invoice, lines, pending = await service.create_invoice_numbered_last(
             session,
             actor=principal,
             clock=clock,
@@ -101,9 +101,23 @@ async def create_invoice(
             apply_credit=apply_credit,
             hold_policy=request.app.state.settings.credit_hold_policy,
         )
-        return await invoice_out(session, invoice, clock, lines)
+        if pending is not None and pending.take_credit:  # the credit applied changes the answer: number it now
+            await service.number_pending(session, actor=principal, clock=clock, pending=pending, answer_of=None)
+            pending = None
+        if pending is None:
+            return await invoice_out(session, invoice, clock, lines)
+        issued = pending
 
-    return await idempotent(request, session, principal, body, create)
+        async def complete(key: KeyRef | None) -> InvoiceOut:
+            # the number last: the statement that takes it writes it into the stored answer too
+            answer_of = (key.principal, key.key) if key else None
+            await service.number_pending(session, actor=principal, clock=clock, pending=issued, answer_of=answer_of)
+            return await invoice_out(session, invoice, clock, lines)
+
+        return Completion(draft=await invoice_out(session, invoice, clock, lines), complete=complete)
+
+    # only rows of this database, events through the outbox: the key is claimed with the answer, after the work
+    return await idempotent(request, session, principal, body, create, writes_only_here=True)
 
 
 @router.post(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from arflow.events.catalog import INVOICING, InvoiceDueSoon, InvoiceOverdue, topic_of
 from arflow.events.envelope import CONTENT_TYPE, Envelope
@@ -75,13 +79,7 @@ async def number_invoice(session: AsyncSession, invoice_id: UUID, series: str, y
     its ISO 11649 RF creditor reference (domain.rf_creditor_reference), computed in SQL
     so the series row is locked for one statement less; the caller checks both.
     """
-    params = {
-        "invoice_id": invoice_id,
-        "series": series,
-        "year": year,
-        "year_text": str(year),
-        "series_digits": "".join(str(int(ch, 36)) for ch in series),  # ISO 7064: A=10 … Z=35
-    }
+    params = {"invoice_id": invoice_id, **_series_params(series, year)}
     row = (await session.execute(_NUMBER_INVOICE, params)).one_or_none()
     if row is None:  # the year's first number: create the series row, then take it like everyone else
         await session.execute(
@@ -91,22 +89,136 @@ async def number_invoice(session: AsyncSession, invoice_id: UUID, series: str, y
     return row.number, row.payment_reference
 
 
-_NUMBER_INVOICE = text(
-    """
-    WITH taken AS (
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _typed(column_type: TypeEngine[Any]) -> str:
+    """The column's type without its length or precision: the column itself checks and rounds on assignment,
+    a CAST to VARCHAR(3) would cut a value short instead of refusing it."""
+    return re.sub(r"\(.*?\)", "", str(column_type.compile(dialect=_POSTGRESQL)))
+
+
+_INVOICE_COLUMNS = [c for c in Invoice.__table__.columns if c.key not in ("number", "payment_reference")]
+_LINE_COLUMNS = [c for c in InvoiceLine.__table__.columns if c.key != "invoice_id"]
+# The series' next number as digits, and the number and its ISO 11649 RF reference made of them: the
+# number's statement, shared by the invoice inserted issued and the draft issued later.
+_TAKE_NUMBER = """
+    taken AS (
         UPDATE invoice_number_series SET next_value = next_value + 1
         WHERE series = :series AND year = :year
         RETURNING lpad((next_value - 1)::text, greatest(6, length((next_value - 1)::text)), '0') AS digits
+    ), numbered AS (
+        SELECT :series || '-' || :year_text || '-' || t.digits AS number,
+               'RF' || lpad((98 - mod(CAST(:series_digits || :year_text || t.digits || '271500' AS numeric), 97))::text,
+                            2, '0') || :series || :year_text || t.digits AS payment_reference
+        FROM taken t
+    )"""
+# The invoice's row and its lines (one array per column): one statement, one round trip.
+_INSERT_LINES = f"""
+    line AS (
+        INSERT INTO invoice_line (invoice_id, {", ".join(c.name for c in _LINE_COLUMNS)})
+        SELECT inv.id, {", ".join(f"l.{c.name}" for c in _LINE_COLUMNS)}
+        FROM inv CROSS JOIN unnest({", ".join(f"CAST(:line_{c.key} AS {_typed(c.type)}[])" for c in _LINE_COLUMNS)})
+             AS l({", ".join(c.name for c in _LINE_COLUMNS)})
+    )"""
+_INVOICE_VALUES = ", ".join(f"CAST(:{c.key} AS {_typed(c.type)})" for c in _INVOICE_COLUMNS)
+_INSERT_INVOICE = text(
+    f"""
+    WITH inv AS (
+        INSERT INTO invoice ({", ".join(c.name for c in _INVOICE_COLUMNS)}) VALUES ({_INVOICE_VALUES})
+        RETURNING id
+    ), {_INSERT_LINES}
+    SELECT id FROM inv
+    """
+)
+# The number of an invoice just inserted open (see insert_invoice), written on it and into its
+# InvoiceIssued outbox row (built with an empty number and reference) and into the answer stored
+# for the request's Idempotency-Key, if it has one: the last statement before commit.
+_NUMBER_CREATED = text(
+    f"""
+    WITH {_TAKE_NUMBER}, inv AS (
+        UPDATE invoice SET number = n.number, payment_reference = n.payment_reference
+        FROM numbered n WHERE invoice.id = :invoice_id
+        RETURNING invoice.number, invoice.payment_reference
+    ), outboxed AS (
+        INSERT INTO outbox_message (event_id, topic, key, event_type, payload, headers)
+        SELECT :event_id, :topic, :key, :event_type,
+               jsonb_set(jsonb_set(CAST(:payload AS jsonb), '{{data,invoice_number}}', to_jsonb(inv.number)),
+                         '{{data,payment_reference}}', to_jsonb(inv.payment_reference)),
+               CAST(:headers AS jsonb)
+        FROM inv
+    ), answered AS (
+        UPDATE idempotency_key k
+        SET response_body = jsonb_set(jsonb_set(k.response_body, '{{number}}', to_jsonb(inv.number)),
+                                      '{{payment_reference}}', to_jsonb(inv.payment_reference))
+        FROM inv WHERE k.principal = CAST(:answer_principal AS text) AND k.key = CAST(:answer_key AS text)
     )
-    UPDATE invoice SET
-        number = :series || '-' || :year_text || '-' || t.digits,
-        payment_reference = 'RF'
-            || lpad((98 - mod(CAST(:series_digits || :year_text || t.digits || '271500' AS numeric), 97))::text, 2, '0')
-            || :series || :year_text || t.digits
-    FROM taken t WHERE invoice.id = :invoice_id
+    SELECT number, payment_reference FROM inv
+    """
+)
+
+
+_NUMBER_INVOICE = text(
+    f"""
+    WITH {_TAKE_NUMBER}
+    UPDATE invoice SET number = n.number, payment_reference = n.payment_reference
+    FROM numbered n WHERE invoice.id = :invoice_id
     RETURNING invoice.number, invoice.payment_reference
     """
 )
+
+
+def _series_params(series: str, year: int) -> dict[str, object]:
+    return {
+        "series": series,
+        "year": year,
+        "year_text": str(year),
+        "series_digits": "".join(str(int(ch, 36)) for ch in series),  # ISO 7064: A=10 … Z=35
+    }
+
+
+async def insert_invoice(session: AsyncSession, invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
+    """Insert an invoice built in Python (every column set) with its lines: one statement.
+
+    Inserted open, it has no number yet: number_created gives it one, last.
+    """
+    params: dict[str, Any] = {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}
+    for column in _LINE_COLUMNS:
+        params[f"line_{column.key}"] = [getattr(line, column.key) for line in lines]
+    await session.execute(_INSERT_INVOICE, params)
+
+
+async def number_created(
+    session: AsyncSession,
+    invoice_id: UUID,
+    series: str,
+    year: int,
+    *,
+    issued: dict[str, Any],
+    answer_of: tuple[str, str] | None,
+) -> tuple[str, str]:
+    """Number an invoice inserted open, and write the number into its InvoiceIssued outbox row (`issued`, as
+    outbox.rows_for makes it) and into the answer stored for (principal, Idempotency-Key) `answer_of`.
+
+    The series row stays locked until commit (services/invoicing/README.md, Numbering): nothing but the
+    commit should follow. Returns the number and its RF reference.
+    """
+    params = {
+        "invoice_id": invoice_id,
+        **_series_params(series, year),
+        **issued,
+        "payload": json.dumps(issued["payload"]),
+        "headers": json.dumps(issued["headers"]),
+        "answer_principal": answer_of[0] if answer_of else None,
+        "answer_key": answer_of[1] if answer_of else None,
+    }
+    row = (await session.execute(_NUMBER_CREATED, params)).one_or_none()
+    if row is None:  # the year's first number: create the series row, then take it like everyone else
+        await session.execute(
+            pg_insert(InvoiceNumberSeries).values(series=series, year=year, next_value=1).on_conflict_do_nothing()
+        )
+        row = (await session.execute(_NUMBER_CREATED, params)).one()
+    return row.number, row.payment_reference
 
 
 # The sweep, set-based end to end: one statement finds every (invoice, threshold)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from arflow.auth import Principal
@@ -87,6 +89,15 @@ async def create_invoice(
     return invoice
 
 
+@dataclass
+class PendingNumber:
+    """An invoice inserted open that is still to take its number: `number_pending`, the last statement."""
+
+    invoice: Invoice
+    issued: dict[str, Any]  # its InvoiceIssued outbox row, the number and reference left empty
+    take_credit: bool
+
+
 async def create_invoice_with_lines(
     session: AsyncSession,
     *,
@@ -104,6 +115,37 @@ async def create_invoice_with_lines(
     With a `hold_policy`, issuing it at once follows the customer's credit hold (customers.credit_hold);
     without one (fees, credit notes' counterparts, contract periods) the caller has decided.
     """
+    invoice, lines, pending = await create_invoice_numbered_last(
+        session,
+        actor=actor,
+        clock=clock,
+        data=data,
+        kind=kind,
+        related_invoice_id=related_invoice_id,
+        apply_credit=apply_credit,
+        allow_archived=allow_archived,
+        hold_policy=hold_policy,
+    )
+    if pending is not None:
+        await number_pending(session, actor=actor, clock=clock, pending=pending, answer_of=None)
+    return invoice, lines
+
+
+async def create_invoice_numbered_last(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    data: InvoiceCreate,
+    kind: str = "standard",
+    related_invoice_id: UUID | None = None,
+    apply_credit: bool = False,
+    allow_archived: bool = False,
+    hold_policy: CreditHoldPolicy | None = None,
+) -> tuple[Invoice, list[InvoiceLine], PendingNumber | None]:
+    """create_invoice_with_lines, but an invoice issued at once is left to the caller to number last
+    (`number_pending`), after whatever else its transaction writes: the number's lock is then held
+    for no more than that statement and the commit."""
     take_credit = apply_credit and data.issue
     customer, has_credit = await customer_for_invoicing(
         session, data.customer_id, data.currency if take_credit else None
@@ -146,16 +188,81 @@ async def create_invoice_with_lines(
     apply_terms(invoice, terms)
     mark_credit(invoice, credit)
     lines = _build_lines(invoice, data.lines)
+    issued = None
     if data.issue:
         _check_issuable(invoice)
-        invoice.status, invoice.issued_at = "open", now  # inserted open: only the number is left to give
-    session.add(invoice)
-    await session.flush()
-    session.add_all(lines)
-    await session.flush()
-    if data.issue:
-        await _number_and_publish(session, actor=actor, clock=clock, invoice=invoice, take_credit=has_credit)
-    return invoice, lines
+        invoice.status, invoice.issued_at = "open", now
+        # its number and payment reference are written into the outbox row by the statement that takes them
+        issued = outbox.rows_for([_issued_event(invoice, number="", reference="", at=now)], clock=clock)[0]
+    _set_unset_columns(invoice)
+    await repository.insert_invoice(session, invoice, lines)
+    # Inserted: the session takes them as loaded rows (later changes are UPDATEs), without a flush of its own.
+    for row in (invoice, *lines):
+        make_transient_to_detached(row)
+    session.add_all([invoice, *lines])
+    if issued is None:
+        return invoice, lines, None
+    return invoice, lines, PendingNumber(invoice=invoice, issued=issued, take_credit=has_credit)
+
+
+async def number_pending(
+    session: AsyncSession, *, actor: Principal, clock: Clock, pending: PendingNumber, answer_of: tuple[str, str] | None
+) -> None:
+    """Give an invoice created open its number, in its InvoiceIssued and in the answer stored for
+    (principal, Idempotency-Key) `answer_of`: one statement, after which only the commit should come
+    (but applying the customer's free credit, when there is some: that needs the number)."""
+    invoice = pending.invoice
+    await session.flush()  # anything pending goes before the number is taken
+    number, reference = await repository.number_created(
+        session,
+        invoice.id,
+        INVOICE_SERIES,
+        invoice.invoice_date.year,
+        issued=pending.issued,
+        answer_of=answer_of,
+    )
+    _check_numbered(number, reference)
+    set_committed_value(invoice, "number", number)
+    set_committed_value(invoice, "payment_reference", reference)
+    log.info("invoice.issued", invoice_id=str(invoice.id), number=number)
+    if pending.take_credit:  # most customers have none waiting: then nothing more is locked
+        await apply_unapplied_credit(
+            session, actor=actor, clock=clock, customer_id=invoice.customer_id, currency=invoice.currency
+        )
+
+
+def _set_unset_columns(invoice: Invoice) -> None:
+    """Give every column the invoice was not given its empty value, so the row inserted is the object."""
+    for column in Invoice.__table__.columns:
+        if column.key not in invoice.__dict__:
+            if not column.nullable and column.key != "number":
+                raise RuntimeError(f"invoice.{column.key} must be set before the invoice is inserted")
+            setattr(invoice, column.key, None)
+
+
+def _check_numbered(number: str, reference: str) -> None:
+    if reference != domain.rf_creditor_reference(number):  # the SQL must agree with the domain's rule
+        raise RuntimeError(f"payment reference {reference} computed for {number} is not its RF reference")
+
+
+def _issued_event(invoice: Invoice, *, number: str, reference: str, at: datetime) -> InvoiceIssued:
+    currency = invoice.currency
+    return InvoiceIssued(
+        customer_id=invoice.customer_id,
+        invoice_id=invoice.id,
+        invoice_number=number,
+        currency=currency,
+        subtotal=Money.of(invoice.subtotal, currency).quantize(),
+        tax_total=Money.of(invoice.tax_total, currency).quantize(),
+        total=Money.of(invoice.total, currency).quantize(),
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        net_days=invoice.net_days,
+        grace_days=invoice.grace_days,
+        payment_reference=reference,
+        contract_id=invoice.contract_id,
+        issued_at=at,
+    )
 
 
 async def _require_draft(session: AsyncSession, invoice_id: UUID) -> Invoice:
@@ -293,43 +400,21 @@ def _check_issuable(invoice: Invoice) -> None:
 async def _number_and_publish(
     session: AsyncSession, *, actor: Principal, clock: Clock, invoice: Invoice, take_credit: bool
 ) -> None:
-    """Number an invoice already saved as open and record InvoiceIssued: the last statements before commit.
+    """Number a draft just saved as open and record InvoiceIssued: the last statements before commit.
 
-    The series row stays locked from the number's UPDATE until the transaction
-    commits, so every concurrent issuer waits for it: everything that can happen
-    before (validation, pricing, inserting the invoice and its lines) already has,
-    and only two statements follow: the number taken and written on the invoice
-    (one statement), and the outbox row.
+    The series row stays locked from the number's UPDATE until the transaction commits, so
+    every concurrent issuer waits for it: everything that can happen before (validation,
+    the invoice's UPDATE) already has. (An invoice created issued takes its number in the
+    statement that inserts it: repository.insert_invoice.)
     """
     await session.flush()  # anything pending goes before the number is taken
     number, reference = await repository.number_invoice(session, invoice.id, INVOICE_SERIES, invoice.invoice_date.year)
-    if reference != domain.rf_creditor_reference(number):  # the SQL must agree with the domain's rule
-        raise RuntimeError(f"payment reference {reference} computed for {number} is not its RF reference")
+    _check_numbered(number, reference)
     # already written by that statement: known to the session without another UPDATE
     set_committed_value(invoice, "number", number)
     set_committed_value(invoice, "payment_reference", reference)
-    now = invoice.issued_at or clock.now()
-    currency = invoice.currency
-    await outbox.add(
-        session,
-        InvoiceIssued(
-            customer_id=invoice.customer_id,
-            invoice_id=invoice.id,
-            invoice_number=number,
-            currency=currency,
-            subtotal=Money.of(invoice.subtotal, currency).quantize(),
-            tax_total=Money.of(invoice.tax_total, currency).quantize(),
-            total=Money.of(invoice.total, currency).quantize(),
-            invoice_date=invoice.invoice_date,
-            due_date=invoice.due_date,
-            net_days=invoice.net_days,
-            grace_days=invoice.grace_days,
-            payment_reference=reference,
-            contract_id=invoice.contract_id,
-            issued_at=now,
-        ),
-        clock=clock,
-    )
+    issued = _issued_event(invoice, number=number, reference=reference, at=invoice.issued_at or clock.now())
+    await outbox.add(session, issued, clock=clock)
     log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
     if take_credit:  # most customers have none waiting: then nothing more is locked
         await apply_unapplied_credit(
