@@ -1,4 +1,5 @@
-"""Schemathesis over every operation of the four running services: no 500, no status the OpenAPI leaves out.
+"""Schemathesis over every operation of the running services: no 500, no status the OpenAPI leaves out, and
+no object created without an audit entry saying who created it.
 
 Bounded so the suite stays short: ARFLOW_FUZZ_EXAMPLES generated requests per
 operation (default 10), positive and negative data, against the services
@@ -9,6 +10,7 @@ them all (operation, check, status, the request that caused it).
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
 import pytest
@@ -50,18 +52,28 @@ def _fuzz(base_url: str, api_key: str) -> list[str]:
     session = requests.Session()
     headers = {"Authorization": f"Bearer {api_key}"}
     failures: list[str] = []
+    created: list[tuple[str, str]] = []  # (operation, trace id) of each 201
     for result in schema.get_all_operations():
         if isinstance(result, Err):  # an operation schemathesis cannot read is a broken contract
             failures.append(f"unreadable operation: {result.err()}")
             continue
         operation = result.ok()
         if operation.path not in SKIPPED_PATHS:
-            _exercise(operation, base_url, session, headers, failures)()
+            _exercise(operation, base_url, session, headers, failures, created)()
+    for what, trace_id in created:
+        found = session.get(f"{base_url}/audit", params={"request_id": trace_id}, headers=headers, timeout=10)
+        if found.status_code != 200 or not found.json()["data"]:
+            failures.append(f"{what}: created (201) with no audit entry for its request {trace_id}")
     return failures
 
 
 def _exercise(
-    operation: Any, base_url: str, session: requests.Session, headers: dict[str, str], failures: list[str]
+    operation: Any,
+    base_url: str,
+    session: requests.Session,
+    headers: dict[str, str],
+    failures: list[str],
+    created: list[tuple[str, str]],
 ) -> Any:
     """A Hypothesis test of one operation that records each distinct failure instead of stopping at it."""
     seen: set[str] = set()
@@ -75,7 +87,11 @@ def _exercise(
     )
     @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
     def exercise(case: Any) -> None:
-        response = case.call(base_url=base_url, session=session, headers=headers, timeout=10)
+        trace_id = secrets.token_hex(16)
+        traced = {**headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+        response = case.call(base_url=base_url, session=session, headers=traced, timeout=10)
+        if response.status_code == 201:
+            created.append((f"{operation.method.upper()} {operation.path}", trace_id))
         try:
             case.validate_response(response, checks=CHECKS)
         except FailureGroup as group:

@@ -33,6 +33,7 @@ async def entries(
     object_type: str | None = None,
     object_id: str | None = None,
     actor: str | None = None,
+    request_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     starting_after: UUID | None = None,
@@ -46,6 +47,8 @@ async def entries(
         query = query.where(audit_entry.c.object_id == object_id)
     if actor:
         query = query.where(audit_entry.c.actor == actor)
+    if request_id:
+        query = query.where(audit_entry.c.request_id == request_id)
     if since:
         query = query.where(audit_entry.c.at >= since)
     if until:
@@ -138,6 +141,7 @@ def audit_router(service: str) -> APIRouter:
         object: Annotated[str | None, Query(description="An object's id, e.g. an invoice's UUID.")] = None,
         object_type: Annotated[str | None, Query(description="e.g. invoice, payment, dunning_case.")] = None,
         actor: Annotated[str | None, Query(description="e.g. user:wangfang, or an API key's name.")] = None,
+        request_id: Annotated[str | None, Query(description="The call's trace id (its traceparent's).")] = None,
         since: Annotated[datetime | None, Query(alias="from", description="From this instant (inclusive).")] = None,
         until: Annotated[datetime | None, Query(alias="to", description="To this instant (exclusive).")] = None,
         format: Annotated[
@@ -173,6 +177,7 @@ def audit_router(service: str) -> APIRouter:
                 object_type=object_type,
                 object_id=object,
                 actor=actor,
+                request_id=request_id,
                 since=since,
                 until=until,
                 starting_after=page.starting_after,

@@ -11,6 +11,8 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow import audit
+from arflow.audit import snapshot
 from arflow.auth import Principal
 from arflow.clock import Clock
 from arflow.ids import uuid7
@@ -64,6 +66,10 @@ async def put_collector(
     collector = await repository.get_collector(session, username, for_update=True)
     assert collector is not None
     if inserted:
+        # (inserted by Core, to learn of a username taken meanwhile: the ORM saw no new row)
+        await audit.record(
+            session, action="collector.created", object_type="collector", object_id=username, after=snapshot(collector)
+        )
         log.info("collector.created", collector=username, by=actor.name)
         return collector
     changed = {k: v for k, v in values.items() if getattr(collector, k) != v}
