@@ -268,12 +268,19 @@ class OutboxRelay:
 
     def _lock_statement(self, *, wait: bool) -> Any:
         """True when this transaction holds the relay's lock. A wait is bounded by LOCK_WAIT_SECONDS (then the turn
-        ends and the next one waits again): a replica stuck holding it must not stop this one's gauges and checks."""
+        ends and the next one waits again): a replica stuck holding it must not stop this one's gauges and checks.
+
+        The same statement makes the transaction's commit asynchronous (no wait for the WAL flush): what it records,
+        rows sent and watermarks, is what a crash may forget, and then those rows are published again, after what
+        they were published before, and the inbox drops them; the outbox rows themselves were committed durably by
+        their own transaction.
+        """
+        asynchronous = func.set_config("synchronous_commit", "off", True).is_not(None)
         if not wait:
-            return select(func.pg_try_advisory_xact_lock(self._lock_key))
+            return select(func.pg_try_advisory_xact_lock(self._lock_key), asynchronous)
         # The lock_timeout is set before the wait begins: the select list is evaluated left to right.
         timeout = func.set_config("lock_timeout", f"{LOCK_WAIT_SECONDS * 1000:.0f}", True)
-        return select(timeout.is_not(None), func.pg_advisory_xact_lock(self._lock_key))
+        return select(asynchronous, timeout.is_not(None), func.pg_advisory_xact_lock(self._lock_key).is_not(None))
 
     async def observe_backlog(self) -> None:
         """The gauges an operator alerts on: what waits in the outbox, for how long, and open dead letters.
