@@ -68,7 +68,5 @@ async def test_a_collector_reads_everywhere_chases_in_dunning_and_books_no_money
         assert booked.status_code == 403 and booked.json()["code"] == "missing_scope", booked.text
         assert "reconciliation:write" in booked.json()["detail"]
         forged = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
-        refused = await client.get(
-            platform.urls["dunning"] + "/cases", headers={"Authorization": f"Bearer {forged}"}
-        )
+        refused = await client.get(platform.urls["dunning"] + "/cases", headers={"Authorization": f"Bearer {forged}"})
         assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"

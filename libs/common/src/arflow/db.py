@@ -121,9 +121,13 @@ class Database:
         (or a test running several relays on one database) needs them.
 
         No ping on checkout: the relay retries a failed turn anyway, and a ping is one more round trip per turn.
+        READ COMMITTED whatever the server's default: a relay let in after waiting for another replica's lock must
+        read the outbox as that replica's batch left it, not as it was when its own transaction began.
         """
         if self._relay_engine is None:
-            self._relay_engine = create_async_engine(self.engine.url, pool_size=1, max_overflow=3)
+            self._relay_engine = create_async_engine(
+                self.engine.url, pool_size=1, max_overflow=3, isolation_level="READ COMMITTED"
+            )
         return self._relay_engine
 
     async def dispose(self) -> None:

@@ -173,6 +173,57 @@ def drop_platform_tables_v3(op: Any) -> None:
     op.execute("DROP FUNCTION audit_entry_append_only()")
 
 
+def platform_tables_v4(op: Any) -> None:
+    """Add approval_policy and approval_request (arflow.approvals)."""
+    op.create_table(
+        "approval_policy",
+        sa.Column("action", sa.Text, primary_key=True),
+        sa.Column("threshold", sa.Numeric(19, 4)),
+        sa.Column("currency", sa.String(3), nullable=False, server_default="CNY"),
+        sa.Column("approver_scope", sa.Text, nullable=False),
+        sa.Column("expires_hours", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("action", name="pk_approval_policy"),
+    )
+    op.create_table(
+        "approval_request",
+        sa.Column("id", sa.Uuid, nullable=False),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("subject_type", sa.Text, nullable=False),
+        sa.Column("subject_id", sa.Text, nullable=False),
+        sa.Column("subject_version", sa.Text, nullable=False),
+        sa.Column("amount", sa.Numeric(19, 4)),
+        sa.Column("currency", sa.String(3)),
+        sa.Column("request", pg.JSONB, nullable=False),
+        sa.Column("requested_by", sa.Text, nullable=False),
+        sa.Column("requested_by_id", sa.Text),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.Text),
+        sa.Column("decided_by_id", sa.Text),
+        sa.Column("decided_at", sa.DateTime(timezone=True)),
+        sa.Column("decision_comment", sa.Text),
+        sa.Column("result", pg.JSONB),
+        sa.PrimaryKeyConstraint("id", name="pk_approval_request"),
+    )
+    op.create_index(
+        "ix_approval_request_pending",
+        "approval_request",
+        ["requested_at"],
+        postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.create_index("ix_approval_request_subject", "approval_request", ["subject_type", "subject_id"])
+
+
+def drop_platform_tables_v4(op: Any) -> None:
+    """Undo `platform_tables_v4`."""
+    op.drop_table("approval_request")
+    op.drop_table("approval_policy")
+
+
 def drop_platform_tables_v1(op: Any) -> None:
     """Undo `platform_tables_v1` (a service's first revision, downgraded)."""
     for table in ("job_run", "idempotency_key", "dead_letter", "inbox_message", "outbox_message"):

@@ -6,6 +6,8 @@ inbox_message    (consumer, event id) of every event a consumer has applied
 dead_letter      events a consumer gave up on, with the error, replayable
 idempotency_key  responses to creating POSTs, keyed by caller and Idempotency-Key
 job_run          each run of a scheduled job, with its "as of" instant and result
+approval_policy  per guarded action: over what amount a second person approves, and with which scope
+approval_request actions waiting for (or decided by) a second person, each frozen as it was asked
 audit_entry      every change made through the API: who, when, request, reason, object, before and after;
                  append-only, sealed into a hash chain (arflow.audit)
 
@@ -21,6 +23,8 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
+    String,
     Table,
     Text,
     Uuid,
@@ -141,4 +145,43 @@ audit_entry = Table(
     Index("ix_audit_entry_actor", "actor"),
     Index("ix_audit_entry_at", "at"),
     Index("ix_audit_entry_unsealed", "seq", postgresql_where=text("hash IS NULL")),
+)
+
+approval_policy = Table(
+    "approval_policy",
+    platform_metadata,
+    Column("action", Text, primary_key=True),
+    # Over this amount (in `currency`) a second person approves; NULL: every request does.
+    Column("threshold", Numeric(19, 4)),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("approver_scope", Text, nullable=False),
+    Column("expires_hours", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Text, nullable=False),
+)
+
+approval_request = Table(
+    "approval_request",
+    platform_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("action", Text, nullable=False),
+    Column("subject_type", Text, nullable=False),
+    Column("subject_id", Text, nullable=False),
+    Column("subject_version", Text, nullable=False),
+    Column("amount", Numeric(19, 4)),
+    Column("currency", String(3)),
+    Column("request", JSONB, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_by_id", Text),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text),
+    Column("status", String(10), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", Text),
+    Column("decided_by_id", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_comment", Text),
+    Column("result", JSONB),
+    Index("ix_approval_request_pending", "requested_at", postgresql_where=text("status = 'pending'")),
+    Index("ix_approval_request_subject", "subject_type", "subject_id"),
 )

@@ -31,6 +31,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arflow import audit
+from arflow.approvals.api import approvals_router
 from arflow.audit.api import audit_router
 from arflow.audit.chain import seal_job
 from arflow.audit.middleware import AuditMiddleware
@@ -242,6 +243,7 @@ def create_service_app(
     app.include_router(_health_router())
     app.include_router(_admin_router(definition.name))
     app.include_router(audit_router(definition.name))
+    app.include_router(approvals_router(definition.name))
     for router in definition.routers:
         app.include_router(router)
     return app

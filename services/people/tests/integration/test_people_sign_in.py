@@ -171,9 +171,9 @@ async def test_roles_are_data_an_admin_sets_and_only_known_scopes(people: Runnin
     assert "invoicing:credit-override" in roles["credit_manager"]["scopes"]
     assert "invoicing:credit-override" not in roles["finance_manager"]["scopes"]
     assert all(s.endswith(":read") for s in roles["auditor"]["scopes"])
-    unknown = await people.client.put("/roles/collector", json={"scopes": ["dunning:write", "dunning:approve"]})
+    unknown = await people.client.put("/roles/collector", json={"scopes": ["dunning:write", "dunning:teleport"]})
     assert unknown.status_code == 422 and unknown.json()["code"] == "scope_unknown"
-    assert "dunning:approve" in unknown.json()["detail"]
+    assert "dunning:teleport" in unknown.json()["detail"]
     missing = await people.client.put("/roles/janitor", json={"scopes": []})
     assert missing.status_code == 404 and missing.json()["code"] == "role_not_found"
     user, password, _ = await signed_in_with_own_password(people, ["collector"])

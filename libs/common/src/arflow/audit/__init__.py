@@ -27,7 +27,16 @@ entry.
 
 from arflow.audit.capture import install, snapshot
 from arflow.audit.chain import Verification, seal, verify
-from arflow.audit.context import AuditContext, begin_request, current, end_request, record, set_actor, set_reason
+from arflow.audit.context import (
+    AuditContext,
+    begin_request,
+    current,
+    end_request,
+    jsonable,
+    record,
+    set_actor,
+    set_reason,
+)
 
 __all__ = [
     "AuditContext",
@@ -36,6 +45,7 @@ __all__ = [
     "current",
     "end_request",
     "install",
+    "jsonable",
     "record",
     "seal",
     "set_actor",

@@ -16,7 +16,7 @@ from arflow.clock import Clock
 from arflow.documents.creditor import CreditorSettings
 from arflow.settings import ServiceSettings
 from arflow.testing.creditor import TEST_CREDITOR
-from arflow.testing.infrastructure import TestInfrastructure, spec
+from arflow.testing.infrastructure import TEST_SIGNING_KEY, TestInfrastructure, spec
 
 
 @dataclass
@@ -38,6 +38,8 @@ def test_settings(
         "consumer_backoff_seconds": 0.05,
         "log_level": "WARNING",
         **(TEST_CREDITOR if issubclass(settings_cls, CreditorSettings) else {}),
+        # Sign-in tokens of the test session's key pair are accepted (arflow.testing.tokens makes them).
+        "token_public_key": TEST_SIGNING_KEY[1],
     }
     values.update(overrides)
     return settings_cls(**values)

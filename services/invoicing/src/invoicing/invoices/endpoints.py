@@ -10,6 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from arflow import approvals
+from arflow.approvals.api import ApprovalOut
 from arflow.clock import Clock
 from arflow.events.catalog import Language
 from arflow.idempotency import IDEMPOTENT, Completion, KeyRef, idempotent
@@ -21,6 +23,7 @@ from invoicing.config import InvoicingSettings
 from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Paging, Reader, Writer
 from invoicing.invoices import documents, repository, service
+from invoicing.invoices.approvals import WRITE_OFF
 from invoicing.invoices.schemas import (
     InvoiceCreate,
     InvoiceLineOut,
@@ -194,12 +197,38 @@ async def void_invoice(
     "/invoices/{invoice_id}/write-off",
     dependencies=[IDEMPOTENT],
     response_model=InvoiceOut,
+    responses={
+        202: {
+            "model": ApprovalOut,
+            "description": "Over the invoice.write_off policy's threshold: the write-off waits for a second person.",
+        }
+    },
     tags=["invoices"],
     summary="Write an open invoice off as uncollectible; it stays payable (InvoiceWrittenOff)",
 )
 async def write_off_invoice(
     invoice_id: UUID, body: WriteOffRequest, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
+    invoice = await require_invoice(session, invoice_id)
+    amount, currency = invoice.balance, invoice.currency
+    if invoice.status == "open" and await approvals.needed(session, action=WRITE_OFF, amount=amount, currency=currency):
+
+        async def ask() -> dict[str, Any]:
+            return await approvals.request_approval(
+                session,
+                clock=clock,
+                action=WRITE_OFF,
+                subject_type="invoice",
+                subject_id=invoice_id,
+                amount=amount,
+                currency=currency,
+                request={"invoice_id": str(invoice_id), **body.model_dump(mode="json")},
+                actor=principal,
+                reason=body.reason,
+            )
+
+        return await idempotent(request, session, principal, body, ask, status_code=202)
+
     async def write_off() -> InvoiceOut:
         invoice = await service.write_off_invoice(
             session,

@@ -18,18 +18,24 @@ KNOWN_SCOPES = frozenset(
         "invoicing:write",
         "invoicing:admin",
         "invoicing:credit-override",
+        "invoicing:approve",
         "reconciliation:read",
         "reconciliation:write",
+        "reconciliation:approve",
         "dunning:read",
         "dunning:write",
         "dunning:admin",
+        "dunning:approve",
         "credit-scoring:read",
         "credit-scoring:write",
+        "credit-scoring:approve",
         "people:read",
         "people:admin",
     }
 )
 READ_ALL = ["invoicing:read", "reconciliation:read", "dunning:read", "credit-scoring:read"]
+# What the finance manager approves (write-offs, voids with payments, legal handovers …; arflow.approvals).
+FINANCE_APPROVALS = ["invoicing:approve", "reconciliation:approve", "dunning:approve"]
 
 # name: (中文, English, scopes)
 DEFAULT_ROLES: dict[str, tuple[str, str, list[str]]] = {
@@ -47,12 +53,20 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str]]] = {
     "credit_manager": (
         "信用经理",
         "Credit manager",
-        [*READ_ALL, "credit-scoring:write", "invoicing:credit-override"],
+        [*READ_ALL, "credit-scoring:write", "credit-scoring:approve", "invoicing:credit-override"],
     ),
     "finance_manager": (
         "财务经理",
         "Finance manager",
-        [*READ_ALL, "invoicing:write", "reconciliation:write", "dunning:write", "credit-scoring:write", "people:read"],
+        [
+            *READ_ALL,
+            *FINANCE_APPROVALS,
+            "invoicing:write",
+            "reconciliation:write",
+            "dunning:write",
+            "credit-scoring:write",
+            "people:read",
+        ],
     ),
     "auditor": ("审计（只读）", "Auditor (read-only)", [*READ_ALL, "people:read"]),
 }
