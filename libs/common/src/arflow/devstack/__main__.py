@@ -119,6 +119,7 @@ def run(replicas: int = 1) -> int:
             server_url = start_embedded_postgres(VAR / "postgres")
             say(f"embedded PostgreSQL ready: {server_url}")
         bootstrap = os.environ.get("ARFLOW_KAFKA_BOOTSTRAP")
+        tansu_env: dict[str, str] = {}
         if bootstrap:
             say(f"using the external Kafka at {bootstrap}")
         else:
@@ -129,6 +130,9 @@ def run(replicas: int = 1) -> int:
             supervisor.start_all()
             bootstrap = broker.bootstrap
             say(f"Tansu broker listening on {bootstrap} (in memory; restarted if it dies)")
+            # Tansu holds an empty fetch for the whole wait even when data arrives (Kafka answers at once):
+            # 25 ms instead of 100 takes a hop from ~22 to ~5 ms for ~12% of a core while idle.
+            tansu_env = {"ARFLOW_CONSUMER_FETCH_MAX_WAIT_MS": os.environ.get("ARFLOW_CONSUMER_FETCH_MAX_WAIT_MS", "25")}
 
         prefix = os.environ.get("ARFLOW_DATABASE_PREFIX", "arflow_")
         asyncio.run(prepare_databases(server_url, prefix))
@@ -151,6 +155,7 @@ def run(replicas: int = 1) -> int:
             "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
             **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
             **signing,
+            **tansu_env,
             # Until the operator sets the creditor, documents show the demo creditor, marked DEMO.
             "ARFLOW_CREDITOR_DEMO": os.environ.get("ARFLOW_CREDITOR_DEMO", "true"),
             "PYTHONUNBUFFERED": "1",
