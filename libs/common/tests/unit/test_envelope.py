@@ -4,8 +4,12 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
+from arflow.audit import set_actor
+from arflow.audit.context import AuditContext, begin_request, end_request
+from arflow.auth import Principal
 from arflow.events.catalog import CATALOG, InvoicePaid, PaymentUnmatched, topic_of
 from arflow.events.envelope import Envelope, wrap
+from arflow.messaging.outbox import current_actor
 from arflow.money import Money
 from arflow.tracing import new_traceparent, trace_id_of
 
@@ -78,3 +82,19 @@ def test_child_span_keeps_the_trace() -> None:
     assert trace_id_of(child) == trace_id_of(parent)
     assert child != parent
     assert trace_id_of(new_traceparent("garbage")) is not None
+
+
+def test_an_event_made_by_an_api_call_names_its_actor_and_one_made_by_nobody_does_not() -> None:
+    assert current_actor() is None
+    token = begin_request(AuditContext(method="POST", scope={"path": "/x"}, at=datetime(2026, 3, 2, tzinfo=UTC)))
+    try:
+        assert current_actor() is None  # not authenticated yet
+        set_actor(Principal(name="user:wangfang", kind="user", subject="u-1"))
+        assert current_actor() == "user:wangfang"
+    finally:
+        end_request(token)
+    assert current_actor() is None
+    envelope = wrap(paid(), occurred_at=datetime(2026, 3, 2, tzinfo=UTC), traceparent=None, actor="crm")
+    assert b'"actor":"crm"' in envelope.to_bytes()
+    anonymous = wrap(paid(), occurred_at=datetime(2026, 3, 2, tzinfo=UTC), traceparent=None)
+    assert b'"actor"' not in anonymous.to_bytes()

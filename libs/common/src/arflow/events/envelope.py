@@ -20,7 +20,11 @@ CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
 
 class Envelope(BaseModel):
-    """The CloudEvents attributes plus arflow's `dataversion` and `traceparent` extensions."""
+    """The CloudEvents attributes plus arflow's `dataversion`, `traceparent` and `actor` extensions.
+
+    `actor`: who made the change the event tells of, when an API call did (an integration's key name or
+    `user:<username>`); absent for what events and jobs cause.
+    """
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
@@ -33,6 +37,7 @@ class Envelope(BaseModel):
     datacontenttype: str = "application/json"
     dataversion: int = 1
     traceparent: str | None = None
+    actor: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     def to_event(self) -> Event:
@@ -53,7 +58,14 @@ class Envelope(BaseModel):
         return cls.model_validate(json.loads(raw))
 
 
-def wrap(event: Event, *, occurred_at: datetime, traceparent: str | None, event_id: str | None = None) -> Envelope:
+def wrap(
+    event: Event,
+    *,
+    occurred_at: datetime,
+    traceparent: str | None,
+    event_id: str | None = None,
+    actor: str | None = None,
+) -> Envelope:
     """Put an event into its envelope; `occurred_at` comes from the caller's clock."""
     return Envelope(
         id=event_id or str(uuid.uuid4()),
@@ -63,5 +75,6 @@ def wrap(event: Event, *, occurred_at: datetime, traceparent: str | None, event_
         subject=event.partition_key(),
         dataversion=event.version,
         traceparent=traceparent,
+        actor=actor,
         data=event.model_dump(mode="json"),
     )

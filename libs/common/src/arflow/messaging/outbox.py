@@ -48,6 +48,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from arflow.audit.context import current as audit_context
 from arflow.clock import Clock
 from arflow.db import Database, rows_changed
 from arflow.events.catalog import Event, topic_of
@@ -71,7 +72,7 @@ LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of a lock wait past lock_timeout
 
 async def add(session: AsyncSession, event: Event, *, clock: Clock) -> Envelope:
     """Record `event` for publication when the caller's transaction commits."""
-    envelope = wrap(event, occurred_at=clock.now(), traceparent=current_traceparent())
+    envelope = wrap(event, occurred_at=clock.now(), traceparent=current_traceparent(), actor=current_actor())
     await add_envelope(session, envelope, topic=topic_of(event.publisher))
     return envelope
 
@@ -91,10 +92,17 @@ def rows_for(events: Sequence[Event], *, clock: Clock) -> list[dict[str, Any]]:
 
 
 def _wrap_all(events: Sequence[Event], *, clock: Clock) -> list[tuple[Envelope, str]]:
-    traceparent = current_traceparent()
+    traceparent, actor = current_traceparent(), current_actor()
     return [
-        (wrap(event, occurred_at=clock.now(), traceparent=traceparent), topic_of(event.publisher)) for event in events
+        (wrap(event, occurred_at=clock.now(), traceparent=traceparent, actor=actor), topic_of(event.publisher))
+        for event in events
     ]
+
+
+def current_actor() -> str | None:
+    """Who made the change being recorded, when an API call is being served (arflow.audit's context)."""
+    context = audit_context()
+    return context.actor.name if context is not None and context.actor is not None else None
 
 
 def row_of(envelope: Envelope, *, topic: str, extra_headers: list[tuple[str, str]] | None = None) -> dict[str, Any]:
