@@ -79,8 +79,8 @@ async def test_dso_of_the_kpi_report_and_the_credit_file_equal_a_recomputation_f
 
     # The ledger, recomputed here: what was owed on AS_OF of what was invoiced in the 90 days to it.
     window = [i for i in INVOICES if AS_OF - timedelta(days=90) < i[0] <= AS_OF]
-    sales = sum(Decimal(amount) for _, amount, _, _ in window)
-    outstanding = sum(Decimal(amount) - Decimal(paid or "0") for _, amount, paid, _ in INVOICES)
+    sales = sum((Decimal(amount) for _, amount, _, _ in window), Decimal(0))
+    outstanding = sum((Decimal(amount) - Decimal(paid or "0") for _, amount, paid, _ in INVOICES), Decimal(0))
     expected = (outstanding / sales * 90).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     async def settled_in_credit() -> Any:
