@@ -34,6 +34,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, text
 
+from arflow.audit.middleware import AuditMiddleware
 from arflow.auth import generate_key, hash_key
 from arflow.clock import FixedClock
 from arflow.db import Database, asyncpg_dsn
@@ -182,6 +183,33 @@ async def bare_insert(db: Database, customers: list[str], count: int, batch: int
     return time.perf_counter() - started
 
 
+async def audit_cost(
+    settings: InvoicingSettings, key: str, customers: list[str], count: int, concurrency: int
+) -> tuple[float, float]:
+    """Seconds to issue `count` invoices with the audit trail and without it (the same app built without its
+    AuditMiddleware: no context, so nothing is recorded), in alternating rounds on the same database."""
+    plain = create_app(settings=settings, clock=FixedClock(datetime(2026, 1, 5, 2, tzinfo=UTC)))
+    plain.user_middleware = [m for m in plain.user_middleware if m.cls is not AuditMiddleware]
+    audited = create_app(settings=settings, clock=FixedClock(datetime(2026, 1, 5, 2, tzinfo=UTC)))
+    times = {"audited": 0.0, "plain": 0.0}
+    async with plain.router.lifespan_context(plain), audited.router.lifespan_context(audited):
+        clients = {
+            name: httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://invoicing",
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            for name, app in (("audited", audited), ("plain", plain))
+        }
+        rounds = 4
+        for _ in range(rounds):
+            for name in ("audited", "plain"):
+                times[name] += await through_api(clients[name], customers, count // rounds, concurrency)
+        for client in clients.values():
+            await client.aclose()
+    return times["audited"], times["plain"]
+
+
 async def main(count: int, concurrency: int) -> None:
     infra = TestInfrastructure.start()
     key = generate_key()
@@ -222,6 +250,7 @@ async def main(count: int, concurrency: int) -> None:
                 reads = min(count, 5_000)
                 floor = await stack_floor(client, customers[0], reads, concurrency)
                 endpoint = await through_bare_endpoint(app.state.db, customers, count, concurrency)
+            audited, plain = await audit_cost(settings, key, customers, min(count, 2_000), concurrency)
             baseline = await bare_insert(app.state.db, customers, count)
             # the same rows again, one transaction (one commit) per invoice, as an API call needs
             single = min(count, 2_000)
@@ -252,6 +281,11 @@ async def main(count: int, concurrency: int) -> None:
             f"  {reads / floor:10,.0f} requests/s"
         )
         print(f"ratio     api / the stack's floor = {(api / count) / (floor / reads):.1f}x slower")
+        issued = min(count, 2_000)
+        print(
+            f"audit     {issued:,} invoices with the audit trail {audited:8.2f} s, without {plain:8.2f} s:"
+            f" +{(audited / plain - 1) * 100:.1f}% per write (target <= 10%)"
+        )
     finally:
         await infra.stop()
 
