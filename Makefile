@@ -2,10 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SRC_DIRS := libs/common/src services/invoicing/src services/reconciliation/src services/dunning/src services/credit-scoring/src services/people/src
+SRC_DIRS := libs/common/src services/invoicing/src services/reconciliation/src services/dunning/src services/credit-scoring/src services/people/src services/console/src
 STAMP := $(VENV)/.installed
 # One mypy run per suite: each has its own conftest module.
-TEST_DIRS := libs/common/tests services/invoicing/tests services/reconciliation/tests services/dunning/tests services/credit-scoring/tests services/people/tests tests
+TEST_DIRS := libs/common/tests services/invoicing/tests services/reconciliation/tests services/dunning/tests services/credit-scoring/tests services/people/tests services/console/tests tests
 
 .PHONY: run status test lint asyncapi bench clean venv
 

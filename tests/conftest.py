@@ -51,6 +51,8 @@ async def _platform(infra: TestInfrastructure, api_key: str, smtp_sink: SmtpSink
         "ARFLOW_SMTP_PORT": str(smtp_sink.port),
     }
     ports = {spec.name: free_port() for spec in SERVICES}
+    # The console (no database) calls the others where this platform runs them.
+    env |= {f"ARFLOW_{name.upper().replace('-', '_')}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
     processes: list[subprocess.Popen[str]] = [spawn_service(spec, env, port=ports[spec.name]) for spec in SERVICES]
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:

@@ -6,8 +6,9 @@ Without ARFLOW_DATABASE_URL it starts an embedded PostgreSQL under ./var/postgre
 writes a development API key to ./var/dev-api-key (only when no ARFLOW_API_KEYS or
 ARFLOW_API_KEYS_FILE is configured: then those keys alone are valid), makes the
 key pair sign-in tokens are signed with under ./var/keys and the first administrator
-(its one-time password printed once), and runs the services on 8001-8005 until
-Ctrl-C. Unless ARFLOW_SMTP_HOST is set, a development mail sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
+(its one-time password printed once), and runs the services on 8001-8005 and the
+web console on 8000 (its cookie secret made once under ./var/keys) until Ctrl-C.
+Unless ARFLOW_SMTP_HOST is set, a development mail sink on 127.0.0.1:1025 keeps dunning's email in ./var/mail.
 
 Every service process and Tansu run under `arflow.devstack.supervisor`: one that
 dies is started again with backoff while the others run on; SIGINT or SIGTERM
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -69,6 +71,22 @@ def token_signing_env() -> dict[str, str]:
     private, public = ensure_signing_key(VAR / "keys")
     # Every service gets the public key; only people reads the private one.
     return {"ARFLOW_TOKEN_PRIVATE_KEY_FILE": str(private), "ARFLOW_TOKEN_PUBLIC_KEY_FILE": str(public)}
+
+
+def console_secret_env() -> dict[str, str]:
+    """The secret the console seals its session cookie with, made once under ./var/keys (unless configured)."""
+    if os.environ.get("ARFLOW_CONSOLE_SECRET_FILE") or os.environ.get("ARFLOW_CONSOLE_SECRET"):
+        return {}
+    return {"ARFLOW_CONSOLE_SECRET_FILE": str(ensure_console_secret(VAR / "keys" / "console-secret"))}
+
+
+def ensure_console_secret(path: Path) -> Path:
+    """A random cookie secret at `path`, made once and kept (so sign-ins survive a restart)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path
 
 
 def first_administrator(env: dict[str, str]) -> str | None:
@@ -155,6 +173,7 @@ def run(replicas: int = 1) -> int:
             "ARFLOW_KAFKA_BOOTSTRAP": bootstrap,
             **({"ARFLOW_API_KEYS_FILE": str(keys_file)} if keys_file else {}),
             **signing,
+            **console_secret_env(),
             **tansu_env,
             # Until the operator sets the creditor, documents show the demo creditor, marked DEMO.
             "ARFLOW_CREDITOR_DEMO": os.environ.get("ARFLOW_CREDITOR_DEMO", "true"),
@@ -177,7 +196,8 @@ def run(replicas: int = 1) -> int:
         else:
             say(f"all {len(ports)} service processes ready in {time.monotonic() - started:.1f} s")
         for name, port in ports.items():
-            say(f"  {name:<18}http://127.0.0.1:{port}/docs")
+            page = "/" if name.startswith("console") else "/docs"  # the console is pages, not an API
+            say(f"  {name:<18}http://127.0.0.1:{port}{page}")
         if key:
             say(f"development API key (also in {VAR / 'dev-api-key'}): {key}")
         else:
@@ -219,6 +239,9 @@ def migrate() -> int:
     private = os.environ.get("ARFLOW_TOKEN_PRIVATE_KEY_FILE")
     if private:  # compose: the pair lives on a volume people and every service mount
         ensure_signing_key(Path(private).parent)
+    console_secret = os.environ.get("ARFLOW_CONSOLE_SECRET_FILE")
+    if console_secret:  # compose: beside them, read by the console
+        ensure_console_secret(Path(console_secret))
     first_admin = first_administrator(dict(os.environ))
     if first_admin:
         say(f"{first_admin} (shown this once)")

@@ -25,6 +25,7 @@ SERVICE_SETTINGS = {
     "dunning": "dunning.config:DunningSettings",
     "credit-scoring": "credit_scoring.config:CreditScoringSettings",
     "people": "people.config:PeopleSettings",
+    "console": "console.config:ConsoleSettings",
 }
 # Set by compose.yaml itself for every service (service names on its network).
 SET_BY_COMPOSE = {"database_url", "kafka_bootstrap", "kafka_idempotent_producer", "api_keys_file"}

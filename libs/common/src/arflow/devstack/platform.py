@@ -24,6 +24,8 @@ class ServiceSpec:
     name: str  # as in topics and settings: "credit-scoring"
     package: str  # import name: "credit_scoring"
     port: int
+    # The console owns no business data: no database, no migrations, no topics of its own.
+    has_database: bool = True
 
     @property
     def directory(self) -> Path:
@@ -36,12 +38,15 @@ SERVICES = (
     ServiceSpec("dunning", "dunning", 8003),
     ServiceSpec("credit-scoring", "credit_scoring", 8004),
     ServiceSpec("people", "people", 8005),
+    ServiceSpec("console", "console", 8000, has_database=False),
 )
 
 
 async def prepare_databases(server_url: str, prefix: str, services: tuple[ServiceSpec, ...] = SERVICES) -> None:
     """Create each service's database if missing and migrate it to head."""
     for spec in services:
+        if not spec.has_database:
+            continue
         name = f"{prefix}{spec.name.replace('-', '_')}"
         await ensure_database(server_url, name)
         await asyncio.to_thread(upgrade, spec.directory, database_url(server_url, name))
@@ -84,7 +89,7 @@ def spawn_service(
     return process
 
 
-_COLOURS = {"invoicing": 36, "reconciliation": 35, "dunning": 33, "credit-scoring": 32, "people": 34}
+_COLOURS = {"invoicing": 36, "reconciliation": 35, "dunning": 33, "credit-scoring": 32, "people": 34, "console": 31}
 
 
 def _prefix_lines(name: str, process: subprocess.Popen[str], output: IO[str]) -> None:

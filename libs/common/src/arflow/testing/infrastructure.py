@@ -52,9 +52,13 @@ class TestInfrastructure:
         return f"{self.prefix}{service.replace('-', '_')}"
 
     async def migrated_database(self, spec: ServiceSpec) -> URL:
-        """The service's test database, created and migrated once per session."""
+        """The service's test database, created and migrated once per session.
+
+        A service without a database (the console) gets none: callers that prepare every
+        service in SERVICES go on unchanged, and nothing is created for it.
+        """
         name = self.database_name(spec.name)
-        if name not in self.created:
+        if spec.has_database and name not in self.created:
             await ensure_database(self.server_url, name)
             self.created.append(name)
             await asyncio.to_thread(upgrade, spec.directory, database_url(self.server_url, name))

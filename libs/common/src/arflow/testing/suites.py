@@ -30,6 +30,7 @@ SUITES = (
     "services/dunning",
     "services/credit-scoring",
     "services/people",
+    "services/console",
     "tests",
 )
 

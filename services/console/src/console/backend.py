@@ -1,0 +1,143 @@
+"""Calls to the five services' public APIs, as the signed-in person (their access token)."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from arflow.clock import Clock
+from console.config import ConsoleSettings
+from console.session import Session, SignIn
+
+# Refresh the access token this long before it expires, so a page never sends one that lapses on the way.
+REFRESH_MARGIN_SECONDS = 60
+
+
+@dataclass
+class Problem(Exception):
+    """A service answered with a problem (or not at all): shown to the person, in their language."""
+
+    status: int
+    code: str
+    detail: str
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> Problem:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        return cls(response.status_code, str(body.get("code", "error")), str(body.get("detail") or response.text[:200]))
+
+
+class SessionEnded(Exception):
+    """People no longer honours the sign-in (refresh refused): the person signs in again."""
+
+
+class Backend:
+    """One pooled HTTP client for every service."""
+
+    def __init__(self, settings: ConsoleSettings, clock: Clock, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings, self.clock = settings, clock
+        self.client = httpx.AsyncClient(timeout=10, transport=transport)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def url(self, service: str, path: str) -> str:
+        return self.settings.service_url(service) + path
+
+    async def sign_in(self, username: str, password: str, language: str) -> SignIn:
+        try:
+            response = await self.client.post(
+                self.url("people", "/sessions"),
+                json={"username": username, "password": password},
+                headers={"Accept-Language": language},
+            )
+        except httpx.HTTPError as error:
+            raise Problem(503, "service_unreachable", f"people: {type(error).__name__}") from error
+        if response.status_code != 201:
+            raise Problem.of(response)
+        return self._sign_in_of(response.json(), ends_at=None)
+
+    def _sign_in_of(self, body: dict[str, Any], ends_at: float | None) -> SignIn:
+        now = self.clock.now().timestamp()
+        user = body.get("user") or {}
+        if ends_at is None:
+            ends_at = now + self.settings.console_session_minutes * 60
+            if body.get("session_expires_at"):  # people's own end of the session, if sooner
+                people_end = datetime.fromisoformat(str(body["session_expires_at"]).replace("Z", "+00:00"))
+                ends_at = min(ends_at, people_end.timestamp())
+        return SignIn(
+            username=str(user.get("username", "")),
+            display_name=user.get("display_name"),
+            roles=list(user.get("roles", [])),
+            scopes=list(body.get("scopes", [])),
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            access_expires_at=now + int(body.get("expires_in", 900)),
+            ends_at=ends_at,
+            must_change_password=bool(body.get("must_change_password", False)),
+        )
+
+    async def refresh(self, session: Session) -> None:
+        """A new token pair for the session's person (a refresh token works once: the pair is replaced)."""
+        assert session.user is not None
+        response = await self.client.post(
+            self.url("people", "/sessions/refresh"), json={"refresh_token": session.user.refresh_token}
+        )
+        if response.status_code != 200 and response.status_code != 201:
+            session.sign_out()
+            raise SessionEnded
+        session.user = self._sign_in_of(response.json(), ends_at=session.user.ends_at)
+        session.changed = True
+
+    async def call(
+        self,
+        session: Session,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        language: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool = False,
+    ) -> httpx.Response:
+        """A request as the signed-in person, the token refreshed first when it is about to lapse."""
+        if session.user is None:
+            raise SessionEnded
+        if session.user.access_expires_at - self.clock.now().timestamp() < REFRESH_MARGIN_SECONDS:
+            await self.refresh(session)
+        headers = {"Authorization": f"Bearer {session.user.access_token}", "Accept-Language": language}
+        if idempotent:
+            headers["Idempotency-Key"] = secrets.token_hex(16)
+        try:
+            response = await self.client.request(
+                method, self.url(service, path), json=json, params=params, headers=headers
+            )
+        except httpx.HTTPError as error:
+            raise Problem(503, "service_unreachable", f"{service}: {type(error).__name__}") from error
+        if response.status_code == 401:
+            # A token people no longer honours (the session was ended elsewhere, say): sign in again.
+            session.sign_out()
+            raise SessionEnded
+        return response
+
+    async def sign_out(self, session: Session) -> None:
+        """Ends the session at people too (its refresh token stops working at once)."""
+        if session.user is None:
+            return
+        # The console forgets the tokens either way; an access token lapses within minutes.
+        with contextlib.suppress(httpx.HTTPError):
+            await self.client.delete(
+                self.url("people", "/sessions/current"),
+                headers={"Authorization": f"Bearer {session.user.access_token}"},
+            )
