@@ -91,15 +91,14 @@ class Platform:
             assert signed.status_code == 201, signed.text
             return str(signed.json()["access_token"])
 
-    async def overdue_case_for(self, collector: str, amount: str = "2000.00") -> dict[str, Any]:
+    async def overdue_case_for(
+        self, collector: str, amount: str = "2000.00", name: str | None = None
+    ) -> dict[str, Any]:
         """A customer whose invoice is overdue, its dunning case assigned to `collector`: the worklist's item."""
         async with self.client("invoicing") as invoicing, self.client("dunning") as dunning:
             customer = await invoicing.post(
                 "/customers",
-                json={
-                    "legal_name": f"杭州云帆科技有限公司 {secrets.token_hex(2)}",
-                    "external_reference": secrets.token_hex(8),
-                },
+                json={"legal_name": name or f"杭州云帆科技有限公司 {secrets.token_hex(2)}"},
                 headers={"Idempotency-Key": secrets.token_hex(8)},
             )
             assert customer.status_code == 201, customer.text
@@ -135,10 +134,32 @@ class Platform:
             assert made.status_code == 201, made.text
             return dict(made.json())
 
+    async def write_off_requested(self, clerk: tuple[str, str], amount: str = "1500.00") -> dict[str, Any]:
+        """A clerk asks to write off an invoice over the threshold: invoicing's pending approval."""
+        async with self.client("invoicing") as invoicing:
+            customer = await invoicing.post(
+                "/customers",
+                json={"legal_name": f"宁波海曙贸易有限公司 {secrets.token_hex(2)}"},
+                headers={"Idempotency-Key": secrets.token_hex(8)},
+            )
+            assert customer.status_code == 201, customer.text
+        invoice = await self.issued_invoice(customer.json()["id"], amount)
+        token = await self.token(*clerk)
+        async with httpx.AsyncClient(base_url=self.urls["invoicing"], timeout=10) as invoicing:
+            asked = await invoicing.post(
+                f"/invoices/{invoice['id']}/write-off",
+                json={"reason": "客户已破产清算"},
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(8)},
+            )
+        assert asked.status_code == 202, asked.text
+        return {"approval": asked.json(), "invoice": invoice}
+
     async def collector(self, username: str) -> None:
         async with self.client("dunning") as dunning:
             put = await dunning.put(
-                f"/collectors/{username}", json={"display_name": "李娜", "active": True, "rules": {"tiers": []}}
+                f"/collectors/{username}",
+                # Rules that take no case by themselves: the tests hand each collector their cases.
+                json={"display_name": "李娜", "active": True, "rules": {"min_amount": "0.00", "max_amount": "0.01"}},
             )
             assert put.status_code in (200, 201), put.text
 

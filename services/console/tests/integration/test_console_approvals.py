@@ -1,0 +1,82 @@
+"""审批: one inbox across the services; approving or rejecting calls the service the approval lives in."""
+
+from __future__ import annotations
+
+from .conftest import ConsoleFactory, Platform
+from .pages import csrf, page, sign_in, text
+
+
+async def test_the_finance_manager_sees_a_clerks_write_off_and_approves_it(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    clerk = await platform.person(["ar_clerk"], display_name="张伟")
+    asked = await platform.write_off_requested(clerk, amount="1500.00")
+    approval_id, invoice_id = asked["approval"]["id"], asked["invoice"]["id"]
+    manager = await platform.person(["finance_manager"], display_name="陈静")
+    browser = await console()
+    await sign_in(browser, *manager)
+    inbox = await browser.get("/approvals")
+    row = page(inbox).xpath(f"//table[@id='approvals']//tr[@data-approval='{approval_id}']")
+    assert row, inbox.text
+    assert text(row[0], "./td[1]") == "开票"
+    assert text(row[0], ".//td[contains(@class,'amount')]") == "1,500.00 CNY"
+    assert text(row[0], "./td[4]") == clerk[0]
+    assert text(row[0], "./td[6]") == "客户已破产清算"
+    approved = await browser.post(
+        f"/approvals/invoicing/{approval_id}/approve",
+        data={"csrf_token": csrf(inbox), "comment": "已核实破产公告"},
+        headers={"HX-Request": "true"},
+    )
+    assert approved.status_code == 200 and text(page(approved), "//span") == "已批准"
+    async with platform.client("invoicing") as invoicing:
+        decided = (await invoicing.get(f"/approvals/{approval_id}")).json()
+        invoice = (await invoicing.get(f"/invoices/{invoice_id}")).json()
+    assert (decided["status"], decided["decided_by"]) == ("approved", f"user:{manager[0]}")
+    assert invoice["status"] == "uncollectible"
+    again = page(await browser.get("/approvals"))
+    assert not again.xpath(f"//tr[@data-approval='{approval_id}']")
+
+
+async def test_a_rejection_needs_a_comment_and_is_sent_with_it(console: ConsoleFactory, platform: Platform) -> None:
+    asked = await platform.write_off_requested(await platform.person(["ar_clerk"]))
+    approval_id = asked["approval"]["id"]
+    browser = await console()
+    await sign_in(browser, *await platform.person(["finance_manager"]))
+    inbox = await browser.get("/approvals")
+    bare = await browser.post(
+        f"/approvals/invoicing/{approval_id}/reject", data={"csrf_token": csrf(inbox)}, headers={"HX-Request": "true"}
+    )
+    assert text(page(bare), "//span[@role='alert']") == "驳回时必须填写意见。"
+    assert page(bare).xpath("//form[contains(@class,'decide')]")  # the form again, to try once more
+    async with platform.client("invoicing") as invoicing:
+        assert (await invoicing.get(f"/approvals/{approval_id}")).json()["status"] == "pending"
+        rejected = await browser.post(
+            f"/approvals/invoicing/{approval_id}/reject",
+            data={"csrf_token": csrf(inbox), "comment": "请先发催款函"},
+            headers={"HX-Request": "true"},
+        )
+        assert text(page(rejected), "//span") == "已驳回"
+        decided = (await invoicing.get(f"/approvals/{approval_id}")).json()
+    assert (decided["status"], decided["decision_comment"]) == ("rejected", "请先发催款函")
+
+
+async def test_the_service_refusing_a_decision_is_shown_in_the_persons_language(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    clerk = await platform.person(["ar_clerk"])
+    approval_id = (await platform.write_off_requested(clerk))["approval"]["id"]
+    browser = await console(**{"Accept-Language": "en"})
+    await sign_in(browser, *clerk)  # the requester: may read the inbox, may not approve their own request
+    inbox = await browser.get("/approvals")
+    assert page(inbox).xpath(f"//tr[@data-approval='{approval_id}']")
+    refused = await browser.post(
+        f"/approvals/invoicing/{approval_id}/approve", data={"csrf_token": csrf(inbox)}, headers={"HX-Request": "true"}
+    )
+    message = text(page(refused), "//span[@role='alert']")
+    assert message and not any("\u4e00" <= c <= "\u9fff" for c in message), message
+    async with platform.client("invoicing") as invoicing:
+        assert (await invoicing.get(f"/approvals/{approval_id}")).json()["status"] == "pending"
+    without_token = await browser.post(f"/approvals/invoicing/{approval_id}/approve", data={"comment": "x"})
+    assert without_token.status_code == 403
+    unknown = await browser.post(f"/approvals/billing/{approval_id}/approve", data={"csrf_token": csrf(inbox)})
+    assert unknown.status_code == 404

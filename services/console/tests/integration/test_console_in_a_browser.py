@@ -1,0 +1,70 @@
+"""One journey in a real browser (Debian's Chromium driven by Playwright) against the console as a process:
+sign in, see today's work, approve the write-off a clerk asked for.
+
+Screenshots go to ARFLOW_CONSOLE_SCREENSHOTS when it is set (docs/console/ holds the README's).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from .conftest import Platform
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write_off(
+    platform: Platform, tmp_path: Path
+) -> None:
+    if CHROMIUM is None:
+        pytest.fail("Debian's chromium is not installed: apt-get install chromium fonts-noto-cjk (.ci/run does)")
+    shots = Path(os.environ.get("ARFLOW_CONSOLE_SCREENSHOTS") or tmp_path)
+    clerk = await platform.person(["ar_clerk"], display_name="张伟")
+    asked = await platform.write_off_requested(clerk, amount="1580.00")
+    manager = await platform.person(["finance_manager"], display_name="陈静")
+    await platform.collector(manager[0])
+    for name, amount in [
+        ("杭州云帆科技有限公司", "8600.00"),
+        ("苏州启明会计服务有限公司", "2350.00"),
+        ("上海浦江物流有限公司", "1280.00"),
+    ]:
+        await platform.overdue_case_for(manager[0], amount=amount, name=name)
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            context = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 760})
+            tab = await context.new_page()
+            await tab.goto(platform.urls["console"] + "/")
+            await expect(tab.locator("h1")).to_have_text("登录")
+            await tab.screenshot(path=str(shots / "sign-in.png"))
+            await tab.fill("input[name=username]", manager[0])
+            await tab.fill("input[name=password]", manager[1])
+            await tab.click("form#sign-in button[type=submit]")
+
+            await expect(tab.locator("h1")).to_have_text("今日工作")
+            rows = tab.locator("table#worklist tbody tr")
+            await expect(rows).to_have_count(3)
+            await expect(rows.first.locator("td.amount")).to_have_text("8,600.00 CNY")
+            await tab.screenshot(path=str(shots / "worklist.png"), full_page=True)
+
+            await tab.click("nav >> text=审批")
+            row = tab.locator(f"tr[data-approval='{asked['approval']['id']}']")
+            await expect(row.locator("td.amount")).to_have_text("1,580.00 CNY")
+            await row.locator("input[name=comment]").fill("已核实破产公告")
+            await tab.screenshot(path=str(shots / "approvals.png"), full_page=True)
+            await row.locator("button.primary").click()
+            await expect(row.locator(".done")).to_have_text("已批准")
+        finally:
+            await browser.close()
+
+    async with platform.client("invoicing") as invoicing:
+        invoice = (await invoicing.get(f"/invoices/{asked['invoice']['id']}")).json()
+        decided = (await invoicing.get(f"/approvals/{asked['approval']['id']}")).json()
+    assert invoice["status"] == "uncollectible"
+    assert (decided["status"], decided["decision_comment"]) == ("approved", "已核实破产公告")
