@@ -141,3 +141,27 @@ async def test_error_pages_speak_the_chosen_language(platform: Platform, console
         assert text(page(failed), "//h1") == "Something went wrong"
         assert "RuntimeError" not in failed.text
     await app.state.backend.close()
+
+
+async def test_the_access_token_is_refreshed_before_it_lapses_and_a_signed_out_copy_cannot_refresh(
+    platform: Platform,
+) -> None:
+    clock = FixedClock(datetime.now(UTC))
+    app = create_app(platform.console_settings(), clock=clock)
+    username, password = await platform.person(["collector"])
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://console.test") as browser,
+        httpx.AsyncClient(transport=transport, base_url="http://console.test") as copy,
+    ):
+        await sign_in(browser, username, password)
+        before = browser.cookies["arflow_console"]
+        clock.advance(timedelta(minutes=14, seconds=30))  # people's token lives 15 minutes
+        assert (await browser.get("/worklist")).status_code == 200
+        assert browser.cookies["arflow_console"] != before  # sealed again around the new pair
+        copy.cookies.set("arflow_console", browser.cookies["arflow_console"])
+        listed = await browser.get("/worklist")
+        assert (await browser.post("/sign-out", data={"csrf_token": csrf(listed)})).status_code == 303
+        clock.advance(timedelta(minutes=14, seconds=30))
+        assert (await copy.get("/worklist")).headers["location"] == "/"  # people refused the refresh
+    await app.state.backend.close()
