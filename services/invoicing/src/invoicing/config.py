@@ -27,3 +27,10 @@ class InvoicingSettings(ServiceSettings, CreditorSettings):
     due_soon_days: int = Field(
         default=3, ge=0, le=60, description="Publish InvoiceDueSoon this many days before due (0: off)."
     )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Where customers reach invoicing's public pages: each invoice's hosted link is this + /i/<token>.",
+    )
+    hosted_page_requests_per_minute: int = Field(
+        default=60, ge=1, description="Requests to /i/* one client address may make in a minute (then 429)."
+    )

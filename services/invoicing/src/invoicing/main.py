@@ -13,6 +13,10 @@ from invoicing.creditor.endpoints import router as creditor
 from invoicing.creditor.service import stored_creditor
 from invoicing.customers.endpoints import router as customers
 from invoicing.handlers import HANDLERS
+from invoicing.hosted import links as hosted_links
+from invoicing.hosted.endpoints import document_public_pages
+from invoicing.hosted.endpoints import public as hosted_page
+from invoicing.hosted.endpoints import router as hosted
 from invoicing.invoices.endpoints import router as invoices
 from invoicing.jobs import jobs_for
 from invoicing.late_fees.endpoints import router as late_fees
@@ -26,7 +30,7 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
         name="invoicing",
         title="arflow invoicing",
         description="Customers, invoices and the receivables ledger of record (应收账款台账).",
-        routers=[creditor, customers, ledger, terms, invoices, late_fees, reports, contracts],
+        routers=[creditor, customers, ledger, terms, invoices, hosted, hosted_page, late_fees, reports, contracts],
         subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
         handlers=HANDLERS,
         jobs=jobs_for(settings),
@@ -41,7 +45,10 @@ async def creditor_readiness(app: FastAPI, settings: InvoicingSettings) -> str:
 
 def create_app(settings: InvoicingSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or InvoicingSettings()
+    hosted_links.configure(settings.public_base_url)
     app = create_service_app(definition(settings), settings, clock=clock)
     # Said by readiness, not failed on: without a creditor the ledger still runs, only documents are refused.
     app.state.advisories["creditor"] = lambda: creditor_readiness(app, settings)
+    platform_openapi = app.openapi
+    app.openapi = lambda: document_public_pages(platform_openapi())  # type: ignore[method-assign]
     return app

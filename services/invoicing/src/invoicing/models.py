@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -327,3 +328,34 @@ class CreditorRecord(Base):
     revision: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(Text)
+
+
+class HostedInvoiceLink(Base):
+    """The link to an issued invoice's public page: the SHA-256 of its token, never the token (hosted/links.py)."""
+
+    __tablename__ = "hosted_invoice_link"
+    __table_args__ = (CheckConstraint("octet_length(token_sha256) = 32", name="sha256"),)
+
+    invoice_id: Mapped[UUID] = mapped_column(ForeignKey("invoice.id"), primary_key=True)
+    token_sha256: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    # 30 days after the due date (Stripe's rule for its hosted invoice page); a rotation starts anew.
+    expires_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    view_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_viewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HostedLinkRenewal(Base):
+    """A renewal asked for on the page of a link that no longer works: kept whether or not the email matched."""
+
+    __tablename__ = "hosted_link_renewal"
+    __table_args__ = (CheckConstraint("status IN ('pending_delivery','refused')", name="status"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    token_sha256: Mapped[bytes] = mapped_column(LargeBinary)
+    invoice_id: Mapped[UUID | None] = mapped_column(Uuid, index=True)
+    email_matched: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

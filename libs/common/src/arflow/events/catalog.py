@@ -185,6 +185,9 @@ class InvoiceIssued(Event):
     payment_reference: str
     contract_id: UUID | None = None
     issued_at: AwareDatetime
+    # The invoice's hosted page (Stripe's hosted_invoice_url): the one place the link travels in clear,
+    # so dunning can put it in every email. Optional: invoices issued before it have none.
+    hosted_invoice_url: str | None = None
 
 
 class InvoiceDueSoon(Event):

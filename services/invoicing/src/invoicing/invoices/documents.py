@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
+import segno
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
+from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table
 
 from arflow.documents.amounts import amount, amount_in_words, plain_number
 from arflow.documents.creditor import Creditor
@@ -28,12 +30,21 @@ from invoicing.reports.pdf import (
 # Description, quantity, unit price, tax rate, tax, amount: 174 mm, the width between the margins.
 ITEM_WIDTHS = [66 * mm, 14 * mm, 24 * mm, 14 * mm, 24 * mm, 32 * mm]
 QR_SIZE = 34 * mm
+QR_PIXELS_PER_MODULE = 8  # whole pixels per module: sharp however a viewer scales the image
+QR_BORDER = 2  # modules of quiet zone inside the image (the box's white adds more)
 
 
 def invoice_pdf(
-    invoice: InvoiceOut, *, customer_name: str, customer_uscc: str | None, creditor: Creditor, language: str
+    invoice: InvoiceOut,
+    *,
+    customer_name: str,
+    customer_uscc: str | None,
+    creditor: Creditor,
+    language: str,
+    hosted_url: str | None = None,
 ) -> bytes:
-    """The invoice as a PDF in the customer's language, from the creditor, with where and how to pay."""
+    """The invoice as a PDF in the customer's language, from the creditor, with where and how to pay;
+    with `hosted_url`, its hosted page as a QR code in the box kept for it."""
     t = labels(language)
     s = styles()
     c = invoice.currency
@@ -84,7 +95,7 @@ def invoice_pdf(
     if invoice.memo:
         story += [Spacer(1, 3 * mm), para(f"{t['memo']}{t['colon']}{invoice.memo}", s["body"])]
     if invoice.status != "void":
-        story += [Spacer(1, 6 * mm), _payment_block(invoice, creditor, t)]
+        story += [Spacer(1, 6 * mm), _payment_block(invoice, creditor, t, hosted_url)]
     return build_pdf(
         story,
         title=f"{t['invoice']} {invoice.number or invoice.id}",
@@ -138,8 +149,16 @@ def _totals(invoice: InvoiceOut, t: dict[str, str], language: str) -> Flowable:
     return KeepTogether([table])
 
 
-def _payment_block(invoice: InvoiceOut, creditor: Creditor, t: dict[str, str]) -> Flowable:
-    """Where to pay and what to quote, beside the area the online-payment QR code and link will take."""
+def qr_image(url: str, size: float) -> Image:
+    """The link as a QR code (segno, error correction M), a PNG of whole pixels per module drawn `size` wide."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=QR_PIXELS_PER_MODULE, border=QR_BORDER)
+    buffer.seek(0)
+    return Image(buffer, width=size, height=size)
+
+
+def _payment_block(invoice: InvoiceOut, creditor: Creditor, t: dict[str, str], hosted_url: str | None) -> Flowable:
+    """Where to pay and what to quote, beside the QR code of the invoice's hosted page (when it is known)."""
     s = styles()
     if invoice.payment_reference:
         instruction = t["pay_by"].format(date=invoice.due_date, reference=invoice.payment_reference)
@@ -159,18 +178,23 @@ def _payment_block(invoice: InvoiceOut, creditor: Creditor, t: dict[str, str]) -
         Spacer(1, 2 * mm),
         para(instruction, s["body"]),
     ]
-    # Reserved for the online-payment issue: the box keeps its place, so adding the code moves nothing.
-    qr = Table(
-        [[para(t["online_payment"], s["centre"])], [para(t["online_payment_note"], s["centre"])]],
-        colWidths=[QR_SIZE],
-        rowHeights=[QR_SIZE / 2, QR_SIZE / 2],
-    )
+    # The box keeps its place and size with or without the code, so adding it moves nothing.
+    if hosted_url:
+        cells = [[qr_image(hosted_url, QR_SIZE - 8 * mm)], [para(t["scan_to_view"], s["centre"])]]
+        heights = [QR_SIZE - 7 * mm, 7 * mm]
+    else:  # the link exists in clear only where it was handed out (hosted/links.py)
+        cells = [[para(t["online_payment"], s["centre"])], [para(t["link_in_email"], s["centre"])]]
+        heights = [QR_SIZE / 2, QR_SIZE / 2]
+    qr = Table(cells, colWidths=[QR_SIZE], rowHeights=heights)
     qr.setStyle(
         table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE, 1, (3, 2)),
-                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM" if not hosted_url else "MIDDLE"),
                 ("VALIGN", (0, 1), (0, 1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
             ]
         )
     )

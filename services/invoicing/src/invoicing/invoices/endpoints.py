@@ -22,6 +22,7 @@ from invoicing import domain
 from invoicing.config import InvoicingSettings
 from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Paging, Reader, Writer
+from invoicing.hosted import links
 from invoicing.invoices import documents, repository, service
 from invoicing.invoices.approvals import WRITE_OFF
 from invoicing.invoices.schemas import (
@@ -65,6 +66,7 @@ async def invoice_out(
             **fields,
             "balance": to_minor_units(invoice.balance, invoice.currency),
             "late_interest": await late_interest(session, invoice, clock=clock),
+            "hosted_invoice_url": links.minted_url(session, invoice.id),
             **_discount(invoice),
             "lines": [
                 InvoiceLineOut.model_validate(

@@ -35,6 +35,8 @@ SAMPLE_CREDITOR = Creditor(
 CUSTOMER_NAME = "杭州云帆科技有限公司"
 CUSTOMER_USCC = "91330106MA2H1TQX4K"
 CUSTOMER_ID = uuid.UUID("5b8c1f0e-4d2a-4c1e-9a7b-3f6d2e1c0a98")
+# A made-up link of the real shape (43 characters of token): the code in the previews opens nothing.
+SAMPLE_HOSTED_URL = "http://127.0.0.1:8001/i/preview-sample-link-not-a-real-token-000000"
 
 LINES = [
     ("代理记账服务费（2026年4月，一般纳税人）", "1", "1200.00", "0.06"),
@@ -166,6 +168,7 @@ def documents() -> dict[str, bytes]:
             customer_uscc=CUSTOMER_USCC,
             creditor=SAMPLE_CREDITOR,
             language=language,
+            hosted_url=SAMPLE_HOSTED_URL,
         )
         out[f"statement-{language}"] = statement_pdf(
             sample_statement(language), creditor=SAMPLE_CREDITOR, customer_uscc=CUSTOMER_USCC

@@ -191,6 +191,12 @@ class InvoiceOut(BaseModel):
     credit_hold_override_by: str | None = Field(default=None, description="Who overrode the hold to issue it.")
     credit_hold_override_reason: str | None = None
     late_interest: DecimalString = Field(description="Interest accrued to today per the invoice's terms.")
+    hosted_invoice_url: str | None = Field(
+        default=None,
+        description="The invoice's public page (no key needed), in the answer of the call that made the link: "
+        "issuing it, or POST /invoices/{id}/hosted-link. Only the token's SHA-256 is kept, so other answers "
+        "show null (the link is on InvoiceIssued and in dunning's emails).",
+    )
     early_payment_discount: DecimalString | None = Field(
         default=None, description="Offered for paying by discount_until."
     )

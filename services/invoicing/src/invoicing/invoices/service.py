@@ -25,6 +25,7 @@ from invoicing import domain
 from invoicing.customers.credit_hold import CreditDecision, CreditHoldOverrideIn, CreditHoldPolicy, check_credit
 from invoicing.customers.errors import CustomerArchived, UnknownCustomer
 from invoicing.customers.repository import customer_for_invoicing
+from invoicing.hosted import links
 from invoicing.invoices import lifecycle, repository
 from invoicing.invoices.errors import InvoiceNotDraft, InvoiceTotalZero
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoiceUpdate
@@ -192,10 +193,13 @@ async def create_invoice_numbered_last(
     if data.issue:
         _check_issuable(invoice)
         invoice.status, invoice.issued_at = "open", now
-        # its number and payment reference are written into the outbox row by the statement that takes them
-        issued = outbox.rows_for([_issued_event(invoice, number="", reference="", at=now)], clock=clock)[0]
     _set_unset_columns(invoice)
     await repository.insert_invoice(session, invoice, lines)
+    if data.issue:
+        url = await links.mint(session, invoice_id=invoice.id, due_date=invoice.due_date, clock=clock)
+        # its number and payment reference are written into the outbox row by the statement that takes them
+        event = _issued_event(invoice, number="", reference="", at=now, hosted_invoice_url=url)
+        issued = outbox.rows_for([event], clock=clock)[0]
     # Inserted: the session takes them as loaded rows (later changes are UPDATEs), without a flush of its own.
     for row in (invoice, *lines):
         make_transient_to_detached(row)
@@ -245,7 +249,9 @@ def _check_numbered(number: str, reference: str) -> None:
         raise RuntimeError(f"payment reference {reference} computed for {number} is not its RF reference")
 
 
-def _issued_event(invoice: Invoice, *, number: str, reference: str, at: datetime) -> InvoiceIssued:
+def _issued_event(
+    invoice: Invoice, *, number: str, reference: str, at: datetime, hosted_invoice_url: str | None = None
+) -> InvoiceIssued:
     currency = invoice.currency
     return InvoiceIssued(
         customer_id=invoice.customer_id,
@@ -262,6 +268,7 @@ def _issued_event(invoice: Invoice, *, number: str, reference: str, at: datetime
         payment_reference=reference,
         contract_id=invoice.contract_id,
         issued_at=at,
+        hosted_invoice_url=hosted_invoice_url,
     )
 
 
@@ -413,7 +420,10 @@ async def _number_and_publish(
     # already written by that statement: known to the session without another UPDATE
     set_committed_value(invoice, "number", number)
     set_committed_value(invoice, "payment_reference", reference)
-    issued = _issued_event(invoice, number=number, reference=reference, at=invoice.issued_at or clock.now())
+    url = await links.mint(session, invoice_id=invoice.id, due_date=invoice.due_date, clock=clock)
+    issued = _issued_event(
+        invoice, number=number, reference=reference, at=invoice.issued_at or clock.now(), hosted_invoice_url=url
+    )
     await outbox.add(session, issued, clock=clock)
     log.info("invoice.issued", invoice_id=str(invoice.id), number=invoice.number)
     if take_credit:  # most customers have none waiting: then nothing more is locked

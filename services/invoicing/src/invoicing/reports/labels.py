@@ -60,6 +60,8 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_by_no_reference": "请于 {date} 前通过银行转账付款，并在转账附言中注明账单编号。",
         "online_payment": "在线支付",
         "online_payment_note": "二维码、链接即将开通",
+        "scan_to_view": "扫码在线查看账单",
+        "link_in_email": "账单链接见账单邮件",
         "voided": "本账单已作废，无需付款。",
         "draft": "草稿：本账单尚未开具，仅供核对。",
         # statement
@@ -147,6 +149,8 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_by_no_reference": "Please pay by bank transfer by {date}, quoting the invoice number.",
         "online_payment": "Pay online",
         "online_payment_note": "QR code and link coming soon",
+        "scan_to_view": "Scan to view online",
+        "link_in_email": "The invoice's link is in its email",
         "voided": "This invoice has been voided; nothing is to be paid.",
         "draft": "DRAFT: this invoice has not been issued yet.",
         "statement": "STATEMENT OF ACCOUNT",

@@ -1,0 +1,1 @@
+"""The hosted invoice page: an unguessable link per issued invoice and the public page behind it."""

@@ -1,0 +1,163 @@
+"""The hosted invoice page as HTML: Jinja2 templates (autoescaped), zh-CN unless the reader asks for English.
+
+No script at all, and the one stylesheet is inline with its SHA-256 in the Content-Security-Policy, so
+the policy allows nothing else: no script, no other style, no frame, no form posting elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from arflow.documents.amounts import amount_in_words, plain_number
+from arflow.documents.creditor import Creditor
+from invoicing.invoices.schemas import InvoiceOut
+from invoicing.reports.labels import labels, money
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("zh-CN", "en")
+
+PAGE_LABELS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "lang_switch": "English",
+        "from": "开票方",
+        "status": "状态",
+        "status.open": "待付款",
+        "status.paid": "已付清",
+        "status.uncollectible": "待付款",
+        "overdue": "已逾期",
+        "download_pdf": "下载 PDF 账单",
+        "receipt": "已于 {date} 收到全部款项 {amount}，谢谢！",
+        "bank_transfer": "银行转账",
+        "not_found_title": "链接无效或已过期",
+        "not_found_body": "此账单链接无效、已过期或已停用。如链接已过期，请输入贵公司在我方登记的电子邮箱，"
+        "我们会将新的链接发送至该邮箱。",
+        "email": "电子邮箱",
+        "renew": "发送新链接",
+        "renew_sent_title": "已收到您的请求",
+        "renew_sent_body": "如该邮箱与账单登记的邮箱一致，新的链接将发送至该邮箱。",
+        "too_many_title": "请求过于频繁",
+        "too_many_body": "请稍后再试。",
+        "lines": "账单明细",
+        "expires": "本链接有效期至 {date}",
+    },
+    "en": {
+        "lang_switch": "中文",
+        "from": "From",
+        "status": "Status",
+        "status.open": "Open",
+        "status.paid": "Paid",
+        "status.uncollectible": "Open",
+        "overdue": "Overdue",
+        "download_pdf": "Download the invoice (PDF)",
+        "receipt": "Paid in full on {date}: {amount}. Thank you!",
+        "bank_transfer": "Bank transfer",
+        "not_found_title": "This link does not work",
+        "not_found_body": "This invoice link is unknown, expired or no longer in use. If it has expired, enter the "
+        "email address we have on file for your company and we will send a new link to it.",
+        "email": "Email",
+        "renew": "Send a new link",
+        "renew_sent_title": "Request received",
+        "renew_sent_body": "If the address is the one on file for the invoice, a new link will be sent to it.",
+        "too_many_title": "Too many requests",
+        "too_many_body": "Please try again later.",
+        "lines": "Lines",
+        "expires": "This link works until {date}",
+    },
+}
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+STYLESHEET = (TEMPLATES / "page.css").read_text(encoding="utf-8")
+STYLE_HASH = base64.b64encode(hashlib.sha256(STYLESHEET.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def page_language(query: str | None, accept_language: str | None) -> str:
+    """?lang= wins, then the first language of Accept-Language we have; zh-CN by default."""
+    if query in LANGUAGES:
+        return query
+    if query and query.lower().startswith("en"):
+        return "en"
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return "zh-CN"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    invoice: InvoiceOut
+    customer_name: str
+    creditor: Creditor
+    overdue: bool
+    expires_on: str
+
+
+def _common(language: str) -> dict[str, Any]:
+    return {
+        "language": language,
+        "t": {**labels(language), **PAGE_LABELS[language]},
+        "stylesheet": STYLESHEET,
+        "other_language": "en" if language == "zh-CN" else "zh-CN",
+    }
+
+
+def invoice_page(page: PageContext, *, language: str, token: str) -> str:
+    """The invoice as its customer sees it at its link."""
+    invoice, c = page.invoice, page.invoice.currency
+    t = {**labels(language), **PAGE_LABELS[language]}
+    if invoice.payment_reference:
+        instruction = t["pay_by"].format(date=invoice.due_date, reference=invoice.payment_reference)
+    else:
+        instruction = t["pay_by_no_reference"].format(date=invoice.due_date)
+    receipt = None
+    if invoice.status == "paid" and invoice.paid_on is not None:
+        receipt = t["receipt"].format(date=invoice.paid_on, amount=money(invoice.total, c, language))
+    return _env.get_template("invoice.html").render(
+        **_common(language),
+        invoice=invoice,
+        customer_name=page.customer_name,
+        creditor=page.creditor,
+        overdue=page.overdue,
+        money=lambda value: money(value, c, language),
+        words=lambda value: amount_in_words(value, c),
+        number=plain_number,
+        pdf_href=f"{token}/pdf?lang={language}",  # relative to /i/<token>: the page never names its host
+        instruction=instruction,
+        receipt=receipt,
+        expires=t["expires"].format(date=page.expires_on),
+    )
+
+
+def not_found_page(*, language: str) -> str:
+    """The one answer for every link that does not work, with the form that asks for a new one."""
+    return _env.get_template("not_found.html").render(**_common(language))
+
+
+def message_page(*, language: str, title_key: str, body_key: str) -> str:
+    return _env.get_template("message.html").render(**_common(language), title_key=title_key, body_key=body_key)
