@@ -45,7 +45,7 @@ def test_the_schema_check_refuses_a_broken_compose_file(tmp_path: Path) -> None:
 def test_every_arflow_process_reads_the_env_file() -> None:
     services = _compose()["services"]
     readers = {name for name, s in services.items() if s.get("environment", {}).get("ARFLOW_SERVICE")}
-    assert readers >= ARFLOW_SERVICES | {"migrate"}
+    assert readers >= ARFLOW_SERVICES | {"console", "migrate"}
     for name in readers:
         assert {"path": "./.env", "required": False} in services[name]["env_file"], name
 
