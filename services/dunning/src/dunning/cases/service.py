@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -119,10 +120,18 @@ async def record_invoice_overdue(
         created_at=now,
     )
     session.add(action)
-    case.last_contact_at = now
+    # The notice is a contact on the fact's business date (a sweep run as of an earlier day, as a firm loading its
+    # history does): the end of that day at the latest, so the ladder's gap between contacts counts from then,
+    # not from the wall clock that would hold every as-of tick after it back.
+    case.last_contact_at = min(now, _end_of(event.as_of, customer.time_zone if customer else DEFAULT_TIME_ZONE))
     await session.flush()
     await raise_level(session, clock=clock, case=case, level=action.level, channel=action.channel, at=now)
     await address_action(session, clock=clock, action=action, plan=plan, customer=customer_view(customer))
+
+
+def _end_of(day: date, time_zone: str) -> datetime:
+    """The last instant of `day` where the customer is."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(time_zone)) - timedelta(microseconds=1)
 
 
 async def record_invoice_due_soon(
