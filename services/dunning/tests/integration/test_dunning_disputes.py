@@ -21,6 +21,7 @@ from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure
 from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
+from arflow.testing.tokens import person
 
 DUE = date(2026, 3, 1)
 
@@ -210,6 +211,11 @@ async def test_a_cases_documents_are_listed_page_by_page_in_the_one_list_envelop
             "/admin/jobs/dunning-tick/runs", json={"as_of": at(date(2026, 3, day)).isoformat()}
         )
         assert response.status_code == 200, response.text
+    # The handover reached on day 31 waits for a second person: the finance manager approves it.
+    approval = (await get(dunning, f"/cases/{case_id}"))["handover_approval"]
+    manager = person("wangfang", {"dunning:read", "dunning:approve"}, now=walking_clock.now())
+    approved = await dunning.client.post(f"/approvals/{approval['id']}/approve", json={}, headers=manager)
+    assert approved.status_code == 200, approved.text
     first = await get(dunning, f"/cases/{case_id}/documents", limit=1)
     assert set(first) == {"object", "data", "has_more", "next_cursor"}
     assert first["object"] == "list" and first["has_more"] is True

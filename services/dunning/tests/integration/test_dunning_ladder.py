@@ -29,6 +29,7 @@ from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.pdf import layout_problems, text
 from arflow.testing.services import RunningService
 from arflow.testing.smtp import SmtpSink
+from arflow.testing.tokens import person
 
 DUE = date(2026, 3, 1)
 
@@ -203,6 +204,12 @@ async def test_one_customer_walks_the_whole_ladder_over_three_months(
     while day <= date(2026, 6, 10):
         await tick(dunning, walking_clock, day)
         detail = await get(dunning, f"/cases/{case_id}")
+        if detail["awaiting_approval"]:  # the legal handover waits for a second person: the finance manager
+            manager = person("wangfang", {"dunning:read", "dunning:approve"}, now=walking_clock.now())
+            approval_id = detail["handover_approval"]["id"]
+            approved = await dunning.client.post(f"/approvals/{approval_id}/approve", json={}, headers=manager)
+            assert approved.status_code == 200, approved.text
+            detail = await get(dunning, f"/cases/{case_id}")
         tasks = (await get(dunning, "/tasks", case_id=case_id, status="open"))["data"]
         for task in tasks:
             if task["kind"] == "registered_mail":

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.clock import Clock
 from arflow.money import to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from dunning.actions.endpoints import action_out
 from dunning.actions.repository import case_actions
 from dunning.cases import repository, service
-from dunning.cases.schemas import AssignIn, CaseDetailOut, CaseItemOut, CaseOut, CaseStatus, HoldIn
+from dunning.cases.schemas import (
+    AssignIn,
+    CaseDetailOut,
+    CaseItemOut,
+    CaseOut,
+    CaseStatus,
+    HandoverApprovalOut,
+    HoldIn,
+)
 from dunning.collectors.repository import case_assignments
 from dunning.collectors.schemas import AssignmentIn
 from dunning.collectors.service import assign_by_hand, require_collector
 from dunning.deps import Paging, Reader, Writer
+from dunning.ladder.planning import ASK_AGAIN_AFTER_REJECTION
+from dunning.ladder.repository import latest_handover_request
 from dunning.lookups import case_items, lock_case, require_case
 from dunning.models import DunningCase, DunningCaseAssignment, DunningCaseItem
 from dunning.promises.endpoints import promise_out
@@ -69,11 +80,12 @@ async def list_cases(
 @router.get(
     "/cases/{case_id}", response_model=CaseDetailOut, tags=["cases"], summary="A case with its items and action log"
 )
-async def get_case(case_id: UUID, session: SessionDep, _: Reader) -> CaseDetailOut:
+async def get_case(case_id: UUID, session: SessionDep, clock: ClockDep, _: Reader) -> CaseDetailOut:
     case = await require_case(session, case_id)
     items = await case_items(session, case.id)
     actions = await case_actions(session, case.id)
     amount = sum((i.amount_due for i in items if i.status == "open"), Decimal(0))
+    handover = await _handover_approval(session, case.id, clock)
     return CaseDetailOut.model_validate(
         {
             **case_out(case, amount).model_dump(),
@@ -85,6 +97,29 @@ async def get_case(case_id: UUID, session: SessionDep, _: Reader) -> CaseDetailO
                 {c.key: getattr(a, c.key) for c in DunningCaseAssignment.__table__.columns}
                 for a in await case_assignments(session, case.id)
             ],
+            "awaiting_approval": handover is not None and handover.status == "pending",
+            "handover_approval": handover,
+        }
+    )
+
+
+async def _handover_approval(session: AsyncSession, case_id: UUID, clock: Clock) -> HandoverApprovalOut | None:
+    """The case's latest legal handover asked of a second person, expired once past its expiry (as /approvals)."""
+    row = await latest_handover_request(session, case_id)
+    if row is None:
+        return None
+    found: dict[str, Any] = dict(row._mapping)
+    status = found["status"]
+    if status == "pending" and found["expires_at"] <= clock.now():
+        status = "expired"
+    rejected_at = found["decided_at"] if status == "rejected" else None
+    return HandoverApprovalOut.model_validate(
+        {
+            **found,
+            "step": found["request"].get("step", ""),
+            "status": status,
+            "amount": to_minor_units(found["amount"], found["currency"]) if found["amount"] is not None else None,
+            "ask_again_after": rejected_at + ASK_AGAIN_AFTER_REJECTION if rejected_at else None,
         }
     )
 

@@ -66,6 +66,25 @@ class AssignIn(Strict):
     collector: str = Field(min_length=1, max_length=200)
 
 
+class HandoverApprovalOut(BaseModel):
+    """The case's latest legal handover asked of a second person (GET /approvals/{id} has all of it)."""
+
+    id: UUID
+    step: str
+    status: Literal["pending", "approved", "rejected", "expired"]
+    amount: DecimalString | None
+    currency: str | None
+    requested_by: str
+    requested_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_comment: str | None
+    ask_again_after: datetime | None = Field(
+        None, description="Rejected: when the tick asks again for the handover if the case is still at that rung."
+    )
+
+
 class CaseDetailOut(CaseOut):
     """A case with its timeline: items, the action log, collectors' tasks and promises."""
 
@@ -74,3 +93,9 @@ class CaseDetailOut(CaseOut):
     tasks: list[TaskOut] = Field(default_factory=list)
     promises: list[PromiseOut] = Field(default_factory=list)
     assignments: list[AssignmentOut] = Field(default_factory=list, description="Who held the case, oldest first.")
+    awaiting_approval: bool = Field(
+        False, description="The ladder reached the legal handover and waits for a second person to approve it."
+    )
+    handover_approval: HandoverApprovalOut | None = Field(
+        None, description="The latest legal handover asked of a second person, whatever became of it."
+    )

@@ -19,3 +19,7 @@ class PolicyExists(Conflict):
 
 class PolicyNotFound(NotFound):
     code, title, title_zh = "policy_not_found", "Policy not found", "催收策略不存在"
+
+
+class HandoverNotApplicable(Conflict):
+    code, title, title_zh = "handover_not_applicable", "Legal handover no longer applies", "已不能移交法务"

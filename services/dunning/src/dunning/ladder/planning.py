@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,10 +16,15 @@ from dunning import domain
 from dunning.actions.repository import done_steps
 from dunning.config import DunningSettings
 from dunning.customers.repository import get_customer, get_tier
+from dunning.ladder.repository import handover_requests
 from dunning.lookups import case_items
 from dunning.models import Customer, DunningCase, DunningCaseItem, PromiseToPay
 from dunning.payments.repository import Hold, holds_of
 from dunning.promises.repository import open_promises
+
+# After a second person rejects a legal handover, the tick asks again for that rung this long after the
+# rejection (the case stays where it is meanwhile: a manual hold stops it for longer).
+ASK_AGAIN_AFTER_REJECTION = timedelta(days=30)
 
 
 def guardrails(settings: DunningSettings) -> domain.Guardrails:
@@ -57,6 +64,38 @@ class CaseFacts:
     done_steps: frozenset[str]
     # The customer's unmatched payments as (reported_at, hold_until, resolved_at).
     unmatched_payments: tuple[Hold, ...] = ()
+    # Legal handovers asked of a second person, pending or rejected: (step, status, amount, expires_at, decided_at).
+    handover_requests: tuple[Any, ...] = ()
+
+
+def handover_wait(requests: Sequence[Any], step: str, amount: Decimal, as_of: datetime) -> str | None:
+    """Why the tick does not ask for a legal handover step of a case owing `amount` as of `as_of`:
+    `awaiting_approval` while a request for it is pending, not expired and asked for that amount (one asked
+    before a payment or credit note can no longer be approved: it is asked anew), `handover_rejected`
+    until ASK_AGAIN_AFTER_REJECTION after a rejection."""
+    for request in requests:
+        if request.step != step:
+            continue
+        if request.status == "pending" and as_of < request.expires_at and request.amount == amount:
+            return "awaiting_approval"
+        if (
+            request.status == "rejected"
+            and request.decided_at
+            and as_of < request.decided_at + ASK_AGAIN_AFTER_REJECTION
+        ):
+            return "handover_rejected"
+    return None
+
+
+def _gate_handover(
+    decision: domain.StepDecision, facts: CaseFacts, amount: Decimal, as_of: datetime
+) -> domain.StepDecision:
+    """A legal handover due is asked of a second person once: while asked (or just rejected) the case waits."""
+    step = decision.step
+    if decision.kind != "execute" or step is None or step.channel != "legal_handover":
+        return decision
+    wait = handover_wait(facts.handover_requests, step.name, amount, as_of)
+    return decision if wait is None else domain.StepDecision("blocked", step, decision.due_on, reason=wait)
 
 
 async def case_facts(session: AsyncSession, case: DunningCase) -> CaseFacts:
@@ -68,6 +107,7 @@ async def case_facts(session: AsyncSession, case: DunningCase) -> CaseFacts:
         promises=await open_promises(session, case.id),
         done_steps=await done_steps(session, case.id),
         unmatched_payments=tuple((await holds_of(session, [case.customer_id])).get(case.customer_id, [])),
+        handover_requests=(await handover_requests(session, [case.id])).get(case.id, ()),
     )
 
 
@@ -111,6 +151,7 @@ def plan_from(
         decision = domain.StepDecision("blocked", reason="no_policy")
     else:
         decision = domain.decide_step(policy, state, now=as_of, local_now=local_now, guard=guardrails(settings))
+        decision = _gate_handover(decision, facts, amount, as_of)
     return CasePlan(case, customer, items, facts.tier, policy, state, decision, local_now.date())
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import Table, Text, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.db import rows_changed
 from arflow.pagination import PageParams, paginate
+from arflow.persistence import approval_request
 from dunning.customers.repository import tiers_of
 from dunning.lookups import among
 from dunning.models import (
@@ -25,6 +27,10 @@ from dunning.models import (
     PromiseToPay,
 )
 from dunning.payments.repository import holds_of
+
+# The guarded action of a legal handover, and the subject type its approval requests name (ladder/approvals.py).
+LEGAL_HANDOVER = "case.legal_handover"
+CASE_SUBJECT = "dunning_case"
 
 
 async def insert_policy(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -78,7 +84,8 @@ async def retire_policy(session: AsyncSession, code: str) -> int:
 async def tick_snapshot(
     session: AsyncSession, cases: list[DunningCase], *, refresh: bool = False
 ) -> dict[UUID, dict[str, Any]]:
-    """Everything planning needs for many cases, in six queries (customers, tiers, items, promises, steps, holds).
+    """Everything planning needs for many cases, in seven queries (customers, tiers, items, promises, steps, holds,
+    and the handovers asked of a second person).
 
     With `refresh`, rows already in the session are overwritten by what the database holds now (the tick
     re-reads the cases it has just locked: an event may have changed them since its first read).
@@ -117,9 +124,42 @@ async def tick_snapshot(
     holds = await holds_of(session, customer_ids)
     for case in cases:
         snapshot[case.id]["unmatched_payments"] = tuple(holds.get(case.customer_id, []))
+    asked = await handover_requests(session, case_ids)
+    for case in cases:
+        snapshot[case.id]["handover_requests"] = asked.get(case.id, ())
     for facts in snapshot.values():
         facts["done_steps"] = frozenset(facts["done_steps"])
     return snapshot
+
+
+async def handover_requests(session: AsyncSession, case_ids: Sequence[UUID]) -> dict[UUID, tuple[Any, ...]]:
+    """The cases' legal handovers asked of a second person and still standing in the way of asking again
+    (pending, or rejected), as (step, status, amount, expires_at, decided_at) rows, in one query by the subject
+    index."""
+    r = approval_request.c
+    step = r.request["step"].astext.label("step")
+    query = select(r.subject_id, step, r.status, r.amount, r.expires_at, r.decided_at).where(
+        r.subject_type == CASE_SUBJECT,
+        r.subject_id == any_(bindparam(None, [str(i) for i in case_ids], type_=ARRAY(Text))),
+        r.action == LEGAL_HANDOVER,
+        r.status.in_(("pending", "rejected")),
+    )
+    found: dict[UUID, list[Any]] = {}
+    for row in (await session.execute(query)).all():
+        found.setdefault(UUID(row.subject_id), []).append(row)
+    return {case_id: tuple(rows) for case_id, rows in found.items()}
+
+
+async def latest_handover_request(session: AsyncSession, case_id: UUID) -> Any | None:
+    """The case's latest legal handover asked of a second person, whatever became of it."""
+    r = approval_request.c
+    query = (
+        select(approval_request)
+        .where(r.subject_type == CASE_SUBJECT, r.subject_id == str(case_id), r.action == LEGAL_HANDOVER)
+        .order_by(r.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).first()
 
 
 async def open_case_ids(session: AsyncSession) -> list[UUID]:

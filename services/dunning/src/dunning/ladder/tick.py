@@ -11,6 +11,9 @@ needs more than a queued action or a task - a letter to number and render, a leg
 recipient missing (the action finishes at once, with its DunningStepExecuted) - and a case whose
 promise is open are taken one by one as before, in the same transaction.
 
+A legal handover due is not taken by the tick: it asks a second person once (ladder/approvals.py), and
+the case waits (planned `blocked:awaiting_approval`, so not even locked) until it is approved or rejected.
+
 A second tick as of the same instant takes nothing twice: the steps already taken are re-read under
 the lock, and the job's advisory lock keeps two runs apart.
 """
@@ -37,6 +40,7 @@ from dunning import domain
 from dunning.actions.delivery import note_new_channels
 from dunning.config import DunningSettings
 from dunning.ladder import repository
+from dunning.ladder.approvals import ask_for_handover
 from dunning.ladder.planning import CaseFacts, CasePlan, plan_case, plan_from
 from dunning.ladder.service import policy_view
 from dunning.ladder.steps import execute_step, plain_start, step_values
@@ -99,7 +103,7 @@ async def run_tick(
             cases = await repository.open_cases(piece, after=after, limit=batch_size)
             if cases:
                 for outcome in await _tick_batch(
-                    piece, clock=clock, cases=cases, as_of=as_of, policies=policies, settings=settings
+                    piece, actor=actor, clock=clock, cases=cases, as_of=as_of, policies=policies, settings=settings
                 ):
                     counts[outcome] = counts.get(outcome, 0) + 1
         if len(cases) < batch_size:
@@ -110,6 +114,7 @@ async def run_tick(
 async def _tick_batch(
     session: AsyncSession,
     *,
+    actor: Principal,
     clock: Clock,
     cases: list[DunningCase],
     as_of: datetime,
@@ -138,25 +143,43 @@ async def _tick_batch(
         if facts.promises:  # settled first (kept, or broken once due), the case planned again: one by one
             await settle_due_promises(session, clock=clock, case=case, as_of=as_of)
             plan = await plan_case(session, case=case, as_of=as_of, policies=policies, settings=settings)
-            await _act_one_by_one(session, clock=clock, plan=plan, as_of=as_of, settings=settings)
+            outcome = await _act_one_by_one(
+                session, actor=actor, clock=clock, plan=plan, as_of=as_of, settings=settings
+            )
         elif not writes.add(plan, now=clock.now(), as_of=as_of, settings=settings):
-            await _act_one_by_one(session, clock=clock, plan=plan, as_of=as_of, settings=settings)
-        outcomes.append(_outcome(plan))
+            outcome = await _act_one_by_one(
+                session, actor=actor, clock=clock, plan=plan, as_of=as_of, settings=settings
+            )
+        else:
+            outcome = _outcome(plan)
+        outcomes.append(outcome)
     await writes.write(session, clock=clock)
     return outcomes
 
 
 async def _act_one_by_one(
-    session: AsyncSession, *, clock: Clock, plan: CasePlan, as_of: datetime, settings: DunningSettings
-) -> None:
-    """Record a locked case's new ladder and take its step through the ORM, one statement at a time."""
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    clock: Clock,
+    plan: CasePlan,
+    as_of: datetime,
+    settings: DunningSettings,
+) -> str:
+    """Record a locked case's new ladder and take its step through the ORM, one statement at a time (a legal
+    handover is asked of a second person instead, unless its policy lets it through); returns the outcome."""
     case = plan.case
     if plan.policy and _new_ladder(plan):
         _log_ladder(plan)
         case.policy_code, case.policy_version = plan.policy.code, plan.policy.version
-    if plan.decision.kind == "execute":
-        assert plan.decision.step is not None
-        await execute_step(session, clock=clock, plan=plan, step=plan.decision.step, as_of=as_of, settings=settings)
+    step = plan.decision.step
+    if plan.decision.kind == "execute" and step is not None:
+        if step.channel == "legal_handover" and await ask_for_handover(
+            session, clock=clock, plan=plan, step=step, as_of=as_of, actor=actor
+        ):
+            return "approval_requested:legal_handover"
+        await execute_step(session, clock=clock, plan=plan, step=step, as_of=as_of, settings=settings)
+    return _outcome(plan)
 
 
 def _log_ladder(plan: CasePlan) -> None:
