@@ -11,6 +11,7 @@ from arflow.events.catalog import (
     DisputeResolved,
     Event,
     InvoiceDueSoon,
+    InvoiceIssued,
     InvoiceOverdue,
     InvoicePaid,
     InvoiceVoided,
@@ -21,6 +22,7 @@ from arflow.events.catalog import (
     PaymentUnmatched,
 )
 from arflow.messaging.consumer import EventContext, Handler
+from dunning import invoice_links
 from dunning.cases import service as cases
 from dunning.creditor import service as creditor
 from dunning.customers import service as customers
@@ -34,6 +36,10 @@ async def on_creditor_updated(ctx: EventContext, event: CreditorUpdated) -> None
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
     await customers.record_customer(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
+
+
+async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
+    await invoice_links.record_invoice_issued(ctx.session, event)
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
@@ -144,6 +150,7 @@ HANDLERS: dict[type[Event], Handler] = {
     DisputeResolved: on_dispute_resolved,
     CreditorUpdated: on_creditor_updated,
     CustomerUpserted: on_customer_upserted,
+    InvoiceIssued: on_invoice_issued,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,
     PaymentApplicationReversed: on_payment_application_reversed,

@@ -52,6 +52,7 @@ from dunning.actions.service import record_delivery_failure, record_delivery_hel
 from dunning.config import DunningSettings
 from dunning.creditor.service import in_force
 from dunning.deps import SYSTEM
+from dunning.invoice_links import links_of
 from dunning.models import DunningAction
 
 log = structlog.get_logger("dunning")
@@ -117,6 +118,12 @@ def sender_context(creditor: Creditor | None) -> dict[str, object]:
 # --- email -------------------------------------------------------------------------------
 
 
+async def hosted_links(session: AsyncSession, action: DunningAction) -> dict[str, str]:
+    """The hosted page of each invoice the message names (InvoiceIssued's link), as of sending it."""
+    invoices = (action.details or {}).get("invoices") or []
+    return await links_of(session, [i["invoice_id"] for i in invoices if i.get("invoice_id")])
+
+
 def build_message(
     action: DunningAction,
     rendered: RenderedEmail,
@@ -161,7 +168,8 @@ async def deliver_email(session: AsyncSession, action: DunningAction, settings: 
         if letter is None:
             raise RuntimeError(f"the letter of action {action.id} is missing")
         template, attachments = LETTER_EMAIL_TEMPLATE, [(letter.filename, letter.content)]
-    rendered = render_email(template, action.language or "", action.details, sender_context(creditor))
+    context = {**sender_context(creditor), "hosted_links": await hosted_links(session, action)}
+    rendered = render_email(template, action.language or "", action.details, context)
     message = build_message(
         action,
         rendered,

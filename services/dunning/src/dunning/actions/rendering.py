@@ -80,11 +80,18 @@ def render_email(
 ) -> RenderedEmail:
     """Render one message from an action's details (invoices, amounts, references).
 
-    `extra` is the sender's own context (its bank account, its name), which an
+    `extra` is the sender's own context (its bank account, its name, the invoices' hosted pages), which an
     action's details override.
     """
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-    context = {**(extra or {}), **details, "language": language, "date": lambda d: format_date(d, language)}
+    # hosted_links: invoice id -> its hosted page (delivery looks them up); none known, no link is written.
+    context = {
+        "hosted_links": {},
+        **(extra or {}),
+        **details,
+        "language": language,
+        "date": lambda d: format_date(d, language),
+    }
     subject = _env.get_template(f"{template}.{language}.subject.txt").render(context)
     return RenderedEmail(
         subject=" ".join(subject.split()),
