@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +49,8 @@ class Backend:
     def __init__(self, settings: ConsoleSettings, clock: Clock, transport: httpx.AsyncBaseTransport | None = None):
         self.settings, self.clock = settings, clock
         self.client = httpx.AsyncClient(timeout=10, transport=transport)
+        self._refreshing: dict[str, asyncio.Lock] = {}
+        self._refreshed: dict[str, tuple[float, dict[str, Any]]] = {}
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -88,15 +92,31 @@ class Backend:
         )
 
     async def refresh(self, session: Session) -> None:
-        """A new token pair for the session's person (a refresh token works once: the pair is replaced)."""
+        """A new token pair for the session's person (a refresh token works once: the pair is replaced).
+
+        Two requests of one browser may both find the token about to lapse. people ends a session whose
+        refresh token is presented twice, so in this process the second waits for the first and takes
+        the same new pair (kept a minute, by the old token's hash).
+        """
         assert session.user is not None
-        response = await self.client.post(
-            self.url("people", "/sessions/refresh"), json={"refresh_token": session.user.refresh_token}
-        )
-        if response.status_code != 200 and response.status_code != 201:
-            session.sign_out()
-            raise SessionEnded
-        session.user = self._sign_in_of(response.json(), ends_at=session.user.ends_at)
+        old = hashlib.sha256(session.user.refresh_token.encode()).hexdigest()
+        lock = self._refreshing.setdefault(old, asyncio.Lock())
+        async with lock:
+            now = self.clock.now().timestamp()
+            self._refreshed = {k: v for k, v in self._refreshed.items() if v[0] > now}
+            if old in self._refreshed:
+                body = self._refreshed[old][1]
+            else:
+                response = await self.client.post(
+                    self.url("people", "/sessions/refresh"), json={"refresh_token": session.user.refresh_token}
+                )
+                if response.status_code not in (200, 201):
+                    session.sign_out()
+                    raise SessionEnded
+                body = response.json()
+                self._refreshed[old] = (now + 60, body)
+        self._refreshing.pop(old, None)
+        session.user = self._sign_in_of(body, ends_at=session.user.ends_at)
         session.changed = True
 
     async def call(

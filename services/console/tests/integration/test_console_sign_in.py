@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -164,4 +165,19 @@ async def test_the_access_token_is_refreshed_before_it_lapses_and_a_signed_out_c
         assert (await browser.post("/sign-out", data={"csrf_token": csrf(listed)})).status_code == 303
         clock.advance(timedelta(minutes=14, seconds=30))
         assert (await copy.get("/worklist")).headers["location"] == "/"  # people refused the refresh
+    await app.state.backend.close()
+
+
+async def test_two_pages_refreshing_at_once_keep_the_session(platform: Platform) -> None:
+    clock = FixedClock(datetime.now(UTC))
+    app = create_app(platform.console_settings(), clock=clock)
+    username, password = await platform.person(["collector"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console.test") as browser:
+        await sign_in(browser, username, password)
+        clock.advance(timedelta(minutes=14, seconds=30))
+        # people ends a session whose refresh token is presented twice: only one refresh may go out
+        both = await asyncio.gather(browser.get("/worklist"), browser.get("/approvals"))
+        assert [r.status_code for r in both] == [200, 200]
+        clock.advance(timedelta(minutes=14, seconds=30))
+        assert (await browser.get("/worklist")).status_code == 200  # the session still refreshes
     await app.state.backend.close()
