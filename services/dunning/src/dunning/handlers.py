@@ -11,6 +11,7 @@ from arflow.events.catalog import (
     DisputeResolved,
     Event,
     InvoiceDueSoon,
+    InvoiceHostedLinkChanged,
     InvoiceIssued,
     InvoiceOverdue,
     InvoicePaid,
@@ -40,6 +41,10 @@ async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> No
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
     await invoice_links.record_invoice_issued(ctx.session, event)
+
+
+async def on_invoice_hosted_link_changed(ctx: EventContext, event: InvoiceHostedLinkChanged) -> None:
+    await invoice_links.record_link_changed(ctx.session, event)
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
@@ -151,6 +156,7 @@ HANDLERS: dict[type[Event], Handler] = {
     CreditorUpdated: on_creditor_updated,
     CustomerUpserted: on_customer_upserted,
     InvoiceIssued: on_invoice_issued,
+    InvoiceHostedLinkChanged: on_invoice_hosted_link_changed,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,
     PaymentApplicationReversed: on_payment_application_reversed,

@@ -9,7 +9,13 @@ from uuid import UUID, uuid4
 from lxml import html
 
 from arflow.clock import FixedClock
-from arflow.events.catalog import ContactInfo, CustomerUpserted, InvoiceIssued, InvoiceOverdue
+from arflow.events.catalog import (
+    ContactInfo,
+    CustomerUpserted,
+    InvoiceHostedLinkChanged,
+    InvoiceIssued,
+    InvoiceOverdue,
+)
 from arflow.money import Money
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure as Infrastructure
@@ -100,3 +106,26 @@ async def test_invoice_without_a_page_gets_no_link_and_no_placeholder(
     for part in (text, rich):
         assert "在线查看" not in part and "/i/" not in part and "None" not in part
     assert html.fromstring(rich).xpath("//a") == []
+
+
+async def test_a_rotated_link_replaces_the_old_one_and_a_revoked_one_goes(
+    infra: Infrastructure, dunning: RunningService, dunning_smtp: SmtpSink, walking_clock: FixedClock
+) -> None:
+    walking_clock.set(datetime(2026, 3, 2, 2, tzinfo=UTC))
+    old, new = (f"https://pay.example.cn/i/{uuid4().hex}{uuid4().hex[:11]}" for _ in range(2))
+    rotated_to, revoked_for = f"{uuid4().hex[:10]}@example.cn", f"{uuid4().hex[:10]}@example.cn"
+    for email, change in ((rotated_to, new), (revoked_for, None)):
+        customer_id = uuid4()
+        customer, issued, overdue = events(customer_id, email, f"INV-2026-{uuid4().hex[:6].upper()}", old)
+        assert isinstance(issued, InvoiceIssued)
+        changed = InvoiceHostedLinkChanged(
+            customer_id=customer_id,
+            invoice_id=issued.invoice_id,
+            hosted_invoice_url=change,
+            changed_at=datetime(2026, 2, 10, 2, tzinfo=UTC),
+        )
+        await publish_events(infra.bootstrap, customer, issued, changed, overdue)  # type: ignore[arg-type]
+    text, rich = parts(await notice_to(dunning_smtp, rotated_to))
+    assert new in text and new in rich and old not in text + rich
+    text, rich = parts(await notice_to(dunning_smtp, revoked_for))
+    assert "在线查看" not in text and old not in text + rich and html.fromstring(rich).xpath("//a") == []

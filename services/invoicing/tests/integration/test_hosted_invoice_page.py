@@ -135,6 +135,16 @@ async def test_page_headers_keep_it_private(
     assert response.headers["x-frame-options"] == "DENY"
 
 
+async def test_rotation_and_revocation_are_published_for_the_emails(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice, recorded: Any
+) -> None:
+    invoice = await new_invoice((await new_customer())["id"])
+    rotated = (await invoicing.client.post(f"/invoices/{invoice['id']}/hosted-link")).json()
+    assert (await invoicing.client.delete(f"/invoices/{invoice['id']}/hosted-link")).status_code == 204
+    changes = await recorded("InvoiceHostedLinkChanged", invoice_id=invoice["id"])
+    assert [c["hosted_invoice_url"] for c in changes] == [rotated["hosted_invoice_url"], None]
+
+
 async def test_every_link_that_does_not_work_gets_the_same_404(
     invoicing: RunningService, visitor: httpx.AsyncClient, new_customer: NewCustomer, new_invoice: NewInvoice
 ) -> None:

@@ -190,6 +190,19 @@ class InvoiceIssued(Event):
     hosted_invoice_url: str | None = None
 
 
+class InvoiceHostedLinkChanged(Event):
+    """The invoice's hosted page moved to a new link (a rotation) or has none any more (revoked: null).
+
+    The old link stops working at once; whoever links the page in its messages (dunning) follows this.
+    """
+
+    publisher: ClassVar[str] = INVOICING
+
+    invoice_id: UUID
+    hosted_invoice_url: str | None = None
+    changed_at: AwareDatetime
+
+
 class InvoiceDueSoon(Event):
     publisher: ClassVar[str] = INVOICING
 
@@ -557,6 +570,7 @@ CATALOG: dict[str, type[Event]] = {
         ContractStarted,
         ContractChanged,
         InvoiceIssued,
+        InvoiceHostedLinkChanged,
         InvoiceDueSoon,
         InvoiceOverdue,
         PaymentApplied,

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from arflow import audit
 from arflow.clock import local_date
+from arflow.events.catalog import InvoiceHostedLinkChanged
 from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.ids import uuid7
+from arflow.messaging import outbox
 from arflow.problems import PROBLEM_JSON, Conflict, NotFound, Problem
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
@@ -104,6 +106,10 @@ async def rotate_link(
         link = await links.link_of(session, invoice.id)
         assert link is not None
         await session.refresh(link)
+        changed = InvoiceHostedLinkChanged(
+            customer_id=invoice.customer_id, invoice_id=invoice.id, hosted_invoice_url=url, changed_at=clock.now()
+        )
+        await outbox.add(session, changed, clock=clock)
         await audit.record(
             session,
             action="hosted_link.rotated",
@@ -123,11 +129,13 @@ async def rotate_link(
     summary="Revoke the invoice's hosted link: it answers 404 from now on (POST makes a new one)",
 )
 async def revoke_link(invoice_id: UUID, session: SessionDep, clock: ClockDep, _: Writer) -> Response:
-    await require_invoice(session, invoice_id)
+    invoice = await require_invoice(session, invoice_id)
     if not await links.revoke(session, invoice_id=invoice_id, clock=clock):
         raise HostedLinkNotFound(
             f"Invoice {invoice_id} has no hosted link.", detail_zh=f"账单 {invoice_id} 没有在线链接。"
         )
+    revoked = InvoiceHostedLinkChanged(customer_id=invoice.customer_id, invoice_id=invoice.id, changed_at=clock.now())
+    await outbox.add(session, revoked, clock=clock)
     await audit.record(session, action="hosted_link.revoked", object_type="invoice", object_id=invoice_id)
     return Response(status_code=204)
 
