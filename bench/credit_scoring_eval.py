@@ -182,6 +182,8 @@ def walk(client: SimulatedClient, model: dict[str, Any], start: date, end: date)
             settled_score=settled,
             settled_tier=scoring.tier_of(settled, model["tiers"]),
             utilisation=policy.utilisation(limit.exposure, limit.limit),
+            past_due_days=file.max_days_past_due or 0,
+            worst_paid_days=file.max_dbt_12m or 0,
         )
         warnings, state = policy.watch(state, seen, customer_key="c")
         found.alerts.extend((day, w.kind) for w in warnings)
@@ -490,6 +492,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="300 clients and 20 latency samples")
     parser.add_argument("--clients", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the portfolio's seed (default {SEED})")
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), help="processes for the walk")
     parser.add_argument("--no-latency", action="store_true", help="skip the broker latency figure")
     parser.add_argument("--latency-only", action="store_true", help="only the broker latency figure")
@@ -499,13 +502,13 @@ def main() -> None:
         return
     clients_n = args.clients or (300 if args.quick else 2000)
     started = time.perf_counter()
-    clients = simulate(clients_n, MONTHS, seed=SEED)
+    clients = simulate(clients_n, MONTHS, seed=args.seed)
     ports = portfolios(clients)
     scorecard, late_model = default_model("scorecard"), default_model("late_payment")
     mix = Counter(c.habit for c in clients)
     print(
         f"portfolio: {clients_n} clients × {MONTHS} months, {sum(len(c.experiences) for c in clients)} invoices "
-        f"(seed {SEED}); models: the shipped {scorecard['version']} and {late_model['version']}, fitted on "
+        f"(seed {args.seed}); models: the shipped {scorecard['version']} and {late_model['version']}, fitted on "
         "another seed's portfolio"
     )
     print("  payer types: " + ", ".join(f"{t} {mix[t]}" for t in PAYER_TYPES))

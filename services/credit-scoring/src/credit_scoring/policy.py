@@ -374,6 +374,13 @@ class Observation:
     settled_score: int  # the score with the open-item characteristics at their best bins
     settled_tier: str
     utilisation: Decimal | None
+    past_due_days: int = 0  # the oldest open invoice's days past due (0: nothing is)
+    worst_paid_days: int = 0  # the most days late of an invoice paid in the last 12 months (max_dbt_12m)
+
+    @property
+    def late_beyond_habit(self) -> bool:
+        """An open invoice is later than the customer has paid any invoice in the last 12 months."""
+        return self.past_due_days > self.worst_paid_days
 
 
 @dataclass
@@ -438,14 +445,18 @@ def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[l
     """The warnings one rescoring raises, and the state to keep (pure; same input, same output).
 
     tier_drop   the tier fell below the confirmed tier into C or D (TIER_DROP_WARNS) and either
-                the settled tier (payment behaviour, open items ignored) fell too, or the lower
-                tier has held on every rescoring for CONFIRM_DAYS. A recovery before that raises
-                nothing. Upgrades are confirmed at once; so is a drop into B, silently.
+                the settled tier (payment behaviour, open items ignored) fell into C or D too, or
+                the lower tier has held on every rescoring for CONFIRM_DAYS and an open invoice is
+                later than the customer has paid any in 12 months (`late_beyond_habit`; until then
+                it stays pending). A recovery before that raises nothing. Upgrades are confirmed
+                at once; so is a drop into B, silently, and a settled tier of B (the open items
+                carrying the tier further wait as above).
     score_drop  the score is ≥ 20 points below the highest of the last 30 days, and either the
                 settled score fell ≥ 20 points too, or the fall has held for CONFIRM_DAYS.
     utilisation_80 / _95
-                crossing the threshold upwards while armed; re-armed once utilisation is back
-                below 60% / 80%.
+                above the threshold, with something past due, on every rescoring for
+                UTILISATION_HOLD_DAYS while armed (utilisation_80 then waits for
+                `late_beyond_habit`); re-armed once utilisation is back below 60% / 80%.
     Cooling-off: none of these repeats for a customer within COOLING_OFF_DAYS unless it is worse
     (a lower tier, a larger fall; a utilisation warning only after re-arming).
     """
@@ -480,7 +491,14 @@ def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[l
             state.pending_since = day
         state.pending_tier = seen.tier
         behaviour = _worse(seen.settled_tier, state.tier)
-        if behaviour or (day - state.pending_since).days >= CONFIRM_DAYS:
+        if behaviour and seen.settled_tier not in TIER_DROP_WARNS:
+            # Payment behaviour fell into B only: B stands at once, silently; the open items that carry the
+            # tier below it wait like any other open-item drop.
+            behaviour, state.tier = False, seen.settled_tier
+            if not _worse(seen.tier, state.tier):
+                state.pending_tier, state.pending_since = None, None
+        held = state.pending_since is not None and (day - state.pending_since).days >= CONFIRM_DAYS
+        if behaviour or (held and seen.late_beyond_habit):
             previous = state.tier
             if seen.tier in TIER_DROP_WARNS:  # a drop into B is confirmed silently: B is still good
                 raise_(
@@ -525,11 +543,11 @@ def watch(state: WatchState, seen: Observation, *, customer_key: str) -> tuple[l
             if used is None or used < REARM_BELOW[kind]:
                 state.disarmed.remove(kind)
             continue
-        if used is None or used <= threshold:
+        if used is None or used <= threshold or seen.past_due_days <= 0:
             state.over_since.pop(kind, None)
             continue
         since = state.over_since.setdefault(kind, day)
-        if (day - since).days >= UTILISATION_HOLD_DAYS:
+        if (day - since).days >= UTILISATION_HOLD_DAYS and (kind != "utilisation_80" or seen.late_beyond_habit):
             state.disarmed.append(kind)
             state.over_since.pop(kind, None)
             raise_(

@@ -16,7 +16,10 @@ def tier(score: int) -> str:
     return next((t for t, cut in TIERS.items() if score >= cut), "D")
 
 
-def seen(day: int, score: int, settled: int | None = None, used: str | None = "0.30") -> Observation:
+def seen(
+    day: int, score: int, settled: int | None = None, used: str | None = "0.30", late: int = 1, worst: int = 0
+) -> Observation:
+    """A client that has paid every invoice on time (`worst` 0) with one `late` days past due."""
     settled = score if settled is None else settled
     return Observation(
         day=START + timedelta(days=day),
@@ -25,6 +28,8 @@ def seen(day: int, score: int, settled: int | None = None, used: str | None = "0
         settled_score=settled,
         settled_tier=tier(settled),
         utilisation=None if used is None else Decimal(used),
+        past_due_days=late,
+        worst_paid_days=worst,
     )
 
 

@@ -22,6 +22,7 @@ def customer(day: date) -> Observation:
         settled_score=560,
         settled_tier="A",
         utilisation=Decimal("0.50"),
+        past_due_days=(day - date(2026, 1, 10)).days + 1 if late else 0,  # a punctual payer's first late invoice
     )
 
 

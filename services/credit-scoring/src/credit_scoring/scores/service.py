@@ -90,16 +90,20 @@ def initial_limit_of(snap: Snapshot, file: domain.CreditFile, day: date) -> poli
     )
 
 
-def _observation(model: dict[str, Any], scored: scoring.Score, day: date, used: Decimal | None) -> policy.Observation:
-    """What the early warnings see of one day's score."""
+def _observation(
+    model: dict[str, Any], scored: scoring.Score, file: domain.CreditFile, used: Decimal | None
+) -> policy.Observation:
+    """What the early warnings see of one day's score (the file's date)."""
     settled = policy.settled_score(model["characteristics"], scored.points)
     return policy.Observation(
-        day=day,
+        day=file.as_of,
         score=scored.score,
         tier=scored.tier,
         settled_score=settled,
         settled_tier=scoring.tier_of(settled, model["tiers"]),
         utilisation=used,
+        past_due_days=file.max_days_past_due or 0,
+        worst_paid_days=file.max_dbt_12m or 0,
     )
 
 
@@ -124,7 +128,7 @@ def _observation_on(
         initial=initial_limit_of(snap, file, day),
     )
     effective = policy.effective_limit(recommendation.limit, override, expires_on, day)
-    return _observation(model, scored, day, policy.utilisation(recommendation.exposure, effective))
+    return _observation(model, scored, file, policy.utilisation(recommendation.exposure, effective))
 
 
 def rescore_day(*, today: date, current: date | None, as_of: date | None = None, event_on: date | None = None) -> date:
@@ -257,7 +261,7 @@ async def rescore(
             credit_hold=hold,
             trigger=trigger,
         )
-    seen = _observation(model, scored, today, used)
+    seen = _observation(model, scored, file, used)
 
     def observe(day: date) -> policy.Observation | None:
         return seen if day == today else _observation_on(day, snap=snap, portfolio=portfolio, model=model)
