@@ -21,6 +21,9 @@ from dunning.models import DunningTask
 from dunning.promises.service import make_promise
 from dunning.tasks.errors import PromiseIncomplete, TaskClosed
 
+# The channels whose actions an email or SMS sender delivers (actions.delivery's EMAIL and SMS channels).
+SENT_BY_A_SENDER = frozenset({"email", "internal_alert", "letter", "sms"})
+
 log = structlog.get_logger("dunning")
 
 
@@ -73,7 +76,10 @@ async def complete_task(
     action = await get_action(session, task.action_id, for_update=True)
     if action is not None and action.status == "pending":
         action.details = {**action.details, "operator": operator, "note": note}
-        await finish_action(session, clock=clock, action=action, status="completed", outcome=outcome, at=now)
+        # A step a sender still has to deliver (a letter's email, say, beside its registered-mail task) is finished
+        # by that sender: completing the task first must not cancel the email.
+        if action.channel not in SENT_BY_A_SENDER:
+            await finish_action(session, clock=clock, action=action, status="completed", outcome=outcome, at=now)
     if outcome == "dispute":
         await open_dunning_dispute(session, actor=actor, clock=clock, case=case, items=disputed, reason=note)
     elif outcome == "refused":
