@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 
 from arflow.auth import hash_key
-from arflow.devstack.broker import free_port
-from arflow.devstack.platform import SERVICES, spawn_service
-from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
-from arflow.testing.platform import Platform
+from arflow.testing.platform import Platform, service_processes
 from arflow.testing.smtp import SmtpSink
 
 
@@ -39,39 +33,10 @@ async def platform(infra: TestInfrastructure, api_key: str, smtp_sink: SmtpSink)
 
 
 async def _platform(infra: TestInfrastructure, api_key: str, smtp_sink: SmtpSink) -> AsyncIterator[Platform]:
-    for spec in SERVICES:
-        await infra.migrated_database(spec)
     env = {
-        **infra.service_env(),
         "ARFLOW_API_KEYS": json.dumps([{"name": "e2e", "sha256": hash_key(api_key), "scopes": ["*"]}]),
-        "ARFLOW_JOBS_ENABLED": "false",
-        "ARFLOW_RELAY_POLL_SECONDS": "0.2",
-        "ARFLOW_LOG_LEVEL": "WARNING",
         "ARFLOW_SMTP_HOST": "127.0.0.1",
         "ARFLOW_SMTP_PORT": str(smtp_sink.port),
     }
-    ports = {spec.name: free_port() for spec in SERVICES}
-    # The console (no database) calls the others where this platform runs them.
-    env |= {f"ARFLOW_{name.upper().replace('-', '_')}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    processes: list[subprocess.Popen[str]] = [spawn_service(spec, env, port=ports[spec.name]) for spec in SERVICES]
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    try:
-        async with httpx.AsyncClient(timeout=2) as client:
-            for name, url in urls.items():
-
-                async def ready(url: str = url) -> bool:
-                    try:
-                        return (await client.get(f"{url}/readyz")).status_code == 200
-                    except httpx.HTTPError:
-                        return False
-
-                await eventually(ready, within=60, what=f"{name} to be ready")
+    async with service_processes(infra, env) as urls:
         yield Platform(urls=urls, smtp=smtp_sink, api_key=api_key)
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()

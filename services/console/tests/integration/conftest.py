@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import signal
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +19,9 @@ from console.main import create_app
 
 from arflow.auth import hash_key
 from arflow.devstack.broker import free_port
-from arflow.devstack.platform import SERVICES, spawn_service
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
-
-BUSINESS = [spec for spec in SERVICES if spec.has_database]
-CONSOLE = next(spec for spec in SERVICES if spec.name == "console")
+from arflow.testing.platform import service_processes
 
 
 @dataclass
@@ -167,43 +162,16 @@ class Platform:
 @pytest.fixture(scope="session")
 async def platform(infra: TestInfrastructure, api_key: str) -> AsyncIterator[Platform]:
     own = infra.isolated()
-    processes: list[subprocess.Popen[str]] = []
+    env = {
+        "ARFLOW_API_KEYS": json.dumps([{"name": "console-tests", "sha256": hash_key(api_key), "scopes": ["*"]}]),
+        "ARFLOW_SMTP_HOST": "127.0.0.1",
+        "ARFLOW_SMTP_PORT": str(free_port()),  # no mail server: dunning's emails stay queued
+        "ARFLOW_CONSOLE_SECRET": secrets.token_urlsafe(32),
+    }
     try:
-        for spec in BUSINESS:
-            await own.migrated_database(spec)
-        ports = {spec.name: free_port() for spec in SERVICES}
-        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        env = {
-            **own.service_env(),
-            "ARFLOW_API_KEYS": json.dumps([{"name": "console-tests", "sha256": hash_key(api_key), "scopes": ["*"]}]),
-            "ARFLOW_JOBS_ENABLED": "false",
-            "ARFLOW_RELAY_POLL_SECONDS": "0.2",
-            "ARFLOW_LOG_LEVEL": "WARNING",
-            "ARFLOW_SMTP_HOST": "127.0.0.1",
-            "ARFLOW_SMTP_PORT": str(free_port()),  # no mail server: dunning's emails stay queued
-            "ARFLOW_CONSOLE_SECRET": secrets.token_urlsafe(32),
-            **{f"ARFLOW_{name.upper().replace('-', '_')}_URL": url for name, url in urls.items()},
-        }
-        processes = [spawn_service(spec, env, port=ports[spec.name]) for spec in SERVICES]
-        async with httpx.AsyncClient(timeout=2) as client:
-            for name, url in urls.items():
-
-                async def ready(url: str = url) -> bool:
-                    try:
-                        return (await client.get(f"{url}/readyz")).status_code == 200
-                    except httpx.HTTPError:
-                        return False
-
-                await eventually(ready, within=60, what=f"{name} to be ready")
-        yield Platform(urls=urls, api_key=api_key)
+        async with service_processes(own, env) as urls:
+            yield Platform(urls=urls, api_key=api_key)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
         await own.stop()
 
 
