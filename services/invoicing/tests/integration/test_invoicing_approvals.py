@@ -157,3 +157,32 @@ async def test_the_policy_is_data_an_admin_sets(
         await invoicing.client.put(
             "/approval-policies/invoice.write_off", json={"threshold": "1000.00", "approver_scope": "invoicing:approve"}
         )
+
+
+async def test_a_credit_note_over_its_threshold_waits_for_a_second_person(
+    invoicing: RunningService, new_customer: Make, new_invoice: Make
+) -> None:
+    invoice = await new_invoice((await new_customer())["id"], amount="8000.00")
+    clerk = as_(invoicing, "zhangwei", CLERK)
+    small = await invoicing.client.post(
+        f"/invoices/{invoice['id']}/credit-notes", json={"amount": "1000.00", "reason": "价格调整"}, headers=clerk
+    )
+    assert small.status_code == 201, small.text  # within the default 5,000.00: at once
+    asked = await invoicing.client.post(
+        f"/invoices/{invoice['id']}/credit-notes",
+        json={"amount": "6000.00", "reason": "服务未完成，退还部分费用"},
+        headers=as_(invoicing, "zhangwei", CLERK),
+    )
+    assert asked.status_code == 202, asked.text
+    approval = asked.json()
+    assert approval["action"] == "credit_note.issue" and approval["amount"] == "6000.00"
+    assert (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()["balance"] == "7000.00"
+    approved = await invoicing.client.post(
+        f"/approvals/{approval['id']}/approve", json={}, headers=as_(invoicing, "wangfang", MANAGER)
+    )
+    assert approved.status_code == 200, approved.text
+    note = approved.json()["result"]
+    assert note["amount"] == "6000.00" and note["number"].startswith("CN-")
+    assert (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()["balance"] == "1000.00"
+    listed = (await invoicing.client.get("/credit-notes", params={"invoice_id": invoice["id"]})).json()["data"]
+    assert sorted(n["amount"] for n in listed) == ["1000.00", "6000.00"]

@@ -24,7 +24,7 @@ WRITE_OFF = "invoice.write_off"
 APPROVE_SCOPE = "invoicing:approve"
 
 
-async def _invoice_version(session: AsyncSession, invoice_id: str) -> str | None:
+async def invoice_version(session: AsyncSession, invoice_id: str) -> str | None:
     """What a write-off was asked against: a payment, credit note or void since then changes it."""
     invoice = await get_invoice(session, UUID(invoice_id))
     return None if invoice is None else f"{invoice.status}:{invoice.balance}:{invoice.amount_paid}"
@@ -58,7 +58,7 @@ register(
         title_zh="坏账核销",
         title_en="Write-off",
         apply=_write_off,
-        version_of=_invoice_version,
+        version_of=invoice_version,
         default_threshold=Decimal("1000.00"),
         default_approver_scope=APPROVE_SCOPE,
     )
