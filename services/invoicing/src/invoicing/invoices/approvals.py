@@ -12,13 +12,19 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow import approvals
 from arflow.approvals import Applied, GuardedAction, register
 from arflow.auth import Principal
 from arflow.clock import Clock
+from arflow.idempotency import idempotent
 from invoicing.invoices import service
 from invoicing.lookups import get_invoice
+from invoicing.models import Invoice
 
 WRITE_OFF = "invoice.write_off"
 APPROVE_SCOPE = "invoicing:approve"
@@ -28,6 +34,40 @@ async def invoice_version(session: AsyncSession, invoice_id: str) -> str | None:
     """What a write-off was asked against: a payment, credit note or void since then changes it."""
     invoice = await get_invoice(session, UUID(invoice_id))
     return None if invoice is None else f"{invoice.status}:{invoice.balance}:{invoice.amount_paid}"
+
+
+async def awaiting_approval(
+    request: Request,
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    principal: Principal,
+    action: str,
+    invoice: Invoice,
+    amount: Decimal,
+    body: BaseModel,
+    reason: str,
+) -> JSONResponse | None:
+    """The 202 with a pending approval when `action` on `invoice` for `amount` waits for a second person (the
+    request frozen as asked, under its Idempotency-Key); None when it may go ahead now."""
+    if not await approvals.needed(session, action=action, amount=amount, currency=invoice.currency):
+        return None
+
+    async def ask() -> dict[str, Any]:
+        return await approvals.request_approval(
+            session,
+            clock=clock,
+            action=action,
+            subject_type="invoice",
+            subject_id=invoice.id,
+            amount=amount,
+            currency=invoice.currency,
+            request={"invoice_id": str(invoice.id), **body.model_dump(mode="json")},
+            actor=principal,
+            reason=reason,
+        )
+
+    return await idempotent(request, session, principal, body, ask, status_code=202)
 
 
 async def _write_off(session: AsyncSession, clock: Clock, request: dict[str, Any], requester: Principal) -> Applied:

@@ -10,7 +10,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from arflow import approvals
 from arflow.approvals.api import ApprovalOut
 from arflow.clock import Clock
 from arflow.events.catalog import Language
@@ -24,7 +23,7 @@ from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Paging, Reader, Writer
 from invoicing.hosted import links
 from invoicing.invoices import documents, repository, service
-from invoicing.invoices.approvals import WRITE_OFF
+from invoicing.invoices.approvals import WRITE_OFF, awaiting_approval
 from invoicing.invoices.schemas import (
     InvoiceCreate,
     InvoiceLineOut,
@@ -212,24 +211,20 @@ async def write_off_invoice(
     invoice_id: UUID, body: WriteOffRequest, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
     invoice = await require_invoice(session, invoice_id)
-    amount, currency = invoice.balance, invoice.currency
-    if invoice.status == "open" and await approvals.needed(session, action=WRITE_OFF, amount=amount, currency=currency):
-
-        async def ask() -> dict[str, Any]:
-            return await approvals.request_approval(
-                session,
-                clock=clock,
-                action=WRITE_OFF,
-                subject_type="invoice",
-                subject_id=invoice_id,
-                amount=amount,
-                currency=currency,
-                request={"invoice_id": str(invoice_id), **body.model_dump(mode="json")},
-                actor=principal,
-                reason=body.reason,
-            )
-
-        return await idempotent(request, session, principal, body, ask, status_code=202)
+    if invoice.status == "open":
+        pending = await awaiting_approval(
+            request,
+            session,
+            clock=clock,
+            principal=principal,
+            action=WRITE_OFF,
+            invoice=invoice,
+            amount=invoice.balance,
+            body=body,
+            reason=body.reason,
+        )
+        if pending is not None:
+            return pending
 
     async def write_off() -> InvoiceOut:
         invoice = await service.write_off_invoice(

@@ -8,13 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from arflow import approvals
 from arflow.approvals.api import ApprovalOut
 from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import Currency, to_minor_units
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing.deps import Paging, Reader, Writer
+from invoicing.invoices.approvals import awaiting_approval
 from invoicing.ledger import repository, service
 from invoicing.ledger.approvals import CREDIT_NOTE
 from invoicing.ledger.schemas import CreditNoteCreate, CreditNoteOut, CustomerBalanceOut
@@ -85,25 +85,21 @@ async def create_credit_note(
     principal: Writer,
 ) -> JSONResponse:
     invoice = await require_invoice(session, invoice_id)
-    amount, currency = body.amount or invoice.balance, invoice.currency
-    creditable = invoice.status in ("open", "uncollectible") and 0 < amount <= invoice.balance
-    if creditable and await approvals.needed(session, action=CREDIT_NOTE, amount=amount, currency=currency):
-
-        async def ask() -> dict[str, Any]:
-            return await approvals.request_approval(
-                session,
-                clock=clock,
-                action=CREDIT_NOTE,
-                subject_type="invoice",
-                subject_id=invoice_id,
-                amount=amount,
-                currency=currency,
-                request={"invoice_id": str(invoice_id), **body.model_dump(mode="json")},
-                actor=principal,
-                reason=body.reason,
-            )
-
-        return await idempotent(request, session, principal, body, ask, status_code=202)
+    amount = body.amount or invoice.balance
+    if invoice.status in ("open", "uncollectible") and 0 < amount <= invoice.balance:
+        pending = await awaiting_approval(
+            request,
+            session,
+            clock=clock,
+            principal=principal,
+            action=CREDIT_NOTE,
+            invoice=invoice,
+            amount=amount,
+            body=body,
+            reason=body.reason,
+        )
+        if pending is not None:
+            return pending
 
     async def create() -> CreditNoteOut:
         note = await service.issue_credit_note(session, actor=principal, clock=clock, invoice_id=invoice_id, data=body)
