@@ -34,3 +34,18 @@ class InvoicingSettings(ServiceSettings, CreditorSettings):
     hosted_page_requests_per_minute: int = Field(
         default=60, ge=1, description="Requests to /i/* one client address may make in a minute (then 429)."
     )
+    # Paying on the hosted page: invoicing asks reconciliation (which owns the gateway orders and their
+    # callbacks) to make the order; the money still arrives only by the gateway's verified callback.
+    reconciliation_url: str = Field(
+        default="http://127.0.0.1:8002", description="Base URL of reconciliation (the hosted page's orders)."
+    )
+    reconciliation_api_key: str | None = Field(
+        default=None,
+        description="The API key (reconciliation:write) the hosted page makes payment orders with; unset: the "
+        "page offers bank transfer only.",
+    )
+    hosted_checkout: str = Field(
+        default="alipay_precreate,alipay_page_pay,wechat_native,stripe_checkout",
+        description="The ways of paying online the hosted page offers, in order (comma-separated; each needs its "
+        "gateway's keys at reconciliation).",
+    )

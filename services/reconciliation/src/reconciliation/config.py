@@ -47,3 +47,32 @@ class ReconciliationSettings(ServiceSettings):
     wechatpay_tolerance_seconds: int = 300
     standard_webhook_secret: str | None = Field(default=None, description="whsec_… secret of the generic endpoint.")
     standard_webhook_tolerance_seconds: int = 300
+    # Gateways: making orders there (checkout), for the customer's hosted page. Each gateway is offered once its
+    # keys are set; the URLs are the real gateways' unless pointed elsewhere (a sandbox, the tests' fakes).
+    webhook_base_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Where the gateways reach reconciliation's webhooks: an order's notify_url is this + /webhooks/….",
+    )
+    alipay_gateway_url: str = Field(
+        default="https://openapi.alipay.com/gateway.do", description="Alipay's open-platform gateway."
+    )
+    alipay_app_private_key: str | None = Field(
+        default=None, description="The app's RSA private key (PEM) that signs requests to Alipay (RSA2)."
+    )
+    wechatpay_api_url: str = Field(default="https://api.mch.weixin.qq.com", description="WeChat Pay API v3.")
+    wechatpay_appid: str | None = Field(default=None, description="The appid Native orders are made for.")
+    wechatpay_merchant_private_key: str | None = Field(
+        default=None, description="The merchant's API private key (PEM) that signs requests to WeChat Pay."
+    )
+    wechatpay_merchant_serial: str | None = Field(default=None, description="Serial of the merchant API certificate.")
+    stripe_api_url: str = Field(default="https://api.stripe.com", description="Stripe's API.")
+    stripe_secret_key: str | None = Field(default=None, description="sk_… key that makes Checkout Sessions.")
+    checkout_minutes: int = Field(
+        default=30, ge=1, le=1440, description="An order made at a gateway closes this long after it is made."
+    )
+    checkout_query_after_minutes: int = Field(
+        default=5,
+        ge=1,
+        description="An open order whose callback has not come this long after it was made (and again each such "
+        "interval) is asked of its gateway; a paid answer is booked as its callback would be.",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from fastapi import FastAPI
 
@@ -14,6 +15,7 @@ from reconciliation.config import ReconciliationSettings
 from reconciliation.disputes.endpoints import router as disputes_router
 from reconciliation.gateways.endpoints import router as gateways_router
 from reconciliation.handlers import HANDLERS
+from reconciliation.jobs import jobs_for
 from reconciliation.matching.endpoints import router as matching_router
 from reconciliation.open_items.endpoints import router as open_items_router
 from reconciliation.payments.endpoints import router as payments_router
@@ -59,4 +61,5 @@ DEFINITION = ServiceDefinition(
 
 
 def create_app(settings: ReconciliationSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or ReconciliationSettings(), clock=clock)
+    settings = settings or ReconciliationSettings()
+    return create_service_app(replace(DEFINITION, jobs=jobs_for(settings)), settings, clock=clock)

@@ -358,6 +358,12 @@ class PaymentAttempt(Base):
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # An order arflow made at the gateway itself (reconciliation.checkout): how, what the customer pays with
+    # (a QR code's text, or the page to go to), the gateway's id of it, and when the gateway was last asked.
+    checkout: Mapped[str | None] = mapped_column(String(24))
+    pay_url: Mapped[str | None] = mapped_column(Text)
+    gateway_ref: Mapped[str | None] = mapped_column(Text)
+    queried_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CsvProfile(Base):

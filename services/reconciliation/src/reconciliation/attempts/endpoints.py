@@ -29,7 +29,10 @@ async def create_attempt(
     body: PaymentAttemptIn, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
     async def create() -> PaymentAttemptOut:
-        return attempt_out(await service.create_attempt(session, clock=clock, data=body, actor=principal))
+        attempt = await service.create_attempt(
+            session, clock=clock, data=body, actor=principal, settings=request.app.state.settings
+        )
+        return attempt_out(attempt)
 
     return await idempotent(request, session, principal, body, create)
 

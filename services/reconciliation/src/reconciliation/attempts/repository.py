@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import select
@@ -17,7 +19,9 @@ async def attempt_by_order(session: AsyncSession, provider: str, order_key: str)
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def attempts_by_orders(session: AsyncSession, provider: str, order_keys: Sequence[str]) -> list[PaymentAttempt]:
+async def attempts_by_orders(
+    session: AsyncSession, provider: str, order_keys: Sequence[str], *, for_update: bool = False
+) -> list[PaymentAttempt]:
     """The attempts of a provider whose order key is one of `order_keys`, oldest first (one indexed query)."""
     if not order_keys:
         return []
@@ -26,6 +30,8 @@ async def attempts_by_orders(session: AsyncSession, provider: str, order_keys: S
         .where(PaymentAttempt.provider == provider, PaymentAttempt.order_key.in_(list(order_keys)))
         .order_by(PaymentAttempt.id)
     )
+    if for_update:
+        query = query.with_for_update()
     return list((await session.execute(query)).scalars())
 
 
@@ -41,3 +47,22 @@ async def list_attempts(
 ) -> Sequence[PaymentAttempt]:
     query = paginate(select(PaymentAttempt), PaymentAttempt.id, page, invoice_id=invoice_id, status=status)
     return (await session.execute(query)).scalars().all()
+
+
+async def open_checkout(
+    session: AsyncSession, invoice_id: UUID, checkout: str, *, amount: Decimal, after: datetime
+) -> PaymentAttempt | None:
+    """An open order of this kind for this invoice and amount that is still open after `after`, the newest."""
+    query = (
+        select(PaymentAttempt)
+        .where(
+            PaymentAttempt.invoice_id == invoice_id,
+            PaymentAttempt.checkout == checkout,
+            PaymentAttempt.status == "open",
+            PaymentAttempt.amount == amount,
+            PaymentAttempt.expires_at > after,
+        )
+        .order_by(PaymentAttempt.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from arflow.money import DecimalString, to_minor_units
+from reconciliation.checkout.orders import Checkout
 from reconciliation.gateways.providers import Provider
 from reconciliation.models import PaymentAttempt
 
@@ -35,6 +36,16 @@ class PaymentAttemptIn(BaseModel):
         None, description="What the order asks for; omitted, the invoice's open balance. At most that balance."
     )
     expires_at: AwareDatetime | None = Field(None, description="When the order closes at the gateway, if it does.")
+    checkout: Checkout | None = Field(
+        None,
+        description="Make the order at the gateway now (its keys configured): alipay_precreate (当面付 QR), "
+        "alipay_page_pay (电脑网站支付), wechat_native (Native code_url QR) or stripe_checkout (a Checkout "
+        "Session). The answer's pay_url is what the customer pays with. An open, unexpired order of the same "
+        "kind for the same amount is answered instead of a second one. Omitted: the order was made elsewhere.",
+    )
+    return_url: HttpUrl | None = Field(
+        None, description="Where the gateway's page sends the customer back (alipay_page_pay, stripe_checkout)."
+    )
 
     @field_validator("amount")
     @classmethod
@@ -56,6 +67,10 @@ class PaymentAttemptOut(BaseModel):
     status: AttemptStatus
     expires_at: datetime | None
     payment_id: UUID | None
+    checkout: Checkout | None = None
+    pay_url: str | None = Field(
+        None, description="What the customer pays with: the QR code's text (qr_code, code_url) or the page to open."
+    )
     created_by: str
     created_at: datetime
     updated_at: datetime

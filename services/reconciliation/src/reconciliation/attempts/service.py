@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -24,6 +24,9 @@ from reconciliation.attempts.errors import (
     PaymentAttemptNotFound,
 )
 from reconciliation.attempts.schemas import PaymentAttemptIn
+from reconciliation.checkout.gateway import notify_url, open_order, require_offered
+from reconciliation.checkout.orders import PROVIDER_OF, Order
+from reconciliation.config import ReconciliationSettings
 from reconciliation.errors import InvoiceUnknown
 from reconciliation.keys import reference_key
 from reconciliation.models import OpenItem, PaymentAttempt
@@ -34,9 +37,19 @@ log = structlog.get_logger("reconciliation")
 
 
 async def create_attempt(
-    session: AsyncSession, *, clock: Clock, data: PaymentAttemptIn, actor: Principal
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    data: PaymentAttemptIn,
+    actor: Principal,
+    settings: ReconciliationSettings | None = None,
 ) -> PaymentAttempt:
-    """An order made at a gateway for one open invoice, for at most what it still owes."""
+    """An order made at a gateway for one open invoice, for at most what it still owes.
+
+    With `checkout`, reconciliation makes the order at the gateway itself (or answers the open one it made).
+    Partial payment: the amount may be less than the open balance only when the caller asks for it; the
+    hosted page always asks for the open balance (arflow has no per-creditor partial-payment setting yet).
+    """
     row = (await session.execute(with_pending().where(OpenItem.invoice_id == data.invoice_id))).first()
     if row is None or row[0].issued_at is None:
         raise InvoiceUnknown(
@@ -63,6 +76,22 @@ async def create_attempt(
             f"expires_at {data.expires_at.isoformat()} is not in the future.",
             detail_zh=f"过期时间 {data.expires_at.isoformat()} 不在将来。",
         )
+    expires_at = data.expires_at
+    if data.checkout is not None:
+        assert settings is not None
+        if PROVIDER_OF[data.checkout] != data.provider:
+            raise AttemptAmountInvalid(
+                f"A {data.checkout} order is paid through {PROVIDER_OF[data.checkout]}, not {data.provider}.",
+                detail_zh=f"{data.checkout} 订单由 {PROVIDER_OF[data.checkout]} 支付，而非 {data.provider}。",
+            )
+        require_offered(settings, data.checkout, item.currency)
+        # The same customer pressing the same button again gets the order already made (with a minute to pay).
+        reused = await repository.open_checkout(
+            session, item.invoice_id, data.checkout, amount=amount, after=now + timedelta(minutes=1)
+        )
+        if reused is not None and data.order_id is None:
+            return reused
+        expires_at = expires_at or now + timedelta(minutes=settings.checkout_minutes)
     attempt_id = uuid7()
     order_id = data.order_id or attempt_id.hex  # (32 characters: what WeChat Pay's out_trade_no allows)
     order_key = reference_key(order_id)
@@ -71,6 +100,20 @@ async def create_attempt(
             f"order_id '{order_id}' has fewer than 6 letters and digits.",
             detail_zh=f"订单号“{order_id}”少于 6 个字母或数字。",
         )
+    opened = None
+    # (An order id already taken makes no order at the gateway: the insert below refuses it.)
+    taken = data.order_id is not None and await repository.attempt_by_order(session, data.provider, order_key)
+    if data.checkout is not None and settings is not None and expires_at is not None and not taken:
+        order = Order(
+            order_id=order_id,
+            amount=amount,
+            currency=item.currency,
+            subject=item.invoice_number,
+            expires_at=expires_at,
+            notify_url=notify_url(settings, data.provider),
+            return_url=str(data.return_url) if data.return_url else None,
+        )
+        opened = await open_order(settings, data.checkout, order)
     values = {
         "id": attempt_id,
         "provider": data.provider,
@@ -82,8 +125,11 @@ async def create_attempt(
         "amount": amount,
         "currency": item.currency,
         "status": "open",
-        "expires_at": data.expires_at,
+        "expires_at": expires_at,
         "payment_id": None,
+        "checkout": data.checkout,
+        "pay_url": opened.pay_url if opened else None,
+        "gateway_ref": opened.gateway_ref if opened else None,
         "created_by": actor.name,
         "created_at": now,
         "updated_at": now,
@@ -125,10 +171,17 @@ async def close_attempt(session: AsyncSession, *, clock: Clock, attempt_id: UUID
     return attempt
 
 
-async def attempt_for(session: AsyncSession, provider: str, order_ids: tuple[str, ...]) -> PaymentAttempt | None:
-    """The attempt a gateway's callback pays: the first of its order ids that one was made for."""
+async def attempt_for(
+    session: AsyncSession, provider: str, order_ids: tuple[str, ...], *, for_update: bool = False
+) -> PaymentAttempt | None:
+    """The attempt a gateway's callback pays: the first of its order ids that one was made for.
+
+    `for_update` locks it: a callback and a query answer for one order are booked one after the other.
+    """
     keys = [key for key in dict.fromkeys(reference_key(o) for o in order_ids) if len(key) >= 6]
-    found = {a.order_key: a for a in await repository.attempts_by_orders(session, provider, keys)}
+    found = {
+        a.order_key: a for a in await repository.attempts_by_orders(session, provider, keys, for_update=for_update)
+    }
     return next((found[key] for key in keys if key in found), None)
 
 

@@ -461,6 +461,11 @@ def read_wechatpay(body: bytes, *, apiv3_key: str, mchid: str | None = None) -> 
         )
     if data.get("trade_state") not in (None, "SUCCESS"):
         return GatewayNotice(provider="wechat_pay", provider_id=notice_id, event_type=event_type, kind="ignored")
+    return _wechatpay_payment(data, notice_id, event_type, currency)
+
+
+def _wechatpay_payment(data: dict[str, Any], notice_id: str, event_type: str, currency: str) -> GatewayNotice:
+    amount = data.get("amount") or {}
     return GatewayNotice(
         provider="wechat_pay",
         provider_id=notice_id,

@@ -105,11 +105,16 @@ async def _record_payment(
     actor: Principal,
 ) -> tuple[str, UUID]:
     """A gateway's payment booked once (matched, or queued for review); (outcome, payment)."""
-    # The same trade may have been booked already from the gateway's bill (its line's bank_reference).
+    # Its attempt locked first: a late callback and the query answer that recovered it are booked one after the
+    # other, so the second finds the first's payment below.
+    attempt = (
+        await attempt_for(session, notice.provider, notice.order_ids, for_update=True) if notice.order_ids else None
+    )
+    # The same trade may have been booked already from the gateway's bill (its line's bank_reference), or from
+    # its other notice (the callback, or the answer to a query when the callback was late).
     existing = await repository.payment_of_trade(session, notice.provider, trade)
     if existing is not None:
         return "duplicate_payment", existing
-    attempt = await attempt_for(session, notice.provider, notice.order_ids) if notice.order_ids else None
     incoming = IncomingPayment(
         amount=amount,
         currency=currency,
