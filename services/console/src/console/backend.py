@@ -39,6 +39,26 @@ class Problem(Exception):
         return cls(response.status_code, str(body.get("code", "error")), str(body.get("detail") or response.text[:200]))
 
 
+@dataclass
+class Reading:
+    """What a GET brought back: the body on 200; `missing` on 404 or 403; `failed` when the service did not answer."""
+
+    status: int
+    body: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def missing(self) -> bool:
+        return self.status in (403, 404)
+
+    @property
+    def failed(self) -> bool:
+        return not self.ok and not self.missing
+
+
 class SessionEnded(Exception):
     """People no longer honours the sign-in (refresh refused): the person signs in again."""
 
@@ -150,6 +170,26 @@ class Backend:
             session.sign_out()
             raise SessionEnded
         return response
+
+    async def fresh(self, session: Session) -> None:
+        """Refresh once before several calls go out together (each would otherwise find the token lapsing)."""
+        if session.user and session.user.access_expires_at - self.clock.now().timestamp() < REFRESH_MARGIN_SECONDS:
+            await self.refresh(session)
+
+    async def read(
+        self, session: Session, service: str, path: str, *, language: str, params: dict[str, Any] | None = None
+    ) -> Reading:
+        """A GET as the person whose failure is shown on the page, not raised: one service down leaves the rest."""
+        try:
+            response = await self.call(session, "GET", service, path, language=language, params=params)
+        except Problem as problem:
+            return Reading(problem.status)
+        if response.status_code != 200:
+            return Reading(response.status_code)
+        try:
+            return Reading(200, response.json())
+        except ValueError:
+            return Reading(502)
 
     async def sign_out(self, session: Session) -> None:
         """Ends the session at people too (its refresh token stops working at once)."""

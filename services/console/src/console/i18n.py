@@ -88,6 +88,191 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "back_home": ("返回首页", "Back to the start"),
     "language": ("语言", "Language"),
     "backend_unavailable": ("服务暂时不可用，请稍后再试。", "A service is unavailable: try again shortly."),
+    # customer 360
+    "customer_360": ("客户全景", "Customer 360"),
+    "overdue": ("已逾期", "Overdue"),
+    "days_short": ("天", "d"),
+    "uscc": ("统一社会信用代码", "USCC"),
+    "payment_terms": ("账期", "Payment terms"),
+    "tags": ("标签", "Tags"),
+    "credit_hold": ("信用冻结", "Credit hold"),
+    "dunning_excluded": ("不催收", "Excluded from dunning"),
+    "archived": ("已归档", "Archived"),
+    "contacts": ("联系人", "Contacts"),
+    "contact_name": ("姓名", "Name"),
+    "contact_role": ("角色", "Role"),
+    "email": ("邮箱", "Email"),
+    "phone": ("电话", "Phone"),
+    "postal_address": ("邮寄地址", "Postal address"),
+    "preferred_channel": ("首选渠道", "Preferred channel"),
+    "no_contacts": ("没有登记联系人。", "No contacts on file."),
+    "balance": ("余额", "Balance"),
+    "invoiced": ("已开票", "Invoiced"),
+    "applied": ("已收款", "Paid"),
+    "credited": ("已红冲", "Credited"),
+    "unapplied_credit": ("未核销预收", "Unapplied credit"),
+    "invoices": ("发票", "Invoices"),
+    "invoice_number": ("发票号", "Invoice"),
+    "invoice_date": ("开票日期", "Invoice date"),
+    "due_date": ("到期日", "Due date"),
+    "total": ("金额", "Total"),
+    "open_balance": ("未收余额", "Balance"),
+    "status": ("状态", "Status"),
+    "open_pdf": ("PDF", "PDF"),
+    "newest_shown": ("仅显示最近 100 条。", "The newest 100 are shown."),
+    "no_invoices": ("没有发票。", "No invoices."),
+    "payments": ("收款", "Payments"),
+    "received_on": ("到账日期", "Received on"),
+    "payer": ("付款人", "Payer"),
+    "applied_to": ("核销到", "Applied to"),
+    "no_payments": ("没有收款记录。", "No payments."),
+    "credit_notes": ("红字冲销", "Credit notes"),
+    "ledger": ("往来明细", "Ledger"),
+    "ledger_period": ("期间", "Period"),
+    "entry_date": ("日期", "Date"),
+    "entry_kind": ("类型", "Entry"),
+    "document": ("单据", "Document"),
+    "debit": ("借方", "Debit"),
+    "credit": ("贷方", "Credit"),
+    "running_balance": ("余额", "Balance"),
+    "opening_balance": ("期初余额", "Opening balance"),
+    "closing_balance": ("期末余额", "Closing balance"),
+    "no_ledger": ("本期没有往来。", "Nothing in the period."),
+    "dunning_cases": ("催收案件", "Dunning cases"),
+    "case_opened": ("立案时间", "Opened"),
+    "collector": ("催收员", "Collector"),
+    "policy": ("催收策略", "Policy"),
+    "ladder": ("催收阶梯", "Ladder"),
+    "step_done": ("已执行", "done"),
+    "step_next": ("下一步", "next"),
+    "on_hold": ("暂停中", "On hold"),
+    "no_cases": ("没有催收案件。", "No dunning cases."),
+    "promises": ("承诺付款", "Promises to pay"),
+    "promised_date": ("承诺日期", "Promised for"),
+    "made_by": ("承诺人", "Made by"),
+    "amount_received": ("已收到", "Received"),
+    "no_promises": ("没有承诺付款。", "No promises to pay."),
+    "disputes": ("争议", "Disputes"),
+    "opened_at": ("提出时间", "Opened"),
+    "resolution": ("处理结果", "Resolution"),
+    "no_disputes": ("没有争议。", "No disputes."),
+    "documents": ("已发文书", "Documents sent"),
+    "document_kind": ("文书", "Document"),
+    "created_at": ("生成时间", "Made"),
+    "no_documents": ("没有发出文书。", "No documents sent."),
+    "open_tasks": ("待办任务", "Open tasks"),
+    "task_kind": ("任务", "Task"),
+    "assignee": ("负责人", "Assignee"),
+    "credit_file": ("信用档案", "Credit file"),
+    "score": ("评分", "Score"),
+    "tier": ("等级", "Tier"),
+    "payment_index": ("付款指数", "Payment index"),
+    "probability_bad": ("违约概率", "Probability of default"),
+    "reason_codes": ("主要扣分原因", "Reason codes"),
+    "points_lost": ("扣分", "Points lost"),
+    "score_history": ("评分历史", "Score history"),
+    "scored_at": ("评分时间", "Scored"),
+    "trigger": ("触发", "Trigger"),
+    "credit_limit": ("信用额度", "Credit limit"),
+    "recommended_limit": ("建议额度", "Recommended"),
+    "exposure": ("敞口", "Exposure"),
+    "utilisation": ("使用率", "Utilisation"),
+    "invoices_paid_late": ("逾期付款笔数", "Invoices paid late"),
+    "average_dbt": ("平均逾期天数", "Average days beyond terms"),
+    "max_days_past_due": ("最长逾期天数", "Longest days past due"),
+    "tenure_days": ("合作天数", "Tenure (days)"),
+    "no_score": ("尚未评分。", "Not scored yet."),
+    "alerts": ("预警", "Alerts"),
+    "timeline": ("时间线", "Timeline"),
+    "no_events": ("还没有任何事件。", "Nothing has happened yet."),
+    "section_unavailable": (
+        "以下服务暂时无法访问，相关部分未显示：",
+        "These services did not answer; their parts are missing:",
+    ),
+    "ev_invoice_issued": ("开具发票", "Invoice issued"),
+    "ev_invoice_paid": ("发票结清", "Invoice paid"),
+    "ev_invoice_voided": ("发票作废", "Invoice voided"),
+    "ev_invoice_written_off": ("核销坏账", "Written off"),
+    "ev_credit_note": ("红字冲销", "Credit note"),
+    "ev_payment_received": ("收到付款", "Payment received"),
+    "ev_dispute_opened": ("提出争议", "Dispute opened"),
+    "ev_dispute_resolved": ("争议解决", "Dispute resolved"),
+    "ev_case_opened": ("催收立案", "Dunning case opened"),
+    "ev_case_resolved": ("催收结案", "Dunning case closed"),
+    "ev_dunning_step": ("催收步骤", "Dunning step"),
+    "ev_promise_made": ("承诺付款", "Promise to pay"),
+    "ev_promise_kept": ("承诺已兑现", "Promise kept"),
+    "ev_promise_broken": ("承诺未兑现", "Promise broken"),
+    "ev_task_done": ("完成任务", "Task done"),
+    "ev_document": ("生成文书", "Document made"),
+    "ev_score": ("信用评分", "Credit score"),
+    "ev_alert": ("信用预警", "Credit alert"),
+    # search
+    "search": ("搜索", "Search"),
+    "search_intro": (
+        "按客户名称、统一社会信用代码、发票号或金额查找客户。",
+        "Find a customer by name, USCC, invoice number or amount.",
+    ),
+    "search_placeholder": ("客户名称 / 信用代码 / 发票号 / 金额", "Name / USCC / invoice number / amount"),
+    "search_as": ("按此搜索", "Searched as"),
+    "kind_name": ("客户名称", "customer name"),
+    "kind_uscc": ("统一社会信用代码", "USCC"),
+    "kind_invoice_number": ("发票号", "invoice number"),
+    "kind_amount": ("金额", "amount"),
+    "search_empty": ("没有找到匹配的客户。", "No customer matches."),
+    "search_unsupported": (
+        "开票服务的接口暂不支持按此条件筛选，控制台无法查询（已上报）。所需接口：",
+        "No service's list API can filter by this yet, so the console cannot look it up (reported). Needed:",
+    ),
+}
+
+# Codes the services answer with, as a person reads them: group -> code -> (中文, English).
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {
+        "draft": ("草稿", "Draft"),
+        "open": ("未结清", "Open"),
+        "paid": ("已结清", "Paid"),
+        "void": ("已作废", "Void"),
+        "uncollectible": ("已核销坏账", "Written off"),
+        "written_off": ("已核销坏账", "Written off"),
+        "matched": ("已匹配", "Matched"),
+        "unmatched": ("待核对", "To review"),
+        "reversed": ("已撤销", "Reversed"),
+        "resolved": ("已结案", "Closed"),
+        "kept": ("已兑现", "Kept"),
+        "broken": ("未兑现", "Broken"),
+        "cancelled": ("已取消", "Cancelled"),
+        "pending": ("待发送", "Pending"),
+        "sent": ("已发送", "Sent"),
+        "failed": ("发送失败", "Failed"),
+        "skipped": ("已跳过", "Skipped"),
+        "completed": ("已完成", "Completed"),
+        "done": ("已完成", "Done"),
+    },
+    "channel": {
+        "email": ("邮件", "Email"),
+        "sms": ("短信", "SMS"),
+        "letter": ("信函", "Letter"),
+        "phone": ("电话", "Phone"),
+        "wechat": ("微信", "WeChat"),
+        "phone_task": ("电话催收", "Phone call"),
+        "visit_task": ("上门拜访", "Visit"),
+        "legal_handover": ("移交法务", "Legal handover"),
+        "internal_alert": ("内部提醒", "Internal alert"),
+    },
+    "role": {
+        "billing": ("对账联系人", "Billing"),
+        "finance_manager": ("财务经理", "Finance manager"),
+        "legal_representative": ("法定代表人", "Legal representative"),
+        "other": ("其他", "Other"),
+    },
+    "entry": {
+        "invoice": ("发票", "Invoice"),
+        "void": ("作废", "Void"),
+        "credit_note": ("红冲", "Credit note"),
+        "payment": ("收款", "Payment"),
+        "payment_reversal": ("收款撤销", "Payment reversed"),
+    },
 }
 
 SERVICE_NAMES: dict[str, tuple[str, str]] = {
@@ -133,6 +318,13 @@ class Translator:
         zh, en = SERVICE_NAMES.get(name, (name, name))
         return zh if self.chinese else en
 
+    def label(self, group: str, code: str | None) -> str:
+        """A service's code (a status, a channel) in words; an unknown code is shown as it came."""
+        if not code:
+            return "—"
+        zh, en = LABELS.get(group, {}).get(code, (code, code))
+        return zh if self.chinese else en
+
     def money(self, amount: str | None, currency: str | None) -> str:
         """1500.5 CNY -> '1,500.50 CNY' (Decimal all the way; no float)."""
         if amount is None:
@@ -142,6 +334,19 @@ class Translator:
         except InvalidOperation:
             return f"{amount} {currency or ''}".strip()
         return f"{value:,.2f} {currency or ''}".strip()
+
+    def percent(self, ratio: str | None) -> str:
+        """A ratio the services send as a decimal string (0.4215) as a percentage, one decimal."""
+        if ratio is None:
+            return "—"
+        try:
+            return f"{Decimal(ratio) * 100:.1f}%"
+        except InvalidOperation:
+            return str(ratio)
+
+    def moment(self, value: datetime) -> str:
+        """An aware datetime as the firm's local time, minutes shown."""
+        return value.astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
 
     def instant(self, value: str | None) -> str:
         """An ISO instant as the firm's local time, minutes shown."""

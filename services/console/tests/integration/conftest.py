@@ -87,18 +87,28 @@ class Platform:
             return str(signed.json()["access_token"])
 
     async def overdue_case_for(
-        self, collector: str, amount: str = "2000.00", name: str | None = None
+        self,
+        collector: str,
+        amount: str = "2000.00",
+        name: str | None = None,
+        also: tuple[str, ...] = (),
+        **fields: Any,
     ) -> dict[str, Any]:
-        """A customer whose invoice is overdue, its dunning case assigned to `collector`: the worklist's item."""
+        """A customer whose invoice is overdue, its dunning case assigned to `collector`: the worklist's item.
+
+        `also`: more invoices of the customer, issued before the overdue sweep (after it, the customer's
+        credit hold would refuse them); `fields`: more of the customer's own fields.
+        """
         async with self.client("invoicing") as invoicing, self.client("dunning") as dunning:
             customer = await invoicing.post(
                 "/customers",
-                json={"legal_name": name or f"杭州云帆科技有限公司 {secrets.token_hex(2)}"},
+                json={"legal_name": name or f"杭州云帆科技有限公司 {secrets.token_hex(2)}", **fields},
                 headers={"Idempotency-Key": secrets.token_hex(8)},
             )
             assert customer.status_code == 201, customer.text
             customer_id = customer.json()["id"]
             invoice = await self.issued_invoice(customer_id, amount)
+            more = [await self.issued_invoice(customer_id, other) for other in also]
             swept = await invoicing.post("/admin/jobs/overdue-sweep/runs", json={"as_of": "2026-02-10T02:00:00Z"})
             assert swept.status_code == 200, swept.text
 
@@ -111,7 +121,7 @@ class Platform:
                 f"/cases/{opened['id']}/assignment", json={"collector": collector, "reason": "控制台测试"}
             )
             assert assigned.status_code == 200, assigned.text
-            return {"case": opened, "invoice": invoice, "customer_id": customer_id}
+            return {"case": opened, "invoice": invoice, "customer_id": customer_id, "also": more}
 
     async def issued_invoice(self, customer_id: str, amount: str) -> dict[str, Any]:
         async with self.client("invoicing") as invoicing:

@@ -1,5 +1,5 @@
 """One journey in a real browser (Debian's Chromium driven by Playwright) against the console as a process:
-sign in, see today's work, approve the write-off a clerk asked for.
+sign in, see today's work, open a customer's 360, approve the write-off a clerk asked for.
 
 Screenshots go to ARFLOW_CONSOLE_SCREENSHOTS when it is set (docs/console/ holds the README's).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,12 +29,15 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
     asked = await platform.write_off_requested(clerk, amount="1580.00")
     manager = await platform.person(["finance_manager"], display_name="陈静")
     await platform.collector(manager[0])
-    for name, amount in [
-        ("杭州云帆科技有限公司", "8600.00"),
-        ("苏州启明会计服务有限公司", "2350.00"),
-        ("上海浦江物流有限公司", "1280.00"),
-    ]:
-        await platform.overdue_case_for(manager[0], amount=amount, name=name)
+    seeded = [
+        await platform.overdue_case_for(manager[0], amount=amount, name=name, also=also)
+        for name, amount, also in [
+            ("杭州云帆科技有限公司", "8600.00", ("1200.00",)),
+            ("苏州启明会计服务有限公司", "2350.00", ()),
+            ("上海浦江物流有限公司", "1280.00", ()),
+        ]
+    ]
+    top = seeded[0]["customer_id"]
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -50,8 +54,25 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await expect(tab.locator("h1")).to_have_text("今日工作")
             rows = tab.locator("table#worklist tbody tr")
             await expect(rows).to_have_count(3)
-            await expect(rows.first.locator("td.amount")).to_have_text("8,600.00 CNY")
+            await expect(rows.first.locator("td.amount")).to_have_text("9,800.00 CNY")  # 8,600 and 1,200 overdue
             await tab.screenshot(path=str(shots / "worklist.png"), full_page=True)
+
+            # The first case's customer, whole: the balance on screen is invoicing's.
+            await rows.first.locator("a.customer").click()
+            await expect(tab.locator("h1#customer-name")).to_have_text("杭州云帆科技有限公司")
+            async with platform.client("invoicing") as invoicing:
+                balance = (await invoicing.get(f"/customers/{top}/balance")).json()["balances"][0]["balance"]
+            await expect(tab.locator("#balances .balance")).to_have_text(f"{Decimal(balance):,.2f} CNY")
+            await expect(tab.locator("#invoices tr[data-invoice]")).to_have_count(2)
+            await tab.screenshot(path=str(shots / "customer-360.png"), full_page=True)
+            phone = await browser.new_context(
+                locale="zh-CN", viewport={"width": 390, "height": 844}, storage_state=await context.storage_state()
+            )
+            small = await phone.new_page()
+            await small.goto(tab.url)
+            await expect(small.locator("h1#customer-name")).to_have_text("杭州云帆科技有限公司")
+            await small.screenshot(path=str(shots / "customer-360-phone.png"), full_page=True)
+            await phone.close()
 
             await tab.click("nav >> text=审批")
             row = tab.locator(f"tr[data-approval='{asked['approval']['id']}']")

@@ -1,0 +1,212 @@
+"""客户全景 (customer 360): one customer as every service sees them, and their documents opened through the console.
+
+Nothing is stored here: the page asks invoicing, reconciliation, dunning and
+credit-scoring at once (one round of calls, then one more for what depends on
+the first: each case's letters and its ladder), as the signed-in person. A service
+that does not answer leaves its sections marked unavailable; the rest is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from arflow.clock import DEFAULT_TIME_ZONE, local_date
+from console import charts, timeline
+from console.backend import Backend, Reading
+from console.session import Session
+from console.web import backend_of, language, render, session_of, signed_in
+
+router = APIRouter()
+LIST_LIMIT = 100  # each list shows the newest hundred; the page says when there are more
+LEDGER_DAYS = 365  # the ledger's period when the customer's first invoice is not older
+
+
+def _calls(customer_id: UUID) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
+    by_customer = {"customer_id": str(customer_id), "limit": LIST_LIMIT}
+    return {
+        "customer": ("invoicing", f"/customers/{customer_id}", None),
+        "balance": ("invoicing", f"/customers/{customer_id}/balance", None),
+        "invoices": ("invoicing", "/invoices", by_customer),
+        "credit_notes": ("invoicing", "/credit-notes", by_customer),
+        "payments": ("reconciliation", "/payments", by_customer),
+        "disputes": ("reconciliation", "/disputes", by_customer),
+        "cases": ("dunning", "/cases", by_customer),
+        "actions": ("dunning", "/actions", by_customer),
+        "promises": ("dunning", "/promises", by_customer),
+        "tasks": ("dunning", "/tasks", by_customer),
+        "credit_file": ("credit-scoring", f"/credit-files/{customer_id}", None),
+        "score": ("credit-scoring", f"/credit-files/{customer_id}/score", None),
+        "scores": ("credit-scoring", f"/credit-files/{customer_id}/scores", {"limit": LIST_LIMIT}),
+        "limit": ("credit-scoring", f"/credit-files/{customer_id}/limit", None),
+        "alerts": ("credit-scoring", "/alerts", by_customer),
+    }
+
+
+async def _read_all(
+    backend: Backend, session: Session, lang: str, calls: dict[str, tuple[str, str, dict[str, Any] | None]]
+) -> dict[str, Reading]:
+    readings = await asyncio.gather(
+        *(
+            backend.read(session, service, path, language=lang, params=params)
+            for service, path, params in calls.values()
+        )
+    )
+    return dict(zip(calls, readings, strict=True))
+
+
+def _data(reading: Reading) -> list[dict[str, Any]]:
+    return list(reading.body["data"]) if reading.ok else []
+
+
+def _more(reading: Reading) -> bool:
+    return bool(reading.ok and reading.body.get("has_more"))
+
+
+def ladder_of(case: dict[str, Any], policy: dict[str, Any] | None, plan: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The case's policy steps, each marked done or next: by dunning's dry run when it has one, else by level."""
+    if not policy:
+        return []
+    done_steps = set(plan["done_steps"]) if plan else None
+    upcoming = plan.get("step") if plan else None
+    steps = []
+    for step in policy.get("steps", []):
+        done = step["name"] in done_steps if done_steps is not None else step["level"] <= case["level"]
+        is_next = case["status"] == "open" and step["name"] == upcoming and not done
+        steps.append({**step, "done": done, "next": is_next})
+    return steps
+
+
+@router.get("/customers/{customer_id}", include_in_schema=False)
+async def customer_360(customer_id: UUID, request: Request) -> Response:
+    signed_in(request)
+    backend, session, lang = backend_of(request), session_of(request), language(request)
+    await backend.fresh(session)
+    first = await _read_all(backend, session, lang, _calls(customer_id))
+    if first["customer"].missing:
+        raise HTTPException(status_code=404)
+    if first["customer"].failed:
+        raise HTTPException(status_code=502)
+    invoices, cases = _data(first["invoices"]), _data(first["cases"])
+    today = local_date(backend.clock.now(), DEFAULT_TIME_ZONE)
+    earliest = min([today - timedelta(days=LEDGER_DAYS), *(date.fromisoformat(i["invoice_date"]) for i in invoices)])
+
+    second: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+        "statement": ("invoicing", f"/customers/{customer_id}/statement", {"from": str(earliest), "to": str(today)})
+    }
+    for case in cases:
+        second[f"documents:{case['id']}"] = ("dunning", f"/cases/{case['id']}/documents", {"limit": LIST_LIMIT})
+        if case["status"] == "open":
+            second[f"plan:{case['id']}"] = ("dunning", "/dry-run", {"case_id": case["id"]})
+        if case.get("policy_code"):
+            second[f"policy:{case['id']}"] = ("dunning", f"/policies/{case['policy_code']}", _version(case))
+    then = await _read_all(backend, session, lang, second)
+    # A case the tick has not acted on yet has no policy of its own: the dry run says which one it follows.
+    third: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
+    for case in cases:
+        plan = then.get(f"plan:{case['id']}")
+        case["plan"] = plan.body["data"][0] if plan and plan.ok and plan.body["data"] else None
+        if not case.get("policy_code") and case["plan"] and case["plan"].get("policy"):
+            code, version = case["plan"]["policy"], case["plan"].get("policy_version")
+            third[f"policy:{case['id']}"] = ("dunning", f"/policies/{code}", {"version": version} if version else None)
+    then.update(await _read_all(backend, session, lang, third) if third else {})
+
+    documents = [d for case in cases for d in _data(then[f"documents:{case['id']}"])]
+    documents.sort(key=lambda d: d["created_at"], reverse=True)
+    for case in cases:
+        policy = then.get(f"policy:{case['id']}")
+        case["ladder"] = ladder_of(case, policy.body if policy and policy.ok else None, case["plan"])
+    numbers = {i["id"]: i.get("number") for i in invoices}
+    payments, disputes = _data(first["payments"]), _data(first["disputes"])
+    promises, actions, tasks = _data(first["promises"]), _data(first["actions"]), _data(first["tasks"])
+    scores, alerts = _data(first["scores"]), _data(first["alerts"])
+    events = timeline.merged(
+        timeline.invoice_events(invoices),
+        timeline.credit_note_events(_data(first["credit_notes"])),
+        timeline.payment_events(payments),
+        timeline.dispute_events(disputes),
+        timeline.case_events(cases),
+        timeline.action_events(actions),
+        timeline.promise_events(promises),
+        timeline.task_events(tasks),
+        timeline.document_events(documents),
+        timeline.score_events(scores),
+        timeline.alert_events(alerts),
+    )
+    unavailable = sorted({calls[0] for key, calls in _calls(customer_id).items() if first[key].failed})
+    return render(
+        request,
+        "customer.html",
+        customer=first["customer"].body,
+        balances=first["balance"].body["balances"] if first["balance"].ok else [],
+        invoices=invoices,
+        more_invoices=_more(first["invoices"]),
+        numbers=numbers,
+        credit_notes=_data(first["credit_notes"]),
+        payments=payments,
+        disputes=disputes,
+        cases=cases,
+        promises=promises,
+        tasks=[t for t in tasks if t["status"] == "open"],
+        documents=documents,
+        statement=then["statement"].body if then["statement"].ok else None,
+        credit_file=first["credit_file"].body if first["credit_file"].ok else None,
+        score=first["score"].body if first["score"].ok else None,
+        scores=scores,
+        credit_limit=first["limit"].body if first["limit"].ok else None,
+        alerts=alerts,
+        events=events,
+        score_chart=_score_chart(scores, lang),
+        unavailable=unavailable,
+        today=today,
+    )
+
+
+def _version(case: dict[str, Any]) -> dict[str, Any] | None:
+    return {"version": case["policy_version"]} if case.get("policy_version") else None
+
+
+def _score_chart(scores: list[dict[str, Any]], lang: str) -> str:
+    """The score over its history, oldest first (the API lists newest first)."""
+    if len(scores) < 2:
+        return ""
+    oldest_first = list(reversed(scores))
+    name = "评分" if lang == "zh-CN" else "Score"
+    return charts.line_chart(
+        [s["as_of"][5:] for s in oldest_first],
+        [charts.Series(name, [Decimal(s["score"]) for s in oldest_first])],
+        label=name,
+        width=360,
+        height=160,
+    )
+
+
+async def _pdf(request: Request, service: str, path: str, filename: str) -> Response:
+    """The service's PDF passed through as the person (their token), shown in the browser's viewer."""
+    signed_in(request)
+    response = await backend_of(request).call(session_of(request), "GET", service, path, language=language(request))
+    if response.status_code in (403, 404):
+        raise HTTPException(status_code=404)
+    if response.status_code != 200:
+        raise HTTPException(status_code=502)
+    return Response(
+        response.content,
+        media_type=response.headers.get("content-type", "application/pdf"),
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get("/invoices/{invoice_id}/pdf", include_in_schema=False)
+async def invoice_pdf(invoice_id: UUID, request: Request) -> Response:
+    return await _pdf(request, "invoicing", f"/invoices/{invoice_id}/pdf", f"invoice-{invoice_id}.pdf")
+
+
+@router.get("/documents/{document_id}", include_in_schema=False)
+async def dunning_document(document_id: UUID, request: Request) -> Response:
+    return await _pdf(request, "dunning", f"/documents/{document_id}", f"document-{document_id}.pdf")
