@@ -16,8 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from arflow.db import is_connection_failure
 from arflow.i18n import Language, preferred_language, validation_message
 
 PROBLEM_JSON = "application/problem+json"
@@ -165,6 +167,10 @@ class ValidationFailed(Unprocessable):
     code = "validation_failed"
 
 
+class DatabaseUnavailable(Problem):
+    status, code, title, title_zh = 503, "database_unavailable", "Database unavailable", "数据库暂不可用"
+
+
 class InternalError(Problem):
     status, code, title, title_zh = 500, "internal_error", "Internal error", "内部错误"
 
@@ -232,7 +238,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             problem.detail_zh = title_zh
         return problem_response(problem, request)
 
-    @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.failed", path=request.url.path, method=request.method)
         problem = InternalError(
@@ -240,3 +245,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail_zh="发生了意外错误，已连同本请求的 trace id 记录在日志中。",
         )
         return problem_response(problem, request)
+
+    async def _database_failed(request: Request, exc: Exception) -> JSONResponse:
+        if not is_connection_failure(exc):
+            return await _bug(request, exc)
+        # Not a bug: the database (or the way to it) failed, and the request may be sent again.
+        log.warning("request.database_unavailable", path=request.url.path, error=repr(exc))
+        unavailable = DatabaseUnavailable(
+            "The database did not answer. Send the request again in a moment (with the same Idempotency-Key,"
+            " if it had one).",
+            detail_zh="数据库未响应。请稍后重新发送该请求（如有 Idempotency-Key，请使用相同的值）。",
+            headers={"Retry-After": "1"},
+        )
+        return problem_response(unavailable, request)
+
+    # Handled here rather than by the catch-all: Starlette re-raises what reaches the catch-all to the server.
+    app.add_exception_handler(DBAPIError, _database_failed)
+    app.add_exception_handler(OSError, _database_failed)
+    app.add_exception_handler(Exception, _bug)

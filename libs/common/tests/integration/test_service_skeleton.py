@@ -102,6 +102,23 @@ async def test_readiness_is_503_problem_while_the_broker_is_unreachable(
             assert (await client.get("/healthz")).status_code == 200
 
 
+async def test_a_request_that_cannot_reach_the_database_is_told_to_retry_not_a_bug(infra: TestInfrastructure) -> None:
+    definition = ServiceDefinition(name="probe", title="probe", description="")
+    closed_port = infra.broker.port + 1 if infra.broker.port < 65000 else 1
+    settings = probe_settings(infra, database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/postgres")
+    app = create_service_app(definition, settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://probe", headers={"Authorization": f"Bearer {KEY}"}
+        ) as client:
+            response = await client.get("/admin/dead-letters", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "database_unavailable"
+    assert "数据库未响应" in response.json()["detail"]
+
+
 async def test_readiness_reports_an_advisory_without_failing_on_it(
     infra: TestInfrastructure, probe_db: Database
 ) -> None:
