@@ -36,7 +36,7 @@ from arflow.money import Money
 from arflow.persistence import dead_letter, inbox_message, outbox_message
 from arflow.settings import ServiceSettings
 from arflow.testing import eventually
-from arflow.testing.counting import consumer, count, counting_handler, create_tables
+from arflow.testing.counting import consumer, count, counter, counting_handler, create_tables
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.proxy import TcpProxy
 
@@ -87,6 +87,14 @@ async def running(task_coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def dead_letter_count(db: Database, group: str) -> int:
+    async with db.engine.connect() as conn:
+        return int(
+            await conn.scalar(select(func.count()).select_from(dead_letter).where(dead_letter.c.consumer == group))
+            or 0
+        )
 
 
 async def inbox_count(db: Database, group: str) -> int:
@@ -419,3 +427,50 @@ async def test_a_batch_is_applied_in_few_transactions_and_a_failure_inside_it_ch
     assert await count(db, group) == 19
     # One transaction per event would be 19 or more.
     assert len(transactions) <= 6, len(transactions)
+
+
+async def test_work_left_under_one_key_runs_once_per_batch_as_if_each_event_came_alone(
+    infra: TestInfrastructure, db: Database
+) -> None:
+    """Two customers' events interleaved in one fetch, each leaving work under (customer, day): work left
+    under one key by events of a customer in a row runs once, at the end of the transaction, after all
+    of them; a customer's event under another key first runs the work left before it (so every piece of work
+    sees what it would have seen had each event come alone); left work that fails is blamed on the event
+    that left it, which alone is dead-lettered."""
+    topic, group = await new_topic(infra.bootstrap), f"left-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(infra.bootstrap, [dead_letter_topic(group)])
+    a, b = uuid.uuid4(), uuid.uuid4()
+    partition_key = uuid.uuid4()  # one key for all: one partition, one ordered stream, one fetch
+    keys: list[tuple[object, int]] = [(a, 1), (b, 1), (a, 1), (b, 2), (a, 1), ("bad", 1)]
+    envelopes = [wrap(voided(partition_key), occurred_at=datetime.now(UTC), traceparent=None) for _ in keys]
+    key_of = {env.id: key for env, key in zip(envelopes, keys, strict=True)}
+    seen_by_work: list[tuple[object, int, int]] = []
+    count_one = counting_handler(group)
+
+    async def handler(ctx, event):  # type: ignore[no-untyped-def]
+        owner, day = key_of[ctx.envelope.id]
+
+        async def record() -> None:
+            await count_one(ctx, event)
+
+        async def work() -> None:
+            if owner == "bad":
+                raise RuntimeError("this work never succeeds")
+            # The counter as this transaction sees it: how many events had been applied when the work ran.
+            applied = await ctx.session.scalar(select(counter.c.n).where(counter.c.name == group))
+            seen_by_work.append((owner, day, applied))
+
+        await ctx.once((owner, day), owner, record, work)
+
+    await publish(infra.bootstrap, topic, envelopes)
+    consumer_ = consumer(db, infra.bootstrap, topic, group, handler, consumer_max_attempts=2)
+    async with running(consumer_.run()):
+        await eventually(lambda: _equals(inbox_count(db, group), 5), what="all but the failing one applied")
+        await eventually(lambda: _equals(dead_letter_count(db, group), 1), what="the failing one dead-lettered")
+    async with db.engine.connect() as conn:
+        letter = (await conn.execute(select(dead_letter).where(dead_letter.c.consumer == group))).one()
+    assert letter.event_id == envelopes[5].id  # the event whose work failed, not the batch's last handler
+    assert await count(db, group) == 5
+    # The committed batch of the five good events (a failed attempt of all six may come first, rolled back):
+    # b's day-1 work when b's day-2 event came (3 applied), then a's and b's last work after all five.
+    assert seen_by_work[-3:] == [(b, 1, 3), (a, 1, 5), (b, 2, 5)], seen_by_work

@@ -10,6 +10,7 @@ clock: a back-dated invoice entered today is scored as of its invoice date.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from arflow.clock import DEFAULT_TIME_ZONE, local_date
@@ -41,117 +42,149 @@ from credit_scoring.scores.service import rescore
 
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
-    await experience.record_customer(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_customer(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
-    await experience.record_invoice_issued(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_invoice_issued(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
-    await experience.record_invoice_overdue(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_invoice_overdue(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
-    await experience.record_payment_applied(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_payment_applied(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
-    await experience.record_payment_reversed(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_payment_reversed(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_invoice_paid(ctx: EventContext, event: InvoicePaid) -> None:
-    await experience.record_invoice_paid(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_invoice_paid(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_invoice_voided(ctx: EventContext, event: InvoiceVoided) -> None:
-    await experience.record_invoice_voided(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_invoice_voided(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_invoice_written_off(ctx: EventContext, event: InvoiceWrittenOff) -> None:
-    await experience.record_invoice_written_off(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_invoice_written_off(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_credit_note_issued(ctx: EventContext, event: CreditNoteIssued) -> None:
-    await experience.record_credit_note(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_credit_note(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_dunning_escalated(ctx: EventContext, event: DunningEscalated) -> None:
-    await experience.record_dunning_escalated(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await warn_of_dunning(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_dunning_escalated(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+        await warn_of_dunning(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
+
+    await _rescored(ctx, event, record)
 
 
 async def on_legal_handover(ctx: EventContext, event: LegalHandover) -> None:
-    await experience.record_legal_handover(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await warn_of_dunning(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_legal_handover(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+        await warn_of_dunning(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
+
+    await _rescored(ctx, event, record)
 
 
 async def on_dispute_opened(ctx: EventContext, event: DisputeOpened) -> None:
-    await experience.record_dispute_opened(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_dispute_opened(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_dispute_resolved(ctx: EventContext, event: DisputeResolved) -> None:
-    await experience.record_dispute_resolved(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_dispute_resolved(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_promise_kept(ctx: EventContext, event: PromiseToPayKept) -> None:
-    await experience.record_promise_outcome(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_promise_outcome(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_promise_broken(ctx: EventContext, event: PromiseToPayBroken) -> None:
-    await experience.record_promise_outcome(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_promise_outcome(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 async def on_contract(ctx: EventContext, event: ContractStarted | ContractChanged) -> None:
-    await experience.record_contract(
-        ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
-    )
-    await _rescore(ctx, event)
+    async def record() -> None:
+        await experience.record_contract(
+            ctx.session, clock=ctx.clock, occurred_at=ctx.envelope.time, event=event, actor=SYSTEM
+        )
+
+    await _rescored(ctx, event, record)
 
 
 def business_date(event: Event) -> date | None:
@@ -199,16 +232,26 @@ def _day(instant: datetime) -> date:
     return day
 
 
-async def _rescore(ctx: EventContext, event: Event) -> None:
-    """Every fact about a customer may move its score, limit and warnings: rescore, as of the fact's date."""
-    await rescore(
-        ctx.session,
-        clock=ctx.clock,
-        customer_id=event.customer_id,
-        trigger=event.event_type(),
-        event_on=business_date(event),
-        actor=SYSTEM,
-    )
+async def _rescored(ctx: EventContext, event: Event, record: Callable[[], Awaitable[None]]) -> None:
+    """Every fact about a customer may move its score, limit and warnings: record it, then rescore as of
+    the fact's date.
+
+    Once for the facts of a customer's day in a row of a batch: a payment's PaymentApplied and InvoicePaid
+    are one rescore, not two (the first's score would be superseded within the same day, unseen).
+    """
+    on = business_date(event)
+
+    async def rescore_customer() -> None:
+        await rescore(
+            ctx.session,
+            clock=ctx.clock,
+            customer_id=event.customer_id,
+            trigger=event.event_type(),
+            event_on=on,
+            actor=SYSTEM,
+        )
+
+    await ctx.once(("rescore", event.customer_id, on), event.customer_id, record, rescore_customer)
 
 
 HANDLERS: dict[type[Event], Handler] = {

@@ -12,14 +12,18 @@ outbox) and the stream moves on; a redelivery of an event already dead-lettered
 is acknowledged without a second dead letter. Infrastructure failures (database
 unreachable) are not the event's fault: they are retried until they pass,
 never dead-lettered. A dead letter can be replayed once the cause is fixed.
+
+A handler may leave work for the end of its transaction with `ctx.once(key, work)`:
+of several events in one batch that leave work under the same key, it runs once,
+as the last of them left it (a customer's rescore after two facts of one day).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -28,11 +32,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock
-from arflow.db import Database
+from arflow.db import Database, is_connection_failure
 from arflow.events.catalog import Event, UnknownEventType
 from arflow.events.envelope import Envelope
 from arflow.messaging.kafka import dead_letter_topic, ensure_topics, new_consumer
@@ -46,6 +49,37 @@ from arflow.tracing import start_span
 log = structlog.get_logger("arflow.consumer")
 
 
+class LeftWork:
+    """Work the handlers of one transaction left for its end, once per key, in the order first left.
+
+    Work may belong to a group (a customer): work of the group left under another key is run before
+    the next event of the group is handled, so that each piece of work sees the facts it would have seen
+    had every event been handled alone, and only the repeats under one key in a row are saved.
+    """
+
+    def __init__(self) -> None:
+        self._work: dict[Hashable, tuple[int, Hashable, Callable[[], Awaitable[None]]]] = {}
+        self.index = 0  # which event of the batch is being handled: the one a failure of its work is blamed on
+
+    def leave(self, key: Hashable, work: Callable[[], Awaitable[None]], *, group: Hashable = None) -> None:
+        self._work[key] = (self.index, group, work)  # a later event's work replaces an earlier one's, in its place
+
+    async def settle(self, group: Hashable, *, unless: Hashable) -> None:
+        """Run now the group's work left under any key but `unless`."""
+        for key in [k for k, (_, g, _) in self._work.items() if g == group and k != unless]:
+            await self._run(key)
+
+    async def run(self) -> None:
+        while self._work:
+            await self._run(next(iter(self._work)))
+
+    async def _run(self, key: Hashable) -> None:
+        handling = self.index
+        self.index, _, work = self._work.pop(key)
+        await work()
+        self.index = handling
+
+
 @dataclass(frozen=True)
 class EventContext:
     """What a handler gets besides the event: its transaction, the envelope and the clock."""
@@ -53,6 +87,20 @@ class EventContext:
     session: AsyncSession
     envelope: Envelope
     clock: Clock
+    left: LeftWork = field(default_factory=LeftWork)
+
+    async def once(
+        self, key: Hashable, group: Hashable, record: Callable[[], Awaitable[None]], work: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Apply this event's facts with `record`, and leave `work` for the end of the transaction, once for
+        all the events of the batch in a row of `group` that leave it under `key` (the last one's `work`).
+
+        How a batch rescores a customer once for a payment's PaymentApplied and InvoicePaid of one day,
+        with the same outcome as two rescores in a row: the group's work left under another key runs first.
+        """
+        await self.left.settle(group, unless=key)
+        await record()
+        self.left.leave(key, work, group=group)
 
 
 Handler = Callable[[EventContext, Any], Awaitable[None]]
@@ -76,14 +124,6 @@ class PoisonMessage(Exception):
 
 class DeadLetterNotFound(LookupError):
     pass
-
-
-def _is_infrastructure_failure(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, ConnectionError | OSError)
 
 
 class EventConsumer:
@@ -202,6 +242,7 @@ class EventConsumer:
         handled = [envelope for envelope, event in run if event is not None]
         outcomes: list[Outcome] = []
         index = 0
+        left = LeftWork()
         try:
             async with self.db.unit_of_work() as session:
                 fresh: set[str] = set()
@@ -214,31 +255,34 @@ class EventConsumer:
                             .returning(inbox_message.c.event_id)
                         )
                     )
-                for index, (envelope, event) in enumerate(run):  # noqa: B007 - the index says where it failed
+                for index, (envelope, event) in enumerate(run):
                     if event is None:
                         outcomes.append("ignored")
                     elif envelope.id not in fresh:  # applied before, or earlier in this very batch
                         outcomes.append("duplicate")
                     else:
                         fresh.discard(envelope.id)
-                        await self._run_handler(session, envelope, event)
+                        left.index = index
+                        await self._run_handler(session, envelope, event, left)
                         outcomes.append("applied")
+                await left.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.info("consumer.batch_fell_back", consumer=self.name, size=len(run), at=index, error=repr(exc))
-            return index
+            at = min(index, left.index)  # a handler's failure, or the failure of work an event left
+            log.info("consumer.batch_fell_back", consumer=self.name, size=len(run), at=at, error=repr(exc))
+            return at
         for (envelope, _), outcome in zip(run, outcomes, strict=True):
             self.metrics.events_consumed.labels(envelope.type, outcome).inc()
             if outcome == "applied":
                 self._observe_lag(envelope)
         return None
 
-    async def _run_handler(self, session: AsyncSession, envelope: Envelope, event: Event) -> None:
+    async def _run_handler(self, session: AsyncSession, envelope: Envelope, event: Event, left: LeftWork) -> None:
         start_span(envelope.traceparent)
         structlog.contextvars.bind_contextvars(event_id=envelope.id, event_type=envelope.type)
         try:
-            await self.handlers[envelope.type](EventContext(session, envelope, self.clock), event)
+            await self.handlers[envelope.type](EventContext(session, envelope, self.clock, left), event)
         finally:
             structlog.contextvars.unbind_contextvars("event_id", "event_type")
 
@@ -300,7 +344,7 @@ class EventConsumer:
                 await self._dead_letter(delivery, envelope, str(exc), attempts=attempt)
                 return "dead_lettered"
             except Exception as exc:
-                if _is_infrastructure_failure(exc):
+                if is_connection_failure(exc):
                     delay = retry.for_attempt(attempt + 1)
                     log.warning("consumer.infrastructure_unavailable", error=repr(exc), retry_in=delay)
                     await asyncio.sleep(delay)
@@ -342,7 +386,9 @@ class EventConsumer:
             if inserted is None:
                 outcome: Outcome = "duplicate"
             else:
-                await self._run_handler(session, envelope, event)
+                left = LeftWork()
+                await self._run_handler(session, envelope, event, left)
+                await left.run()
                 outcome = "applied"
             if within is not None:
                 await within(session)
