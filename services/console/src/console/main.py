@@ -17,7 +17,7 @@ from arflow.clock import Clock, SystemClock
 from console.backend import Backend, SessionEnded
 from console.config import ConsoleSettings
 from console.i18n import Translator
-from console.pages import approvals, auth, customers, search, worklist
+from console.pages import approvals, auth, customers, reports, search, worklist
 from console.session import COOKIE, SessionCodec
 from console.web import HERE, CsrfRejected, SignInRequired, language, redirect, render, session_of
 
@@ -45,7 +45,7 @@ def create_app(
     app.state.settings, app.state.clock = settings, clock
     app.state.backend = Backend(settings, clock, transport)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, worklist, approvals, customers, search):
+    for module in (auth, worklist, approvals, customers, search, reports):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -74,6 +74,20 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await small.screenshot(path=str(shots / "customer-360-phone.png"), full_page=True)
             await phone.close()
 
+            await tab.click("nav >> text=报表")
+            await tab.goto(platform.urls["console"] + "/reports?as_of=2026-02-28&months=6")
+            async with platform.client("invoicing") as invoicing:
+                aging = (await invoicing.get("/reports/aging", params={"as_of": "2026-02-28"})).json()
+            cny = next(t for t in aging["totals"] if t["currency"] == "CNY")
+            await expect(tab.locator("#report-aging tbody tr").first.locator("td").nth(6)).to_have_text(
+                f"{Decimal(cny['buckets']['total']):,.2f}"
+            )
+            await tab.screenshot(path=str(shots / "reports.png"), full_page=True)
+            await tab.fill("form.top-search input[name=q]", "杭州云帆")
+            await tab.press("form.top-search input[name=q]", "Enter")
+            await expect(tab.locator("table#results tr[data-customer]").first).to_be_visible()
+            await tab.screenshot(path=str(shots / "search.png"), full_page=True)
+
             await tab.click("nav >> text=审批")
             row = tab.locator(f"tr[data-approval='{asked['approval']['id']}']")
             await expect(row.locator("td.amount")).to_have_text("1,580.00 CNY")
