@@ -27,19 +27,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 import stripe
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -49,6 +54,7 @@ from arflow.devstack.platform import SERVICES, spawn_service
 from arflow.messaging.kafka import ensure_topics
 from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
+from arflow.testing.smtp import SmtpSink
 
 SECRET = "whsec_bench_" + secrets.token_hex(8)
 STAGES = ("accepted", "PaymentReceived", "InvoicePaid", "case resolved", "credit file")
@@ -66,11 +72,13 @@ class Platform:
         self.infra, self.api_key = infra, api_key
         self.ports = {spec.name: free_port() for spec in SERVICES}
         self.processes: list[subprocess.Popen[str]] = []
+        self.mail = SmtpSink()
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     async def start(self) -> None:
+        self.mail.start()
         for spec in SERVICES:
             await self.infra.migrated_database(spec)
         env = {
@@ -80,7 +88,8 @@ class Platform:
             "ARFLOW_LOG_LEVEL": "ERROR",
             "ARFLOW_STRIPE_WEBHOOK_SECRET": SECRET,
             "ARFLOW_SMTP_HOST": "127.0.0.1",
-            "ARFLOW_SMTP_PORT": str(free_port()),  # no mail server: emails stay queued, off the measured path
+            # A real mail server (aiosmtpd): the setup's notices are sent, not retried during the measurement.
+            "ARFLOW_SMTP_PORT": str(self.mail.port),
         }
         quiet = Discard()
         self.processes = [spawn_service(spec, env, port=self.ports[spec.name], output=quiet) for spec in SERVICES]
@@ -96,6 +105,7 @@ class Platform:
                 await eventually(ready, within=90, what=f"{spec.name} to be ready")
 
     def stop(self) -> None:
+        self.mail.stop()
         for process in self.processes:
             process.send_signal(signal.SIGINT)
         for process in self.processes:
@@ -106,6 +116,116 @@ class Platform:
 
     def database(self, service: str) -> str:
         return f"{self.infra.server_url.rsplit('/', 1)[0]}/{self.infra.database_name(service)}"
+
+
+class Usage:
+    """Each service's peak resident memory while the payments flow (sampled every 250 ms), and the CPU time
+    it spent on them: with 2 cores, the CPU a payment costs across the services bounds the rate at all."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.processes = {
+            spec.name: psutil.Process(p.pid) for spec, p in zip(SERVICES, platform.processes, strict=True)
+        }
+        self.peak = dict.fromkeys(self.processes, 0)
+        self.cpu = dict.fromkeys(self.processes, 0.0)
+        self._task: asyncio.Task[None] | None = None
+
+    def _cpu_seconds(self) -> dict[str, float]:
+        return {name: sum(p.cpu_times()[:2]) for name, p in self.processes.items()}
+
+    async def _sample(self) -> None:
+        while True:
+            for name, process in self.processes.items():
+                with contextlib.suppress(psutil.Error):
+                    self.peak[name] = max(self.peak[name], process.memory_info().rss)
+            await asyncio.sleep(0.25)
+
+    def __enter__(self) -> Usage:
+        self._started = self._cpu_seconds()
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        ended = self._cpu_seconds()
+        self.cpu = {name: ended[name] - self._started[name] for name in ended}
+
+
+class Profiles:
+    """py-spy recording each service while the payments flow (`--profile DIR`): one flame graph per service,
+    and the functions that take the most of each service's samples, printed at the end."""
+
+    def __init__(self, platform: Platform, directory: str | None) -> None:
+        self.platform, self.directory = platform, directory
+        self.recorders: dict[str, subprocess.Popen[bytes]] = {}
+
+    def __enter__(self) -> Profiles:
+        spy = shutil.which("py-spy")
+        if self.directory is None:
+            return self
+        if spy is None:
+            raise SystemExit("--profile needs py-spy on the PATH (requirements-dev.txt pins it)")
+        for spec, process in zip(SERVICES, self.platform.processes, strict=True):
+            if spec.name in ("console", "people"):
+                continue
+            self.recorders[spec.name] = subprocess.Popen(
+                [
+                    spy,
+                    "record",
+                    "--nonblocking",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "50",
+                    "-p",
+                    str(process.pid),
+                    "-o",
+                    f"{self.directory}/{spec.name}.txt",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for recorder in self.recorders.values():
+            recorder.send_signal(signal.SIGINT)
+        for recorder in self.recorders.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                recorder.wait(20)
+
+    def print_top(self, n: int = 10) -> None:
+        """Per service: where its CPU went by library (each sample's innermost frame), and the arflow
+        functions with the largest inclusive share (stacks a greenlet runs SQLAlchemy in count too)."""
+        libraries = ("sqlalchemy", "asyncpg", "aiokafka", "pydantic", "fastapi", "starlette", "uvicorn", "arflow")
+        for name in self.recorders:
+            by_library: dict[str, int] = {}
+            inclusive: dict[str, int] = {}
+            total = 0
+            with contextlib.suppress(FileNotFoundError), open(f"{self.directory}/{name}.txt") as raw:
+                for line in raw:
+                    stack, _, count = line.rstrip().rpartition(" ")
+                    samples, frames = int(count), stack.split(";")
+                    total += samples
+                    where = frames[-1].rpartition(" (")[2]
+                    library = next((lib for lib in libraries if where.startswith(lib)), None)
+                    if library is None:
+                        library = "the service" if where.startswith(name.replace("-", "_")) else "other"
+                    by_library[library] = by_library.get(library, 0) + samples
+                    own = {
+                        f"{f.partition(' (')[0]} ({f.rpartition(' (')[2].split(':')[0]})"
+                        for f in frames
+                        if f.rpartition(" (")[2].startswith(("arflow/", name.replace("-", "_") + "/"))
+                    }
+                    for frame in own:
+                        inclusive[frame] = inclusive.get(frame, 0) + samples
+            if not total:
+                continue
+            split = ", ".join(f"{lib} {c / total:.0%}" for lib, c in sorted(by_library.items(), key=lambda kv: -kv[1]))
+            print(f"  {name} ({total:,} samples): {split}")
+            for frame, share in sorted(inclusive.items(), key=lambda kv: -kv[1])[:n]:
+                print(f"    {share / total:6.1%}  {frame}")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -162,6 +282,32 @@ async def wait_for_cases(platform: Platform, n: int) -> None:
     finally:
         await dunning.close()
         await reconciliation.close()
+
+
+async def wait_until_quiet(platform: Platform) -> float:
+    """Wait until the setup's events have all been consumed, so that the payments are measured alone: every
+    outbox published, no consumer behind its topics, and no service's consumed-events count moving for two
+    seconds (a batch counts when it commits). Seconds waited."""
+    started = time.perf_counter()
+    last, still = -1.0, 0
+    async with httpx.AsyncClient(timeout=5) as client:
+        while still < 4:
+            pending, consumed = 0.0, 0.0
+            for spec in SERVICES:
+                if not spec.has_database:
+                    continue
+                for line in (await client.get(f"{platform.url(spec.name)}/metrics")).text.splitlines():
+                    if line.startswith("#"):
+                        continue
+                    name, _, value = line.rpartition(" ")
+                    if name.endswith("_outbox_pending_messages") or "_consumer_lag_messages{" in name:
+                        pending += float(value)
+                    elif "_events_consumed_total{" in name:
+                        consumed += float(value)
+            still = still + 1 if pending == 0 and consumed == last else 0
+            last = consumed
+            await asyncio.sleep(0.5)
+    return time.perf_counter() - started
 
 
 def stripe_callback(invoice: dict[str, Any]) -> str:
@@ -366,7 +512,42 @@ async def bare_insert(server_url: str, n: int, concurrency: int) -> float:
         await pool.close()
 
 
-async def main(n: int, concurrency: int) -> None:
+def spawn_hello(port: int) -> subprocess.Popen[bytes]:
+    """bench/http_get.py's bare FastAPI hello, under uvicorn as a service runs."""
+    command = [sys.executable, "-m", "uvicorn", "http_get:hello_app", "--factory", "--app-dir"]
+    command += [str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return subprocess.Popen([*command, "--no-access-log"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def bare_hello(n: int, concurrency: int) -> float:
+    """Requests/s a bare FastAPI hello under the same uvicorn answers to this bench's HTTP client."""
+    port = free_port()
+    hello = spawn_hello(port)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+
+            async def up() -> bool:
+                try:
+                    return (await client.get("/hello")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await eventually(up, within=30, what="the bare hello to answer")
+            limit = asyncio.Semaphore(concurrency)
+
+            async def one() -> None:
+                async with limit:
+                    assert (await client.get("/hello")).status_code == 200
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one() for _ in range(n)))
+            return n / (time.perf_counter() - started)
+    finally:
+        hello.terminate()
+        hello.wait(10)
+
+
+async def main(n: int, concurrency: int, profile: str | None) -> None:
     infra = TestInfrastructure.start()
     platform = Platform(infra, secrets.token_urlsafe(24))
     try:
@@ -374,9 +555,12 @@ async def main(n: int, concurrency: int) -> None:
         await platform.start()
         invoices = await issue_invoices(platform, n)
         await wait_for_cases(platform, n)
+        settled = await wait_until_quiet(platform)
+        print(f"the setup's events all consumed after {settled:.0f} s more", flush=True)
         print(f"sending {n:,} signed Stripe callbacks, {concurrency} at a time ...", flush=True)
-        sent = await send_payments(platform, invoices, concurrency)
-        found = await stage_times(platform, n)
+        with Usage(platform) as usage, Profiles(platform, profile) as profiles:
+            sent = await send_payments(platform, invoices, concurrency)
+            found = await stage_times(platform, n)
         finished = max(found["credit file"].values())
         await verify_exactly_once(platform, invoices)
 
@@ -394,9 +578,27 @@ async def main(n: int, concurrency: int) -> None:
         print_hops(await hop_times(platform))
         kafka = await raw_kafka(infra.bootstrap, max(n * 4, 2000))
         insert = await bare_insert(infra.server_url, max(n, 1000), concurrency)
+        hello = await bare_hello(max(n * 5, 2000), concurrency)
+        accepted_rate = n / (max(sent["accepted"].values()) - sent["started"])
         print("limits in the same run")
         print(f"  raw produce→consume  {kafka:10,.0f} msg/s      pipeline / raw    {end_to_end / kafka:.4f}x")
         print(f"  bare asyncpg INSERT  {insert:10,.0f} rows/s     pipeline / insert {end_to_end / insert:.4f}x")
+        print(
+            f"  bare FastAPI hello   {hello:10,.0f} requests/s webhooks accepted {accepted_rate:,.0f}/s,"
+            f" {accepted_rate / hello:.3f}x"
+        )
+        print("per service while the payments flowed: peak resident memory (goal < 300 MB each), CPU a payment")
+        for name, peak in usage.peak.items():
+            print(f"  {name:<20} {peak / 2**20:7.0f} MB   {usage.cpu[name] / n * 1000:7.1f} ms CPU a payment")
+        total = sum(usage.cpu.values()) / n
+        cores = psutil.cpu_count() or 1
+        print(
+            f"  all services         {total * 1000:7.1f} ms CPU a payment: on {cores} cores at most"
+            f" {cores / total:,.0f} payments/s, before PostgreSQL's and the broker's share"
+        )
+        if profile:
+            print(f"profiles (py-spy, flame graph input in {profile}/)")
+            profiles.print_top()
         print(f"exactly once: {n:,} invoices paid, each amount paid = its total; the ledger ties")
     finally:
         platform.stop()
@@ -408,5 +610,6 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="200 payments instead of 1,000")
     parser.add_argument("--payments", type=int)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--profile", metavar="DIR", help="record each service with py-spy while the payments flow")
     args = parser.parse_args()
-    asyncio.run(main(args.payments or (200 if args.quick else 1_000), args.concurrency))
+    asyncio.run(main(args.payments or (200 if args.quick else 1_000), args.concurrency, args.profile))

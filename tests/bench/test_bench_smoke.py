@@ -55,6 +55,12 @@ async def test_the_pipeline_and_consumer_benches_run_and_print_their_figures() -
     for hop in ("PaymentReceived → invoicing", "InvoicePaid → dunning", "InvoicePaid → credit-scoring"):
         assert any(hop in line and "relay p50" in line and "consume p50" in line for line in pipeline.splitlines())
     assert "pipeline / raw" in pipeline and "pipeline / insert" in pipeline
+    assert "bare FastAPI hello" in pipeline and "webhooks accepted" in pipeline
+    for service in ("invoicing", "reconciliation", "dunning", "credit-scoring"):  # memory and CPU of each
+        assert any(
+            line.strip().startswith(service) and " MB " in line and "ms CPU a payment" in line
+            for line in pipeline.splitlines()
+        ), service
     assert "exactly once: 5 invoices paid" in pipeline
 
     for name in ("raw", "per-event", "batched"):
