@@ -80,8 +80,8 @@ async def seeded_customer(platform: Platform, collector: str) -> dict[str, Any]:
         await eventually(applied, within=30, what="invoicing to apply the part payment")
 
         async def scored() -> Any:
-            response = await credit.get(f"/credit-files/{customer_id}/score")
-            return response.json() if response.status_code == 200 else None
+            response = await credit.get(f"/credit-files/{customer_id}/scores")
+            return response.json()["data"] if response.status_code == 200 else None
 
         await eventually(scored, within=30, what="a credit score")
     return {**seeded, "second": second, "uscc": code}
@@ -133,7 +133,7 @@ async def test_the_360_shows_every_service_figure_as_its_api_says(console: Conso
     assert text(doc, f"//tr[@data-promise='{promise['id']}']/td[contains(@class,'amount')]") == "700.00 CNY"
     [dispute] = (await api(platform, "reconciliation", "/disputes", customer_id=customer_id))["data"]
     assert text(doc, f"//tr[@data-dispute='{dispute['id']}']/td[1]") == seeded["second"]["number"]
-    score = await api(platform, "credit-scoring", f"/credit-files/{customer_id}/score")
+    score = (await api(platform, "credit-scoring", f"/credit-files/{customer_id}/scores"))["data"][0]
     assert text(doc, "//span[@class='score-value']") == str(score["score"])
     assert doc.xpath("//ol[@class='reason-codes']/li/@data-code") == [r["code"] for r in score["reasons"]]
 

@@ -42,7 +42,6 @@ def _calls(customer_id: UUID) -> dict[str, tuple[str, str, dict[str, Any] | None
         "promises": ("dunning", "/promises", by_customer),
         "tasks": ("dunning", "/tasks", by_customer),
         "credit_file": ("credit-scoring", f"/credit-files/{customer_id}", None),
-        "score": ("credit-scoring", f"/credit-files/{customer_id}/score", None),
         "scores": ("credit-scoring", f"/credit-files/{customer_id}/scores", {"limit": LIST_LIMIT}),
         "limit": ("credit-scoring", f"/credit-files/{customer_id}/limit", None),
         "alerts": ("credit-scoring", "/alerts", by_customer),
@@ -157,7 +156,9 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         documents=documents,
         statement=then["statement"].body if then["statement"].ok else None,
         credit_file=first["credit_file"].body if first["credit_file"].ok else None,
-        score=first["score"].body if first["score"].ok else None,
+        # The latest published score is the one the services acted on (a hold, a tier); asking for one as of
+        # today would score the customer again on every page view.
+        score=scores[0] if scores else None,
         scores=scores,
         credit_limit=first["limit"].body if first["limit"].ok else None,
         alerts=alerts,
