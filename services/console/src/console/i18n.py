@@ -207,6 +207,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev_document": ("生成文书", "Document made"),
     "ev_score": ("信用评分", "Credit score"),
     "ev_alert": ("信用预警", "Credit alert"),
+    # review queue
+    "review": ("待核对", "To review"),
+    "review_intro": (
+        "对账引擎无法确定归属的收款，附带按置信度排序的建议。Alt+数字 确认对应建议，Tab 逐条移动。",
+        "Payments the matching engine could not place, with its suggestions by confidence. "
+        "Alt+number confirms that suggestion; Tab moves through them.",
+    ),
+    "confirm": ("确认", "Confirm"),
+    "confirmed": ("已确认", "Confirmed"),
+    "confidence": ("置信度", "Confidence"),
+    "no_suggestion": ("没有建议：请按客户手工核销。", "No suggestion: allocate it by hand."),
+    "review_empty": ("没有待核对的收款。", "Nothing to review."),
     # reports
     "reports": ("报表", "Reports"),
     "reports_intro": (

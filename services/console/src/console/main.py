@@ -14,10 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arflow.clock import Clock, SystemClock
-from console.backend import Backend, SessionEnded
+from console.backend import Backend, Problem, SessionEnded
 from console.config import ConsoleSettings
 from console.i18n import Translator
-from console.pages import approvals, auth, customers, reports, search, worklist
+from console.pages import approvals, auth, customers, reports, review, search, worklist
 from console.session import COOKIE, SessionCodec
 from console.web import HERE, CsrfRejected, SignInRequired, language, redirect, render, session_of
 
@@ -45,7 +45,7 @@ def create_app(
     app.state.settings, app.state.clock = settings, clock
     app.state.backend = Backend(settings, clock, transport)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, worklist, approvals, customers, search, reports):
+    for module in (auth, worklist, approvals, customers, search, reports, review):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -87,6 +87,12 @@ def create_app(
     async def csrf_rejected(request: Request, _: Exception) -> Response:
         t = Translator(language(request))
         return render(request, "error.html", status_code=403, title=t("error_title"), message=t("csrf_failed"))
+
+    @app.exception_handler(Problem)
+    async def service_unreachable(request: Request, _: Exception) -> Response:
+        # A service that did not answer (Backend.call raises this only then): not the console's bug, a 503.
+        t = Translator(language(request))
+        return render(request, "error.html", status_code=503, title=t("error_title"), message=t("backend_unavailable"))
 
     @app.exception_handler(RequestValidationError)
     async def bad_address(request: Request, _: Exception) -> Response:

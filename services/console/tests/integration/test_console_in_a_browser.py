@@ -1,5 +1,6 @@
 """One journey in a real browser (Debian's Chromium driven by Playwright) against the console as a process:
-sign in, see today's work, open a customer's 360, approve the write-off a clerk asked for.
+sign in, see today's work, open a customer's 360, read the reports, search, confirm a match, approve the
+write-off a clerk asked for.
 
 Screenshots go to ARFLOW_CONSOLE_SCREENSHOTS when it is set (docs/console/ holds the README's).
 """
@@ -15,6 +16,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from .conftest import Platform
+from .test_console_review import queued_payment
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -38,6 +40,7 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
         ]
     ]
     top = seeded[0]["customer_id"]
+    queued = (await queued_payment(platform))["payment"]
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -88,6 +91,18 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await expect(tab.locator("table#results tr[data-customer]").first).to_be_visible()
             await tab.screenshot(path=str(shots / "search.png"), full_page=True)
 
+            # 待核对: the payment's best suggestion confirmed from the keyboard (focus on its button, Enter).
+            await tab.click("nav >> text=待核对")
+            card = tab.locator(f"article[data-payment='{queued['id']}']")
+            best = queued["suggestions"][0]
+            await expect(card.locator("ol.suggestions > li").first.locator(".confidence")).to_have_text(
+                f"{best['confidence'] * 100:.0f}%"
+            )
+            await tab.screenshot(path=str(shots / "review.png"), full_page=True)
+            await card.locator("button.primary").focus()
+            await tab.keyboard.press("Enter")
+            await expect(card.locator(".done")).to_contain_text("已确认")
+
             await tab.click("nav >> text=审批")
             row = tab.locator(f"tr[data-approval='{asked['approval']['id']}']")
             await expect(row.locator("td.amount")).to_have_text("1,580.00 CNY")
@@ -103,3 +118,6 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
         decided = (await invoicing.get(f"/approvals/{asked['approval']['id']}")).json()
     assert invoice["status"] == "uncollectible"
     assert (decided["status"], decided["decision_comment"]) == ("approved", "已核实破产公告")
+    async with platform.client("reconciliation") as reconciliation:
+        matched = (await reconciliation.get(f"/payments/{queued['id']}")).json()
+    assert matched["status"] == "matched" and matched["decided_by"]

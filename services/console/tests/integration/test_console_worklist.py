@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
+from console.main import create_app
+
+from arflow.devstack.broker import free_port
+
 from .conftest import ConsoleFactory, Platform
 from .pages import csrf, page, sign_in, text
 
@@ -76,3 +81,17 @@ async def test_holding_a_case_takes_one_click_with_the_csrf_token(console: Conso
         assert held.status_code == 200 and text(page(held), "//span") == "已暂停催收"
         case = (await dunning.get(f"/cases/{case_id}")).json()
     assert case["hold_reason"] == "控制台：催收员暂停，等待客户回复"
+
+
+async def test_a_service_that_does_not_answer_is_a_503_page_not_a_crash(platform: Platform) -> None:
+    username, password = await platform.person(["collector"])
+    settings = platform.console_settings()
+    settings.dunning_url = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as browser:
+        await sign_in(browser, username, password)
+        response = await browser.get("/worklist")
+        assert response.status_code == 503
+        assert text(page(response), "//section//p[1]") == "服务暂时不可用，请稍后再试。"
+    await app.state.backend.close()
