@@ -231,6 +231,7 @@ async def main(customers: int, invoices: int, requests: int) -> None:
                 "/ (sign-in page)": lambda i: plain.get(urls["console"] + "/"),
                 "/worklist": lambda i: console.get("/worklist"),
                 "/approvals": lambda i: console.get("/approvals"),
+                "/review (待核对)": lambda i: console.get("/review"),
                 "/customers/{id} (360)": lambda i: console.get(f"/customers/{sample[i % len(sample)]}"),
                 "/search?q=name": lambda i: console.get("/search", params={"q": f"测试客户{1 + i % 97}"}),
                 "/reports (12 months)": lambda i: console.get("/reports"),

@@ -87,3 +87,21 @@ def test_the_ladder_marks_what_the_dry_run_says_is_done_and_next() -> None:
     steps = ladder_of(case, policy, {"done_steps": ["reminder", "notice"], "step": "call"})
     assert [(s["done"], s["next"]) for s in steps] == [(True, False), (True, False), (False, True)]
     assert [s["done"] for s in ladder_of(case, policy, None)] == [True, True, False]
+
+
+def test_a_policy_version_read_once_is_not_read_again_but_the_latest_always_is() -> None:
+    from console.backend import Reading
+    from console.pages import customers
+
+    customers.POLICY_VERSIONS.clear()
+    case = {"id": "c1"}
+    calls = customers._policy_call(case, "standard", 3)
+    assert list(calls) == ["policy:c1"]
+    policy = {"code": "standard", "version": 3, "steps": []}
+    assert customers._policy_of(case, {"policy:c1": Reading(200, policy)}) == policy
+    again = {"id": "c2"}
+    assert customers._policy_call(again, "standard", 3) == {}
+    assert customers._policy_of(again, {}) == policy
+    latest = {"id": "c3"}
+    assert list(customers._policy_call(latest, "standard", None)) == ["policy:c3"]
+    assert customers._policy_of(latest, {"policy:c3": Reading(404)}) is None

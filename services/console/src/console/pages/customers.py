@@ -25,12 +25,18 @@ from console.web import backend_of, language, render, session_of, signed_in
 
 router = APIRouter()
 LIST_LIMIT = 100  # each list shows the newest hundred; the page says when there are more
-LEDGER_DAYS = 365  # the ledger's period when the customer's first invoice is not older
+LEDGER_DAYS = 365  # the ledger's period (its opening balance carries what came before)
+# A published policy version never changes (dunning: "versions are immutable"), so this process keeps the
+# ones it has read; each page still reads the case and its dry run, which need the same dunning:read scope.
+POLICY_VERSIONS: dict[tuple[str, int], dict[str, Any]] = {}
+POLICY_CACHE_SIZE = 256
 
 
-def _calls(customer_id: UUID) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
+def _calls(customer_id: UUID, today: date) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
     by_customer = {"customer_id": str(customer_id), "limit": LIST_LIMIT}
+    ledger = {"from": str(today - timedelta(days=LEDGER_DAYS)), "to": str(today)}
     return {
+        "statement": ("invoicing", f"/customers/{customer_id}/statement", ledger),
         "customer": ("invoicing", f"/customers/{customer_id}", None),
         "balance": ("invoicing", f"/customers/{customer_id}/balance", None),
         "invoices": ("invoicing", "/invoices", by_customer),
@@ -87,24 +93,20 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
     signed_in(request)
     backend, session, lang = backend_of(request), session_of(request), language(request)
     await backend.fresh(session)
-    first = await _read_all(backend, session, lang, _calls(customer_id))
+    today = local_date(backend.clock.now(), DEFAULT_TIME_ZONE)
+    first = await _read_all(backend, session, lang, _calls(customer_id, today))
     if first["customer"].missing:
         raise HTTPException(status_code=404)
     if first["customer"].failed:
         raise HTTPException(status_code=502)
     invoices, cases = _data(first["invoices"]), _data(first["cases"])
-    today = local_date(backend.clock.now(), DEFAULT_TIME_ZONE)
-    earliest = min([today - timedelta(days=LEDGER_DAYS), *(date.fromisoformat(i["invoice_date"]) for i in invoices)])
-
-    second: dict[str, tuple[str, str, dict[str, Any] | None]] = {
-        "statement": ("invoicing", f"/customers/{customer_id}/statement", {"from": str(earliest), "to": str(today)})
-    }
+    second: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
     for case in cases:
         second[f"documents:{case['id']}"] = ("dunning", f"/cases/{case['id']}/documents", {"limit": LIST_LIMIT})
         if case["status"] == "open":
             second[f"plan:{case['id']}"] = ("dunning", "/dry-run", {"case_id": case["id"]})
         if case.get("policy_code"):
-            second[f"policy:{case['id']}"] = ("dunning", f"/policies/{case['policy_code']}", _version(case))
+            second.update(_policy_call(case, case["policy_code"], case.get("policy_version")))
     then = await _read_all(backend, session, lang, second)
     # A case the tick has not acted on yet has no policy of its own: the dry run says which one it follows.
     third: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
@@ -112,15 +114,13 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         plan = then.get(f"plan:{case['id']}")
         case["plan"] = plan.body["data"][0] if plan and plan.ok and plan.body["data"] else None
         if not case.get("policy_code") and case["plan"] and case["plan"].get("policy"):
-            code, version = case["plan"]["policy"], case["plan"].get("policy_version")
-            third[f"policy:{case['id']}"] = ("dunning", f"/policies/{code}", {"version": version} if version else None)
+            third.update(_policy_call(case, case["plan"]["policy"], case["plan"].get("policy_version")))
     then.update(await _read_all(backend, session, lang, third) if third else {})
 
     documents = [d for case in cases for d in _data(then[f"documents:{case['id']}"])]
     documents.sort(key=lambda d: d["created_at"], reverse=True)
     for case in cases:
-        policy = then.get(f"policy:{case['id']}")
-        case["ladder"] = ladder_of(case, policy.body if policy and policy.ok else None, case["plan"])
+        case["ladder"] = ladder_of(case, _policy_of(case, then), case["plan"])
     numbers = {i["id"]: i.get("number") for i in invoices}
     payments, disputes = _data(first["payments"]), _data(first["disputes"])
     promises, actions, tasks = _data(first["promises"]), _data(first["actions"]), _data(first["tasks"])
@@ -138,7 +138,7 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         timeline.score_events(scores),
         timeline.alert_events(alerts),
     )
-    unavailable = sorted({calls[0] for key, calls in _calls(customer_id).items() if first[key].failed})
+    unavailable = sorted({calls[0] for key, calls in _calls(customer_id, today).items() if first[key].failed})
     return render(
         request,
         "customer.html",
@@ -154,7 +154,7 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         promises=promises,
         tasks=[t for t in tasks if t["status"] == "open"],
         documents=documents,
-        statement=then["statement"].body if then["statement"].ok else None,
+        statement=first["statement"].body if first["statement"].ok else None,
         credit_file=first["credit_file"].body if first["credit_file"].ok else None,
         # The latest published score is the one the services acted on (a hold, a tier); asking for one as of
         # today would score the customer again on every page view.
@@ -169,8 +169,21 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
     )
 
 
-def _version(case: dict[str, Any]) -> dict[str, Any] | None:
-    return {"version": case["policy_version"]} if case.get("policy_version") else None
+def _policy_call(case: dict[str, Any], code: str, version: int | None) -> dict[str, tuple[str, str, Any]]:
+    """The read of the case's policy, unless this process already holds that version."""
+    case["policy_key"] = (code, version) if version else None
+    if case["policy_key"] in POLICY_VERSIONS:
+        return {}
+    return {f"policy:{case['id']}": ("dunning", f"/policies/{code}", {"version": version} if version else None)}
+
+
+def _policy_of(case: dict[str, Any], readings: dict[str, Reading]) -> dict[str, Any] | None:
+    key, reading = case.get("policy_key"), readings.get(f"policy:{case['id']}")
+    if reading is not None and reading.ok:
+        if key and len(POLICY_VERSIONS) < POLICY_CACHE_SIZE:
+            POLICY_VERSIONS[key] = reading.body
+        return dict(reading.body)
+    return POLICY_VERSIONS.get(key) if key else None
 
 
 def _score_chart(scores: list[dict[str, Any]], lang: str) -> str:
