@@ -207,6 +207,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev_document": ("生成文书", "Document made"),
     "ev_score": ("信用评分", "Credit score"),
     "ev_alert": ("信用预警", "Credit alert"),
+    # monthly collection plan
+    "plan": ("每月催账计划", "Monthly collection plan"),
+    "plan_intro": (
+        "催收服务为本月排定的每个案件的步骤，以及每位催收员的工作量。",
+        "The steps dunning plans for each case this month, and each collector's load.",
+    ),
+    "plan_collectors": ("催收员工作量", "Collectors' load"),
+    "plan_lines": ("案件与计划步骤", "Cases and their planned steps"),
+    "cases": ("案件数", "Cases"),
+    "planned_steps": ("计划步骤", "Planned steps"),
+    "unassigned": ("未分配", "Unassigned"),
+    "plan_no_lines": ("本月没有计划中的案件。", "No case is planned this month."),
+    "plan_none": ("这个月还没有催账计划。", "There is no plan for this month yet."),
+    "plan_draw_up": ("现在制定本月计划", "Draw up this month's plan now"),
     # review queue
     "review": ("待核对", "To review"),
     "review_intro": (

@@ -91,6 +91,12 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await expect(tab.locator("table#results tr[data-customer]").first).to_be_visible()
             await tab.screenshot(path=str(shots / "search.png"), full_page=True)
 
+            await tab.click("nav >> text=每月催账计划")
+            if await tab.locator("#draw-up").count():
+                await tab.click("#draw-up")
+            await expect(tab.locator(f"#plan-lines tr[data-case='{seeded[0]['case']['id']}']")).to_be_visible()
+            await tab.screenshot(path=str(shots / "plan.png"), full_page=True)
+
             # 待核对: the payment's best suggestion confirmed from the keyboard (focus on its button, Enter).
             await tab.click("nav >> text=待核对")
             card = tab.locator(f"article[data-payment='{queued['id']}']")
