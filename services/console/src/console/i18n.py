@@ -230,6 +230,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "confirm": ("确认", "Confirm"),
     "confirmed": ("已确认", "Confirmed"),
+    "undo": ("撤销", "Undo"),
+    "undone": ("已撤销：款项已回到待核对", "Undone: the money is back in the queue"),
     "confidence": ("置信度", "Confidence"),
     "no_suggestion": ("没有建议：请按客户手工核销。", "No suggestion: allocate it by hand."),
     "review_empty": ("没有待核对的收款。", "Nothing to review."),

@@ -84,6 +84,17 @@ async def test_the_queue_shows_each_suggestion_with_its_confidence_and_confirmin
     again = page(await browser.get("/review", params={"limit": 100}))
     assert not again.xpath(f"//article[@data-payment='{payment['id']}']")
 
+    undone = await browser.post(
+        f"/review/{payment['id']}/undo", data={"csrf_token": csrf(listed)}, headers={"HX-Request": "true"}
+    )
+    assert undone.status_code == 200, undone.text
+    [back] = page(undone).xpath("//span[contains(@class,'undone')]/@data-payment")
+    async with platform.client("reconciliation") as reconciliation:
+        returned = (await reconciliation.get(f"/payments/{back}")).json()
+    assert returned["status"] == "unmatched" and returned["supersedes_payment_id"] == payment["id"]
+    queue = page(await browser.get("/review", params={"limit": 100}))
+    assert queue.xpath(f"//article[@data-payment='{back}']")
+
 
 async def test_a_confirmation_without_the_csrf_token_changes_nothing(
     console: ConsoleFactory, platform: Platform

@@ -76,3 +76,24 @@ async def confirm(payment_id: UUID, request: Request) -> Response:
     if error:
         return render(request, "review.html", status_code=422, payments=[], names={}, error=error, after=None)
     return redirect(request, "/review")
+
+
+@router.post("/review/{payment_id}/undo", include_in_schema=False)
+async def undo(payment_id: UUID, request: Request) -> Response:
+    """Reconciliation reverses the match; the money comes back to the queue as a new payment."""
+    await form_with_csrf(request)
+    signed_in(request)
+    response = await backend_of(request).call(
+        session_of(request),
+        "POST",
+        "reconciliation",
+        f"/payments/{payment_id}/undo",
+        language=language(request),
+        idempotent=True,
+    )
+    error = None if response.status_code == 201 else Problem.of(response).detail
+    if is_htmx(request):
+        return render(request, "_review_result.html", error=error, undone=response.json() if not error else None)
+    if error:
+        return render(request, "review.html", status_code=422, payments=[], names={}, error=error, after=None)
+    return redirect(request, "/review")
