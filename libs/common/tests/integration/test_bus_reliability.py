@@ -92,8 +92,7 @@ async def running(task_coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio
 async def dead_letter_count(db: Database, group: str) -> int:
     async with db.engine.connect() as conn:
         return int(
-            await conn.scalar(select(func.count()).select_from(dead_letter).where(dead_letter.c.consumer == group))
-            or 0
+            await conn.scalar(select(func.count()).select_from(dead_letter).where(dead_letter.c.consumer == group)) or 0
         )
 
 
