@@ -73,6 +73,7 @@ def test_every_event_belongs_to_a_service_topic() -> None:
             "arflow.reconciliation",
             "arflow.dunning",
             "arflow.credit-scoring",
+            "arflow.approvals",  # (every service that guards actions tells of its approvals there)
         }
 
 

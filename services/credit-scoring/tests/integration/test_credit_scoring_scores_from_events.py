@@ -8,6 +8,7 @@ from uuid import UUID
 
 import httpx
 
+from arflow.clock import FixedClock
 from arflow.events.catalog import (
     CREDIT_SCORING,
     CustomerUpserted,
@@ -24,6 +25,7 @@ from arflow.testing import eventually
 from arflow.testing.infrastructure import TestInfrastructure
 from arflow.testing.kafka import collect_events, publish_events
 from arflow.testing.services import RunningService
+from arflow.testing.tokens import person
 
 CNY = "CNY"
 
@@ -248,7 +250,7 @@ async def test_an_override_already_expired_is_refused(
 
 
 async def test_a_manual_limit_keeps_its_own_currency_when_invoices_in_another_arrive(
-    credit_scoring: RunningService, infra: TestInfrastructure
+    credit_scoring: RunningService, infra: TestInfrastructure, credit_scoring_clock: FixedClock
 ) -> None:
     customer_id = uuid7()
     upserted = CustomerUpserted(customer_id=customer_id, revision=1, legal_name="某外贸公司")
@@ -260,10 +262,14 @@ async def test_a_manual_limit_keeps_its_own_currency_when_invoices_in_another_ar
     await eventually(known, what="the customer")
     path = f"/credit-files/{customer_id}/limit/override"
     body = {"amount": "50000.00", "currency": "USD", "reason": "海外订单", "expires_on": None}
-    response = await credit_scoring.client.post(path, json=body)
-    assert response.status_code == 201, response.text
+    asked = await credit_scoring.client.post(path, json=body)
+    # No CNY threshold says anything of USD: a credit manager approves it (credit_limit.override, issue 18).
+    assert asked.status_code == 202, asked.text
+    manager = person("qianmin", {"credit-scoring:read", "credit-scoring:approve"}, now=credit_scoring_clock.now())
+    response = await credit_scoring.client.post(f"/approvals/{asked.json()['id']}/approve", json={}, headers=manager)
+    assert response.status_code == 200, response.text
     # It was stored as 50000 CNY: the rescore relabelled it with the default currency.
-    assert (response.json()["currency"], response.json()["limit"]) == ("USD", "50000.00")
+    assert (response.json()["result"]["currency"], response.json()["result"]["limit"]) == ("USD", "50000.00")
 
     await publish_events(infra.bootstrap, invoice(customer_id, uuid7(), date(2026, 4, 1)))
     await all_arrived(credit_scoring.client, customer_id, issued=1, paid=0)

@@ -26,8 +26,10 @@ from arflow.approvals.errors import (
 from arflow.approvals.registry import GuardedAction, guarded
 from arflow.auth import Principal
 from arflow.clock import Clock
+from arflow.events.catalog import FIRM_SUBJECT, ApprovalDecided, ApprovalRequested, ApprovalStatus
 from arflow.ids import uuid7
-from arflow.money import to_minor_units
+from arflow.messaging import outbox
+from arflow.money import Money, to_minor_units
 from arflow.persistence import approval_policy, approval_request
 
 log = structlog.get_logger("arflow.approvals")
@@ -164,8 +166,52 @@ async def request_approval(
         after=values,
         comment=reason,
     )
+    await outbox.add(
+        session,
+        ApprovalRequested(
+            customer_id=FIRM_SUBJECT,
+            approval_id=values["id"],
+            service=service_of(guarded_action),
+            action=action,
+            title_zh=guarded_action.title_zh,
+            title_en=guarded_action.title_en,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            amount=Money.of(amount, currency).quantize() if amount is not None and currency else None,
+            reason=reason,
+            requested_by=actor.name,
+            approver_scope=policy.approver_scope,
+            requested_at=now,
+            expires_at=values["expires_at"],
+        ),
+        clock=clock,
+    )
     log.info("approval.requested", action=action, subject_id=str(subject_id), by=actor.name)
     return await approval_json(session, values["id"], now)
+
+
+def service_of(action: GuardedAction) -> str:
+    """The service that decides `action`: the one whose approver scope its default policy names."""
+    return action.default_approver_scope.split(":", 1)[0]
+
+
+async def _tell_decided(
+    session: AsyncSession, *, clock: Clock, row: Any, status: ApprovalStatus, approver: Principal, comment: str | None
+) -> None:
+    await outbox.add(
+        session,
+        ApprovalDecided(
+            customer_id=FIRM_SUBJECT,
+            approval_id=row.id,
+            service=service_of(_action(row.action)),
+            action=row.action,
+            status=status,
+            decided_by=approver.name,
+            decided_at=clock.now(),
+            comment=comment,
+        ),
+        clock=clock,
+    )
 
 
 async def approval_json(session: AsyncSession, approval_id: UUID, now: datetime) -> dict[str, Any]:
@@ -264,6 +310,7 @@ async def approve(
             result=audit.jsonable(applied.result),
         )
     )
+    await _tell_decided(session, clock=clock, row=row, status="approved", approver=approver, comment=comment)
     log.info("approval.approved", approval_id=str(approval_id), action=row.action, by=approver.name)
     return await approval_json(session, approval_id, now)
 
@@ -286,6 +333,7 @@ async def reject(
             decision_comment=comment,
         )
     )
+    await _tell_decided(session, clock=clock, row=row, status="rejected", approver=approver, comment=comment)
     log.info("approval.rejected", approval_id=str(approval_id), action=row.action, by=approver.name)
     return await approval_json(session, approval_id, now)
 

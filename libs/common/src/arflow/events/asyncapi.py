@@ -38,6 +38,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "reconciliation": ("invoicing", "dunning", "credit-scoring"),
     "dunning": ("credit-scoring",),
     "credit-scoring": ("invoicing", "dunning"),
+    "approvals": ("people",),
 }
 
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9.\-_]")

@@ -23,6 +23,9 @@ RECONCILIATION = "reconciliation"
 DUNNING = "dunning"
 CREDIT_SCORING = "credit-scoring"
 SERVICES = (INVOICING, RECONCILIATION, DUNNING, CREDIT_SCORING)
+# Not a service: the topic every service that guards actions (arflow.approvals) tells of its approvals on,
+# so that one consumer (people) sees every service's.
+APPROVALS = "approvals"
 
 Language = Literal["zh-CN", "en"]
 Channel = Literal["email", "sms", "letter", "phone", "wechat"]
@@ -560,6 +563,50 @@ class CreditRiskAlert(Event):
     )
 
 
+# --- approvals (published by every service that guards actions) -----------------
+
+ApprovalStatus = Literal["approved", "rejected"]  # (a request nobody decides expires: its expires_at says when)
+
+
+class ApprovalRequested(Event):
+    """An action waits for a second person (arflow.approvals): the request as it was asked, and who may decide it.
+
+    Published by the service that guards the action (`service`: where it is decided, at
+    POST /approvals/{approval_id}/approve on that service) on the shared approvals topic. Its customer_id is
+    FIRM_SUBJECT, as ApprovalDecided's: one key, so a request and its decision arrive in order.
+    """
+
+    publisher: ClassVar[str] = APPROVALS
+
+    approval_id: UUID
+    service: str
+    action: str = Field(description="The guarded action, e.g. invoice.write_off.")
+    title_zh: str
+    title_en: str
+    subject_type: str
+    subject_id: str
+    amount: Money | None = Field(description="What the policy's threshold was compared with; null: no amount.")
+    reason: str | None
+    requested_by: str = Field(description="Who asked: `user:<username>`, an integration's key name, or system:*.")
+    approver_scope: str = Field(description="The scope a person needs to decide it (never the requester).")
+    requested_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class ApprovalDecided(Event):
+    """A second person approved (the action was applied) or rejected a request waiting for them."""
+
+    publisher: ClassVar[str] = APPROVALS
+
+    approval_id: UUID
+    service: str
+    action: str
+    status: ApprovalStatus
+    decided_by: str
+    decided_at: AwareDatetime
+    comment: str | None = None
+
+
 # --- the registry ------------------------------------------------------------
 
 CATALOG: dict[str, type[Event]] = {
@@ -596,6 +643,8 @@ CATALOG: dict[str, type[Event]] = {
         CreditScoreChanged,
         CreditLimitChanged,
         CreditRiskAlert,
+        ApprovalRequested,
+        ApprovalDecided,
     )
 }
 
@@ -617,4 +666,4 @@ def topic_of(publisher: str) -> str:
     return f"arflow.{publisher}"
 
 
-ALL_TOPICS = tuple(topic_of(service) for service in SERVICES)
+ALL_TOPICS = tuple(topic_of(publisher) for publisher in (*SERVICES, APPROVALS))

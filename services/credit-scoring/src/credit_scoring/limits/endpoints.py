@@ -7,12 +7,14 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from arflow.approvals.api import ApprovalOut
 from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.service import ClockDep, SessionDep
 from credit_scoring.deps import Reader, Writer
 from credit_scoring.files.endpoints import limit_basis_out
 from credit_scoring.limits import service
+from credit_scoring.limits.approvals import awaiting_approval
 from credit_scoring.limits.schemas import LimitOut, LimitOverrideIn
 from credit_scoring.models import CreditLimit
 
@@ -54,10 +56,21 @@ async def get_limit(customer_id: UUID, session: SessionDep, _: Reader) -> LimitO
     status_code=201,
     tags=["limits"],
     summary="Set a manual credit limit with a reason and an expiry (Idempotency-Key honoured)",
+    responses={
+        202: {
+            "model": ApprovalOut,
+            "description": "Over the credit_limit.override policy's threshold above the recommended limit: "
+            "the manual limit waits for a second person.",
+        }
+    },
 )
 async def override_limit(
     customer_id: UUID, body: LimitOverrideIn, request: Request, session: SessionDep, clock: ClockDep, who: Writer
 ) -> JSONResponse:
+    pending = await awaiting_approval(request, session, clock=clock, principal=who, customer_id=customer_id, body=body)
+    if pending is not None:
+        return pending
+
     async def create() -> LimitOut:
         row = await service.override_limit(
             session,

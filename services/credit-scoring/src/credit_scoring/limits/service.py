@@ -46,19 +46,7 @@ async def override_limit(
     actor: Principal,
 ) -> CreditLimit:
     """Set a manual limit (with its reason and expiry); it stands instead of the recommended one until then."""
-    customer = await _locked_customer(session, customer_id)
-    today = today_of(clock, customer)
-    if expires_on is not None and expires_on < today:
-        raise OverrideExpired(
-            f"expires_on {expires_on.isoformat()} is already past.",
-            detail_zh=f"失效日期 expires_on {expires_on.isoformat()} 已过。",
-        )
-    (built,) = await build_credit_files(session, [customer], today)
-    if built.file.by_currency and (main := policy.main_currency(built.file)) != currency:
-        raise CurrencyMismatch(
-            f"The customer is billed mainly in {main}, not {currency}: a manual limit must be in {main}.",
-            detail_zh=f"该客户主要以 {main} 而非 {currency} 开票：人工额度须以 {main} 设定。",
-        )
+    await check_override(session, clock=clock, customer_id=customer_id, currency=currency, expires_on=expires_on)
     current = await repository.get_limit(session, customer_id)
     await repository.save_limit(
         session,
@@ -82,6 +70,27 @@ async def override_limit(
     saved = await repository.get_limit(session, customer_id)
     assert saved is not None
     return saved
+
+
+async def check_override(
+    session: AsyncSession, *, clock: Clock, customer_id: UUID, currency: str, expires_on: date | None
+) -> Customer:
+    """Refuse a manual limit that could not be set (expiry past, not in the customer's billing currency); the
+    customer locked, as every rescore locks it first."""
+    customer = await _locked_customer(session, customer_id)
+    today = today_of(clock, customer)
+    if expires_on is not None and expires_on < today:
+        raise OverrideExpired(
+            f"expires_on {expires_on.isoformat()} is already past.",
+            detail_zh=f"失效日期 expires_on {expires_on.isoformat()} 已过。",
+        )
+    (built,) = await build_credit_files(session, [customer], today)
+    if built.file.by_currency and (main := policy.main_currency(built.file)) != currency:
+        raise CurrencyMismatch(
+            f"The customer is billed mainly in {main}, not {currency}: a manual limit must be in {main}.",
+            detail_zh=f"该客户主要以 {main} 而非 {currency} 开票：人工额度须以 {main} 设定。",
+        )
+    return customer
 
 
 async def lift_override(session: AsyncSession, *, clock: Clock, customer_id: UUID, actor: Principal) -> CreditLimit:
