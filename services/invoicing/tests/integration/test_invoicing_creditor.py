@@ -45,7 +45,9 @@ async def bare(infra: TestInfrastructure, api_key: str) -> AsyncIterator[Running
 async def published(service: RunningService) -> list[dict[str, Any]]:
     async with service.app.state.db.unit_of_work() as session:
         rows = await session.execute(
-            select(outbox_message.c.payload).where(outbox_message.c.event_type == "CreditorUpdated")
+            select(outbox_message.c.payload)
+            .where(outbox_message.c.event_type == "CreditorUpdated")
+            .order_by(outbox_message.c.id)  # written order: the relay's updates move rows in the heap
         )
         return [row.payload["data"] for row in rows]
 
