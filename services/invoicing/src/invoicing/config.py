@@ -41,8 +41,8 @@ class InvoicingSettings(ServiceSettings, CreditorSettings):
     )
     reconciliation_api_key: str | None = Field(
         default=None,
-        description="The API key (reconciliation:write) the hosted page makes payment orders with; unset: the "
-        "page offers bank transfer only.",
+        description="The API key (reconciliation:read and :write) the hosted page makes payment orders with; "
+        "unset: the page offers bank transfer only.",
     )
     hosted_checkout: str = Field(
         default="alipay_precreate,alipay_page_pay,wechat_native,stripe_checkout",

@@ -21,7 +21,7 @@ from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
 from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Reader, Writer
-from invoicing.hosted import links, page
+from invoicing.hosted import checkout, links, page
 from invoicing.hosted.ratelimit import RateLimiter
 from invoicing.hosted.schemas import HostedLinkOut
 from invoicing.invoices import documents
@@ -234,6 +234,7 @@ async def hosted_page(
     clock: ClockDep,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
+    unavailable: Annotated[str | None, Query(max_length=1, include_in_schema=False)] = None,
 ) -> HTMLResponse:
     language = page.page_language(lang, accept_language)
     if (limited := _limited(request, language)) is not None:
@@ -246,18 +247,102 @@ async def hosted_page(
     customer = await require_customer(session, invoice.customer_id)
     out = await invoice_out(session, invoice, clock)
     await links.record_view(session, invoice.id, at=clock.now())
-    today = local_date(clock.now(), customer.time_zone)
     body = page.invoice_page(
-        page.PageContext(
-            invoice=out,
-            customer_name=customer.legal_name,
-            creditor=creditor,
-            overdue=invoice.status != "paid" and today > invoice.due_date,
-            expires_on=str(link.expires_on),
-        ),
+        _context(out, customer, creditor, link, clock),
         language=language,
         token=token,
+        methods=checkout.offered(request.app.state.settings),
+        unavailable=unavailable == "1",
     )
+    return HTMLResponse(body, headers=page.HEADERS)
+
+
+def _context(out: Any, customer: Any, creditor: Any, link: links.HostedLink, clock: Any) -> page.PageContext:
+    today = local_date(clock.now(), customer.time_zone)
+    return page.PageContext(
+        invoice=out,
+        customer_name=customer.legal_name,
+        creditor=creditor,
+        overdue=out.status != "paid" and today > out.due_date,
+        expires_on=str(link.expires_on),
+    )
+
+
+def _see(path: str) -> Response:
+    return Response(status_code=303, headers={**page.HEADERS, "Location": path})
+
+
+@public.post(
+    "/i/{token}/pay",
+    status_code=303,
+    response_class=Response,
+    responses={303: {"description": "To the way of paying chosen (or back to the page)"}, **PUBLIC_ANSWERS},
+    tags=["hosted page"],
+    summary="Pay the invoice online: reconciliation makes the order at the gateway (or answers the open one)",
+)
+async def pay(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    method: Annotated[str, Form(max_length=32)],
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    language = page.page_language(lang, accept_language)
+    if (limited := _limited(request, language)) is not None:
+        return limited
+    link = await links.resolve(session, token, clock=clock)
+    if link is None:
+        return _not_found(request, language)
+    settings: InvoicingSettings = request.app.state.settings
+    invoice = await require_invoice(session, link.invoice_id)
+    if method not in checkout.offered(settings) or invoice.status != "open":
+        return _see(f"../{token}?lang={language}")
+    return_url = f"{settings.public_base_url.rstrip('/')}/i/{token}?lang={language}"
+    try:
+        await checkout.make_order(settings, invoice_id=invoice.id, method=method, return_url=return_url)
+    except checkout.CheckoutUnavailable:
+        return _see(f"../{token}?lang={language}&unavailable=1")
+    return _see(f"pay/{method}?lang={language}")
+
+
+@public.get(
+    "/i/{token}/pay/{method}",
+    response_class=HTMLResponse,
+    tags=["hosted page"],
+    summary="What the customer pays with (a QR code, or the gateway's page); shows the receipt once paid",
+    responses={303: {"description": "Paid (or no open order): back to the invoice's page"}, **PUBLIC_ANSWERS},
+)
+async def pay_page(
+    token: str,
+    method: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    language = page.page_language(lang, accept_language)
+    if (limited := _limited(request, language)) is not None:
+        return limited
+    creditor = await creditor_in_force(session, request.app.state.settings)
+    link = await links.resolve(session, token, clock=clock)
+    if link is None:
+        return _not_found(request, language)
+    back = f"../../{token}?lang={language}"
+    invoice = await require_invoice(session, link.invoice_id)
+    if invoice.status != "open" or method not in checkout.offered(request.app.state.settings):
+        return _see(back)  # paid: the page shows the receipt
+    try:
+        order = await checkout.open_order(request.app.state.settings, invoice_id=invoice.id, method=method)
+    except checkout.CheckoutUnavailable:
+        order = None
+    if order is None:
+        return _see(back)
+    customer = await require_customer(session, invoice.customer_id)
+    out = await invoice_out(session, invoice, clock)
+    body = page.pay_page(_context(out, customer, creditor, link, clock), order, language=language, token=token)
     return HTMLResponse(body, headers=page.HEADERS)
 
 

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from arflow.documents.amounts import amount_in_words, plain_number
 from arflow.documents.creditor import Creditor
+from invoicing.hosted.checkout import SCANNED, CheckoutOrder
 from invoicing.invoices.schemas import InvoiceOut
 from invoicing.reports.labels import labels, money
 
@@ -45,6 +52,20 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
         "too_many_body": "请稍后再试。",
         "lines": "账单明细",
         "expires": "本链接有效期至 {date}",
+        "pay_online": "在线付款",
+        "method.alipay_precreate": "支付宝扫码付款",
+        "method.alipay_page_pay": "支付宝网页付款",
+        "method.wechat_native": "微信支付扫码付款",
+        "method.stripe_checkout": "银行卡付款（Stripe）",
+        "scan.alipay_precreate": "请打开支付宝，扫一扫下方二维码付款",
+        "scan.wechat_native": "请打开微信，扫一扫下方二维码付款",
+        "open.alipay_precreate": "在支付宝中打开",
+        "go.alipay_page_pay": "前往支付宝付款",
+        "go.stripe_checkout": "前往银行卡付款页面",
+        "waiting": "付款完成后，本页会自动显示付款结果。",
+        "back": "返回账单",
+        "order_expires": "本次付款订单有效至 {time}",
+        "checkout_unavailable": "暂时无法使用该支付方式，请稍后再试，或通过银行转账付款。",
     },
     "en": {
         "lang_switch": "中文",
@@ -68,6 +89,21 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
         "too_many_body": "Please try again later.",
         "lines": "Lines",
         "expires": "This link works until {date}",
+        "pay_online": "Pay online",
+        "method.alipay_precreate": "Alipay: scan a QR code",
+        "method.alipay_page_pay": "Alipay: web cashier",
+        "method.wechat_native": "WeChat Pay: scan a QR code",
+        "method.stripe_checkout": "Card (Stripe)",
+        "scan.alipay_precreate": "Open Alipay and scan the code below to pay",
+        "scan.wechat_native": "Open WeChat and scan the code below to pay",
+        "open.alipay_precreate": "Open in Alipay",
+        "go.alipay_page_pay": "Continue to Alipay",
+        "go.stripe_checkout": "Continue to the card payment page",
+        "waiting": "Once you have paid, this page shows the result by itself.",
+        "back": "Back to the invoice",
+        "order_expires": "This payment order is open until {time}",
+        "checkout_unavailable": "This way of paying is unavailable just now: please try again later, or pay by "
+        "bank transfer.",
     },
 }
 
@@ -127,7 +163,9 @@ def _common(language: str) -> dict[str, Any]:
     }
 
 
-def invoice_page(page: PageContext, *, language: str, token: str) -> str:
+def invoice_page(
+    page: PageContext, *, language: str, token: str, methods: Sequence[str] = (), unavailable: bool = False
+) -> str:
     """The invoice as its customer sees it at its link."""
     invoice, c = page.invoice, page.invoice.currency
     t = {**labels(language), **PAGE_LABELS[language]}
@@ -151,6 +189,37 @@ def invoice_page(page: PageContext, *, language: str, token: str) -> str:
         instruction=instruction,
         receipt=receipt,
         expires=t["expires"].format(date=page.expires_on),
+        methods=methods if invoice.status == "open" and invoice.balance > 0 else (),
+        pay_action=f"{token}/pay?lang={language}",
+        unavailable=unavailable,
+    )
+
+
+def pay_page(page: PageContext, order: CheckoutOrder, *, language: str, token: str) -> str:
+    """What the customer pays with: a QR code to scan (or open in the app), or the gateway's page to go to.
+
+    It refreshes itself (no script: a meta refresh) until the invoice is paid, then its link shows the receipt.
+    """
+    t = {**labels(language), **PAGE_LABELS[language]}
+    qr = None
+    if order.method in SCANNED:
+        # Inline SVG, drawn by attributes (no style): nothing the Content-Security-Policy has to allow.
+        qr = segno.make(order.pay_url, error="m", micro=False).svg_inline(scale=6, border=2, title=order.method)
+    expires = ""
+    if order.expires_at:
+        when = datetime.fromisoformat(order.expires_at).astimezone(ZoneInfo("Asia/Shanghai"))
+        expires = t["order_expires"].format(time=when.strftime("%Y-%m-%d %H:%M"))
+    return _env.get_template("pay.html").render(
+        **_common(language),
+        invoice=page.invoice,
+        creditor=page.creditor,
+        order=order,
+        money=lambda value: money(value, page.invoice.currency, language),
+        amount=Decimal(order.amount),
+        qr=Markup(qr) if qr else None,
+        back_href=f"../../{token}?lang={language}",  # relative to /i/<token>/pay/<method>
+        refresh_href=f"{order.method}?lang={language}",
+        order_expires=expires,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -25,6 +24,7 @@ class Callback:
     body: bytes
     headers: dict[str, str]
     answers: list[int] = field(default_factory=list)
+    sent: threading.Event = field(default_factory=threading.Event)  # set once every copy has been sent
 
 
 class FakeGateway:
@@ -67,31 +67,26 @@ class FakeGateway:
         self.stop()
 
     def deliver(self, callback: Callback, *, times: int = 1, delay: float = 0.0) -> None:
-        """Send `callback` `times` times (a gateway's retries carry the same id), after `delay` seconds, from a
-        thread of its own as the gateway does: the test goes on meanwhile."""
+        """Send `callback` `times` times, one after the other (a gateway's retries carry the same id), after
+        `delay` seconds, from a thread of its own as the gateway does: the caller (a test's event loop, the fake's
+        own cashier page) goes on meanwhile; `callback.answers` gets each status (0: no answer)."""
 
         def send() -> None:
             if delay:
                 time.sleep(delay)
-            with httpx.Client(timeout=10) as client:
+            with httpx.Client(timeout=30) as client:
                 for _ in range(times):
                     try:
                         answer = client.post(callback.url, content=callback.body, headers=callback.headers)
                         callback.answers.append(answer.status_code)
                     except httpx.HTTPError:
                         callback.answers.append(0)
+            callback.sent.set()
 
         with self._lock:
             self.callbacks.append(callback)
-        if delay:
-            threading.Thread(target=send, daemon=True).start()
-        else:
-            send()
+        threading.Thread(target=send, name=f"{type(self).__name__}-callback", daemon=True).start()
 
     def record(self, method: str, path: str) -> None:
         with self._lock:
             self.requests.append((method, path))
-
-
-def requests_of(gateway: FakeGateway, predicate: Callable[[str, str], bool]) -> list[tuple[str, str]]:
-    return [r for r in gateway.requests if predicate(*r)]

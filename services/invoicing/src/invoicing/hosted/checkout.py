@@ -1,0 +1,104 @@
+"""Paying on the hosted page: the orders the page asks reconciliation to make at a gateway, over its API.
+
+Reconciliation owns payment attempts and the gateways' callbacks; the page only asks for an order (or the open
+one it already made) and shows what the customer pays with. The invoice is paid when the gateway's verified
+callback (or reconciliation's query of a late one) books the payment, and invoicing hears of it by its events.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+import structlog
+
+from invoicing.config import InvoicingSettings
+
+log = structlog.get_logger("invoicing")
+
+METHODS = ("alipay_precreate", "alipay_page_pay", "wechat_native", "stripe_checkout")
+PROVIDER = {
+    "alipay_precreate": "alipay",
+    "alipay_page_pay": "alipay",
+    "wechat_native": "wechat_pay",
+    "stripe_checkout": "stripe",
+}
+SCANNED = ("alipay_precreate", "wechat_native")  # shown as a QR code; the others send the customer to a page
+TIMEOUT = httpx.Timeout(15.0)
+
+
+@dataclass(frozen=True)
+class CheckoutOrder:
+    method: str
+    pay_url: str
+    amount: str
+    currency: str
+    expires_at: str | None
+
+
+class CheckoutUnavailable(Exception):
+    """Reconciliation or the gateway could not make the order (or this way is not offered)."""
+
+
+def offered(settings: InvoicingSettings) -> list[str]:
+    """The ways of paying online the page offers: none without a key for reconciliation."""
+    if not settings.reconciliation_api_key:
+        return []
+    return [m for m in (p.strip() for p in settings.hosted_checkout.split(",")) if m in METHODS]
+
+
+def _client(settings: InvoicingSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=settings.reconciliation_url,
+        headers={"Authorization": f"Bearer {settings.reconciliation_api_key}"},
+        timeout=TIMEOUT,
+    )
+
+
+def _order(body: dict[str, Any]) -> CheckoutOrder:
+    return CheckoutOrder(
+        method=body["checkout"],
+        pay_url=body["pay_url"],
+        amount=body["amount"],
+        currency=body["currency"],
+        expires_at=body.get("expires_at"),
+    )
+
+
+async def make_order(settings: InvoicingSettings, *, invoice_id: UUID, method: str, return_url: str) -> CheckoutOrder:
+    """Ask reconciliation for an order at the gateway for what the invoice owes (the open one if there is)."""
+    payload = {"provider": PROVIDER[method], "invoice_id": str(invoice_id), "checkout": method}
+    if method not in SCANNED:
+        payload["return_url"] = return_url
+    try:
+        async with _client(settings) as client:
+            answer = await client.post(
+                "/payment-attempts", json=payload, headers={"Idempotency-Key": secrets.token_hex(16)}
+            )
+    except httpx.HTTPError as exc:
+        log.warning("hosted.checkout_unreachable", method=method, error=str(exc))
+        raise CheckoutUnavailable(str(exc)) from None
+    if answer.status_code != 201 or not answer.json().get("pay_url"):
+        log.warning("hosted.checkout_refused", method=method, status=answer.status_code, body=answer.text[:500])
+        raise CheckoutUnavailable(answer.text[:200])
+    return _order(answer.json())
+
+
+async def open_order(settings: InvoicingSettings, *, invoice_id: UUID, method: str) -> CheckoutOrder | None:
+    """The newest open order of this kind for the invoice, if reconciliation has one."""
+    try:
+        async with _client(settings) as client:
+            answer = await client.get(
+                "/payment-attempts", params={"invoice_id": str(invoice_id), "status": "open", "limit": 20}
+            )
+    except httpx.HTTPError as exc:
+        raise CheckoutUnavailable(str(exc)) from None
+    if answer.status_code != 200:
+        raise CheckoutUnavailable(answer.text[:200])
+    for body in answer.json()["data"]:
+        if body.get("checkout") == method and body.get("pay_url"):
+            return _order(body)
+    return None
