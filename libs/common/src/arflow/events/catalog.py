@@ -26,6 +26,10 @@ SERVICES = (INVOICING, RECONCILIATION, DUNNING, CREDIT_SCORING)
 # Not a service: the topic every service that guards actions (arflow.approvals) tells of its approvals on,
 # so that one consumer (people) sees every service's.
 APPROVALS = "approvals"
+# Not a service either: the topic invoicing tells of its statements of account (对账单) and their answers on, apart
+# from its ledger's facts, so that dunning (which emails them and pauses on disputes) and credit-scoring (which
+# files the answers) subscribe to the cycle alone. Keyed by customer like every topic.
+STATEMENTS = "statements"
 
 Language = Literal["zh-CN", "en"]
 Channel = Literal["email", "sms", "letter", "phone", "wechat"]
@@ -607,6 +611,135 @@ class ApprovalDecided(Event):
     comment: str | None = None
 
 
+# --- statements of account (published by invoicing on arflow.statements) ----------
+
+StatementCycle = Literal["monthly", "quarterly", "on_demand"]
+StatementLineKind = Literal["invoice", "void", "credit_note", "payment", "payment_reversal"]
+
+
+class StatementBalance(BaseModel):
+    """One currency's figures on a statement, as it was frozen when issued."""
+
+    model_config = ConfigDict(frozen=True)
+
+    currency: str
+    opening_balance: Money
+    invoiced: Money
+    credited: Money
+    paid: Money
+    closing_balance: Money
+
+
+class StatementResponder(BaseModel):
+    """Who answered a statement on its hosted page, as they named themselves (no IP or device: see the evidence)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    title: str | None = None
+
+
+class StatementIssued(Event):
+    """A statement of account (对账单) was issued for a customer and a period, asking them to confirm it (对账确认).
+
+    What it shows was frozen when issued (content_sha256 is the SHA-256 of exactly that content); the customer
+    answers once, at hosted_statement_url, with StatementConfirmed or StatementDisputed. `closing_balance` is the
+    first of `balances` (CNY first, then by currency code); a customer billed in one currency has just that one.
+    """
+
+    publisher: ClassVar[str] = STATEMENTS
+
+    statement_id: UUID
+    statement_number: str
+    period_start: date
+    period_end: date
+    cycle: StatementCycle
+    business_date: date = Field(description="The customer's local date the statement was issued on.")
+    language: Language
+    closing_balance: Money
+    balances: list[StatementBalance] = Field(min_length=1)
+    open_invoice_ids: list[UUID] = Field(
+        default_factory=list, description="The invoices the statement shows open at the period's end."
+    )
+    content_sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    hosted_statement_url: str | None = Field(
+        default=None, description="The statement's page (confirm, dispute, PDF): the one place the link is in clear."
+    )
+    link_expires_on: date | None = Field(default=None, description="The last day (customer's) the link works.")
+    issued_at: AwareDatetime
+
+
+class StatementConfirmed(Event):
+    """The customer confirmed a statement as correct (确认无误): its balances are agreed as of the period's end."""
+
+    publisher: ClassVar[str] = STATEMENTS
+
+    statement_id: UUID
+    statement_number: str
+    period_start: date
+    period_end: date
+    closing_balance: Money
+    balances: list[StatementBalance] = Field(min_length=1)
+    content_sha256: str = Field(pattern="^[0-9a-f]{64}$", description="The SHA-256 of what the customer confirmed.")
+    responder: StatementResponder
+    business_date: date = Field(description="The customer's local date of the answer.")
+    confirmed_at: AwareDatetime
+
+
+class DisputedLine(BaseModel):
+    """A line of a statement the customer says is wrong, as the statement showed it and as they see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_no: int = Field(ge=1, description="The line's place in its currency's list on the statement.")
+    kind: StatementLineKind
+    entry_date: date
+    document: str | None = None
+    invoice_id: UUID | None = None
+    invoice_number: str | None = None
+    amount_on_statement: Money = Field(description="Debit positive, credit negative, as the statement showed it.")
+    amount_customer_sees: Money | None = None
+
+
+class DisputedInvoice(BaseModel):
+    """An invoice whose chasing a dispute concerns, with what the statement showed open on it at the period's end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_id: UUID
+    invoice_number: str | None = None
+    open_amount: Money
+
+
+class StatementDisputed(Event):
+    """The customer disputed a statement (有差异): some lines, or the balance, with what they see and why.
+
+    `invoices` are those whose chasing the dispute concerns: the invoices of the disputed lines, or, when only the
+    balance is disputed (or no line names an invoice), every invoice the statement showed open at the period's end.
+    """
+
+    publisher: ClassVar[str] = STATEMENTS
+
+    statement_id: UUID
+    statement_number: str
+    period_start: date
+    period_end: date
+    disputed_invoice_ids: list[UUID]
+    invoices: list[DisputedInvoice]
+    lines: list[DisputedLine] = Field(default_factory=list)
+    balance_disputed: bool
+    closing_balance: Money = Field(description="The balance the statement showed (in the disputed currency).")
+    balance_customer_sees: Money | None = None
+    comment: str
+    responder: StatementResponder
+    reply_sha256: str | None = Field(
+        default=None, pattern="^[0-9a-f]{64}$", description="The SHA-256 of the stamped reply uploaded, if one was."
+    )
+    content_sha256: str = Field(pattern="^[0-9a-f]{64}$", description="The SHA-256 of what the customer disputed.")
+    business_date: date = Field(description="The customer's local date of the answer.")
+    disputed_at: AwareDatetime
+
+
 # --- the registry ------------------------------------------------------------
 
 CATALOG: dict[str, type[Event]] = {
@@ -645,6 +778,9 @@ CATALOG: dict[str, type[Event]] = {
         CreditRiskAlert,
         ApprovalRequested,
         ApprovalDecided,
+        StatementIssued,
+        StatementConfirmed,
+        StatementDisputed,
     )
 }
 
@@ -666,4 +802,4 @@ def topic_of(publisher: str) -> str:
     return f"arflow.{publisher}"
 
 
-ALL_TOPICS = tuple(topic_of(publisher) for publisher in (*SERVICES, APPROVALS))
+ALL_TOPICS = tuple(topic_of(publisher) for publisher in (*SERVICES, APPROVALS, STATEMENTS))
