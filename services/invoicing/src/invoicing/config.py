@@ -49,3 +49,13 @@ class InvoicingSettings(ServiceSettings, CreditorSettings):
         description="The ways of paying online the hosted page offers, in order (comma-separated; each needs its "
         "gateway's keys at reconciliation).",
     )
+    # The statement cycle (对账确认): each statement's page works this many days after the day it is issued.
+    statement_link_days: int = Field(
+        default=60, ge=1, le=400, description="Days a statement's hosted page works after the statement is issued."
+    )
+    statement_reply_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        le=50 * 1024 * 1024,
+        description="The largest stamped reply (PDF, JPEG or PNG) a customer may upload with an answer.",
+    )

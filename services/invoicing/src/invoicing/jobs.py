@@ -11,6 +11,7 @@ from invoicing.contracts.service import bill_contracts
 from invoicing.deps import SYSTEM
 from invoicing.invoices.service import sweep_due_and_overdue
 from invoicing.late_fees.service import assess_late_fees_by_policy
+from invoicing.statements.service import issue_due_statements
 
 
 def jobs_for(settings: InvoicingSettings) -> list[Job]:
@@ -38,7 +39,20 @@ def jobs_for(settings: InvoicingSettings) -> list[Job]:
             ctx.session, actor=SYSTEM, clock=ctx.clock, as_of=ctx.as_of, apply_credit=settings.auto_apply_credit
         )
 
+    async def statement_cycle(ctx: JobContext) -> dict[str, Any]:
+        return await issue_due_statements(ctx, settings=settings)
+
     return [
+        Job(
+            name="statement-cycle",
+            interval=timedelta(hours=1),
+            run=statement_cycle,
+            description=(
+                "Issue each customer's statement (对账单) to confirm when its period's day comes (monthly on the 1st "
+                "unless the customer's statement-schedule says otherwise): once per customer and period, frozen, "
+                "told as StatementIssued with its hosted link; a statement with nothing to confirm is not issued."
+            ),
+        ),
         Job(
             name="late-fee-assessment",
             interval=timedelta(hours=24),

@@ -22,6 +22,7 @@ from invoicing.jobs import jobs_for
 from invoicing.late_fees.endpoints import router as late_fees
 from invoicing.ledger.endpoints import router as ledger
 from invoicing.reports.endpoints import router as reports
+from invoicing.statements.endpoints import router as statements
 from invoicing.terms.endpoints import router as terms
 
 
@@ -30,7 +31,19 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
         name="invoicing",
         title="arflow invoicing",
         description="Customers, invoices and the receivables ledger of record (应收账款台账).",
-        routers=[creditor, customers, ledger, terms, invoices, hosted, hosted_page, late_fees, reports, contracts],
+        routers=[
+            creditor,
+            customers,
+            ledger,
+            terms,
+            invoices,
+            hosted,
+            hosted_page,
+            late_fees,
+            reports,
+            contracts,
+            statements,
+        ],
         subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
         handlers=HANDLERS,
         jobs=jobs_for(settings),

@@ -44,7 +44,12 @@ def configure(base_url: str) -> None:
 
 def url_of(token: str) -> str:
     """The link customers open."""
-    return f"{_base_url}/i/{token}"
+    return public_url(f"/i/{token}")
+
+
+def public_url(path: str) -> str:
+    """An address of the public pages (the statement pages' links are made with it too)."""
+    return f"{_base_url}{path}"
 
 
 def token_hash(token: str) -> bytes:
