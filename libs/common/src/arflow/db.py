@@ -38,9 +38,21 @@ def is_connection_failure(exc: BaseException) -> bool:
     """The database (or the way to it) failed, not the statement: worth retrying, never the caller's fault."""
     if isinstance(exc, OperationalError | InterfaceError):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _server_unavailable(exc.orig)):
         return True
     return isinstance(exc, ConnectionError | OSError)
+
+
+# SQLSTATEs that say the server cannot serve anyone just now: a lost connection (class 08),
+# no room for one more (class 53: too many clients, out of memory or disk), the server
+# shutting down or starting up (57P01-57P03).
+_UNAVAILABLE_CLASSES = ("08", "53")
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _server_unavailable(orig: BaseException | None) -> bool:
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return isinstance(state, str) and (state[:2] in _UNAVAILABLE_CLASSES or state in _UNAVAILABLE_STATES)
 
 
 def rows_changed(result: Result[Any]) -> int:

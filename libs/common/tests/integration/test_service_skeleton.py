@@ -14,13 +14,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import make_url
 
 from arflow.auth import generate_key, hash_key
 from arflow.clock import FixedClock, SystemClock
-from arflow.db import Database
+from arflow.db import Database, asyncpg_dsn
 from arflow.events.catalog import InvoiceVoided, topic_of
 from arflow.jobs import Job, JobContext, JobRunner
 from arflow.messaging import outbox
@@ -117,6 +119,31 @@ async def test_a_request_that_cannot_reach_the_database_is_told_to_retry_not_a_b
     assert response.headers["retry-after"] == "1"
     assert response.json()["code"] == "database_unavailable"
     assert "数据库未响应" in response.json()["detail"]
+
+
+async def test_a_server_with_no_room_for_another_connection_is_unavailable_not_a_bug(infra: TestInfrastructure) -> None:
+    """PostgreSQL refusing a connection (too many clients: SQLSTATE 53300) is the server's state, not a bug: 503."""
+    role = f"full_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(**asyncpg_dsn(make_url(infra.server_url)))
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+        full = make_url(infra.server_url).set(drivername="postgresql+asyncpg", username=role)
+        app = create_service_app(
+            ServiceDefinition(name="probe", title="probe", description=""),
+            probe_settings(infra, database_url=full.render_as_string(hide_password=False)),
+        )
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://probe",
+                headers={"Authorization": f"Bearer {KEY}"},
+            ) as client:
+                response = await client.get("/admin/dead-letters")
+    finally:
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "database_unavailable"
 
 
 async def test_readiness_reports_an_advisory_without_failing_on_it(
