@@ -56,7 +56,9 @@ def upgrade() -> None:
         sa.CheckConstraint("octet_length(content_sha256) = 32", name=op.f("ck_statement_sha256")),
         sa.ForeignKeyConstraint(["customer_id"], ["customer.id"], name=op.f("fk_statement_customer_id_customer")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statement")),
-        sa.UniqueConstraint("customer_id", "period_start", "period_end", name=op.f("uq_statement_customer_period")),
+        sa.UniqueConstraint(
+            "customer_id", "period_start", "period_end", name=op.f("uq_statement_customer_id_period_start_period_end")
+        ),
     )
     op.create_index("ix_statement_customer_id_period_end", "statement", ["customer_id", "period_end"])
     op.create_table(

@@ -17,6 +17,7 @@ from invoicing.hosted import links as hosted_links
 from invoicing.hosted.endpoints import document_public_pages
 from invoicing.hosted.endpoints import public as hosted_page
 from invoicing.hosted.endpoints import router as hosted
+from invoicing.hosted.statement_endpoints import public as hosted_statement_page
 from invoicing.invoices.endpoints import router as invoices
 from invoicing.jobs import jobs_for
 from invoicing.late_fees.endpoints import router as late_fees
@@ -39,6 +40,7 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
             invoices,
             hosted,
             hosted_page,
+            hosted_statement_page,
             late_fees,
             reports,
             contracts,

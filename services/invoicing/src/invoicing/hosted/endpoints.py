@@ -170,7 +170,7 @@ PUBLIC_ANSWERS: dict[int | str, dict[str, Any]] = {
 def document_public_pages(openapi: dict[str, Any]) -> dict[str, Any]:
     """The public pages answer 404 and 429 as HTML pages to a browser, and problem+json to a program."""
     for path, item in openapi.get("paths", {}).items():
-        if not path.startswith("/i/"):
+        if not path.startswith(("/i/", "/s/")):
             continue
         for operation in item.values():
             for status, problem in (("404", HostedPageNotFound), ("429", TooManyRequests)):

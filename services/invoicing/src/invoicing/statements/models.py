@@ -51,7 +51,7 @@ class Statement(Base):
 
     __tablename__ = "statement"
     __table_args__ = (
-        UniqueConstraint("customer_id", "period_start", "period_end", name="customer_period"),
+        UniqueConstraint("customer_id", "period_start", "period_end"),
         CheckConstraint("status IN ('issued','confirmed','disputed')", name="status"),
         CheckConstraint("cycle IN ('monthly','quarterly','on_demand')", name="cycle"),
         CheckConstraint("octet_length(content_sha256) = 32", name="sha256"),
