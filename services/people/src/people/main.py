@@ -1,13 +1,17 @@
-"""The people service application: users, roles and signing in."""
+"""The people service application: users, roles, signing in, and the approval notices sent to them."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from arflow.clock import Clock
+from arflow.events.catalog import APPROVALS, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from arflow.tokens import TokenVerifier, public_key_of
 from people.config import PeopleSettings
+from people.handlers import handlers_for
+from people.notices.endpoints import router as notices_router
+from people.notices.sender import notice_sender
 from people.roles.endpoints import router as roles_router
 from people.sessions.endpoints import router as sessions_router
 from people.users.endpoints import router as users_router
@@ -22,14 +26,20 @@ async def load_signing_key(app: FastAPI) -> None:
         app.state.token_verifier = TokenVerifier(public_key_of(key))
 
 
-DEFINITION = ServiceDefinition(
-    name="people",
-    title="arflow people",
-    description="Users, roles and sign-in for the people who work in arflow (用户与权限).",
-    routers=[sessions_router, users_router, roles_router],
-    on_startup=load_signing_key,
-)
+def definition(settings: PeopleSettings) -> ServiceDefinition:
+    return ServiceDefinition(
+        name="people",
+        title="arflow people",
+        description="Users, roles and sign-in for the people who work in arflow (用户与权限), and the emails "
+        "that tell approvers what waits for them and requesters how it was decided (审批通知).",
+        routers=[sessions_router, users_router, roles_router, notices_router],
+        subscriptions=[topic_of(APPROVALS)],
+        handlers=handlers_for(settings),
+        workers=[notice_sender],
+        on_startup=load_signing_key,
+    )
 
 
 def create_app(settings: PeopleSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or PeopleSettings(), clock=clock)
+    settings = settings or PeopleSettings()
+    return create_service_app(definition(settings), settings, clock=clock)

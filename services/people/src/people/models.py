@@ -1,11 +1,24 @@
-"""Tables of the people database: roles, users and their sign-in sessions."""
+"""Tables of the people database: roles, users, their sign-in sessions, and the approval notices sent them."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -73,3 +86,67 @@ class SignInSession(Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
+
+
+class ApprovalHeard(Base):
+    """An approval of any service as arflow.approvals told it: what was asked, by whom, and how it was decided.
+
+    Kept because ApprovalDecided names neither the requester nor what was asked: the decision's notice needs both.
+    The request's columns are empty while only its decision has been heard (a replayed dead letter, out of order).
+    """
+
+    __tablename__ = "approval_heard"
+    __table_args__ = (CheckConstraint("status IN ('pending','approved','rejected')", name="status"),)
+
+    approval_id: Mapped[UUID] = mapped_column(primary_key=True)
+    service: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    title_zh: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)
+    subject_type: Mapped[str | None] = mapped_column(Text)
+    subject_id: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(19, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(Text)
+    approver_scope: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(8))
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    heard_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApprovalNotice(Base):
+    """One email about an approval to one person: to each approver when asked, to the requester when decided.
+
+    One per (approval, kind, user) whatever how often the event comes. Written when the event is heard (subject and
+    both parts as the person reads them) and sent by the notice sender; its id is the email's Message-ID.
+    """
+
+    __tablename__ = "approval_notice"
+    __table_args__ = (
+        CheckConstraint("kind IN ('request','decision')", name="kind"),
+        CheckConstraint("status IN ('pending','sent','failed','skipped','cancelled')", name="status"),
+        UniqueConstraint("approval_id", "kind", "user_id"),
+        Index(None, "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    approval_id: Mapped[UUID] = mapped_column(ForeignKey("approval_heard.approval_id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    username: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(9))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
