@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -124,27 +124,78 @@ async def open_items_as_of(
     return list((await session.execute(query, params)).all())
 
 
+# What each invoice owes as of a day, for aging. The invoice row carries the sum of all its
+# entries (total - paid - credited - written off, nothing once void), kept by the ledger in the
+# same transaction as each entry; taking back the entries dated after `as_of` gives the sum up to
+# it, the same figure as summing every entry up to that day (tested against it) without reading
+# the whole ledger: for a recent day few entries are later, and only open invoices and the ones
+# those entries touch are read. Invoices dated after `as_of` are not yet receivables.
+_OUTSTANDING = """
+    WITH later AS (
+        SELECT a.invoice_id,
+               sum(CASE WHEN a.applied_on > :as_of THEN a.amount ELSE 0 END)
+               - sum(CASE WHEN a.reversed_on > :as_of THEN a.amount ELSE 0 END) AS amount
+        FROM payment_application a WHERE a.applied_on > :as_of OR a.reversed_on > :as_of
+        GROUP BY a.invoice_id
+        UNION ALL
+        SELECT n.invoice_id, sum(n.amount) FROM credit_note n WHERE n.issued_on > :as_of GROUP BY n.invoice_id
+    ), undone AS (SELECT invoice_id, sum(amount) AS amount FROM later GROUP BY invoice_id),
+    invoice_as_of AS (
+        SELECT i.*, (i.status = 'void' AND i.voided_at IS NOT NULL
+                     AND (SELECT timezone(c.time_zone, i.voided_at)::date FROM customer c WHERE c.id = i.customer_id)
+                         > :as_of) AS voided_later
+        FROM invoice i
+        WHERE i.status <> 'draft' AND i.invoice_date <= :as_of
+          AND (CAST(:customer_id AS uuid) IS NULL OR i.customer_id = CAST(:customer_id AS uuid))
+          AND (CAST(:currency AS text) IS NULL OR i.currency = CAST(:currency AS text))
+    ), outstanding AS (
+        SELECT i.id AS invoice_id, i.customer_id, i.currency, i.due_date,
+               i.total - i.amount_paid - i.amount_credited - i.amount_written_off
+               - CASE WHEN i.status = 'void' AND i.voided_at IS NOT NULL AND NOT i.voided_later THEN i.total ELSE 0 END
+               + CASE WHEN i.written_off_on > :as_of THEN i.amount_written_off ELSE 0 END
+               + coalesce(u.amount, 0) AS amount
+        FROM invoice_as_of i LEFT JOIN undone u ON u.invoice_id = i.id
+        WHERE i.status IN ('open', 'uncollectible') OR u.invoice_id IS NOT NULL
+           OR i.written_off_on > :as_of OR i.voided_later
+    )
+"""
+
+_BUCKET = """
+    CASE WHEN CAST(:as_of AS date) - o.due_date <= 0 THEN 'current'
+         WHEN CAST(:as_of AS date) - o.due_date <= 30 THEN '1-30'
+         WHEN CAST(:as_of AS date) - o.due_date <= 60 THEN '31-60'
+         WHEN CAST(:as_of AS date) - o.due_date <= 90 THEN '61-90' ELSE '90+' END
+"""
+
+
 async def aging_as_of(
     session: AsyncSession, as_of: date, *, customer_id: UUID | None, currency: str | None
 ) -> list[Row[Any]]:
     """Outstanding per customer, currency and aging bucket as of a day, in one grouped query."""
     query = text(
         f"""
-        WITH outstanding AS (
-            SELECT e.invoice_id, sum(e.amount) AS amount FROM ({_entries(write_offs=True)}) e
-            WHERE e.entry_date <= :as_of
-              AND (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
-              AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
-            GROUP BY e.invoice_id HAVING sum(e.amount) > 0
-        )
-        SELECT i.customer_id, c.legal_name, i.currency,
-               CASE WHEN CAST(:as_of AS date) - i.due_date <= 0 THEN 'current'
-                    WHEN CAST(:as_of AS date) - i.due_date <= 30 THEN '1-30'
-                    WHEN CAST(:as_of AS date) - i.due_date <= 60 THEN '31-60'
-                    WHEN CAST(:as_of AS date) - i.due_date <= 90 THEN '61-90' ELSE '90+' END AS bucket,
+        {_OUTSTANDING}
+        SELECT o.customer_id, c.legal_name, o.currency, {_BUCKET} AS bucket,
                sum(o.amount) AS amount, count(*) AS invoices
-        FROM outstanding o JOIN invoice i ON i.id = o.invoice_id JOIN customer c ON c.id = i.customer_id
+        FROM outstanding o JOIN customer c ON c.id = o.customer_id
+        WHERE o.amount > 0
         GROUP BY 1, 2, 3, 4 ORDER BY 2, 1, 3
+        """
+    )
+    params = {"as_of": as_of, "customer_id": customer_id, "currency": currency}
+    return list((await session.execute(query, params)).all())
+
+
+async def aging_totals_as_of(
+    session: AsyncSession, as_of: date, *, customer_id: UUID | None, currency: str | None
+) -> list[Row[Any]]:
+    """Outstanding per currency and aging bucket as of a day: the aging's totals without a row per customer."""
+    query = text(
+        f"""
+        {_OUTSTANDING}
+        SELECT o.currency, {_BUCKET} AS bucket, sum(o.amount) AS amount, count(*) AS invoices
+        FROM outstanding o WHERE o.amount > 0
+        GROUP BY 1, 2 ORDER BY 1, 2
         """
     )
     params = {"as_of": as_of, "customer_id": customer_id, "currency": currency}
@@ -175,4 +226,54 @@ async def kpi_figures(
         """
     )
     params = {"start": start, "end": end, "customer_id": customer_id, "currency": currency}
+    return list((await session.execute(query, params)).all())
+
+
+async def kpi_figures_by_period(
+    session: AsyncSession, periods: list[tuple[date, date]], *, customer_id: UUID | None, currency: str | None
+) -> list[Row[Any]]:
+    """kpi_figures for consecutive periods in one pass over the ledger: per period (1-based `period`) and currency.
+
+    Each entry is counted once, into the period its date falls in (`slot`: 0 before the first,
+    len+1 after the last) and the period at whose end its invoice is still not due (`due_slot`:
+    how many period ends come on or before its due date). Grouped by those two, the entries make
+    a few hundred rows, from which every period's opening, closing, not-yet-due part and flows are
+    summed: the same figures kpi_figures gives one period at a time.
+    """
+    edges = [start for start, _ in periods] + [periods[-1][1] + timedelta(days=1)]
+    ends = [end for _, end in periods]
+    query = text(
+        f"""
+        WITH grouped AS (
+            SELECT e.currency,
+                   width_bucket(e.entry_date, CAST(:edges AS date[])) AS slot,
+                   width_bucket(i.due_date, CAST(:ends AS date[])) AS due_slot,
+                   CASE WHEN e.kind IN ('invoice', 'void') THEN 'sale'
+                        WHEN e.kind IN ('payment', 'payment_reversal') THEN 'collection'
+                        WHEN e.kind = 'write_off' THEN 'write_off' ELSE 'credit' END AS flow,
+                   sum(e.amount) AS amount
+            FROM ({_entries(write_offs=True)}) e JOIN invoice i ON i.id = e.invoice_id
+            WHERE (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
+              AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
+            GROUP BY 1, 2, 3, 4
+        )
+        SELECT p.period, g.currency,
+               coalesce(sum(g.amount) FILTER (WHERE g.slot < p.period), 0) AS opening,
+               coalesce(sum(g.amount) FILTER (WHERE g.slot <= p.period), 0) AS closing,
+               coalesce(sum(g.amount) FILTER (WHERE g.slot <= p.period AND g.due_slot >= p.period), 0)
+                   AS closing_current,
+               coalesce(sum(g.amount) FILTER (WHERE g.slot = p.period AND g.flow = 'sale'), 0) AS sales,
+               coalesce(-sum(g.amount) FILTER (WHERE g.slot = p.period AND g.flow = 'collection'), 0) AS collected,
+               coalesce(-sum(g.amount) FILTER (WHERE g.slot = p.period AND g.flow = 'write_off'), 0) AS written_off
+        FROM grouped g CROSS JOIN unnest(CAST(:numbers AS int[])) AS p(period)
+        GROUP BY 1, 2 ORDER BY 1, 2
+        """
+    )
+    params = {
+        "edges": edges,
+        "ends": ends,
+        "numbers": list(range(1, len(periods) + 1)),
+        "customer_id": customer_id,
+        "currency": currency,
+    }
     return list((await session.execute(query, params)).all())

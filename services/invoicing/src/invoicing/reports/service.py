@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -130,20 +130,20 @@ async def statement(
 
 
 async def aging_report(
-    session: AsyncSession, *, as_of: date, customer_id: UUID | None, currency: str | None
+    session: AsyncSession, *, as_of: date, customer_id: UUID | None, currency: str | None, per_customer: bool = True
 ) -> AgingReportOut:
-    """Receivables as of a day per customer and in total, per currency, by days past due."""
+    """Receivables as of a day per customer (unless not asked for) and in total, per currency, by days past due."""
+    if not per_customer:
+        rows = await repository.aging_totals_as_of(session, as_of, customer_id=customer_id, currency=currency)
+        return AgingReportOut(as_of=as_of, customers=[], totals=_aging_totals(rows))
     rows = await repository.aging_as_of(session, as_of, customer_id=customer_id, currency=currency)
-    per_customer: dict[tuple[UUID, str], dict[str, Any]] = {}
-    totals: dict[str, dict[str, Any]] = {}
+    customers: dict[tuple[UUID, str], dict[str, Any]] = {}
     for row in rows:
-        entry = per_customer.setdefault(
+        entry = customers.setdefault(
             (row.customer_id, row.currency), {"name": row.legal_name, "amounts": {}, "invoices": 0}
         )
-        total = totals.setdefault(row.currency, {"amounts": {}, "invoices": 0})
-        for target in (entry, total):
-            target["amounts"][row.bucket] = target["amounts"].get(row.bucket, Decimal(0)) + row.amount
-            target["invoices"] += row.invoices
+        entry["amounts"][row.bucket] = entry["amounts"].get(row.bucket, Decimal(0)) + row.amount
+        entry["invoices"] += row.invoices
     return AgingReportOut(
         as_of=as_of,
         customers=[
@@ -154,19 +154,29 @@ async def aging_report(
                 buckets=_buckets(value["amounts"], key[1]),
                 invoices=value["invoices"],
             )
-            for key, value in per_customer.items()
+            for key, value in customers.items()
         ],
-        totals=[
-            AgingRow(
-                customer_id=None,
-                legal_name=None,
-                currency=code,
-                buckets=_buckets(value["amounts"], code),
-                invoices=value["invoices"],
-            )
-            for code, value in sorted(totals.items())
-        ],
+        totals=_aging_totals(rows),
     )
+
+
+def _aging_totals(rows: list[Any]) -> list[AgingRow]:
+    """One total row per currency from (currency, bucket, amount, invoices) rows."""
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        total = totals.setdefault(row.currency, {"amounts": {}, "invoices": 0})
+        total["amounts"][row.bucket] = total["amounts"].get(row.bucket, Decimal(0)) + row.amount
+        total["invoices"] += row.invoices
+    return [
+        AgingRow(
+            customer_id=None,
+            legal_name=None,
+            currency=code,
+            buckets=_buckets(value["amounts"], code),
+            invoices=value["invoices"],
+        )
+        for code, value in sorted(totals.items())
+    ]
 
 
 async def kpi_report(
@@ -175,33 +185,61 @@ async def kpi_report(
     """DSO, best-possible DSO, ADD, CEI, bad-debt and collection rates for a period, per currency."""
     if end < start:
         raise InvalidPeriod("The period ends before it starts.", detail_zh="期间的结束日期早于开始日期。")
-    days = (end - start).days + 1
     rows = await repository.kpi_figures(session, start, end, customer_id=customer_id, currency=currency)
-    data = []
-    for row in rows:
-        figures = domain.KpiInputs(
-            days=days,
-            opening=row.opening,
-            closing=row.closing,
-            closing_current=row.closing_current,
-            sales=row.sales,
-            collected=row.collected,
-            written_off=row.written_off,
+    return KpiReportOut(data=[_kpi_out(row, start, end) for row in rows])
+
+
+MAX_MONTHS = 60
+
+
+def monthly_periods(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months from `start` to `end`, the first starting at `start` and the last ending at `end`."""
+    periods = []
+    first = start
+    while first <= end:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        periods.append((first, min(following - timedelta(days=1), end)))
+        first = following
+    return periods
+
+
+async def monthly_kpi_report(
+    session: AsyncSession, *, start: date, end: date, customer_id: UUID | None, currency: str | None
+) -> KpiReportOut:
+    """kpi_report for each calendar month from `start` to `end`, read in one pass: month by month, per currency."""
+    if end < start:
+        raise InvalidPeriod("The period ends before it starts.", detail_zh="期间的结束日期早于开始日期。")
+    periods = monthly_periods(start, end)
+    if len(periods) > MAX_MONTHS:
+        raise InvalidPeriod(
+            f"A monthly series covers at most {MAX_MONTHS} months.", detail_zh=f"按月序列最多涵盖 {MAX_MONTHS} 个月。"
         )
-        code = row.currency
-        data.append(
-            KpiOut(
-                currency=code,
-                period_start=start,
-                period_end=end,
-                days=days,
-                opening_receivables=to_minor_units(row.opening, code),
-                closing_receivables=to_minor_units(row.closing, code),
-                closing_current=to_minor_units(row.closing_current, code),
-                credit_sales=to_minor_units(row.sales, code),
-                collected=to_minor_units(row.collected, code),
-                written_off=to_minor_units(row.written_off, code),
-                **domain.kpis(figures),
-            )
-        )
-    return KpiReportOut(data=data)
+    rows = await repository.kpi_figures_by_period(session, periods, customer_id=customer_id, currency=currency)
+    return KpiReportOut(data=[_kpi_out(row, *periods[row.period - 1]) for row in rows])
+
+
+def _kpi_out(row: Any, start: date, end: date) -> KpiOut:
+    days = (end - start).days + 1
+    figures = domain.KpiInputs(
+        days=days,
+        opening=row.opening,
+        closing=row.closing,
+        closing_current=row.closing_current,
+        sales=row.sales,
+        collected=row.collected,
+        written_off=row.written_off,
+    )
+    code = row.currency
+    return KpiOut(
+        currency=code,
+        period_start=start,
+        period_end=end,
+        days=days,
+        opening_receivables=to_minor_units(row.opening, code),
+        closing_receivables=to_minor_units(row.closing, code),
+        closing_current=to_minor_units(row.closing_current, code),
+        credit_sales=to_minor_units(row.sales, code),
+        collected=to_minor_units(row.collected, code),
+        written_off=to_minor_units(row.written_off, code),
+        **domain.kpis(figures),
+    )
