@@ -74,6 +74,7 @@ def test_every_event_belongs_to_a_service_topic() -> None:
             "arflow.dunning",
             "arflow.credit-scoring",
             "arflow.approvals",  # (every service that guards actions tells of its approvals there)
+            "arflow.statements",  # (invoicing's statement cycle: issued, confirmed, disputed)
         }
 
 
