@@ -146,9 +146,14 @@ def available_balance(state: InvoiceState, pending: Decimal) -> Decimal:
     Only issued, open invoices take allocations; pending allocations are those
     of earlier payments that invoicing has not applied yet.
     """
-    if state.status != "open" or not state.issued:
+    return available_of(state.status, state.issued, state.balance, pending)
+
+
+def available_of(status: str, issued: bool, balance: Decimal, pending: Decimal) -> Decimal:
+    """`available_balance` of an item read as columns (the matching lookup reads no whole row)."""
+    if status != "open" or not issued:
         return Decimal(0)
-    return max(state.balance - pending, Decimal(0))
+    return max(balance - pending, Decimal(0))
 
 
 # --- allocation ------------------------------------------------------------------

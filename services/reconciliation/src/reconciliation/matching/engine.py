@@ -449,55 +449,77 @@ def _named_item_owed(candidate: _Candidate, payment: Incoming, settings: MatchSe
     return Decision(best, best.confidence >= settings.threshold, (best,))
 
 
+def _referenced(payment: Incoming, index: MatchIndex) -> tuple[dict[int, _Candidate], tuple[str, ...]]:
+    """Step 1 of `match`: the customers whose documents the text (or the gateway's order) names, each with its
+    named items and the reference's evidence; and the documents owing nothing it names."""
+    # By the customer id's integer: the same equality, hashed in C (a UUID's __hash__ is Python code).
+    candidates: dict[int, _Candidate] = {}
+    found: _Candidate | None
+    settled: tuple[str, ...] = ()  # documents owing nothing that the text names
+    if not (payment.remittance or payment.ordered):
+        return candidates, settled
+    currency = payment.currency
+    seen_items: set[int] = set()
+    by_order: set[int] = set()  # the items named only by the gateway order
+    by_reference = index.by_reference
+    settled_keys = index.settled
+    keys = [k for k in text_keys(payment.remittance) if k in by_reference or k in settled_keys]
+    if len(keys) > 1:
+        # A key inside a longer key that names a document is part of that one's spelling, not a document
+        # of its own ("RF97 INV2 0240 0000 1" joins up to INV202400000 on the way to INV2024000001).
+        keys = outermost_keys(payment.remittance or "", keys)
+    order_key = reference_key(payment.ordered) if payment.ordered else ""
+    if order_key and order_key not in keys and (order_key in by_reference or order_key in settled_keys):
+        keys.append(order_key)
+    for key in keys:
+        named = by_reference.get(key)
+        if named is None:
+            continue
+        for item in named:
+            if id(item) in seen_items or item.currency != currency:
+                continue
+            seen_items.add(id(item))
+            if key == order_key:
+                by_order.add(id(item))
+            found = candidates.get(item.customer_id.int)
+            if found is None:
+                found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
+            found.referenced.append(item)
+    for found in candidates.values():
+        # (in number order: the text's keys come from a set, whose order differs from process to process)
+        numbers = tuple(sorted([i.invoice_number for i in found.referenced if id(i) not in by_order]))
+        if numbers:
+            found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
+        ordered = [i.invoice_number for i in found.referenced if id(i) in by_order]
+        if ordered:
+            found.evidence.append((REFERENCE_EXACT, why.ORDER_MADE_FOR, (payment.order_id, ordered[0])))
+    if settled_keys:
+        named_settled = {settled_keys[k] for k in keys if k in settled_keys and k not in by_reference}
+        settled = tuple(sorted(named_settled))
+    return candidates, settled
+
+
+def _exactly_named(candidates: dict[int, _Candidate]) -> dict[int, _Candidate]:
+    """The candidates the text names an open item of exactly (one that can still take money)."""
+    return {who: c for who, c in candidates.items() if any(i.available > _ZERO for i in c.referenced)}
+
+
+def names_open_item(payment: Incoming, index: MatchIndex) -> bool:
+    """Whether the payment's text or gateway order names one of the index's open items exactly: then the
+    payer's name counts only for the customers so named, and no other customer need be looked up by name."""
+    return bool(_exactly_named(_referenced(payment, index)[0]))
+
+
 def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast: bool = True) -> Decision:
     """Decide which customer and items a payment is for, with a confidence and reasons.
 
     `fast=False` decides every payment by the general path (tests hold the two equal).
     """
-    # By the customer id's integer: the same equality, hashed in C (a UUID's __hash__ is Python code).
-    candidates: dict[int, _Candidate] = {}
     found: _Candidate | None
     # 1. References named in the text (and the gateway's order number, passed in the remittance).
-    settled: tuple[str, ...] = ()  # documents owing nothing that the text names
-    if payment.remittance or payment.ordered:
-        currency = payment.currency
-        seen_items: set[int] = set()
-        by_order: set[int] = set()  # the items named only by the gateway order
-        by_reference = index.by_reference
-        settled_keys = index.settled
-        keys = [k for k in text_keys(payment.remittance) if k in by_reference or k in settled_keys]
-        if len(keys) > 1:
-            # A key inside a longer key that names a document is part of that one's spelling, not a document
-            # of its own ("RF97 INV2 0240 0000 1" joins up to INV202400000 on the way to INV2024000001).
-            keys = outermost_keys(payment.remittance or "", keys)
-        order_key = reference_key(payment.ordered) if payment.ordered else ""
-        if order_key and order_key not in keys and (order_key in by_reference or order_key in settled_keys):
-            keys.append(order_key)
-        for key in keys:
-            named = by_reference.get(key)
-            if named is None:
-                continue
-            for item in named:
-                if id(item) in seen_items or item.currency != currency:
-                    continue
-                seen_items.add(id(item))
-                if key == order_key:
-                    by_order.add(id(item))
-                found = candidates.get(item.customer_id.int)
-                if found is None:
-                    found = candidates[item.customer_id.int] = _Candidate(item.customer_id)
-                found.referenced.append(item)
-        for found in candidates.values():
-            # (in number order: the text's keys come from a set, whose order differs from process to process)
-            numbers = tuple(sorted([i.invoice_number for i in found.referenced if id(i) not in by_order]))
-            if numbers:
-                found.evidence.append((REFERENCE_EXACT, why.REFERENCE_NAMED, (numbers,)))
-            ordered = [i.invoice_number for i in found.referenced if id(i) in by_order]
-            if ordered:
-                found.evidence.append((REFERENCE_EXACT, why.ORDER_MADE_FOR, (payment.order_id, ordered[0])))
-        if settled_keys:
-            named_settled = {settled_keys[k] for k in keys if k in settled_keys and k not in by_reference}
-            settled = tuple(sorted(named_settled))
+    candidates, settled = _referenced(payment, index)
+    # The open items the text names exactly, by customer: they win over every other customer's evidence.
+    exact = _exactly_named(candidates)
     # 2. The payer's account, learned from confirmed matches (no key to compute when none is learned).
     if payment.payer_account and index.by_account:
         customer_id = index.by_account.get(account_key(payment.payer_account))
@@ -506,9 +528,15 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
             if found is None:
                 found = candidates[customer_id.int] = _Candidate(customer_id)
             found.evidence.append((ACCOUNT_LEARNED, why.ACCOUNT_LEARNED, (payment.payer_account,)))
-    # 3. The payer's name.
+    # 3. The payer's name. When the text names an open item exactly, only against the customers it names: an
+    # exact reference wins over any other customer's name, so nobody else is looked up by it.
     if payment.payer_name:
-        for customer_id, score, how, name in index.names_like(payment.payer_name):
+        if exact:
+            named_by = [index.name_of(c.customer_id, payment.payer_name) for c in exact.values()]
+            names = tuple([n for n in named_by if n is not None])
+        else:
+            names = index.names_like(payment.payer_name)
+        for customer_id, score, how, name in names:
             evidence: Evidence
             if how == "exact":
                 evidence = (NAME_EXACT, why.NAME_IS, (payment.payer_name, name))
@@ -538,8 +566,6 @@ def match(payment: Incoming, index: MatchIndex, settings: MatchSettings, *, fast
         decided = _named_item_owed(next(iter(candidates.values())), payment, settings)
         if decided is not None:
             return decided
-    # The open items the text names exactly, by customer: they win over every other customer's evidence.
-    exact = {who: c for who, c in candidates.items() if any(i.available > _ZERO for i in c.referenced)}
     ranked: list[tuple[bool, Suggestion]] = []
     for who, found in candidates.items():
         elsewhere = () if found.referenced else _numbers_named(exact.values())

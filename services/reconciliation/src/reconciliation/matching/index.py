@@ -80,6 +80,8 @@ class MatchIndex:
     settled: dict[str, str] = field(default_factory=dict)
     # What names_like found per normalised payer name (customers' names do not change within an index).
     _names_found: dict[str, tuple[NameMatch, ...]] = field(default_factory=dict)
+    # Each customer's normalised names (legal and short), for comparing a payer's name with one customer's.
+    name_keys: dict[UUID, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -93,9 +95,12 @@ class MatchIndex:
         index = cls()
         for customer in customers:
             index.customers[customer.customer_id] = customer
-            for name in {normalise_name(customer.legal_name), normalise_name(customer.short_name)}:
-                if name:
-                    index.by_name[name].append(customer.customer_id)
+            keys = tuple(
+                name for name in {normalise_name(customer.legal_name), normalise_name(customer.short_name)} if name
+            )
+            index.name_keys[customer.customer_id] = keys
+            for name in keys:
+                index.by_name[name].append(customer.customer_id)
         for item in items:
             if item.available <= 0:
                 index._settle(item.invoice_number, item.payment_reference)
@@ -159,6 +164,21 @@ class MatchIndex:
         return tuple(
             [(c, score, "similar", customers[c].legal_name) for name, score, _ in found for c in self.by_name[name]]
         )
+
+    def name_of(self, customer_id: UUID, name: str) -> NameMatch | None:
+        """How a payer's name compares with one customer's own names: equal, resembling (within the cutoff), or
+        neither (None). The same scores names_like gives, without looking at any other customer."""
+        key = normalise_name(name)
+        customer = self.customers.get(customer_id)
+        if not key or customer is None:
+            return None
+        own = self.name_keys.get(customer_id, ())
+        if key in own:
+            return (customer_id, 100.0, "exact", customer.legal_name)
+        if len(key) < _SHORTEST_FUZZY_KEY:
+            return None
+        score = max((fuzz.ratio(key, known, score_cutoff=NAME_FUZZY_CUTOFF) for known in own), default=0.0)
+        return (customer_id, score, "similar", customer.legal_name) if score else None
 
     def fuzzy_candidates(self, key: str) -> list[str]:
         """Known normalised names that may be within the fuzzy cutoff of `key` (every one that is, and fewer others).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -26,7 +27,7 @@ from reconciliation.keys import (
 )
 from reconciliation.matching import reasons as why
 from reconciliation.matching import repository
-from reconciliation.matching.engine import Incoming, MatchSettings, Suggestion
+from reconciliation.matching.engine import Incoming, MatchSettings, Suggestion, names_open_item
 from reconciliation.matching.errors import PayerAccountInvalid, PayerMappingNotFound
 from reconciliation.matching.index import Customer, Item, MatchIndex
 from reconciliation.matching.schemas import PayerMappingIn
@@ -68,61 +69,81 @@ async def load_match_index(session: AsyncSession) -> MatchIndex:
     return MatchIndex.build(customers, items, await repository.payer_mappings(session), settled)
 
 
+class _Found:
+    """What the lookups of one payment found, gathered into a MatchIndex."""
+
+    def __init__(self) -> None:
+        self.items: dict[UUID, Item] = {}
+        self.settled: list[tuple[str, str | None]] = []
+        self.customers: dict[UUID, Customer] = {}
+        self.accounts: dict[str, UUID] = {}
+        self.parties: set[UUID] = set()  # whose open items were read (named, mapped or called)
+        self.called = False  # a customer's name key is the payer's
+
+    def add(self, rows: Sequence[Row[Any]], account: str = "") -> None:
+        for row in rows:
+            if row.kind == "item":
+                if row.named and row.status != "open":
+                    self.settled.append((row.invoice_number, row.payment_reference))
+                elif row.status == "open" and row.issued:
+                    if row.named:
+                        self.parties.add(row.customer_id)
+                    self.items[row.invoice_id] = Item(
+                        invoice_id=row.invoice_id,
+                        customer_id=row.customer_id,
+                        invoice_number=row.invoice_number,
+                        currency=row.currency,
+                        due_date=row.due_date,
+                        available=domain.available_of(row.status, row.issued, row.balance, row.pending),
+                        payment_reference=row.payment_reference,
+                    )
+            elif row.kind == "customer":
+                self.customers[row.customer_id] = Customer(row.customer_id, row.legal_name, row.short_name)
+            elif row.kind == "mapped":
+                self.accounts[account] = row.customer_id
+                self.parties.add(row.customer_id)
+            elif row.kind == "called":
+                self.called = True
+                self.parties.add(row.customer_id)
+
+    def index(self) -> MatchIndex:
+        return MatchIndex.build(self.customers.values(), self.items.values(), self.accounts, self.settled)
+
+
 async def match_index_for(session: AsyncSession, payment: Incoming) -> MatchIndex:
     """Just the part of the projection one payment's match can consult, found by indexed lookups.
 
-    The items its text names (invoice number / payment reference / out_trade_no
-    keys), the customer its account was learned for, the customers its payer
-    name is (or, when no name is equal, resembles: looked up by the rarest of
-    its bigrams, `customer_name_bigram`), all open items of those
-    customers (for the subset search), the documents its text names that owe
-    nothing any more (paid, void, written off), and — when nobody is
-    identified — the items owing exactly its amount. `match` decides on this index as
-    it would on the whole projection.
+    In one statement (repository.lookup): the items its text names (invoice number / payment reference /
+    out_trade_no keys), the customer its account was learned for, the customers its payer name is, and all
+    open items of those customers (for the subset search), the documents its text names that owe nothing any
+    more (paid, void, written off). Only when no name is equal and the text names no open item exactly (which
+    would make the name count for that item's customer alone: engine.names_open_item), the customers whose
+    names resemble the payer's (looked up by the rarest of its bigrams, `customer_name_bigram`); and when
+    nobody is identified, the items owing exactly its amount. `match` decides on this index as it would on
+    the whole projection.
     """
-    rows: dict[UUID, tuple[OpenItem, Decimal]] = {}
     named_keys = set(text_keys(payment.remittance))
     if payment.ordered:
         named_keys.add(reference_key(payment.ordered))  # the invoice a gateway order was made for
-    settled: list[tuple[str, str | None]] = []
-    for item, pending in await repository.documents_by_reference_keys(session, sorted(named_keys)):
-        if item.status != "open":
-            settled.append((item.invoice_number, item.payment_reference))
-        elif item.issued_at is not None:
-            rows[item.invoice_id] = (item, pending)
-    customer_ids = {item.customer_id for item, _ in rows.values()}
-    accounts: dict[str, UUID] = {}
-    if payment.payer_account:
-        key = account_key(payment.payer_account)
-        mapped = await repository.payer_mapping_of(session, key) if key else None
-        if mapped is not None:
-            accounts[key] = mapped
-            customer_ids.add(mapped)
-    known: dict[UUID, Customer] = {}
+    account = account_key(payment.payer_account) if payment.payer_account else ""
     name = normalise_name(payment.payer_name)
-    if name:
-        for row in await _customers_named(session, name):
-            known[row.id] = Customer(row.id, row.legal_name, row.short_name)
-        customer_ids.update(known)
-    for item, pending in await repository.allocatable_items_of(session, sorted(customer_ids)):
-        rows[item.invoice_id] = (item, pending)
-    if not customer_ids:
-        for item, pending in await repository.items_owing(session, payment.currency, payment.amount):
-            rows[item.invoice_id] = (item, pending)
-    unknown = sorted(customer_ids - known.keys())
-    customers = list(known.values()) + [
-        Customer(row.id, row.legal_name, row.short_name) for row in await repository.customers_by_ids(session, unknown)
-    ]
-    items = [_match_item(item, pending) for item, pending in rows.values()]
-    return MatchIndex.build(customers, items, accounts, settled)
-
-
-async def _customers_named(session: AsyncSession, name_key: str) -> Sequence[Row[UUID, str, str | None]]:
-    """Customers whose name key is `name_key`, or when none is, those whose name keys are similar to it."""
-    exact = await repository.customers_by_name_keys(session, [name_key])
-    if exact:
-        return exact
-    return await repository.customers_by_name_keys(session, await _similar_name_keys(session, name_key))
+    found = _Found()
+    found.add(
+        await repository.lookup(
+            session, keys=sorted(named_keys), account_key=account or None, name_keys=[name] if name else []
+        ),
+        account,
+    )
+    index = found.index()
+    if name and not found.called and not names_open_item(payment, index):
+        similar = await _similar_name_keys(session, name)
+        if similar:
+            found.add(await repository.lookup(session, keys=[], account_key=None, name_keys=similar))
+            index = found.index()
+    if not found.parties:
+        found.add(await repository.owing(session, payment.currency, payment.amount))
+        index = found.index()
+    return index
 
 
 async def _similar_name_keys(session: AsyncSession, name_key: str) -> list[str]:
