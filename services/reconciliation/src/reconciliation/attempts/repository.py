@@ -19,22 +19,6 @@ async def attempt_by_order(session: AsyncSession, provider: str, order_key: str)
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def attempts_by_orders(
-    session: AsyncSession, provider: str, order_keys: Sequence[str], *, for_update: bool = False
-) -> list[PaymentAttempt]:
-    """The attempts of a provider whose order key is one of `order_keys`, oldest first (one indexed query)."""
-    if not order_keys:
-        return []
-    query = (
-        select(PaymentAttempt)
-        .where(PaymentAttempt.provider == provider, PaymentAttempt.order_key.in_(list(order_keys)))
-        .order_by(PaymentAttempt.id)
-    )
-    if for_update:
-        query = query.with_for_update()
-    return list((await session.execute(query)).scalars())
-
-
 async def get_attempt(session: AsyncSession, attempt_id: UUID, *, for_update: bool = False) -> PaymentAttempt | None:
     query = select(PaymentAttempt).where(PaymentAttempt.id == attempt_id)
     if for_update:

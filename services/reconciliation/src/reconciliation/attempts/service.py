@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import structlog
@@ -171,21 +171,7 @@ async def close_attempt(session: AsyncSession, *, clock: Clock, attempt_id: UUID
     return attempt
 
 
-async def attempt_for(
-    session: AsyncSession, provider: str, order_ids: tuple[str, ...], *, for_update: bool = False
-) -> PaymentAttempt | None:
-    """The attempt a gateway's callback pays: the first of its order ids that one was made for.
-
-    `for_update` locks it: a callback and a query answer for one order are booked one after the other.
-    """
-    keys = [key for key in dict.fromkeys(reference_key(o) for o in order_ids) if len(key) >= 6]
-    found = {
-        a.order_key: a for a in await repository.attempts_by_orders(session, provider, keys, for_update=for_update)
-    }
-    return next((found[key] for key in keys if key in found), None)
-
-
-def mark_paid(attempt: PaymentAttempt, payment_id: UUID, at: datetime) -> None:
-    """The gateway says the order was paid: by this payment (the first, if it ever says so twice)."""
-    if attempt.payment_id is None:
-        attempt.status, attempt.payment_id, attempt.updated_at = "paid", payment_id, at
+def order_keys(order_ids: tuple[str, ...]) -> list[str]:
+    """A gateway callback's order ids as attempts are keyed (`order_key`), first named first: the attempt it pays
+    is the one made for the first of them that has one (gateways.repository.notice_facts)."""
+    return [key for key in dict.fromkeys(reference_key(o) for o in order_ids) if len(key) >= 6]

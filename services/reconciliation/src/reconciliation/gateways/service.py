@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow import audit
+from arflow.audit import jsonable
+from arflow.audit.context import entry_values
 from arflow.auth import Principal
 from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.ids import uuid7
-from reconciliation.attempts.service import attempt_for, mark_paid
+from arflow.messaging import outbox
+from reconciliation.attempts.service import order_keys
 from reconciliation.config import ReconciliationSettings
 from reconciliation.domain import latest_business_date
 from reconciliation.gateways import repository
@@ -20,7 +25,13 @@ from reconciliation.gateways.providers import GatewayNotice
 from reconciliation.matching.engine import match
 from reconciliation.matching.service import match_index_for, match_settings
 from reconciliation.payments import repository as payments_repository
-from reconciliation.payments.service import IncomingPayment, record_incoming, reverse_payment
+from reconciliation.payments.service import (
+    IncomingPayment,
+    IncomingRecord,
+    incoming_record,
+    log_incoming,
+    reverse_payment,
+)
 
 log = structlog.get_logger("reconciliation")
 
@@ -52,29 +63,19 @@ async def record_notification(
     actor: Principal,
 ) -> tuple[str, UUID | None]:
     """Store a verified notification once and act on it: a payment, a refund, or nothing; (outcome, payment)."""
-    notification_id = uuid7()
-    fresh = await repository.insert_notification(
-        session,
-        {
-            "id": notification_id,
-            "provider": notice.provider,
-            "provider_id": notice.provider_id,
-            "event_type": notice.event_type,
-            "headers": headers,
-            "body": body,
-            "outcome": "received",
-            "payment_id": None,
-            "received_at": clock.now(),
-        },
-    )
-    if not fresh:  # the gateway retried: answer as the first time, do nothing again
-        stored = await repository.notification(session, notice.provider, notice.provider_id)
-        assert stored is not None
-        return stored.outcome, stored.payment_id
-    outcome: str = "ignored"
-    payment_id: UUID | None = None
+    notification: dict[str, Any] = {
+        "id": uuid7(),
+        "provider": notice.provider,
+        "provider_id": notice.provider_id,
+        "event_type": notice.event_type,
+        "headers": headers,
+        "body": body,
+        "outcome": "received",
+        "payment_id": None,
+        "received_at": clock.now(),
+    }
     if notice.kind == "payment" and notice.amount and notice.currency and notice.payment_id:
-        outcome, payment_id = await _record_payment(
+        booked = await _record_payment(
             session,
             clock=clock,
             settings=settings,
@@ -82,15 +83,29 @@ async def record_notification(
             amount=notice.amount,
             currency=notice.currency,
             trade=notice.payment_id,
-            actor=actor,
+            notification=notification,
         )
-    elif notice.kind == "refund" and notice.payment_id and notice.refunded is not None:
+        log.info("gateway.notification", provider=notice.provider, provider_id=notice.provider_id, outcome=booked[0])
+        return booked
+    if not await repository.insert_notification(session, notification):
+        # the gateway retried: answer as the first time, do nothing again
+        return await _stored(session, notice)
+    outcome: str = "ignored"
+    payment_id: UUID | None = None
+    if notice.kind == "refund" and notice.payment_id and notice.refunded is not None:
         outcome, payment_id = await _record_refund(
             session, clock=clock, notice=notice, trade=notice.payment_id, refunded=notice.refunded, actor=actor
         )
-    await repository.set_outcome(session, notification_id, outcome, payment_id)
+    await repository.set_outcome(session, notification["id"], outcome, payment_id)
     log.info("gateway.notification", provider=notice.provider, provider_id=notice.provider_id, outcome=outcome)
     return outcome, payment_id
+
+
+async def _stored(session: AsyncSession, notice: GatewayNotice) -> tuple[str, UUID | None]:
+    """What a notification stored before became (a gateway's retry is answered as the first time)."""
+    stored = await repository.notification(session, notice.provider, notice.provider_id)
+    assert stored is not None
+    return stored.outcome, stored.payment_id
 
 
 async def _record_payment(
@@ -102,19 +117,31 @@ async def _record_payment(
     amount: Decimal,
     currency: str,
     trade: str,
-    actor: Principal,
-) -> tuple[str, UUID]:
-    """A gateway's payment booked once (matched, or queued for review); (outcome, payment)."""
-    # Its attempt locked first: a late callback and the query answer that recovered it are booked one after the
-    # other, so the second finds the first's payment below.
-    attempt = (
-        await attempt_for(session, notice.provider, notice.order_ids, for_update=True) if notice.order_ids else None
+    notification: dict[str, Any],
+) -> tuple[str, UUID | None]:
+    """A gateway's payment booked once (matched, or queued for review); (outcome, payment).
+
+    Three statements in all (docs: services/reconciliation/README.md, Performance): what is known of the
+    notification, its attempt and its trade (one query); the match's lookup (one query, more only for a
+    payer's name that resembles without naming); and one statement writing the notification, the payment,
+    its allocations, its event, its audit entries and the attempt paid. A retry, and a trade booked before
+    (from the gateway's bill, or its other notice: the callback, or the answer to a query when the callback was
+    late), are answered from the first query and book nothing.
+    """
+    facts = await repository.notice_facts(
+        session,
+        provider=notice.provider,
+        provider_id=notice.provider_id,
+        order_keys=order_keys(notice.order_ids),
+        trade=trade,
     )
-    # The same trade may have been booked already from the gateway's bill (its line's bank_reference), or from
-    # its other notice (the callback, or the answer to a query when the callback was late).
-    existing = await repository.payment_of_trade(session, notice.provider, trade)
-    if existing is not None:
-        return "duplicate_payment", existing
+    if facts.stored_outcome is not None:  # the gateway retried: answer as the first time, do nothing again
+        return facts.stored_outcome, facts.stored_payment_id
+    if facts.booked_payment_id is not None:
+        notification |= {"outcome": "duplicate_payment", "payment_id": facts.booked_payment_id}
+        if not await repository.insert_notification(session, notification):
+            return await _stored(session, notice)
+        return "duplicate_payment", facts.booked_payment_id
     incoming = IncomingPayment(
         amount=amount,
         currency=currency,
@@ -124,16 +151,75 @@ async def _record_payment(
         payer_account=notice.payer_account,
         reference=notice.reference,
         external_id=trade,
-        ordered=attempt.invoice_number if attempt else None,
-        order_id=attempt.order_id if attempt else None,
+        ordered=facts.attempt_invoice_number,
+        order_id=facts.attempt_order_id,
     )
     match_input = incoming.as_match_input()
     index = await match_index_for(session, match_input)
     decision = match(match_input, index, match_settings(settings))
-    recorded = await record_incoming(session, clock=clock, incoming=incoming, decision=decision, actor=actor)
-    if attempt is not None:
-        mark_paid(attempt, recorded.id, clock.now())
-    return ("payment" if decision.automatic else "payment_unmatched"), recorded.id
+    record = incoming_record(clock=clock, incoming=incoming, decision=decision)
+    payment_id: UUID = record.payment["id"]
+    outcome = "payment" if decision.automatic else "payment_unmatched"
+    notification |= {"outcome": outcome, "payment_id": payment_id}
+    attempt_id = facts.attempt_id if facts.attempt_id is not None and facts.attempt_payment_id is None else None
+    notified, booked = await repository.book_payment(
+        session,
+        notification=notification,
+        payment=record.payment,
+        allocations=record.allocations,
+        attempt_id=attempt_id,
+        outbox_row=outbox.rows_for([record.event], clock=clock)[0],
+        audit=_audit_of_payment(record),
+        attempt_audit=_audit_of_attempt(facts, payment_id, record.payment["created_at"]) if attempt_id else [],
+    )
+    if not notified:  # the same notification, delivered twice at once, was stored by the other delivery
+        return await _stored(session, notice)
+    if not booked:  # the same trade, told twice at once, was booked by the other notice
+        existing = await repository.payment_of_trade(session, notice.provider, trade)
+        await repository.set_outcome(session, notification["id"], "duplicate_payment", existing)
+        return "duplicate_payment", existing
+    log_incoming(record)
+    return outcome, payment_id
+
+
+def _audit_of_payment(record: IncomingRecord) -> list[dict[str, Any]]:
+    """The audit entries of a payment booked from a notice (its row and its allocations' rows, as created), when
+    an API call is being served (a job's booking is traced by its run, not audited)."""
+    context = audit.current()
+    if context is None:
+        return []
+    rows = [("payment", record.payment), *[("allocation", a) for a in record.allocations]]
+    return [
+        jsonable(
+            entry_values(
+                context,
+                action=f"{table}.created",
+                object_type=table,
+                object_id=str(row["id"]),
+                before=None,
+                after=jsonable(row),
+            )
+        )
+        for table, row in rows
+    ]
+
+
+def _audit_of_attempt(facts: Any, payment_id: UUID, at: datetime) -> list[dict[str, Any]]:
+    """The audit entry of the payment attempt a notice's payment paid (the columns it changed, before and after)."""
+    context = audit.current()
+    if context is None:
+        return []
+    before = {"status": facts.attempt_status, "payment_id": None, "updated_at": facts.attempt_updated_at}
+    after = {"status": "paid", "payment_id": payment_id, "updated_at": at}
+    entry = entry_values(
+        context,
+        action="payment_attempt.updated",
+        object_type="payment_attempt",
+        object_id=str(facts.attempt_id),
+        before=jsonable(before),
+        after=jsonable(after),
+    )
+    return [jsonable(entry)]
 
 
 async def _record_refund(

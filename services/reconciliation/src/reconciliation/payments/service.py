@@ -329,22 +329,6 @@ def incoming_record(*, clock: Clock, incoming: IncomingPayment, decision: Decisi
     return IncomingRecord(row, [], _unmatched_event(payment))
 
 
-async def record_incoming(
-    session: AsyncSession, *, clock: Clock, incoming: IncomingPayment, decision: Decision, actor: Principal
-) -> Payment:
-    """Record money that arrived: applied when the match is sure, else queued for review."""
-    record = incoming_record(clock=clock, incoming=incoming, decision=decision)
-    payment = Payment(**record.payment)
-    session.add(payment)
-    await session.flush()
-    if record.allocations:
-        session.add_all([Allocation(**a) for a in record.allocations])
-        await session.flush()
-    await outbox.add(session, record.event, clock=clock)
-    _log_incoming(record)
-    return payment
-
-
 async def record_incoming_many(
     session: AsyncSession,
     *,
@@ -369,7 +353,7 @@ async def record_incoming_many(
         await repository.insert_allocations(session, [a for r in records for a in r.allocations])
         await outbox.add_many(session, [r.event for r in records], clock=clock)
     for record in records:
-        _log_incoming(record)
+        log_incoming(record)
     new = iter(r.payment["id"] for r in records)
     return [existing or next(new) for existing in booked]
 
@@ -401,7 +385,7 @@ async def _booked_by_notification(session: AsyncSession, incomings: Sequence[Inc
     return booked
 
 
-def _log_incoming(record: IncomingRecord) -> None:
+def log_incoming(record: IncomingRecord) -> None:
     payment = record.payment
     if payment["status"] == "matched":
         log.info(
