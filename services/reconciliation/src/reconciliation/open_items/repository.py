@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import Row, Select, Uuid, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,12 +53,89 @@ async def get_open_item(session: AsyncSession, invoice_id: UUID, *, for_update: 
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def insert_open_item(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert an invoice's first known state; False when another transaction inserted it first."""
-    inserted = await session.scalar(
-        pg_insert(OpenItem).values(**values).on_conflict_do_nothing().returning(OpenItem.invoice_id)
-    )
-    return inserted is not None
+_ITEM = OpenItem.__table__.c  # (Core: a batch's items are merged as rows, never as ORM objects)
+
+
+async def open_items_for_update(session: AsyncSession, invoice_ids: Sequence[UUID]) -> dict[UUID, Row[Any]]:
+    """These invoices' open items that exist, locked (in id order, as every batch locks them), by invoice id."""
+    if not invoice_ids:
+        return {}
+    query = select(*_ITEM).where(_ITEM.invoice_id.in_(list(invoice_ids))).order_by(_ITEM.invoice_id)
+    return {row.invoice_id: row for row in (await session.execute(query.with_for_update())).all()}
+
+
+# The columns a merged state writes, with their types for unnest (the open items of a batch in one statement).
+_STATE_COLUMNS = {
+    "invoice_id": "uuid",
+    "customer_id": "uuid",
+    "invoice_number": "text",
+    "currency": "text",
+    "status": "text",
+    "total": "numeric",
+    "balance": "numeric",
+    "invoice_date": "date",
+    "due_date": "date",
+    "payment_reference": "text",
+    "issued_at": "timestamptz",
+    "updated_at": "timestamptz",
+    "ledger_version": "int",
+    "written_off": "bool",
+    "number_key": "text",
+    "reference_key": "text",
+}
+_UNNEST = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _STATE_COLUMNS.items())
+_NAMES = ", ".join(_STATE_COLUMNS)
+_INSERT_ITEMS = text(
+    f"""
+    INSERT INTO open_item ({_NAMES})
+    SELECT * FROM unnest({_UNNEST}) AS v({_NAMES})
+    ON CONFLICT DO NOTHING
+    RETURNING invoice_id
+    """
+).columns(invoice_id=Uuid)
+_UPDATE_ITEMS = text(
+    f"""
+    UPDATE open_item SET {", ".join(f"{name} = v.{name}" for name in _STATE_COLUMNS if name != "invoice_id")}
+    FROM unnest({_UNNEST}) AS v({_NAMES})
+    WHERE open_item.invoice_id = v.invoice_id
+    """
+)
+
+
+def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in _STATE_COLUMNS}
+
+
+async def insert_open_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[UUID]:
+    """Insert invoices' first known states (one statement); the ids inserted (not those another transaction
+    inserted first)."""
+    if not rows:
+        return set()
+    return set((await session.execute(_INSERT_ITEMS, _columns(rows))).scalars())
+
+
+async def update_open_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Write merged states over known open items (one statement)."""
+    if rows:
+        await session.execute(_UPDATE_ITEMS, _columns(rows))
+
+
+_APPLIED = text(
+    """
+    UPDATE allocation SET applied_at = CAST(:at AS timestamptz)
+    FROM unnest(CAST(:payment_ids AS uuid[]), CAST(:invoice_ids AS uuid[])) AS v(payment_id, invoice_id)
+    WHERE allocation.payment_id = v.payment_id AND allocation.invoice_id = v.invoice_id
+      AND allocation.applied_at IS NULL
+    """
+)
+
+
+async def mark_allocations_applied(session: AsyncSession, applied: Sequence[tuple[UUID, UUID]], at: datetime) -> None:
+    """Record that invoicing applied these (payment, invoice) pairs: their pending allocations no longer hold the
+    invoices' balances (one statement)."""
+    if applied:
+        params = {"at": at, "payment_ids": [p for p, _ in applied], "invoice_ids": [i for _, i in applied]}
+        await session.execute(_APPLIED, params)
 
 
 def _pending() -> Any:
@@ -105,18 +182,3 @@ async def list_open_items(
     )
     rows: Sequence[Row[OpenItem, Decimal]] = (await session.execute(query)).all()
     return rows
-
-
-async def mark_allocation_applied(session: AsyncSession, payment_id: UUID, invoice_id: UUID, at: datetime) -> bool:
-    """Record that invoicing applied a payment to an invoice; True when a pending allocation was released."""
-    result = await session.execute(
-        update(Allocation)
-        .where(
-            Allocation.payment_id == payment_id,
-            Allocation.invoice_id == invoice_id,
-            Allocation.applied_at.is_(None),
-        )
-        .values(applied_at=at)
-        .returning(Allocation.id)
-    )
-    return result.first() is not None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import structlog
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.auth import Principal
@@ -71,8 +74,8 @@ def _name_bigrams(name_keys: Sequence[str | None]) -> set[tuple[str, str]]:
     return {(gram, key) for key in name_keys if key for gram in name_bigrams(key)}
 
 
-def invoice_state(item: OpenItem) -> domain.InvoiceState:
-    """An open item row as the domain sees it."""
+def invoice_state(item: OpenItem | Row[Any]) -> domain.InvoiceState:
+    """An open item row (ORM or Core) as the domain sees it."""
     return domain.InvoiceState(
         customer_id=item.customer_id,
         invoice_number=item.invoice_number,
@@ -97,36 +100,65 @@ def _lookup_keys(state: domain.InvoiceState) -> dict[str, str | None]:
     }
 
 
-async def record_invoice_fact(
-    session: AsyncSession, *, clock: Clock, invoice_id: UUID, fact: domain.InvoiceState
-) -> domain.InvoiceState:
-    """Merge what one invoicing event says about an invoice into its open item."""
+@dataclass(frozen=True)
+class InvoiceFact:
+    """What one invoicing event says about an invoice; `applied`: the payment it reports applied to it."""
+
+    invoice_id: UUID
+    state: domain.InvoiceState
+    applied: UUID | None = None
+
+
+async def write_invoice_facts(session: AsyncSession, *, clock: Clock, facts: Sequence[InvoiceFact]) -> None:
+    """Merge invoice facts, in order, into their open items: a consumer batch's, in a few statements for all.
+
+    The items are read locked (one query), merged in memory (domain.merge, fact by fact in the order given, as
+    one event at a time would), the new ones inserted and the known ones updated (one statement each), and the
+    applied allocations released (one). An item another transaction inserted meanwhile is read again, locked,
+    and merged like the known ones.
+    """
+    if not facts:
+        return
     now = clock.now()
-    item = await repository.get_open_item(session, invoice_id, for_update=True)
-    if item is None:
-        first = domain.merge(None, fact)
-        values = {"invoice_id": invoice_id, **asdict(first), **_lookup_keys(first), "updated_at": now}
-        if await repository.insert_open_item(session, values):
-            log.info("open_item.recorded", invoice_id=str(invoice_id), status=first.status)
-            return first
-        item = await repository.get_open_item(session, invoice_id, for_update=True)
-        assert item is not None  # inserted concurrently, and committed before our lock was granted
-    state = domain.merge(invoice_state(item), fact)
-    for name, value in (asdict(state) | _lookup_keys(state)).items():
-        setattr(item, name, value)
-    item.updated_at = now
-    await session.flush()
-    log.info(
-        "open_item.updated",
-        invoice_id=str(invoice_id),
-        status=state.status,
-        balance=str(state.balance),
-        ledger_version=state.ledger_version,
-    )
+    by_invoice: dict[UUID, list[InvoiceFact]] = {}
+    for fact in facts:
+        by_invoice.setdefault(fact.invoice_id, []).append(fact)
+    known = await repository.open_items_for_update(session, sorted(by_invoice))
+    fresh = {invoice_id: _folded(None, by_invoice[invoice_id]) for invoice_id in by_invoice if invoice_id not in known}
+    inserted = await repository.insert_open_items(session, [_row(i, state, now) for i, state in fresh.items()])
+    raced = [invoice_id for invoice_id in fresh if invoice_id not in inserted]
+    if raced:  # inserted concurrently, and committed before our insert: merged as a known item
+        known |= await repository.open_items_for_update(session, raced)
+    changed = {
+        invoice_id: _folded(invoice_state(row), by_invoice[invoice_id])
+        for invoice_id, row in known.items()
+        if invoice_id not in inserted
+    }
+    await repository.update_open_items(session, [_row(i, state, now) for i, state in changed.items()])
+    applied = [(f.applied, f.invoice_id) for f in facts if f.applied is not None]
+    await repository.mark_allocations_applied(session, applied, now)
+    for invoice_id, state in (fresh | changed).items():
+        log.info(
+            "open_item.recorded" if invoice_id in inserted else "open_item.updated",
+            invoice_id=str(invoice_id),
+            status=state.status,
+            balance=str(state.balance),
+            ledger_version=state.ledger_version,
+        )
+
+
+def _folded(state: domain.InvoiceState | None, facts: Sequence[InvoiceFact]) -> domain.InvoiceState:
+    for fact in facts:
+        state = domain.merge(state, fact.state)
+    assert state is not None
     return state
 
 
-async def record_invoice_issued(session: AsyncSession, *, clock: Clock, event: InvoiceIssued, actor: Principal) -> None:
+def _row(invoice_id: UUID, state: domain.InvoiceState, now: datetime) -> dict[str, Any]:
+    return {"invoice_id": invoice_id, **asdict(state), **_lookup_keys(state), "updated_at": now}
+
+
+def invoice_issued(event: InvoiceIssued) -> InvoiceFact:
     """An issued invoice becomes an open item owing its total (unless later facts already lowered it)."""
     fact = domain.InvoiceState(
         customer_id=event.customer_id,
@@ -139,12 +171,10 @@ async def record_invoice_issued(session: AsyncSession, *, clock: Clock, event: I
         payment_reference=event.payment_reference,
         issued_at=event.issued_at,
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
+    return InvoiceFact(event.invoice_id, fact)
 
 
-async def record_payment_applied(
-    session: AsyncSession, *, clock: Clock, event: PaymentApplied, actor: Principal
-) -> None:
+def payment_applied(event: PaymentApplied) -> InvoiceFact:
     """Take the invoice's balance as invoicing reports it, and release the applied allocation."""
     fact = domain.InvoiceState(
         customer_id=event.customer_id,
@@ -154,24 +184,19 @@ async def record_payment_applied(
         due_date=event.due_date,
         ledger_version=event.invoice_ledger_version,
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
-    await repository.mark_allocation_applied(session, event.payment_id, event.invoice_id, clock.now())
+    return InvoiceFact(event.invoice_id, fact, applied=event.payment_id)
 
 
-async def record_application_reversed(
-    session: AsyncSession, *, clock: Clock, event: PaymentApplicationReversed, actor: Principal
-) -> None:
+def application_reversed(event: PaymentApplicationReversed) -> InvoiceFact | None:
     """An application undone raises the invoice's balance again (and reopens a paid one), by its ledger version.
 
     Without a version the fact cannot be ordered against the others, so it
-    changes nothing (the balance only ever falls under the version-less rule).
+    changes nothing (the balance only ever falls under the version-less rule): None.
     """
     if event.invoice_ledger_version is None:
         log.warning("open_item.unversioned_reversal_ignored", invoice_id=str(event.invoice_id))
-        return
-    await record_invoice_fact(
-        session, clock=clock, invoice_id=event.invoice_id, fact=_balance_after(event, event.invoice_balance_after)
-    )
+        return None
+    return InvoiceFact(event.invoice_id, _balance_after(event, event.invoice_balance_after))
 
 
 def _balance_after(event: PaymentApplicationReversed | CreditNoteIssued, balance: Money) -> domain.InvoiceState:
@@ -185,18 +210,16 @@ def _balance_after(event: PaymentApplicationReversed | CreditNoteIssued, balance
     )
 
 
-async def record_credit_note(session: AsyncSession, *, clock: Clock, event: CreditNoteIssued, actor: Principal) -> None:
-    """A credit note sets the invoice's balance to the one invoicing reports after it."""
+def credit_note(event: CreditNoteIssued) -> InvoiceFact | None:
+    """A credit note sets the invoice's balance to the one invoicing reports after it (None: it reports none)."""
     if event.invoice_balance_after is None:
         # An event from before invoicing reported the balance: the next balance event carries it.
         log.warning("open_item.credit_note_without_balance", invoice_id=str(event.invoice_id))
-        return
-    await record_invoice_fact(
-        session, clock=clock, invoice_id=event.invoice_id, fact=_balance_after(event, event.invoice_balance_after)
-    )
+        return None
+    return InvoiceFact(event.invoice_id, _balance_after(event, event.invoice_balance_after))
 
 
-async def record_invoice_paid(session: AsyncSession, *, clock: Clock, event: InvoicePaid, actor: Principal) -> None:
+def invoice_paid(event: InvoicePaid) -> InvoiceFact:
     fact = domain.InvoiceState(
         customer_id=event.customer_id,
         invoice_number=event.invoice_number,
@@ -207,10 +230,10 @@ async def record_invoice_paid(session: AsyncSession, *, clock: Clock, event: Inv
         invoice_date=event.invoice_date,
         due_date=event.due_date,
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
+    return InvoiceFact(event.invoice_id, fact)
 
 
-async def record_invoice_voided(session: AsyncSession, *, clock: Clock, event: InvoiceVoided, actor: Principal) -> None:
+def invoice_voided(event: InvoiceVoided) -> InvoiceFact:
     fact = domain.InvoiceState(
         customer_id=event.customer_id,
         invoice_number=event.invoice_number,
@@ -219,12 +242,10 @@ async def record_invoice_voided(session: AsyncSession, *, clock: Clock, event: I
         status="void",
         total=event.total.amount,
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
+    return InvoiceFact(event.invoice_id, fact)
 
 
-async def record_invoice_written_off(
-    session: AsyncSession, *, clock: Clock, event: InvoiceWrittenOff, actor: Principal
-) -> None:
+def invoice_written_off(event: InvoiceWrittenOff) -> InvoiceFact:
     # The balance stays owed (a written-off invoice can still be paid), so it is not zeroed.
     fact = domain.InvoiceState(
         customer_id=event.customer_id,
@@ -233,7 +254,7 @@ async def record_invoice_written_off(
         balance=event.amount_written_off.amount,
         status="written_off",
     )
-    await record_invoice_fact(session, clock=clock, invoice_id=event.invoice_id, fact=fact)
+    return InvoiceFact(event.invoice_id, fact)
 
 
 async def require_customer(session: AsyncSession, customer_id: UUID, *, for_update: bool = False) -> Customer:
