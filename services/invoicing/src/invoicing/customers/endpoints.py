@@ -58,6 +58,9 @@ async def list_customers(
     dunning_excluded: bool | None = None,
     external_reference: Annotated[str | None, Query(max_length=200)] = None,
     payment_terms_code: Annotated[str | None, Query(max_length=50)] = None,
+    unified_social_credit_code: Annotated[
+        str | None, Query(max_length=18, description="The customer with this 统一社会信用代码 (any letter case).")
+    ] = None,
 ) -> Page[CustomerOut]:
     rows = await repository.list_customers(
         session,
@@ -69,6 +72,7 @@ async def list_customers(
         dunning_excluded=dunning_excluded,
         external_reference=external_reference,
         payment_terms_code=payment_terms_code,
+        unified_social_credit_code=unified_social_credit_code.strip().upper() if unified_social_credit_code else None,
     )
     return make_page([customer_out(c) for c in rows], page)
 

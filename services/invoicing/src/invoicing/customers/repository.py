@@ -52,6 +52,7 @@ async def list_customers(
     dunning_excluded: bool | None = None,
     external_reference: str | None = None,
     payment_terms_code: str | None = None,
+    unified_social_credit_code: str | None = None,
 ) -> list[Customer]:
     query = paginate(
         select(Customer),
@@ -59,6 +60,7 @@ async def list_customers(
         page,
         external_reference=external_reference or None,
         payment_terms_code=payment_terms_code or None,
+        unified_social_credit_code=unified_social_credit_code or None,
     )
     if tag:
         query = query.where(any_(Customer.tags) == tag)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from invoicing.hosted import links
 from invoicing.invoices import documents, repository, service
 from invoicing.invoices.approvals import WRITE_OFF, awaiting_approval
 from invoicing.invoices.schemas import (
+    MAX_INVOICE_TOTAL,
     InvoiceCreate,
     InvoiceLineOut,
     InvoiceOut,
@@ -255,6 +257,10 @@ async def list_invoices(
     invoice_date_from: date | None = None,
     invoice_date_to: date | None = None,
     kind: Literal["standard", "late_fee"] | None = None,
+    number: Annotated[str | None, Query(max_length=64, description="This number, any case.")] = None,
+    amount: Annotated[Decimal | None, Query(ge=0, lt=MAX_INVOICE_TOTAL, description="Total exactly this.")] = None,
+    amount_min: Annotated[Decimal | None, Query(ge=0, lt=MAX_INVOICE_TOTAL, description="Total at least this.")] = None,
+    amount_max: Annotated[Decimal | None, Query(ge=0, lt=MAX_INVOICE_TOTAL, description="Total at most this.")] = None,
 ) -> Page[InvoiceOut]:
     rows = await repository.list_invoices(
         session,
@@ -268,6 +274,10 @@ async def list_invoices(
         invoice_date_from=invoice_date_from,
         invoice_date_to=invoice_date_to,
         kind=kind,
+        number=number.strip().upper() if number else None,
+        total=amount,
+        total_min=amount_min,
+        total_max=amount_max,
     )
     return make_page([await invoice_out(session, i, clock) for i in rows], page)
 

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -40,6 +41,10 @@ async def list_invoices(
     invoice_date_from: date | None = None,
     invoice_date_to: date | None = None,
     kind: str | None = None,
+    number: str | None = None,
+    total: Decimal | None = None,
+    total_min: Decimal | None = None,
+    total_max: Decimal | None = None,
 ) -> list[Invoice]:
     query = paginate(
         select(Invoice),
@@ -49,7 +54,13 @@ async def list_invoices(
         status=status,
         currency=currency,
         kind=kind,
+        number=number,
+        total=total,
     )
+    if total_min is not None:
+        query = query.where(Invoice.total >= total_min)
+    if total_max is not None:
+        query = query.where(Invoice.total <= total_max)
     if due_before:
         query = query.where(Invoice.due_date < due_before)
     if due_after:
