@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import segno
+from playwright.async_api import async_playwright, expect
 
 from arflow.auth import hash_key
 from arflow.devstack.broker import free_port
@@ -36,6 +40,7 @@ from arflow.testing.smtp import SmtpSink
 pytestmark = pytest.mark.e2e
 
 HTML = {"Accept": "text/html"}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @dataclass
@@ -354,3 +359,45 @@ async def test_a_forged_callback_books_nothing_and_bad_links_answer_404(shop: Sh
         assert refused.status_code == 303 and refused.headers["location"].startswith("../")
     async with shop.platform.client("invoicing") as invoicing:
         assert (await invoicing.get(f"/invoices/{invoice['id']}")).json()["status"] == "open"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    shots = Path(os.environ.get("ARFLOW_HOSTED_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots
+
+
+async def test_in_a_phone_browser_the_customer_scans_pays_and_sees_the_receipt(shop: Shop, screenshots: Path) -> None:
+    """What the customer sees, in Debian's Chromium at a phone's width: the invoice with its ways to pay, the
+    QR code to scan, and, once Alipay has told reconciliation, the receipt (the payment page's refresh brings
+    it). Screenshots go to ARFLOW_HOSTED_SCREENSHOTS when set (docs/hosted/ holds the last ones looked at)."""
+    shots = screenshots
+    invoice, url = await shop.invoice("2680.00")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+            await page.goto(url)
+            await expect(page.locator("#pay-alipay_precreate")).to_be_visible()
+            await expect(page.locator("#reference")).to_be_visible()
+            shown = await page.inner_text("body")
+            assert "¥2,680.00" in shown and "贰仟陆佰捌拾元整" in shown and "RF" in shown
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            await page.screenshot(path=str(shots / "invoice-phone.png"), full_page=True)
+
+            await page.click("#pay-alipay_precreate")
+            qr = page.locator("#qr svg")
+            await expect(qr).to_be_visible()
+            box = await qr.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 150  # scannable
+            await page.screenshot(path=str(shots / "pay-alipay-phone.png"), full_page=True)
+
+            (attempt,) = await shop.attempts(invoice["id"])
+            shop.gateways.alipay.pay(attempt["order_id"])
+            await shop.paid(invoice["id"])
+            await expect(page.locator("#receipt")).to_be_visible(timeout=20_000)  # the page's refresh
+            assert await page.locator("#pay-online").count() == 0
+            await page.screenshot(path=str(shots / "receipt-phone.png"), full_page=True)
+        finally:
+            await browser.close()
