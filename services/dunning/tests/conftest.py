@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -81,6 +83,79 @@ def dunning_carrier() -> Iterator[SmsCarrier]:
         yield carrier
     finally:
         carrier.server.shutdown()
+
+
+class HostedPages:
+    """A local HTTP server standing in for invoicing's hosted pages: `/i/<token>/pdf` answers a PDF of its own
+    per token (or what `answer` says), and every request is kept."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self.answer: tuple[int, dict[str, str]] | None = None  # e.g. (429, {"Retry-After": "30"})
+        pages = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                pages.requests.append((url.path, parse_qs(url.query)))
+                parts = url.path.strip("/").split("/")
+                if pages.answer is not None:
+                    status, headers = pages.answer
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    return
+                if len(parts) != 3 or parts[0] != "i" or parts[2] != "pdf":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                body = pages.pdf_of(parts[1], parse_qs(url.query).get("lang", ["zh-CN"])[0])
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pdf")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @staticmethod
+    def pdf_of(token: str, language: str) -> bytes:
+        return f"%PDF-1.4\n% invoice page {token} in {language}\n%%EOF\n".encode()
+
+    def link(self) -> str:
+        """A new invoice's hosted page link on this server."""
+        return f"{self.base}/i/{uuid4().hex}{uuid4().hex[:11]}"
+
+    def fetches_of(self, link: str) -> list[dict[str, list[str]]]:
+        path = urlsplit(link).path + "/pdf"
+        return [query for requested, query in self.requests if requested == path]
+
+
+@pytest.fixture(scope="session")
+def hosted_pages() -> Iterator[HostedPages]:
+    pages = HostedPages()
+    pages.thread.start()
+    try:
+        yield pages
+    finally:
+        pages.server.shutdown()
+
+
+@pytest.fixture
+def own_hosted_pages() -> Iterator[HostedPages]:
+    """Hosted pages of the test alone (its knobs turned without touching the running service's)."""
+    pages = HostedPages()
+    pages.thread.start()
+    try:
+        yield pages
+    finally:
+        pages.server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,21 @@ class DunningSettings(ServiceSettings, CreditorSettings):
         description="Reply-To of every email to customers (the messages ask them to reply); unset: "
         "ARFLOW_ACCOUNT_MANAGER_EMAIL, else ARFLOW_SMTP_FROM.",
     )
+    deliver_invoices: bool = Field(
+        default=True,
+        description="Send each issued invoice to the customer: an email with its PDF and link, or an SMS with the "
+        "link where the customer prefers SMS.",
+    )
+    invoice_delivery_max_age_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="An InvoiceIssued whose issued_at is older than this by the clock is not delivered (a replay, "
+        "a consumer catching up): no customer is mailed an old invoice twice.",
+    )
+    document_fetch_timeout: float = Field(
+        default=20.0, description="Seconds to fetch a document's PDF from its hosted page when sending it."
+    )
     metrics_refresh_seconds: float = Field(
         default=15.0, description="How often /metrics' business figures are re-read."
     )

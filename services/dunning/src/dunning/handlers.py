@@ -25,8 +25,10 @@ from arflow.events.catalog import (
 from arflow.messaging.consumer import EventContext, Handler
 from dunning import invoice_links
 from dunning.cases import service as cases
+from dunning.config import DunningSettings
 from dunning.creditor import service as creditor
 from dunning.customers import service as customers
+from dunning.deliveries import service as deliveries
 from dunning.deps import SYSTEM
 from dunning.payments import service as payments
 
@@ -41,6 +43,16 @@ async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> No
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
     await invoice_links.record_invoice_issued(ctx.session, event)
+
+
+def invoice_issued_handler(policy: deliveries.DeliveryPolicy) -> Handler:
+    """InvoiceIssued: keep the invoice's link, and queue the invoice for its customer as `policy` says."""
+
+    async def on_issued(ctx: EventContext, event: InvoiceIssued) -> None:
+        await invoice_links.record_invoice_issued(ctx.session, event)
+        await deliveries.queue_invoice(ctx.session, clock=ctx.clock, policy=policy, event=event)
+
+    return on_issued
 
 
 async def on_invoice_hosted_link_changed(ctx: EventContext, event: InvoiceHostedLinkChanged) -> None:
@@ -165,3 +177,8 @@ HANDLERS: dict[type[Event], Handler] = {
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,
 }
+
+
+def dunning_handlers(settings: DunningSettings) -> dict[type[Event], Handler]:
+    """The handlers, InvoiceIssued's sending the invoice to its customer under these settings."""
+    return {**HANDLERS, InvoiceIssued: invoice_issued_handler(deliveries.DeliveryPolicy.of(settings))}

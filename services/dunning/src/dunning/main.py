@@ -10,14 +10,15 @@ from arflow.clock import Clock
 from arflow.events.catalog import CREDIT_SCORING, INVOICING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from dunning.actions import endpoints as actions
-from dunning.actions.delivery import email_sender, sms_sender
 from dunning.cases import endpoints as cases
 from dunning.collectors import endpoints as collectors
 from dunning.config import DunningSettings
 from dunning.creditor.service import in_force
+from dunning.deliveries import endpoints as deliveries
+from dunning.deliveries.sending import email_sender, sms_sender
 from dunning.deps import SYSTEM
 from dunning.disputes import endpoints as disputes
-from dunning.handlers import HANDLERS
+from dunning.handlers import HANDLERS, dunning_handlers
 from dunning.jobs import dunning_jobs
 from dunning.ladder import endpoints as ladder
 from dunning.ladder.service import seed_default_policies
@@ -46,6 +47,7 @@ DEFINITION = ServiceDefinition(
         plans.router,
         disputes.router,
         collectors.router,
+        deliveries.router,
     ],
     subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
     handlers=HANDLERS,
@@ -62,7 +64,9 @@ async def creditor_readiness(app: FastAPI, settings: DunningSettings) -> str:
 
 def create_app(settings: DunningSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or DunningSettings()
-    app: FastAPI = create_service_app(replace(DEFINITION, jobs=dunning_jobs(settings)), settings, clock=clock)
+    app: FastAPI = create_service_app(
+        replace(DEFINITION, jobs=dunning_jobs(settings), handlers=dunning_handlers(settings)), settings, clock=clock
+    )
     # Readiness says when letters and customer emails are held back for want of a creditor.
     app.state.advisories["creditor"] = lambda: creditor_readiness(app, settings)
     return app

@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
     text,
 )
@@ -347,6 +348,45 @@ class InvoiceDispute(Base):
     opened_on: Mapped[date | None] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
     resolved_by: Mapped[str | None] = mapped_column(Text)
+
+
+class CustomerDelivery(Base):
+    """A document sent to the customer when it is issued (an invoice on InvoiceIssued): one row per document
+    and channel, its status (queued, sent, failed, cancelled, skipped), attempts and last error (deliveries/)."""
+
+    __tablename__ = "customer_delivery"
+    __table_args__ = (
+        CheckConstraint("kind IN ('invoice','statement')", name="kind"),
+        CheckConstraint("channel IN ('email','sms')", name="channel"),
+        CheckConstraint("status IN ('queued','sent','failed','cancelled','skipped')", name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        UniqueConstraint("kind", "document_id", "channel"),
+        Index("ix_customer_delivery_due", "channel", "next_attempt_at", postgresql_where=text("status = 'queued'")),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    document_id: Mapped[UUID] = mapped_column()
+    document_number: Mapped[str] = mapped_column(Text)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # None while the customer is not known yet: the sender chooses when it takes the row.
+    recipient: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    # What the message says of the document, fixed from its event (the archived record of what was sent).
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subject: Mapped[str | None] = mapped_column(Text)
+    resends: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The document's own instant and the customer's business date of it.
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UnmatchedPayment(Base):

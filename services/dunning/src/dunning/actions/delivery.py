@@ -1,5 +1,8 @@
 """Delivery of pending email and SMS actions: one loop, one `deliver()` per channel, safe with several replicas.
 
+Each channel's loop also takes turns with its other queues (`Channel.queues`: the invoices sent on issue,
+deliveries/), in the same transactions and under the same settings; main.py wires them.
+
 Each action is claimed with `SELECT … FOR UPDATE SKIP LOCKED` and stays locked
 while its message is handed over (to the SMTP server, or to the SMS provider);
 the outcome (sent, or a failed attempt) and its DunningStepExecuted commit in
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Any
+from typing import Any, Protocol
 
 import aiosmtplib
 import httpx
@@ -79,6 +82,21 @@ INTERNAL_CHANNELS = frozenset({"internal_alert"})
 LETTER_EMAIL_TEMPLATE = "letter"
 
 
+class Queue(Protocol):
+    """Rows of another table a channel's sender delivers (issued invoices), in its loop and its transactions.
+
+    `claim` locks the next due row (FOR UPDATE SKIP LOCKED) or answers None; `send` hands it over and records how
+    it went, in the same transaction, answering the outcome the deliveries counter counts ("sent", "retry",
+    "failed", "held", ...). `settings` carry the creditor in force.
+    """
+
+    async def claim(self, session: AsyncSession, now: datetime) -> Any | None: ...
+
+    async def send(
+        self, session: AsyncSession, item: Any, *, clock: Clock, settings: DunningSettings, limits: Limits
+    ) -> str: ...
+
+
 @dataclass(frozen=True)
 class Channel:
     """One way of delivering: which actions it takes, its settings, and how it hands one over."""
@@ -88,6 +106,7 @@ class Channel:
     limits: Callable[[DunningSettings], Limits]
     deliver: Deliver
     metric: str | None = None  # the deliveries counter, by outcome
+    queues: tuple[Queue, ...] = ()  # other rows its sender takes turns with the actions to deliver
 
 
 def creditor_ready(settings: DunningSettings) -> bool:
@@ -134,20 +153,63 @@ def build_message(
     now: datetime,
     attachments: Sequence[tuple[str, bytes]] = (),
 ) -> EmailMessage:
+    """An action's message: a plain-text and an HTML part (multipart/alternative), and any PDFs attached."""
+    return compose_message(
+        rendered,
+        message_id=str(action.id),
+        recipient=action.recipient or "",
+        language=action.language,
+        sender=sender,
+        display_name=display_name,
+        reply_to=reply_to,
+        now=now,
+        attachments=attachments,
+    )
+
+
+def compose_message(
+    rendered: RenderedEmail,
+    *,
+    message_id: str,
+    recipient: str,
+    language: str | None,
+    sender: str,
+    display_name: str | None,
+    reply_to: str,
+    now: datetime,
+    attachments: Sequence[tuple[str, bytes]] = (),
+) -> EmailMessage:
     """A message with a plain-text and an HTML part (multipart/alternative), and any PDFs attached."""
     message = EmailMessage()
     message["From"] = formataddr((display_name, sender)) if display_name else sender
-    message["To"] = action.recipient
+    message["To"] = recipient
     message["Reply-To"] = reply_to
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = f"<{action.id}@{sender.rpartition('@')[2] or 'arflow.local'}>"
+    message["Message-ID"] = f"<{message_id}@{sender.rpartition('@')[2] or 'arflow.local'}>"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     for filename, content in attachments:
         message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
-    message["Content-Language"] = action.language or "zh-CN"  # last: set_content and add_attachment move Content-*
+    message["Content-Language"] = language or "zh-CN"  # last: set_content and add_attachment move Content-*
     return message
+
+
+def reply_address(settings: DunningSettings) -> str:
+    """Where customers' replies go: ARFLOW_REPLY_TO, else the account manager, else the sender."""
+    return settings.reply_to or settings.account_manager_email or settings.smtp_from
+
+
+async def send_email(message: EmailMessage, settings: DunningSettings) -> None:
+    """Hand a message to the SMTP server (raises on any failure)."""
+    await aiosmtplib.send(
+        message,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout=settings.smtp_timeout,
+    )
 
 
 def email_limits(settings: DunningSettings) -> Limits:
@@ -175,18 +237,11 @@ async def deliver_email(session: AsyncSession, action: DunningAction, settings: 
         rendered,
         sender=settings.smtp_from,
         display_name=creditor.legal_name if creditor else None,
-        reply_to=settings.reply_to or settings.account_manager_email or settings.smtp_from,
+        reply_to=reply_address(settings),
         now=now,
         attachments=attachments,
     )
-    await aiosmtplib.send(
-        message,
-        hostname=settings.smtp_host,
-        port=settings.smtp_port,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        timeout=settings.smtp_timeout,
-    )
+    await send_email(message, settings)
     return rendered.subject
 
 
@@ -211,6 +266,21 @@ def sms_limits(settings: DunningSettings) -> Limits:
     )
 
 
+NO_SMS_PROVIDER = "no SMS provider configured (ARFLOW_SMS_PROVIDER_URL)"
+
+
+async def post_sms(client: httpx.AsyncClient, settings: DunningSettings, *, to: str, text: str, reference: str) -> None:
+    """Hand one text message to the SMS provider (raises on any failure, an unset provider included)."""
+    if not settings.sms_provider_url:
+        raise RuntimeError(NO_SMS_PROVIDER)
+    response = await client.post(
+        settings.sms_provider_url,
+        json={"to": to, "text": text, "reference": reference},
+        timeout=settings.sms_timeout,
+    )
+    response.raise_for_status()
+
+
 def sms_channel(client: httpx.AsyncClient) -> Channel:
     """The SMS channel, posting through `client` to the configured provider."""
 
@@ -218,15 +288,10 @@ def sms_channel(client: httpx.AsyncClient) -> Channel:
         session: AsyncSession, action: DunningAction, settings: DunningSettings, now: datetime
     ) -> str:
         if not settings.sms_provider_url:
-            raise RuntimeError("no SMS provider configured (ARFLOW_SMS_PROVIDER_URL)")
+            raise RuntimeError(NO_SMS_PROVIDER)
         context = sender_context(settings.creditor())
         text = render_sms(action.template or "", action.language or "", action.details, context)
-        response = await client.post(
-            settings.sms_provider_url,
-            json={"to": action.recipient, "text": text, "reference": str(action.id)},
-            timeout=settings.sms_timeout,
-        )
-        response.raise_for_status()
+        await post_sms(client, settings, to=action.recipient or "", text=text, reference=str(action.id))
         return text[:200]
 
     return Channel(name="sms", actions=("sms",), limits=sms_limits, deliver=deliver_sms)
@@ -261,26 +326,51 @@ async def _deliver_one(
     return "sent"
 
 
+@dataclass(frozen=True)
+class ActionQueue:
+    """The channel's own actions (the action log's emails, SMS, letters and alerts), as one of its queues."""
+
+    channel: Channel
+
+    async def claim(self, session: AsyncSession, now: datetime) -> DunningAction | None:
+        return await repository.claim_due(session, now, self.channel.actions)
+
+    async def send(
+        self, session: AsyncSession, item: DunningAction, *, clock: Clock, settings: DunningSettings, limits: Limits
+    ) -> str:
+        if item.channel not in INTERNAL_CHANNELS and not creditor_ready(settings):
+            await record_delivery_held(
+                session, clock=clock, action=item, reason=creditor_hold_reason(settings), delay=limits.retry_base
+            )
+            return "held"
+        return await _deliver_one(session, self.channel, item, clock=clock, settings=settings, limits=limits)
+
+
 async def send_due(
     db: Database, channel: Channel, *, clock: Clock, settings: DunningSettings, deliveries: Counter | None = None
 ) -> int:
-    """Attempt every action of `channel` due now, one transaction each; returns how many were attempted."""
+    """Attempt everything `channel` has due now, one transaction each; returns how many were attempted.
+
+    The channel's actions and its other queues take turns, so a long run of one never holds the other back.
+    """
     limits = channel.limits(settings)
-    attempted = 0
+    queues: list[Queue] = [ActionQueue(channel), *channel.queues]
+    attempted, turn = 0, 0
     while attempted < limits.batch_size:
         async with db.unit_of_work() as session:
-            action = await repository.claim_due(session, clock.now(), channel.actions)
-            if action is None:
+            now = clock.now()
+            claimed: tuple[Queue, Any] | None = None
+            for offset in range(len(queues)):
+                queue = queues[(turn + offset) % len(queues)]
+                item = await queue.claim(session, now)
+                if item is not None:
+                    claimed, turn = (queue, item), turn + offset + 1
+                    break
+            if claimed is None:
                 break
             attempted += 1
             in_effect = await in_force(session, settings)  # the creditor set through invoicing's API, if any
-            if action.channel not in INTERNAL_CHANNELS and not creditor_ready(in_effect):
-                await record_delivery_held(
-                    session, clock=clock, action=action, reason=creditor_hold_reason(in_effect), delay=limits.retry_base
-                )
-                outcome = "held"
-            else:
-                outcome = await _deliver_one(session, channel, action, clock=clock, settings=in_effect, limits=limits)
+            outcome = await claimed[0].send(session, claimed[1], clock=clock, settings=in_effect, limits=limits)
         if deliveries is not None:
             deliveries.labels(outcome).inc()
     return attempted
@@ -348,14 +438,3 @@ def waker(channel: Channel, wake: asyncio.Event) -> Callable[[dict[Any, Any]], N
             wake.set()
 
     return maybe_wake
-
-
-async def email_sender(app: FastAPI) -> None:
-    """The worker delivering email (and internal alerts) over SMTP."""
-    await deliver_forever(app, EMAIL)
-
-
-async def sms_sender(app: FastAPI) -> None:
-    """The worker delivering SMS through the HTTP provider."""
-    async with httpx.AsyncClient() as client:
-        await deliver_forever(app, sms_channel(client))
