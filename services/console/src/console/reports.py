@@ -7,9 +7,9 @@ console computes no figure, it only lays them out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,11 +39,6 @@ def month_starts(as_of: date, months: int) -> list[date]:
     return list(reversed(starts))
 
 
-def month_end(start: date, as_of: date) -> date:
-    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return min(following - timedelta(days=1), as_of)
-
-
 def _d(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -65,14 +60,14 @@ KPI_COLUMNS = {
 MONEY_KPIS = {"collected", "credit_sales", "opening_receivables", "written_off"}
 
 
-def kpi_table(name: str, months: Sequence[tuple[date, dict[str, Any] | None]]) -> Table:
-    """One row per month and currency: the month's KPIs of invoicing, the columns the report is about."""
+def kpi_table(name: str, body: dict[str, Any]) -> Table:
+    """One row per month and currency: invoicing's monthly KPIs, the columns the report is about."""
     figures = KPI_COLUMNS[name]
     table = Table(name, ["month", "currency", *(f"kpi_{f}" for f in figures)])
     table.money_columns = frozenset(2 + i for i, f in enumerate(figures) if f in MONEY_KPIS)
-    for start, body in months:
-        for kpi in (body or {}).get("data", []):
-            table.rows.append([start.strftime("%Y-%m"), kpi["currency"], *(_d(kpi.get(f)) for f in figures)])
+    for kpi in body.get("data", []):
+        month = str(kpi["period_start"])[:7]
+        table.rows.append([month, kpi["currency"], *(_d(kpi.get(f)) for f in figures)])
     return table
 
 

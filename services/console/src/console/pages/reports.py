@@ -1,8 +1,8 @@
 """报表: aging, DSO and CEI, collection rate, bad debt, portfolio by tier, per-collector results; each as CSV and XLSX.
 
-The figures are the services' report endpoints': invoicing's /reports/aging and
-/reports/kpis (one call per month of the trend), credit-scoring's /portfolio and
-dunning's /collector-results, all asked at once as the signed-in person.
+The figures are the services' report endpoints': invoicing's /reports/aging (its
+totals only) and /reports/kpis/monthly (the trend's months in one call), credit-scoring's
+/portfolio and dunning's /collector-results, all asked at once as the signed-in person.
 """
 
 from __future__ import annotations
@@ -32,14 +32,9 @@ async def _tables(
     starts = reports.month_starts(as_of, months)
     calls: dict[str, tuple[str, str, dict[str, Any]]] = {}
     if "aging" in names:
-        calls["aging"] = ("invoicing", "/reports/aging", {"as_of": str(as_of)})
+        calls["aging"] = ("invoicing", "/reports/aging", {"as_of": str(as_of), "detail": "totals"})
     if set(names) & set(reports.KPI_COLUMNS):
-        for start in starts:
-            calls[f"kpis:{start}"] = (
-                "invoicing",
-                "/reports/kpis",
-                {"from": str(start), "to": str(reports.month_end(start, as_of))},
-            )
+        calls["kpis"] = ("invoicing", "/reports/kpis/monthly", {"from": str(starts[0]), "to": str(as_of)})
     if "portfolio" in names:
         calls["portfolio"] = ("credit-scoring", "/portfolio", {})
     if "collectors" in names:
@@ -55,8 +50,8 @@ async def _tables(
     tables: dict[str, reports.Table] = {}
     for name in names:
         if name in reports.KPI_COLUMNS:
-            monthly = [(s, read[f"kpis:{s}"].body if read[f"kpis:{s}"].ok else None) for s in starts]
-            tables[name] = reports.kpi_table(name, monthly)
+            if read["kpis"].ok:
+                tables[name] = reports.kpi_table(name, read["kpis"].body)
         elif read[name].ok:
             builder = {
                 "aging": reports.aging_table,
