@@ -286,8 +286,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # search
     "search": ("搜索", "Search"),
     "search_intro": (
-        "按客户名称、统一社会信用代码、发票号或金额查找客户。",
-        "Find a customer by name, USCC, invoice number or amount.",
+        "按客户名称或统一社会信用代码查找客户，按发票号或金额（账单总额）查找账单。",
+        "Find a customer by name or USCC, an invoice by its number or its amount (the invoice's total).",
     ),
     "search_placeholder": ("客户名称 / 信用代码 / 发票号 / 金额", "Name / USCC / invoice number / amount"),
     "search_as": ("按此搜索", "Searched as"),
@@ -296,10 +296,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_invoice_number": ("发票号", "invoice number"),
     "kind_amount": ("金额", "amount"),
     "search_empty": ("没有找到匹配的客户。", "No customer matches."),
-    "search_unsupported": (
-        "开票服务的接口暂不支持按此条件筛选，控制台无法查询（已上报）。所需接口：",
-        "No service's list API can filter by this yet, so the console cannot look it up (reported). Needed:",
-    ),
+    "search_empty_invoices": ("没有找到匹配的账单。", "No invoice matches."),
 }
 
 # Codes the services answer with, as a person reads them: group -> code -> (中文, English).

@@ -1,10 +1,11 @@
-"""搜索: customers by name through invoicing's list filter, paged; an empty state; kinds no API filters by yet."""
+"""搜索: customers by name or USCC, invoices by number or amount, through invoicing's list filters; empty states."""
 
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 
-import pytest
+from stdnum.cn import uscc
 
 from .conftest import ConsoleFactory, Platform
 from .pages import page, sign_in, text
@@ -53,21 +54,61 @@ async def test_a_search_that_finds_nothing_says_so(console: ConsoleFactory, plat
     assert text(english, "//p[@id='search-empty']") == "No customer matches."
 
 
-@pytest.mark.parametrize(
-    ("query", "kind"), [("91350100M000100Y43", "uscc"), ("INV-2026-000002", "invoice_number"), ("8,600.00", "amount")]
-)
-async def test_a_kind_no_api_filters_by_is_reported_not_guessed(
-    console: ConsoleFactory, platform: Platform, query: str, kind: str
-) -> None:
+def _uscc() -> str:
+    first17 = f"913301{secrets.randbelow(10**11):011d}"
+    return first17 + uscc.calc_check_digit(first17)
+
+
+async def test_a_uscc_finds_its_customer(console: ConsoleFactory, platform: Platform) -> None:
+    code = _uscc()
+    async with platform.client("invoicing") as invoicing:
+        made = await invoicing.post(
+            "/customers",
+            json={"legal_name": f"绍兴越城纺织有限公司 {secrets.token_hex(2)}", "unified_social_credit_code": code},
+            headers={"Idempotency-Key": secrets.token_hex(8)},
+        )
+        assert made.status_code == 201, made.text
     username, password = await platform.person(["auditor"])
     browser = await console()
     await sign_in(browser, username, password)
-    response = await browser.get("/search", params={"q": query})
-    doc = page(response)
-    assert response.status_code == 200
-    assert doc.xpath("//p[@id='search-kind']/@data-kind") == [kind]
-    assert "暂不支持" in text(doc, "//p[@id='search-unsupported']")
-    assert not doc.xpath("//table[@id='results']")
+    doc = page(await browser.get("/search", params={"q": code.lower()}))
+    assert doc.xpath("//p[@id='search-kind']/@data-kind") == ["uscc"]
+    assert doc.xpath("//table[@id='results']//tr/@data-customer") == [made.json()["id"]]
+    assert text(doc, "//table[@id='results']//tbody/tr/td[2]") == code
+
+
+async def test_an_invoice_number_or_an_amount_finds_its_invoices_with_their_customers(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    name = f"嘉兴南湖电子有限公司 {secrets.token_hex(2)}"
+    amount = f"{secrets.randbelow(900000) + 100000}.37"  # a total no other test's invoice has
+    async with platform.client("invoicing") as invoicing:
+        made = await invoicing.post(
+            "/customers", json={"legal_name": name}, headers={"Idempotency-Key": secrets.token_hex(8)}
+        )
+        assert made.status_code == 201, made.text
+    first = await platform.issued_invoice(made.json()["id"], amount)
+    second = await platform.issued_invoice(made.json()["id"], amount)
+    username, password = await platform.person(["auditor"])
+    browser = await console()
+    await sign_in(browser, username, password)
+
+    by_number = page(await browser.get("/search", params={"q": first["number"].lower()}))
+    assert by_number.xpath("//p[@id='search-kind']/@data-kind") == ["invoice_number"]
+    assert by_number.xpath("//table[@id='invoice-results']//tr/@data-invoice") == [first["id"]]
+    assert text(by_number, "//table[@id='invoice-results']//tbody/tr/td[2]") == name
+    assert by_number.xpath("//tr[@data-invoice]//a/@href")[0] == f"/customers/{made.json()['id']}"
+
+    shown = f"¥{int(amount[:-3]):,}.37"  # as a person types it: a yuan sign and thousands separators
+    by_amount = page(await browser.get("/search", params={"q": shown, "limit": 1}))
+    assert by_amount.xpath("//p[@id='search-kind']/@data-kind") == ["amount"]
+    assert by_amount.xpath("//table[@id='invoice-results']//tr/@data-invoice") == [second["id"]]  # newest first
+    assert text(by_amount, "//td[contains(@class, 'total')]") == f"{Decimal(amount):,.2f} CNY"
+    rest = page(await browser.get(by_amount.xpath("//a[@id='next-page']/@href")[0]))
+    assert rest.xpath("//table[@id='invoice-results']//tr/@data-invoice") == [first["id"]]
+
+    nothing = page(await browser.get("/search", params={"q": "INV-1999-000001"}))
+    assert text(nothing, "//p[@id='search-empty']") == "没有找到匹配的账单。"
 
 
 async def test_the_search_page_asks_for_a_sign_in(console: ConsoleFactory) -> None:

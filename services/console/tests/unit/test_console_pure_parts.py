@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from console import charts, timeline
 from console.pages.customers import ladder_of
-from console.pages.search import kind_of
+from console.pages.search import filter_of, kind_of
 from lxml import etree
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,6 +20,16 @@ def test_a_query_is_told_by_its_shape() -> None:
     assert kind_of("¥ 880") == "amount"
     assert kind_of("杭州云帆") == "name"
     assert kind_of("2026 年报") == "name"
+
+
+def test_each_kind_of_query_goes_to_the_filter_that_answers_it() -> None:
+    assert filter_of("uscc", " 91350100m000100y43 ") == (
+        "/customers",
+        {"unified_social_credit_code": "91350100M000100Y43"},
+    )
+    assert filter_of("invoice_number", "inv-2026-000123") == ("/invoices", {"number": "INV-2026-000123"})
+    assert filter_of("amount", "¥ 1,580.50") == ("/invoices", {"amount": "1580.50"})
+    assert filter_of("name", " 杭州 云帆 ") == ("/customers", {"search": "杭州 云帆"})
 
 
 def test_the_timeline_is_newest_first_and_a_dated_fact_sorts_at_the_start_of_its_day() -> None:

@@ -1,13 +1,15 @@
-"""搜索: find a customer by name, USCC, invoice number or amount, through the services' list filters.
+"""搜索: find a customer by name or USCC, an invoice by its number or its amount, through invoicing's list filters.
 
-What a query is, is told from its shape (pure, `kind_of`). Each kind is asked of
-the list API that can filter by it; a kind no API can filter by yet is said so
-on the page instead of being scanned for page by page (100,000 invoices are no
-page's work).
+What a query is, is told from its shape (pure, `kind_of`), and each kind is asked of
+the filter that answers it: a name of GET /customers?search=, a USCC of
+?unified_social_credit_code=, an invoice number of GET /invoices?number= and an amount
+of ?amount= (the invoice's total). Invoices are shown with their customers' names (one
+read per customer on the page, at once).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,19 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from stdnum.cn import uscc
 
+from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from console.web import backend_of, language, render, session_of, signed_in
 
 router = APIRouter()
 PAGE_SIZE = 20
 INVOICE_NUMBER = re.compile(r"^[A-Z]{2,6}-\d{4}-\d{1,8}$", re.IGNORECASE)
 AMOUNT = re.compile(r"^[¥￥]?\s*\d{1,3}(,\d{3})*(\.\d{1,2})?$|^[¥￥]?\s*\d+(\.\d{1,2})?$")
-
-# A kind of query and the list filter that would answer it, where no service has one yet (reported, not faked).
-MISSING_FILTERS = {
-    "uscc": "invoicing GET /customers?unified_social_credit_code=",
-    "invoice_number": "invoicing GET /invoices?number=",
-    "amount": "invoicing GET /invoices?total= (or reconciliation GET /open-items?amount=)",
-}
 
 
 def kind_of(query: str) -> str:
@@ -48,6 +44,18 @@ def kind_of(query: str) -> str:
     return "name"
 
 
+def filter_of(kind: str, query: str) -> tuple[str, dict[str, str]]:
+    """The list API and its filter that answer a query of this kind."""
+    compact = query.strip().replace(" ", "")
+    if kind == "uscc":
+        return "/customers", {"unified_social_credit_code": compact.upper()}
+    if kind == "invoice_number":
+        return "/invoices", {"number": compact.upper()}
+    if kind == "amount":
+        return "/invoices", {"amount": compact.lstrip("¥￥").replace(",", "")}
+    return "/customers", {"search": query.strip()}
+
+
 @router.get("/search", include_in_schema=False)
 async def search(
     request: Request,
@@ -58,30 +66,45 @@ async def search(
     signed_in(request)
     query = q.strip()
     if not query:
-        return render(request, "search.html", q="", kind=None, customers=[], after=None)
+        return render(request, "search.html", q="", kind=None, customers=[], invoices=[], after=None)
+    backend, session, lang = backend_of(request), session_of(request), language(request)
     kind = kind_of(query)
-    if kind in MISSING_FILTERS:
-        return render(
-            request, "search.html", q=query, kind=kind, customers=[], after=None, missing=MISSING_FILTERS[kind]
-        )
-    params: dict[str, Any] = {"search": query, "limit": limit}
+    path, params = filter_of(kind, query)
+    asked: dict[str, Any] = {**params, "limit": limit}
     if after:
-        params["starting_after"] = str(after)
-    reading = await backend_of(request).read(
-        session_of(request), "invoicing", "/customers", language=language(request), params=params
-    )
+        asked["starting_after"] = str(after)
+    reading = await backend.read(session, "invoicing", path, language=lang, params=asked)
     if not reading.ok:
         return render(
-            request, "search.html", status_code=502, q=query, kind=kind, customers=[], after=after, failed=True
+            request,
+            "search.html",
+            status_code=502,
+            q=query,
+            kind=kind,
+            customers=[],
+            invoices=[],
+            after=after,
+            failed=True,
         )
     body = reading.body
+    customers, invoices, names = (body["data"], [], {}) if path == "/customers" else ([], body["data"], {})
+    if invoices:
+        ids = sorted({i["customer_id"] for i in invoices})
+        await backend.fresh(session)
+        found = await asyncio.gather(
+            *(backend.read(session, "invoicing", f"/customers/{c}", language=lang) for c in ids)
+        )
+        names = {c: r.body["legal_name"] for c, r in zip(ids, found, strict=True) if r.ok}
     return render(
         request,
         "search.html",
         q=query,
         kind=kind,
-        customers=body["data"],
+        customers=customers,
+        invoices=invoices,
+        names=names,
         next_cursor=body.get("next_cursor") if body.get("has_more") else None,
         after=after,
         limit=limit if limit != PAGE_SIZE else None,
+        today=local_date(backend.clock.now(), DEFAULT_TIME_ZONE),
     )
