@@ -275,6 +275,48 @@ async def _answer(
     return _see(f"../{token}?lang={language}")
 
 
+_ANSWERER = {
+    "form_token": {"type": "string", "description": "The page's form token (bound to this link)."},
+    "shown_sha256": {"type": "string", "description": "The SHA-256 of the content the page showed."},
+    "responder_name": {"type": "string", "maxLength": 100},
+    "responder_title": {"type": "string", "maxLength": 100},
+}
+CONFIRM_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "properties": _ANSWERER, "required": list(_ANSWERER)}
+            }
+        },
+    }
+}
+DISPUTE_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        **_ANSWERER,
+                        "line": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Each disputed line, `<currency>:<line number>`.",
+                        },
+                        "amount:<currency>:<n>": {"type": "string", "description": "The amount the customer has."},
+                        "balance_currency": {"type": "string", "description": "The currency whose balance differs."},
+                        "balance:<currency>": {"type": "string", "description": "The balance the customer has."},
+                        "comment": {"type": "string", "maxLength": 2000},
+                        "reply": {"type": "string", "format": "binary", "description": "A stamped reply."},
+                    },
+                    "required": [*_ANSWERER, "comment"],
+                }
+            }
+        },
+    }
+}
 ANSWER_RESPONSES: dict[int | str, dict[str, Any]] = {
     303: {"description": "Answered: back to the statement's page, which says so"},
     403: {"description": "`statement_form_invalid`: the form is not this link's page's"},
@@ -291,6 +333,7 @@ ANSWER_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_class=Response,
     responses=ANSWER_RESPONSES,
     summary="Confirm the statement as correct (确认无误), once: the page's form (token, hash shown, name, title)",
+    openapi_extra=CONFIRM_FORM,
 )
 async def confirm(
     token: str,
@@ -310,6 +353,7 @@ async def confirm(
     response_class=Response,
     responses=ANSWER_RESPONSES,
     summary="Dispute lines or the balance (有差异), once, with a comment and optionally a stamped reply (multipart)",
+    openapi_extra=DISPUTE_FORM,
 )
 async def dispute(
     token: str,

@@ -17,8 +17,9 @@ from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
+from invoicing.customers.errors import UnknownCustomer
 from invoicing.deps import Paging, Reader, Writer
-from invoicing.lookups import require_customer
+from invoicing.lookups import get_customer, require_customer
 from invoicing.reports.documents import CREDITOR_NOT_CONFIGURED, statement_pdf
 from invoicing.reports.schemas import StatementOut
 from invoicing.statements import links, repository, service, views
@@ -35,6 +36,26 @@ from invoicing.statements.schemas import (
 )
 
 router = APIRouter(tags=["statements"])
+# The frozen content's top level (statement is reports' statement of account, as GET /customers/{id}/statement).
+CONTENT_EXAMPLE = {
+    "version": 1,
+    "number": "20260228-610501",
+    "cycle": "monthly",
+    "business_date": "2026-03-01",
+    "creditor": {"legal_name": "上海澄账代理记账有限公司", "uscc": "91310101MA1FPX1X30", "demo": False},
+    "customer": {"id": "01a250e6-385b-70be-9dbc-838cfbf9ecc5", "legal_name": "杭州云帆科技有限公司", "uscc": None},
+    "statement": {"period_start": "2026-02-01", "period_end": "2026-02-28", "currencies": []},
+    "invoice_ids": {"INV-2026-000002": "01a250e6-3f1c-7d2a-8a7e-2b1c8f0e6a11"},
+    "open_invoices": [
+        {
+            "invoice_id": "01a250e6-3f1c-7d2a-8a7e-2b1c8f0e6a11",
+            "invoice_number": "INV-2026-000002",
+            "currency": "CNY",
+            "due_date": "2026-03-05",
+            "open_amount": "500.00",
+        }
+    ],
+}
 
 
 async def require_statement(session: SessionDep, statement_id: UUID, *, for_update: bool = False) -> Statement:
@@ -81,7 +102,10 @@ async def issue_statement(
     body: StatementIssueIn, request: Request, session: SessionDep, clock: ClockDep, principal: Writer
 ) -> JSONResponse:
     settings: InvoicingSettings = request.app.state.settings
-    customer = await require_customer(session, body.customer_id)
+    customer = await get_customer(session, body.customer_id)
+    if customer is None:
+        missing = body.customer_id
+        raise UnknownCustomer(f"There is no customer {missing}.", detail_zh=f"客户 {missing} 不存在。")
     existing = None
     if body.period_start is not None and body.period_end is not None:
         existing = await repository.statement_for_period(session, customer.id, body.period_start, body.period_end)
@@ -134,7 +158,7 @@ async def get_statement(statement_id: UUID, session: SessionDep, clock: ClockDep
     "/statements/{statement_id}/content",
     response_class=Response,
     summary="The exact bytes the statement froze (canonical JSON): their SHA-256 is content_sha256",
-    responses={200: {"content": {"application/json": {}}}},
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}, "example": CONTENT_EXAMPLE}}}},
 )
 async def get_content(statement_id: UUID, session: SessionDep, _: Reader) -> Response:
     statement = await require_statement(session, statement_id)
