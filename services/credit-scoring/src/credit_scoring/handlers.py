@@ -33,6 +33,8 @@ from arflow.events.catalog import (
     PaymentApplied,
     PromiseToPayBroken,
     PromiseToPayKept,
+    StatementConfirmed,
+    StatementDisputed,
 )
 from arflow.messaging.consumer import EventContext, Handler
 from credit_scoring.alerts.service import warn_of_dunning
@@ -187,6 +189,12 @@ async def on_contract(ctx: EventContext, event: ContractStarted | ContractChange
     await _rescored(ctx, event, record)
 
 
+async def on_statement_answered(ctx: EventContext, event: StatementConfirmed | StatementDisputed) -> None:
+    """Filed in the credit file, and no rescore: an answer to a statement is not a scoring signal
+    (credit_scoring.statements says why)."""
+    await experience.record_statement_answer(ctx.session, clock=ctx.clock, event=event, actor=SYSTEM)
+
+
 def business_date(event: Event) -> date | None:
     """The business date a fact happened on: what its rescore is dated by (None: the fact has none).
 
@@ -272,4 +280,6 @@ HANDLERS: dict[type[Event], Handler] = {
     DisputeResolved: on_dispute_resolved,
     PromiseToPayKept: on_promise_kept,
     PromiseToPayBroken: on_promise_broken,
+    StatementConfirmed: on_statement_answered,
+    StatementDisputed: on_statement_answered,
 }

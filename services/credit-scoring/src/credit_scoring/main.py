@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from arflow.clock import Clock
-from arflow.events.catalog import DUNNING, INVOICING, RECONCILIATION, topic_of
+from arflow.events.catalog import DUNNING, INVOICING, RECONCILIATION, STATEMENTS, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from credit_scoring import config
 from credit_scoring.alerts.endpoints import router as alerts
@@ -34,7 +34,7 @@ DEFINITION = ServiceDefinition(
     "PAYDEX-style payment index, an explainable scorecard with reason codes and tiers A–D, late-payment "
     "risk per open invoice, credit limits, credit hold, early warnings (预警), reviews and onboarding.",
     routers=[files, scores, limits, alerts, reviews, portfolio, models_admin, onboarding],
-    subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(DUNNING)],
+    subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(DUNNING), topic_of(STATEMENTS)],
     handlers=HANDLERS,
     jobs=JOBS,
     on_startup=register_gauges,

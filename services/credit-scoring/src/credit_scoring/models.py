@@ -13,7 +13,19 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -141,6 +153,41 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatementAnswer(Base):
+    """A customer's answer to a statement of account (对账确认): confirmed as correct, or disputed.
+
+    One per statement (a customer answers a statement once); kept whether or not the customer is known yet, so
+    no foreign key: the answer may come (on arflow.statements) before the customer does (on arflow.invoicing).
+    """
+
+    __tablename__ = "statement_answer"
+    __table_args__ = (CheckConstraint("answer IN ('confirmed','disputed')", name="answer"),)
+
+    statement_id: Mapped[UUID] = mapped_column(primary_key=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    statement_number: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(String(9))
+    answered_on: Mapped[date] = mapped_column(Date)  # the customer's local date of the answer
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    responder_name: Mapped[str] = mapped_column(Text)
+    responder_title: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3))
+    closing_balance: Mapped[Decimal] = mapped_column(Amount)
+    # Disputed only: the balance the customer sees instead, and whether the balance itself is disputed.
+    balance_customer_sees: Mapped[Decimal | None] = mapped_column(Amount)
+    balance_disputed: Mapped[bool | None] = mapped_column(Boolean)
+    # Confirmed: every currency's figures agreed. Disputed: the invoices and lines it concerns (the event's JSON).
+    balances: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    disputed_invoices: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    disputed_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    comment: Mapped[str | None] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(Text)
+    reply_sha256: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PromiseOutcome(Base):

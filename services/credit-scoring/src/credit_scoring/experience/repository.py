@@ -22,6 +22,7 @@ from credit_scoring.models import (
     PaymentExperience,
     PaymentReversal,
     PromiseOutcome,
+    StatementAnswer,
 )
 
 # Hot statements are built once: SQLAlchemy then reuses their compiled form on every event.
@@ -180,3 +181,17 @@ async def merge_contract(session: AsyncSession, values: dict[str, Any], *, now: 
         )
     )
     return rows_changed(result) > 0
+
+
+async def add_statement_answer(session: AsyncSession, values: dict[str, Any]) -> str | None:
+    """Keep a statement's answer unless it has one; None when kept, else the answer it had already."""
+    kept = await session.execute(
+        pg_insert(StatementAnswer)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[StatementAnswer.statement_id])
+        .returning(StatementAnswer.statement_id)
+    )
+    if kept.first() is not None:
+        return None
+    held = await session.get(StatementAnswer, values["statement_id"])
+    return held.answer if held is not None else None

@@ -1,4 +1,5 @@
-"""Projecting the facts others publish: invoicing's invoices and payments, disputes, dunning. Never commits.
+"""Projecting the facts others publish: invoicing's invoices, payments and statement answers, disputes, dunning.
+Never commits.
 
 Each fact is merged into the customer's projection so that any arrival order
 ends in the same state: InvoicePaid before InvoiceIssued, a stale customer
@@ -8,6 +9,7 @@ revision after a newer one, a payment application delivered twice.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +34,8 @@ from arflow.events.catalog import (
     PaymentApplied,
     PromiseToPayBroken,
     PromiseToPayKept,
+    StatementConfirmed,
+    StatementDisputed,
 )
 from credit_scoring import domain
 from credit_scoring.experience import repository
@@ -377,6 +381,64 @@ async def record_contract(
     taken = await repository.merge_contract(session, values, now=now)
     name = "contract.projected" if taken else "contract.stale_state_ignored"
     log.info(name, contract_id=str(event.contract_id), status=event.status)
+
+
+async def record_statement_answer(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    event: StatementConfirmed | StatementDisputed,
+    actor: Principal,
+) -> bool:
+    """Keep a customer's answer to a statement (one per statement, whatever how often it is told); True if new.
+
+    The customer is not touched: an answer is no fact of paying behaviour (credit_scoring.statements), so it
+    neither dates the customer's first appearance nor rescores them; the credit file shows it once the
+    customer is known.
+    """
+    confirmed = isinstance(event, StatementConfirmed)
+    values: dict[str, Any] = {
+        "statement_id": event.statement_id,
+        "customer_id": event.customer_id,
+        "statement_number": event.statement_number,
+        "period_start": event.period_start,
+        "period_end": event.period_end,
+        "answer": "confirmed" if confirmed else "disputed",
+        "answered_on": event.business_date,
+        "responder_name": event.responder.name,
+        "responder_title": event.responder.title,
+        "currency": event.closing_balance.currency,
+        "closing_balance": event.closing_balance.amount,
+        "content_sha256": event.content_sha256,
+        "recorded_at": clock.now(),
+    }
+    if isinstance(event, StatementConfirmed):
+        values |= {
+            "answered_at": event.confirmed_at,
+            "balances": [b.model_dump(mode="json") for b in event.balances],
+            "disputed_invoices": [],
+            "disputed_lines": [],
+        }
+    else:
+        sees = event.balance_customer_sees
+        values |= {
+            "answered_at": event.disputed_at,
+            "balance_customer_sees": sees.amount if sees is not None else None,
+            "balance_disputed": event.balance_disputed,
+            "balances": [],
+            "disputed_invoices": [i.model_dump(mode="json") for i in event.invoices],
+            "disputed_lines": [line.model_dump(mode="json") for line in event.lines],
+            "comment": event.comment,
+            "reply_sha256": event.reply_sha256,
+        }
+    held = await repository.add_statement_answer(session, values)
+    bound = log.bind(statement_id=str(event.statement_id), customer_id=str(event.customer_id), answer=values["answer"])
+    if held is None:
+        bound.info("statement.answer_noted")
+        return True
+    if held != values["answer"]:  # a statement is answered once: the first answer heard stands
+        bound.warning("statement.second_answer_ignored", held=held)
+    return False
 
 
 def _columns(values: dict[str, object]) -> list[str]:

@@ -23,8 +23,11 @@ from credit_scoring.files.schemas import (
     LimitBasisOut,
     LimitReasonOut,
     PaymentExperienceOut,
+    StatementAnswerOut,
+    StatementsOut,
 )
 from credit_scoring.files.service import CustomerCreditFile
+from credit_scoring.statements import AnsweredStatement, StatementRecord
 
 router = APIRouter()
 
@@ -86,12 +89,52 @@ def limit_basis_out(basis: dict[str, Any] | None, currency: str) -> LimitBasisOu
     )
 
 
+def statement_answer_out(answered: AnsweredStatement) -> StatementAnswerOut:
+    fact, currency = answered.fact, answered.fact.currency
+    sees = fact.balance_customer_sees
+    return StatementAnswerOut.model_validate(
+        {
+            **{name: getattr(fact, name) for name in ("statement_id", "statement_number", "period_start")},
+            **{name: getattr(fact, name) for name in ("period_end", "answer", "answered_on", "currency", "comment")},
+            "responder": {"name": fact.responder_name, "title": fact.responder_title},
+            "closing_balance": to_minor_units(fact.closing_balance, currency),
+            "balance_customer_sees": to_minor_units(sees, currency) if sees is not None else None,
+            "balance_disputed": fact.balance_disputed,
+            "disputed_invoices": [
+                {
+                    "invoice_id": i["invoice_id"],
+                    "invoice_number": i.get("invoice_number"),
+                    "open_amount": i["open_amount"]["amount"],
+                    "currency": i["open_amount"]["currency"],
+                }
+                for i in fact.disputed_invoices
+            ],
+            "open": answered.open,
+        }
+    )
+
+
+def statements_out(record: StatementRecord | None) -> StatementsOut:
+    last = record.last_confirmed if record else None
+    return StatementsOut(
+        confirmed=record.confirmed if record else 0,
+        disputed=record.disputed if record else 0,
+        disputed_open=record.disputed_open if record else 0,
+        last_confirmed_on=last.answered_on if last else None,
+        last_confirmed_period_end=last.period_end if last else None,
+        last_confirmed_balance=to_minor_units(last.closing_balance, last.currency) if last else None,
+        last_confirmed_currency=last.currency if last else None,
+        answers=[statement_answer_out(a) for a in record.answers] if record else [],
+    )
+
+
 def credit_file_out(found: CustomerCreditFile) -> CreditFileOut:
     limit = found.limit
     return CreditFileOut.model_validate(
         {
             **_measures(found),
             "payment_experiences": [experience_out(e) for e in found.file.experiences],
+            "statements": statements_out(found.statements),
             "limit_basis": limit_basis_out(limit.basis, limit.currency) if limit is not None else None,
         }
     )

@@ -19,6 +19,7 @@ from credit_scoring.models import (
     PaymentExperience,
     PaymentReversal,
     PromiseOutcome,
+    StatementAnswer,
 )
 
 
@@ -73,4 +74,9 @@ async def disputes_of(session: AsyncSession, customer_ids: list[UUID]) -> list[D
 
 async def promises_of(session: AsyncSession, customer_ids: list[UUID]) -> list[PromiseOutcome]:
     query = select(PromiseOutcome).where(PromiseOutcome.customer_id.in_(customer_ids))
+    return list((await session.execute(query)).scalars())
+
+
+async def statement_answers_of(session: AsyncSession, customer_id: UUID) -> list[StatementAnswer]:
+    query = select(StatementAnswer).where(StatementAnswer.customer_id == customer_id)
     return list((await session.execute(query)).scalars())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -95,10 +96,60 @@ class LimitBasisOut(BaseModel):
     reasons: list[LimitReasonOut]
 
 
+class StatementResponderOut(BaseModel):
+    name: str = Field(description="Who answered on the statement's page, as they named themselves.")
+    title: str | None
+
+
+class DisputedInvoiceOut(BaseModel):
+    invoice_id: UUID
+    invoice_number: str | None
+    open_amount: DecimalString = Field(description="What the statement showed open on it at the period's end.")
+    currency: str
+
+
+class StatementAnswerOut(BaseModel):
+    """A customer's answer to a statement of account (对账确认): confirmed (确认无误) or disputed (有差异)."""
+
+    statement_id: UUID
+    statement_number: str
+    period_start: date
+    period_end: date
+    answer: Literal["confirmed", "disputed"]
+    answered_on: date = Field(description="The customer's local date of the answer.")
+    responder: StatementResponderOut
+    currency: str
+    closing_balance: DecimalString = Field(description="The balance the statement showed at the period's end.")
+    balance_customer_sees: DecimalString | None = Field(
+        description="Disputed only: the balance the customer says it should be, if they gave one."
+    )
+    balance_disputed: bool | None = Field(description="Disputed only: the balance itself is disputed.")
+    disputed_invoices: list[DisputedInvoiceOut] = Field(description="Disputed only: the invoices it concerns.")
+    comment: str | None = Field(description="Disputed only: the customer's reasons.")
+    open: bool | None = Field(
+        description="Disputed only: no later statement was confirmed, on the day of the dispute or after it, by "
+        "as_of (a statement dispute has no resolution of its own)."
+    )
+
+
+class StatementsOut(BaseModel):
+    """The customer's answers to statements of account, as of the file's date. Not a scoring input."""
+
+    confirmed: int
+    disputed: int
+    disputed_open: int
+    last_confirmed_on: date | None = Field(description="When the balance of the latest confirmed period was agreed.")
+    last_confirmed_period_end: date | None
+    last_confirmed_balance: DecimalString | None
+    last_confirmed_currency: str | None
+    answers: list[StatementAnswerOut] = Field(description="Newest answer first.")
+
+
 class CreditFileOut(CreditFileSummaryOut):
     """The credit file with the payment experiences it was built from."""
 
     payment_experiences: list[PaymentExperienceOut]
+    statements: StatementsOut = Field(description="Confirmations and disputes of statements (对账确认).")
     limit_basis: LimitBasisOut | None = Field(
         None,
         description="Where the current limit comes from, with reasons (zh-CN, en); only for today's file (no as_of).",

@@ -31,8 +31,10 @@ from credit_scoring.models import (
     PaymentExperience,
     PaymentReversal,
     PromiseOutcome,
+    StatementAnswer,
 )
 from credit_scoring.rescore_io import Snapshot
+from credit_scoring.statements import StatementAnswerFact, StatementRecord, statement_record
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class CustomerCreditFile:
     customer: Customer
     file: domain.CreditFile
     limit: CreditLimit | None = None  # the current limit, on today's file only
+    statements: StatementRecord | None = None  # the answers to statements, on one customer's file
 
 
 # No receivable of ours is older than this; the measures also look back two years from as_of, which
@@ -86,9 +89,30 @@ async def credit_file(
     day = resolve_as_of(clock, as_of)
     customer = await require_customer(session, customer_id)
     (built,) = await build_credit_files(session, [customer], day)
+    answers = [_statement_answer(a) for a in await repository.statement_answers_of(session, customer_id)]
+    built = replace(built, statements=statement_record(answers, as_of=day))
     if as_of is None:  # the stored limit is the latest rescore's: it belongs on today's file only
         return replace(built, limit=await repository.get_limit(session, customer_id))
     return built
+
+
+def _statement_answer(row: StatementAnswer) -> StatementAnswerFact:
+    return StatementAnswerFact(
+        statement_id=row.statement_id,
+        statement_number=row.statement_number,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        answer="confirmed" if row.answer == "confirmed" else "disputed",
+        answered_on=row.answered_on,
+        responder_name=row.responder_name,
+        responder_title=row.responder_title,
+        currency=row.currency,
+        closing_balance=row.closing_balance,
+        balance_customer_sees=row.balance_customer_sees,
+        balance_disputed=row.balance_disputed,
+        disputed_invoices=tuple(row.disputed_invoices),
+        comment=row.comment,
+    )
 
 
 async def list_credit_files(
