@@ -7,6 +7,7 @@ dispute (with a stamped reply) is taken once, kept with its evidence, told on ar
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import re
@@ -332,3 +333,21 @@ async def test_a_rotated_link_leaves_the_old_page_and_its_forms_dead(
     fresh = await open_page(visitor, new_path)
     taken = await visitor.post(f"{new_path}/confirm", data={**form, **form_fields(fresh, "confirm-form")})
     assert taken.status_code == 303
+
+
+async def test_two_answers_at_once_one_is_taken(
+    visitor: httpx.AsyncClient, statement: dict[str, Any], recorded: Recorded
+) -> None:
+    page = await open_page(visitor, statement["path"])
+    confirm = {**form_fields(page, "confirm-form"), "responder_name": "王芳", "responder_title": "财务经理"}
+    dispute = {**form_fields(page, "dispute-form"), "responder_name": "李雷", "responder_title": "出纳"}
+    answers = await asyncio.gather(
+        visitor.post(f"{statement['path']}/confirm", data=confirm),
+        visitor.post(f"{statement['path']}/dispute", data={**dispute, "line": "CNY:1", "comment": "不对"}),
+    )
+    assert sorted(a.status_code for a in answers) == [303, 409]
+    told = [
+        *await recorded("StatementConfirmed", statement_id=statement["id"]),
+        *await recorded("StatementDisputed", statement_id=statement["id"]),
+    ]
+    assert len(told) == 1

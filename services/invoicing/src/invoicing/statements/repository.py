@@ -28,7 +28,11 @@ async def schedule_of(session: AsyncSession, customer_id: UUID) -> StatementSche
 
 async def get_statement(session: AsyncSession, statement_id: UUID, *, for_update: bool = False) -> Statement | None:
     query = select(Statement).where(Statement.id == statement_id)
-    return (await session.execute(query.with_for_update() if for_update else query)).scalar_one_or_none()
+    if for_update:
+        # populate_existing: a row this session read before the lock is read again under it (the answer
+        # checks the status another transaction may just have changed).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def statement_for_period(session: AsyncSession, customer_id: UUID, start: date, end: date) -> Statement | None:
