@@ -10,7 +10,8 @@ rolls back leaves none and a committed one always has one:
 - ORM changes are recorded by themselves: every row an API call inserts, updates or
   deletes through the ORM becomes an entry with its columns before and after (only the
   changed ones for an update);
-- set-based writes (Core INSERT/UPDATE) call `record` with what they changed;
+- set-based writes (Core INSERT/UPDATE) call `record` with what they changed, or, on a hot path, write
+  the entry in their own statement (`entry_cte` with `entry_params`: no round trip of its own);
 - a state-changing call that committed a write and recorded nothing else still gets an
   entry for the call itself (method, path, object from the path), so no committed change
   is anonymous.
@@ -28,10 +29,13 @@ entry.
 from arflow.audit.capture import install, snapshot
 from arflow.audit.chain import Verification, seal, verify
 from arflow.audit.context import (
+    NO_ENTRY,
     AuditContext,
     begin_request,
     current,
     end_request,
+    entry_cte,
+    entry_params,
     jsonable,
     record,
     set_actor,
@@ -39,11 +43,14 @@ from arflow.audit.context import (
 )
 
 __all__ = [
+    "NO_ENTRY",
     "AuditContext",
     "Verification",
     "begin_request",
     "current",
     "end_request",
+    "entry_cte",
+    "entry_params",
     "install",
     "jsonable",
     "record",

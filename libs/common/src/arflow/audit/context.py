@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -144,3 +145,78 @@ async def record(
         values["comment"] = comment
     await session.execute(insert(audit_entry).values(values))
     session.sync_session.info["audited"] = True
+
+
+# The columns an entry is written with (the rest are the sealer's).
+_ENTRY_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "actor_kind",
+    "actor_id",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "reason_code",
+    "comment",
+    "before",
+    "after",
+)
+_JSON_COLUMNS = frozenset({"before", "after"})
+_NOT_TEXT = {"id": "uuid", "at": "timestamptz"}
+
+
+def _cast(column: str) -> str:
+    if column in _JSON_COLUMNS:
+        return f"CAST(:audit_{column} AS jsonb)"
+    return f"CAST(:audit_{column} AS {_NOT_TEXT.get(column, 'text')})"
+
+
+def entry_cte(*, source: str | None = None, after: str | None = None) -> str:
+    """A CTE for a hot path's own statement (`WITH …, {entry_cte()} SELECT …`), fed by `entry_params`: the entry
+    is written by the statement that makes the change, so auditing it costs no round trip of its own.
+
+    `source`: a CTE of the statement the entry needs a row of (none written when it has none); `after`: an SQL
+    expression for the after-image built from it (e.g. a number the statement itself takes). Without an audit
+    context (an event's or a job's change) the parameters are NULL and it inserts nothing.
+    """
+    values = [after if c == "after" and after else _cast(c) for c in _ENTRY_COLUMNS]
+    return (
+        f"audited AS (INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) SELECT {', '.join(values)}"
+        f"{f' FROM {source}' if source else ''} WHERE CAST(:audit_id AS uuid) IS NOT NULL)"
+    )
+
+
+# entry_cte's parameters when there is nothing to record in that statement.
+NO_ENTRY: dict[str, Any] = {f"audit_{c}": None for c in _ENTRY_COLUMNS}
+
+
+def entry_params(
+    session: AsyncSession,
+    *,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The parameters of `entry_cte` for a change the calling statement makes (as `record` would write it)."""
+    context = _current.get()
+    if context is None:
+        return NO_ENTRY
+    values = entry_values(
+        context,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=jsonable(before),
+        after=jsonable(after),
+    )
+    session.sync_session.info["audited"] = True
+    return {
+        f"audit_{c}": json.dumps(values[c], ensure_ascii=False)
+        if c in _JSON_COLUMNS and values[c] is not None
+        else values[c]
+        for c in _ENTRY_COLUMNS
+    }

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
+from arflow import audit
 from arflow.events.catalog import INVOICING, InvoiceDueSoon, InvoiceOverdue, topic_of
 from arflow.events.envelope import CONTENT_TYPE, Envelope
 from arflow.money import MINOR_UNITS
@@ -138,9 +139,14 @@ _INSERT_INVOICE = text(
     WITH inv AS (
         INSERT INTO invoice ({", ".join(c.name for c in _INVOICE_COLUMNS)}) VALUES ({_INVOICE_VALUES})
         RETURNING id
-    ), {_INSERT_LINES}
+    ), {_INSERT_LINES}, {audit.entry_cte(source="inv")}
     SELECT id FROM inv
     """
+)
+# The after-image of an invoice's creation entry with the number and reference the statement takes.
+_NUMBERED_AFTER = (
+    "jsonb_set(jsonb_set(CAST(:audit_after AS jsonb), '{number}', to_jsonb(inv.number)),"
+    " '{payment_reference}', to_jsonb(inv.payment_reference))"
 )
 # The number of an invoice just inserted open (see insert_invoice), written on it and into its
 # InvoiceIssued outbox row (built with an empty number and reference) and into the answer stored
@@ -163,7 +169,7 @@ _NUMBER_CREATED = text(
         SET response_body = jsonb_set(jsonb_set(k.response_body, '{{number}}', to_jsonb(inv.number)),
                                       '{{payment_reference}}', to_jsonb(inv.payment_reference))
         FROM inv WHERE k.principal = CAST(:answer_principal AS text) AND k.key = CAST(:answer_key AS text)
-    )
+    ), {audit.entry_cte(source="inv", after=_NUMBERED_AFTER)}
     SELECT number, payment_reference FROM inv
     """
 )
@@ -188,12 +194,15 @@ def _series_params(series: str, year: int) -> dict[str, object]:
     }
 
 
-async def insert_invoice(session: AsyncSession, invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
-    """Insert an invoice built in Python (every column set) with its lines: one statement.
+async def insert_invoice(
+    session: AsyncSession, invoice: Invoice, lines: Sequence[InvoiceLine], *, entry: dict[str, Any]
+) -> None:
+    """Insert an invoice built in Python (every column set) with its lines and its audit `entry`
+    (audit.entry_params, or audit.NO_ENTRY): one statement.
 
     Inserted open, it has no number yet: number_created gives it one, last.
     """
-    params: dict[str, Any] = {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}
+    params: dict[str, Any] = {**entry, **{c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}}
     for column in _LINE_COLUMNS:
         params[f"line_{column.key}"] = [getattr(line, column.key) for line in lines]
     await session.execute(_INSERT_INVOICE, params)
@@ -207,14 +216,17 @@ async def number_created(
     *,
     issued: dict[str, Any],
     answer_of: tuple[str, str] | None,
+    entry: dict[str, Any],
 ) -> tuple[str, str]:
     """Number an invoice inserted open, and write the number into its InvoiceIssued outbox row (`issued`, as
     outbox.rows_for makes it) and into the answer stored for (principal, Idempotency-Key) `answer_of`.
 
     The series row stays locked until commit (services/invoicing/README.md, Numbering): nothing but the
-    commit should follow. Returns the number and its RF reference.
+    commit should follow. Its audit `entry` (the invoice's creation) gets the number in its after-image.
+    Returns the number and its RF reference.
     """
     params = {
+        **entry,
         "invoice_id": invoice_id,
         **_series_params(series, year),
         **issued,

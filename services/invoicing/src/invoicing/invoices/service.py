@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from arflow import audit
 from arflow.auth import Principal
 from arflow.clock import Clock, local_date
 from arflow.events.catalog import InvoiceIssued
@@ -97,6 +98,7 @@ class PendingNumber:
     invoice: Invoice
     issued: dict[str, Any]  # its InvoiceIssued outbox row, the number and reference left empty
     take_credit: bool
+    entry: dict[str, Any]  # its creation's audit entry, written by the statement that numbers it
 
 
 async def create_invoice_with_lines(
@@ -194,7 +196,15 @@ async def create_invoice_numbered_last(
         _check_issuable(invoice)
         invoice.status, invoice.issued_at = "open", now
     _set_unset_columns(invoice)
-    await repository.insert_invoice(session, invoice, lines)
+    # The creation's audit entry rides in the statement that inserts a draft, or numbers an issued one.
+    entry = audit.entry_params(
+        session,
+        action="invoice.created",
+        object_type="invoice",
+        object_id=invoice.id,
+        after={**audit.snapshot(invoice), "lines": [audit.snapshot(line) for line in lines]},
+    )
+    await repository.insert_invoice(session, invoice, lines, entry=audit.NO_ENTRY if data.issue else entry)
     if data.issue:
         url = await links.mint(session, invoice_id=invoice.id, due_date=invoice.due_date, clock=clock)
         # its number and payment reference are written into the outbox row by the statement that takes them
@@ -206,7 +216,7 @@ async def create_invoice_numbered_last(
     session.add_all([invoice, *lines])
     if issued is None:
         return invoice, lines, None
-    return invoice, lines, PendingNumber(invoice=invoice, issued=issued, take_credit=has_credit)
+    return invoice, lines, PendingNumber(invoice=invoice, issued=issued, take_credit=has_credit, entry=entry)
 
 
 async def number_pending(
@@ -224,6 +234,7 @@ async def number_pending(
         invoice.invoice_date.year,
         issued=pending.issued,
         answer_of=answer_of,
+        entry=pending.entry,
     )
     _check_numbered(number, reference)
     set_committed_value(invoice, "number", number)
