@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from console import charts, timeline
-from console.pages.customers import ladder_of
+from console.backend import Reading
+from console.pages.customers import _cases_with_documents, ladder_of
 from console.pages.search import filter_of, kind_of
 from lxml import etree
 
@@ -115,3 +116,17 @@ def test_a_policy_version_read_once_is_not_read_again_but_the_latest_always_is()
     latest = {"id": "c3"}
     assert list(customers._policy_call(latest, "standard", None)) == ["policy:c3"]
     assert customers._policy_of(latest, {"policy:c3": Reading(404)}) is None
+
+
+def test_a_cases_letters_are_read_only_when_one_of_its_actions_made_a_document() -> None:
+    cases = [{"id": "c1"}, {"id": "c2"}, {"id": "c3"}]
+    actions = [
+        {"case_id": "c1", "channel": "email"},
+        {"case_id": "c2", "channel": "letter"},
+        {"case_id": "c3", "channel": "legal_handover"},
+        {"case_id": "c1", "channel": "phone_task"},
+    ]
+    assert _cases_with_documents(cases, Reading(200, {"data": actions, "has_more": False})) == {"c2", "c3"}
+    # an action log read only in part, or not at all, cannot say a case has no letter: every case is read
+    assert _cases_with_documents(cases, Reading(200, {"data": actions, "has_more": True})) == {"c1", "c2", "c3"}
+    assert _cases_with_documents(cases, Reading(503)) == {"c1", "c2", "c3"}

@@ -1,9 +1,10 @@
 """客户全景 (customer 360): one customer as every service sees them, and their documents opened through the console.
 
 Nothing is stored here: the page asks invoicing, reconciliation, dunning and
-credit-scoring at once (one round of calls, then one more for what depends on
-the first: each case's letters and its ladder), as the signed-in person. A service
-that does not answer leaves its sections marked unavailable; the rest is shown.
+credit-scoring at once, as the signed-in person, and what depends on the customer's
+cases (each one's ladder by dunning's dry run, its letters when its actions made
+any) as soon as the cases are in. A service that does not answer leaves its sections
+marked unavailable; the rest is shown.
 """
 
 from __future__ import annotations
@@ -66,6 +67,18 @@ async def _read_all(
     return dict(zip(calls, readings, strict=True))
 
 
+# dunning makes a document only on these channels: a letter step's 催账函, the legal handover's notice and pack.
+DOCUMENT_CHANNELS = frozenset({"letter", "legal_handover"})
+
+
+def _cases_with_documents(cases: list[dict[str, Any]], actions: Reading) -> set[str]:
+    """The cases whose letters to read: those with an action on a document channel, or every case when the
+    customer's action log was not read whole (unavailable, or more than one page)."""
+    if not actions.ok or actions.body.get("has_more"):
+        return {case["id"] for case in cases}
+    return {a["case_id"] for a in actions.body["data"] if a["channel"] in DOCUMENT_CHANNELS}
+
+
 def _data(reading: Reading) -> list[dict[str, Any]]:
     return list(reading.body["data"]) if reading.ok else []
 
@@ -94,30 +107,44 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
     backend, session, lang = backend_of(request), session_of(request), language(request)
     await backend.fresh(session)
     today = local_date(backend.clock.now(), DEFAULT_TIME_ZONE)
-    first = await _read_all(backend, session, lang, _calls(customer_id, today))
+    calls = _calls(customer_id, today)
+    # Every first read at once; each case's own reads start as soon as the cases (and their actions) are in,
+    # while the other services are still answering, not after the slowest of them.
+    pending = {
+        key: asyncio.create_task(backend.read(session, service, path, language=lang, params=params))
+        for key, (service, path, params) in calls.items()
+    }
+    try:
+        cases = _data(await pending["cases"])
+        lettered = _cases_with_documents(cases, await pending["actions"])
+        second: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
+        for case in cases:
+            if case["id"] in lettered:
+                second[f"documents:{case['id']}"] = ("dunning", f"/cases/{case['id']}/documents", {"limit": LIST_LIMIT})
+            if case["status"] == "open":
+                second[f"plan:{case['id']}"] = ("dunning", "/dry-run", {"case_id": case["id"]})
+            if case.get("policy_code"):
+                second.update(_policy_call(case, case["policy_code"], case.get("policy_version")))
+        then = await _read_all(backend, session, lang, second)
+        # A case the tick has not acted on yet has no policy of its own: the dry run says which one it follows.
+        third: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
+        for case in cases:
+            plan = then.get(f"plan:{case['id']}")
+            case["plan"] = plan.body["data"][0] if plan and plan.ok and plan.body["data"] else None
+            if not case.get("policy_code") and case["plan"] and case["plan"].get("policy"):
+                third.update(_policy_call(case, case["plan"]["policy"], case["plan"].get("policy_version")))
+        then.update(await _read_all(backend, session, lang, third) if third else {})
+        first = {key: await task for key, task in pending.items()}
+    finally:
+        for task in pending.values():
+            task.cancel()  # a read that raised (the session ended) leaves no other running
     if first["customer"].missing:
         raise HTTPException(status_code=404)
     if first["customer"].failed:
         raise HTTPException(status_code=502)
-    invoices, cases = _data(first["invoices"]), _data(first["cases"])
-    second: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
-    for case in cases:
-        second[f"documents:{case['id']}"] = ("dunning", f"/cases/{case['id']}/documents", {"limit": LIST_LIMIT})
-        if case["status"] == "open":
-            second[f"plan:{case['id']}"] = ("dunning", "/dry-run", {"case_id": case["id"]})
-        if case.get("policy_code"):
-            second.update(_policy_call(case, case["policy_code"], case.get("policy_version")))
-    then = await _read_all(backend, session, lang, second)
-    # A case the tick has not acted on yet has no policy of its own: the dry run says which one it follows.
-    third: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
-    for case in cases:
-        plan = then.get(f"plan:{case['id']}")
-        case["plan"] = plan.body["data"][0] if plan and plan.ok and plan.body["data"] else None
-        if not case.get("policy_code") and case["plan"] and case["plan"].get("policy"):
-            third.update(_policy_call(case, case["plan"]["policy"], case["plan"].get("policy_version")))
-    then.update(await _read_all(backend, session, lang, third) if third else {})
-
-    documents = [d for case in cases for d in _data(then[f"documents:{case['id']}"])]
+    invoices = _data(first["invoices"])
+    letters = [then[f"documents:{case['id']}"] for case in cases if f"documents:{case['id']}" in then]
+    documents = [d for reading in letters for d in _data(reading)]
     documents.sort(key=lambda d: d["created_at"], reverse=True)
     for case in cases:
         case["ladder"] = ladder_of(case, _policy_of(case, then), case["plan"])
@@ -138,7 +165,7 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         timeline.score_events(scores),
         timeline.alert_events(alerts),
     )
-    unavailable = sorted({calls[0] for key, calls in _calls(customer_id, today).items() if first[key].failed})
+    unavailable = sorted({service for key, (service, _, _) in calls.items() if first[key].failed})
     return render(
         request,
         "customer.html",
