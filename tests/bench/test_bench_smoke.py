@@ -69,3 +69,12 @@ async def test_the_pipeline_and_consumer_benches_run_and_print_their_figures() -
     assert any(line.startswith("raw  send → received") and "p99" in line for line in consumer.splitlines())
     for hop in ("commit → handler", "pools busy", "2 replicas"):
         assert any(line.startswith("hop") and hop in line and "x raw" in line for line in consumer.splitlines()), hop
+
+
+async def test_the_hosted_page_bench_runs_and_prints_its_figures() -> None:
+    out = await run_bench("hosted_page.py", "--small")
+    lines = out.splitlines()
+    for page in ("/i/{token} (invoice page)", "/s/{token} (statement page)", "/i/{token} unknown (404)"):
+        assert any(line.startswith(page) and "x  " in line for line in lines), page
+    assert any(line.startswith("bare FastAPI hello") for line in lines)
+    assert "goal p95 <= 200 ms" in out

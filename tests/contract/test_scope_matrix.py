@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 # Open on purpose: probes, metrics, the API documents, gateways (their signatures are the check), signing in,
 # and the customer's hosted pages (an unguessable token is the check).
-PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/webhooks/", "/sessions", "/i/")
+PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/webhooks/", "/sessions", "/i/", "/s/")
 SERVICES = ["invoicing", "reconciliation", "dunning", "credit-scoring", "people"]
 # A person's own account, open to every signed-in person (people:self) and to nobody else.
 OWN_ACCOUNT = {"/me", "/me/password", "/sessions/current"}

@@ -359,3 +359,7 @@ class HostedLinkRenewal(Base):
     email_matched: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The statement cycle's tables share this metadata; imported here so Alembic and the schema check see them.
+from invoicing.statements import models as _statement_tables  # noqa: E402,F401
