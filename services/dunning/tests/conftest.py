@@ -86,8 +86,9 @@ def dunning_carrier() -> Iterator[SmsCarrier]:
 
 
 class HostedPages:
-    """A local HTTP server standing in for invoicing's hosted pages: `/i/<token>/pdf` answers a PDF of its own
-    per token (or what `answer` says), and every request is kept."""
+    """A local HTTP server standing in for invoicing's hosted pages: `/i/<token>/pdf` (an invoice's) and
+    `/s/<token>/pdf` (a statement's) answer a PDF of their own per token (or what `answer` says), and every
+    request is kept."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
@@ -106,7 +107,7 @@ class HostedPages:
                         self.send_header(name, value)
                     self.end_headers()
                     return
-                if len(parts) != 3 or parts[0] != "i" or parts[2] != "pdf":
+                if len(parts) != 3 or parts[0] not in ("i", "s") or parts[2] != "pdf":
                     self.send_response(404)
                     self.end_headers()
                     return
@@ -128,9 +129,9 @@ class HostedPages:
     def pdf_of(token: str, language: str) -> bytes:
         return f"%PDF-1.4\n% invoice page {token} in {language}\n%%EOF\n".encode()
 
-    def link(self) -> str:
-        """A new invoice's hosted page link on this server."""
-        return f"{self.base}/i/{uuid4().hex}{uuid4().hex[:11]}"
+    def link(self, page: str = "i") -> str:
+        """A new invoice's (statement's: "s") hosted page link on this server."""
+        return f"{self.base}/{page}/{uuid4().hex}{uuid4().hex[:11]}"
 
     def fetches_of(self, link: str) -> list[dict[str, list[str]]]:
         path = urlsplit(link).path + "/pdf"

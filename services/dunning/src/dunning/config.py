@@ -60,12 +60,17 @@ class DunningSettings(ServiceSettings, CreditorSettings):
         description="Send each issued invoice to the customer: an email with its PDF and link, or an SMS with the "
         "link where the customer prefers SMS.",
     )
-    invoice_delivery_max_age_days: int = Field(
+    deliver_statements: bool = Field(
+        default=True,
+        description="Send each issued statement (对账单) to the customer to confirm or dispute: an email with its PDF "
+        "and link, or an SMS with the link where the customer prefers SMS.",
+    )
+    delivery_max_age_days: int = Field(
         default=7,
         ge=0,
         le=365,
-        description="An InvoiceIssued whose issued_at is older than this by the clock is not delivered (a replay, "
-        "a consumer catching up): no customer is mailed an old invoice twice.",
+        description="An InvoiceIssued or StatementIssued whose issued_at is older than this by the clock is not "
+        "delivered (a replay, a consumer catching up): no customer is sent an old document twice.",
     )
     document_fetch_timeout: float = Field(
         default=20.0, description="Seconds to fetch a document's PDF from its hosted page when sending it."

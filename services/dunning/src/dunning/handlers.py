@@ -21,6 +21,9 @@ from arflow.events.catalog import (
     PaymentApplied,
     PaymentReceived,
     PaymentUnmatched,
+    StatementConfirmed,
+    StatementDisputed,
+    StatementIssued,
 )
 from arflow.messaging.consumer import EventContext, Handler
 from dunning import invoice_links
@@ -30,6 +33,7 @@ from dunning.creditor import service as creditor
 from dunning.customers import service as customers
 from dunning.deliveries import service as deliveries
 from dunning.deps import SYSTEM
+from dunning.disputes import statements
 from dunning.payments import service as payments
 
 
@@ -158,6 +162,14 @@ async def on_payment_received(ctx: EventContext, event: PaymentReceived) -> None
     await payments.record_payment_received(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
 
 
+async def on_statement_disputed(ctx: EventContext, event: StatementDisputed) -> None:
+    await statements.record_statement_dispute(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
+
+
+async def on_statement_confirmed(ctx: EventContext, event: StatementConfirmed) -> None:
+    await statements.settle_statement_disputes(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
+
+
 HANDLERS: dict[type[Event], Handler] = {
     PaymentUnmatched: on_payment_unmatched,
     PaymentReceived: on_payment_received,
@@ -176,9 +188,26 @@ HANDLERS: dict[type[Event], Handler] = {
     InvoicePaid: on_invoice_paid,
     InvoiceVoided: on_invoice_voided,
     InvoiceWrittenOff: on_invoice_written_off,
+    StatementDisputed: on_statement_disputed,
+    StatementConfirmed: on_statement_confirmed,
 }
 
 
+def statement_issued_handler(policy: deliveries.DeliveryPolicy) -> Handler:
+    """StatementIssued: send the statement to its customer, to confirm or dispute, as `policy` says."""
+
+    async def on_issued(ctx: EventContext, event: StatementIssued) -> None:
+        await deliveries.queue_statement(ctx.session, clock=ctx.clock, policy=policy, event=event)
+
+    return on_issued
+
+
 def dunning_handlers(settings: DunningSettings) -> dict[type[Event], Handler]:
-    """The handlers, InvoiceIssued's sending the invoice to its customer under these settings."""
-    return {**HANDLERS, InvoiceIssued: invoice_issued_handler(deliveries.DeliveryPolicy.of(settings))}
+    """The handlers, InvoiceIssued's and StatementIssued's sending the document to its customer under these
+    settings."""
+    policy = deliveries.DeliveryPolicy.of(settings)
+    return {
+        **HANDLERS,
+        InvoiceIssued: invoice_issued_handler(policy),
+        StatementIssued: statement_issued_handler(policy),
+    }

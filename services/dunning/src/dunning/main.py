@@ -7,7 +7,7 @@ from dataclasses import replace
 from fastapi import FastAPI
 
 from arflow.clock import Clock
-from arflow.events.catalog import CREDIT_SCORING, INVOICING, RECONCILIATION, topic_of
+from arflow.events.catalog import CREDIT_SCORING, INVOICING, RECONCILIATION, STATEMENTS, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from dunning.actions import endpoints as actions
 from dunning.cases import endpoints as cases
@@ -49,7 +49,7 @@ DEFINITION = ServiceDefinition(
         collectors.router,
         deliveries.router,
     ],
-    subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
+    subscriptions=[topic_of(INVOICING), topic_of(RECONCILIATION), topic_of(CREDIT_SCORING), topic_of(STATEMENTS)],
     handlers=HANDLERS,
     workers=[email_sender, sms_sender, metrics_refresher],
     on_startup=_on_startup,

@@ -327,20 +327,30 @@ class ClosedInvoice(Base):
 class InvoiceDispute(Base):
     """A dispute on an invoice, kept whether or not the invoice is in a case yet.
 
-    Reconciliation opens most (DisputeOpened); a collector's task ending in `dispute` opens dunning's own.
+    Reconciliation opens most (DisputeOpened); a collector's task ending in `dispute` opens dunning's own; a
+    customer's answer to a statement (StatementDisputed) opens one per invoice it concerns.
 
     An invoice is disputed while one of its disputes is not resolved; a resolution that arrives
     before its opening still counts (the row is kept with both dates).
     """
 
     __tablename__ = "invoice_dispute"
-    __table_args__ = (CheckConstraint("source IN ('reconciliation','dunning')", name="source"),)
+    __table_args__ = (
+        CheckConstraint("source IN ('reconciliation','dunning','statement')", name="source"),
+        Index(
+            "ix_invoice_dispute_open_statement",
+            "customer_id",
+            "statement_period_end",
+            postgresql_where=text("source = 'statement' AND resolved_at IS NULL"),
+        ),
+    )
 
     dispute_id: Mapped[UUID] = mapped_column(primary_key=True)
     invoice_id: Mapped[UUID] = mapped_column(index=True)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Who owns it: reconciliation (DisputeOpened, resolved there) or dunning (a collector heard it, resolved here).
+    # Who owns it: reconciliation (DisputeOpened, resolved there), dunning (a collector heard it, resolved here) or
+    # statement (the customer answered a statement: resolved here, or by a later statement confirmed).
     source: Mapped[str] = mapped_column(String(16), server_default="reconciliation")
     reason: Mapped[str | None] = mapped_column(Text)
     # Dunning's own disputes: the case the collector worked and the customer's business dates.
@@ -348,6 +358,11 @@ class InvoiceDispute(Base):
     opened_on: Mapped[date | None] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
     resolved_by: Mapped[str | None] = mapped_column(Text)
+    # A statement's (StatementDisputed): the customer, the statement and its period's end (a later statement
+    # the customer confirms settles it).
+    customer_id: Mapped[UUID | None] = mapped_column()
+    statement_id: Mapped[UUID | None] = mapped_column()
+    statement_period_end: Mapped[date | None] = mapped_column(Date)
 
 
 class CustomerDelivery(Base):

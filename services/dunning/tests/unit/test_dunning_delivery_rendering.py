@@ -10,13 +10,13 @@ import pytest
 from lxml import html
 
 from arflow.documents.creditor import Creditor
-from arflow.events.catalog import InvoiceIssued
+from arflow.events.catalog import InvoiceIssued, StatementBalance, StatementIssued
 from arflow.money import Money
 from arflow.testing.creditor import TEST_CREDITOR
 from dunning.actions.delivery import sender_context
 from dunning.actions.rendering import render_email, render_sms, template_exists
 from dunning.deliveries.sending import EMAIL_TEMPLATES, SMS_TEMPLATES
-from dunning.deliveries.service import invoice_details
+from dunning.deliveries.service import invoice_details, statement_details
 
 CREDITOR = Creditor(
     legal_name=TEST_CREDITOR["creditor_name"],
@@ -95,3 +95,53 @@ def test_the_sms_carries_the_link_the_amount_and_the_due_date_on_one_line(langua
 def test_no_policy_step_can_name_the_invoice_templates() -> None:
     for template in (*EMAIL_TEMPLATES.values(), *SMS_TEMPLATES.values()):
         assert not template_exists(template, "zh-CN", "email") and not template_exists(template, "zh-CN", "sms")
+
+
+def statement(*balances: tuple[str, str]) -> dict[str, Any]:
+    def figures(amount: str, currency: str) -> StatementBalance:
+        zero, closing = Money.of("0.00", currency), Money.of(amount, currency)
+        return StatementBalance(
+            currency=currency, opening_balance=zero, invoiced=zero, credited=zero, paid=zero, closing_balance=closing
+        )
+
+    rows = [figures(a, c) for a, c in balances]
+    event = StatementIssued(
+        customer_id=uuid4(),
+        statement_id=uuid4(),
+        statement_number="ST-2026-000042",
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+        cycle="monthly",
+        business_date=date(2026, 3, 1),
+        language="zh-CN",
+        closing_balance=rows[0].closing_balance,
+        balances=rows,
+        content_sha256="0" * 64,
+        hosted_statement_url=LINK.replace("/i/", "/s/"),
+        link_expires_on=date(2026, 4, 30),
+        issued_at=ISSUED_AT,
+    )
+    return {**statement_details(event, None), "customer_name": "嘉兴南湖贸易有限公司"}
+
+
+def test_the_statement_email_names_the_period_each_balance_and_how_to_answer() -> None:
+    context = {**CONTEXT, "hosted_link": LINK.replace("/i/", "/s/")}
+    email = render_email(EMAIL_TEMPLATES["statement"], "zh-CN", statement(("4550.50", "CNY"), ("120", "USD")), context)
+    assert email.subject == "对账单 ST-2026-000042（2026年2月1日至2026年2月28日）：请核对确认"
+    for expected in ("CNY 4,550.50", "人民币肆仟伍佰伍拾元伍角", "USD 120.00", "确认无误", "有差异", "2026年4月30日"):
+        assert expected in email.text, expected
+    assert "嘉兴南湖贸易有限公司：" in email.text and context["hosted_link"] in email.html
+    english = render_email(EMAIL_TEMPLATES["statement"], "en", statement(("4550.50", "CNY")), context)
+    assert english.subject == "Statement ST-2026-000042 (1 February 2026 to 28 February 2026): please confirm"
+    assert "Your balance at 28 February 2026:" in english.html and "30 April 2026" in english.text
+
+
+def test_a_credit_balance_is_not_written_in_words_as_a_debt() -> None:
+    email = render_email(EMAIL_TEMPLATES["statement"], "zh-CN", statement(("-100.00", "CNY")), CONTEXT)
+    assert "CNY -100.00" in email.text and "大写" not in email.text and "大写" not in email.html
+
+
+def test_the_statement_sms_carries_its_number_balance_and_link() -> None:
+    text = render_sms(SMS_TEMPLATES["statement"], "zh-CN", statement(("4550.50", "CNY")), CONTEXT)
+    assert "ST-2026-000042" in text and "CNY 4,550.50" in text and text.endswith(LINK)
+    assert len(text) - len(LINK) <= 70

@@ -40,6 +40,17 @@ class CaseProfile:
     amount: Decimal
 
 
+# Where a dispute is answered, by who raised it: dunning's own and a statement's here, reconciliation's there.
+DISPUTE_WHERE = {
+    "dunning": ("answer it here", "请在此处理"),
+    "statement": (
+        "the customer disputed a statement: settle it with them, then resolve it here",
+        "客户对对账单有异议，请与客户核实后在此处理",
+    ),
+    "reconciliation": ("it is answered in reconciliation", "由对账处理"),
+}
+
+
 def matches(rules: CollectorRules, case: CaseProfile) -> bool:
     """Whether the collector's tiers and amount band take the case (the load is checked apart)."""
     if not rules.active:
@@ -232,8 +243,7 @@ def work_reasons(facts: WorkFacts, today: date) -> list[Reason]:
                 )
             )
     for source, number in facts.open_disputes:
-        where_en = "answer it here" if source == "dunning" else "it is answered in reconciliation"
-        where_zh = "请在此处理" if source == "dunning" else "由对账处理"
+        where_en, where_zh = DISPUTE_WHERE.get(source, DISPUTE_WHERE["reconciliation"])
         reasons.append(
             Reason(
                 "dispute_to_answer",

@@ -1,28 +1,73 @@
-"""REST endpoints of the invoices sent on issue: their delivery status, and sending one again."""
+"""REST endpoints of the documents sent on issue (invoices, statements): their delivery status, sending again."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from arflow.auth import Principal
+from arflow.clock import Clock
 from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from dunning.deliveries import repository, service
-from dunning.deliveries.schemas import DeliveryStatus, InvoiceDeliveryOut, ResendIn
+from dunning.deliveries.schemas import DeliveryStatus, InvoiceDeliveryOut, ResendIn, StatementDeliveryOut
 from dunning.deps import Paging, Reader, Writer
 from dunning.models import CustomerDelivery
 
 router = APIRouter()
+RESEND = (
+    "Queues the delivery again (attempts from zero) on its channel, to the contact on file now, whatever the "
+    "document's state: sent, failed, cancelled, or skipped for want of a contact once the contacts are corrected "
+    "in invoicing. 409 `delivery_already_queued` while it waits to be sent; 409 `delivery_no_recipient` when the "
+    "customer has no email address (phone) on file. Audited with the reason given."
+)
+
+
+def _fields(delivery: CustomerDelivery) -> dict[str, Any]:
+    return {c.key: getattr(delivery, c.key) for c in CustomerDelivery.__table__.columns}
 
 
 def invoice_delivery_out(delivery: CustomerDelivery) -> InvoiceDeliveryOut:
-    fields = {c.key: getattr(delivery, c.key) for c in CustomerDelivery.__table__.columns}
     return InvoiceDeliveryOut.model_validate(
-        {**fields, "invoice_id": delivery.document_id, "invoice_number": delivery.document_number}
+        {**_fields(delivery), "invoice_id": delivery.document_id, "invoice_number": delivery.document_number}
     )
+
+
+def statement_delivery_out(delivery: CustomerDelivery) -> StatementDeliveryOut:
+    return StatementDeliveryOut.model_validate(
+        {**_fields(delivery), "statement_id": delivery.document_id, "statement_number": delivery.document_number}
+    )
+
+
+OUT = {"invoice": invoice_delivery_out, "statement": statement_delivery_out}
+
+
+async def _resend(
+    request: Request,
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    *,
+    kind: str,
+    delivery_id: UUID,
+    body: ResendIn | None,
+) -> JSONResponse:
+    async def queue_again() -> BaseModel:
+        delivery = await service.require_delivery(session, delivery_id, kind=kind, for_update=True)
+        await service.resend(
+            session, clock=clock, actor=principal, delivery=delivery, reason=body.reason if body else None
+        )
+        await session.flush()
+        return OUT[kind](delivery)
+
+    response: JSONResponse = await idempotent(request, session, principal, body, queue_again, status_code=200)
+    return response
 
 
 @router.get(
@@ -61,10 +106,7 @@ async def get_invoice_delivery(delivery_id: UUID, session: SessionDep, _: Reader
     response_model=InvoiceDeliveryOut,
     tags=["deliveries"],
     summary="Send the invoice again, on the same channel, to the contact on file now",
-    description="Queues the delivery again (attempts from zero) whatever the invoice's state: sent, failed, "
-    "cancelled because it was settled, or skipped for want of a contact once the contacts are corrected in "
-    "invoicing. 409 `delivery_already_queued` while it waits to be sent; 409 `delivery_no_recipient` when the "
-    "customer has no email address (phone) on file. Audited with the reason given.",
+    description=RESEND,
 )
 async def resend_invoice_delivery(
     delivery_id: UUID,
@@ -74,13 +116,53 @@ async def resend_invoice_delivery(
     principal: Writer,
     body: ResendIn | None = None,
 ) -> JSONResponse:
-    async def queue_again() -> InvoiceDeliveryOut:
-        delivery = await service.require_delivery(session, delivery_id, kind="invoice", for_update=True)
-        await service.resend(
-            session, clock=clock, actor=principal, delivery=delivery, reason=body.reason if body else None
-        )
-        await session.flush()
-        return invoice_delivery_out(delivery)
+    return await _resend(request, session, clock, principal, kind="invoice", delivery_id=delivery_id, body=body)
 
-    response: JSONResponse = await idempotent(request, session, principal, body, queue_again, status_code=200)
-    return response
+
+@router.get(
+    "/statement-deliveries",
+    response_model=Page[StatementDeliveryOut],
+    tags=["deliveries"],
+    summary="Statements (对账单) sent to customers to confirm, newest first, with their delivery status",
+)
+async def list_statement_deliveries(
+    session: SessionDep,
+    _: Reader,
+    page: Paging,
+    statement_id: UUID | None = None,
+    customer_id: UUID | None = None,
+    status: DeliveryStatus | None = None,
+) -> Page[StatementDeliveryOut]:
+    deliveries = await repository.list_deliveries(
+        session, page, kind="statement", document_id=statement_id, customer_id=customer_id, status=status
+    )
+    return make_page([statement_delivery_out(d) for d in deliveries], page)
+
+
+@router.get(
+    "/statement-deliveries/{delivery_id}",
+    response_model=StatementDeliveryOut,
+    tags=["deliveries"],
+    summary="One statement's delivery",
+)
+async def get_statement_delivery(delivery_id: UUID, session: SessionDep, _: Reader) -> StatementDeliveryOut:
+    return statement_delivery_out(await service.require_delivery(session, delivery_id, kind="statement"))
+
+
+@router.post(
+    "/statement-deliveries/{delivery_id}/resend",
+    dependencies=[IDEMPOTENT],
+    response_model=StatementDeliveryOut,
+    tags=["deliveries"],
+    summary="Send the statement again, on the same channel, to the contact on file now",
+    description=RESEND,
+)
+async def resend_statement_delivery(
+    delivery_id: UUID,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: Writer,
+    body: ResendIn | None = None,
+) -> JSONResponse:
+    return await _resend(request, session, clock, principal, kind="statement", delivery_id=delivery_id, body=body)

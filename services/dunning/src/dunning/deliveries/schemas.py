@@ -13,17 +13,17 @@ from dunning.fields import Strict
 DeliveryStatus = Literal["queued", "sent", "failed", "cancelled", "skipped"]
 
 
-class InvoiceDeliveryOut(BaseModel):
+class DeliveryOut(BaseModel):
+    """What every delivery of an issued document says (the document's own id and number in the subclasses)."""
+
     id: UUID
-    invoice_id: UUID
-    invoice_number: str
     customer_id: UUID
     channel: Literal["email", "sms"] = Field(description="email: the PDF attached and the link; sms: the link.")
     recipient: str | None = Field(description="The email address or phone it goes (went) to; null: none known yet.")
     language: str | None
     status: DeliveryStatus = Field(
         description="queued (waiting, or retrying: see attempts and last_error), sent, failed (gave up after the "
-        "channel's attempts), cancelled (the invoice was settled before it went), skipped (nobody to send it to)."
+        "channel's attempts), cancelled (an invoice settled before it went), skipped (nobody to send it to)."
     )
     attempts: int
     last_error: str | None = Field(description="Why the last attempt failed, or why it waits (no creditor yet …).")
@@ -31,10 +31,20 @@ class InvoiceDeliveryOut(BaseModel):
     subject: str | None = Field(description="The email's subject (the SMS's text) as sent.")
     resends: int = Field(description="How many times it was queued again by hand.")
     issued_at: datetime
-    issued_on: date = Field(description="The customer's business date the invoice was issued on.")
+    issued_on: date = Field(description="The customer's business date the document was issued on.")
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+
+
+class InvoiceDeliveryOut(DeliveryOut):
+    invoice_id: UUID
+    invoice_number: str
+
+
+class StatementDeliveryOut(DeliveryOut):
+    statement_id: UUID
+    statement_number: str
 
 
 class ResendIn(Strict):

@@ -45,8 +45,8 @@ from dunning.models import CustomerDelivery
 log = structlog.get_logger("dunning")
 
 # The templates of each kind of document (templates/deliveries/): a policy step cannot name them.
-EMAIL_TEMPLATES = {"invoice": "deliveries/invoice_issued"}
-SMS_TEMPLATES = {"invoice": "deliveries/invoice_issued_sms"}
+EMAIL_TEMPLATES = {"invoice": "deliveries/invoice_issued", "statement": "deliveries/statement_issued"}
+SMS_TEMPLATES = {"invoice": "deliveries/invoice_issued_sms", "statement": "deliveries/statement_issued_sms"}
 LONGEST_RATE_LIMIT_WAIT = timedelta(minutes=10)
 
 

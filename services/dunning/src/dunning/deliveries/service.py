@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow import audit
 from arflow.auth import Principal
 from arflow.clock import Clock, local_date
-from arflow.events.catalog import InvoiceIssued
+from arflow.events.catalog import InvoiceIssued, StatementIssued
 from arflow.ids import uuid7
 from dunning.actions.delivery import note_new_channels
 from dunning.config import DunningSettings
@@ -25,22 +26,24 @@ from dunning.models import Customer, CustomerDelivery
 
 log = structlog.get_logger("dunning")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
+KIND_ZH = {"invoice": "账单", "statement": "对账单"}
 
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
     """What the settings say of sending documents on issue."""
 
-    enabled: bool
+    kinds: frozenset[str]  # the kinds of document sent on issue ("invoice", "statement")
     max_age: timedelta
     quiet_start: time
     quiet_end: time
 
     @classmethod
     def of(cls, settings: DunningSettings) -> DeliveryPolicy:
+        kinds = {"invoice"} if settings.deliver_invoices else set()
         return cls(
-            enabled=settings.deliver_invoices,
-            max_age=timedelta(days=settings.invoice_delivery_max_age_days),
+            kinds=frozenset(kinds | ({"statement"} if settings.deliver_statements else set())),
+            max_age=timedelta(days=settings.delivery_max_age_days),
             quiet_start=settings.quiet_hours_start,
             quiet_end=settings.quiet_hours_end,
         )
@@ -89,33 +92,98 @@ def addressing(customer: Customer | None, *, now: datetime, policy: DeliveryPoli
     }
 
 
-async def queue_invoice(session: AsyncSession, *, clock: Clock, policy: DeliveryPolicy, event: InvoiceIssued) -> bool:
-    """Queue the issued invoice for its customer (one statement, and the customer read); True when queued.
+def statement_details(event: StatementIssued, customer: Customer | None) -> dict[str, Any]:
+    """What the statement's message says, fixed from StatementIssued (its link travels only here)."""
+    return {
+        "customer_name": customer.legal_name if customer else None,
+        "time_zone": customer.time_zone if customer else DEFAULT_TIME_ZONE,
+        "number": event.statement_number,
+        "period_start": event.period_start.isoformat(),
+        "period_end": event.period_end.isoformat(),
+        "balances": [
+            # `owed`: the customer owes it (a credit balance is not written in 大写 as a debt)
+            {
+                "currency": b.currency,
+                "closing_balance": format(b.closing_balance.amount, "f"),
+                "owed": b.closing_balance.amount > 0,
+            }
+            for b in event.balances
+        ],
+        "hosted_url": event.hosted_statement_url,
+        "link_expires_on": event.link_expires_on.isoformat() if event.link_expires_on else None,
+    }
 
-    Nothing when sending on issue is off, when the invoice was issued longer ago than the rules allow (a
-    replay), or when the invoice already has a delivery (a duplicate).
-    """
-    bound = log.bind(invoice_id=str(event.invoice_id), customer_id=str(event.customer_id))
+
+async def queue_invoice(session: AsyncSession, *, clock: Clock, policy: DeliveryPolicy, event: InvoiceIssued) -> bool:
+    """Queue the issued invoice for its customer (the customer read, one statement); True when queued."""
+    return await _queue(
+        session,
+        clock=clock,
+        policy=policy,
+        kind="invoice",
+        document_id=event.invoice_id,
+        number=event.invoice_number,
+        customer_id=event.customer_id,
+        issued_at=event.issued_at,
+        details=lambda customer: invoice_details(event, customer),
+    )
+
+
+async def queue_statement(
+    session: AsyncSession, *, clock: Clock, policy: DeliveryPolicy, event: StatementIssued
+) -> bool:
+    """Queue the issued statement for its customer, to confirm or dispute on its page; True when queued."""
+    if not event.hosted_statement_url:  # nothing to answer on: invoicing made no page for it
+        log.info("delivery.no_page", statement_id=str(event.statement_id))
+        return False
+    return await _queue(
+        session,
+        clock=clock,
+        policy=policy,
+        kind="statement",
+        document_id=event.statement_id,
+        number=event.statement_number,
+        customer_id=event.customer_id,
+        issued_at=event.issued_at,
+        details=lambda customer: statement_details(event, customer),
+    )
+
+
+async def _queue(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    policy: DeliveryPolicy,
+    kind: str,
+    document_id: UUID,
+    number: str,
+    customer_id: UUID,
+    issued_at: datetime,
+    details: Callable[[Customer | None], dict[str, Any]],
+) -> bool:
+    """Queue a document for its customer, unless sending it on issue is off, it was issued longer ago than the
+    policy allows (a replay), or it already has a delivery (a duplicate)."""
+    bound = log.bind(kind=kind, document_id=str(document_id), customer_id=str(customer_id))
     now = clock.now()
-    if not policy.enabled:
+    if kind not in policy.kinds:
         return False
-    if rules.too_old(event.issued_at, now, policy.max_age):
-        bound.info("delivery.too_old", issued_at=event.issued_at.isoformat())
+    if rules.too_old(issued_at, now, policy.max_age):
+        bound.info("delivery.too_old", issued_at=issued_at.isoformat())
         return False
-    customer = await get_customer(session, event.customer_id)
+    customer = await get_customer(session, customer_id)
     time_zone = customer.time_zone if customer else DEFAULT_TIME_ZONE
     values = {
         "id": uuid7(),
-        "kind": "invoice",
-        "document_id": event.invoice_id,
-        "document_number": event.invoice_number,
-        "customer_id": event.customer_id,
-        "details": invoice_details(event, customer),
+        "kind": kind,
+        "document_id": document_id,
+        "document_number": number,
+        "customer_id": customer_id,
+        "details": details(customer),
         "attempts": 0,
         "last_error": None,
         "resends": 0,
-        "issued_at": event.issued_at,
-        "issued_on": local_date(event.issued_at, time_zone),
+        "issued_at": issued_at,
+        "issued_on": local_date(issued_at, time_zone),
         "created_at": now,
         "updated_at": now,
         **addressing(customer, now=now, policy=policy),
@@ -133,7 +201,7 @@ async def require_delivery(
     found = await repository.get_delivery(session, delivery_id, kind=kind, for_update=for_update)
     if found is None:
         raise DeliveryNotFound(
-            f"There is no {kind} delivery {delivery_id}.", detail_zh=f"不存在发送记录 {delivery_id}。"
+            f"There is no {kind} delivery {delivery_id}.", detail_zh=f"不存在{KIND_ZH[kind]}发送记录 {delivery_id}。"
         )
     return found
 

@@ -1,13 +1,17 @@
-"""SQL of the disputes dunning keeps (its own and reconciliation's)."""
+"""SQL of the disputes dunning keeps (its own, reconciliation's and those raised on statements)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams, paginate
+from dunning.lookups import among
 from dunning.models import DunningCaseItem, InvoiceDispute
 
 
@@ -47,3 +51,43 @@ async def is_invoice_disputed(session: AsyncSession, invoice_id: UUID) -> bool:
         InvoiceDispute.resolved_at.is_(None),
     )
     return await session.scalar(query.limit(1)) is not None
+
+
+async def open_statement_disputes(session: AsyncSession, rows: list[dict[str, Any]]) -> list[UUID]:
+    """Insert a statement's disputes not kept yet (by id); the invoices of those inserted."""
+    if not rows:
+        return []
+    inserted = await session.execute(
+        pg_insert(InvoiceDispute).values(rows).on_conflict_do_nothing().returning(InvoiceDispute.invoice_id)
+    )
+    return list(inserted.scalars())
+
+
+async def open_items_of(session: AsyncSession, invoice_ids: list[UUID]) -> list[DunningCaseItem]:
+    """The open case items of these invoices, locked, by case."""
+    query = (
+        select(DunningCaseItem)
+        .where(among(DunningCaseItem.invoice_id, invoice_ids), DunningCaseItem.status == "open")
+        .order_by(DunningCaseItem.case_id, DunningCaseItem.invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def open_statement_disputes_before(
+    session: AsyncSession, customer_id: UUID, period_end: date
+) -> list[InvoiceDispute]:
+    """The customer's statement disputes still open on statements of periods ending before `period_end`, locked."""
+    query = (
+        select(InvoiceDispute)
+        .where(
+            InvoiceDispute.source == "statement",
+            InvoiceDispute.resolved_at.is_(None),
+            InvoiceDispute.customer_id == customer_id,
+            InvoiceDispute.statement_period_end < period_end,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(query)).scalars())

@@ -15,7 +15,11 @@ class DisputeOut(BaseModel):
     dispute_id: UUID
     invoice_id: UUID
     case_id: UUID | None
-    source: Literal["reconciliation", "dunning"]
+    source: Literal["reconciliation", "dunning", "statement"] = Field(
+        description="reconciliation: resolved there; dunning: a collector heard it; statement: the customer "
+        "disputed a statement (resolved here, or by a later statement the customer confirms)."
+    )
+    statement_id: UUID | None = Field(default=None, description="The statement disputed (source statement).")
     reason: str | None
     opened_at: datetime | None
     opened_on: date | None

@@ -100,13 +100,14 @@ async def resolve_dispute(
     dispute_id: UUID,
     operator: str,
 ) -> InvoiceDispute:
-    """Resolve a dispute dunning recorded; its invoice is chased again once none of its disputes is open."""
+    """Resolve a dispute dunning recorded (a collector's, or a statement's); its invoice is chased again once none of
+    its disputes is open."""
     dispute = await repository.get_case_dispute(session, case.id, dispute_id, for_update=True)
     if dispute is None:
         raise DisputeNotFound(
             f"Case {case.id} has no dispute {dispute_id}.", detail_zh=f"催收案件 {case.id} 没有争议 {dispute_id}。"
         )
-    if dispute.source != "dunning":
+    if dispute.source == "reconciliation":  # dunning's own and a statement's are settled here
         raise DisputeFromReconciliation(
             f"Dispute {dispute_id} was raised in reconciliation and is resolved there.",
             detail_zh=f"争议 {dispute_id} 由对账服务提出，请在对账服务中解决。",
