@@ -24,14 +24,18 @@ from uuid import UUID
 import pytest
 import stripe
 from aiokafka import ConsumerRecord, TopicPartition
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
+from arflow.auth import Principal
 from arflow.events.catalog import Event, InvoiceIssued, InvoicePaid, PaymentApplied
 from arflow.events.envelope import wrap
 from arflow.money import Money
 from arflow.persistence import audit_entry, outbox_message
+from arflow.testing import eventually
 from arflow.testing.services import RunningService
-from reconciliation.models import Allocation, OpenItem, Payment
+from reconciliation.gateways.providers import read_stripe
+from reconciliation.gateways.service import record_notification
+from reconciliation.models import Allocation, OpenItem, Payment, PaymentAttempt
 
 if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time (--import-mode=importlib)
     from conftest import Books, GatewayKeys
@@ -209,6 +213,57 @@ async def test_one_trade_told_by_two_notifications_at_once_books_one_payment(
     ).json()["data"]
     told = [n for n in notifications if n["payment_id"] == payment["id"]]
     assert sorted(n["outcome"] for n in told) == ["duplicate_payment", "payment"]
+
+
+async def test_a_callback_while_the_checkout_job_books_its_order_waits_and_books_nothing(
+    reconciliation: RunningService, reconciliation_books: Books, gateway_keys: GatewayKeys
+) -> None:
+    # The late-callback job holds the attempt while it asks the gateway and books the answer; the callback
+    # itself arrives meanwhile. It must wait for the job before it writes anything (else each would wait for
+    # the other: its payment for the attempt, the job's payment for its), then find the trade booked.
+    app = reconciliation.app
+    customer_id, _ = await reconciliation_books.customer()
+    invoice = await reconciliation_books.issued(customer_id, "260.00", date(2026, 2, 28))
+    order_id = f"ORDER{secrets.token_hex(6).upper()}"
+    made = await reconciliation.client.post(
+        "/payment-attempts",
+        json={"provider": "stripe", "invoice_id": str(invoice.invoice_id), "order_id": order_id},
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert made.status_code == 201, made.text
+    intent = f"pi_{secrets.token_hex(8)}"
+    callback = json.loads(intent_succeeded(26000, invoice_number=None, name=None, intent=intent))
+    callback["data"]["object"]["metadata"] = {"order_id": order_id}
+    answer = read_stripe({**callback, "id": f"query_{secrets.token_hex(8)}"})  # what the gateway answered the job
+    async with app.state.db.unit_of_work() as job:
+        locked = select(PaymentAttempt).where(PaymentAttempt.order_id == order_id).with_for_update()
+        assert (await job.execute(locked)).scalar_one().status == "open"
+        arriving = asyncio.create_task(post_stripe(reconciliation, gateway_keys, json.dumps(callback)))
+
+        async def waiting() -> bool:
+            async with app.state.db.unit_of_work() as look:
+                query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                return bool(await look.scalar(query))
+
+        await eventually(waiting, within=10, what="the callback to wait for the attempt")
+        outcome, paid = await record_notification(
+            job,
+            clock=app.state.clock,
+            settings=app.state.settings,
+            notice=answer,
+            headers={"x-arflow-source": "query"},
+            body=json.dumps(callback),
+            actor=Principal(name="gateway:stripe:query", scopes=frozenset()),
+        )
+        assert outcome == "payment"
+    response = await arriving
+    assert response.status_code == 200 and response.json()["outcome"] == "duplicate_payment", response.text
+    (payment,) = await payments_of(reconciliation, customer_id)
+    assert payment["id"] == str(paid) and payment["external_id"] == intent
+    (attempt,) = (
+        await reconciliation.client.get("/payment-attempts", params={"invoice_id": str(invoice.invoice_id)})
+    ).json()["data"]
+    assert (attempt["status"], attempt["payment_id"]) == ("paid", str(paid))
 
 
 # --- the consumer: a batch of invoice facts ------------------------------------------------------------------

@@ -68,6 +68,9 @@ async def set_outcome(session: AsyncSession, notification_id: UUID, outcome: str
 # What a gateway's payment notice needs to know before it is matched, in one statement (one row): whether the
 # notification was stored before (a retry: its outcome and payment), the payment attempt the first of its order
 # keys was made for, and the payment its trade already became (payment_of_trade's two halves).
+# The attempt is locked, as the checkout job locks it while it asks the gateway and books the answer: a callback
+# for the same order then waits here, before it has written anything, instead of inserting the trade's payment
+# and then waiting for the attempt while the job waits for that payment (a deadlock).
 _NOTICE_FACTS = text(
     """
     WITH stored AS (
@@ -78,6 +81,7 @@ _NOTICE_FACTS = text(
         WHERE a.provider = CAST(:provider AS text) AND a.order_key = ANY(CAST(:order_keys AS text[]))
         ORDER BY array_position(CAST(:order_keys AS text[]), a.order_key), a.id
         LIMIT 1
+        FOR UPDATE
     ), booked AS (
         SELECT p.id, 0 AS rank FROM payment p
         WHERE p.source = CAST(:provider AS text) AND p.external_id = CAST(:trade AS text)

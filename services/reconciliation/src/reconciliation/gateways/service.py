@@ -121,7 +121,7 @@ async def _record_payment(
 ) -> tuple[str, UUID | None]:
     """A gateway's payment booked once (matched, or queued for review); (outcome, payment).
 
-    Three statements in all (docs: services/reconciliation/README.md, Performance): what is known of the
+    Three statements in all (services/reconciliation/README.md, What a payment costs): what is known of the
     notification, its attempt and its trade (one query); the match's lookup (one query, more only for a
     payer's name that resembles without naming); and one statement writing the notification, the payment,
     its allocations, its event, its audit entries and the attempt paid. A retry, and a trade booked before
