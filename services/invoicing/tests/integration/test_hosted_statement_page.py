@@ -122,7 +122,7 @@ async def test_page_shows_the_frozen_statement_and_its_hash(
     rows = page.xpath("//section[@id='lines-CNY']//tbody/tr[starts-with(@id, 'line-')]")
     assert [" ".join(" ".join(r.itertext()).split()) for r in rows] == [
         f"2026-02-03 开票 {statement['b']['number']} ¥500.00 ¥1,500.00",
-        f"2026-02-15 收款 {statement['a']['number']} -¥600.00 ¥900.00",
+        f"2026-02-15 收款 {statement['a']['number']} ¥-600.00 ¥900.00",
     ]
     assert text_of(page, "fingerprint") == statement["content_sha256"]
     assert form_fields(page, "confirm-form")["shown_sha256"] == statement["content_sha256"]

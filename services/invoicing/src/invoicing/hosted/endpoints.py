@@ -265,6 +265,7 @@ def _context(out: Any, customer: Any, creditor: Any, link: links.HostedLink, clo
         creditor=creditor,
         overdue=out.status != "paid" and today > out.due_date,
         expires_on=str(link.expires_on),
+        time_zone=customer.time_zone,
     )
 
 

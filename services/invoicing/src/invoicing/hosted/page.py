@@ -14,7 +14,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -23,8 +22,9 @@ from markupsafe import Markup
 from arflow.documents.amounts import amount_in_words, plain_number
 from arflow.documents.creditor import Creditor
 from invoicing.hosted.checkout import SCANNED, CheckoutOrder
+from invoicing.hosted.formats import local_time, money
 from invoicing.invoices.schemas import InvoiceOut
-from invoicing.reports.labels import labels, money
+from invoicing.reports.labels import labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("zh-CN", "en")
@@ -152,6 +152,7 @@ class PageContext:
     creditor: Creditor
     overdue: bool
     expires_on: str
+    time_zone: str  # the customer's: every time the page shows is in it, and says so
 
 
 def _common(language: str) -> dict[str, Any]:
@@ -207,8 +208,8 @@ def pay_page(page: PageContext, order: CheckoutOrder, *, language: str, token: s
         qr = segno.make(order.pay_url, error="m", micro=False).svg_inline(scale=6, border=2, title=order.method)
     expires = ""
     if order.expires_at:
-        when = datetime.fromisoformat(order.expires_at).astimezone(ZoneInfo("Asia/Shanghai"))
-        expires = t["order_expires"].format(time=when.strftime("%Y-%m-%d %H:%M"))
+        when = datetime.fromisoformat(order.expires_at)
+        expires = t["order_expires"].format(time=local_time(when, page.time_zone, language))
     return _env.get_template("pay.html").render(
         **_common(language),
         invoice=page.invoice,

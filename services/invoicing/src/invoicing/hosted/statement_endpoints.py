@@ -9,6 +9,7 @@ answered, and a second answer is 409.
 from __future__ import annotations
 
 import asyncio
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -40,6 +41,7 @@ from invoicing.statements.errors import (
     StatementContentMismatch,
     StatementFormInvalid,
     StatementReplyRejected,
+    line_named,
 )
 from invoicing.statements.models import Statement
 
@@ -173,16 +175,30 @@ def _text(form: FormData, name: str, limit: int = 100) -> str | None:
     return value.strip()[:limit] or None
 
 
-def _amount(value: str | None, what: str) -> Decimal | None:
+# What a customer may type around an amount, or copy from the page: separators, the currency, 元.
+_AROUND_AMOUNT = re.compile(r"[,，\s¥￥元]|人民币|^[A-Za-z]{3}|[A-Za-z]{3}$")
+
+
+def _amount(value: str | None, key: str | None) -> Decimal | None:
+    """An amount as typed: "-12,800.00", "¥-12,800.00", "CNY -12,800.00", or "(12,800.00)" for a negative one.
+
+    `key` names the statement line it is for (None: the closing balance), for the refusal's words.
+    """
     if value is None:
         return None
-    cleaned = value.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    cleaned = _AROUND_AMOUNT.sub("", value.strip())
+    negative = cleaned.startswith(("(", "（")) and cleaned.endswith((")", "）"))
+    if negative:
+        cleaned = "-" + cleaned[1:-1]
     try:
         parsed = Decimal(cleaned)
     except InvalidOperation:
         parsed = Decimal("NaN")
     if not parsed.is_finite() or abs(parsed) >= Decimal("1e15"):
-        raise StatementAnswerInvalid(f"{what} is not an amount: {value!r}.", detail_zh=f"{what}不是有效金额：{value}")
+        en, zh = line_named(key) if key is not None else ("the closing balance", "期末余额")
+        raise StatementAnswerInvalid(
+            f"The amount given for {en} is not an amount: {value}.", detail_zh=f"{zh}填写的金额无效：{value}。"
+        )
     return parsed.quantize(Decimal("0.01"))
 
 
@@ -236,7 +252,7 @@ async def _read_answer(
             lines=lines,
             balance_disputed=currency is not None,
             balance_currency=currency,
-            balance_customer_sees=_amount(_text(form, f"balance:{currency}", 24), "balance") if currency else None,
+            balance_customer_sees=_amount(_text(form, f"balance:{currency}", 24), None) if currency else None,
             reply=reply,
         )
     await form.close()

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from arflow.documents.amounts import amount_in_words
+from invoicing.hosted.formats import local_time, money
 from invoicing.hosted.page import PAGE_LABELS, _common, _env
-from invoicing.reports.labels import labels, money
+from invoicing.reports.labels import labels
 from invoicing.statements import domain
 
 STATEMENT_LABELS: dict[str, dict[str, str]] = {
@@ -41,8 +41,8 @@ STATEMENT_LABELS: dict[str, dict[str, str]] = {
         "comment": "差异说明",
         "reply_file": "盖章回函（可选；PDF、JPG 或 PNG，不超过 {mb} MB）",
         "submit_dispute": "提交差异",
-        "answered.confirmed": "贵公司已于 {time} 确认本对账单无误（经办人：{name}）。谢谢！",
-        "answered.disputed": "贵公司已于 {time} 就本对账单提出差异（经办人：{name}）。我们会尽快核实，并与您联系。",
+        "answered.confirmed": "贵公司已于 {time}确认本对账单无误（经办人：{name}）。谢谢！",
+        "answered.disputed": "贵公司已于 {time}就本对账单提出差异（经办人：{name}）。我们会尽快核实，并与您联系。",
         "fingerprint": "内容校验码（SHA-256）",
         "statement_not_found_body": "此对账单链接无效、已过期或已停用。如需查看或回复对账单，请与我们联系，"
         "我们会发送新的链接。",
@@ -77,9 +77,9 @@ STATEMENT_LABELS: dict[str, dict[str, str]] = {
         "comment": "What differs",
         "reply_file": "Stamped reply (optional; PDF, JPG or PNG, up to {mb} MB)",
         "submit_dispute": "Send the difference",
-        "answered.confirmed": "You confirmed this statement on {time} ({name}). Thank you!",
-        "answered.disputed": "You disputed this statement on {time} ({name}). We will look into it and come "
-        "back to you.",
+        "answered.confirmed": "You confirmed this statement on {time}, answered by {name}. Thank you!",
+        "answered.disputed": "You disputed this statement on {time}, answered by {name}. We will look into it "
+        "and come back to you.",
         "fingerprint": "Content fingerprint (SHA-256)",
         "statement_not_found_body": "This statement link is unknown, expired or no longer in use. Please contact "
         "us and we will send you a new link.",
@@ -163,7 +163,7 @@ def statement_page(view: StatementView, *, language: str, token: str) -> str:
     shown = content["statement"]
     answered = None
     if view.answered is not None:
-        when = view.answered.responded_at.astimezone(ZoneInfo(view.time_zone)).strftime("%Y-%m-%d %H:%M")
+        when = local_time(view.answered.responded_at, view.time_zone, language)
         answered = t[f"answered.{view.answered.kind}"].format(time=when, name=view.answered.responder_name)
     return _env.get_template("statement.html").render(
         **_common_statement(language),

@@ -40,6 +40,7 @@ from invoicing.statements.errors import (
     StatementContentMismatch,
     StatementNotFound,
     StatementReplyRejected,
+    line_named,
 )
 from invoicing.statements.models import Statement, StatementReply, StatementResponse
 from invoicing.statements.service import event_balances
@@ -99,9 +100,8 @@ def _disputed_lines(content: dict[str, Any], answer: Answer) -> list[tuple[domai
     for key, seen in (answer.lines or {}).items():
         line = by_key.get(key)
         if line is None:
-            raise StatementAnswerInvalid(
-                f"The statement has no line {key}.", detail_zh=f"对账单中没有第 {key} 行。", line=key
-            )
+            en, zh = line_named(key)
+            raise StatementAnswerInvalid(f"The statement has no {en}.", detail_zh=f"对账单中没有{zh}。", line=key)
         chosen.append((line, seen))
     return sorted(chosen, key=lambda pair: (domain.currency_order(pair[0].currency), pair[0].line_no))
 

@@ -43,3 +43,11 @@ class StatementAnswerInvalid(Unprocessable):
 
 class StatementReplyRejected(Unprocessable):
     code, title, title_zh = "statement_reply_rejected", "The uploaded reply is not accepted", "上传的回函不被接受"
+
+
+def line_named(key: str) -> tuple[str, str]:
+    """A statement line's key ("CNY:2") as a customer reads it, in English and Chinese, for the messages above."""
+    currency, _, number = key.partition(":")
+    if number.isdigit() and currency.isalpha() and len(currency) == 3:
+        return f"entry {number} ({currency.upper()})", f"第 {number} 行（{currency.upper()}）"
+    return f"entry “{key[:40]}”", f"明细行“{key[:40]}”"
