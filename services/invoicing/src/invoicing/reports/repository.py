@@ -229,33 +229,57 @@ async def kpi_figures(
     return list((await session.execute(query, params)).all())
 
 
+# The entries of _ENTRIES (write-offs included) with their invoice's due date and the flow each is in
+# (a sale, a collection, a write-off, a credit note), read in one pass for the monthly KPIs: the due
+# date is the invoice's own on its entries, joined only for payments and credit notes.
+_DATED_ENTRIES = """
+    SELECT i.customer_id, i.currency, i.invoice_date AS entry_date, i.due_date, 'sale' AS flow, i.total AS amount
+    FROM invoice i WHERE i.status <> 'draft'
+    UNION ALL
+    SELECT i.customer_id, i.currency, (timezone(c.time_zone, i.voided_at))::date, i.due_date, 'sale', -i.total
+    FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE i.status = 'void' AND i.voided_at IS NOT NULL
+    UNION ALL
+    SELECT i.customer_id, i.currency, i.written_off_on, i.due_date, 'write_off', -i.amount_written_off
+    FROM invoice i WHERE i.written_off_on IS NOT NULL
+    UNION ALL
+    SELECT n.customer_id, n.currency, n.issued_on, i.due_date, 'credit', -n.amount
+    FROM credit_note n JOIN invoice i ON i.id = n.invoice_id
+    UNION ALL
+    SELECT a.customer_id, a.currency, a.applied_on, i.due_date, 'collection', -a.amount
+    FROM payment_application a JOIN invoice i ON i.id = a.invoice_id
+    UNION ALL
+    SELECT a.customer_id, a.currency, a.reversed_on, i.due_date, 'collection', a.amount
+    FROM payment_application a JOIN invoice i ON i.id = a.invoice_id WHERE a.reversed_on IS NOT NULL
+"""
+
+
 async def kpi_figures_by_period(
     session: AsyncSession, periods: list[tuple[date, date]], *, customer_id: UUID | None, currency: str | None
 ) -> list[Row[Any]]:
     """kpi_figures for consecutive periods in one pass over the ledger: per period (1-based `period`) and currency.
 
-    Each entry is counted once, into the period its date falls in (`slot`: 0 before the first,
-    len+1 after the last) and the period at whose end its invoice is still not due (`due_slot`:
-    how many period ends come on or before its due date). Grouped by those two, the entries make
-    a few hundred rows, from which every period's opening, closing, not-yet-due part and flows are
-    summed: the same figures kpi_figures gives one period at a time.
+    The entries are summed by day and due date first (a few thousand rows), then each day is put
+    in the period it falls in (`slot`: 0 before the first, len+1 after the last) and the period at
+    whose end its invoice is still not due (`due_slot`: how many period ends come on or before its
+    due date). From those few hundred rows every period's opening, closing, not-yet-due part and
+    flows are summed: the figures kpi_figures gives one period at a time.
     """
     edges = [start for start, _ in periods] + [periods[-1][1] + timedelta(days=1)]
     ends = [end for _, end in periods]
     query = text(
         f"""
-        WITH grouped AS (
-            SELECT e.currency,
-                   width_bucket(e.entry_date, CAST(:edges AS date[])) AS slot,
-                   width_bucket(i.due_date, CAST(:ends AS date[])) AS due_slot,
-                   CASE WHEN e.kind IN ('invoice', 'void') THEN 'sale'
-                        WHEN e.kind IN ('payment', 'payment_reversal') THEN 'collection'
-                        WHEN e.kind = 'write_off' THEN 'write_off' ELSE 'credit' END AS flow,
-                   sum(e.amount) AS amount
-            FROM ({_entries(write_offs=True)}) e JOIN invoice i ON i.id = e.invoice_id
+        WITH daily AS (
+            SELECT e.currency, e.entry_date, e.due_date, e.flow, sum(e.amount) AS amount
+            FROM ({_DATED_ENTRIES}) e
             WHERE (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
               AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
             GROUP BY 1, 2, 3, 4
+        ), grouped AS (
+            SELECT d.currency,
+                   width_bucket(d.entry_date, CAST(:edges AS date[])) AS slot,
+                   width_bucket(d.due_date, CAST(:ends AS date[])) AS due_slot,
+                   d.flow, sum(d.amount) AS amount
+            FROM daily d GROUP BY 1, 2, 3, 4
         )
         SELECT p.period, g.currency,
                coalesce(sum(g.amount) FILTER (WHERE g.slot < p.period), 0) AS opening,
