@@ -39,6 +39,12 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "dunning": ("credit-scoring",),
     "credit-scoring": ("invoicing", "dunning"),
     "approvals": ("people",),
+    "statements": ("dunning", "credit-scoring"),
+}
+# Topics that are not one service's own: who publishes there.
+SHARED_TOPICS: dict[str, str] = {
+    "approvals": "every service that guards actions (its approval requests and decisions)",
+    "statements": "invoicing's statement cycle (statements issued, confirmed, disputed)",
 }
 
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9.\-_]")
@@ -135,12 +141,13 @@ def _channel(publisher: str, names: list[str]) -> dict[str, Any]:
         if subscribers
         else "No arflow service subscribes to it yet."
     )
+    source = SHARED_TOPICS.get(publisher, f"the {publisher} service")
     return {
         "address": topic,
         "title": topic,
-        "summary": f"Facts published by the {publisher} service.",
+        "summary": f"Facts published by {source}.",
         "description": (
-            f"Every event the {publisher} service publishes, keyed by customer id so that one customer's facts "
+            f"Every event published by {source}, keyed by customer id so that one customer's facts "
             f"arrive in order. {subscribed}"
         ),
         "servers": [{"$ref": "#/servers/kafka"}, {"$ref": "#/servers/tansu"}],
