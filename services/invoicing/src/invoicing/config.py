@@ -53,6 +53,13 @@ class InvoicingSettings(ServiceSettings, CreditorSettings):
     statement_link_days: int = Field(
         default=60, ge=1, le=400, description="Days a statement's hosted page works after the statement is issued."
     )
+    statement_answer_days: int = Field(
+        default=15,
+        ge=1,
+        le=365,
+        description="A statement neither confirmed nor disputed within this many days of the day it was issued "
+        "shows as unanswered (GET /statements?unanswered=true), for the finance team to follow up.",
+    )
     statement_reply_max_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1024,

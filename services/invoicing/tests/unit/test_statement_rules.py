@@ -145,3 +145,17 @@ def test_nothing_to_confirm() -> None:
     quiet = content({**part("CNY"), "opening_balance": "0.00", "closing_balance": "0.00"})
     assert domain.is_empty(quiet) and domain.is_empty(content())
     assert not domain.is_empty(FEBRUARY)
+
+
+@pytest.mark.parametrize(
+    ("status", "today", "unanswered"),
+    [
+        ("issued", date(2026, 3, 16), False),  # the 15th day after 1 March: still in time
+        ("issued", date(2026, 3, 17), True),
+        ("confirmed", date(2027, 1, 1), False),
+        ("disputed", date(2027, 1, 1), False),
+    ],
+)
+def test_a_statement_is_unanswered_after_its_days(status: str, today: date, unanswered: bool) -> None:
+    assert domain.answer_due_on(date(2026, 3, 1), 15) == date(2026, 3, 16)
+    assert domain.is_unanswered(status, date(2026, 3, 1), today, 15) is unanswered

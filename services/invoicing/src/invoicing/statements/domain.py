@@ -106,6 +106,16 @@ def balances(content: dict[str, Any], *, default_currency: str = "CNY") -> list[
     ]
 
 
+def answer_due_on(business_date: date, answer_days: int) -> date:
+    """The last day (the customer's) a statement is answered in time: `answer_days` after the day it was issued."""
+    return business_date + timedelta(days=answer_days)
+
+
+def is_unanswered(status: str, business_date: date, today: date, answer_days: int) -> bool:
+    """Neither confirmed nor disputed, and its answer_due_on is past (by the customer's today)."""
+    return status == "issued" and today > answer_due_on(business_date, answer_days)
+
+
 def is_empty(content: dict[str, Any]) -> bool:
     """Nothing to confirm: no line in the period and nothing owed at either end."""
     return all(

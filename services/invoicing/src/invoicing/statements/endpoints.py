@@ -122,14 +122,19 @@ async def issue_statement(
             language=body.language,
         )
         assert issued is not None  # (only the job skips empty statements)
-        [out] = await views.summaries(session, [issued.statement], clock)
+        [out] = await views.summaries(session, [issued.statement], clock, answer_days=settings.statement_answer_days)
         return out
 
     return await idempotent(request, session, principal, body, issue, status_code=200 if existing else 201)
 
 
-@router.get("/statements", response_model=Page[StatementSummaryOut], summary="Statements issued, newest first")
+@router.get(
+    "/statements",
+    response_model=Page[StatementSummaryOut],
+    summary="Statements issued, newest first (unanswered=true: the ones to follow up)",
+)
 async def list_statements(
+    request: Request,
     session: SessionDep,
     clock: ClockDep,
     _: Reader,
@@ -139,10 +144,28 @@ async def list_statements(
     period: Annotated[
         str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM: the month the period ends in.")
     ] = None,
+    unanswered: Annotated[
+        bool | None,
+        Query(
+            description="true: only statements neither confirmed nor disputed past their answer_due_on "
+            "(ARFLOW_STATEMENT_ANSWER_DAYS after issue, the customer's calendar); false: all the others."
+        ),
+    ] = None,
 ) -> Page[StatementSummaryOut]:
+    settings: InvoicingSettings = request.app.state.settings
+    days = settings.statement_answer_days
     month = (int(period[:4]), int(period[5:])) if period else None
-    rows = await repository.list_statements(session, page, customer_id=customer_id, status=status, period_month=month)
-    return make_page(await views.summaries(session, rows, clock), page)
+    rows = await repository.list_statements(
+        session,
+        page,
+        customer_id=customer_id,
+        status=status,
+        period_month=month,
+        unanswered=unanswered,
+        now=clock.now(),
+        answer_days=days,
+    )
+    return make_page(await views.summaries(session, rows, clock, answer_days=days), page)
 
 
 @router.get(
@@ -150,8 +173,12 @@ async def list_statements(
     response_model=StatementDetailOut,
     summary="A statement as frozen, with the customer's answer and its evidence",
 )
-async def get_statement(statement_id: UUID, session: SessionDep, clock: ClockDep, _: Reader) -> StatementDetailOut:
-    return await views.detail(session, await require_statement(session, statement_id), clock)
+async def get_statement(
+    statement_id: UUID, request: Request, session: SessionDep, clock: ClockDep, _: Reader
+) -> StatementDetailOut:
+    settings: InvoicingSettings = request.app.state.settings
+    statement = await require_statement(session, statement_id)
+    return await views.detail(session, statement, clock, answer_days=settings.statement_answer_days)
 
 
 @router.get(

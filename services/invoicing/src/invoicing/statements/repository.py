@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, extract, select, tuple_
+from sqlalchemy import Date, DateTime, Row, and_, cast, extract, func, literal, not_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,8 +60,16 @@ async def list_statements(
     customer_id: UUID | None,
     status: str | None,
     period_month: tuple[int, int] | None,
+    unanswered: bool | None,
+    now: datetime,
+    answer_days: int,
 ) -> list[Statement]:
     query = paginate(select(Statement), Statement.id, page, customer_id=customer_id, status=status)
+    if unanswered is not None:
+        # domain.is_unanswered in SQL: still issued, and the customer's today past business_date + answer_days
+        today = cast(func.timezone(Customer.time_zone, literal(now, DateTime(timezone=True))), Date)
+        late = and_(Statement.status == "issued", Statement.business_date + answer_days < today)
+        query = query.join(Customer, Customer.id == Statement.customer_id).where(late if unanswered else not_(late))
     if period_month is not None:
         query = query.where(
             extract("year", Statement.period_end) == period_month[0],

@@ -84,6 +84,14 @@ class StatementSummaryOut(BaseModel):
     business_date: date = Field(description="The customer's date it was issued on.")
     issued_at: datetime
     answered_at: datetime | None
+    answer_due_on: date = Field(
+        description="The last day (the customer's) it is answered in time: its business_date plus "
+        "ARFLOW_STATEMENT_ANSWER_DAYS (15 by default)."
+    )
+    unanswered: bool = Field(
+        description="Neither confirmed nor disputed, and answer_due_on is past: one for the finance team to follow up "
+        "(status stays issued, and the page still takes an answer while its link works)."
+    )
     content_sha256: str = Field(description="SHA-256 (hex) of the content as frozen: GET /statements/{id}/content.")
     balances: list[BalanceOut]
     hosted_statement_url: str | None = Field(

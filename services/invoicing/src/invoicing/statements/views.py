@@ -40,7 +40,7 @@ def link_out(link: StatementLink, today: date) -> StatementLinkOut:
     )
 
 
-def _fields(statement: Statement, content: dict[str, Any]) -> dict[str, Any]:
+def _fields(statement: Statement, content: dict[str, Any], today: date, answer_days: int) -> dict[str, Any]:
     return {
         "id": statement.id,
         "number": statement.number,
@@ -53,6 +53,8 @@ def _fields(statement: Statement, content: dict[str, Any]) -> dict[str, Any]:
         "business_date": statement.business_date,
         "issued_at": statement.issued_at,
         "answered_at": statement.answered_at,
+        "answer_due_on": domain.answer_due_on(statement.business_date, answer_days),
+        "unanswered": domain.is_unanswered(statement.status, statement.business_date, today, answer_days),
         "content_sha256": statement.content_sha256.hex(),
         "balances": [BalanceOut(**vars(b)) for b in domain.balances(content)],
     }
@@ -63,7 +65,9 @@ async def _today(session: AsyncSession, customer_id: UUID, clock: Clock) -> date
     return local_date(clock.now(), customer.time_zone if customer else "Asia/Shanghai")
 
 
-async def summaries(session: AsyncSession, statements: list[Statement], clock: Clock) -> list[StatementSummaryOut]:
+async def summaries(
+    session: AsyncSession, statements: list[Statement], clock: Clock, *, answer_days: int
+) -> list[StatementSummaryOut]:
     found = await repository.links_of(session, [s.id for s in statements])
     out = []
     for statement in statements:
@@ -71,7 +75,7 @@ async def summaries(session: AsyncSession, statements: list[Statement], clock: C
         today = await _today(session, statement.customer_id, clock)
         out.append(
             StatementSummaryOut(
-                **_fields(statement, content_of(statement)),
+                **_fields(statement, content_of(statement), today, answer_days),
                 hosted_statement_url=links.minted_url(session, statement.id),
                 link=link_out(link, today) if link else None,
             )
@@ -138,8 +142,8 @@ async def response_out(session: AsyncSession, statement: Statement, response: St
     )
 
 
-async def detail(session: AsyncSession, statement: Statement, clock: Clock) -> StatementDetailOut:
-    [summary] = await summaries(session, [statement], clock)
+async def detail(session: AsyncSession, statement: Statement, clock: Clock, *, answer_days: int) -> StatementDetailOut:
+    [summary] = await summaries(session, [statement], clock, answer_days=answer_days)
     response = await repository.response_of(session, statement.id)
     return StatementDetailOut(
         **summary.model_dump(),
