@@ -1,6 +1,6 @@
 """Tables of the statement cycle (对账确认): schedules, issued statements, their links, answers and stamped replies.
 
-They share invoicing's metadata (one schema for Alembic, migration 0016); invoicing.models imports this
+They share invoicing's metadata (one schema for Alembic, migrations 0016 and on); invoicing.models imports this
 module at its end so that every reader of the metadata sees them.
 """
 
@@ -98,6 +98,24 @@ class StatementLink(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     view_count: Mapped[int] = mapped_column(Integer, server_default="0")
     last_viewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatementLinkRenewal(Base):
+    """A new link asked for on the page of a statement link that no longer works, with the email on file.
+
+    Kept whether or not the address matched, never the address itself (the invoice page's hosted_link_renewal).
+    """
+
+    __tablename__ = "statement_link_renewal"
+    __table_args__ = (CheckConstraint("status IN ('pending_delivery','refused')", name="status"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    token_sha256: Mapped[bytes] = mapped_column(LargeBinary)
+    # Only when the address matched one on file (a refused request names no statement).
+    statement_id: Mapped[UUID | None] = mapped_column(ForeignKey("statement.id"), index=True)
+    email_matched: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class StatementReply(Base):
