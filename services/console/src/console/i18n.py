@@ -297,6 +297,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_amount": ("金额", "amount"),
     "search_empty": ("没有找到匹配的客户。", "No customer matches."),
     "search_empty_invoices": ("没有找到匹配的账单。", "No invoice matches."),
+    # working a case (今日工作)
+    "case": ("催收案件", "Case"),
+    "work_case": ("处理", "Work"),
+    "release_case": ("恢复催收", "Release"),
+    "released": ("已恢复催收", "Case released"),
+    "log_outcome": ("记录结果", "Log the outcome"),
+    "outcome": ("结果", "Outcome"),
+    "note": ("备注", "Note"),
+    "promised_amount": ("承诺金额", "Amount promised"),
+    "disputed_invoices": ("有异议的账单（结果为“提出异议”时）", "Disputed invoices (when the outcome is a dispute)"),
+    "no_open_tasks": (
+        "此案件没有待打的电话或待办的拜访：催收阶梯排到电话或拜访时会生成。",
+        "No call or visit to make on this case: the ladder makes one when it reaches that step.",
+    ),
+    "record_promise": ("记录承诺付款", "Record a promise"),
+    "record_dispute": ("登记争议", "Record a dispute"),
+    "dispute_by_call": (
+        "催收员在记录电话或拜访结果时登记争议（结果选“提出异议”并勾选账单）。",
+        "A collector records a dispute with a call's or a visit's outcome (a dispute, naming the invoices).",
+    ),
+    "disputed": ("有争议，暂停催收", "Disputed: not chased"),
+    "held_until": ("暂停至（可不填）", "Hold until (optional)"),
+    "next_step_by_tick": (
+        "下一步由每小时运行的催收任务按时执行。",
+        "The next step is taken on its date by the hourly dunning run.",
+    ),
+    "done_outcome_logged": ("已记录结果。", "Outcome logged."),
+    "done_promise_recorded": ("已记录承诺付款，到期前暂停催收。", "Promise recorded: the case waits until its date."),
+    "done_dispute_recorded": ("已登记争议，该账单暂停催收。", "Dispute recorded: that invoice is not chased."),
+    "done_held": ("已暂停催收。", "Case on hold."),
+    "done_released": ("已恢复催收。", "Case released."),
 }
 
 # Codes the services answer with, as a person reads them: group -> code -> (中文, English).
@@ -338,6 +369,19 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "finance_manager": ("财务经理", "Finance manager"),
         "legal_representative": ("法定代表人", "Legal representative"),
         "other": ("其他", "Other"),
+    },
+    "task": {
+        "phone_call": ("电话", "Phone call"),
+        "visit": ("上门拜访", "Visit"),
+        "registered_mail": ("挂号信", "Registered mail"),
+    },
+    "outcome": {
+        "reached": ("已联系上", "Reached"),
+        "no_answer": ("无人接听", "No answer"),
+        "wrong_number": ("号码错误", "Wrong number"),
+        "promise_to_pay": ("承诺付款", "Promise to pay"),
+        "dispute": ("提出异议", "Dispute"),
+        "refused": ("拒绝付款", "Refused"),
     },
     "entry": {
         "invoice": ("发票", "Invoice"),
