@@ -12,11 +12,14 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
 from arflow.clock import FixedClock
 from arflow.db import Database
 from arflow.events.catalog import ContactInfo, CustomerUpserted, InvoiceIssued, InvoiceOverdue
+from arflow.events.envelope import wrap
+from arflow.messaging.consumer import EventContext
 from arflow.migrations import upgrade
 from arflow.money import Money
 from arflow.testing.creditor import TEST_CREDITOR
@@ -30,6 +33,7 @@ from dunning.customers.service import record_customer
 from dunning.deliveries.sending import DocumentQueue
 from dunning.deliveries.service import DeliveryPolicy, queue_invoice
 from dunning.deps import SYSTEM
+from dunning.handlers import dunning_handlers
 from dunning.invoice_links import record_invoice_issued
 from dunning.models import CustomerDelivery, DunningAction
 
@@ -310,3 +314,41 @@ async def test_the_sender_takes_turns_between_the_action_log_and_the_invoices(
     assert await send_due(sender_db, with_invoices(client), clock=clock, settings=settings(dunning_smtp.port)) == 6
     subjects = [m["Subject"] for m in dunning_smtp.messages if m["To"] == email]
     assert ["invoice" if any(n in s for n in invoices) else "notice" for s in subjects] == ["notice", "invoice"] * 3
+
+
+async def test_invoice_issued_costs_the_link_the_customers_read_and_one_insert(
+    sender_db: Database, own_hosted_pages: Any
+) -> None:
+    """Issue 17: the consume path stays cheap, the sending is the sender's."""
+    clock, customer_id = FixedClock(T0), uuid4()
+    await know_customer(sender_db, clock, customer_id, f"cheap-{uuid4().hex[:8]}@example.cn")
+    event = InvoiceIssued(
+        customer_id=customer_id,
+        invoice_id=uuid4(),
+        invoice_number="INV-2026-000777",
+        currency="CNY",
+        subtotal=Money.of("300.00", "CNY"),
+        tax_total=Money.of("0.00", "CNY"),
+        total=Money.of("300.00", "CNY"),
+        invoice_date=T0.date(),
+        due_date=T0.date() + timedelta(days=30),
+        net_days=30,
+        payment_reference="RF18INV2026000777",
+        issued_at=T0,
+        hosted_invoice_url=own_hosted_pages.link(),
+    )
+    handler = dunning_handlers(settings(0))[InvoiceIssued]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    sqlalchemy_event.listen(sender_db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with sender_db.unit_of_work() as session:
+            context = EventContext(session, wrap(event, occurred_at=T0, traceparent=None), clock)
+            await handler(context, event)
+    finally:
+        sqlalchemy_event.remove(sender_db.engine.sync_engine, "before_cursor_execute", seen)
+    assert statements == ["INSERT", "SELECT", "INSERT"]  # the link's upsert, the customer, the delivery
+    assert (await delivery(sender_db, event.invoice_id)).status == "queued"
