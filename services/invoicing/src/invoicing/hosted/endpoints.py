@@ -415,8 +415,7 @@ async def renew_link(
     if link is not None and link.revoked_at is None:  # a revoked link was stopped on purpose: not renewed
         invoice = await require_invoice(session, link.invoice_id)
         customer = await require_customer(session, invoice.customer_id)
-        on_file = {str(c.get("email", "")).strip().lower() for c in customer.contacts if c.get("email")}
-        matched = email.strip().lower() in on_file
+        matched = links.email_on_file(customer.contacts, email)
         invoice_id = invoice.id
     session.add(
         HostedLinkRenewal(

@@ -17,6 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -156,6 +157,12 @@ async def record_view(session: AsyncSession, invoice_id: UUID, *, at: datetime) 
         .where(HostedInvoiceLink.invoice_id == invoice_id)
         .values(view_count=HostedInvoiceLink.view_count + 1, last_viewed_at=at)
     )
+
+
+def email_on_file(contacts: list[dict[str, Any]], email: str) -> bool:
+    """Whether an address typed on a dead page is one of the customer's contacts' (case and spaces aside)."""
+    on_file = {str(c.get("email", "")).strip().lower() for c in contacts if c.get("email")}
+    return email.strip().lower() in on_file
 
 
 async def expired_link(session: AsyncSession, token: str) -> HostedInvoiceLink | None:

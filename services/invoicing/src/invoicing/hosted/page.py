@@ -226,7 +226,7 @@ def pay_page(page: PageContext, order: CheckoutOrder, *, language: str, token: s
 
 def not_found_page(*, language: str) -> str:
     """The one answer for every link that does not work, with the form that asks for a new one."""
-    return _env.get_template("not_found.html").render(**_common(language))
+    return _env.get_template("not_found.html").render(**_common(language), body_key="not_found_body")
 
 
 def message_page(*, language: str, title_key: str, body_key: str) -> str:

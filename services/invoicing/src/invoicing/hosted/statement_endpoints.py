@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from arflow.documents.creditor import Creditor
+from arflow.ids import uuid7
 from arflow.problems import Problem
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
+from invoicing.hosted import links as hosted_links
 from invoicing.hosted import page, statement_page
 from invoicing.hosted.endpoints import (
     PUBLIC_ANSWERS,
@@ -43,7 +45,7 @@ from invoicing.statements.errors import (
     StatementReplyRejected,
     line_named,
 )
-from invoicing.statements.models import Statement
+from invoicing.statements.models import Statement, StatementLinkRenewal
 
 REFUSALS = (
     StatementAlreadyAnswered,
@@ -381,3 +383,53 @@ async def dispute(
 ) -> Response:
     language = page.page_language(lang, accept_language)
     return await _answer("disputed", token, request, session, clock, language)
+
+
+@public.post(
+    "/s/{token}",
+    status_code=202,
+    response_class=HTMLResponse,
+    responses={202: {"content": {"text/html": {}}}, 429: PUBLIC_ANSWERS[429]},
+    summary="Ask for a new link on a statement page that no longer works, with the email on file (the same answer "
+    "always)",
+)
+async def renew_link(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    email: Annotated[str, Form(max_length=254)],
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> HTMLResponse:
+    """The invoice page's renewal (hosted.endpoints.renew_link) for a statement's link: kept, never the address.
+
+    The request is kept whether or not the address is one of the customer's contacts, and the answer is the
+    same page either way (and for a token that never was), so the form tells nobody what is on file. A revoked
+    link was stopped on purpose and is never renewed.
+    """
+    language = page.page_language(lang, accept_language)
+    if (limited := _limited(request, language)) is not None:
+        return limited
+    link = await links.link_by_token(session, token)
+    matched = False
+    statement_id = None
+    if link is not None and link.revoked_at is None:
+        statement = await repository.get_statement(session, link.statement_id)
+        assert statement is not None  # (a link's statement is never deleted)
+        customer = await require_customer(session, statement.customer_id)
+        matched = hosted_links.email_on_file(customer.contacts, email)
+        statement_id = statement.id
+    session.add(
+        StatementLinkRenewal(
+            id=uuid7(),
+            token_sha256=hosted_links.token_hash(token),
+            statement_id=statement_id if matched else None,
+            email_matched=matched,
+            status="pending_delivery" if matched else "refused",
+            requested_at=clock.now(),
+        )
+    )
+    # Its audit entry is the row (the ORM's): the renewal and its token's hash (redacted), never the address typed.
+    body = statement_page.renewal_received_page(language=language)
+    return HTMLResponse(body, status_code=202, headers=page.HEADERS)

@@ -44,8 +44,9 @@ STATEMENT_LABELS: dict[str, dict[str, str]] = {
         "answered.confirmed": "贵公司已于 {time}确认本对账单无误（经办人：{name}）。谢谢！",
         "answered.disputed": "贵公司已于 {time}就本对账单提出差异（经办人：{name}）。我们会尽快核实，并与您联系。",
         "fingerprint": "内容校验码（SHA-256）",
-        "statement_not_found_body": "此对账单链接无效、已过期或已停用。如需查看或回复对账单，请与我们联系，"
-        "我们会发送新的链接。",
+        "statement_not_found_body": "此对账单链接无效、已过期或已停用。如链接已过期，请输入贵公司在我方登记的电子邮箱，"
+        "我们会将新的链接发送至该邮箱。",
+        "statement_renew_sent_body": "如该邮箱与对账单客户登记的邮箱一致，新的对账单链接将发送至该邮箱。",
         "already_title": "本对账单已回复",
         "already_body": "每份对账单只能回复一次，此前的回复已记录。如需更正，请与我们联系。",
         "invalid_title": "回复未提交",
@@ -81,8 +82,10 @@ STATEMENT_LABELS: dict[str, dict[str, str]] = {
         "answered.disputed": "You disputed this statement on {time}, answered by {name}. We will look into it "
         "and come back to you.",
         "fingerprint": "Content fingerprint (SHA-256)",
-        "statement_not_found_body": "This statement link is unknown, expired or no longer in use. Please contact "
-        "us and we will send you a new link.",
+        "statement_not_found_body": "This statement link is unknown, expired or no longer in use. If it has "
+        "expired, enter the email address we have on file for your company and we will send a new link to it.",
+        "statement_renew_sent_body": "If the address is one we have on file for the statement's customer, a new "
+        "link to the statement will be sent to it.",
         "already_title": "This statement was already answered",
         "already_body": "A statement is answered once, and your earlier answer is on record. Please contact us "
         "to correct it.",
@@ -186,9 +189,16 @@ def statement_page(view: StatementView, *, language: str, token: str) -> str:
 
 
 def not_found_page(*, language: str) -> str:
-    """The one answer for every statement link that does not work."""
+    """The one answer for every statement link that does not work, with the form that asks for a new one."""
+    return _env.get_template("not_found.html").render(
+        **_common_statement(language), body_key="statement_not_found_body"
+    )
+
+
+def renewal_received_page(*, language: str) -> str:
+    """The one answer to a renewal asked for on a dead link, whether or not the address was on file."""
     return _env.get_template("message.html").render(
-        **_common_statement(language), title_key="not_found_title", body_key="statement_not_found_body"
+        **_common_statement(language), title_key="renew_sent_title", body_key="statement_renew_sent_body"
     )
 
 

@@ -266,8 +266,11 @@ async def rotate_link(
             object_id=statement.id,
             after={"expires_on": expires_on},
         )
+        pending = await repository.pending_renewals(session, [statement.id])
         return HostedStatementLinkOut(
-            statement_id=statement.id, hosted_statement_url=url, link=views.link_out(link, today)
+            statement_id=statement.id,
+            hosted_statement_url=url,
+            link=views.link_out(link, today, pending.get(statement.id, 0)),
         )
 
     return await idempotent(request, session, principal, None, rotate, status_code=200)

@@ -129,3 +129,11 @@ async def record_view(session: AsyncSession, statement_id: UUID, *, at: datetime
         .where(StatementLink.statement_id == statement_id)
         .values(view_count=StatementLink.view_count + 1, last_viewed_at=at)
     )
+
+
+async def link_by_token(session: AsyncSession, token: str) -> StatementLink | None:
+    """The row of a token that exists, whether or not it still works (a renewal asks for it)."""
+    if not 20 <= len(token) <= 100:
+        return None
+    query = select(StatementLink).where(StatementLink.token_sha256 == token_hash(token))
+    return (await session.execute(query)).scalar_one_or_none()

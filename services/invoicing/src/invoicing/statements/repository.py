@@ -16,6 +16,7 @@ from invoicing.models import Customer, Invoice
 from invoicing.statements.models import (
     Statement,
     StatementLink,
+    StatementLinkRenewal,
     StatementReply,
     StatementResponse,
     StatementSchedule,
@@ -83,6 +84,18 @@ async def links_of(session: AsyncSession, statement_ids: list[UUID]) -> dict[UUI
         return {}
     rows = await session.execute(select(StatementLink).where(StatementLink.statement_id.in_(statement_ids)))
     return {link.statement_id: link for link in rows.scalars()}
+
+
+async def pending_renewals(session: AsyncSession, statement_ids: list[UUID]) -> dict[UUID, int]:
+    """How many renewals, asked with an address on file, wait for delivery, by statement."""
+    if not statement_ids:
+        return {}
+    rows = await session.execute(
+        select(StatementLinkRenewal.statement_id, func.count())
+        .where(StatementLinkRenewal.statement_id.in_(statement_ids), StatementLinkRenewal.status == "pending_delivery")
+        .group_by(StatementLinkRenewal.statement_id)
+    )
+    return {statement_id: count for statement_id, count in rows if statement_id is not None}
 
 
 async def response_of(session: AsyncSession, statement_id: UUID) -> StatementResponse | None:

@@ -70,6 +70,10 @@ class StatementLinkOut(BaseModel):
     revoked_at: datetime | None
     view_count: int
     last_viewed_at: datetime | None
+    renewals_pending: int = Field(
+        description="New links asked for on the dead page with an email on file, waiting to be sent (POST "
+        "/statements/{id}/hosted-link makes one to send)."
+    )
 
 
 class StatementSummaryOut(BaseModel):

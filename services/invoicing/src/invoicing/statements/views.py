@@ -25,7 +25,7 @@ from invoicing.statements.schemas import (
 )
 
 
-def link_out(link: StatementLink, today: date) -> StatementLinkOut:
+def link_out(link: StatementLink, today: date, renewals_pending: int) -> StatementLinkOut:
     status: Literal["active", "expired", "revoked"] = (
         "revoked" if link.revoked_at else "expired" if today > link.expires_on else "active"
     )
@@ -37,6 +37,7 @@ def link_out(link: StatementLink, today: date) -> StatementLinkOut:
         revoked_at=link.revoked_at,
         view_count=link.view_count,
         last_viewed_at=link.last_viewed_at,
+        renewals_pending=renewals_pending,
     )
 
 
@@ -69,6 +70,7 @@ async def summaries(
     session: AsyncSession, statements: list[Statement], clock: Clock, *, answer_days: int
 ) -> list[StatementSummaryOut]:
     found = await repository.links_of(session, [s.id for s in statements])
+    renewals = await repository.pending_renewals(session, list(found))
     out = []
     for statement in statements:
         link = found.get(statement.id)
@@ -77,7 +79,7 @@ async def summaries(
             StatementSummaryOut(
                 **_fields(statement, content_of(statement), today, answer_days),
                 hosted_statement_url=links.minted_url(session, statement.id),
-                link=link_out(link, today) if link else None,
+                link=link_out(link, today, renewals.get(statement.id, 0)) if link else None,
             )
         )
     return out
