@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+from uuid import UUID
+
 from arflow.events.catalog import (
     CreditNoteIssued,
     CreditorUpdated,
@@ -34,7 +38,13 @@ from dunning.customers import service as customers
 from dunning.deliveries import service as deliveries
 from dunning.deps import SYSTEM
 from dunning.disputes import statements
+from dunning.models import DunningCase
 from dunning.payments import service as payments
+
+# session.info key: per customer and currency, the cases a run of PaymentApplied left to re-anchor, with the
+# latest payment date of the run (see on_payment_applied).
+REANCHOR = "dunning.reanchor"
+_EVERY_KEY = object()  # no work is left under it: settling "unless" it runs all of a customer's work
 
 
 async def on_creditor_updated(ctx: EventContext, event: CreditorUpdated) -> None:
@@ -70,9 +80,25 @@ async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
 
 
 async def on_payment_applied(ctx: EventContext, event: PaymentApplied) -> None:
-    await cases.record_payment_applied(
-        ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
-    )
+    """The item takes the balance at once; the case's schedule is re-anchored once for a run of payments of the
+    customer in one batch, on the run's latest payment date, as many re-anchorings in a row would leave it (it
+    only ever moves later). Any other event of the customer settles the run first (see `_customer_ordered`)."""
+    key = ("reanchor", event.customer_id, event.invoice_balance_after.currency)
+    pending: dict[UUID, tuple[DunningCase, date]] = ctx.session.info.setdefault(REANCHOR, {}).setdefault(key, {})
+
+    async def record() -> None:
+        case = await cases.record_payment_applied(
+            ctx.session, actor=SYSTEM, clock=ctx.clock, event=event, observed_at=ctx.envelope.time
+        )
+        if case is not None:
+            held = pending.get(case.id)
+            pending[case.id] = (case, max(held[1], event.applied_on) if held else event.applied_on)
+
+    async def reanchor() -> None:
+        for case, paid_on in ctx.session.info[REANCHOR].pop(key, {}).values():
+            await cases.reanchor_after_payment(ctx.session, case=case, paid_on=paid_on)
+
+    await ctx.once(key, event.customer_id, record, reanchor)
 
 
 async def on_payment_application_reversed(ctx: EventContext, event: PaymentApplicationReversed) -> None:
@@ -202,12 +228,28 @@ def statement_issued_handler(policy: deliveries.DeliveryPolicy) -> Handler:
     return on_issued
 
 
+def _customer_ordered(handler: Handler) -> Handler:
+    """Run the work a run of the customer's payments left in this batch before handling another event of theirs,
+    so that it sees the case as it would have had each event been handled alone."""
+
+    async def handle(ctx: EventContext, event: Any) -> None:
+        customer_id = getattr(event, "customer_id", None)
+        if customer_id is not None:
+            await ctx.left.settle(customer_id, unless=_EVERY_KEY)
+        await handler(ctx, event)
+
+    return handle
+
+
 def dunning_handlers(settings: DunningSettings) -> dict[type[Event], Handler]:
     """The handlers, InvoiceIssued's and StatementIssued's sending the document to its customer under these
     settings."""
     policy = deliveries.DeliveryPolicy.of(settings)
-    return {
+    handlers: dict[type[Event], Handler] = {
         **HANDLERS,
         InvoiceIssued: invoice_issued_handler(policy),
         StatementIssued: statement_issued_handler(policy),
+    }
+    return {
+        kind: handler if kind is PaymentApplied else _customer_ordered(handler) for kind, handler in handlers.items()
     }

@@ -61,6 +61,27 @@ async def get_item(session: AsyncSession, invoice_id: UUID, *, for_update: bool 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def item_and_case_for_update(
+    session: AsyncSession, invoice_id: UUID
+) -> tuple[DunningCaseItem, DunningCase] | None:
+    """The invoice's item and its case, both locked, in one round trip (None: the invoice is in no case)."""
+    query = (
+        select(DunningCaseItem, DunningCase)
+        .join(DunningCase, DunningCase.id == DunningCaseItem.case_id)
+        .where(DunningCaseItem.invoice_id == invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def closures_of(session: AsyncSession, case_id: UUID) -> list[str | None]:
+    """Each item's closure, None while it is open: what the case's resolution is decided on."""
+    query = select(DunningCaseItem.status, DunningCaseItem.closure).where(DunningCaseItem.case_id == case_id)
+    return [closure if status == "closed" else None for status, closure in (await session.execute(query)).all()]
+
+
 async def amounts_overdue(session: AsyncSession, case_ids: list[UUID]) -> dict[UUID, Decimal]:
     """The sum of open items' amounts due, per case."""
     if not case_ids:

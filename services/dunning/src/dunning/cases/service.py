@@ -33,7 +33,7 @@ from dunning.collectors.service import assign_named, assign_new_case
 from dunning.customers.repository import get_customer
 from dunning.customers.service import customer_view
 from dunning.ladder.service import policy_view, require_policy
-from dunning.lookups import CaseNotOpen, case_items, get_case
+from dunning.lookups import CaseNotOpen, get_case
 from dunning.models import DunningAction, DunningCase, DunningCaseItem
 from dunning.promises.repository import open_promises
 from dunning.promises.service import settle_due_promises
@@ -215,14 +215,16 @@ def _take_balance(
 
 async def record_payment_applied(
     session: AsyncSession, *, actor: Principal, clock: Clock, event: PaymentApplied, observed_at: datetime
-) -> None:
-    """Bring an item's amount due to the invoice's balance after a payment."""
-    item = await repository.get_item(session, event.invoice_id, for_update=True)
-    if item is None:
-        return
+) -> DunningCase | None:
+    """Bring an item's amount due to the invoice's balance after a payment; the case's schedule is then re-anchored
+    by `reanchor_after_payment` (once for a run of payments of one case, see dunning.handlers)."""
+    found = await repository.item_and_case_for_update(session, event.invoice_id)
+    if found is None:
+        return None
+    item, case = found
     await repository.record_case_payment(session, item=item, event=event, now=clock.now())
     if item.status != "open":
-        return
+        return None
     if _take_balance(
         item,
         event.invoice_balance_after.amount,
@@ -231,20 +233,23 @@ async def record_payment_applied(
         now=clock.now(),
     ):
         log.info("case_item.balance_updated", invoice_id=str(item.invoice_id), amount_due=str(item.amount_due))
-    case = await get_case(session, item.case_id, for_update=True)
-    if case is None or case.status != "open":
-        return
+    if case.status != "open":
+        return None
     await session.flush()
     await settle_due_promises(session, clock=clock, case=case)
-    if case.policy_code and case.anchor_date:
-        policy, _ = await require_policy(session, case.policy_code, case.policy_version)
-        done = await done_steps(session, case.id)
-        anchor = domain.reanchor(
-            case.anchor_date, policy=policy_view(policy), done_steps=done, paid_on=event.applied_on
-        )
-        if anchor != case.anchor_date:
-            log.info("case.reanchored", case_id=str(case.id), anchor_date=str(anchor))
-            case.anchor_date = anchor
+    return case if case.policy_code and case.anchor_date else None
+
+
+async def reanchor_after_payment(session: AsyncSession, *, case: DunningCase, paid_on: date) -> None:
+    """Move the case's schedule after a payment on `paid_on` (the latest of a run: reanchoring only moves later)."""
+    if case.status != "open" or not case.policy_code or not case.anchor_date:
+        return
+    policy, _ = await require_policy(session, case.policy_code, case.policy_version)
+    done = await done_steps(session, case.id)
+    anchor = domain.reanchor(case.anchor_date, policy=policy_view(policy), done_steps=done, paid_on=paid_on)
+    if anchor != case.anchor_date:
+        log.info("case.reanchored", case_id=str(case.id), anchor_date=str(anchor))
+        case.anchor_date = anchor
 
 
 async def record_payment_reversed(
@@ -261,13 +266,11 @@ async def record_payment_reversed(
     if event.invoice_reopened:
         await repository.forget_paid_invoice(session, event.invoice_id)
     await repository.mark_payment_reversed(session, event.application_id, reversed_on=event.reversed_on)
-    found = await repository.get_item(session, event.invoice_id)
+    found = await repository.item_and_case_for_update(session, event.invoice_id)
     if found is None:
         bound.info("case_item.reversal_before_overdue", reopened=event.invoice_reopened)
         return
-    case = await get_case(session, found.case_id, for_update=True)
-    item = await repository.get_item(session, event.invoice_id, for_update=True)
-    assert case is not None and item is not None
+    item, case = found
     balance = event.invoice_balance_after.amount
     if item.status == "open":
         if _take_balance(item, balance, observed_at=observed_at, version=event.invoice_ledger_version, now=now):
@@ -338,21 +341,17 @@ async def close_invoice(
     await repository.remember_closed_invoice(
         session, invoice_id=invoice_id, customer_id=customer_id, closure=closure, closed_at=now
     )
-    found = await repository.get_item(session, invoice_id)
+    found = await repository.item_and_case_for_update(session, invoice_id)
     if found is None:
         log.info("case_item.closed_before_overdue", invoice_id=str(invoice_id), closure=closure)
         return
-    case = await get_case(session, found.case_id, for_update=True)
-    item = await repository.get_item(session, invoice_id, for_update=True)
-    assert case is not None and item is not None
+    item, case = found
     if item.status != "open":
         return
     item.status, item.closure, item.closed_at, item.updated_at = "closed", closure, now, now
     await session.flush()
     log.info("case_item.closed", case_id=str(case.id), invoice_id=str(invoice_id), closure=closure)
-    resolution = domain.case_resolution(
-        i.closure if i.status == "closed" else None for i in await case_items(session, case.id)
-    )
+    resolution = domain.case_resolution(await repository.closures_of(session, case.id))
     if resolution is None or case.status != "open":
         return
     case.status, case.resolution, case.resolved_at, case.updated_at = "resolved", resolution, now, now

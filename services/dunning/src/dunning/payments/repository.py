@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,16 +43,27 @@ async def remember_unmatched(
     return rows_changed(result) == 1
 
 
-async def resolve_unmatched(session: AsyncSession, *, payment_id: UUID, by_payment_id: UUID, at: datetime) -> None:
-    """Mark the payment resolved (the first resolution counts); remember it even when not reported yet."""
+async def resolve_unmatched(
+    session: AsyncSession, *, payment_ids: Collection[UUID], by_payment_id: UUID, at: datetime
+) -> None:
+    """Mark the payments resolved (the first resolution counts); remember them even when not reported yet.
+
+    One statement: the row is inserted resolved, or an unresolved one is resolved where it stands.
+    """
+    if not payment_ids:
+        return
     insert = pg_insert(UnmatchedPayment).values(
-        payment_id=payment_id, resolved_at=at, resolved_by_payment_id=by_payment_id
+        [{"payment_id": p, "resolved_at": at, "resolved_by_payment_id": by_payment_id} for p in payment_ids]
     )
-    await session.execute(insert.on_conflict_do_nothing(index_elements=[UnmatchedPayment.payment_id]))
     await session.execute(
-        update(UnmatchedPayment)
-        .where(UnmatchedPayment.payment_id == payment_id, UnmatchedPayment.resolved_at.is_(None))
-        .values(resolved_at=at, resolved_by_payment_id=by_payment_id)
+        insert.on_conflict_do_update(
+            index_elements=[UnmatchedPayment.payment_id],
+            set_={
+                "resolved_at": insert.excluded.resolved_at,
+                "resolved_by_payment_id": insert.excluded.resolved_by_payment_id,
+            },
+            where=UnmatchedPayment.resolved_at.is_(None),
+        )
     )
 
 

@@ -56,8 +56,7 @@ async def record_payment_received(
     session: AsyncSession, *, actor: Principal, clock: Clock, event: PaymentReceived
 ) -> None:
     """A received payment resolves the unmatched payment it is, or the one it supersedes."""
-    for payment_id in {event.payment_id, event.supersedes_payment_id} - {None}:
-        assert payment_id is not None
-        await repository.resolve_unmatched(
-            session, payment_id=payment_id, by_payment_id=event.payment_id, at=clock.now()
-        )
+    payment_ids = {event.payment_id} | ({event.supersedes_payment_id} if event.supersedes_payment_id else set())
+    await repository.resolve_unmatched(
+        session, payment_ids=sorted(payment_ids), by_payment_id=event.payment_id, at=clock.now()
+    )
