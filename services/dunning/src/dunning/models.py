@@ -49,6 +49,8 @@ class Customer(Base):
     dunning_excluded: Mapped[bool] = mapped_column(Boolean, server_default="false")
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     account_manager_email: Mapped[str | None] = mapped_column(Text)
+    # 统一社会信用代码: characters 3-8 give the region the collectors' rules read.
+    unified_social_credit_code: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -117,6 +119,8 @@ class Collector(Base):
     email: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     tiers: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    # Administrative division prefixes (44 广东, 4403 深圳); empty: every region.
+    regions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     min_amount: Mapped[Decimal | None] = mapped_column(Amount)
     max_amount: Mapped[Decimal | None] = mapped_column(Amount)
     max_open_cases: Mapped[int | None] = mapped_column(Integer)

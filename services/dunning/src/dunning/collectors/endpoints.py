@@ -49,6 +49,7 @@ def collector_out(collector: Collector, open_cases: int) -> CollectorOut:
             "active": collector.active,
             "rules": {
                 "tiers": list(collector.tiers or []),
+                "regions": list(collector.regions or []),
                 "min_amount": collector.min_amount,
                 "max_amount": collector.max_amount,
                 "max_open_cases": collector.max_open_cases,

@@ -23,3 +23,7 @@ class CollectorRequired(Unprocessable):
 
 class InvalidPeriod(Unprocessable):
     code, title, title_zh = "invalid_period", "Period is not valid", "期间无效"
+
+
+class UnknownRegion(Unprocessable):
+    code, title, title_zh = "unknown_region", "Region is not known", "地区代码无效"

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from arflow.pagination import PageParams, paginate
+from dunning.collectors.regions import division_of
 from dunning.collectors.rules import CaseProfile, CollectorRules
 from dunning.customers.repository import tiers_of
 from dunning.lookups import among
@@ -55,6 +56,7 @@ def rules_of(collector: Collector) -> CollectorRules:
     return CollectorRules(
         username=collector.username,
         tiers=frozenset(collector.tiers or ()),
+        regions=frozenset(collector.regions or ()),
         min_amount=collector.min_amount,
         max_amount=collector.max_amount,
         max_open_cases=collector.max_open_cases,
@@ -85,7 +87,7 @@ async def lock_assignments(session: AsyncSession) -> None:
 
 
 async def profiles(session: AsyncSession, cases: Sequence[DunningCase]) -> list[CaseProfile]:
-    """Each case's tier and open balance, in the order given."""
+    """Each case's tier, open balance and customer's division (from the USCC), in the order given."""
     if not cases:
         return []
     ids = [c.id for c in cases]
@@ -95,8 +97,14 @@ async def profiles(session: AsyncSession, cases: Sequence[DunningCase]) -> list[
         .group_by(DunningCaseItem.case_id)
     )
     owed: dict[UUID, Decimal] = {k: v for k, v in (await session.execute(owed_query)).all()}
-    tiers = await tiers_of(session, list({c.customer_id for c in cases}))
-    return [CaseProfile(c.id, tiers.get(c.customer_id), owed.get(c.id, Decimal(0))) for c in cases]
+    customer_ids = list({c.customer_id for c in cases})
+    tiers = await tiers_of(session, customer_ids)
+    uscc_query = select(Customer.id, Customer.unified_social_credit_code).where(among(Customer.id, customer_ids))
+    divisions = {k: division_of(v) for k, v in (await session.execute(uscc_query)).all()}
+    return [
+        CaseProfile(c.id, tiers.get(c.customer_id), owed.get(c.id, Decimal(0)), divisions.get(c.customer_id))
+        for c in cases
+    ]
 
 
 async def business_dates(session: AsyncSession, cases: Sequence[DunningCase], at: datetime) -> dict[UUID, date]:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from dunning.collectors.regions import in_regions, region_names
 from dunning.domain import DEFAULT_TIER
 
 # A broken promise counts on the worklist this many days after the tick found it broken.
@@ -21,10 +22,12 @@ STEP_SOON_DAYS = 7
 
 @dataclass(frozen=True)
 class CollectorRules:
-    """What cases a collector takes: tiers (empty: any), the band of the case's open balance, a load cap."""
+    """What cases a collector takes: tiers (empty: any), regions as division prefixes (empty: any), the band
+    of the case's open balance, a load cap."""
 
     username: str
     tiers: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
     max_open_cases: int | None = None
@@ -33,11 +36,13 @@ class CollectorRules:
 
 @dataclass(frozen=True)
 class CaseProfile:
-    """What the rules look at in a case: its customer's tier (unscored: B) and its open balance."""
+    """What the rules look at in a case: its customer's tier (unscored: B), its open balance and the
+    administrative division of its customer's USCC (None when unknown)."""
 
     case_id: UUID
     tier: str | None
     amount: Decimal
+    division: str | None = None
 
 
 # Where a dispute is answered, by who raised it: dunning's own and a statement's here, reconciliation's there.
@@ -52,10 +57,12 @@ DISPUTE_WHERE = {
 
 
 def matches(rules: CollectorRules, case: CaseProfile) -> bool:
-    """Whether the collector's tiers and amount band take the case (the load is checked apart)."""
+    """Whether the collector's tiers, regions and amount band take the case (the load is checked apart)."""
     if not rules.active:
         return False
     if rules.tiers and (case.tier or DEFAULT_TIER) not in rules.tiers:
+        return False
+    if not in_regions(case.division, rules.regions):
         return False
     if rules.min_amount is not None and case.amount < rules.min_amount:
         return False
@@ -105,9 +112,11 @@ def assign_all(
 def no_match_reason(case: CaseProfile) -> tuple[str, str]:
     """Why a case waits unassigned, in English and Chinese."""
     tier, amount = case.tier or DEFAULT_TIER, format(case.amount, ",.2f")
+    where_en, where_zh = region_names(case.division)
     return (
-        f"No active collector's rules take a tier {tier} case of {amount}, or all who do are at their limit.",
-        f"没有在岗催收员的分配规则适用于 {tier} 级、金额 {amount} 的案件，或适用者均已满额。",
+        f"No active collector's rules take a tier {tier} case of {amount} in {where_en}, "
+        "or all who do are at their limit.",
+        f"没有在岗催收员的分配规则适用于{where_zh}、{tier} 级、金额 {amount} 的案件，或适用者均已满额。",
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from arflow.money import DecimalString
+from dunning.collectors.regions import REGION_PATTERN
 from dunning.fields import Strict, check_amount
 
 Tier = Literal["A", "B", "C", "D"]
@@ -22,6 +23,14 @@ class AssignmentRulesIn(Strict):
 
     tiers: list[Tier] = Field(
         default_factory=list, max_length=4, description="The customer's credit tier (unscored: B)."
+    )
+    regions: list[Annotated[str, StringConstraints(pattern=REGION_PATTERN)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Administrative division prefixes (GB/T 2260) of the customer's region, read from characters "
+        "3-8 of its unified social credit code (统一社会信用代码): 2 digits for a province (31 上海, 44 广东), "
+        "4 for a prefecture (4403 深圳), 6 for a county. A customer without a USCC is in no region.",
+        examples=[["31", "3205"]],
     )
     min_amount: DecimalString | None = Field(default=None, description="The case's open balance at least this.")
     max_amount: DecimalString | None = Field(default=None, description="The case's open balance at most this.")
@@ -52,6 +61,7 @@ class CollectorIn(Strict):
                 "active": True,
                 "rules": {
                     "tiers": ["C", "D"],
+                    "regions": ["31", "3205"],
                     "min_amount": "10000.00",
                     "max_amount": "500000.00",
                     "max_open_cases": 80,
@@ -63,6 +73,7 @@ class CollectorIn(Strict):
 
 class AssignmentRulesOut(BaseModel):
     tiers: list[str]
+    regions: list[str]
     min_amount: DecimalString | None
     max_amount: DecimalString | None
     max_open_cases: int | None

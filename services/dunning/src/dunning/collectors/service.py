@@ -17,7 +17,8 @@ from arflow.auth import Principal
 from arflow.clock import Clock
 from arflow.ids import uuid7
 from dunning.collectors import repository
-from dunning.collectors.errors import CollectorInactive, CollectorNotFound, InvalidAmountBand
+from dunning.collectors.errors import CollectorInactive, CollectorNotFound, InvalidAmountBand, UnknownRegion
+from dunning.collectors.regions import is_known_region, region_names
 from dunning.collectors.rules import CaseProfile, assign_all, no_match_reason
 from dunning.collectors.schemas import CollectorIn
 from dunning.lookups import CaseNotOpen
@@ -50,11 +51,20 @@ async def put_collector(
             f"min_amount {rules.min_amount} is above max_amount {rules.max_amount}.",
             detail_zh=f"金额下限 {rules.min_amount} 高于上限 {rules.max_amount}。",
         )
+    unknown = sorted(r for r in set(rules.regions) if not is_known_region(r))
+    if unknown:
+        raise UnknownRegion(
+            f"No province has the division code {', '.join(unknown)}: a region is 2, 4 or 6 digits of a "
+            "GB/T 2260 division whose first two name a province (31 Shanghai, 44 Guangdong).",
+            detail_zh=f"行政区划代码 {'、'.join(unknown)} 不对应任何省份：地区为 2、4 或 6 位行政区划代码，"
+            "前两位为省份（如 31 上海、44 广东）。",
+        )
     values: dict[str, Any] = {
         "display_name": body.display_name,
         "email": body.email,
         "active": body.active,
         "tiers": sorted(set(rules.tiers)),
+        "regions": sorted(set(rules.regions)),
         "min_amount": rules.min_amount,
         "max_amount": rules.max_amount,
         "max_open_cases": rules.max_open_cases,
@@ -139,7 +149,8 @@ async def _by_rules(
 def _rules_reason(profile: CaseProfile, collector: str | None) -> str:
     if collector is None:
         return no_match_reason(profile)[0]
-    return f"By the rules: tier {profile.tier or 'B'}, open balance {profile.amount:,.2f}, least loaded."
+    region = region_names(profile.division)[0]
+    return f"By the rules: tier {profile.tier or 'B'}, {region}, open balance {profile.amount:,.2f}, least loaded."
 
 
 async def assign_new_case(session: AsyncSession, *, actor: Principal, clock: Clock, case: DunningCase) -> None:
