@@ -149,6 +149,7 @@ class Backend:
         language: str,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         idempotent: bool = False,
     ) -> httpx.Response:
         """A request as the signed-in person, the token refreshed first when it is about to lapse."""
@@ -161,7 +162,7 @@ class Backend:
             headers["Idempotency-Key"] = secrets.token_hex(16)
         try:
             response = await self.client.request(
-                method, self.url(service, path), json=json, params=params, headers=headers
+                method, self.url(service, path), json=json, params=params, files=files, headers=headers
             )
         except httpx.HTTPError as error:
             raise Problem(503, "service_unreachable", f"{service}: {type(error).__name__}") from error

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from arflow.clock import DEFAULT_TIME_ZONE
+from console.labels import LABELS
 
 LANGUAGES = ("zh-CN", "en")
 LANGUAGE_COOKIE = "console_lang"
@@ -297,6 +298,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_amount": ("金额", "amount"),
     "search_empty": ("没有找到匹配的客户。", "No customer matches."),
     "search_empty_invoices": ("没有找到匹配的账单。", "No invoice matches."),
+    # 待核对: by hand, and statements
+    "allocate_by_hand": ("手动分配", "Allocate by hand"),
+    "split_payment": ("拆分收款", "Split the payment"),
+    "suggested": ("建议", "suggested"),
+    "find_customer": ("查找其他客户", "Another customer"),
+    "find_customer_placeholder": ("客户名称或统一社会信用代码", "Name or USCC"),
+    "choose": ("选择", "Choose"),
+    "find": ("查找", "Find"),
+    "available": ("可核销", "Open to pay"),
+    "give": ("本次核销", "Apply"),
+    "allocate": ("确认分配", "Allocate"),
+    "allocate_rest": (
+        "未分配的部分计为该客户的预收款。",
+        "What is not given to an invoice becomes the customer's unapplied credit.",
+    ),
+    "no_open_items": ("该客户没有可核销的未结账单。", "This customer has no open invoice to pay."),
+    "no_candidates": ("没有建议的客户：请按名称或信用代码查找。", "No customer suggested: find one by name or USCC."),
+    "not_an_amount": ("金额格式不正确。", "That is not an amount."),
+    "split": ("确认拆分", "Split"),
+    "add_part": ("再加一行", "Add a part"),
+    "split_rule": (
+        "各部分金额之和须等于收款金额；每部分按该客户最早到期的账单核销。",
+        "The parts must add up to the payment; each pays its customer's oldest invoices first.",
+    ),
+    "split_done": ("已拆分", "Split"),
+    "upload_statement": ("上传对账单", "Upload a statement"),
+    "statement_file": ("银行对账单或支付账单文件", "Bank statement or gateway bill"),
+    "statement_format": ("格式", "Format"),
+    "format_sniffed": ("自动识别", "Recognise it"),
+    "upload": ("上传", "Upload"),
+    "no_file": ("请选择要上传的文件。", "Choose a file to upload."),
+    "file_too_large": (
+        "文件超过 20 MB：请通过对账服务的接口直接导入。",
+        "The file is over 20 MB: import it through reconciliation's API.",
+    ),
+    "imported_before": ("该文件已导入过，显示的是那次导入", "this file was imported before: that import"),
+    "import_progress": ("导入进度", "Import progress"),
+    "lines": ("行", "lines"),
+    "booking_date": ("记账日", "Booked"),
+    "remittance": ("附言", "Remittance"),
+    "more_lines": ("只显示前 200 行。", "The first 200 lines are shown."),
     # working a case (今日工作)
     "case": ("催收案件", "Case"),
     "work_case": ("处理", "Work"),
@@ -328,68 +370,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done_dispute_recorded": ("已登记争议，该账单暂停催收。", "Dispute recorded: that invoice is not chased."),
     "done_held": ("已暂停催收。", "Case on hold."),
     "done_released": ("已恢复催收。", "Case released."),
-}
-
-# Codes the services answer with, as a person reads them: group -> code -> (中文, English).
-LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "status": {
-        "draft": ("草稿", "Draft"),
-        "open": ("未结清", "Open"),
-        "paid": ("已结清", "Paid"),
-        "void": ("已作废", "Void"),
-        "uncollectible": ("已核销坏账", "Written off"),
-        "written_off": ("已核销坏账", "Written off"),
-        "matched": ("已匹配", "Matched"),
-        "unmatched": ("待核对", "To review"),
-        "reversed": ("已撤销", "Reversed"),
-        "resolved": ("已结案", "Closed"),
-        "kept": ("已兑现", "Kept"),
-        "broken": ("未兑现", "Broken"),
-        "cancelled": ("已取消", "Cancelled"),
-        "pending": ("待发送", "Pending"),
-        "sent": ("已发送", "Sent"),
-        "failed": ("发送失败", "Failed"),
-        "skipped": ("已跳过", "Skipped"),
-        "completed": ("已完成", "Completed"),
-        "done": ("已完成", "Done"),
-    },
-    "channel": {
-        "email": ("邮件", "Email"),
-        "sms": ("短信", "SMS"),
-        "letter": ("信函", "Letter"),
-        "phone": ("电话", "Phone"),
-        "wechat": ("微信", "WeChat"),
-        "phone_task": ("电话催收", "Phone call"),
-        "visit_task": ("上门拜访", "Visit"),
-        "legal_handover": ("移交法务", "Legal handover"),
-        "internal_alert": ("内部提醒", "Internal alert"),
-    },
-    "role": {
-        "billing": ("对账联系人", "Billing"),
-        "finance_manager": ("财务经理", "Finance manager"),
-        "legal_representative": ("法定代表人", "Legal representative"),
-        "other": ("其他", "Other"),
-    },
-    "task": {
-        "phone_call": ("电话", "Phone call"),
-        "visit": ("上门拜访", "Visit"),
-        "registered_mail": ("挂号信", "Registered mail"),
-    },
-    "outcome": {
-        "reached": ("已联系上", "Reached"),
-        "no_answer": ("无人接听", "No answer"),
-        "wrong_number": ("号码错误", "Wrong number"),
-        "promise_to_pay": ("承诺付款", "Promise to pay"),
-        "dispute": ("提出异议", "Dispute"),
-        "refused": ("拒绝付款", "Refused"),
-    },
-    "entry": {
-        "invoice": ("发票", "Invoice"),
-        "void": ("作废", "Void"),
-        "credit_note": ("红冲", "Credit note"),
-        "payment": ("收款", "Payment"),
-        "payment_reversal": ("收款撤销", "Payment reversed"),
-    },
 }
 
 SERVICE_NAMES: dict[str, tuple[str, str]] = {

@@ -17,7 +17,7 @@ from arflow.clock import Clock, SystemClock
 from console.backend import Backend, Problem, SessionEnded
 from console.config import ConsoleSettings
 from console.i18n import Translator
-from console.pages import approvals, auth, casework, customers, plan, reports, review, search, worklist
+from console.pages import approvals, auth, casework, customers, imports, plan, reports, review, search, worklist
 from console.session import COOKIE, SessionCodec
 from console.web import HERE, CsrfRejected, SignInRequired, language, redirect, render, session_of
 
@@ -45,7 +45,7 @@ def create_app(
     app.state.settings, app.state.clock = settings, clock
     app.state.backend = Backend(settings, clock, transport)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, worklist, casework, approvals, customers, search, reports, review, plan):
+    for module in (auth, worklist, casework, approvals, customers, search, reports, imports, review, plan):
         app.include_router(module.router)
 
     @app.middleware("http")
