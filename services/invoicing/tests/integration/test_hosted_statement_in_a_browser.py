@@ -2,8 +2,9 @@
 
 The test's invoicing app is served by uvicorn on a free local port; the browser opens the statement's
 link at phone width and disputes a line with a stamped reply chosen from disk, then opens another at
-laptop width and confirms it. Screenshots go to ARFLOW_STATEMENT_SCREENSHOTS when it is set (else to the
-test's temporary directory) so that a person can look at them.
+laptop width and confirms it, then asks a dead link for a new one. Screenshots go to
+ARFLOW_STATEMENT_SCREENSHOTS when it is set (else to the test's temporary directory) so that a person can
+look at them.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ async def test_a_customer_disputes_on_a_phone_and_another_confirms_on_a_laptop(
             await tab.screenshot(path=str(shots / "statement-phone-dispute.png"), full_page=True)
             await tab.click("#submit-dispute")
             await expect(tab.locator("#answered")).to_contain_text("提出差异")
+            await expect(tab.locator("#answered")).to_contain_text("（北京时间）")
             await expect(tab.locator("#status")).to_have_text("已提出差异")
             await tab.screenshot(path=str(shots / "statement-phone-disputed.png"), full_page=True)
 
@@ -157,9 +159,15 @@ async def test_a_customer_disputes_on_a_phone_and_another_confirms_on_a_laptop(
             await wide.fill("#confirm-title", "Chief Accountant")
             await wide.click("#confirm")
             await expect(wide.locator("#answered")).to_contain_text("You confirmed this statement")
+            await expect(wide.locator("#answered")).to_contain_text("(China Standard Time)")
             await wide.screenshot(path=str(shots / "statement-laptop-confirmed.png"), full_page=True)
             await wide.goto(local(confirmed["hosted_statement_url"]) + "x")  # a link that does not work
+            await expect(wide.locator("input[type=email]")).to_be_visible()  # the renewal form
             await wide.screenshot(path=str(shots / "statement-not-found.png"), full_page=True)
+            await wide.fill("input[type=email]", "wang.fang@example.cn")
+            await wide.click("button[type=submit]")
+            await expect(wide.locator("h1")).to_have_text("Request received")
+            await wide.screenshot(path=str(shots / "statement-renewal-sent.png"), full_page=True)
         finally:
             await browser.close()
 
