@@ -346,6 +346,19 @@ class ActionQueue:
         return await _deliver_one(session, self.channel, item, clock=clock, settings=settings, limits=limits)
 
 
+def stop_if_cancelled() -> None:
+    """Raise the cancellation an SMTP call swallowed.
+
+    aiosmtplib waits with asyncio.wait_for, which on Python 3.11 returns the result instead of raising when the
+    cancellation arrives in the loop turn the reply does (CPython gh-86296): the task is still being cancelled,
+    but the sender would go on to the next action, and a stopping service would wait for it in vain. Checked
+    between sends, so the one handed over is still recorded as sent.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def send_due(
     db: Database, channel: Channel, *, clock: Clock, settings: DunningSettings, deliveries: Counter | None = None
 ) -> int:
@@ -357,6 +370,7 @@ async def send_due(
     queues: list[Queue] = [ActionQueue(channel), *channel.queues]
     attempted, turn = 0, 0
     while attempted < limits.batch_size:
+        stop_if_cancelled()
         async with db.unit_of_work() as session:
             now = clock.now()
             claimed: tuple[Queue, Any] | None = None
@@ -373,6 +387,7 @@ async def send_due(
             outcome = await claimed[0].send(session, claimed[1], clock=clock, settings=in_effect, limits=limits)
         if deliveries is not None:
             deliveries.labels(outcome).inc()
+    stop_if_cancelled()
     return attempted
 
 
