@@ -14,14 +14,11 @@ from arflow.testing.services import RunningService
 from arflow.testing.tokens import person
 
 Make = Callable[..., Awaitable[dict[str, Any]]]
-BODY = {
-    "invoice_date": "2026-03-02",
-    "net_days": 30,
-    "lines": [
-        {"description": "代理记账服务费 2026年3月", "unit_price": "300.00", "tax_rate": "0.06"},
-        {"description": "工商年报", "quantity": "1", "unit_price": "100.00", "tax_rate": "0"},
-    ],
-}
+LINES = [
+    {"description": "代理记账服务费 2026年3月", "unit_price": "300.00", "tax_rate": "0.06"},
+    {"description": "工商年报", "quantity": "1", "unit_price": "100.00", "tax_rate": "0"},
+]
+BODY = {"invoice_date": "2026-03-02", "net_days": 30, "lines": LINES}
 
 
 @contextmanager
@@ -64,7 +61,7 @@ async def test_an_issued_invoice_is_audited_with_its_number_in_the_statement_tha
     after = entry["after"]
     assert after["number"] == invoice["number"] and after["payment_reference"] == invoice["payment_reference"]
     assert after["status"] == "open" and after["customer_id"] == customer["id"]
-    assert [line["description"] for line in after["lines"]] == [line["description"] for line in BODY["lines"]]
+    assert [line["description"] for line in after["lines"]] == [line["description"] for line in LINES]
     assert [line["gross_amount"] for line in after["lines"]] == ["318.00", "100.00"]
 
 

@@ -91,9 +91,9 @@ async def _run(
         payments.append((payment.payment_id, step[1]))
     elif kind == "credit" and pick:
         invoice_id = pick(step[1])
-        invoice = await session.get(Invoice, invoice_id)
-        assert invoice is not None
-        amount = (invoice.balance * step[2]).quantize(Decimal("0.01"))
+        credited = await session.get(Invoice, invoice_id)
+        assert credited is not None
+        amount = (credited.balance * step[2]).quantize(Decimal("0.01"))
         await issue_credit_note(
             session,
             actor=SYSTEM,

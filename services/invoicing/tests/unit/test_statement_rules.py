@@ -41,14 +41,14 @@ def test_no_cycle_has_no_period() -> None:
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(1, 28))
 def test_a_due_period_is_whole_over_and_its_day_has_come(today: date, day: int) -> None:
     for cycle in ("monthly", "quarterly"):
-        period = domain.due_period(cycle, day, today)  # type: ignore[arg-type]
+        period = domain.due_period(cycle, day, today)
         assert period is not None
         start, end = period
         assert start.day == 1 and (end + timedelta(days=1)).day == 1
         assert start.month % 3 == 1 or cycle == "monthly"
         assert end < today and end + timedelta(days=day) <= today
         # and it is the latest: the next period's day is still to come
-        following = domain.period_starting(cycle, end + timedelta(days=1))  # type: ignore[arg-type]
+        following = domain.period_starting(cycle, end + timedelta(days=1))
         assert following[1] >= today or following[1] + timedelta(days=day) > today
 
 
