@@ -24,7 +24,7 @@ SAMPLES = Path(__file__).resolve().parents[5] / "shared" / "samples" / "statemen
 
 async def clerk_browser(console: ConsoleFactory, platform: Platform) -> httpx.AsyncClient:
     clerk, password = await platform.person(["ar_clerk"])
-    browser = await console()
+    browser: httpx.AsyncClient = await console()
     await sign_in(browser, clerk, password)
     return browser
 
