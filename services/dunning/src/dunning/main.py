@@ -10,6 +10,7 @@ from arflow.clock import Clock
 from arflow.events.catalog import CREDIT_SCORING, INVOICING, RECONCILIATION, STATEMENTS, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from dunning.actions import endpoints as actions
+from dunning.arrangements import endpoints as arrangements
 from dunning.cases import endpoints as cases
 from dunning.collectors import endpoints as collectors
 from dunning.config import DunningSettings
@@ -43,6 +44,7 @@ DEFINITION = ServiceDefinition(
         actions.router,
         ladder.router,
         promises.router,
+        arrangements.router,
         tasks.router,
         plans.router,
         disputes.router,

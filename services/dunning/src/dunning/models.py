@@ -250,6 +250,33 @@ class PromiseToPay(Base):
     settled_on: Mapped[date | None] = mapped_column(Date)
     made_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # An instalment of a payment plan (its promise is kept once the debt fell by the instalments up to it).
+    payment_plan_id: Mapped[UUID | None] = mapped_column(ForeignKey("payment_plan.id"), index=True)
+
+
+class PaymentPlan(Base):
+    """A payment plan (分期还款协议) agreed on a case: its instalments are promises to pay, which pause the
+    case until the last one; a broken instalment ends the plan and the chasing resumes."""
+
+    __tablename__ = "payment_plan"
+    __table_args__ = (CheckConstraint("status IN ('active','broken','completed')", name="status"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_covered: Mapped[Decimal] = mapped_column(Amount)
+    owed_at_agreement: Mapped[Decimal] = mapped_column(Amount)
+    instalment_count: Mapped[int] = mapped_column(Integer)
+    last_due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    agreed_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    made_by: Mapped[str] = mapped_column(Text)
+    # The approval it was agreed under, when it waited for a second person.
+    approval_id: Mapped[UUID | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DunningDocument(Base):
