@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +54,18 @@ def path_of(url: str) -> str:
     return url.removeprefix("http://127.0.0.1:8001")
 
 
+@contextmanager
+def forty_days_later(invoicing: RunningService) -> Iterator[None]:
+    """Today (2026-03-02) plus 40 days: a link made today for an invoice due 2025-12-31 has expired (it had 30 days
+    from the day it was made, the due date's 30 being over already)."""
+    clock = invoicing.app.state.clock
+    clock.advance(timedelta(days=40))
+    try:
+        yield
+    finally:
+        clock.advance(timedelta(days=-40))
+
+
 def text_of(document: Any, element_id: str) -> str:
     found = document.get_element_by_id(element_id)
     return " ".join(found.text_content().split())
@@ -70,8 +84,20 @@ async def test_issued_invoice_answer_and_event_carry_the_link(
     again = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()
     assert again["hosted_invoice_url"] is None
     link = (await invoicing.client.get(f"/invoices/{invoice['id']}/hosted-link")).json()
-    assert link["status"] == "active" and link["expires_on"] == "2026-03-06"  # due 02-04 + 30 days
+    # due 02-04 + 30 days is 03-06, but a link made today (03-02) works at least 30 days: to 04-01
+    assert link["status"] == "active" and link["expires_on"] == "2026-04-01"
     assert link["hosted_invoice_url"] is None
+
+
+async def test_an_invoice_issued_already_due_gets_a_link_that_opens_for_30_days(
+    invoicing: RunningService, visitor: httpx.AsyncClient, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    """Back-dated (dated 2025-12-01, due 2025-12-31, issued 2026-03-02): the due date's 30 days are over, but the
+    link its email carries must open, so it works for 30 days from the day it was made."""
+    back_dated = await new_invoice((await new_customer())["id"], invoice_date="2025-12-01")
+    link = (await invoicing.client.get(f"/invoices/{back_dated['id']}/hosted-link")).json()
+    assert link["status"] == "active" and link["expires_on"] == "2026-04-01"
+    assert (await visitor.get(path_of(back_dated["hosted_invoice_url"]))).status_code == 200
 
 
 async def test_page_shows_the_invoice_in_chinese_by_default(
@@ -151,7 +177,7 @@ async def test_every_link_that_does_not_work_gets_the_same_404(
     customer = await new_customer()
     revoked = await new_invoice(customer["id"])
     assert (await invoicing.client.delete(f"/invoices/{revoked['id']}/hosted-link")).status_code == 204
-    # due 2025-12-31: the link expired on 2026-01-30, before today (2026-03-02)
+    # due 2025-12-31, made today (2026-03-02): the link works until 2026-04-01, and is read 40 days later
     expired = await new_invoice(customer["id"], invoice_date="2025-12-01")
     rotated = await new_invoice(customer["id"])
     new = await invoicing.client.post(f"/invoices/{rotated['id']}/hosted-link")
@@ -160,17 +186,19 @@ async def test_every_link_that_does_not_work_gets_the_same_404(
     voided = await new_invoice(customer["id"])
     await invoicing.client.post(f"/invoices/{voided['id']}/void", json={"reason": "开错"})
     unknown = "/i/" + "A" * 43
-    answers = [
-        await visitor.get(path)
-        for path in (
-            unknown,
-            "/i/short",
-            path_of(revoked["hosted_invoice_url"]),
-            path_of(expired["hosted_invoice_url"]),
-            path_of(rotated["hosted_invoice_url"]),
-            path_of(voided["hosted_invoice_url"]),
-        )
-    ]
+    with forty_days_later(invoicing):
+        answers = [
+            await visitor.get(path)
+            for path in (
+                unknown,
+                "/i/short",
+                path_of(revoked["hosted_invoice_url"]),
+                path_of(expired["hosted_invoice_url"]),
+                path_of(rotated["hosted_invoice_url"]),
+                path_of(voided["hosted_invoice_url"]),
+            )
+        ]
+        expired_pdf = (await visitor.get(path_of(expired["hosted_invoice_url"]) + "/pdf")).content
     assert {a.status_code for a in answers} == {404}
     assert len({a.content for a in answers}) == 1  # byte for byte: nothing tells them apart
     assert (
@@ -179,8 +207,7 @@ async def test_every_link_that_does_not_work_gets_the_same_404(
     )
     assert answers[0].headers["cache-control"] == "no-store"
     assert html.fromstring(answers[0].text).xpath("//form[@method='post']//input[@type='email']")
-    for path in (unknown + "/pdf", path_of(expired["hosted_invoice_url"]) + "/pdf"):
-        assert (await visitor.get(path)).content == answers[0].content
+    assert (await visitor.get(unknown + "/pdf")).content == expired_pdf == answers[0].content
     # the new link works, and the restored one after a revocation too
     assert (await visitor.get(path_of(new.json()["hosted_invoice_url"]))).status_code == 200
     restored = (await invoicing.client.post(f"/invoices/{revoked['id']}/hosted-link")).json()
@@ -189,13 +216,14 @@ async def test_every_link_that_does_not_work_gets_the_same_404(
 
 
 async def test_a_program_gets_problem_json_for_every_link_that_does_not_work(
-    visitor: httpx.AsyncClient, new_customer: NewCustomer, new_invoice: NewInvoice
+    invoicing: RunningService, visitor: httpx.AsyncClient, new_customer: NewCustomer, new_invoice: NewInvoice
 ) -> None:
     expired = await new_invoice((await new_customer())["id"], invoice_date="2025-12-01")
-    answers = [
-        await visitor.get(path, headers={"Accept": "application/json"})
-        for path in ("/i/" + "C" * 43, path_of(expired["hosted_invoice_url"]))
-    ]
+    with forty_days_later(invoicing):
+        answers = [
+            await visitor.get(path, headers={"Accept": "application/json"})
+            for path in ("/i/" + "C" * 43, path_of(expired["hosted_invoice_url"]))
+        ]
     assert {a.status_code for a in answers} == {404}
     assert {a.headers["content-type"] for a in answers} == {"application/problem+json"}
     assert {a.json()["code"] for a in answers} == {"hosted_page_not_found"}
@@ -221,11 +249,12 @@ async def test_expired_link_asks_for_the_email_on_file(
     customer = await new_customer()
     expired = await new_invoice(customer["id"], invoice_date="2025-12-01")
     path = path_of(expired["hosted_invoice_url"])
-    wrong = await visitor.post(path, data={"email": "someone@else.example"})
-    right = await visitor.post(path, data={"email": customer["contacts"][0]["email"].upper()})
+    with forty_days_later(invoicing):
+        wrong = await visitor.post(path, data={"email": "someone@else.example"})
+        right = await visitor.post(path, data={"email": customer["contacts"][0]["email"].upper()})
+        link = (await invoicing.client.get(f"/invoices/{expired['id']}/hosted-link")).json()
     assert wrong.status_code == right.status_code == 202
     assert wrong.content == right.content  # the answer does not say whether the address is on file
-    link = (await invoicing.client.get(f"/invoices/{expired['id']}/hosted-link")).json()
     assert link["status"] == "expired"
     assert link["renewals_pending"] == 1
 

@@ -57,9 +57,11 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
 
 
-def expiry_for(due_date: date) -> date:
-    """The last day the link works: 30 days after the due date."""
-    return due_date + EXPIRES_AFTER_DUE
+def expiry_for(due_date: date, *, minted_on: date | None = None) -> date:
+    """The last day the link works: 30 days after the due date, and never less than 30 days after it was made
+    (an invoice issued back-dated, already due, still reaches its customer with a page that opens)."""
+    latest = due_date + EXPIRES_AFTER_DUE
+    return latest if minted_on is None else max(latest, minted_on + RENEWED_FOR)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ async def mint(
     values = {
         "invoice_id": invoice_id,
         "token_sha256": token_hash(token),
-        "expires_on": expires_on or expiry_for(due_date),
+        "expires_on": expires_on or expiry_for(due_date, minted_on=now.date()),
         "created_at": now,
     }
     statement = insert(HostedInvoiceLink).values(**values)
