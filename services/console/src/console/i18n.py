@@ -225,9 +225,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # review queue
     "review": ("待核对", "To review"),
     "review_intro": (
-        "对账引擎无法确定归属的收款，附带按置信度排序的建议。Alt+数字 确认对应建议，Tab 逐条移动。",
+        "对账引擎无法确定归属的收款，附带按置信度排序的建议。Alt+数字 确认对应建议，Alt+A 手动分配，"
+        "Alt+S 拆分，Alt+U 上传对账单，Tab 逐条移动。",
         "Payments the matching engine could not place, with its suggestions by confidence. "
-        "Alt+number confirms that suggestion; Tab moves through them.",
+        "Alt+number confirms that suggestion, Alt+A allocates by hand, Alt+S splits, Alt+U uploads a statement; "
+        "Tab moves through them.",
     ),
     "confirm": ("确认", "Confirm"),
     "confirmed": ("已确认", "Confirmed"),

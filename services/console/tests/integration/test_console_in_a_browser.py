@@ -1,6 +1,7 @@
 """One journey in a real browser (Debian's Chromium driven by Playwright) against the console as a process:
-sign in, see today's work, open a customer's 360, read the reports, search, confirm a match, approve the
-write-off a clerk asked for.
+sign in, see today's work and work a case (a promise from its panel), open a customer's 360, read the
+reports, search by name and by invoice number, upload a real bank statement and watch its import, confirm a
+match from the keyboard, allocate another payment by hand, approve the write-off a clerk asked for.
 
 Screenshots go to ARFLOW_CONSOLE_SCREENSHOTS when it is set (docs/console/ holds the README's).
 """
@@ -11,12 +12,14 @@ import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
 from .conftest import Platform
 from .test_console_review import queued_payment
+from .test_console_review_by_hand import SAMPLES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -41,6 +44,7 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
     ]
     top = seeded[0]["customer_id"]
     queued = (await queued_payment(platform))["payment"]
+    by_hand = await queued_payment(platform)
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -55,10 +59,37 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await tab.click("form#sign-in button[type=submit]")
 
             await expect(tab.locator("h1")).to_have_text("今日工作")
-            rows = tab.locator("table#worklist tbody tr")
+            rows = tab.locator("table#worklist tbody tr[data-case]")
             await expect(rows).to_have_count(3)
             await expect(rows.first.locator("td.amount")).to_have_text("9,800.00 CNY")  # 8,600 and 1,200 overdue
             await tab.screenshot(path=str(shots / "worklist.png"), full_page=True)
+
+            # Work the top case in place: its panel opens under the row, a promise is recorded from it.
+            case_id = seeded[0]["case"]["id"]
+            await rows.first.locator("a.work-link").click()
+            panel = tab.locator(f"#work-{case_id} section.casework")
+            await expect(panel.locator("#promise form")).to_be_visible()
+            await panel.locator("#promise input[name=amount]").fill("5000.00")
+            await panel.locator("#promise input[name=promised_date]").fill("2026-12-31")
+            await panel.locator("#promise input[name=made_by]").fill("杭州云帆 财务 王芳")
+            await tab.screenshot(path=str(shots / "worklist-case.png"), full_page=True)
+            await panel.locator("#promise button[type=submit]").click()
+            await expect(tab.locator(f"#work-{case_id} #work-done")).to_have_text("已记录承诺付款，到期前暂停催收。")
+            async with platform.client("dunning") as dunning:
+                [promise] = (await dunning.get("/promises", params={"case_id": case_id})).json()["data"]
+            shown = tab.locator(f"#work-{case_id} li[data-promise='{promise['id']}']")
+            await expect(shown).to_contain_text(f"{Decimal(promise['amount']):,.2f} CNY · {promise['promised_date']}")
+            phone = await browser.new_context(
+                locale="zh-CN", viewport={"width": 390, "height": 844}, storage_state=await context.storage_state()
+            )
+            small = await phone.new_page()
+            await small.goto(platform.urls["console"] + "/worklist")
+            await expect(small.locator("table#worklist")).to_be_visible()
+            await small.screenshot(path=str(shots / "worklist-phone.png"), full_page=True)
+            await small.goto(platform.urls["console"] + f"/worklist/{case_id}")
+            await expect(small.locator("section.casework #promise form")).to_be_visible()
+            await small.screenshot(path=str(shots / "worklist-case-phone.png"), full_page=True)
+            await phone.close()
 
             # The first case's customer, whole: the balance on screen is invoicing's.
             await rows.first.locator("a.customer").click()
@@ -90,15 +121,37 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await tab.press("form.top-search input[name=q]", "Enter")
             await expect(tab.locator("table#results tr[data-customer]").first).to_be_visible()
             await tab.screenshot(path=str(shots / "search.png"), full_page=True)
+            number = seeded[0]["invoice"]["number"]
+            await tab.fill("form.top-search input[name=q]", number.lower())
+            await tab.press("form.top-search input[name=q]", "Enter")
+            found = tab.locator(f"table#invoice-results tr[data-invoice='{seeded[0]['invoice']['id']}']")
+            await expect(found.locator("td.number")).to_have_text(number)
+            await expect(found.locator("td").nth(1)).to_have_text("杭州云帆科技有限公司")
+            await tab.screenshot(path=str(shots / "search-invoice.png"), full_page=True)
 
             await tab.click("nav >> text=每月催账计划")
             if await tab.locator("#draw-up").count():
                 await tab.click("#draw-up")
-            await expect(tab.locator(f"#plan-lines tr[data-case='{seeded[0]['case']['id']}']")).to_be_visible()
+            await expect(tab.locator(f"#plan-lines tr[data-case='{seeded[1]['case']['id']}']")).to_be_visible()
             await tab.screenshot(path=str(shots / "plan.png"), full_page=True)
 
-            # 待核对: the payment's best suggestion confirmed from the keyboard (focus on its button, Enter).
+            # 待核对: a real bank statement uploaded and watched to the end; its lines join the queue.
             await tab.click("nav >> text=待核对")
+            await tab.set_input_files("#statement-upload input[type=file]", str(SAMPLES / "mt940" / "jejik-ing.sta"))
+            await tab.click("#statement-upload button[type=submit]")
+            imported = tab.locator("#import-status div.import[data-status=succeeded]")
+            await expect(imported).to_be_visible(timeout=30_000)
+            import_id = (await imported.get_attribute("id") or "")[len("import-") :]
+            async with platform.client("reconciliation") as reconciliation:
+                record = (await reconciliation.get(f"/statement-imports/{import_id}")).json()
+            await expect(imported.locator("dd[data-key=payments]")).to_have_text(str(record["summary"]["payments"]))
+            await expect(imported.locator("#import-lines tbody tr")).to_have_count(record["lines_total"])
+            for line in await reconciliation_lines(platform, import_id):
+                if line["payment_id"]:  # each payment of the file waits in the queue, reloaded
+                    await expect(tab.locator(f"#queue article#payment-{line['payment_id']}")).to_be_visible()
+            await tab.screenshot(path=str(shots / "review-import.png"), full_page=True)
+
+            # The payment's best suggestion confirmed from the keyboard (focus on its button, Enter).
             card = tab.locator(f"article[data-payment='{queued['id']}']")
             best = queued["suggestions"][0]
             await expect(card.locator("ol.suggestions > li").first.locator(".confidence")).to_have_text(
@@ -108,6 +161,29 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await card.locator("button.primary").focus()
             await tab.keyboard.press("Enter")
             await expect(card.locator(".done")).to_contain_text("已确认")
+
+            # Another payment allocated by hand: its customer's open invoice, an amount a person changed.
+            other = tab.locator(f"article[data-payment='{by_hand['payment']['id']}']")
+            await other.locator("a.allocate-link").click()
+            invoice_id = by_hand["invoices"][0]["id"]
+            await other.locator(f"input[name='amount:{invoice_id}']").fill("650.00")
+            await tab.screenshot(path=str(shots / "review-allocate.png"), full_page=True)
+            await other.locator("form.work button[type=submit]").click()
+            await expect(other.locator(".done")).to_contain_text("已确认")
+            async with platform.client("reconciliation") as reconciliation:
+                allocated = (await reconciliation.get(f"/payments/{by_hand['payment']['id']}")).json()
+            [given] = allocated["allocations"]
+            await expect(other.locator(".done")).to_contain_text(
+                f"{given['invoice_number']} {Decimal(given['amount']):,.2f} CNY"
+            )
+            phone = await browser.new_context(
+                locale="zh-CN", viewport={"width": 390, "height": 844}, storage_state=await context.storage_state()
+            )
+            small = await phone.new_page()
+            await small.goto(platform.urls["console"] + "/review")
+            await expect(small.locator("#statement-upload")).to_be_visible()
+            await small.screenshot(path=str(shots / "review-phone.png"), full_page=True)
+            await phone.close()
 
             await tab.click("nav >> text=审批")
             row = tab.locator(f"tr[data-approval='{asked['approval']['id']}']")
@@ -127,3 +203,9 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
     async with platform.client("reconciliation") as reconciliation:
         matched = (await reconciliation.get(f"/payments/{queued['id']}")).json()
     assert matched["status"] == "matched" and matched["decided_by"]
+
+
+async def reconciliation_lines(platform: Platform, import_id: str) -> list[dict[str, Any]]:
+    async with platform.client("reconciliation") as reconciliation:
+        page = await reconciliation.get(f"/statement-imports/{import_id}/lines", params={"limit": 1000})
+        return list(page.json()["data"])

@@ -27,6 +27,20 @@ router = APIRouter()
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 FORMATS = ("camt", "mt940", "ofx", "csv", "alipay", "wechat")
 LINES_SHOWN = 200
+# The import's summary in the order a reconciler reads it: what came in, what was placed, what is left.
+SUMMARY = (
+    "payments",
+    "matched_automatically",
+    "queued_for_review",
+    "reversals",
+    "reversals_unlinked",
+    "duplicates",
+    "debits_ignored",
+    "not_booked",
+    "zero_amounts_ignored",
+    "lines",
+    "statements",
+)
 
 
 def _status_page(request: Request, status_code: int = 200, **context: Any) -> Response:
@@ -91,7 +105,10 @@ async def _status(request: Request, import_id: UUID, *, again: bool = False) -> 
         )
         if page.ok:
             lines, more = page.body["data"], bool(page.body.get("has_more"))
-    return _status_page(request, import_status=record, finished=finished, lines=lines, more_lines=more, again=again)
+    summary = [(key, record["summary"][key]) for key in SUMMARY if key in record.get("summary", {})]
+    return _status_page(
+        request, import_status=record, summary=summary, finished=finished, lines=lines, more_lines=more, again=again
+    )
 
 
 @router.get("/review/imports/{import_id}", include_in_schema=False)
