@@ -279,6 +279,31 @@ class PaymentPlan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SettlementOffer(Base):
+    """A settlement (和解折让): the customer pays `amount` by `pay_by` for the whole balance, the rest to be
+    written off by invoicing (SettlementPaid). Its payment is a promise to pay, which pauses the case."""
+
+    __tablename__ = "settlement_offer"
+    __table_args__ = (CheckConstraint("status IN ('open','paid','lapsed')", name="status"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("dunning_case.id"), index=True)
+    customer_id: Mapped[UUID] = mapped_column(index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    owed_at_offer: Mapped[Decimal] = mapped_column(Amount)
+    pay_by: Mapped[date] = mapped_column(Date)
+    promise_id: Mapped[UUID] = mapped_column(ForeignKey("promise_to_pay.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    approved: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    note: Mapped[str | None] = mapped_column(Text)
+    agreed_on: Mapped[date] = mapped_column(Date)
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    written_off: Mapped[Decimal | None] = mapped_column(Amount)
+    made_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class DunningDocument(Base):
     """A generated document (催账函 PDF, evidence pack), stored for download and as evidence."""
 

@@ -516,6 +516,35 @@ class PromiseToPayBroken(Event):
     broken_on: date
 
 
+class SettlementInvoice(BaseModel):
+    """One invoice of a settlement and what of it is to be written off."""
+
+    invoice_id: UUID
+    invoice_number: str
+    write_off: Money = Field(description="The invoice's balance left once the settlement amount arrived.")
+
+
+class SettlementPaid(Event):
+    """A settlement (和解折让) agreed on a dunning case was paid: the customer paid `amount_paid` for the whole
+    balance, and the rest is to be written off.
+
+    Invoicing writes off each invoice's `write_off` (its balance as dunning saw it when the payment arrived)
+    with the reason `settlement_discount`, once per `settlement_id`; an invoice whose balance is lower by then
+    is written off only down to zero.
+    """
+
+    publisher: ClassVar[str] = DUNNING
+
+    settlement_id: UUID
+    case_id: UUID
+    amount_paid: Money
+    write_off: Money = Field(description="The sum of the invoices' write_off: the discount granted.")
+    invoices: list[SettlementInvoice]
+    agreed_on: date
+    paid_on: date
+    approved: bool = Field(description="Whether a second person approved the discount (arflow.approvals).")
+
+
 # --- credit scoring ----------------------------------------------------------
 
 
@@ -773,6 +802,7 @@ CATALOG: dict[str, type[Event]] = {
         PromiseToPayMade,
         PromiseToPayKept,
         PromiseToPayBroken,
+        SettlementPaid,
         CreditScoreChanged,
         CreditLimitChanged,
         CreditRiskAlert,

@@ -24,6 +24,7 @@ from arflow.money import to_minor_units
 from dunning.arrangements.instalments import DEFAULT_APPROVAL_THRESHOLD, Instalment
 from dunning.arrangements.schemas import PaymentPlanIn
 from dunning.arrangements.service import agree_plan
+from dunning.arrangements.settlements import DEFAULT_DISCOUNT_THRESHOLD, make_offer
 from dunning.lookups import amount_owed, get_case, lock_case
 
 PAYMENT_PLAN = "case.payment_plan"
@@ -76,6 +77,47 @@ register(
         apply=_agree,
         version_of=_case_version,
         default_threshold=DEFAULT_APPROVAL_THRESHOLD,
+        default_approver_scope=APPROVE_SCOPE,
+    )
+)
+
+
+SETTLEMENT_DISCOUNT = "case.settlement_discount"
+
+
+async def _settle(session: AsyncSession, clock: Clock, request: dict[str, Any], requester: Principal) -> Applied:
+    """Make the settlement offer as asked, by the requester, on the case as it is now (re-validated)."""
+    case = await lock_case(session, UUID(request["case_id"]))
+    offer = await make_offer(
+        session,
+        actor=requester,
+        clock=clock,
+        case=case,
+        amount=Decimal(request["amount"]),
+        pay_by=date.fromisoformat(request["pay_by"]),
+        note=request.get("note"),
+        approved=True,
+    )
+    return Applied(
+        object_id=str(offer.id),
+        result={
+            "settlement_id": str(offer.id),
+            "case_id": str(case.id),
+            "amount": str(to_minor_units(offer.amount, offer.currency)),
+            "discount": str(to_minor_units(offer.owed_at_offer - offer.amount, offer.currency)),
+            "currency": offer.currency,
+        },
+    )
+
+
+register(
+    GuardedAction(
+        name=SETTLEMENT_DISCOUNT,
+        title_zh="和解折让",
+        title_en="Settlement discount",
+        apply=_settle,
+        version_of=_case_version,
+        default_threshold=DEFAULT_DISCOUNT_THRESHOLD,  # on the discount, not the amount paid
         default_approver_scope=APPROVE_SCOPE,
     )
 )

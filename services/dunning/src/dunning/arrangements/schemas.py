@@ -75,3 +75,37 @@ class PaymentPlanOut(BaseModel):
     made_by: str
     instalments: list[InstalmentOut]
     created_at: datetime
+
+
+class SettlementOfferIn(Strict):
+    amount: DecimalString = Field(
+        description="Paid by `pay_by` for the whole open balance, in the case's currency: less than it owes.",
+        examples=["45000.00"],
+    )
+    pay_by: date = Field(examples=["2026-03-31"])
+    note: str | None = Field(None, max_length=2000, examples=["客户一次性付清，免除剩余款项"])
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        return check_amount(value, positive=True)
+
+
+class SettlementOfferOut(BaseModel):
+    id: UUID
+    case_id: UUID
+    customer_id: UUID
+    currency: str
+    amount: DecimalString
+    owed_at_offer: DecimalString
+    discount: DecimalString = Field(description="owed_at_offer - amount: what is to be written off.")
+    pay_by: date
+    promise_id: UUID
+    status: Literal["open", "paid", "lapsed"]
+    approved: bool
+    note: str | None
+    agreed_on: date
+    settled_on: date | None
+    written_off: DecimalString | None = Field(description="What SettlementPaid asked invoicing to write off.")
+    made_by: str
+    created_at: datetime

@@ -16,6 +16,7 @@ from arflow.messaging import outbox
 from arflow.money import Money
 from dunning import domain
 from dunning.arrangements.service import settle_plans
+from dunning.arrangements.settlements import settle_offers
 from dunning.case_events import publish_pause
 from dunning.customers.repository import get_customer
 from dunning.lookups import CaseNotOpen, amount_owed
@@ -117,3 +118,4 @@ async def settle_due_promises(
         await outbox.add(session, event, clock=clock)
         log.info(f"promise.{outcome}", case_id=str(case.id), promise_id=str(promise.id))
     await settle_plans(session, case=case, today=today)
+    await settle_offers(session, clock=clock, case=case, today=today)
