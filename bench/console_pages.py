@@ -11,7 +11,10 @@ so invoicing's lists and reports run at the issue's size; no event is published 
 the other services know only the sample: 20 customers whose invoices are issued through the
 API and swept overdue, so that dunning opens their cases (on the bench collector's worklist),
 reconciliation projects them and credit-scoring scores them. Their 360 pages are the ones
-timed: every section filled.
+timed: every section filled. Each sample customer has a 统一社会信用代码 (the USCC search),
+a real MT940 from ../shared/samples is imported (the import's status page with its lines),
+and a bank transfer from one sample customer that pays a little less than it owes waits in
+待核对 with its suggestion (the allocation form).
 
 A finance manager signs in to the console over HTTP (cookie, CSRF), and each page is fetched
 --requests times one after another (after a warm-up) with one keep-alive httpx client; the
@@ -31,10 +34,12 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from lxml import html
 from sqlalchemy import text
+from stdnum.cn import uscc
 
 from arflow.auth import generate_key, hash_key
 from arflow.db import Database
@@ -46,6 +51,7 @@ from arflow.testing.platform import service_processes
 GOAL_MS = 300
 SAMPLE = 20
 TODAY = datetime.now(UTC).date()
+STATEMENT = Path(__file__).resolve().parents[2] / "shared" / "samples" / "statements" / "mt940" / "jejik-ing.sta"
 
 FILL = [
     """
@@ -117,7 +123,7 @@ async def seed_sample(urls: dict[str, str], key: str, collector: str) -> list[st
         for n in range(SAMPLE):
             made = await client.post(
                 f"{urls['invoicing']}/customers",
-                json={"legal_name": f"样本客户{n}号科技有限公司"},
+                json={"legal_name": f"样本客户{n}号科技有限公司", "unified_social_credit_code": sample_uscc(n)},
                 headers={"Idempotency-Key": secrets.token_hex(8)},
             )
             assert made.status_code == 201, made.text
@@ -145,7 +151,7 @@ async def seed_sample(urls: dict[str, str], key: str, collector: str) -> list[st
                 found += page["data"]
             return found if len(found) >= SAMPLE else None
 
-        for case in await eventually(cases, within=120, what="dunning cases of the sample"):
+        for case in await eventually(cases, within=600, what="dunning cases of the sample"):
             await client.post(
                 f"{urls['dunning']}/cases/{case['id']}/assignment", json={"collector": collector, "reason": "bench"}
             )
@@ -154,8 +160,51 @@ async def seed_sample(urls: dict[str, str], key: str, collector: str) -> list[st
             answer = await client.get(f"{urls['credit-scoring']}/credit-files/{ids[-1]}/score")
             return answer.status_code == 200
 
-        await eventually(scored, within=120, what="credit-scoring to score the sample")
+        await eventually(scored, within=600, what="credit-scoring to score the sample")
     return ids
+
+
+def sample_uscc(n: int) -> str:
+    """The n-th sample customer's 统一社会信用代码 (valid, the check digit computed)."""
+    first17 = f"91330100MA{n:07d}"
+    return first17 + uscc.calc_check_digit(first17)
+
+
+def camt053(amount: str, name: str) -> bytes:
+    """A one-line camt.053: a transfer from `name` nobody has matched yet."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<Stmt><Id>{secrets.token_hex(6)}</Id><Acct><Id><IBAN>CN{secrets.randbelow(10**12)}</IBAN></Id></Acct>
+<Ntry><Amt Ccy="CNY">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>{TODAY}</Dt></BookgDt><AcctSvcrRef>{secrets.token_hex(8)}</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>{name}</Nm></Dbtr><DbtrAcct><Id><Othr><Id>62220{secrets.randbelow(10**12):012d}</Id>
+</Othr></Id></DbtrAcct></RltdPties><RmtInf><Ustrd></Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt>
+</Document>""".encode()
+
+
+async def seed_review(urls: dict[str, str], key: str) -> tuple[str, str]:
+    """The MT940 sample imported, and a transfer from the first sample customer queued: (import id, payment id)."""
+    auth = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=urls["reconciliation"], headers=auth, timeout=30) as client:
+
+        async def imported(data: bytes, name: str) -> dict[str, object]:
+            started = await client.post(
+                "/statement-imports",
+                files={"file": (name, data, "application/octet-stream")},
+                headers={"Idempotency-Key": secrets.token_hex(8)},
+            )
+            assert started.status_code in (200, 202), started.text
+
+            async def done() -> dict[str, object] | None:
+                body: dict[str, object] = (await client.get(f"/statement-imports/{started.json()['id']}")).json()
+                return body if body["status"] in ("succeeded", "failed") else None
+
+            return await eventually(done, within=120, what=f"the import of {name}")
+
+        sample = await imported(STATEMENT.read_bytes(), STATEMENT.name)
+        queued = await imported(camt053("2500.00", "样本客户0号科技有限公司"), "queued.xml")
+        [line] = (await client.get(f"/statement-imports/{queued['id']}/lines")).json()["data"]
+        return str(sample["id"]), str(line["payment_id"])
 
 
 async def person(urls: dict[str, str], key: str) -> tuple[str, str]:
@@ -223,7 +272,10 @@ async def main(customers: int, invoices: int, requests: int) -> None:
             username, password = await person(urls, key)
             print(f"seeding {SAMPLE} customers through the APIs ...", flush=True)
             sample = await seed_sample(urls, key, username)
+            import_id, queued = await seed_review(urls, key)
+            cases = await sample_cases(urls, key, sample)
             console = await signed_in_console(urls["console"], username, password)
+            htmx = {"HX-Request": "true"}
             plain = httpx.AsyncClient(timeout=30)
             hello_url = f"http://127.0.0.1:{hello_port}/hello"
             await eventually(lambda: _up(plain, hello_url), within=30, what="the hello")
@@ -233,7 +285,15 @@ async def main(customers: int, invoices: int, requests: int) -> None:
                 "/approvals": lambda i: console.get("/approvals"),
                 "/review (待核对)": lambda i: console.get("/review"),
                 "/customers/{id} (360)": lambda i: console.get(f"/customers/{sample[i % len(sample)]}"),
+                "/worklist/{case} (panel)": lambda i: console.get(f"/worklist/{cases[i % len(cases)]}", headers=htmx),
                 "/search?q=name": lambda i: console.get("/search", params={"q": f"测试客户{1 + i % 97}"}),
+                "/search?q=USCC": lambda i: console.get("/search", params={"q": sample_uscc(i % SAMPLE)}),
+                "/search?q=invoice number": lambda i: console.get(
+                    "/search", params={"q": f"BEN-2026-{1 + i * 997 % invoices:07d}"}
+                ),
+                "/search?q=amount": lambda i: console.get("/search", params={"q": f"¥{1000 + i * 37 % 9000:,}.00"}),
+                "/review/{id}/allocate": lambda i: console.get(f"/review/{queued}/allocate", headers=htmx),
+                "/review/imports/{id}": lambda i: console.get(f"/review/imports/{import_id}", headers=htmx),
                 "/reports (12 months)": lambda i: console.get("/reports"),
                 "/reports/aging.csv": lambda i: console.get("/reports/aging.csv"),
                 "/reports/collectors.xlsx": lambda i: console.get("/reports/collectors.xlsx"),
@@ -258,6 +318,14 @@ async def main(customers: int, invoices: int, requests: int) -> None:
         hello.terminate()
         hello.wait(10)
         await infra.stop()
+
+
+async def sample_cases(urls: dict[str, str], key: str, customers: list[str]) -> list[str]:
+    async with httpx.AsyncClient(base_url=urls["dunning"], headers={"Authorization": f"Bearer {key}"}) as client:
+        found = []
+        for customer_id in customers:
+            found += [c["id"] for c in (await client.get("/cases", params={"customer_id": customer_id})).json()["data"]]
+        return found
 
 
 async def _up(client: httpx.AsyncClient, url: str) -> bool:
