@@ -95,11 +95,13 @@ class ProblemDetails(BaseModel):
 
 # What any operation may answer, whatever it does: documented on every operation of every service.
 COMMON_RESPONSES: dict[int, str] = {
+    400: "The body is not valid JSON (`bad_request`).",
     401: "No API key, or one that is not valid (`missing_api_key`, `invalid_api_key`).",
     403: "The key lacks the scope this operation needs (`missing_scope`).",
     404: "Nothing has the id or code given in the path (each noun's `…_not_found`).",
     409: "The resource's state does not allow this change now (the code names the state).",
     413: "The body is over the size limit (`payload_too_large`).",
+    415: "The body is of a type the operation does not read (`unsupported_media_type`): send application/json.",
     422: "The request does not validate (`validation_failed`) or breaks a business rule.",
     500: "A bug (`internal_error`), logged with the request's trace id.",
 }
@@ -122,7 +124,7 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             for status, description in COMMON_RESPONSES.items():
                 if status in (401, 403) and "security" not in operation:
                     continue
-                if status == 413 and "requestBody" not in operation:
+                if status in (400, 413, 415) and "requestBody" not in operation:
                     continue
                 if status == 404 and not _names_a_resource(operation):
                     continue
@@ -165,6 +167,37 @@ class Forbidden(Problem):
 
 class ValidationFailed(Unprocessable):
     code = "validation_failed"
+
+
+class BadRequest(Problem):
+    status, code, title, title_zh = 400, "bad_request", "Bad request", "请求有误"
+
+
+class UnsupportedMediaType(Problem):
+    status, code, title, title_zh = 415, "unsupported_media_type", "Unsupported media type", "不支持的内容类型"
+
+
+# Bodies the routes read: JSON (and its +json kinds), and the forms of the public pages.
+_READABLE_BODIES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def unreadable_body(content_type: str | None, raw_errors: Sequence[Any]) -> Problem | None:
+    """The 400 or 415 for a body the framework could not read at all, rather than a 422 about its fields."""
+    json_error = next((e for e in raw_errors if e.get("type") == "json_invalid"), None)
+    if json_error is not None:
+        where = (json_error.get("ctx") or {}).get("error", "")
+        return BadRequest(
+            f"The body is not valid JSON{f' ({where})' if where else ''}.",
+            detail_zh=f"请求体不是有效的 JSON{f'（{where}）' if where else ''}。",
+        )
+    kind = (content_type or "").split(";")[0].strip().lower()
+    on_the_body = raw_errors and all(tuple(e.get("loc", ()))[:1] == ("body",) for e in raw_errors)
+    if kind and on_the_body and not (kind in _READABLE_BODIES or kind.endswith("+json")):
+        return UnsupportedMediaType(
+            f"A body of type '{kind}' cannot be read here: send application/json.",
+            detail_zh=f"无法读取类型为“{kind}”的请求体：请以 application/json 发送。",
+        )
+    return None
 
 
 class DatabaseUnavailable(Problem):
@@ -225,6 +258,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         language = preferred_language(request.headers.get("accept-language"))
+        unreadable = unreadable_body(request.headers.get("content-type"), exc.errors())
+        if unreadable is not None:
+            return problem_response(unreadable, request, language=language)
         return problem_response(validation_failed(exc.errors(), language), request, language=language)
 
     @app.exception_handler(StarletteHTTPException)
