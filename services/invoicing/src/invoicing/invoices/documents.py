@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, Image, KeepTogether, Spacer, Table
 
 from arflow.documents.amounts import amount, amount_in_words, plain_number
 from arflow.documents.creditor import Creditor
+from invoicing.invoices.line_table import line_table
 from invoicing.invoices.schemas import InvoiceOut
 from invoicing.reports.labels import currency_name, labels, money
 from invoicing.reports.pdf import (
@@ -20,15 +21,12 @@ from invoicing.reports.pdf import (
     RULE,
     build_pdf,
     field_table,
-    item_table,
     para,
     styles,
     table_style,
     title_block,
 )
 
-# Description, quantity, unit price, tax rate, tax, amount: 174 mm, the width between the margins.
-ITEM_WIDTHS = [66 * mm, 14 * mm, 24 * mm, 14 * mm, 24 * mm, 32 * mm]
 QR_SIZE = 34 * mm
 QR_PIXELS_PER_MODULE = 8  # whole pixels per module: sharp however a viewer scales the image
 QR_BORDER = 2  # modules of quiet zone inside the image (the box's white adds more)
@@ -90,7 +88,7 @@ def invoice_pdf(
                 amount(line.gross_amount, c),
             ]
         )
-    story += [Spacer(1, 5 * mm), item_table(rows, ITEM_WIDTHS, right=(1, 2, 3, 4, 5)), Spacer(1, 3 * mm)]
+    story += [Spacer(1, 5 * mm), line_table(rows), Spacer(1, 3 * mm)]
     story.append(_totals(invoice, t, language))
     if invoice.memo:
         story += [Spacer(1, 3 * mm), para(f"{t['memo']}{t['colon']}{invoice.memo}", s["body"])]
