@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from arflow.clock import FixedClock
 from arflow.events.catalog import ALL_TOPICS, ContactInfo, CustomerUpserted, InvoiceOverdue
@@ -68,14 +68,12 @@ async def open_case(own: Any, uscc: str | None) -> dict[str, Any]:
 
     async def known() -> bool:
         async with dunning.app.state.db.unit_of_work() as session:
-            return await session.scalar(select(Customer.id).where(Customer.id == customer_id)) is not None
+            kept = (
+                await session.execute(select(Customer.unified_social_credit_code).where(Customer.id == customer_id))
+            ).one_or_none()
+            return kept is not None and kept[0] == uscc  # the projection keeps the USCC the event carried
 
     await eventually(known, what="the customer")
-    # The projection keeps the USCC once handlers record it (customers/service.py); set here as it will.
-    async with dunning.app.state.db.unit_of_work() as session:
-        await session.execute(
-            update(Customer).where(Customer.id == customer_id).values(unified_social_credit_code=uscc)
-        )
     await publish_events(
         platform.bootstrap,
         InvoiceOverdue(
@@ -96,7 +94,7 @@ async def open_case(own: Any, uscc: str | None) -> dict[str, Any]:
         response = await dunning.client.get("/cases", params={"customer_id": str(customer_id)})
         return response.json()["data"]  # type: ignore[no-any-return]
 
-    return (await eventually(probe, what="the case"))[0]  # type: ignore[no-any-return]
+    return (await eventually(probe, what="the case"))[0]
 
 
 async def test_cases_go_to_the_collector_of_their_customers_region(own: Any) -> None:

@@ -220,7 +220,8 @@ async def test_resend_sends_the_invoice_again_to_the_contact_on_file_and_is_audi
     assert answer.json()["resends"] == 1
     [_, again] = await mail_to(dunning_smtp, right, count=2)
     assert again["Subject"] == first["Subject"] and again["Message-ID"] != first["Message-ID"]
-    assert again.get_payload()[-1].get_content() == first.get_payload()[-1].get_content()  # the same PDF
+    pdfs = [part.get_content() for message in (again, first) for part in message.iter_attachments()]
+    assert len(pdfs) == 2 and pdfs[0] == pdfs[1]  # the same PDF
     resent = await delivery_of(dunning, invoice.invoice_id)
     assert (resent["recipient"], resent["attempts"], resent["resends"]) == (right, 1, 1)
     assert len(mails_to(dunning_smtp, wrong)) == 1

@@ -130,7 +130,7 @@ async def test_a_plan_pauses_the_case_an_instalment_paid_keeps_it_one_unpaid_bre
     await pay(infra, case, "10000.00", date(2026, 3, 14), "20000.00")
 
     async def first_kept() -> bool:
-        return (await plans_of(dunning, case["id"]))[0]["instalments"][0]["status"] == "kept"
+        return bool((await plans_of(dunning, case["id"]))[0]["instalments"][0]["status"] == "kept")
 
     await eventually(first_kept, what="the first instalment kept")
     # The second is not paid by 15 April: the tick breaks the plan, the third is cancelled, chasing resumes.

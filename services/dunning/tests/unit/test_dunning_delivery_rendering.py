@@ -130,7 +130,7 @@ def test_the_statement_email_names_the_period_each_balance_and_how_to_answer() -
     assert email.subject == "对账单 ST-2026-000042（2026年2月1日至2026年2月28日）：请核对确认"
     for expected in ("CNY 4,550.50", "人民币肆仟伍佰伍拾元伍角", "USD 120.00", "确认无误", "有差异", "2026年4月30日"):
         assert expected in email.text, expected
-    assert "嘉兴南湖贸易有限公司：" in email.text and context["hosted_link"] in email.html
+    assert "嘉兴南湖贸易有限公司：" in email.text and str(context["hosted_link"]) in email.html
     english = render_email(EMAIL_TEMPLATES["statement"], "en", statement(("4550.50", "CNY")), context)
     assert english.subject == "Statement ST-2026-000042 (1 February 2026 to 28 February 2026): please confirm"
     assert "Your balance at 28 February 2026:" in english.html and "30 April 2026" in english.text

@@ -45,6 +45,7 @@ async def record_customer(session: AsyncSession, *, actor: Principal, clock: Clo
         "dunning_excluded": event.dunning_excluded,
         "tags": list(event.tags),
         "account_manager_email": event.account_manager_email,
+        "unified_social_credit_code": event.unified_social_credit_code,
         "updated_at": clock.now(),
     }
     before = await repository.get_customer(session, event.customer_id)
