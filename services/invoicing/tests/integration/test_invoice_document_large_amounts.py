@@ -111,3 +111,28 @@ async def test_an_ordinary_invoice_keeps_its_columns(
     [page] = pages(pdf)
     [box] = [b for b in page.boxes if b.text == "1,060.00"]
     assert page.width - MARGIN - 8 < box.right <= page.width - MARGIN
+
+
+async def test_figures_too_wide_for_the_usual_size_are_set_smaller_and_stay_whole(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    # Near the largest an invoice can be (it totals below 10^13), counted and priced finer than the fen.
+    customer = await new_customer(legal_name="深圳前海大额贸易有限公司")
+    lines = [
+        {
+            "description": f"整厂设备{LONG}",
+            "quantity": "123456.789012",
+            "unit_price": "65432109.876543",
+            "tax_rate": "0.135",
+        }
+    ]
+    invoice = await new_invoice(customer["id"], lines=lines)
+    pdf = await pdf_of(invoicing, invoice, "zh-CN")
+    if RENDER_DIR:
+        render_png(pdf, Path(RENDER_DIR), "largest-zh-CN")
+    assert_on_the_page(pdf)
+    row = "123456.789012 65,432,109.876543 13.5% 1,090,535,154,791.18 9,168,573,338,429.55"
+    assert sum(row in line for line in lines_of(pdf)) == 1
+    known = {"123456.789012", "65,432,109.876543", "13.5", "1,090,535,154,791.18", "9,168,573,338,429.55"}
+    known |= {amount(Decimal(invoice[k]), "CNY") for k in ("subtotal", "tax_total", "total", "balance")}
+    assert set(FIGURE.findall(text(pdf))) <= known, set(FIGURE.findall(text(pdf))) - known

@@ -40,14 +40,15 @@ def layout(rows: Sequence[Sequence[str]], content_width: float = CONTENT_WIDTH) 
     """Column widths and the figures' font size for these rows (the first is the header, which may wrap)."""
     font = register_cjk_font()
     figures = [row[1:] for row in rows[1:]]
-    for number, size in enumerate(FONT_STEPS):
+    narrowest = (NARROWEST_NUMERIC,) * len(NUMERIC_WIDTHS)
+    # First the usual widths, so an ordinary invoice looks as it always did; then only what the figures need,
+    # at the cell's own size and then a step smaller each time.
+    attempts = [(FONT_STEPS[0], NUMERIC_WIDTHS), *((size, narrowest) for size in FONT_STEPS)]
+    for size, floors in attempts:
         needed = [
             max([stringWidth(row[i], font, size) for row in figures], default=0.0) + CELL_PADDING + SLACK
             for i in range(len(NUMERIC_WIDTHS))
         ]
-        # At the cell's own size the columns keep their usual widths at least, so an ordinary invoice looks
-        # as it always did; a smaller size is only ever chosen to make room, so it takes just what it needs.
-        floors = NUMERIC_WIDTHS if number == 0 else (NARROWEST_NUMERIC,) * len(NUMERIC_WIDTHS)
         numeric = [max(n, floor) for n, floor in zip(needed, floors, strict=True)]
         if content_width - sum(numeric) >= NARROWEST_DESCRIPTION or size == FONT_STEPS[-1]:
             # At the last step the description gets whatever is left: the figures stay whole regardless.
