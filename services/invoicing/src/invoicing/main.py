@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from arflow.clock import Clock
-from arflow.events.catalog import CREDIT_SCORING, RECONCILIATION, topic_of
+from arflow.events.catalog import CREDIT_SCORING, DUNNING, RECONCILIATION, topic_of
 from arflow.service import ServiceDefinition, create_service_app
 from invoicing.config import InvoicingSettings
 from invoicing.contracts.endpoints import router as contracts
@@ -46,7 +46,7 @@ def definition(settings: InvoicingSettings) -> ServiceDefinition:
             contracts,
             statements,
         ],
-        subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING)],
+        subscriptions=[topic_of(RECONCILIATION), topic_of(CREDIT_SCORING), topic_of(DUNNING)],
         handlers=HANDLERS,
         jobs=jobs_for(settings),
     )

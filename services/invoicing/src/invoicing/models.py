@@ -237,7 +237,9 @@ class CreditNote(Base):
     __tablename__ = "credit_note"
     __table_args__ = (
         CheckConstraint("amount > 0", name="positive"),
-        CheckConstraint("kind IN ('manual','early_payment_discount','contract_cancellation')", name="kind"),
+        CheckConstraint(
+            "kind IN ('manual','early_payment_discount','contract_cancellation','settlement_discount')", name="kind"
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)

@@ -36,7 +36,7 @@ TRACEPARENT_PATTERN = "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "invoicing": ("reconciliation", "dunning", "credit-scoring"),
     "reconciliation": ("invoicing", "dunning", "credit-scoring"),
-    "dunning": ("credit-scoring",),
+    "dunning": ("invoicing", "credit-scoring"),
     "credit-scoring": ("invoicing", "dunning"),
     "approvals": ("people",),
     "statements": ("dunning", "credit-scoring"),

@@ -528,9 +528,10 @@ class SettlementPaid(Event):
     """A settlement (和解折让) agreed on a dunning case was paid: the customer paid `amount_paid` for the whole
     balance, and the rest is to be written off.
 
-    Invoicing writes off each invoice's `write_off` (its balance as dunning saw it when the payment arrived)
-    with the reason `settlement_discount`, once per `settlement_id`; an invoice whose balance is lower by then
-    is written off only down to zero.
+    Invoicing credits each invoice's `write_off` (its balance as dunning saw it when the payment arrived) with
+    a credit note of kind `settlement_discount` (an allowance on the sale, not a bad debt: the invoice closes
+    as paid), once per invoice; an invoice that owes more by then (a payment reversed since) is left open for
+    a person, so the discount granted is never exceeded.
     """
 
     publisher: ClassVar[str] = DUNNING

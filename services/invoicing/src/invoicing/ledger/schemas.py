@@ -34,8 +34,9 @@ class CreditNoteOut(BaseModel):
     amount: DecimalString
     currency: str
     reason: str
-    kind: Literal["manual", "early_payment_discount", "contract_cancellation"] = Field(
-        description="Issued by hand, an early-payment discount granted, or a cancelled contract's unused days."
+    kind: Literal["manual", "early_payment_discount", "contract_cancellation", "settlement_discount"] = Field(
+        description="Issued by hand, an early-payment discount granted, a cancelled contract's unused days, or the "
+        "rest of an invoice a settlement agreed at dunning forgave (和解折让)."
     )
     issued_on: date
     created_at: datetime
