@@ -75,6 +75,11 @@ class DunningSettings(ServiceSettings, CreditorSettings):
     document_fetch_timeout: float = Field(
         default=20.0, description="Seconds to fetch a document's PDF from its hosted page when sending it."
     )
+    document_fetch_base_url: str | None = Field(
+        default=None,
+        description="Where dunning fetches a hosted page's PDF when that is not the link's public address (e.g. "
+        "http://invoicing:8001 inside compose, the link's path kept); unset: the link as customers open it.",
+    )
     metrics_refresh_seconds: float = Field(
         default=15.0, description="How often /metrics' business figures are re-read."
     )

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dunning.deliveries.rules import Addressee, addressee_on, choose_addressee, quiet_until, too_old
+from dunning.deliveries.sending import fetched_from
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -89,3 +90,11 @@ def test_quiet_hours_within_one_day() -> None:
     lunch = datetime(2026, 3, 3, 12, 30, tzinfo=SHANGHAI)
     assert quiet_until(lunch, time(12, 0), time(13, 30)) == datetime(2026, 3, 3, 13, 30, tzinfo=SHANGHAI)
     assert quiet_until(lunch, time(13, 0), time(14, 0)) is None
+
+
+def test_a_hosted_page_is_fetched_where_dunning_reaches_it_its_path_kept() -> None:
+    link = "https://pay.example.cn/i/TWiEC7WcdpQAeVuWBk8A3x5nSoKuV80rRSNIjgtp2Zk"
+    assert fetched_from(link, None) == link
+    assert fetched_from(link, "http://invoicing:8001/") == (
+        "http://invoicing:8001/i/TWiEC7WcdpQAeVuWBk8A3x5nSoKuV80rRSNIjgtp2Zk"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -76,6 +77,14 @@ def _retry_after(response: httpx.Response) -> timedelta:
     except ValueError:
         seconds = 60.0
     return min(timedelta(seconds=max(seconds, 1.0)), LONGEST_RATE_LIMIT_WAIT)
+
+
+def fetched_from(link: str, base_url: str | None) -> str:
+    """The address of the link's page as dunning reaches it: its path on `base_url` when one is set."""
+    if not base_url:
+        return link
+    parts = urlsplit(link)
+    return f"{base_url.rstrip('/')}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
 async def fetch_pdf(client: httpx.AsyncClient, link: str, *, language: str, seconds: float) -> bytes:
@@ -204,7 +213,12 @@ class DocumentQueue:
             text = render_sms(SMS_TEMPLATES[item.kind], language, item.details, context)
             await post_sms(self.client, settings, to=item.recipient or "", text=text, reference=message_id(item))
             return text[:200]
-        pdf = await fetch_pdf(self.client, link, language=language, seconds=settings.document_fetch_timeout)
+        pdf = await fetch_pdf(
+            self.client,
+            fetched_from(link, settings.document_fetch_base_url),
+            language=language,
+            seconds=settings.document_fetch_timeout,
+        )
         rendered = render_email(EMAIL_TEMPLATES[item.kind], language, item.details, context)
         message = compose_message(
             rendered,
