@@ -70,3 +70,17 @@ async def test_an_amount_that_is_no_amount_is_refused_in_the_callers_language(in
         answer = await invoicing.client.get("/invoices", params=params, headers={"Accept-Language": "zh-CN"})
         assert answer.status_code == 422, (params, answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_customers_are_listed_by_their_ids_at_once(invoicing: RunningService, new_customer: NewCustomer) -> None:
+    first, second, third = [await new_customer() for _ in range(3)]
+    archived = await new_customer()
+    assert (await invoicing.client.post(f"/customers/{archived['id']}/archive")).status_code == 200
+    asked = [first["id"], third["id"], archived["id"]]
+    found = await invoicing.client.get("/customers", params={"id": asked, "include_archived": "true"})
+    assert found.status_code == 200, found.text
+    assert {c["id"] for c in found.json()["data"]} == set(asked)  # the second is not asked, so not there
+    unarchived = await invoicing.client.get("/customers", params={"id": asked})
+    assert {c["id"] for c in unarchived.json()["data"]} == {first["id"], third["id"]}
+    too_many = await invoicing.client.get("/customers", params={"id": [second["id"]] * 101})
+    assert too_many.status_code == 422

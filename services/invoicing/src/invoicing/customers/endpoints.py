@@ -61,6 +61,9 @@ async def list_customers(
     unified_social_credit_code: Annotated[
         str | None, Query(max_length=18, description="The customer with this 统一社会信用代码 (any letter case).")
     ] = None,
+    id: Annotated[
+        list[UUID] | None, Query(max_length=100, description="Only these customers (repeat it, up to 100).")
+    ] = None,
 ) -> Page[CustomerOut]:
     rows = await repository.list_customers(
         session,
@@ -73,6 +76,7 @@ async def list_customers(
         external_reference=external_reference,
         payment_terms_code=payment_terms_code,
         unified_social_credit_code=unified_social_credit_code.strip().upper() if unified_social_credit_code else None,
+        ids=id,
     )
     return make_page([customer_out(c) for c in rows], page)
 

@@ -53,6 +53,7 @@ async def list_customers(
     external_reference: str | None = None,
     payment_terms_code: str | None = None,
     unified_social_credit_code: str | None = None,
+    ids: list[UUID] | None = None,
 ) -> list[Customer]:
     query = paginate(
         select(Customer),
@@ -62,6 +63,8 @@ async def list_customers(
         payment_terms_code=payment_terms_code or None,
         unified_social_credit_code=unified_social_credit_code or None,
     )
+    if ids:
+        query = query.where(Customer.id.in_(ids))
     if tag:
         query = query.where(any_(Customer.tags) == tag)
     if search:
