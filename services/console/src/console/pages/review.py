@@ -1,7 +1,7 @@
 """待核对: the payments reconciliation could not place, with its ranked suggestions; confirm, allocate, split, undo.
 
 The queue and the suggestions are reconciliation's (GET /review-queue); the console
-adds only the customers' names (one read per customer suggested, at once) and the
+adds only the customers' names (one GET /customers?id=… for all of them) and the
 keys: each suggestion's button answers Alt+1..3 (the browser's accesskey), the first
 payment's best suggestion has the focus, Tab walks the rest in order; Alt+A and Alt+S
 open the first payment's allocation and split forms.
@@ -16,7 +16,6 @@ each part to that customer's oldest invoices.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -49,12 +48,9 @@ async def review_queue(
     if not reading.ok:
         return render(request, "review.html", status_code=502, payments=[], names={}, failed=True, after=after)
     payments = reading.body["data"]
-    suggested = sorted({s["customer_id"] for p in payments for s in p["suggestions"]})
-    await backend.fresh(session)
-    found = await asyncio.gather(
-        *(backend.read(session, "invoicing", f"/customers/{c}", language=lang) for c in suggested)
+    names = await backend.customer_names(
+        session, [s["customer_id"] for p in payments for s in p["suggestions"]], language=lang
     )
-    names = {c: r.body["legal_name"] for c, r in zip(suggested, found, strict=True) if r.ok}
     return render(
         request,
         "review.html",
@@ -114,9 +110,7 @@ async def undo(payment_id: UUID, request: Request) -> Response:
 
 
 async def _names(backend: Backend, session: Session, lang: str, ids: list[str]) -> dict[str, str]:
-    """invoicing's legal name of each customer, read at once."""
-    found = await asyncio.gather(*(backend.read(session, "invoicing", f"/customers/{c}", language=lang) for c in ids))
-    return {c: r.body["legal_name"] for c, r in zip(ids, found, strict=True) if r.ok}
+    return await backend.customer_names(session, ids, language=lang)
 
 
 async def _candidates(

@@ -4,12 +4,11 @@ What a query is, is told from its shape (pure, `kind_of`), and each kind is aske
 the filter that answers it: a name of GET /customers?search=, a USCC of
 ?unified_social_credit_code=, an invoice number of GET /invoices?number= and an amount
 of ?amount= (the invoice's total). Invoices are shown with their customers' names (one
-read per customer on the page, at once).
+GET /customers?id=… for the page).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -89,12 +88,7 @@ async def search(
     body = reading.body
     customers, invoices, names = (body["data"], [], {}) if path == "/customers" else ([], body["data"], {})
     if invoices:
-        ids = sorted({i["customer_id"] for i in invoices})
-        await backend.fresh(session)
-        found = await asyncio.gather(
-            *(backend.read(session, "invoicing", f"/customers/{c}", language=lang) for c in ids)
-        )
-        names = {c: r.body["legal_name"] for c, r in zip(ids, found, strict=True) if r.ok}
+        names = await backend.customer_names(session, [i["customer_id"] for i in invoices], language=lang)
     return render(
         request,
         "search.html",
