@@ -239,7 +239,7 @@ async def test_an_answer_heard_before_its_customer_shows_once_the_customer_is_kn
             held = await session.scalar(
                 text("SELECT answer FROM statement_answer WHERE statement_id = :id"), {"id": answer.statement_id}
             )
-        return held == "confirmed"
+        return bool(held == "confirmed")
 
     await eventually(filed, what="the answer to be filed")
     unknown = await credit_scoring.client.get(f"/credit-files/{customer_id}")
