@@ -203,7 +203,14 @@ def run(replicas: int = 1) -> int:
         else:
             say("API keys: the ones configured in ARFLOW_API_KEYS / ARFLOW_API_KEYS_FILE (no development key)")
         if first_admin:
-            say(f"{first_admin} - sign in at POST http://127.0.0.1:8005/sessions (shown this once)")
+            console = next((port for name, port in ports.items() if name.startswith("console")), None)
+            where = f"the console, http://127.0.0.1:{console}/" if console else "POST http://127.0.0.1:8005/sessions"
+            say(f"{first_admin} - sign in at {where} (shown this once)")
+        if env["ARFLOW_CREDITOR_DEMO"] == "true":
+            say(
+                "documents and emails show a DEMO creditor (payee account, name, USCC) until you set yours: "
+                "PUT http://127.0.0.1:8001/creditor (services/invoicing/README.md, 'The creditor')"
+            )
         say(f"a process that dies is started again; {VAR / 'run' / 'status.json'} says which run. Ctrl-C stops all.")
         while True:
             supervisor.tick()
