@@ -137,6 +137,8 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
 
             # 待核对: a real bank statement uploaded and watched to the end; its lines join the queue.
             await tab.click("nav >> text=待核对")
+            await expect(tab.locator(f"article[data-payment='{queued['id']}']")).to_be_visible()
+            await tab.screenshot(path=str(shots / "review.png"), full_page=True)
             await tab.set_input_files("#statement-upload input[type=file]", str(SAMPLES / "mt940" / "jejik-ing.sta"))
             await tab.click("#statement-upload button[type=submit]")
             imported = tab.locator("#import-status div.import[data-status=succeeded]")
@@ -157,7 +159,6 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await expect(card.locator("ol.suggestions > li").first.locator(".confidence")).to_have_text(
                 f"{best['confidence'] * 100:.0f}%"
             )
-            await tab.screenshot(path=str(shots / "review.png"), full_page=True)
             await card.locator("button.primary").focus()
             await tab.keyboard.press("Enter")
             await expect(card.locator(".done")).to_contain_text("已确认")
