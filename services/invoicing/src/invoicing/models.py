@@ -124,7 +124,7 @@ class Invoice(Base):
     grace_days: Mapped[int] = mapped_column(Integer, server_default="0")
     subtotal: Mapped[Decimal] = mapped_column(Amount)
     tax_total: Mapped[Decimal] = mapped_column(Amount)
-    total: Mapped[Decimal] = mapped_column(Amount)
+    total: Mapped[Decimal] = mapped_column(Amount, index=True)
     amount_paid: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     amount_credited: Mapped[Decimal] = mapped_column(Amount, server_default="0")
     # +1 on every change of the balance (application, its reversal, credit note), carried
@@ -201,6 +201,9 @@ class PaymentApplication(Base):
     """
 
     __tablename__ = "payment_application"
+    __table_args__ = (
+        Index("ix_payment_application_reversed_on", "reversed_on", postgresql_where=text("reversed_on IS NOT NULL")),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     payment_id: Mapped[UUID] = mapped_column(index=True)
@@ -208,7 +211,7 @@ class PaymentApplication(Base):
     customer_id: Mapped[UUID] = mapped_column(ForeignKey("customer.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
-    applied_on: Mapped[date] = mapped_column(Date)
+    applied_on: Mapped[date] = mapped_column(Date, index=True)
     source: Mapped[str] = mapped_column(String(16), server_default="payment")
     reversed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -251,7 +254,7 @@ class CreditNote(Base):
     reason: Mapped[str] = mapped_column(Text)
     # Why it was issued: by hand, an early-payment discount granted, or the unused days of a cancelled contract.
     kind: Mapped[str] = mapped_column(String(32), server_default="manual")
-    issued_on: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
