@@ -144,6 +144,33 @@ async def test_overdue_sweep_publishes_each_threshold_once(
         )
 
 
+async def test_each_overdue_notice_keeps_the_invoices_page_open_up_to_120_days_past_due(
+    invoicing: RunningService, new_customer: NewCustomer
+) -> None:
+    """A reminder sent 40 days past due must not link a dead page: each notice carries the link 30 days on,
+    never past due + 120 days (Stripe's longest), never shorter than it was; a revoked link stays revoked."""
+    customer = await new_customer(time_zone="Asia/Shanghai")
+    chased = await issue(invoicing, customer["id"], "300.00", invoice_date="2026-01-05")  # due 2026-02-04
+    stopped = await issue(invoicing, customer["id"], "80.00", invoice_date="2026-01-05")
+    assert (await invoicing.client.delete(f"/invoices/{stopped['id']}/hosted-link")).status_code == 204
+
+    async def expiry_after_sweep(as_of: str) -> str:
+        response = await invoicing.client.post("/admin/jobs/overdue-sweep/runs", json={"as_of": as_of})
+        assert response.status_code == 200, response.text
+        link = (await invoicing.client.get(f"/invoices/{chased['id']}/hosted-link")).json()
+        expires_on: str = link["expires_on"]
+        return expires_on
+
+    # Made on 2026-03-02 (the clock), it works to 04-01 already; a notice of 02-05 would give only 03-07.
+    assert await expiry_after_sweep("2026-02-04T16:30:00Z") == "2026-04-01"
+    assert await expiry_after_sweep("2026-03-10T00:00:00Z") == "2026-04-09"  # 31-60 noticed 03-10
+    assert await expiry_after_sweep("2026-04-06T00:00:00Z") == "2026-05-06"  # 61-90 noticed 04-06
+    assert await expiry_after_sweep("2026-05-06T00:00:00Z") == "2026-06-04"  # 90+ on 05-06: capped at due + 120
+    assert await expiry_after_sweep("2026-05-20T00:00:00Z") == "2026-06-04"  # no new notice, nothing moves
+    revoked = (await invoicing.client.get(f"/invoices/{stopped['id']}/hosted-link")).json()
+    assert revoked["status"] == "revoked" and revoked["expires_on"] == "2026-04-01"
+
+
 async def test_unknown_job_is_404(invoicing: RunningService) -> None:
     response = await invoicing.client.post("/admin/jobs/no-such-job/runs", json={})
     assert response.status_code == 404

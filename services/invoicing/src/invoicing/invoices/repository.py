@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -21,7 +21,11 @@ from arflow.events.catalog import INVOICING, InvoiceDueSoon, InvoiceOverdue, top
 from arflow.events.envelope import CONTENT_TYPE, Envelope
 from arflow.money import MINOR_UNITS
 from arflow.pagination import PageParams, paginate
+from invoicing.hosted import links
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSeries
+
+# Stripe's hosted invoice page never lives past 120 days after the due date, however long it is chased.
+LINK_LONGEST_AFTER_DUE = timedelta(days=120)
 
 
 async def invoice_lines(session: AsyncSession, invoice_id: UUID) -> list[InvoiceLine]:
@@ -279,6 +283,17 @@ _SWEEP = text(
             SELECT 1 FROM overdue_notice done WHERE done.invoice_id = c.invoice_id AND done.threshold = c.threshold
         )
         RETURNING invoice_id, threshold, as_of
+    ), kept_alive AS (
+        -- An invoice still chased keeps a page that opens: each overdue notice carries its link to 30 days past
+        -- the notice, never beyond 120 days past due (Stripe's longest). A link is never shortened.
+        UPDATE hosted_invoice_link l
+        SET expires_on = GREATEST(l.expires_on, LEAST(r.last_notice + CAST(:kept_days AS int),
+                                                      r.due_date + CAST(:longest_days AS int)))
+        FROM (SELECT n.invoice_id, max(n.as_of) AS last_notice, min(i.due_date) AS due_date
+              FROM inserted n JOIN invoice i ON i.id = n.invoice_id
+              WHERE n.threshold <> CAST(:due_soon AS text) GROUP BY n.invoice_id) r
+        WHERE l.invoice_id = r.invoice_id AND l.revoked_at IS NULL
+        RETURNING l.invoice_id
     ), fact AS (
         -- The event id is drawn in the target list of a materialized CTE, once per row. Drawn in a
         -- LATERAL subquery keyed by threshold, PostgreSQL could memoize it: one id for many events.
@@ -356,6 +371,8 @@ async def sweep_due_and_overdue(
             "threshold_names": [name for name, _ in thresholds],
             "threshold_starts": [start for _, start in thresholds],
             "due_soon": due_soon,
+            "kept_days": links.RENEWED_FOR.days,
+            "longest_days": LINK_LONGEST_AFTER_DUE.days,
             "due_soon_type": InvoiceDueSoon.event_type(),
             "due_soon_version": InvoiceDueSoon.version,
             "overdue_type": InvoiceOverdue.event_type(),
