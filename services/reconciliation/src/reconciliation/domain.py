@@ -140,18 +140,23 @@ def merge(current: InvoiceState | None, fact: InvoiceState) -> InvoiceState:
     )
 
 
+# The statuses that take money: open, and written off (a recovery of the bad debt, up to its balance).
+ALLOCATABLE_STATUSES = ("open", "written_off")
+
+
 def available_balance(state: InvoiceState, pending: Decimal) -> Decimal:
     """What a new payment may still be allocated to an invoice: its balance less pending allocations.
 
-    Only issued, open invoices take allocations; pending allocations are those
-    of earlier payments that invoicing has not applied yet.
+    Only issued invoices that are open or written off take allocations (money on a written-off invoice is a
+    recovery, 坏账收回: invoicing still holds its balance, which is at most what was written off); pending
+    allocations are those of earlier payments that invoicing has not applied yet.
     """
     return available_of(state.status, state.issued, state.balance, pending)
 
 
 def available_of(status: str, issued: bool, balance: Decimal, pending: Decimal) -> Decimal:
     """`available_balance` of an item read as columns (the matching lookup reads no whole row)."""
-    if status != "open" or not issued:
+    if status not in ALLOCATABLE_STATUSES or not issued:
         return Decimal(0)
     return max(balance - pending, Decimal(0))
 
@@ -171,6 +176,8 @@ class OpenItem:
     due_date: date | None
     available: Decimal
     payment_reference: str | None = None
+    # Written off as a bad debt: money on it is a recovery, only where the payment names it or a person says so.
+    written_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,11 +231,12 @@ def propose_allocations(
 
     Greedy and capped: no item gets more than it can take, the proposals never
     add up to more than the payment, and what no item takes stays unallocated.
-    Only items in the payment's currency are considered.
+    Only items in the payment's currency are considered; a written-off item only when the reference names it
+    (a recovery is never guessed by age).
     """
     candidates = _oldest_due_first(i for i in open_items if i.currency == currency and i.available > 0)
     referenced = [i for i in candidates if mentions(reference, i)]
-    rest = [i for i in candidates if i not in referenced]
+    rest = [i for i in candidates if i not in referenced and not i.written_off]
     groups: tuple[tuple[Basis, list[OpenItem]], ...] = (("reference", referenced), ("oldest_due", rest))
     remaining = amount
     proposals: list[ProposedAllocation] = []

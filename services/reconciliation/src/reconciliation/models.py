@@ -176,6 +176,8 @@ class Allocation(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("basis IN ('given','reference','oldest_due','matched','confirmed')", name="basis"),
     )
+    # `recovery` is the database's (a trigger): read back by the INSERT's RETURNING, not loaded later.
+    __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     payment_id: Mapped[UUID] = mapped_column(ForeignKey("payment.id"), index=True)
@@ -187,6 +189,9 @@ class Allocation(Base):
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when the payment was reversed: the allocation no longer holds the invoice's balance.
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Money on an invoice written off when the allocation was made (坏账收回). Set by the database on insert
+    # (trigger allocation_recovery, migration 0016) from the open item's status, whichever path inserts the row.
+    recovery: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class StatementImport(Base):

@@ -144,7 +144,7 @@ async def test_a_stale_payment_applied_does_not_raise_the_balance(
     assert (item["status"], item["balance"]) == ("open", "300.00")
 
 
-async def test_voided_and_written_off_invoices_take_no_payment(
+async def test_a_voided_invoice_takes_no_payment_and_a_written_off_one_none_by_age(
     reconciliation: RunningService, reconciliation_ledger: Ledger, reconciliation_feed: InvoicingFeed
 ) -> None:
     customer_id = await reconciliation_ledger.customer()
@@ -171,7 +171,8 @@ async def test_voided_and_written_off_invoices_take_no_payment(
     item = await reconciliation_ledger.item_when(
         customer_id, written_off.invoice_id, lambda i: i["status"] == "written_off"
     )
-    assert (item["balance"], item["available"]) == ("200.00", "0.00")
+    # A written-off invoice still owes what was written off: it can take a recovery (坏账收回), up to that.
+    assert (item["balance"], item["available"]) == ("200.00", "200.00")
     assert (await reconciliation_ledger.open_items(customer_id))[str(voided.invoice_id)]["status"] == "void"
 
     response = await reconciliation.client.post(
@@ -179,7 +180,8 @@ async def test_voided_and_written_off_invoices_take_no_payment(
         json={"customer_id": str(customer_id), "amount": "50.00", "currency": "CNY", "received_on": "2026-03-01"},
     )
     assert response.status_code == 201, response.text
-    assert response.json()["allocations"] == []
+    # Oldest due first never reaches a written-off invoice: a recovery is named or given, never guessed.
+    assert (response.json()["allocations"], response.json()["recovered"]) == ([], "0.00")
 
 
 async def test_customer_keeps_its_highest_revision(

@@ -269,11 +269,32 @@ def test_merging_is_order_independent_and_duplicates_change_nothing(facts: list[
     assert fold(*facts, *facts) == forward
 
 
-def test_only_issued_open_items_have_anything_available() -> None:
+def test_only_issued_open_or_written_off_items_have_anything_available() -> None:
     assert available_balance(ISSUED, D("300.00")) == D("700.00")
     assert available_balance(ISSUED, D("2000.00")) == 0
     assert available_balance(APPLIED_400, D(0)) == 0  # known only from a PaymentApplied: not issued yet
-    assert available_balance(replace(ISSUED, status="written_off"), D(0)) == 0
+    assert available_balance(replace(ISSUED, status="paid", balance=D(0)), D(0)) == 0
+    assert available_balance(replace(ISSUED, status="void"), D(0)) == 0
+
+
+def test_a_written_off_item_takes_at_most_what_is_left_of_its_balance() -> None:
+    written_off = merge(ISSUED, WRITTEN_OFF)  # (the balance the write-off leaves: a recovery takes no more)
+    assert written_off.status == "written_off"
+    assert available_balance(written_off, D(0)) == written_off.balance
+    assert available_balance(written_off, D("100.00")) == written_off.balance - D("100.00")
+    assert available_balance(written_off, written_off.balance + 1) == 0
+
+
+def test_oldest_due_first_never_reaches_a_written_off_item_unless_the_reference_names_it() -> None:
+    owed = OpenItem(uuid.uuid4(), "INV-2026-000007", "CNY", date(2026, 1, 1), D("500.00"), written_off=True)
+    assert propose_allocations(D("500.00"), "CNY", "货款", [owed]) == []
+    [named] = propose_allocations(D("600.00"), "CNY", "还 INV-2026-000007 坏账", [owed])
+    assert (named.invoice_id, named.amount, named.basis) == (owed.invoice_id, D("500.00"), "reference")
+    [given] = check_allocations(D("200.00"), "CNY", [(owed.invoice_id, D("200.00"))], [owed])
+    assert (given.amount, given.basis) == (D("200.00"), "given")
+    with pytest.raises(AllocationRejected) as refused:
+        check_allocations(D("600.00"), "CNY", [(owed.invoice_id, D("500.01"))], [owed])
+    assert refused.value.code == "allocation_exceeds_balance"
 
 
 # --- versioned balances: a balance may go up again --------------------------------------
@@ -317,7 +338,7 @@ def test_an_unversioned_balance_does_not_override_a_versioned_one() -> None:
 def test_a_reopened_written_off_invoice_is_written_off_again() -> None:
     state = fold(ISSUED, WRITTEN_OFF, V2_APPLIED_600, PAID, V3_REVERSED_600)
     assert (state.status, state.balance) == ("written_off", D("600.00"))
-    assert available_balance(state, D(0)) == 0
+    assert available_balance(state, D(0)) == D("600.00")  # payable again, as a recovery
 
 
 def test_a_voided_invoice_stays_void_whatever_its_balance() -> None:

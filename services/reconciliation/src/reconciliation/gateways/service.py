@@ -22,7 +22,7 @@ from reconciliation.config import ReconciliationSettings
 from reconciliation.domain import latest_business_date
 from reconciliation.gateways import repository
 from reconciliation.gateways.providers import GatewayNotice
-from reconciliation.matching.engine import match
+from reconciliation.matching.recovery import decide
 from reconciliation.matching.service import match_index_for, match_settings
 from reconciliation.payments import repository as payments_repository
 from reconciliation.payments.service import (
@@ -156,7 +156,7 @@ async def _record_payment(
     )
     match_input = incoming.as_match_input()
     index = await match_index_for(session, match_input)
-    decision = match(match_input, index, match_settings(settings))
+    decision = decide(match_input, index, match_settings(settings))
     record = incoming_record(clock=clock, incoming=incoming, decision=decision)
     payment_id: UUID = record.payment["id"]
     outcome = "payment" if decision.automatic else "payment_unmatched"

@@ -47,6 +47,8 @@ class Item:
     payment_reference: str | None = None
     # The invoice number as compared (reference_key), set by MatchIndex.build.
     number_key: str = field(default="", compare=False)
+    # Written off as a bad debt: only an exact reference reaches it (MatchIndex.build), never a name or amount.
+    written_off: bool = False
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -82,6 +84,9 @@ class MatchIndex:
     _names_found: dict[str, tuple[NameMatch, ...]] = field(default_factory=dict)
     # Each customer's normalised names (legal and short), for comparing a payer's name with one customer's.
     name_keys: dict[UUID, tuple[str, ...]] = field(default_factory=dict)
+    # Each customer's written-off items that can still take money, oldest due first: found by their reference
+    # only (by_reference), never among the customer's open items or by amount; matching.recovery notes them.
+    written_off: dict[UUID, list[Item]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def build(
@@ -106,8 +111,11 @@ class MatchIndex:
                 index._settle(item.invoice_number, item.payment_reference)
                 continue
             index.items[item.invoice_id] = item
-            index.by_customer[item.customer_id].append(item)
-            index.by_amount[(item.currency, item.available)].append(item)
+            if item.written_off:
+                index.written_off[item.customer_id].append(item)
+            else:
+                index.by_customer[item.customer_id].append(item)
+                index.by_amount[(item.currency, item.available)].append(item)
             item.number_key = reference_key(item.invoice_number)
             for key in {item.number_key, reference_key(item.payment_reference)}:
                 if len(key) >= 6:
@@ -120,7 +128,7 @@ class MatchIndex:
             for gram in name_bigrams(name):
                 index.by_bigram[gram].append(name)
         # Each customer's items oldest due first, once: open_items then only filters.
-        for owned in index.by_customer.values():
+        for owned in (*index.by_customer.values(), *index.written_off.values()):
             owned.sort(key=_oldest_due_first)
         return index
 

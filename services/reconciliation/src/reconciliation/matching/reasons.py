@@ -99,3 +99,19 @@ NO_AMOUNT_FIT = Reason(
 # What the service itself says of a payment a person made from another (not the engine's evidence).
 SPLIT_PART = Reason("part of payment {0}, split by {1}", "付款 {0} 的一部分，由 {1} 拆分")
 MATCH_UNDONE = Reason("match of payment {0} undone by {1}", "付款 {0} 的匹配已由 {1} 撤销")
+
+# Written-off invoices (坏账): money on one is a recovery, matched only by an exact reference (matching.recovery).
+RECOVERY = Reason(
+    "{0} was written off as a bad debt: this money is a recovery of it (bad-debt recovery)",
+    "{0} 已核销为坏账：此笔款项为坏账收回",
+)
+WRITTEN_OFF_SUGGESTED = Reason(
+    "the customer's {0} was written off as a bad debt (still owing {1:.2f}): if the money is for it, it is a "
+    "recovery, which a person decides (nothing in the payment names the invoice)",
+    "该客户的 {0} 已核销为坏账（尚欠 {1:.2f}）：如此款为其还款，即为坏账收回，须人工确认（付款信息中未写明该发票）",
+)
+WRITTEN_OFF_ALSO = Reason(
+    "the customer also has {0} written off as a bad debt (still owing {1:.2f}): if the money is for it, allocate "
+    "it by hand as a recovery",
+    "该客户另有已核销为坏账的 {0}（尚欠 {1:.2f}）：如此款为其还款，请人工核销为坏账收回",
+)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams, paginate
+from reconciliation.domain import ALLOCATABLE_STATUSES
 from reconciliation.models import Customer, CustomerNameBigram, OpenItem, PayerMapping
 from reconciliation.open_items.repository import with_pending
 
@@ -20,6 +21,8 @@ from reconciliation.open_items.repository import with_pending
 # account was learned for, the customers whose name key is the payer's, and the issued open items and the
 # customer rows of them all ("parties": owners of the named open items, the mapped and the named customers),
 # each item with what pending allocations hold of it (summed per item by index, not over every allocation).
+# Written-off items are read like open ones (money on one is a recovery): the index lets only an exact reference
+# reach them, and keeps them aside for the review's note (matching.recovery).
 # Rows of several kinds in one result: `kind` says which columns a row fills.
 _LOOKUP = text(
     """
@@ -33,14 +36,15 @@ _LOOKUP = text(
         WHERE (c.name_key = ANY(CAST(:name_keys AS text[])) OR c.short_name_key = ANY(CAST(:name_keys AS text[])))
           AND NOT c.archived
     ), party AS (
-        SELECT n.customer_id FROM named n WHERE n.status = 'open' AND n.issued_at IS NOT NULL
+        SELECT n.customer_id FROM named n WHERE n.status IN ('open', 'written_off') AND n.issued_at IS NOT NULL
         UNION SELECT customer_id FROM mapped
         UNION SELECT id FROM called
     ), item AS (
         SELECT n.invoice_id, true AS named FROM named n
         UNION ALL
         SELECT o.invoice_id, false FROM open_item o
-        WHERE o.customer_id IN (SELECT customer_id FROM party) AND o.status = 'open' AND o.issued_at IS NOT NULL
+        WHERE o.customer_id IN (SELECT customer_id FROM party) AND o.status IN ('open', 'written_off')
+          AND o.issued_at IS NOT NULL
           AND o.invoice_id NOT IN (SELECT invoice_id FROM named)
     )
     SELECT 'item' AS kind, o.invoice_id, o.customer_id, o.invoice_number, o.currency, o.status, o.balance,
@@ -106,18 +110,19 @@ async def all_customers(session: AsyncSession) -> Sequence[Row[UUID, str, str | 
 
 
 async def all_allocatable_items(session: AsyncSession) -> Sequence[Row[OpenItem, Decimal]]:
-    """Every issued open item with its pending allocations (the whole projection, for one batch)."""
-    query = with_pending().where(OpenItem.status == "open", OpenItem.issued_at.is_not(None))
-    return (await session.execute(query)).all()
+    """Every issued item that takes money (open or written off) with its pending allocations (for one batch)."""
+    return (await session.execute(_allocatable())).all()
 
 
 def _allocatable() -> Select[OpenItem, Decimal]:
-    return with_pending().where(OpenItem.status == "open", OpenItem.issued_at.is_not(None))
+    return with_pending().where(OpenItem.status.in_(ALLOCATABLE_STATUSES), OpenItem.issued_at.is_not(None))
 
 
 async def settled_documents(session: AsyncSession) -> Sequence[Row[str, str | None]]:
-    """(invoice number, payment reference) of every item that is not open (paid, void, written off)."""
-    query = select(OpenItem.invoice_number, OpenItem.payment_reference).where(OpenItem.status != "open")
+    """(invoice number, payment reference) of every item that takes no money (paid, void)."""
+    query = select(OpenItem.invoice_number, OpenItem.payment_reference).where(
+        OpenItem.status.not_in(ALLOCATABLE_STATUSES)
+    )
     return (await session.execute(query)).all()
 
 

@@ -58,6 +58,7 @@ def _match_item(item: OpenItem, pending: Decimal) -> Item:
         due_date=item.due_date,
         available=domain.available_balance(invoice_state(item), pending),
         payment_reference=item.payment_reference,
+        written_off=item.status == "written_off",
     )
 
 
@@ -83,9 +84,9 @@ class _Found:
     def add(self, rows: Sequence[Row[Any]], account: str = "") -> None:
         for row in rows:
             if row.kind == "item":
-                if row.named and row.status != "open":
+                if row.named and row.status not in domain.ALLOCATABLE_STATUSES:
                     self.settled.append((row.invoice_number, row.payment_reference))
-                elif row.status == "open" and row.issued:
+                elif row.status in domain.ALLOCATABLE_STATUSES and row.issued:
                     if row.named:
                         self.parties.add(row.customer_id)
                     self.items[row.invoice_id] = Item(
@@ -96,6 +97,7 @@ class _Found:
                         due_date=row.due_date,
                         available=domain.available_of(row.status, row.issued, row.balance, row.pending),
                         payment_reference=row.payment_reference,
+                        written_off=row.status == "written_off",
                     )
             elif row.kind == "customer":
                 self.customers[row.customer_id] = Customer(row.customer_id, row.legal_name, row.short_name)

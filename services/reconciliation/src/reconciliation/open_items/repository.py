@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.pagination import PageParams, paginate
+from reconciliation.domain import ALLOCATABLE_STATUSES
 from reconciliation.models import Allocation, Customer, CustomerNameBigram, OpenItem
 
 
@@ -157,9 +158,11 @@ def with_pending() -> Select[OpenItem, Decimal]:
 
 
 async def allocatable_items(session: AsyncSession, customer_id: UUID) -> Sequence[Row[OpenItem, Decimal]]:
-    """The customer's issued open items (every currency), each with its pending allocations."""
+    """The customer's issued items that take money (open or written off; every currency), with pending allocations."""
     query = with_pending().where(
-        OpenItem.customer_id == customer_id, OpenItem.status == "open", OpenItem.issued_at.is_not(None)
+        OpenItem.customer_id == customer_id,
+        OpenItem.status.in_(ALLOCATABLE_STATUSES),
+        OpenItem.issued_at.is_not(None),
     )
     return (await session.execute(query)).all()
 

@@ -81,6 +81,11 @@ class AllocationOut(BaseModel):
     amount: DecimalString
     basis: str = Field(description="given (by the person), reference (named in it), or oldest_due.")
     applied: bool = Field(description="Invoicing has applied it (PaymentApplied received).")
+    recovery: bool = Field(
+        False,
+        description="Money on an invoice that was written off as a bad debt when it was allocated (坏账收回): "
+        "at most what the invoice still owes of the amount written off.",
+    )
 
 
 class SuggestionOut(BaseModel):
@@ -122,6 +127,10 @@ class PaymentOut(BaseModel):
     decided_by: str | None
     allocations: list[AllocationOut]
     unallocated: DecimalString
+    recovered: DecimalString = Field(
+        description="What of the payment is allocated to written-off invoices (坏账收回, the allocations with "
+        "`recovery`); 0.00 when none."
+    )
     created_at: datetime
 
 
@@ -155,9 +164,11 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
                 amount=to_minor_units(a.amount, currency),
                 basis=a.basis,
                 applied=a.applied_at is not None,
+                recovery=bool(a.recovery),
             )
             for a in allocations
         ],
         unallocated=to_minor_units(payment.amount - allocated, currency),
+        recovered=to_minor_units(sum((a.amount for a in allocations if a.recovery), Decimal(0)), currency),
         created_at=payment.created_at,
     )

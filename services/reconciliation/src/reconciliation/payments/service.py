@@ -62,6 +62,7 @@ def allocatable(item: OpenItem, pending: Decimal) -> domain.OpenItem:
         due_date=item.due_date,
         available=domain.available_balance(invoice_state(item), pending),
         payment_reference=item.payment_reference,
+        written_off=item.status == "written_off",
     )
 
 

@@ -34,8 +34,9 @@ from arflow.ids import uuid7
 from arflow.wakeup import woken_within
 from reconciliation.config import ReconciliationSettings
 from reconciliation.deps import SYSTEM
-from reconciliation.matching.engine import Decision, MatchSettings, match
+from reconciliation.matching.engine import Decision, MatchSettings
 from reconciliation.matching.index import Allocation, MatchIndex
+from reconciliation.matching.recovery import decide
 from reconciliation.matching.service import load_match_index, match_index_for, match_settings
 from reconciliation.models import StatementImport
 from reconciliation.payments.service import IncomingPayment, record_incoming_many, reverse_payment
@@ -308,7 +309,7 @@ class _ChunkBook:
         if index is None:
             index = await match_index_for(self.session, match_input)
             index.commit(self.unwritten)
-        decision = match(match_input, index, self.rules)
+        decision = decide(match_input, index, self.rules)
         if decision.automatic and decision.best is not None:
             if self.index is not None:
                 self.index.commit(decision.best.allocations)
