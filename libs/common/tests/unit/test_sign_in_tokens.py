@@ -53,6 +53,35 @@ def test_a_token_not_ours_or_no_longer_valid_is_rejected(presented: str) -> None
         TokenVerifier(PUBLIC).verify(presented, now=NOW)
 
 
+def test_a_token_checked_once_is_still_judged_on_its_expiry_every_time() -> None:
+    verifier = TokenVerifier(PUBLIC)
+    presented = token(scopes={"dunning:read"}, expires_in=timedelta(minutes=15))
+    assert verifier.verify(presented, now=NOW).name == "wangfang"
+    assert verifier.verify(presented, now=NOW + timedelta(minutes=15)).name == "wangfang"  # remembered, still valid
+    with pytest.raises(TokenRejected, match="ExpiredSignatureError"):
+        verifier.verify(presented, now=NOW + timedelta(minutes=16))  # remembered, but expired by the clock
+
+
+def test_only_the_exact_token_is_remembered_and_the_memory_is_bounded() -> None:
+    verifier = TokenVerifier(PUBLIC, remembered=2)
+    presented = token(scopes={"*"})
+    verifier.verify(presented, now=NOW)
+    with pytest.raises(TokenRejected):
+        verifier.verify(presented[:-4] + "AAAA", now=NOW)  # an edited signature is checked, not looked up
+    others = [
+        sign(
+            PRIVATE,
+            TokenClaims("s", f"u{n}", frozenset(), (), f"s-{n}", NOW + timedelta(minutes=5)),
+            issued_at=NOW,
+            token_id=f"t-{n}",
+        )
+        for n in range(3)
+    ]
+    for other in others:
+        verifier.verify(other, now=NOW)
+    assert len(verifier._verified) == 2 and list(verifier._verified) == others[1:]
+
+
 class _Clock:
     def now(self) -> datetime:
         return NOW
