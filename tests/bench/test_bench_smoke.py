@@ -78,3 +78,12 @@ async def test_the_hosted_page_bench_runs_and_prints_its_figures() -> None:
         assert any(line.startswith(page) and "x  " in line for line in lines), page
     assert any(line.startswith("bare FastAPI hello") for line in lines)
     assert "goal p95 <= 200 ms" in out
+
+
+async def test_the_audit_cost_bench_runs_and_prints_its_figures() -> None:
+    out = await run_bench("audit_cost.py", "--writes", "8", "--concurrency", "2", "--rounds", "2")
+    lines = out.splitlines()
+    for write in ("create customer", "change customer", "credit note", "write-off", "void"):
+        assert any(line.startswith(f"write     {write}") and "audit+person" in line and "sql" in line for line in lines)
+    assert any(line.startswith("authz") and "µs" in line for line in lines)
+    assert "(target <= 10%)" in out
