@@ -1,34 +1,41 @@
-"""REST endpoints of cases: list, read with the timeline, hold, release, assign and reassign."""
+"""REST endpoints of cases: list, read with the timeline, hold, release, assign and reassign, send the next step now."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arflow.clock import Clock
+from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.money import to_minor_units
 from arflow.pagination import Page, make_page
+from arflow.problems import PROBLEM_JSON
 from arflow.service import ClockDep, SessionDep
 from dunning.actions.endpoints import action_out
 from dunning.actions.repository import case_actions
 from dunning.cases import repository, service
+from dunning.cases.next_step import take_next_step_now
 from dunning.cases.schemas import (
     AssignIn,
     CaseDetailOut,
     CaseItemOut,
     CaseOut,
     CaseStatus,
+    CaseStepOut,
     HandoverApprovalOut,
     HoldIn,
+    NextStepIn,
 )
 from dunning.collectors.repository import case_assignments
 from dunning.collectors.schemas import AssignmentIn
 from dunning.collectors.service import assign_by_hand, require_collector
-from dunning.deps import Paging, Reader, Writer
+from dunning.deps import Paging, Reader, Settings, Writer
 from dunning.ladder.planning import ASK_AGAIN_AFTER_REJECTION
 from dunning.ladder.repository import latest_handover_request
 from dunning.lookups import case_items, lock_case, require_case
@@ -173,3 +180,62 @@ async def assign_case(
     case = await lock_case(session, case_id)
     await service.assign_case(session, actor=principal, clock=clock, case=case, collector=body.collector)
     return await _case_out(session, case)
+
+
+NEXT_STEP = (
+    "Takes the case's next ladder step (the first not yet taken, due or still to come) now instead of on its "
+    "day, exactly as the tick takes it: the same action log entry, templates, channel, sender, letter, "
+    "collector's task, escalation and events. The step then counts as taken, so no tick sends it again; the "
+    "later steps keep their own days (the minimum gap between contacts counts from now). Every rule of the "
+    "tick but the step's day still applies: 409 `case_not_open` (resolved), `case_paused` (`reason`: "
+    "`manual_hold`, `dispute`, `payment_plan`, `promise_to_pay`, `unmatched_payment`, `legal_handover`, "
+    "`customer_excluded`), `no_next_step` (ladder done, or none applies), `step_needs_approval` (a legal "
+    "handover a second person approves: it goes through `/approvals`), `contact_not_allowed` (`reason`: "
+    "`minimum_gap`, `quiet_hours`, `weekend`; `not_before` when known), `step_blocked` (`below_minimum_amount`, "
+    "`creditor_not_configured`), `next_step_changed` (the `step` named is no longer the next). Audited as the "
+    "caller's, reason code `step_now` with the reason as comment."
+)
+
+
+@router.post(
+    "/cases/{case_id}/steps/next",
+    dependencies=[IDEMPOTENT],
+    response_model=CaseStepOut,
+    tags=["cases"],
+    summary="Send the case's next ladder step now, instead of waiting for its day",
+    description=NEXT_STEP,
+    responses={
+        409: {
+            "description": "`case_not_open`, `case_paused`, `no_next_step`, `step_needs_approval`, "
+            "`contact_not_allowed`, `step_blocked` or `next_step_changed`: nothing was sent",
+            "content": {PROBLEM_JSON: {}},
+        }
+    },
+)
+async def take_next_step(
+    case_id: UUID,
+    body: NextStepIn,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: Settings,
+    principal: Writer,
+) -> JSONResponse:
+    async def take() -> CaseStepOut:
+        case = await lock_case(session, case_id)
+        action, _ = await take_next_step_now(
+            session,
+            actor=principal,
+            clock=clock,
+            case=case,
+            settings=settings,
+            reason=body.reason,
+            expected_step=body.step,
+        )
+        await session.flush()
+        shown = await _case_out(session, case)
+        due_on = date.fromisoformat(action.details["taken_now"]["due_on"])
+        return CaseStepOut.model_validate({**shown.model_dump(), "step_taken": action_out(action), "due_on": due_on})
+
+    response: JSONResponse = await idempotent(request, session, principal, body, take, status_code=200)
+    return response

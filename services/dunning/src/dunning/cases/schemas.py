@@ -99,3 +99,28 @@ class CaseDetailOut(CaseOut):
     handover_approval: HandoverApprovalOut | None = Field(
         None, description="The latest legal handover asked of a second person, whatever became of it."
     )
+
+
+class NextStepIn(Strict):
+    """Why the case's next ladder step is sent now rather than on its day (kept in the audit trail)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["客户来电要求尽快寄出催款函"])
+    step: str | None = Field(
+        None,
+        max_length=100,
+        description="The step the caller means to send (as the worklist or dry run showed it): if the case's next "
+        "step is another by now, 409 `next_step_changed` and nothing is sent.",
+        examples=["formal_letter"],
+    )
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"example": {"reason": "客户来电要求尽快寄出催款函", "step": "formal_letter"}},
+    }
+
+
+class CaseStepOut(CaseOut):
+    """The case after its next step was taken now, with that step's action (queued for its sender, or done)."""
+
+    step_taken: ActionOut
+    due_on: date = Field(description="The day the ladder had set for the step (its anchor + offset).")
