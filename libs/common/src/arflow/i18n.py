@@ -97,9 +97,28 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+class Invalid(ValueError):
+    """What a custom validator raises: the sentence in English and in Chinese (the answer picks the caller's).
+
+    A ValueError, so pydantic makes it a `value_error` as before and its English is `str(error)`.
+    """
+
+    def __init__(self, english: str, chinese: str) -> None:
+        super().__init__(english)
+        self.english = english
+        self.chinese = chinese
+
+    def in_language(self, language: Language) -> str:
+        return self.chinese if language == "zh-CN" else self.english
+
+
 def validation_message(error: dict[str, Any], language: Language) -> str:
-    """A person's sentence for one validation error; a custom validator's own message is kept as it is."""
+    """A person's sentence for one validation error; a custom validator's own message is kept as it is,
+    in the caller's language when it raised `Invalid`."""
     kind = str(error.get("type", ""))
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, Invalid):
+        return raised.in_language(language)
     if kind in ("value_error", "assertion_error"):
         message = str(error.get("msg", ""))
         return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -9,9 +9,9 @@ from decimal import Decimal
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from arflow.i18n import preferred_language, validation_message
+from arflow.i18n import Invalid, preferred_language, validation_message
 from arflow.problems import Conflict, install_problem_handlers
 
 
@@ -19,6 +19,17 @@ class Body(BaseModel):
     legal_name: str = Field(min_length=2)
     amount: Decimal
     due_date: date
+
+
+class Period(BaseModel):
+    months: int
+
+    @field_validator("months")
+    @classmethod
+    def _whole_quarters(cls, value: int) -> int:
+        if value % 3:
+            raise Invalid(f"{value} months is not whole quarters.", f"{value} 个月不是整季度。")
+        return value
 
 
 class InvoiceNotOpen(Conflict):
@@ -33,6 +44,10 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     @app.post("/things")
     async def create(body: Body) -> dict[str, str]:
         return {"ok": body.legal_name}
+
+    @app.post("/periods")
+    async def period(body: Period) -> dict[str, int]:
+        return {"months": body.months}
 
     @app.post("/things/void")
     async def void() -> None:
@@ -104,3 +119,16 @@ async def test_an_unknown_route_is_a_chinese_404_when_asked(client: httpx.AsyncC
     response = await client.get("/nowhere", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 404
     assert (response.json()["code"], response.json()["detail"]) == ("not_found", "未找到")
+
+
+@pytest.mark.parametrize(
+    ("header", "sentence"), [("zh-CN", "4 个月不是整季度。"), ("en", "4 months is not whole quarters.")]
+)
+async def test_a_custom_validators_sentence_is_in_the_callers_language(
+    client: httpx.AsyncClient, header: str, sentence: str
+) -> None:
+    response = await client.post("/periods", json={"months": 4}, headers={"Accept-Language": header})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["location"] == "body.months" and error["message"] == sentence
+    assert sentence in response.json()["detail"]
