@@ -356,7 +356,7 @@ class HostedLinkRenewal(Base):
     """A renewal asked for on the page of a link that no longer works: kept whether or not the email matched."""
 
     __tablename__ = "hosted_link_renewal"
-    __table_args__ = (CheckConstraint("status IN ('pending_delivery','refused')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('pending_delivery','refused','renewed','throttled')", name="status"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     token_sha256: Mapped[bytes] = mapped_column(LargeBinary)

@@ -78,7 +78,7 @@ async def statement(
 
 
 def path_of(url: str) -> str:
-    assert re.fullmatch(r"http://127\.0\.0\.1:8001/s/[A-Za-z0-9_-]{43}", url), url
+    assert re.fullmatch(r"http://127\.0\.0\.1:8001/s/[A-Za-z0-9_-]{22}", url), url
     return url.removeprefix("http://127.0.0.1:8001")
 
 

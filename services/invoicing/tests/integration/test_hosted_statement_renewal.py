@@ -25,6 +25,7 @@ from invoicing.statements.models import StatementLink, StatementLinkRenewal
 
 NewCustomer = Callable[..., Awaitable[dict[str, Any]]]
 NewInvoice = Callable[..., Awaitable[dict[str, Any]]]
+Recorded = Callable[..., Awaitable[list[dict[str, Any]]]]
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 BASE = "http://127.0.0.1:8001"
 EMAIL = "wang.fang@example.cn"  # conftest's customer contact
@@ -99,13 +100,11 @@ async def test_a_renewal_is_kept_and_answered_the_same_whether_the_email_matched
     kept = await renewals_of(invoicing, expired["token"])
     assert [(r.email_matched, r.status, r.statement_id) for r in kept] == [
         (False, "refused", None),
-        (True, "pending_delivery", uuid.UUID(expired["id"])),
+        (True, "renewed", uuid.UUID(expired["id"])),
     ]
     assert (await renewals_of(invoicing, "q" * 43))[0].status == "refused"
     link = await link_of(invoicing, expired)
-    assert (link["status"], link["renewals_pending"]) == ("expired", 1)
-    listed = (await invoicing.client.get("/statements", params={"customer_id": expired["customer_id"]})).json()
-    assert listed["data"][0]["link"]["renewals_pending"] == 1
+    assert (link["status"], link["renewals_pending"]) == ("active", 0)  # renewed at once, the new link sent
 
     # audited by the rows themselves: the request, never the address typed, the token's hash redacted
     entries = [
@@ -114,6 +113,38 @@ async def test_a_renewal_is_kept_and_answered_the_same_whether_the_email_matched
     assert [e["action"] for e in entries] == ["statement_link_renewal.created"] * 2
     assert {e["after"]["token_sha256"] for e in entries} == {"[redacted]"}
     assert EMAIL not in str(entries) and "someone@else" not in str(entries)
+
+
+async def test_a_matched_renewal_makes_a_new_link_and_publishes_it_for_the_address_on_file(
+    invoicing: RunningService, visitor: httpx.AsyncClient, expired: dict[str, Any], recorded: Recorded
+) -> None:
+    assert (await visitor.post(expired["path"], data={"email": "nobody@else.example"})).status_code == 202
+    assert await recorded("StatementHostedLinkChanged", statement_id=expired["id"]) == []
+    assert (await visitor.post(expired["path"], data={"email": EMAIL.upper()})).status_code == 202
+    [renewed] = await recorded("StatementHostedLinkChanged", statement_id=expired["id"])
+    assert (renewed["reason"], renewed["send_to_email"], renewed["statement_number"]) == (
+        "renewed",
+        EMAIL,
+        expired["number"],
+    )
+    assert date.fromisoformat(renewed["link_expires_on"]) >= date(2026, 4, 1)  # 30 days from today at least
+    url = renewed["hosted_statement_url"]
+    assert url.startswith(f"{BASE}/s/") and len(url.removeprefix(f"{BASE}/s/")) == 22
+    assert (await visitor.get(url.removeprefix(BASE))).status_code == 200
+    assert (await visitor.get(expired["path"])).status_code == 404
+
+
+async def test_rotating_and_revoking_a_statement_link_are_published(
+    invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice, recorded: Recorded
+) -> None:
+    statement = await a_statement(invoicing, new_customer, new_invoice)
+    rotated = (await invoicing.client.post(f"/statements/{statement['id']}/hosted-link")).json()
+    assert (await invoicing.client.delete(f"/statements/{statement['id']}/hosted-link")).status_code == 204
+    told = await recorded("StatementHostedLinkChanged", statement_id=statement["id"])
+    assert [(e["reason"], e["hosted_statement_url"], e["send_to_email"]) for e in told] == [
+        ("rotated", rotated["hosted_statement_url"], None),
+        ("revoked", None, None),
+    ]
 
 
 async def test_a_revoked_or_rotated_link_is_not_renewed(
@@ -137,7 +168,9 @@ async def test_renewals_are_limited_per_address(
     invoicing.app.state.hosted_rate_limiter = RateLimiter(3)
     answers = [(await visitor.post(expired["path"], data={"email": EMAIL})).status_code for _ in range(5)]
     assert answers == [202, 202, 202, 429, 429]
-    assert len(await renewals_of(invoicing, expired["token"])) == 3  # the limited ones are not kept
+    kept = await renewals_of(invoicing, expired["token"])
+    assert len(kept) == 3  # the limited ones are not kept
+    assert [r.status for r in kept] == ["renewed", "refused", "refused"]  # the first took the token away
 
 
 async def test_a_renewal_without_an_email_is_refused(visitor: httpx.AsyncClient, expired: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
 # Topics that are not one service's own: who publishes there.
 SHARED_TOPICS: dict[str, str] = {
     "approvals": "every service that guards actions (its approval requests and decisions)",
-    "statements": "invoicing's statement cycle (statements issued, confirmed, disputed)",
+    "statements": "invoicing's statement cycle (statements issued, confirmed, disputed, their links changed)",
 }
 
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9.\-_]")

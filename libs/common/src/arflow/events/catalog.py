@@ -197,10 +197,15 @@ class InvoiceIssued(Event):
     hosted_invoice_url: str | None = None
 
 
+LinkChange = Literal["rotated", "revoked", "renewed"]
+
+
 class InvoiceHostedLinkChanged(Event):
     """The invoice's hosted page moved to a new link (a rotation) or has none any more (revoked: null).
 
     The old link stops working at once; whoever links the page in its messages (dunning) follows this.
+    `reason` "renewed": the customer asked for a new link on the dead page with an email address on file
+    (`send_to_email`, as on file), and dunning emails the new link to that address, once.
     """
 
     publisher: ClassVar[str] = INVOICING
@@ -208,6 +213,16 @@ class InvoiceHostedLinkChanged(Event):
     invoice_id: UUID
     hosted_invoice_url: str | None = None
     changed_at: AwareDatetime
+    reason: LinkChange | None = Field(default=None, description="Absent on events published before it was added.")
+    invoice_number: str | None = None
+    link_expires_on: date | None = Field(default=None, description="The last day (customer's) the new link works.")
+    send_to_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="On a renewal only: the customer's address on file that asked for the link; email it there.",
+    )
+    language: Language | None = Field(default=None, description="On a renewal: the page's language it was asked in.")
+    renewal_id: UUID | None = Field(default=None, description="On a renewal: the request it answers (one email each).")
 
 
 class InvoiceDueSoon(Event):
@@ -770,6 +785,30 @@ class StatementDisputed(Event):
     disputed_at: AwareDatetime
 
 
+class StatementHostedLinkChanged(Event):
+    """The statement's page moved to a new link (rotated, or renewed on the dead page) or has none (revoked: null).
+
+    As InvoiceHostedLinkChanged: the old link stops working at once; on `reason` "renewed" dunning emails the new
+    link to `send_to_email` (the customer's address on file that asked for it), once.
+    """
+
+    publisher: ClassVar[str] = STATEMENTS
+
+    statement_id: UUID
+    statement_number: str
+    hosted_statement_url: str | None = None
+    link_expires_on: date | None = Field(default=None, description="The last day (customer's) the new link works.")
+    reason: LinkChange
+    send_to_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="On a renewal only: the customer's address on file that asked for the link; email it there.",
+    )
+    language: Language | None = Field(default=None, description="On a renewal: the page's language it was asked in.")
+    renewal_id: UUID | None = Field(default=None, description="On a renewal: the request it answers (one email each).")
+    changed_at: AwareDatetime
+
+
 # --- the registry ------------------------------------------------------------
 
 CATALOG: dict[str, type[Event]] = {
@@ -812,6 +851,7 @@ CATALOG: dict[str, type[Event]] = {
         StatementIssued,
         StatementConfirmed,
         StatementDisputed,
+        StatementHostedLinkChanged,
     )
 }
 

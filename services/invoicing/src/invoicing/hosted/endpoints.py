@@ -14,14 +14,13 @@ from arflow import audit
 from arflow.clock import local_date
 from arflow.events.catalog import InvoiceHostedLinkChanged
 from arflow.idempotency import IDEMPOTENT, idempotent
-from arflow.ids import uuid7
 from arflow.messaging import outbox
 from arflow.problems import PROBLEM_JSON, Conflict, NotFound, Problem
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
 from invoicing.creditor.service import creditor_in_force
 from invoicing.deps import Reader, Writer
-from invoicing.hosted import checkout, links, page
+from invoicing.hosted import checkout, links, page, renewals
 from invoicing.hosted.ratelimit import RateLimiter
 from invoicing.hosted.schemas import HostedLinkOut
 from invoicing.invoices import documents
@@ -190,15 +189,35 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "").lower()
 
 
-def _limited(request: Request, language: str) -> HTMLResponse | None:
+def _limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter | None = getattr(request.app.state, "hosted_rate_limiter", None)
     if limiter is None:
         settings: InvoicingSettings = request.app.state.settings
         limiter = request.app.state.hosted_rate_limiter = RateLimiter(settings.hosted_page_requests_per_minute)
-    address = request.client.host if request.client else "unknown"
-    allowed, retry_after = limiter.allow(address)
-    if allowed:
-        return None
+    return limiter
+
+
+def _misses_of(request: Request) -> str:
+    return f"miss:{request.client.host if request.client else 'unknown'}"
+
+
+def count_miss(request: Request) -> None:
+    """Count against the client's address a request that opened nothing (a bad token, a renewal asked)."""
+    _limiter(request).allow(_misses_of(request))
+
+
+def _limited(request: Request, language: str, token: str) -> HTMLResponse | None:
+    """429 once the client's address has missed its minute's allowance (guessing), or the link was asked too often.
+
+    Valid links fetched from one address are not limited as such: dunning fetches each invoice's PDF to attach it,
+    a billing run's worth from one address within a minute.
+    """
+    limiter = _limiter(request)
+    spent, retry_after = limiter.spent(_misses_of(request))
+    if not spent:
+        allowed, retry_after = limiter.allow(f"link:{links.token_hash(token).hex()}")
+        if allowed:
+            return None
     headers = {**page.HEADERS, "Retry-After": str(retry_after)}
     if not wants_html(request):
         raise TooManyRequests(
@@ -211,6 +230,7 @@ def _limited(request: Request, language: str) -> HTMLResponse | None:
 
 
 def _not_found(request: Request, language: str) -> HTMLResponse:
+    count_miss(request)
     if not wants_html(request):
         raise HostedPageNotFound(
             "There is no page at this link, or it has expired or been revoked.",
@@ -237,7 +257,7 @@ async def hosted_page(
     unavailable: Annotated[str | None, Query(max_length=1, include_in_schema=False)] = None,
 ) -> HTMLResponse:
     language = page.page_language(lang, accept_language)
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
     creditor = await creditor_in_force(session, request.app.state.settings)  # the same refusal for every token
     link = await links.resolve(session, token, clock=clock)
@@ -291,7 +311,7 @@ async def pay(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     language = page.page_language(lang, accept_language)
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
     link = await links.resolve(session, token, clock=clock)
     if link is None:
@@ -325,7 +345,7 @@ async def pay_page(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     language = page.page_language(lang, accept_language)
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
     creditor = await creditor_in_force(session, request.app.state.settings)
     link = await links.resolve(session, token, clock=clock)
@@ -363,7 +383,7 @@ async def hosted_pdf(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     language = page.page_language(lang, accept_language)
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
     creditor = await creditor_in_force(session, request.app.state.settings)
     link = await links.resolve(session, token, clock=clock)
@@ -371,8 +391,7 @@ async def hosted_pdf(
         return _not_found(request, language)
     invoice = await require_invoice(session, link.invoice_id)
     customer = await require_customer(session, invoice.customer_id)
-    out = await invoice_out(session, invoice, clock)
-    await links.record_view(session, invoice.id, at=clock.now())
+    out = await invoice_out(session, invoice, clock)  # (no view counted: a PDF is fetched to attach it, too)
     pdf = await asyncio.to_thread(
         documents.invoice_pdf,
         out,
@@ -396,6 +415,10 @@ async def hosted_pdf(
     responses={202: {"content": {"text/html": {}}}, 429: PUBLIC_ANSWERS[429]},
     tags=["hosted page"],
     summary="Ask for a new link on a page that no longer works, with the email on file (the same answer always)",
+    description="When the address typed is one of the customer's contacts' and the link has expired, the invoice "
+    "gets a new link (working 30 days from today at the earliest) and dunning emails it to that address, at most "
+    "once an hour per invoice. A revoked link, an address not on file or a token that never was send nothing; "
+    "the answer is the same page whatever happened.",
 )
 async def renew_link(
     token: str,
@@ -407,26 +430,9 @@ async def renew_link(
     accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
     language = page.page_language(lang, accept_language)
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
-    link = await links.expired_link(session, token)
-    matched = False
-    invoice_id = None
-    if link is not None and link.revoked_at is None:  # a revoked link was stopped on purpose: not renewed
-        invoice = await require_invoice(session, link.invoice_id)
-        customer = await require_customer(session, invoice.customer_id)
-        matched = links.email_on_file(customer.contacts, email)
-        invoice_id = invoice.id
-    session.add(
-        HostedLinkRenewal(
-            id=uuid7(),
-            token_sha256=links.token_hash(token),
-            invoice_id=invoice_id if matched else None,
-            email_matched=matched,
-            status="pending_delivery" if matched else "refused",
-            requested_at=clock.now(),
-        )
-    )
-    # Its audit entry is the row (the ORM's), which names the renewal and the token's hash, never the address typed.
+    count_miss(request)  # a renewal is asked on a dead page: as many as misses allow
+    await renewals.renew_invoice_link(session, clock=clock, token=token, email=email, language=language)
     body = page.message_page(language=language, title_key="renew_sent_title", body_key="renew_sent_body")
     return HTMLResponse(body, status_code=202, headers=page.HEADERS)

@@ -1,6 +1,8 @@
 """Hosted-invoice links: a random token per issued invoice, of which only the SHA-256 is kept.
 
-The token is 256 bits from `secrets.token_urlsafe` (43 characters). Only its SHA-256 is stored, so the
+The token is 128 bits from `secrets.token_urlsafe` (22 characters: the issue's minimum, and short enough for
+an SMS; links made before were 256 bits, 43 characters, and still work, being found by their hash). Only its
+SHA-256 is stored, so the
 link exists in clear only where it was handed out: the answer of the call that made it (issuing, or a
 rotation), the InvoiceIssued it is carried on (dunning links it in every email) and the PDF drawn for
 that answer. A database reader learns no working link. The token is found by the hash (a unique index)
@@ -27,9 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow.clock import Clock, local_date
 from invoicing.models import Customer, HostedInvoiceLink, Invoice
 
-TOKEN_BYTES = 32  # 256 bits: at least the 128 the issue asks
+TOKEN_BYTES = 16  # 128 bits, the issue's minimum: a 22-character token keeps the SMS with the link short
 EXPIRES_AFTER_DUE = timedelta(days=30)  # Stripe: a hosted invoice page expires 30 days after the due date
 RENEWED_FOR = timedelta(days=30)
+# A renewal emails the customer at most once per link this often, whatever is typed how many times on the dead page.
+RENEWAL_INTERVAL = timedelta(hours=1)
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 # The links minted in a transaction, by invoice: what its answer shows (session.info, gone with the session).
 MINTED = "invoicing.hosted_links"
@@ -153,7 +157,7 @@ async def resolve(session: AsyncSession, token: str, *, clock: Clock) -> HostedL
 
 
 async def record_view(session: AsyncSession, invoice_id: UUID, *, at: datetime) -> None:
-    """Count one view of the page or its PDF."""
+    """Count one view of the page (its PDF is not counted: dunning fetches it to attach, nobody looked)."""
     await session.execute(
         update(HostedInvoiceLink)
         .where(HostedInvoiceLink.invoice_id == invoice_id)
@@ -163,8 +167,17 @@ async def record_view(session: AsyncSession, invoice_id: UUID, *, at: datetime) 
 
 def email_on_file(contacts: list[dict[str, Any]], email: str) -> bool:
     """Whether an address typed on a dead page is one of the customer's contacts' (case and spaces aside)."""
-    on_file = {str(c.get("email", "")).strip().lower() for c in contacts if c.get("email")}
-    return email.strip().lower() in on_file
+    return contact_email(contacts, email) is not None
+
+
+def contact_email(contacts: list[dict[str, Any]], email: str) -> str | None:
+    """The contact's address, as on file, that an address typed on a dead page is (case and spaces aside)."""
+    typed = email.strip().lower()
+    for contact in contacts:
+        on_file = str(contact.get("email") or "").strip()
+        if on_file and on_file.lower() == typed:
+            return on_file
+    return None
 
 
 async def expired_link(session: AsyncSession, token: str) -> HostedInvoiceLink | None:

@@ -19,6 +19,9 @@ class HostedLinkOut(BaseModel):
     created_at: datetime
     rotated_at: datetime | None
     revoked_at: datetime | None
-    view_count: int = Field(description="Views of the page and its PDF.")
+    view_count: int = Field(description="Views of the page; PDF downloads do not count (dunning fetches them too).")
     last_viewed_at: datetime | None
-    renewals_pending: int = Field(description="Renewals asked for on the expired page with the email on file.")
+    renewals_pending: int = Field(
+        description="Renewals asked before they were sent (before migration 0020): a matched renewal is now sent at "
+        "once, its new link emailed by dunning."
+    )

@@ -1,9 +1,9 @@
 """The hosted statement page (`/s/{token}`, no key: the token is the key), where the customer confirms or disputes.
 
-The invoice page's rules hold: the same address limit, one 404 for every link that does not work, the
-same safety headers (no script, no-store). A form is taken only with the token of this link's own page
-(statements.links.form_token) and the hash of the content it showed; after an answer the page says it was
-answered, and a second answer is 409.
+The invoice page's rules hold: the same limits (misses per address, requests per link), one 404 for every link
+that does not work, the same safety headers (no script, no-store). A form is taken only with the token of this
+link's own page (statements.links.form_token) and the hash of the content it showed; after an answer the page
+says it was answered, and a second answer is 409.
 """
 
 from __future__ import annotations
@@ -18,18 +18,17 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from arflow.documents.creditor import Creditor
-from arflow.ids import uuid7
 from arflow.problems import Problem
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
-from invoicing.hosted import links as hosted_links
-from invoicing.hosted import page, statement_page
+from invoicing.hosted import page, renewals, statement_page
 from invoicing.hosted.endpoints import (
     PUBLIC_ANSWERS,
     AcceptLanguage,
     HostedPageNotFound,
     Lang,
     _limited,
+    count_miss,
     wants_html,
 )
 from invoicing.lookups import require_customer
@@ -45,7 +44,7 @@ from invoicing.statements.errors import (
     StatementReplyRejected,
     line_named,
 )
-from invoicing.statements.models import Statement, StatementLinkRenewal
+from invoicing.statements.models import Statement
 
 REFUSALS = (
     StatementAlreadyAnswered,
@@ -60,6 +59,7 @@ FORM_OVERHEAD = 64 * 1024  # what a form's fields and multipart framing add to t
 
 
 def _not_found(request: Request, language: str) -> HTMLResponse:
+    count_miss(request)
     if not wants_html(request):
         raise HostedPageNotFound(
             "There is no page at this link, or it has expired or been revoked.",
@@ -72,7 +72,7 @@ def _not_found(request: Request, language: str) -> HTMLResponse:
 async def _open(
     request: Request, session: SessionDep, clock: ClockDep, token: str, language: str
 ) -> tuple[links.WorkingLink, Statement] | HTMLResponse:
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
     link = await links.resolve(session, token, clock=clock)
     if link is None:
@@ -146,7 +146,6 @@ async def hosted_statement_pdf(
     pdf = await asyncio.to_thread(
         statement_pdf, shown, creditor=Creditor(**content["creditor"]), customer_uscc=content["customer"]["uscc"]
     )
-    await links.record_view(session, statement.id, at=clock.now())
     headers = {**page.HEADERS, "Content-Disposition": f'inline; filename="statement-{statement.number}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
 
@@ -405,31 +404,17 @@ async def renew_link(
     """The invoice page's renewal (hosted.endpoints.renew_link) for a statement's link: kept, never the address.
 
     The request is kept whether or not the address is one of the customer's contacts, and the answer is the
-    same page either way (and for a token that never was), so the form tells nobody what is on file. A revoked
-    link was stopped on purpose and is never renewed.
+    same page either way (and for a token that never was), so the form tells nobody what is on file. A matched
+    request on an expired link makes the statement a new link, which dunning emails to that address (at most once
+    an hour per statement: hosted.renewals). A revoked link was stopped on purpose and is never renewed.
     """
     language = page.page_language(lang, accept_language)
-    if (limited := _limited(request, language)) is not None:
+    if (limited := _limited(request, language, token)) is not None:
         return limited
-    link = await links.link_by_token(session, token)
-    matched = False
-    statement_id = None
-    if link is not None and link.revoked_at is None:
-        statement = await repository.get_statement(session, link.statement_id)
-        assert statement is not None  # (a link's statement is never deleted)
-        customer = await require_customer(session, statement.customer_id)
-        matched = hosted_links.email_on_file(customer.contacts, email)
-        statement_id = statement.id
-    session.add(
-        StatementLinkRenewal(
-            id=uuid7(),
-            token_sha256=hosted_links.token_hash(token),
-            statement_id=statement_id if matched else None,
-            email_matched=matched,
-            status="pending_delivery" if matched else "refused",
-            requested_at=clock.now(),
-        )
+    count_miss(request)  # a renewal is asked on a dead page: as many as misses allow
+    settings: InvoicingSettings = request.app.state.settings
+    await renewals.renew_statement_link(
+        session, clock=clock, token=token, email=email, language=language, link_days=settings.statement_link_days
     )
-    # Its audit entry is the row (the ORM's): the renewal and its token's hash (redacted), never the address typed.
     body = statement_page.renewal_received_page(language=language)
     return HTMLResponse(body, status_code=202, headers=page.HEADERS)

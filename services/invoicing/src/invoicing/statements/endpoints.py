@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from arflow import audit
 from arflow.clock import local_date
 from arflow.documents.creditor import Creditor
+from arflow.events.catalog import StatementHostedLinkChanged
 from arflow.idempotency import IDEMPOTENT, idempotent
+from arflow.messaging import outbox
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
@@ -255,6 +257,16 @@ async def rotate_link(
         today = local_date(clock.now(), customer.time_zone)
         expires_on = today + timedelta(days=settings.statement_link_days)
         url = await links.mint(session, statement_id=statement.id, expires_on=expires_on, clock=clock)
+        rotated = StatementHostedLinkChanged(
+            customer_id=statement.customer_id,
+            statement_id=statement.id,
+            statement_number=statement.number,
+            hosted_statement_url=url,
+            link_expires_on=expires_on,
+            reason="rotated",
+            changed_at=clock.now(),
+        )
+        await outbox.add(session, rotated, clock=clock)  # dunning resends the new link, not the old
         await session.flush()
         link = await links.link_of(session, statement.id)
         assert link is not None
@@ -287,5 +299,13 @@ async def revoke_link(statement_id: UUID, session: SessionDep, clock: ClockDep, 
         raise StatementLinkNotFound(
             f"Statement {statement_id} has no hosted link.", detail_zh=f"对账单 {statement_id} 没有在线链接。"
         )
+    revoked = StatementHostedLinkChanged(
+        customer_id=statement.customer_id,
+        statement_id=statement.id,
+        statement_number=statement.number,
+        reason="revoked",
+        changed_at=clock.now(),
+    )
+    await outbox.add(session, revoked, clock=clock)
     await audit.record(session, action="statement_link.revoked", object_type="statement", object_id=statement.id)
     return Response(status_code=204)

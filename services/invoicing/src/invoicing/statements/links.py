@@ -1,9 +1,9 @@
 """Statement links: the invoice page's token rules (hosted.links) for the statement page at /s/<token>.
 
-256 random bits, only the SHA-256 kept, found by the hash and compared again in constant time, revocable
-and rotated on demand; every link that does not work (unknown, revoked, expired) answers None, one answer
-for all. A link works until `expires_on` (the customer's whole day), LINK_DAYS after the statement's day
-by default: the reply window, with room for a late answer.
+128 random bits (22 characters; older links of 256 bits still work), only the SHA-256 kept, found by the hash
+and compared again in constant time, revocable and rotated on demand; every link that does not work (unknown,
+revoked, expired) answers None, one answer for all. A link works until `expires_on` (the customer's whole
+day), LINK_DAYS after the statement's day by default: the reply window, with room for a late answer.
 
 Each link also has a form key: the page's forms carry HMAC(form_key, statement id), and an answer is
 taken only with that token, so a form made anywhere but on this link's own page is refused.
@@ -123,7 +123,7 @@ def form_token_matches(link: WorkingLink, given: str) -> bool:
 
 
 async def record_view(session: AsyncSession, statement_id: UUID, *, at: datetime) -> None:
-    """Count one view of the page or its PDF."""
+    """Count one view of the page (its PDF is not counted: dunning fetches it to attach, nobody looked)."""
     await session.execute(
         update(StatementLink)
         .where(StatementLink.statement_id == statement_id)

@@ -107,7 +107,7 @@ class StatementLinkRenewal(Base):
     """
 
     __tablename__ = "statement_link_renewal"
-    __table_args__ = (CheckConstraint("status IN ('pending_delivery','refused')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('pending_delivery','refused','renewed','throttled')", name="status"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     token_sha256: Mapped[bytes] = mapped_column(LargeBinary)
