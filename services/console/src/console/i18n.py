@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from arflow.clock import DEFAULT_TIME_ZONE
+from console import wording
 from console.labels import LABELS
 
 LANGUAGES = ("zh-CN", "en")
@@ -110,10 +112,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "balance": ("余额", "Balance"),
     "invoiced": ("已开票", "Invoiced"),
     "applied": ("已收款", "Paid"),
-    "credited": ("已红冲", "Credited"),
+    "credited": ("已冲减", "Credited"),
     "unapplied_credit": ("未核销预收", "Unapplied credit"),
-    "invoices": ("发票", "Invoices"),
-    "invoice_number": ("发票号", "Invoice"),
+    "invoices": ("账单", "Invoices"),
+    "invoice_number": ("账单编号", "Invoice"),
     "invoice_date": ("开票日期", "Invoice date"),
     "due_date": ("到期日", "Due date"),
     "total": ("金额", "Total"),
@@ -121,7 +123,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "open_pdf": ("PDF", "PDF"),
     "newest_shown": ("仅显示最近 100 条。", "The newest 100 are shown."),
-    "no_invoices": ("没有发票。", "No invoices."),
+    "no_invoices": ("没有账单。", "No invoices."),
     "payments": ("收款", "Payments"),
     "received_on": ("到账日期", "Received on"),
     "payer": ("付款人", "Payer"),
@@ -157,10 +159,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "opened_at": ("提出时间", "Opened"),
     "resolution": ("处理结果", "Resolution"),
     "no_disputes": ("没有争议。", "No disputes."),
-    "documents": ("已发文书", "Documents sent"),
+    "documents": ("催收文书", "Dunning letters"),
+    "statements": ("对账单", "Statements of account"),
+    "statement_number": ("对账单编号", "Statement"),
+    "statement_period": ("对账期间", "Period"),
+    "answer_due_on": ("回复期限", "Answer by"),
+    "no_statements": ("还没有发出对账单。", "No statement sent yet."),
+    "deliveries": ("单据发送记录", "Documents sent"),
+    "channel": ("渠道", "Channel"),
+    "recipient": ("收件人", "Sent to"),
+    "sent_at": ("发送时间", "Sent"),
+    "attempts": ("尝试次数", "attempts"),
+    "doc_invoice": ("账单", "Invoice"),
+    "doc_statement": ("对账单", "Statement"),
+    "no_deliveries": ("没有发送记录。", "Nothing sent yet."),
+    "ladder_step": ("催收步骤", "Step"),
+    "no_limit": ("额度为零", "no limit granted"),
     "document_kind": ("文书", "Document"),
     "created_at": ("生成时间", "Made"),
-    "no_documents": ("没有发出文书。", "No documents sent."),
+    "no_documents": ("没有催收文书。", "No dunning letters."),
     "open_tasks": ("待办任务", "Open tasks"),
     "task_kind": ("任务", "Task"),
     "assignee": ("负责人", "Assignee"),
@@ -190,9 +207,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "以下服务暂时无法访问，相关部分未显示：",
         "These services did not answer; their parts are missing:",
     ),
-    "ev_invoice_issued": ("开具发票", "Invoice issued"),
-    "ev_invoice_paid": ("发票结清", "Invoice paid"),
-    "ev_invoice_voided": ("发票作废", "Invoice voided"),
+    "ev_invoice_issued": ("开具账单", "Invoice issued"),
+    "ev_invoice_paid": ("账单结清", "Invoice paid"),
+    "ev_invoice_voided": ("账单作废", "Invoice voided"),
     "ev_invoice_written_off": ("核销坏账", "Written off"),
     "ev_credit_note": ("红字冲销", "Credit note"),
     "ev_payment_received": ("收到付款", "Payment received"),
@@ -263,7 +280,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bucket_31-60": ("逾期 31-60 天", "31-60 days"),
     "bucket_61-90": ("逾期 61-90 天", "61-90 days"),
     "bucket_90+": ("逾期 90 天以上", "Over 90 days"),
-    "invoice_count": ("发票数", "Invoices"),
+    "invoice_count": ("账单数", "Invoices"),
     "month": ("月份", "Month"),
     "kpi_dso": ("DSO（天）", "DSO (days)"),
     "kpi_best_possible_dso": ("最佳 DSO（天）", "Best possible DSO (days)"),
@@ -289,14 +306,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # search
     "search": ("搜索", "Search"),
     "search_intro": (
-        "按客户名称或统一社会信用代码查找客户，按发票号或金额（账单总额）查找账单。",
+        "按客户名称或统一社会信用代码查找客户，按账单编号或金额（账单总额）查找账单。",
         "Find a customer by name or USCC, an invoice by its number or its amount (the invoice's total).",
     ),
-    "search_placeholder": ("客户名称 / 信用代码 / 发票号 / 金额", "Name / USCC / invoice number / amount"),
+    "search_placeholder": ("客户名称 / 信用代码 / 账单编号 / 金额", "Name / USCC / invoice number / amount"),
     "search_as": ("按此搜索", "Searched as"),
     "kind_name": ("客户名称", "customer name"),
     "kind_uscc": ("统一社会信用代码", "USCC"),
-    "kind_invoice_number": ("发票号", "invoice number"),
+    "kind_invoice_number": ("账单编号", "invoice number"),
     "kind_amount": ("金额", "amount"),
     "search_empty": ("没有找到匹配的客户。", "No customer matches."),
     "search_empty_invoices": ("没有找到匹配的账单。", "No invoice matches."),
@@ -423,6 +440,27 @@ class Translator:
             return "—"
         zh, en = LABELS.get(group, {}).get(code, (code, code))
         return zh if self.chinese else en
+
+    @property
+    def colon(self) -> str:
+        """The colon after a label: full-width in Chinese text (当前用户：), ": " in English."""
+        return "：" if self.chinese else ": "
+
+    def paren(self, text: str) -> str:
+        """An aside in brackets: full-width in Chinese text."""
+        return f"（{text}）" if self.chinese else f"({text})"
+
+    def reason(self, reason: dict[str, Any]) -> str:
+        """A worklist reason of dunning's in this language, its step codes in words."""
+        return wording.reason_text(reason, self.language)
+
+    def half(self, text: str | None) -> str:
+        """This language's half of a service's `english / 中文` sentence (a person's own text whole)."""
+        return wording.bilingual_half(text, self.language)
+
+    def warning(self, warning: dict[str, Any]) -> str:
+        """An import warning's detail in this language."""
+        return wording.warning_detail(warning, self.language)
 
     def money(self, amount: str | None, currency: str | None) -> str:
         """1500.5 CNY -> '1,500.50 CNY' (Decimal all the way; no float)."""

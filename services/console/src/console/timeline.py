@@ -28,6 +28,7 @@ class Event:
     kind: str
     source: str  # the service that said so
     subject: str = ""  # an invoice number, a step's name, a score: shown beside the kind
+    subject_group: str = ""  # when the subject is a service's code: the labels' group that names it
     amount: str | None = None
     currency: str | None = None
     dated_only: bool = False  # the API gave a day, not a moment
@@ -121,7 +122,11 @@ def case_events(cases: Iterable[dict[str, Any]]) -> list[Event]:
         money: dict[str, Any] = {"amount": c.get("amount_overdue"), "currency": c.get("currency")}
         events += _event(_instant(c.get("opened_at")), "ev_case_opened", "dunning", **money)
         events += _event(
-            _instant(c.get("resolved_at")), "ev_case_resolved", "dunning", subject=c.get("resolution") or ""
+            _instant(c.get("resolved_at")),
+            "ev_case_resolved",
+            "dunning",
+            subject=c.get("resolution") or "",
+            subject_group="resolution",
         )
     return events
 
@@ -135,6 +140,7 @@ def action_events(actions: Iterable[dict[str, Any]]) -> list[Event]:
             "ev_dunning_step",
             "dunning",
             subject=a.get("step", ""),
+            subject_group="step",
             amount=a.get("amount_overdue"),
             currency=a.get("currency"),
             details={"channel": a.get("channel", ""), "status": a.get("status", ""), "level": str(a.get("level", ""))},

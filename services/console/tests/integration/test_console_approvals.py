@@ -22,6 +22,13 @@ async def test_the_finance_manager_sees_a_clerks_write_off_and_approves_it(
     assert text(row[0], ".//td[contains(@class,'amount')]") == "1,500.00 CNY"
     assert text(row[0], "./td[4]") == clerk[0]
     assert text(row[0], "./td[6]") == "客户已破产清算"
+    # what is to be approved, named: the action, the invoice's number, its customer (linked to the 360)
+    async with platform.client("invoicing") as invoicing:
+        customer = (await invoicing.get(f"/customers/{asked['invoice']['customer_id']}")).json()
+    assert text(row[0], ".//b[@class='what']") == "坏账核销"
+    assert text(row[0], ".//span[@class='invoice']") == f"账单 {asked['invoice']['number']}"
+    [link] = row[0].xpath(".//a[@class='customer']")
+    assert (text(link, "."), link.get("href")) == (customer["legal_name"], f"/customers/{customer['id']}")
     approved = await browser.post(
         f"/approvals/invoicing/{approval_id}/approve",
         data={"csrf_token": csrf(inbox), "comment": "已核实破产公告"},

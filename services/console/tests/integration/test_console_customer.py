@@ -7,13 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from console.labels import LABELS
 from stdnum.cn import uscc
 
 from arflow.ids import uuid7
 from arflow.testing import eventually
 
 from .conftest import ConsoleFactory, Platform
-from .pages import page, sign_in, text
+from .pages import page, raw_codes, sign_in, text
 
 
 def money(amount: str) -> str:
@@ -128,7 +129,8 @@ async def test_the_360_shows_every_service_figure_as_its_api_says(console: Conso
     assert [li.get("data-level") for li in ladder] == [str(s["level"]) for s in policy["steps"]]
     if plan["step"]:
         [upcoming] = shown.xpath(".//ol[@class='ladder']/li[@class='next']")
-        assert text(upcoming, ".//span[@class='step-name']") == plan["step"]
+        assert upcoming.xpath(".//span[@class='step-name']/@data-step") == [plan["step"]]
+        assert text(upcoming, ".//span[@class='step-name']") == LABELS["step"][plan["step"]][0]
     [promise] = (await api(platform, "dunning", "/promises", customer_id=customer_id))["data"]
     assert text(doc, f"//tr[@data-promise='{promise['id']}']/td[contains(@class,'amount')]") == "700.00 CNY"
     [dispute] = (await api(platform, "reconciliation", "/disputes", customer_id=customer_id))["data"]
@@ -136,6 +138,13 @@ async def test_the_360_shows_every_service_figure_as_its_api_says(console: Conso
     score = (await api(platform, "credit-scoring", f"/credit-files/{customer_id}/scores"))["data"][0]
     assert text(doc, "//span[@class='score-value']") == str(score["score"])
     assert doc.xpath("//ol[@class='reason-codes']/li/@data-code") == [r["code"] for r in score["reasons"]]
+    # credit-scoring's own words for each reason, and the history's codes named
+    assert [text(li, ".") for li in doc.xpath("//ol[@class='reason-codes']/li")] == [
+        r["text_zh"] for r in score["reasons"]
+    ]
+    history = doc.xpath("//table[@id='score-history']//span[@data-code]")
+    assert history and all(text(s, ".") == LABELS["score_reason"][s.get("data-code")][0] for s in history)
+    assert raw_codes(doc) == []
 
     kinds = doc.xpath("//ol[@class='timeline']/li/@data-kind")
     for kind in (
@@ -195,3 +204,53 @@ async def test_an_invoice_pdf_opens_through_the_console_with_the_persons_token(
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert (await browser.get(f"/invoices/{uuid7()}/pdf")).status_code == 404
+
+
+async def test_the_360_lists_the_customers_statements_and_every_document_sent_in_words(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    username, password = await platform.person(["collector"])
+    await platform.collector(username)
+    seeded = await seeded_customer(platform, username)
+    customer_id = seeded["customer_id"]
+    async with platform.client("invoicing") as invoicing, platform.client("dunning") as dunning:
+        issued = await invoicing.post(
+            "/statements", json={"customer_id": customer_id}, headers={"Idempotency-Key": secrets.token_hex(8)}
+        )
+        assert issued.status_code == 201, issued.text
+        statement = issued.json()
+
+        async def sent() -> Any:
+            on = {"customer_id": customer_id}
+            invoices = (await dunning.get("/invoice-deliveries", params=on)).json()["data"]
+            statements = (await dunning.get("/statement-deliveries", params=on)).json()["data"]
+            return [*invoices, *statements] if invoices and statements else None
+
+        deliveries = await eventually(sent, within=30, what="dunning's deliveries of the invoices and the statement")
+    browser = await console()
+    await sign_in(browser, username, password)
+    doc = page(await browser.get(f"/customers/{customer_id}"))
+
+    [row] = doc.xpath(f"//table[@id='statement-list']//tr[@data-statement='{statement['id']}']")
+    assert text(row, "./td[1]") == statement["number"]
+    assert text(row, "./td[2]") == f"{statement['period_start']} – {statement['period_end']}"
+    [cny] = statement["balances"]
+    assert text(row, ".//td[contains(@class,'closing')]") == money(cny["closing_balance"])
+    assert text(row, "./td[4]") == "待客户确认"  # issued, not answered yet
+    [pdf_link] = row.xpath(".//a/@href")
+    pdf = await browser.get(pdf_link)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    rows = doc.xpath("//table[@id='deliveries']/tbody/tr")
+    assert sorted(r.get("data-delivery") for r in rows) == sorted(d["id"] for d in deliveries)
+    for d in deliveries:
+        [shown] = doc.xpath(f"//tr[@data-delivery='{d['id']}']")
+        number = d.get("invoice_number") or d["statement_number"]
+        assert text(shown, "./td[1]") == f"{'账单' if 'invoice_number' in d else '对账单'} {number}"
+        assert text(shown, "./td[2]") == LABELS["channel"][d["channel"]][0]
+        assert text(shown, "./td[4]").startswith(LABELS["delivery"][d["status"]][0])
+    assert raw_codes(doc) == []
+    browser.cookies.set("console_lang", "en")
+    english = page(await browser.get(f"/customers/{customer_id}"))
+    assert raw_codes(english, chinese=False) == []
+    assert text(english, f"//tr[@data-statement='{statement['id']}']/td[4]") == "Awaiting the answer"

@@ -6,6 +6,7 @@ parser's camt.053 sample in ../shared/samples), not one written for the test.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,40 @@ async def test_an_upload_without_a_file_or_the_csrf_token_changes_nothing(
         headers=HTMX,
     )
     assert text(page(broken), "//p[@id='import-error']")  # reconciliation's words for it
+
+
+async def test_a_statements_balance_warning_is_said_in_chinese_on_a_chinese_page(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    """ING's sample MT940 does not add up (its closing balance is not its opening plus its entries): reconciliation
+    warns in English figures; the zh page says it in Chinese, the English page as reconciliation wrote it."""
+    data = (SAMPLES / "mt940" / "jejik-ing.sta").read_bytes()
+    browser = await clerk_browser(console, platform)
+    listed = await browser.get("/review")
+    started = await browser.post(
+        "/review/imports",
+        data={"csrf_token": csrf(listed), "format": ""},
+        files={"file": ("jejik-ing.sta", data, "application/octet-stream")},
+    )
+    assert started.status_code == 303, started.text
+    location = started.headers["location"]
+
+    async def finished() -> Any:
+        shown = page(await browser.get(location, headers=HTMX))
+        return [shown] if shown.xpath("//div[@class='import' and @data-status='succeeded']") else None
+
+    [done] = await eventually(finished, within=30, what="the import to finish")
+    import_id = done.xpath("//div[@class='import']/@id")[0][len("import-") :]
+    async with platform.client("reconciliation") as reconciliation:
+        record = (await reconciliation.get(f"/statement-imports/{import_id}")).json()
+    [warning] = [w for w in record["warnings"] if w["code"] == "balance_mismatch"]
+    [said] = done.xpath("//ul[contains(@class,'warnings')]/li[@data-code='balance_mismatch']")
+    chinese = text(said, ".")
+    assert chinese.startswith("余额不符：期初余额 ") and "但对账单的期末余额为" in chinese, chinese
+    figures = re.findall(r"-?\d+\.\d{2}", warning["detail"])
+    assert figures and all(f in chinese for f in figures)  # every figure reconciliation gave, none lost
+    assert not re.search(r"[A-Za-z]", chinese)
+    browser.cookies.set("console_lang", "en")
+    english = page(await browser.get(f"/review/imports/{import_id}", headers=HTMX))
+    said_en = english.xpath("//li[@data-code='balance_mismatch']")[0]
+    assert text(said_en, ".//span[contains(@class,'detail')]") == warning["detail"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import httpx
+from console.labels import LABELS
 from console.main import create_app
 
 from arflow.devstack.broker import free_port
 
 from .conftest import ConsoleFactory, Platform
-from .pages import csrf, page, sign_in, text
+from .pages import csrf, page, raw_codes, sign_in, text
 
 
 async def test_a_collector_sees_their_cases_with_reasons_amount_and_days_overdue(
@@ -33,6 +34,35 @@ async def test_a_collector_sees_their_cases_with_reasons_amount_and_days_overdue
     doc = page(await browser.get(english.headers["location"]))
     assert text(doc, "//h1") == "Today's work"
     assert "overdue" in text(doc, f"//tr[@data-case='{seeded['case']['id']}']//ul[@class='why']/li[last()]")
+
+
+async def test_the_worklist_and_the_case_panel_name_the_ladders_steps_in_words_never_as_codes(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    username, password = await platform.person(["collector"])
+    await platform.collector(username)
+    seeded = await platform.overdue_case_for(username, amount="2100.00")
+    case_id = seeded["case"]["id"]
+    async with platform.client("dunning") as dunning:
+        [plan] = (await dunning.get("/dry-run", params={"case_id": case_id})).json()["data"]
+    assert plan["step"], plan  # overdue since February: the ladder has a next step
+    browser = await console()
+    await sign_in(browser, username, password)
+    doc = page(await browser.get("/worklist"))
+    assert raw_codes(doc) == []
+    [step_reason] = doc.xpath(f"//tr[@data-case='{case_id}']//li[starts-with(@data-code, 'step_')]")
+    said = text(step_reason, ".")
+    assert plan["step"] not in said and LABELS["step"][plan["step"]][0] in said, said
+    panel = page(await browser.get(f"/worklist/{case_id}"))
+    assert raw_codes(panel) == []
+    assert panel.xpath("//b[@class='next-step']/@data-step") == [plan["step"]]
+    assert text(panel, "//b[@class='next-step']") == LABELS["step"][plan["step"]][0]
+    assert "下一步：" in text(panel, "//header")  # a full-width colon in Chinese
+    browser.cookies.set("console_lang", "en")
+    english = page(await browser.get("/worklist"))
+    assert raw_codes(english, chinese=False) == []
+    assert LABELS["step"][plan["step"]][1] in text(english, f"//tr[@data-case='{case_id}']//ul[@class='why']")
+    assert raw_codes(page(await browser.get(f"/worklist/{case_id}")), chinese=False) == []
 
 
 async def test_the_worklist_pages_and_has_an_empty_state(console: ConsoleFactory, platform: Platform) -> None:

@@ -56,7 +56,7 @@ async def test_a_calls_outcome_is_logged_from_the_worklist_with_the_promise_it_e
     assert row.xpath(".//a[contains(@class,'work-link')]/@hx-get") == [f"/worklist/{case_id}"]
     panel = page(await browser.get(f"/worklist/{case_id}", headers=HTMX))
     form = panel.xpath(f"//form[@data-task='{task['id']}']")
-    assert form and text(form[0], ".//p/b") == "电话"
+    assert form and text(form[0], ".//p/b") == "电话催收"
     logged = await browser.post(
         f"/worklist/{case_id}/tasks/{task['id']}",
         data={

@@ -50,7 +50,54 @@ async def inbox(request: Request) -> Response:
     items = [item for answer in answers if answer for item in answer]
     items.sort(key=lambda item: item["requested_at"])
     unreachable = [service for service, answer in zip(SERVICES, answers, strict=True) if answer is None]
+    await _name_subjects(backend, session, lang, items)
     return render(request, "approvals.html", items=items, unreachable=unreachable)
+
+
+def _subject_reads(items: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """The one read that names each distinct subject: (service, path) -> its id (an invoice, a dunning case)."""
+    reads: dict[tuple[str, str], str] = {}
+    for item in items:
+        invoice_id = (item.get("request") or {}).get("invoice_id")
+        if item["subject_type"] == "invoice" and (invoice_id or item["subject_id"]):
+            reads[("invoicing", f"/invoices/{invoice_id or item['subject_id']}")] = str(
+                invoice_id or item["subject_id"]
+            )
+        elif item["subject_type"] == "dunning_case" and item["subject_id"]:
+            reads[("dunning", f"/cases/{item['subject_id']}")] = str(item["subject_id"])
+    return reads
+
+
+async def _name_subjects(backend: Backend, session: Session, lang: str, items: list[dict[str, Any]]) -> None:
+    """What each approval is about, in words: its invoice's number and customer, the case's customer, the step.
+
+    One read per distinct invoice or case (invoicing and dunning list neither by id), all at once, then every
+    customer's name in one call; a subject that cannot be read leaves its row as the approval says it.
+    """
+    reads = _subject_reads(items)
+    readings = await asyncio.gather(*(backend.read(session, service, path, language=lang) for service, path in reads))
+    found = {
+        (service, reads[(service, path)]): reading.body
+        for (service, path), reading in zip(reads, readings, strict=True)
+        if reading.ok
+    }
+    for item in items:
+        request = item.get("request") or {}
+        subject: dict[str, Any] = {"step": request.get("step")}
+        if item["subject_type"] == "invoice":
+            invoice = found.get(("invoicing", str(request.get("invoice_id") or item["subject_id"]))) or {}
+            subject.update(invoice_number=invoice.get("number"), customer_id=invoice.get("customer_id"))
+        elif item["subject_type"] == "dunning_case":
+            case = found.get(("dunning", str(item["subject_id"]))) or {}
+            subject.update(customer_id=case.get("customer_id"))
+        elif item["subject_type"] == "credit_limit":
+            subject.update(customer_id=request.get("customer_id") or item["subject_id"])
+        item["subject"] = subject
+    ids = [str(i["subject"]["customer_id"]) for i in items if i["subject"].get("customer_id")]
+    names = await backend.customer_names(session, ids, language=lang)
+    for item in items:
+        customer_id = item["subject"].get("customer_id")
+        item["subject"]["customer_name"] = names.get(str(customer_id)) if customer_id else None
 
 
 @router.post("/approvals/{service}/{approval_id}/{decision}", include_in_schema=False)

@@ -52,6 +52,10 @@ def _calls(customer_id: UUID, today: date) -> dict[str, tuple[str, str, dict[str
         "scores": ("credit-scoring", f"/credit-files/{customer_id}/scores", {"limit": LIST_LIMIT}),
         "limit": ("credit-scoring", f"/credit-files/{customer_id}/limit", None),
         "alerts": ("credit-scoring", "/alerts", by_customer),
+        # the statements of account (对账单) sent to confirm, and every document sent on issue
+        "statements": ("invoicing", "/statements", by_customer),
+        "invoice_deliveries": ("dunning", "/invoice-deliveries", by_customer),
+        "statement_deliveries": ("dunning", "/statement-deliveries", by_customer),
     }
 
 
@@ -166,6 +170,7 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         timeline.alert_events(alerts),
     )
     unavailable = sorted({service for key, (service, _, _) in calls.items() if first[key].failed})
+    credit_limit = first["limit"].body if first["limit"].ok else None
     return render(
         request,
         "customer.html",
@@ -187,13 +192,33 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         # today would score the customer again on every page view.
         score=scores[0] if scores else None,
         scores=scores,
-        credit_limit=first["limit"].body if first["limit"].ok else None,
+        credit_limit=credit_limit,
+        limit_is_zero=bool(credit_limit and _is_zero(credit_limit.get("limit"))),
+        statements=_data(first["statements"]),
+        more_statements=_more(first["statements"]),
+        deliveries=deliveries_of(first["invoice_deliveries"], first["statement_deliveries"]),
         alerts=alerts,
         events=events,
         score_chart=_score_chart(scores, lang),
         unavailable=unavailable,
         today=today,
     )
+
+
+def _is_zero(amount: str | None) -> bool:
+    """A limit of nought: its utilisation (exposure over nothing) says nothing a person can use."""
+    try:
+        return amount is not None and Decimal(amount) == 0
+    except ArithmeticError:
+        return False
+
+
+def deliveries_of(invoices: Reading, statements: Reading) -> list[dict[str, Any]]:
+    """Every invoice and statement sent to the customer on issue, newest first, each naming its document."""
+    sent = [{**d, "document": "invoice", "number": d["invoice_number"]} for d in _data(invoices)]
+    sent += [{**d, "document": "statement", "number": d["statement_number"]} for d in _data(statements)]
+    sent.sort(key=lambda d: d["created_at"], reverse=True)
+    return sent
 
 
 def _policy_call(case: dict[str, Any], code: str, version: int | None) -> dict[str, tuple[str, str, Any]]:
@@ -246,6 +271,12 @@ async def _pdf(request: Request, service: str, path: str, filename: str) -> Resp
 @router.get("/invoices/{invoice_id}/pdf", include_in_schema=False)
 async def invoice_pdf(invoice_id: UUID, request: Request) -> Response:
     return await _pdf(request, "invoicing", f"/invoices/{invoice_id}/pdf", f"invoice-{invoice_id}.pdf")
+
+
+@router.get("/statements/{statement_id}/pdf", include_in_schema=False)
+async def statement_pdf(statement_id: UUID, request: Request) -> Response:
+    """The statement of account as invoicing froze it, with its confirmation slip."""
+    return await _pdf(request, "invoicing", f"/statements/{statement_id}/pdf", f"statement-{statement_id}.pdf")
 
 
 @router.get("/documents/{document_id}", include_in_schema=False)
