@@ -307,6 +307,20 @@ async def test_a_sequence_gap_and_a_broken_balance_chain_are_warned(
     third = await import_done(client, (await upload(client, statement(3, "160.00", "170.00", "11.00"))).json()["id"])
     codes = sorted(w["code"] for w in third["warnings"])
     assert codes == ["balance_mismatch", "opening_not_previous_closing", "sequence_gap"]
+    # Each in Chinese beside the English, its figures as fields of their own.
+    warned = {w["code"]: w for w in third["warnings"]}
+    mismatch = warned["balance_mismatch"]
+    assert (mismatch["opening_balance"], mismatch["entries_total"], mismatch["closing_balance"]) == (
+        "160.00",
+        "11.00",
+        "170.00",
+    )
+    assert mismatch["detail_zh"] == "期初余额 160.00 加本期发生额 11.00 应为 171.00，但对账单的期末余额为 170.00"
+    assert warned["opening_not_previous_closing"]["previous_closing_balance"] == "150.00"
+    assert (warned["sequence_gap"]["missing_statements"], warned["sequence_gap"]["detail_zh"]) == (
+        1,
+        "对账单序号 3 紧接在 1 之后，中间缺少 1 份对账单",
+    )
 
 
 async def test_a_saved_csv_profile_maps_a_banks_columns(

@@ -17,7 +17,7 @@ from arflow.service import ClockDep, SessionDep
 from reconciliation.deps import Paging, Reader, Writer
 from reconciliation.errors import PayloadTooLarge
 from reconciliation.models import Statement, StatementImport, StatementLine
-from reconciliation.statements import repository, rules, service
+from reconciliation.statements import notices, repository, rules, service
 from reconciliation.statements.errors import (
     StatementMalformed,
     UnsupportedMediaType,
@@ -57,8 +57,9 @@ def import_out(record: StatementImport) -> StatementImportOut:
         if total
         else 0.0,
         summary=record.summary,
-        warnings=record.warnings,
+        warnings=[notices.localised(w) for w in record.warnings],
         error=record.error,
+        error_zh=notices.failure_zh(record.error),
         created_at=record.created_at,
         finished_at=record.finished_at,
     )

@@ -40,7 +40,7 @@ from reconciliation.matching.recovery import decide
 from reconciliation.matching.service import load_match_index, match_index_for, match_settings
 from reconciliation.models import StatementImport
 from reconciliation.payments.service import IncomingPayment, record_incoming_many, reverse_payment
-from reconciliation.statements import repository
+from reconciliation.statements import notices, repository
 from reconciliation.statements.parsers import (
     StatementFile,
     StatementFormatError,
@@ -195,10 +195,7 @@ async def process_import(
         final.lines_read = len(work)
         unlinked = outcomes["reversal_unlinked"]
         if unlinked:
-            final.warnings = [
-                *final.warnings,
-                {"code": "reversal_unlinked", "detail": f"{unlinked} reversal line(s) name no payment we know"},
-            ]
+            final.warnings = [*final.warnings, notices.reversal_unlinked(count=unlinked)]
     log.info("statement_import.succeeded", import_id=str(import_id), **summary)
     return summary
 
@@ -332,11 +329,7 @@ class _ChunkBook:
         self.waiting, self.outcomes, self.unwritten = [], [], []
 
 
-IMPORT_FAILED = (
-    "The import stopped on an internal error. The lines booked before it are kept; upload the file again "
-    "to finish it (nothing is booked twice), or ask an operator, who finds the cause in the service log "
-    "(statement_import.failed with this import's id)."
-)
+IMPORT_FAILED = notices.IMPORT_FAILED
 
 
 def failure_of(exc: Exception) -> str:
@@ -346,7 +339,7 @@ def failure_of(exc: Exception) -> str:
     service's internals. Those go to the log, with the import's id.
     """
     if isinstance(exc, StatementFormatError):
-        return f"The statement cannot be read: {exc}."
+        return f"{notices.UNREADABLE}{exc}."
     return IMPORT_FAILED
 
 

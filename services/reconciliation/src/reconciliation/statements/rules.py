@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from reconciliation.domain import latest_business_date
+from reconciliation.statements import notices
 from reconciliation.statements.parsers import Statement, StatementLine
 
 
@@ -111,7 +112,8 @@ def _sequence_number(sequence: str | None) -> int | None:
 
 
 def integrity_warnings(statement: Statement, previous: PreviousStatement | None) -> list[dict[str, Any]]:
-    """What does not add up: a broken balance chain, a sequence gap, entries that do not explain the balances."""
+    """What does not add up: a broken balance chain, a sequence gap, entries that do not explain the balances
+    (each in English and Chinese with its figures: statements.notices)."""
     warnings: list[dict[str, Any]] = []
     where = {"statement": statement.statement_id, "account": statement.account, "sequence": statement.sequence}
     opening = statement.balance("opening") or statement.balance("intermediate_opening")
@@ -120,31 +122,27 @@ def integrity_warnings(statement: Statement, previous: PreviousStatement | None)
         booked = [line for line in statement.lines if line.status == "booked" and line.currency == opening.currency]
         expected = opening.amount + sum((line.signed_amount for line in booked), Decimal(0))
         if expected != closing.amount:
+            entries = expected - opening.amount
             warnings.append(
-                {
-                    "code": "balance_mismatch",
-                    "detail": f"opening {opening.amount} + entries {expected - opening.amount} = {expected}, "
-                    f"but the closing balance is {closing.amount}",
-                    **where,
-                }
+                notices.balance_mismatch(
+                    currency=opening.currency,
+                    opening=opening.amount,
+                    entries=entries,
+                    closing=closing.amount,
+                    where=where,
+                )
             )
     if previous is not None:
         if opening is not None and previous.closing_balance is not None and previous.closing_balance != opening.amount:
             warnings.append(
-                {
-                    "code": "opening_not_previous_closing",
-                    "detail": f"opening balance {opening.amount} differs from the previous statement's "
-                    f"closing balance {previous.closing_balance}",
-                    **where,
-                }
+                notices.opening_not_previous_closing(
+                    currency=opening.currency,
+                    opening=opening.amount,
+                    previous_closing=previous.closing_balance,
+                    where=where,
+                )
             )
         before, now = _sequence_number(previous.sequence), _sequence_number(statement.sequence)
         if before is not None and now is not None and now > before + 1:
-            warnings.append(
-                {
-                    "code": "sequence_gap",
-                    "detail": f"sequence {now} follows {before}: {now - before - 1} statement(s) missing",
-                    **where,
-                }
-            )
+            warnings.append(notices.sequence_gap(number=now, previous=before, where=where))
     return warnings

@@ -23,8 +23,14 @@ class StatementImportOut(BaseModel):
     lines_read: int
     progress: float
     summary: dict[str, Any]
-    warnings: list[dict[str, Any]]
-    error: str | None
+    warnings: list[dict[str, Any]] = Field(
+        description="What does not add up or was skipped, each with a stable `code` (balance_mismatch, "
+        "opening_not_previous_closing, sequence_gap, statement_already_imported, import_requeued, "
+        "reversal_unlinked), `detail` in English, `detail_zh` in Chinese, and its figures as fields of their own "
+        "(see the README's Statement import)."
+    )
+    error: str | None = Field(description="Why a failed import failed, in English.")
+    error_zh: str | None = Field(None, description="The same in Chinese (a parser's own words stay as they are).")
     created_at: datetime
     finished_at: datetime | None
 

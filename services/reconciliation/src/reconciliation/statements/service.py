@@ -20,7 +20,7 @@ from arflow.clock import DEFAULT_TIME_ZONE, Clock, local_date
 from arflow.ids import uuid7
 from reconciliation import domain
 from reconciliation.models import StatementFileContent, StatementImport
-from reconciliation.statements import repository, rules
+from reconciliation.statements import notices, repository, rules
 from reconciliation.statements.errors import (
     CsvProfileBuiltIn,
     CsvProfileNameMismatch,
@@ -119,12 +119,7 @@ async def create_import(
     for statement, key in zip(parsed.statements, keys, strict=True):
         if key in taken:
             warnings.append(
-                {
-                    "code": "statement_already_imported",
-                    "detail": "this statement was imported before; its lines are skipped as duplicates",
-                    "statement": statement.statement_id,
-                    "sequence": statement.sequence,
-                }
+                notices.statement_already_imported(statement=statement.statement_id, sequence=statement.sequence)
             )
             continue
         previous = None
@@ -175,14 +170,7 @@ async def _requeue_failed(
         profile=await resolve_profile(session, record.profile),
         today=today,
     )
-    record.warnings = [
-        *record.warnings,
-        {
-            "code": "import_requeued",
-            "detail": f"the import of this file failed ({record.error}); it is queued again, "
-            "and lines it booked before are skipped as duplicates",
-        },
-    ]
+    record.warnings = [*record.warnings, notices.import_requeued(previous_error=record.error)]
     record.status, record.error, record.finished_at, record.lines_read = "queued", None, None, 0
     await session.flush()
     log.info("statement_import.requeued", import_id=str(record.id))
