@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from arflow.i18n import Invalid
 from arflow.money import DecimalString, to_minor_units
 from reconciliation.checkout.orders import Checkout
 from reconciliation.gateways.providers import Provider
@@ -51,7 +52,7 @@ class PaymentAttemptIn(BaseModel):
     @classmethod
     def _positive(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and value <= 0:
-            raise ValueError("must be greater than zero")
+            raise Invalid("must be greater than zero", "必须大于零")
         return value
 
 

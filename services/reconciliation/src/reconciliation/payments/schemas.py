@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from arflow.i18n import Invalid
 from arflow.money import Currency, DecimalString, minor_unit_exponent, to_minor_units
 from reconciliation.models import Allocation, Payment
 
@@ -19,16 +20,23 @@ MAX_AMOUNT = Decimal("1e15")
 def positive_amount(value: Decimal) -> Decimal:
     """Refuse an amount that is not positive or does not fit NUMERIC(19, 4)."""
     if value <= 0:
-        raise ValueError("must be greater than zero")
+        raise Invalid("must be greater than zero", "必须大于零")
     if value >= MAX_AMOUNT:
-        raise ValueError("is too large")
+        raise Invalid("is too large", "金额过大（小数点前最多 15 位）")
     return value
+
+
+# The fields exact_to_minor_unit names, as a Chinese sentence calls them (others are named as given).
+NAMES_ZH = {"the amount": "金额"}
 
 
 def exact_to_minor_unit(value: Decimal, currency: str | None, *, name: str = "the amount") -> None:
     """Refuse an amount finer than the currency's minor unit."""
     if currency is not None and value != value.quantize(minor_unit_exponent(currency)):
-        raise ValueError(f"{name} {value} has more decimals than {currency} allows")
+        raise Invalid(
+            f"{name} {value} has more decimals than {currency} allows",
+            f"{NAMES_ZH.get(name, name)} {value} 的小数位数超过了 {currency} 允许的位数",
+        )
 
 
 class AllocationIn(BaseModel):

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arflow.i18n import Invalid
 from arflow.money import Currency, DecimalString
 
 
@@ -98,7 +99,10 @@ class CsvProfileIn(BaseModel):
     def _one_amount(self) -> Self:
         # After the model, not on credit_column: a field validator does not run on an omitted field's default.
         if self.amount_column is None and self.credit_column is None:
-            raise ValueError("give amount_column, or credit_column (and debit_column)")
+            raise Invalid(
+                "give amount_column, or credit_column (and debit_column)",
+                "请提供 amount_column（金额列），或 credit_column（贷方/收入列，可另加 debit_column 借方/支出列）",
+            )
         return self
 
 
