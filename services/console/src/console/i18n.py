@@ -450,6 +450,14 @@ class Translator:
         """An aside in brackets: full-width in Chinese text."""
         return f"（{text}）" if self.chinese else f"({text})"
 
+    def step(self, step: str | None, channel: str | None = None) -> str:
+        """A ladder step in words, with its channel unless its name says it (短信提醒, not 短信提醒（短信）)."""
+        named = self.label("step", step)
+        if not channel:
+            return named
+        by = self.label("channel", channel)
+        return named if by.lower() in named.lower() else f"{named}{self.paren(by)}"
+
     def reason(self, reason: dict[str, Any]) -> str:
         """A worklist reason of dunning's in this language, its step codes in words."""
         return wording.reason_text(reason, self.language)

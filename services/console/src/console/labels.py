@@ -124,6 +124,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "account_manager_alert": ("通知客户经理", "Account manager alerted"),
         "legal_handover": ("移交法务", "Legal handover"),
     },
+    "policy": {  # dunning's default policies by tier (a policy of the firm's own keeps its code)
+        "tier-a": ("A 级（温和）", "Tier A, gentle"),
+        "tier-b": ("B 级（标准）", "Tier B, standard"),
+        "tier-c": ("C 级（从严）", "Tier C, firm"),
+        "tier-d": ("D 级（严格）", "Tier D, strict"),
+    },
     "case": {
         "open": ("催收中", "Open"),
         "resolved": ("已结案", "Closed"),

@@ -34,6 +34,7 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> ht
 # The groups of codes the services answer with that a person must never read as codes.
 CODE_GROUPS = (
     "step",
+    "policy",
     "channel",
     "case",
     "resolution",
@@ -64,4 +65,4 @@ def raw_codes(element: html.HtmlElement, *, chinese: bool = True) -> list[str]:
     known = {code for group in CODE_GROUPS for code in LABELS[group]}
     if not chinese:
         known = {code for code in known if "_" in code or code.isupper()}
-    return sorted(set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", visible)) & known)
+    return sorted(set(re.findall(r"[A-Za-z][A-Za-z0-9_-]*", visible)) & known)

@@ -122,6 +122,7 @@ async def test_the_360_shows_every_service_figure_as_its_api_says(console: Conso
     [case] = (await api(platform, "dunning", "/cases", customer_id=customer_id))["data"]
     shown = doc.xpath(f"//article[@data-case='{case['id']}']")[0]
     assert text(shown, ".//b[@class='level']") == str(case["level"])
+    assert "催收员 李娜" in text(shown, "./p")  # dunning's name for the collector, not the username
     assert text(shown, ".//b[@class='amount']").replace(",", "") == f"{case['amount_overdue']} CNY"
     ladder = shown.xpath(".//ol[@class='ladder']/li")
     [plan] = (await api(platform, "dunning", "/dry-run", case_id=case["id"]))["data"]

@@ -9,6 +9,8 @@ Screenshots go to ARFLOW_CONSOLE_SCREENSHOTS when it is set (docs/console/ holds
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +24,7 @@ from .test_console_review import queued_payment
 from .test_console_review_by_hand import SAMPLES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # a service's code as it is (sms_reminder), not in words
 
 
 async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write_off(
@@ -63,6 +66,8 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await expect(rows).to_have_count(3)
             await expect(rows.first.locator("td.amount")).to_have_text("9,800.00 CNY")  # 8,600 and 1,200 overdue
             await tab.screenshot(path=str(shots / "worklist.png"), full_page=True)
+            # the ladder's steps in words, never as dunning's codes (sms_reminder, pre_due_reminder …)
+            assert not SNAKE.search(await tab.locator("table#worklist").inner_text())
 
             # Work the top case in place: its panel opens under the row, a promise is recorded from it.
             case_id = seeded[0]["case"]["id"]
@@ -91,13 +96,20 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await small.screenshot(path=str(shots / "worklist-case-phone.png"), full_page=True)
             await phone.close()
 
-            # The first case's customer, whole: the balance on screen is invoicing's.
+            # The first case's customer, whole: the balance on screen is invoicing's; its statement of account.
+            async with platform.client("invoicing") as invoicing:
+                issued = await invoicing.post(
+                    "/statements", json={"customer_id": top}, headers={"Idempotency-Key": secrets.token_hex(8)}
+                )
+                assert issued.status_code == 201, issued.text
             await rows.first.locator("a.customer").click()
             await expect(tab.locator("h1#customer-name")).to_have_text("杭州云帆科技有限公司")
             async with platform.client("invoicing") as invoicing:
                 balance = (await invoicing.get(f"/customers/{top}/balance")).json()["balances"][0]["balance"]
             await expect(tab.locator("#balances .balance")).to_have_text(f"{Decimal(balance):,.2f} CNY")
             await expect(tab.locator("#invoices tr[data-invoice]")).to_have_count(2)
+            await expect(tab.locator(f"#statement-list tr[data-statement='{issued.json()['id']}']")).to_be_visible()
+            assert not SNAKE.search(await tab.locator("div.columns").inner_text())
             await tab.screenshot(path=str(shots / "customer-360.png"), full_page=True)
             phone = await browser.new_context(
                 locale="zh-CN", viewport={"width": 390, "height": 844}, storage_state=await context.storage_state()
@@ -189,6 +201,7 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             await tab.click("nav >> text=审批")
             row = tab.locator(f"tr[data-approval='{asked['approval']['id']}']")
             await expect(row.locator("td.amount")).to_have_text("1,580.00 CNY")
+            await expect(row.locator("span.invoice")).to_have_text(f"账单 {asked['invoice']['number']}")
             await row.locator("input[name=comment]").fill("已核实破产公告")
             await tab.screenshot(path=str(shots / "approvals.png"), full_page=True)
             await row.locator("button.primary").click()

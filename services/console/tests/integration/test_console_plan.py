@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from .conftest import ConsoleFactory, Platform
-from .pages import csrf, page, sign_in, text
+from .pages import csrf, page, raw_codes, sign_in, text
 
 
 async def test_a_month_without_a_plan_can_have_one_drawn_up_and_shows_dunnings_figures(
@@ -34,8 +34,10 @@ async def test_a_month_without_a_plan_can_have_one_drawn_up_and_shows_dunnings_f
     assert plan["lines"], plan
     assert doc.xpath("//section[@id='plan-lines']//tr/@data-case") == [line["case_id"] for line in plan["lines"]]
     mine = [c for c in plan["collectors"] if c["collector"] == manager]
-    shown = [r for r in doc.xpath("//section[@id='plan-collectors']//tbody/tr") if text(r, "./td[1]") == manager]
+    shown = doc.xpath(f"//section[@id='plan-collectors']//tbody/tr[@data-collector='{manager}']")
     assert mine and shown
+    assert text(shown[0], "./td[1]") == "李娜"  # the collector's name in dunning, not their username
+    assert raw_codes(doc) == []  # steps, policies and pauses in words
     assert text(shown[0], "./td[contains(@class,'amount')]") == f"{Decimal(mine[0]['amount_overdue']):,.2f} CNY"
     downloaded = await browser.get(f"/plan/{month}.csv")
     assert downloaded.status_code == 200 and downloaded.content == csv.content

@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from arflow.clock import DEFAULT_TIME_ZONE, local_date
 from console import charts, timeline
 from console.backend import Backend, Reading
+from console.pages.plan import collector_names
 from console.session import Session
 from console.web import backend_of, language, render, session_of, signed_in
 
@@ -52,6 +53,7 @@ def _calls(customer_id: UUID, today: date) -> dict[str, tuple[str, str, dict[str
         "scores": ("credit-scoring", f"/credit-files/{customer_id}/scores", {"limit": LIST_LIMIT}),
         "limit": ("credit-scoring", f"/credit-files/{customer_id}/limit", None),
         "alerts": ("credit-scoring", "/alerts", by_customer),
+        "collectors": ("dunning", "/collectors", {"limit": LIST_LIMIT}),
         # the statements of account (对账单) sent to confirm, and every document sent on issue
         "statements": ("invoicing", "/statements", by_customer),
         "invoice_deliveries": ("dunning", "/invoice-deliveries", by_customer),
@@ -194,6 +196,7 @@ async def customer_360(customer_id: UUID, request: Request) -> Response:
         scores=scores,
         credit_limit=credit_limit,
         limit_is_zero=bool(credit_limit and _is_zero(credit_limit.get("limit"))),
+        names=collector_names(first["collectors"]),
         statements=_data(first["statements"]),
         more_statements=_more(first["statements"]),
         deliveries=deliveries_of(first["invoice_deliveries"], first["statement_deliveries"]),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from arflow.clock import DEFAULT_TIME_ZONE, local_date
-from console.backend import Problem
+from console.backend import Problem, Reading
 from console.web import backend_of, form_with_csrf, language, redirect, render, session_of, signed_in
 
 router = APIRouter()
@@ -27,12 +28,23 @@ def _month(request: Request, month: str | None) -> str:
 async def plan_page(request: Request, month: str | None = Query(None, max_length=7)) -> Response:
     signed_in(request)
     chosen = _month(request, month)
-    reading = await backend_of(request).read(
-        session_of(request), "dunning", f"/plans/{chosen}", language=language(request)
+    backend, session, lang = backend_of(request), session_of(request), language(request)
+    await backend.fresh(session)
+    reading, collectors = await asyncio.gather(
+        backend.read(session, "dunning", f"/plans/{chosen}", language=lang),
+        backend.read(session, "dunning", "/collectors", language=lang, params={"limit": 100}),
     )
     if reading.failed:
         return render(request, "plan.html", status_code=502, month=chosen, plan=None, failed=True)
-    return render(request, "plan.html", month=chosen, plan=reading.body if reading.ok else None)
+    names = collector_names(collectors)
+    return render(request, "plan.html", month=chosen, plan=reading.body if reading.ok else None, names=names)
+
+
+def collector_names(reading: Reading) -> dict[str, str]:
+    """Each collector's name as dunning has it (李娜), by username: a page names people, not their accounts."""
+    if not reading.ok:
+        return {}
+    return {c["username"]: c["display_name"] for c in reading.body["data"] if c.get("display_name")}
 
 
 @router.post("/plan", include_in_schema=False)
