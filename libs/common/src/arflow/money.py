@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
+from arflow.i18n import Invalid
+
 # Active ISO 4217 codes. Every code not listed in MINOR_UNITS has two decimals.
 _ISO_4217_CODES = """
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
@@ -61,10 +63,13 @@ def validate_currency(code: object) -> str:
     """Return the ISO 4217 code upper-cased, or raise ValueError (also for an object, a list or a number)."""
     if not isinstance(code, str):
         # A ValueError, not the TypeError `in` would raise for an unhashable value: validation turns it into a 422.
-        raise ValueError('a currency is a three-letter ISO 4217 code in a string, e.g. "CNY"')
+        raise Invalid(
+            'a currency is a three-letter ISO 4217 code in a string, e.g. "CNY"',
+            '币种须为字符串形式的三位 ISO 4217 代码，例如 "CNY"',
+        )
     normalised = code.strip().upper()
     if normalised not in CURRENCIES:
-        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+        raise Invalid(f"{code!r} is not an ISO 4217 currency code", f"{code!r} 不是 ISO 4217 币种代码")
     return normalised
 
 
@@ -76,18 +81,21 @@ def minor_unit_exponent(currency: str) -> Decimal:
 def parse_decimal(value: Any) -> Decimal:
     """Accept a Decimal, int or decimal string; refuse floats, NaN and infinities."""
     if isinstance(value, bool | float):
-        raise ValueError("amounts must be decimal strings, not floating-point numbers")
+        raise Invalid(
+            "amounts must be decimal strings, not floating-point numbers",
+            "金额须为十进制数字字符串，不能是浮点数",
+        )
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | str):
         try:
             result = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal number") from None
+            raise Invalid(f"{value!r} is not a decimal number", f"{value!r} 不是十进制数字") from None
     else:
-        raise ValueError("amounts must be decimal strings")
+        raise Invalid("amounts must be decimal strings", "金额须为十进制数字字符串")
     if not result.is_finite():
-        raise ValueError("amounts must be finite")
+        raise Invalid("amounts must be finite", "金额须为有限数字")
     return result
 
 

@@ -7,6 +7,8 @@ from typing import overload
 
 from pydantic import BaseModel, ConfigDict
 
+from arflow.i18n import Invalid
+
 MAX_AMOUNT = Decimal("1e15")
 
 
@@ -23,15 +25,15 @@ def check_amount(value: Decimal | None, *, positive: bool) -> Decimal | None:
     if value is None:
         return None
     if positive and value <= 0:
-        raise ValueError("must be positive")
+        raise Invalid("must be positive", "须大于 0")
     if value < 0:
-        raise ValueError("must not be negative")
+        raise Invalid("must not be negative", "不能为负数")
     if value >= MAX_AMOUNT:
-        raise ValueError("is too large")
+        raise Invalid("is too large", "数额过大")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int), "DecimalString refuses NaN and the infinities"
     if exponent < -4:
-        raise ValueError("has more than four decimals")
+        raise Invalid("has more than four decimals", "小数位数超过四位")
     return value
 
 

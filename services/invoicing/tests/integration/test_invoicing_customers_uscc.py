@@ -171,3 +171,22 @@ async def test_the_migration_leaves_codes_already_shared_out_of_the_index(infra:
         assert refused
     finally:
         await engine.dispose()
+
+
+async def test_every_fault_of_a_body_reads_in_chinese_when_asked(
+    invoicing: RunningService, customer_body: dict[str, Any]
+) -> None:
+    """The custom validators (time zone, email, phone, money) speak the caller's language, as pydantic's do."""
+    contact = {"name": "王芳", "email": "not-an-email", "phone": "13812345678"}
+    response = await invoicing.client.post(
+        "/customers",
+        json={**customer_body, "time_zone": "Asia/Beijing", "contacts": [contact]},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert response.status_code == 422, response.text
+    messages = {e["location"]: e["message"] for e in response.json()["errors"]}
+    assert messages["body.time_zone"] == "'Asia/Beijing' 不是 IANA 时区"
+    assert messages["body.contacts.0.email"] == "不是有效的电子邮箱地址"
+    assert messages["body.contacts.0.phone"] == "须为 E.164 格式，例如 +8613812345678"
+    english = await invoicing.client.post("/customers", json={**customer_body, "time_zone": "Asia/Beijing"})
+    assert english.json()["errors"][0]["message"] == "'Asia/Beijing' is not an IANA time zone"

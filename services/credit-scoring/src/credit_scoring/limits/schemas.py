@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from arflow.i18n import Invalid
 from arflow.money import Currency, DecimalString
 from credit_scoring.files.schemas import LimitBasisOut
 
@@ -41,5 +42,5 @@ class LimitOverrideIn(BaseModel):
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int), "DecimalString refuses NaN and the infinities"
         if value >= Decimal("1e15") or exponent < -4:
-            raise ValueError("amount must be below 10^15 with at most 4 decimals")
+            raise Invalid("amount must be below 10^15 with at most 4 decimals", "金额须小于 10^15，且最多 4 位小数")
         return value

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
+from arflow.i18n import Invalid
 from arflow.money import DecimalString
 from dunning.fields import Strict
 
@@ -22,7 +23,7 @@ class PlanIn(Strict):
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("must carry a time zone")
+            raise Invalid("must carry a time zone", "须带时区")
         return value
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from arflow.i18n import Invalid
 from arflow.money import Currency
 from invoicing.customers.credit_hold import CreditHoldOverrideIn
 from invoicing.invoices.schemas import InvoiceLineIn, check_invoice_date, check_lines_total
@@ -48,7 +49,7 @@ class ContractCreate(BaseModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> ContractCreate:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise Invalid("end_date is before start_date", "end_date（结束日期）早于 start_date（开始日期）")
         return self
 
 

@@ -8,12 +8,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from stdnum.cn import uscc as stdnum_uscc
 
+from arflow.i18n import Invalid
 from invoicing.domain import uscc_fault
 
 USCC_FAULTS = {
-    "length": "must be 18 characters",
-    "format": "has a character not allowed at its position",
-    "checksum": "fails its check character",
+    "length": ("must be 18 characters", "须为 18 位"),
+    "format": ("has a character not allowed at its position", "有字符不符合其所在位置的规则"),
+    "checksum": ("fails its check character", "校验码（第 18 位）不正确"),
 }
 
 
@@ -51,7 +52,8 @@ class CreditorIn(BaseModel):
         code = stdnum_uscc.compact(value)
         fault = uscc_fault(code)
         if fault is not None:
-            raise ValueError(f"is not a valid 统一社会信用代码: it {USCC_FAULTS.get(fault, fault)}")
+            english, chinese = USCC_FAULTS.get(fault, (fault, fault))
+            raise Invalid(f"is not a valid 统一社会信用代码: it {english}", f"不是有效的统一社会信用代码：{chinese}")
         return code
 
 

@@ -12,6 +12,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from arflow.clock import DEFAULT_TIME_ZONE, is_time_zone
 from arflow.events.catalog import Language
+from arflow.i18n import Invalid
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -27,13 +28,13 @@ def check_uscc(value: str) -> str:
 
 def check_time_zone(value: str) -> str:
     if not is_time_zone(value):
-        raise ValueError(f"{value!r} is not an IANA time zone")
+        raise Invalid(f"{value!r} is not an IANA time zone", f"{value!r} 不是 IANA 时区")
     return value
 
 
 def check_email(value: str | None) -> str | None:
     if value is not None and not EMAIL.match(value):
-        raise ValueError("is not an email address")
+        raise Invalid("is not an email address", "不是有效的电子邮箱地址")
     return value
 
 
@@ -57,7 +58,7 @@ class ContactIn(BaseModel):
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
         if value is not None and not E164.match(value):
-            raise ValueError("must be in E.164 form, e.g. +8613812345678")
+            raise Invalid("must be in E.164 form, e.g. +8613812345678", "须为 E.164 格式，例如 +8613812345678")
         return value
 
 
@@ -101,7 +102,10 @@ class CustomerCreate(BaseModel):
     @model_validator(mode="after")
     def _exclusion_has_reason(self) -> CustomerCreate:
         if self.dunning_excluded and not self.dunning_exclusion_reason:
-            raise ValueError("dunning_exclusion_reason is required when dunning_excluded is true")
+            raise Invalid(
+                "dunning_exclusion_reason is required when dunning_excluded is true",
+                "dunning_excluded 为 true 时须填写 dunning_exclusion_reason（免催原因）",
+            )
         return self
 
 
@@ -146,7 +150,7 @@ class CustomerUpdate(BaseModel):
     def _required_stay_set(self) -> CustomerUpdate:
         for name in ("legal_name", "time_zone", "preferred_language", "contacts", "tags", "dunning_excluded"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise Invalid(f"{name} cannot be null", f"{name} 不能为 null")
         return self
 
 

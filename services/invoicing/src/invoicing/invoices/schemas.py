@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from arflow.i18n import Invalid
 from arflow.money import Currency, DecimalString
 from invoicing.customers.credit_hold import CreditHoldOverrideIn
 from invoicing.terms.schemas import Basis, Rate, TermsCode
@@ -25,23 +26,29 @@ class InvoiceLineIn(BaseModel):
     @classmethod
     def _quantity(cls, value: Decimal) -> Decimal:
         if not 0 < value < Decimal("1e9"):
-            raise ValueError("must be greater than zero (and below 10^9)")
+            raise Invalid("must be greater than zero (and below 10^9)", "须大于 0（且小于 10^9）")
         return value
 
     @field_validator("unit_price")
     @classmethod
     def _unit_price(cls, value: Decimal) -> Decimal:
         if value < 0:
-            raise ValueError("must not be negative (correct an issued invoice with a credit note)")
+            raise Invalid(
+                "must not be negative (correct an issued invoice with a credit note)",
+                "不能为负数（已开具的账单请以贷项通知单更正）",
+            )
         if value >= Decimal("1e12"):
-            raise ValueError("must be below 10^12")
+            raise Invalid("must be below 10^12", "须小于 10^12")
         return value
 
     @field_validator("tax_rate")
     @classmethod
     def _tax_rate(cls, value: Decimal) -> Decimal:
         if not 0 <= value < 1:
-            raise ValueError("must be a fraction between 0 and 1, e.g. 0.06")
+            raise Invalid(
+                "must be a fraction between 0 and 1, e.g. 0.06",
+                "须为 0 到 1 之间的小数，例如 0.06",
+            )
         return value
 
 
@@ -87,7 +94,7 @@ class InvoiceCreate(BaseModel):
 
 def check_invoice_date(value: date | None) -> date | None:
     if value is not None and not 2000 <= value.year <= 2199:
-        raise ValueError("must be a date between 2000 and 2199")
+        raise Invalid("must be a date between 2000 and 2199", "须为 2000 年至 2199 年之间的日期")
     return value
 
 
@@ -96,7 +103,10 @@ MAX_INVOICE_TOTAL = Decimal("1e13")
 
 def check_lines_total(lines: list[InvoiceLineIn]) -> list[InvoiceLineIn]:
     if sum(line.quantity * line.unit_price * (1 + line.tax_rate) for line in lines) >= MAX_INVOICE_TOTAL:
-        raise ValueError("the invoice would total more than the ledger holds (10^13)")
+        raise Invalid(
+            "the invoice would total more than the ledger holds (10^13)",
+            "账单合计将超出账簿可记录的上限（10^13）",
+        )
     return lines
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from arflow.i18n import Invalid
 from arflow.money import DecimalString
 
 
@@ -22,7 +23,7 @@ class CreditNoteCreate(BaseModel):
     @classmethod
     def _positive(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and not 0 < value < Decimal("1e15"):
-            raise ValueError("must be greater than zero")
+            raise Invalid("must be greater than zero", "须大于 0")
         return value
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
+from arflow.i18n import Invalid
 from arflow.money import DecimalString, parse_decimal
 
 Rate = Annotated[
@@ -55,19 +56,37 @@ class PaymentTermsFields(BaseModel):
 
 def check_terms(terms: Any) -> None:
     if not 0 <= terms.interest_rate < 1:
-        raise ValueError("interest_rate must be a fraction between 0 and 1")
+        raise Invalid(
+            "interest_rate must be a fraction between 0 and 1",
+            "interest_rate（利率）须为 0 到 1 之间的小数",
+        )
     if terms.interest_kind == "none" and terms.interest_rate != 0:
-        raise ValueError("interest_rate needs interest_kind daily or annual")
+        raise Invalid(
+            "interest_rate needs interest_kind daily or annual",
+            "设置 interest_rate（利率）须同时将 interest_kind 设为 daily 或 annual",
+        )
     if terms.interest_kind != "none" and terms.interest_rate == 0:
-        raise ValueError(f"interest_kind {terms.interest_kind} needs an interest_rate above 0")
+        raise Invalid(
+            f"interest_kind {terms.interest_kind} needs an interest_rate above 0",
+            f"interest_kind 为 {terms.interest_kind} 时 interest_rate（利率）须大于 0",
+        )
     if terms.interest_cap_ratio is not None and not 0 < terms.interest_cap_ratio <= 10:
-        raise ValueError("interest_cap_ratio must be above 0 (and at most 10)")
+        raise Invalid(
+            "interest_cap_ratio must be above 0 (and at most 10)",
+            "interest_cap_ratio（利息上限倍数）须大于 0 且不超过 10",
+        )
     if terms.late_fee is not None and not 0 <= terms.late_fee < Decimal("1e12"):
-        raise ValueError("late_fee must not be negative")
+        raise Invalid("late_fee must not be negative", "late_fee（滞纳金）不能为负数")
     if (terms.discount_rate is None) != (terms.discount_days is None):
-        raise ValueError("discount_rate and discount_days go together")
+        raise Invalid(
+            "discount_rate and discount_days go together",
+            "discount_rate（折扣率）与 discount_days（折扣天数）须同时提供",
+        )
     if terms.discount_rate is not None and not 0 < terms.discount_rate < 1:
-        raise ValueError("discount_rate must be a fraction between 0 and 1")
+        raise Invalid(
+            "discount_rate must be a fraction between 0 and 1",
+            "discount_rate（折扣率）须为 0 到 1 之间的小数",
+        )
 
 
 class PaymentTermsCreate(PaymentTermsFields):
