@@ -50,7 +50,7 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
     by_hand = await queued_payment(platform)
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=zh-CN"])
         try:
             context = await browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 760})
             tab = await context.new_page()
