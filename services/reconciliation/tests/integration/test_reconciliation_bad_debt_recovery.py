@@ -82,6 +82,8 @@ async def test_a_line_naming_a_written_off_invoice_is_applied_as_a_recovery_up_t
     assert (payment["recovered"], payment["unallocated"]) == ("200.00", "50.00")
     assert any("written off as a bad debt" in r and invoice.invoice_number in r for r in payment["match_reasons"])
     assert any("坏账收回" in r for r in payment["match_reasons_zh"]), payment["match_reasons_zh"]
+    [recovery] = [n for n in payment["match_notes"] if n["code"] == "recovery"]
+    assert recovery["invoice_numbers"] == [invoice.invoice_number] and "坏账收回" in recovery["text_zh"]
     received = await reconciliation_published.payment_received(uuid.UUID(payment["id"]))
     assert [(a.invoice_id, a.amount.amount) for a in received.allocations] == [(invoice.invoice_id, D("200.00"))]
     item = (await reconciliation_books.ledger.open_items(customer_id))[str(invoice.invoice_id)]
@@ -100,6 +102,11 @@ async def test_a_line_paying_by_name_and_amount_only_waits_for_a_person_told_of_
     assert [(a["invoice_id"], D(a["amount"])) for a in best["allocations"]] == [(str(invoice.invoice_id), D("300"))]
     assert any(f"{invoice.invoice_number} was written off as a bad debt" in r for r in best["reasons"])
     assert any("已核销为坏账" in r and "坏账收回" in r for r in best["reasons_zh"]), best["reasons_zh"]
+    # The console reads it as a note: code, figures, both languages.
+    [note] = [n for n in best["notes"] if n["code"] == "written_off_suggested"]
+    assert (note["invoice_numbers"], note["owed"]) == ([invoice.invoice_number], "300.00")
+    assert note["text_zh"].startswith(f"该客户的 {invoice.invoice_number} 已核销为坏账（尚欠 300.00）")
+    assert best["notes"][0]["code"] == "name_is"
     # A person confirms it: a recovery.
     confirmed = await client.post(f"/payments/{payment['id']}/confirm", json={"rank": 0})
     assert confirmed.status_code == 200, confirmed.text

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from arflow.i18n import Invalid
 from arflow.money import Currency, DecimalString, minor_unit_exponent, to_minor_units
+from reconciliation.matching.notes import notes
 from reconciliation.models import Allocation, Payment
 
 # NUMERIC(19, 4) leaves 15 digits before the point.
@@ -106,6 +107,11 @@ class SuggestionOut(BaseModel):
         default_factory=list,
         description="The same sentences in Chinese, in the same order; empty for a suggestion stored before they were.",
     )
+    notes: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The reasons as notes a program reads: each a stable `code` (matching/notes.py), its figures as "
+        "fields (amounts as decimal strings), `text` (English) and `text_zh` (Chinese), in the order of `reasons`.",
+    )
     allocations: list[dict[str, Any]]
 
 
@@ -128,6 +134,9 @@ class PaymentOut(BaseModel):
     )
     match_reasons_zh: list[str] = Field(
         description="The same sentences in Chinese, in the same order; empty for a payment stored before they were."
+    )
+    match_notes: list[dict[str, Any]] = Field(
+        description="`match_reasons` as notes: each a stable `code`, its figures as fields, `text` and `text_zh`."
     )
     suggestions: list[SuggestionOut]
     external_id: str | None
@@ -153,7 +162,11 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         match_shape=payment.match_shape,
         match_reasons=list(payment.match_reasons or []),
         match_reasons_zh=list(payment.match_reasons_zh or []),
-        suggestions=[SuggestionOut.model_validate({**s, "rank": n}) for n, s in enumerate(payment.suggestions or [])],
+        match_notes=notes(list(payment.match_reasons or []), list(payment.match_reasons_zh or [])),
+        suggestions=[
+            SuggestionOut.model_validate({**s, "rank": n, "notes": notes(s["reasons"], s.get("reasons_zh"))})
+            for n, s in enumerate(payment.suggestions or [])
+        ],
         external_id=payment.external_id,
         supersedes_payment_id=payment.supersedes_payment_id,
         decided_by=payment.decided_by,
