@@ -1,6 +1,7 @@
 """An invoice issued at invoicing reaches its customer through dunning, every service a process: the email from
 the creditor with the invoice's PDF (fetched from its hosted page, the link's QR code in it) and the link that
-opens that page; an SMS with the link for a customer who prefers SMS; the delivery status at dunning.
+opens that page; an SMS with the short link for a customer who prefers SMS, within two parts; the delivery status
+at dunning.
 
 Invoicing's public pages are reached through a front proxy whose port is fixed before the services start, so the
 hosted links invoicing makes (ARFLOW_PUBLIC_BASE_URL) work for dunning's fetch and for the customer.
@@ -32,6 +33,7 @@ from arflow.testing.pdf import layout_problems, text
 from arflow.testing.platform import Platform, service_processes
 from arflow.testing.proxy import TcpProxy
 from arflow.testing.smtp import SmtpSink
+from dunning.deliveries.rules import SMS_PARTS_AT_MOST, sms_parts
 
 pytestmark = pytest.mark.e2e
 
@@ -193,6 +195,9 @@ async def test_a_customer_who_prefers_sms_is_texted_the_link_instead(office: Off
 
     [sms] = await eventually(texted, within=30, what=f"the SMS to {phone}")
     assert invoice["hosted_invoice_url"] in sms["text"] and invoice["number"] in sms["text"]
+    # the short link (a 128-bit token, 22 characters) keeps the text within the parts dunning documents
+    assert len(invoice["hosted_invoice_url"].rsplit("/", 1)[1]) == 22
+    assert sms_parts(sms["text"]) <= SMS_PARTS_AT_MOST, sms["text"]
     sent = await delivery_of(office, invoice)
     assert (sent["channel"], sent["recipient"], sms["reference"]) == ("sms", phone, sent["id"])
     assert [m for m in office.smtp.messages if m["To"] == email] == []

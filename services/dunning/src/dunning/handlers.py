@@ -27,6 +27,7 @@ from arflow.events.catalog import (
     PaymentUnmatched,
     StatementConfirmed,
     StatementDisputed,
+    StatementHostedLinkChanged,
     StatementIssued,
 )
 from arflow.messaging.consumer import EventContext, Handler
@@ -53,6 +54,8 @@ async def on_creditor_updated(ctx: EventContext, event: CreditorUpdated) -> None
 
 async def on_customer_upserted(ctx: EventContext, event: CustomerUpserted) -> None:
     await customers.record_customer(ctx.session, actor=SYSTEM, clock=ctx.clock, event=event)
+    # documents queued before the customer was known are addressed now, not at their next retry
+    await deliveries.wake_waiting(ctx.session, clock=ctx.clock, customer_id=event.customer_id)
 
 
 async def on_invoice_issued(ctx: EventContext, event: InvoiceIssued) -> None:
@@ -69,8 +72,24 @@ def invoice_issued_handler(policy: deliveries.DeliveryPolicy) -> Handler:
     return on_issued
 
 
-async def on_invoice_hosted_link_changed(ctx: EventContext, event: InvoiceHostedLinkChanged) -> None:
-    await invoice_links.record_link_changed(ctx.session, event)
+def invoice_link_changed_handler(policy: deliveries.DeliveryPolicy) -> Handler:
+    """InvoiceHostedLinkChanged: follow the link; a renewal's is emailed to the address on file that asked."""
+
+    async def on_changed(ctx: EventContext, event: InvoiceHostedLinkChanged) -> None:
+        await invoice_links.record_link_changed(ctx.session, event)
+        await deliveries.queue_link_renewal(ctx.session, clock=ctx.clock, policy=policy, event=event)
+
+    return on_changed
+
+
+def statement_link_changed_handler(policy: deliveries.DeliveryPolicy) -> Handler:
+    """StatementHostedLinkChanged: the statement's deliveries follow the link; a renewal's is emailed."""
+
+    async def on_changed(ctx: EventContext, event: StatementHostedLinkChanged) -> None:
+        await deliveries.follow_statement_link(ctx.session, clock=ctx.clock, event=event)
+        await deliveries.queue_link_renewal(ctx.session, clock=ctx.clock, policy=policy, event=event)
+
+    return on_changed
 
 
 async def on_invoice_overdue(ctx: EventContext, event: InvoiceOverdue) -> None:
@@ -206,7 +225,6 @@ HANDLERS: dict[type[Event], Handler] = {
     CreditorUpdated: on_creditor_updated,
     CustomerUpserted: on_customer_upserted,
     InvoiceIssued: on_invoice_issued,
-    InvoiceHostedLinkChanged: on_invoice_hosted_link_changed,
     InvoiceOverdue: on_invoice_overdue,
     PaymentApplied: on_payment_applied,
     PaymentApplicationReversed: on_payment_application_reversed,
@@ -249,6 +267,8 @@ def dunning_handlers(settings: DunningSettings) -> dict[type[Event], Handler]:
         **HANDLERS,
         InvoiceIssued: invoice_issued_handler(policy),
         StatementIssued: statement_issued_handler(policy),
+        InvoiceHostedLinkChanged: invoice_link_changed_handler(policy),
+        StatementHostedLinkChanged: statement_link_changed_handler(policy),
     }
     return {
         kind: handler if kind is PaymentApplied else _customer_ordered(handler) for kind, handler in handlers.items()

@@ -19,7 +19,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
     text,
 )
@@ -423,20 +422,32 @@ class InvoiceDispute(Base):
 
 class CustomerDelivery(Base):
     """A document sent to the customer when it is issued (an invoice on InvoiceIssued): one row per document
-    and channel, its status (queued, sent, failed, cancelled, skipped), attempts and last error (deliveries/)."""
+    and channel, its status (queued, sent, failed, cancelled, skipped), attempts and last error (deliveries/);
+    and each new link a customer asked for on a dead page (`purpose` link_renewal), emailed to the address that
+    asked, one row per request."""
 
     __tablename__ = "customer_delivery"
     __table_args__ = (
         CheckConstraint("kind IN ('invoice','statement')", name="kind"),
+        CheckConstraint("purpose IN ('issue','link_renewal')", name="purpose"),
         CheckConstraint("channel IN ('email','sms')", name="channel"),
         CheckConstraint("status IN ('queued','sent','failed','cancelled','skipped')", name="status"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
-        UniqueConstraint("kind", "document_id", "channel"),
+        # A document is sent once on issue; its renewed links as often as invoicing renews them.
+        Index(
+            "uq_customer_delivery_kind_document_id_channel",
+            "kind",
+            "document_id",
+            "channel",
+            unique=True,
+            postgresql_where=text("purpose = 'issue'"),
+        ),
         Index("ix_customer_delivery_due", "channel", "next_attempt_at", postgresql_where=text("status = 'queued'")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(16), server_default="issue")
     document_id: Mapped[UUID] = mapped_column()
     document_number: Mapped[str] = mapped_column(Text)
     customer_id: Mapped[UUID] = mapped_column(index=True)

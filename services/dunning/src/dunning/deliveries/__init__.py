@@ -23,5 +23,10 @@ on StatementIssued, to be confirmed or disputed on its page.
 - **Status** is kept and served by `GET /invoice-deliveries` and `GET /statement-deliveries` (queued, sent,
   failed, cancelled, skipped; attempts, last_error, sent_at); `POST /…-deliveries/{id}/resend` queues one again
   to the contact on file now (audited, whatever the document's state: someone asked for it).
-- A statement's link comes only on StatementIssued (no event rotates it), so it is kept in the delivery's details.
+- A statement's link is kept in the delivery's details (from StatementIssued); StatementHostedLinkChanged
+  (rotated, renewed, revoked) points it at the link in force.
+- **A renewed link** (InvoiceHostedLinkChanged / StatementHostedLinkChanged, reason "renewed": the customer asked
+  on the dead page with an address on file) is one email to that address with the new link and no PDF, a
+  delivery of purpose `link_renewal` whose id is the request's (a replay inserts nothing).
+- **A customer arriving** (CustomerUpserted) makes its deliveries that waited to be addressed due at once.
 """

@@ -16,7 +16,13 @@ from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.pagination import Page, make_page
 from arflow.service import ClockDep, SessionDep
 from dunning.deliveries import repository, service
-from dunning.deliveries.schemas import DeliveryStatus, InvoiceDeliveryOut, ResendIn, StatementDeliveryOut
+from dunning.deliveries.schemas import (
+    DeliveryPurpose,
+    DeliveryStatus,
+    InvoiceDeliveryOut,
+    ResendIn,
+    StatementDeliveryOut,
+)
 from dunning.deps import Paging, Reader, Writer
 from dunning.models import CustomerDelivery
 
@@ -74,7 +80,7 @@ async def _resend(
     "/invoice-deliveries",
     response_model=Page[InvoiceDeliveryOut],
     tags=["deliveries"],
-    summary="Invoices sent to customers on issue, newest first, with their delivery status",
+    summary="Invoices sent to customers on issue, and their renewed links, newest first, with their delivery status",
 )
 async def list_invoice_deliveries(
     session: SessionDep,
@@ -83,9 +89,10 @@ async def list_invoice_deliveries(
     invoice_id: UUID | None = None,
     customer_id: UUID | None = None,
     status: DeliveryStatus | None = None,
+    purpose: DeliveryPurpose | None = None,
 ) -> Page[InvoiceDeliveryOut]:
     deliveries = await repository.list_deliveries(
-        session, page, kind="invoice", document_id=invoice_id, customer_id=customer_id, status=status
+        session, page, kind="invoice", document_id=invoice_id, customer_id=customer_id, status=status, purpose=purpose
     )
     return make_page([invoice_delivery_out(d) for d in deliveries], page)
 
@@ -123,7 +130,8 @@ async def resend_invoice_delivery(
     "/statement-deliveries",
     response_model=Page[StatementDeliveryOut],
     tags=["deliveries"],
-    summary="Statements (对账单) sent to customers to confirm, newest first, with their delivery status",
+    summary="Statements (对账单) sent to customers to confirm, and their renewed links, newest first, with their "
+    "delivery status",
 )
 async def list_statement_deliveries(
     session: SessionDep,
@@ -132,9 +140,16 @@ async def list_statement_deliveries(
     statement_id: UUID | None = None,
     customer_id: UUID | None = None,
     status: DeliveryStatus | None = None,
+    purpose: DeliveryPurpose | None = None,
 ) -> Page[StatementDeliveryOut]:
     deliveries = await repository.list_deliveries(
-        session, page, kind="statement", document_id=statement_id, customer_id=customer_id, status=status
+        session,
+        page,
+        kind="statement",
+        document_id=statement_id,
+        customer_id=customer_id,
+        status=status,
+        purpose=purpose,
     )
     return make_page([statement_delivery_out(d) for d in deliveries], page)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, cast, exists, literal, select
+from sqlalchemy import Table, cast, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,10 +30,49 @@ async def queue_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
     """
     columns = list(values)
     source = select(*(_typed(name, values[name]) for name in columns)).where(
-        ~exists().where(TABLE.c.kind == values["kind"], TABLE.c.document_id == values["document_id"])
+        ~exists().where(
+            TABLE.c.kind == values["kind"], TABLE.c.document_id == values["document_id"], TABLE.c.purpose == "issue"
+        )
     )
     statement = pg_insert(TABLE).from_select(columns, source).on_conflict_do_nothing().returning(TABLE.c.id)
     return (await session.execute(statement)).first() is not None
+
+
+async def queue_renewal(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the email of a renewed link unless its request already has one (its id); True when inserted."""
+    statement = pg_insert(TABLE).values(**values).on_conflict_do_nothing(index_elements=[TABLE.c.id])
+    return bool((await session.execute(statement.returning(TABLE.c.id))).first())
+
+
+async def wake_waiting(session: AsyncSession, customer_id: UUID, now: datetime) -> set[str]:
+    """Make due now the queued deliveries of a customer that waited to be addressed; the channels woken."""
+    statement = (
+        update(CustomerDelivery)
+        .where(
+            CustomerDelivery.customer_id == customer_id,
+            CustomerDelivery.status == "queued",
+            CustomerDelivery.recipient.is_(None),
+            CustomerDelivery.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now, updated_at=now)
+        .returning(CustomerDelivery.channel)
+        .execution_options(synchronize_session=False)
+    )
+    return set((await session.execute(statement)).scalars())
+
+
+async def follow_statement_link(session: AsyncSession, statement_id: UUID, url: str | None, now: datetime) -> None:
+    """Point the statement's deliveries on issue at its link in force (a rotation's; none once revoked)."""
+    await session.execute(
+        update(CustomerDelivery)
+        .where(
+            CustomerDelivery.kind == "statement",
+            CustomerDelivery.document_id == statement_id,
+            CustomerDelivery.purpose == "issue",
+        )
+        .values(details=CustomerDelivery.details.op("||")(func.jsonb_build_object("hosted_url", url)), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def claim_due(session: AsyncSession, now: datetime, channel: str) -> CustomerDelivery | None:
@@ -70,6 +109,7 @@ async def list_deliveries(
     document_id: UUID | None,
     customer_id: UUID | None,
     status: str | None,
+    purpose: str | None = None,
 ) -> list[CustomerDelivery]:
     query = paginate(
         select(CustomerDelivery),
@@ -79,6 +119,7 @@ async def list_deliveries(
         document_id=document_id,
         customer_id=customer_id,
         status=status,
+        purpose=purpose,
     )
     return list((await session.execute(query)).scalars())
 

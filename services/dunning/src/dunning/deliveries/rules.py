@@ -14,6 +14,19 @@ from dunning.domain import DEFAULT_LANGUAGE, LANGUAGES
 
 DeliveryChannel = Literal["email", "sms"]
 
+# What one SMS carries: 160 GSM 03.38 characters, or 70 UCS-2 units once any character is outside GSM's
+# (any Chinese character); a longer text is sent in parts of 153 or 67, each part billed as one SMS.
+GSM_SINGLE, GSM_PART, UCS2_SINGLE, UCS2_PART = 160, 153, 70, 67
+# The delivery texts (templates/deliveries/*_sms.*.txt) are written to fit this many parts with a creditor name
+# of up to 20 characters and a public address of up to 30 (a 22-character token): a 【signature】, the number,
+# the amount, the due date and the link cannot fit one UCS-2 SMS (70).
+SMS_PARTS_AT_MOST = 2
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€")  # two septets each (an escape and the character)
+
 
 @dataclass(frozen=True)
 class Addressee:
@@ -65,9 +78,26 @@ def choose_addressee(contacts: Sequence[Mapping[str, Any]], preferred_language: 
     return addressee_on("email", contacts, preferred_language) or addressee_on("sms", contacts, preferred_language)
 
 
+def language_of(email: str, contacts: Sequence[Mapping[str, Any]], fallback: str) -> str:
+    """The language of the contact whose address `email` is (else `fallback`: the page's it was asked on)."""
+    for contact in contacts:
+        if str(contact.get("email") or "").strip().lower() == email.strip().lower():
+            return _language(contact.get("language"), fallback)
+    return _language(fallback, DEFAULT_LANGUAGE)
+
+
 def customer_language(preferred_language: str) -> str:
     """The customer's own language (a document nobody can be sent is recorded in it)."""
     return _language(preferred_language, DEFAULT_LANGUAGE)
+
+
+def sms_parts(text: str) -> int:
+    """How many SMS a text is sent as (GSM 03.38 when every character is in it, else UCS-2)."""
+    if all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in text):
+        length, single, part = sum(2 if c in _GSM_EXTENDED else 1 for c in text), GSM_SINGLE, GSM_PART
+    else:
+        length, single, part = len(text.encode("utf-16-le")) // 2, UCS2_SINGLE, UCS2_PART
+    return 1 if length <= single else -(-length // part)
 
 
 def too_old(issued_at: datetime, now: datetime, max_age: timedelta) -> bool:

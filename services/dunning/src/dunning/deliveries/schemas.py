@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from dunning.fields import Strict
 
 DeliveryStatus = Literal["queued", "sent", "failed", "cancelled", "skipped"]
+DeliveryPurpose = Literal["issue", "link_renewal"]
 
 
 class DeliveryOut(BaseModel):
@@ -18,6 +19,10 @@ class DeliveryOut(BaseModel):
 
     id: UUID
     customer_id: UUID
+    purpose: DeliveryPurpose = Field(
+        description="issue: the document sent when issued (once); link_renewal: a new link the customer asked for on "
+        "the dead page, emailed to the address on file that asked (one per request, at most one an hour per link)."
+    )
     channel: Literal["email", "sms"] = Field(description="email: the PDF attached and the link; sms: the link.")
     recipient: str | None = Field(description="The email address or phone it goes (went) to; null: none known yet.")
     language: str | None
@@ -30,8 +35,8 @@ class DeliveryOut(BaseModel):
     next_attempt_at: datetime | None
     subject: str | None = Field(description="The email's subject (the SMS's text) as sent.")
     resends: int = Field(description="How many times it was queued again by hand.")
-    issued_at: datetime
-    issued_on: date = Field(description="The customer's business date the document was issued on.")
+    issued_at: datetime = Field(description="When the document was issued (a renewal: when its link was renewed).")
+    issued_on: date = Field(description="The customer's business date of issued_at.")
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None

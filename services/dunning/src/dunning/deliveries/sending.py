@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -36,7 +37,7 @@ from dunning.actions.delivery import (
     sender_context,
     sms_channel,
 )
-from dunning.actions.rendering import render_email, render_sms
+from dunning.actions.rendering import RenderedEmail, render_email, render_sms
 from dunning.config import DunningSettings
 from dunning.customers.repository import get_customer
 from dunning.deliveries import repository, rules
@@ -48,6 +49,8 @@ log = structlog.get_logger("dunning")
 # The templates of each kind of document (templates/deliveries/): a policy step cannot name them.
 EMAIL_TEMPLATES = {"invoice": "deliveries/invoice_issued", "statement": "deliveries/statement_issued"}
 SMS_TEMPLATES = {"invoice": "deliveries/invoice_issued_sms", "statement": "deliveries/statement_issued_sms"}
+# A renewed link: the email to the address that asked for it on the dead page, the link and no attachment.
+RENEWAL_TEMPLATES = {"invoice": "deliveries/invoice_link_renewed", "statement": "deliveries/statement_link_renewed"}
 LONGEST_RATE_LIMIT_WAIT = timedelta(minutes=10)
 
 
@@ -107,7 +110,8 @@ async def fetch_pdf(client: httpx.AsyncClient, link: str, *, language: str, seco
 
 
 async def hosted_link(session: AsyncSession, delivery: CustomerDelivery) -> str | None:
-    """The document's hosted page as of now (an invoice's follows rotations; none once revoked)."""
+    """The document's hosted page as of now (an invoice's follows rotations; none once revoked; a statement's
+    follows StatementHostedLinkChanged into its details)."""
     if delivery.kind == "invoice":
         return (await links_of(session, [delivery.document_id])).get(str(delivery.document_id))
     link = delivery.details.get("hosted_url")
@@ -144,7 +148,7 @@ class DocumentQueue:
         """Send one claimed delivery and record how it went: sent, retry, failed, held, cancelled or skipped."""
         now = clock.now()
         bound = log.bind(delivery_id=str(item.id), kind=item.kind, document_id=str(item.document_id))
-        if item.kind == "invoice" and item.resends == 0:
+        if item.kind == "invoice" and item.purpose == "issue" and item.resends == 0:
             closure = await repository.closure_of(session, item.document_id)
             if closure is not None:  # settled before it went (a consumer catching up): nothing to send for
                 _finish(item, "cancelled", now, error=f"cancelled: the invoice was {closure} before it was sent")
@@ -209,8 +213,13 @@ class DocumentQueue:
             raise RuntimeError(f"the {item.kind} has no hosted page (never made, or revoked): nothing to link")
         language = item.language or domain.DEFAULT_LANGUAGE
         context = {**sender_context(settings.creditor()), "hosted_link": link}
+        if item.purpose == "link_renewal":  # the link asked for, to the address that asked: nothing to attach
+            rendered = render_email(RENEWAL_TEMPLATES[item.kind], language, item.details, context)
+            await send_email(self._compose(item, rendered, settings, language, now, []), settings)
+            return rendered.subject
         if item.channel == "sms":
             text = render_sms(SMS_TEMPLATES[item.kind], language, item.details, context)
+            log.info("delivery.sms_text", delivery_id=str(item.id), parts=rules.sms_parts(text))
             await post_sms(self.client, settings, to=item.recipient or "", text=text, reference=message_id(item))
             return text[:200]
         pdf = await fetch_pdf(
@@ -220,7 +229,20 @@ class DocumentQueue:
             seconds=settings.document_fetch_timeout,
         )
         rendered = render_email(EMAIL_TEMPLATES[item.kind], language, item.details, context)
-        message = compose_message(
+        attachments = [(f"{item.document_number}.pdf", pdf)]
+        await send_email(self._compose(item, rendered, settings, language, now, attachments), settings)
+        return rendered.subject
+
+    def _compose(
+        self,
+        item: CustomerDelivery,
+        rendered: RenderedEmail,
+        settings: DunningSettings,
+        language: str,
+        now: datetime,
+        attachments: list[tuple[str, bytes]],
+    ) -> EmailMessage:
+        return compose_message(
             rendered,
             message_id=message_id(item),
             recipient=item.recipient or "",
@@ -229,10 +251,8 @@ class DocumentQueue:
             display_name=settings.creditor().legal_name,
             reply_to=reply_address(settings),
             now=now,
-            attachments=[(f"{item.document_number}.pdf", pdf)],
+            attachments=attachments,
         )
-        await send_email(message, settings)
-        return rendered.subject
 
 
 def _hold(item: CustomerDelivery, reason: str, until: datetime) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from arflow import audit
 from arflow.auth import Principal
 from arflow.clock import Clock, local_date
-from arflow.events.catalog import InvoiceIssued, StatementIssued
+from arflow.events.catalog import InvoiceHostedLinkChanged, InvoiceIssued, StatementHostedLinkChanged, StatementIssued
 from arflow.ids import uuid7
 from dunning.actions.delivery import note_new_channels
 from dunning.config import DunningSettings
@@ -27,6 +27,7 @@ from dunning.models import Customer, CustomerDelivery
 log = structlog.get_logger("dunning")
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 KIND_ZH = {"invoice": "账单", "statement": "对账单"}
+DEFAULT_LANGUAGE = "zh-CN"
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,84 @@ async def _queue(
         note_new_channels(session, {values["channel"]})  # the commit wakes that channel's sender only
     bound.info("delivery.queued" if inserted else "delivery.duplicate", status=values["status"])
     return inserted
+
+
+async def queue_link_renewal(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    policy: DeliveryPolicy,
+    event: InvoiceHostedLinkChanged | StatementHostedLinkChanged,
+) -> bool:
+    """Queue the email of a link the customer asked for on a dead page, to the address on file that asked; True
+    when queued. One per request (its renewal id); none for an event that is not a renewal, or a replay."""
+    if event.reason != "renewed" or not event.send_to_email or event.renewal_id is None:
+        return False
+    if isinstance(event, InvoiceHostedLinkChanged):
+        kind, document_id, number, url = "invoice", event.invoice_id, event.invoice_number, event.hosted_invoice_url
+    else:
+        kind, document_id, number, url = (
+            "statement",
+            event.statement_id,
+            event.statement_number,
+            event.hosted_statement_url,
+        )
+    bound = log.bind(kind=kind, document_id=str(document_id), renewal_id=str(event.renewal_id))
+    now = clock.now()
+    if url is None or rules.too_old(event.changed_at, now, policy.max_age):
+        bound.info("delivery.renewal_not_sent", too_old=url is not None)
+        return False
+    customer = await get_customer(session, event.customer_id)
+    time_zone = customer.time_zone if customer else DEFAULT_TIME_ZONE
+    language = rules.language_of(
+        event.send_to_email, customer.contacts if customer else [], event.language or DEFAULT_LANGUAGE
+    )
+    values = {
+        "id": event.renewal_id,
+        "kind": kind,
+        "purpose": "link_renewal",
+        "document_id": document_id,
+        "document_number": number or "",
+        "customer_id": event.customer_id,
+        "channel": "email",  # the address typed on the page, which is on file: the one that asked
+        "recipient": event.send_to_email,
+        "language": language,
+        "details": {
+            "customer_name": customer.legal_name if customer else None,
+            "time_zone": time_zone,
+            "number": number,
+            "hosted_url": url,
+            "link_expires_on": event.link_expires_on.isoformat() if event.link_expires_on else None,
+        },
+        "status": "queued",
+        "attempts": 0,
+        "last_error": None,
+        "resends": 0,
+        "next_attempt_at": now,
+        "issued_at": event.changed_at,
+        "issued_on": local_date(event.changed_at, time_zone),
+        "created_at": now,
+        "updated_at": now,
+    }
+    inserted = await repository.queue_renewal(session, values)
+    if inserted:
+        note_new_channels(session, {"email"})
+    bound.info("delivery.renewal_queued" if inserted else "delivery.duplicate")
+    return inserted
+
+
+async def follow_statement_link(session: AsyncSession, *, clock: Clock, event: StatementHostedLinkChanged) -> None:
+    """A statement's deliveries on issue link its page in force: a rotation's or renewal's link, none once revoked."""
+    await repository.follow_statement_link(session, event.statement_id, event.hosted_statement_url, clock.now())
+
+
+async def wake_waiting(session: AsyncSession, *, clock: Clock, customer_id: UUID) -> int:
+    """The customer is known now: its deliveries that waited to be addressed are due at once (not at their retry)."""
+    channels = await repository.wake_waiting(session, customer_id, clock.now())
+    if channels:
+        note_new_channels(session, channels)
+        log.info("delivery.woken", customer_id=str(customer_id), channels=sorted(channels))
+    return len(channels)
 
 
 async def require_delivery(
