@@ -293,6 +293,7 @@ async def test_a_split_finer_than_the_currency_allows_is_refused_and_creates_no_
     assert problem["code"] == "amount_not_exact"
     assert problem["errors"][0]["location"] == "body.parts.0.amount"
     assert "CNY" in problem["detail"]
+    assert problem["errors"][0]["message_zh"] == "parts.0.amount 的金额 33.335 小数位数超过了 CNY 允许的位数"
     assert (await client.get(f"/payments/{queued['id']}")).json()["status"] == "unmatched"
 
 

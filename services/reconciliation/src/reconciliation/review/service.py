@@ -77,10 +77,18 @@ def _require_exact(currency: str, amounts: Sequence[tuple[str, Decimal]]) -> Non
     for location, amount in amounts:
         if amount != amount.quantize(minor_unit_exponent(currency)):
             message = f"{location} {amount} has more decimals than {currency} allows"
+            message_zh = f"{location} 的金额 {amount} 小数位数超过了 {currency} 允许的位数"
             raise AmountNotExact(
                 f"{message}.",
-                detail_zh=f"{location} 的金额 {amount} 小数位数超过了 {currency} 允许的位数。",
-                errors=[{"location": f"body.{location}", "message": message, "type": "amount_not_exact"}],
+                detail_zh=f"{message_zh}。",
+                errors=[
+                    {
+                        "location": f"body.{location}",
+                        "message": message,
+                        "message_zh": message_zh,
+                        "type": "amount_not_exact",
+                    }
+                ],
             )
 
 
