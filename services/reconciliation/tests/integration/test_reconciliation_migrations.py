@@ -202,3 +202,63 @@ async def test_0011_gives_the_mappings_already_learned_ids_in_the_order_they_wer
     for row in rows:
         assert row.id.version == 7
         assert row.id.int >> 80 == int(made[row.account_key].timestamp() * 1000)
+
+
+@pytest.fixture
+async def at_0015(infra: Infrastructure) -> AsyncIterator[tuple[URL, Database]]:
+    async for database in database_at(infra, "0015"):
+        yield database
+
+
+async def _allocate(db: Database, status: str) -> bool:
+    """An allocation on an item of `status`, written by plain SQL (as the import's bulk insert does): its recovery."""
+    invoice_id, payment_id, now = uuid4(), uuid4(), datetime(2026, 3, 2, tzinfo=UTC)
+    async with db.unit_of_work() as session:
+        await session.execute(
+            text(
+                "INSERT INTO open_item (invoice_id, customer_id, invoice_number, currency, status, balance,"
+                " updated_at, issued_at) VALUES (:id, :customer, :number, 'CNY', :status, 200, :now, :now)"
+            ),
+            {
+                "id": invoice_id,
+                "customer": uuid4(),
+                "number": f"INV-{invoice_id.hex[:8]}",
+                "status": status,
+                "now": now,
+            },
+        )
+        await session.execute(
+            text(
+                "INSERT INTO payment (id, amount, currency, received_on, source, match_confidence, created_at, status)"
+                " VALUES (:id, 200, 'CNY', :on, 'manual', 1, :now, 'matched')"
+            ),
+            {"id": payment_id, "on": date(2026, 3, 1), "now": now},
+        )
+        recovery: bool = await session.scalar(
+            text(
+                "INSERT INTO allocation (id, payment_id, invoice_id, position, invoice_number, amount, basis)"
+                " VALUES (:id, :payment, :invoice, 1, 'INV', 200, 'given') RETURNING recovery"
+            ),
+            {"id": uuid4(), "payment": payment_id, "invoice": invoice_id},
+        )
+    return recovery
+
+
+async def test_0016_marks_an_allocation_to_a_written_off_item_a_recovery_whichever_insert_writes_it(
+    at_0015: tuple[URL, Database],
+) -> None:
+    url, db = at_0015
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "0016")
+    assert (await _allocate(db, "written_off"), await _allocate(db, "open")) == (True, False)
+    # And back: the column and its trigger go; 0016 again puts them back.
+    await asyncio.to_thread(downgrade, url, "0015")
+    async with db.unit_of_work() as session:
+        columns = await session.scalar(
+            text(
+                "SELECT count(*) FROM information_schema.columns"
+                " WHERE table_name = 'allocation' AND column_name = 'recovery'"
+            )
+        )
+        assert columns == 0
+    await asyncio.to_thread(upgrade, SERVICE_DIR, url, "head")
+    assert await _allocate(db, "written_off") is True
