@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "skipped": ("已跳过", "Skipped"),
         "completed": ("已完成", "Completed"),
         "done": ("已完成", "Done"),
+        "split": ("已拆分", "Split"),
     },
     "channel": {
         "email": ("邮件", "Email"),
