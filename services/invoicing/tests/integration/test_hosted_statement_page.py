@@ -140,11 +140,18 @@ async def test_page_in_english(visitor: httpx.AsyncClient, statement: dict[str, 
     assert text_of(page, "confirm") == "Confirm: it is correct"
 
 
-async def test_pdf_from_the_page(visitor: httpx.AsyncClient, statement: dict[str, Any]) -> None:
+async def test_pdf_from_the_page(
+    invoicing: RunningService, visitor: httpx.AsyncClient, statement: dict[str, Any]
+) -> None:
     response = await visitor.get(f"{statement['path']}/pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf" and response.content.startswith(b"%PDF-")
     assert response.headers["cache-control"] == "no-store"
+    # a download is no view of the page (dunning fetches it to attach): only the page counts
+    link = (await invoicing.client.get(f"/statements/{statement['id']}")).json()["link"]
+    assert link["view_count"] == 0
+    assert (await visitor.get(statement["path"])).status_code == 200
+    assert (await invoicing.client.get(f"/statements/{statement['id']}")).json()["link"]["view_count"] == 1
 
 
 async def test_every_link_that_does_not_work_is_the_same_404(
