@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -146,6 +147,9 @@ async def test_the_360_shows_every_service_figure_as_its_api_says(console: Conso
     history = doc.xpath("//table[@id='score-history']//span[@data-code]")
     assert history and all(text(s, ".") == LABELS["score_reason"][s.get("data-code")][0] for s in history)
     assert raw_codes(doc) == []
+    # a payment in the ledger names the invoice it paid, not its id
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", text(doc, "//section[@id='ledger']"))
+    assert "INV-" in text(doc, "//section[@id='ledger']//tr[td[2]='收款']")
 
     kinds = doc.xpath("//ol[@class='timeline']/li/@data-kind")
     for kind in (
