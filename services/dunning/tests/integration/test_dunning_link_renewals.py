@@ -3,8 +3,8 @@
 On a database of its own, the handlers taking the events as the consumer would (EventContext), the sender
 sending to a real SMTP sink: InvoiceHostedLinkChanged / StatementHostedLinkChanged with reason "renewed" queue
 one email (a customer_delivery of purpose link_renewal) to `send_to_email`, with the new link and no PDF, and a
-replay queues nothing more; a rotation sends nothing but is followed; CustomerUpserted makes the deliveries
-that waited for the customer due at once.
+replay queues nothing more, and a resend goes to the address that asked while it is on file; a rotation sends
+nothing but is followed; CustomerUpserted makes the deliveries that waited for the customer due at once.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ from arflow.testing.infrastructure import spec
 from arflow.testing.smtp import SmtpSink
 from dunning.actions.delivery import EMAIL, Channel, send_due
 from dunning.config import DunningSettings
+from dunning.deliveries.errors import DeliveryNoRecipient
 from dunning.deliveries.sending import DocumentQueue
+from dunning.deliveries.service import require_delivery, resend
+from dunning.deps import SYSTEM
 from dunning.handlers import dunning_handlers
 from dunning.invoice_links import links_of
 from dunning.models import CustomerDelivery
@@ -300,3 +303,48 @@ async def test_a_delivery_waiting_for_its_customer_is_due_once_the_customer_arri
     [sent] = await deliveries_of(renewal_db, issued.invoice_id)
     assert (sent.status, sent.recipient) == ("sent", email)
     assert len([m for m in dunning_smtp.messages if m["To"] == email]) == 1
+
+
+async def test_a_renewal_resent_goes_to_the_address_that_asked_while_it_is_on_file(
+    renewal_db: Database, client: httpx.AsyncClient, dunning_smtp: SmtpSink, own_hosted_pages: Any
+) -> None:
+    clock = FixedClock(T0)
+    customer_id = uuid4()
+    billing, asker = f"billing-{uuid4().hex[:8]}@example.cn", f"asker-{uuid4().hex[:8]}@example.cn"
+    contacts = [ContactInfo(name="陈静", email=billing), ContactInfo(name="李雷", email=asker, role="other")]
+    await handle(
+        renewal_db,
+        clock,
+        CustomerUpserted(customer_id=customer_id, revision=1, legal_name=NAME, contacts=contacts),
+    )
+    renewed = InvoiceHostedLinkChanged(
+        customer_id=customer_id,
+        invoice_id=uuid4(),
+        invoice_number="INV-2026-000043",
+        hosted_invoice_url=own_hosted_pages.link(),
+        reason="renewed",
+        send_to_email=asker,
+        renewal_id=uuid4(),
+        changed_at=T0,
+    )
+    await handle(renewal_db, clock, renewed)
+    assert await send_due(renewal_db, channel(client), clock=clock, settings=settings(dunning_smtp.port)) == 1
+    assert renewed.renewal_id is not None
+    async with renewal_db.unit_of_work() as session:
+        delivery = await require_delivery(session, renewed.renewal_id, kind="invoice", for_update=True)
+        await resend(session, clock=clock, actor=SYSTEM, delivery=delivery, reason="客户未收到")
+        assert (delivery.recipient, delivery.status) == (asker, "queued")  # not the billing contact
+    assert await send_due(renewal_db, channel(client), clock=clock, settings=settings(dunning_smtp.port)) == 1
+    assert len([m for m in dunning_smtp.messages if m["To"] == asker]) == 2
+    assert [m for m in dunning_smtp.messages if m["To"] == billing] == []
+
+    # the address no longer on file: nobody to send it to
+    await handle(
+        renewal_db,
+        clock,
+        CustomerUpserted(customer_id=customer_id, revision=2, legal_name=NAME, contacts=contacts[:1]),
+    )
+    async with renewal_db.unit_of_work() as session:
+        delivery = await require_delivery(session, renewed.renewal_id, kind="invoice", for_update=True)
+        with pytest.raises(DeliveryNoRecipient):
+            await resend(session, clock=clock, actor=SYSTEM, delivery=delivery, reason=None)

@@ -31,7 +31,9 @@ RESEND = (
     "Queues the delivery again (attempts from zero) on its channel, to the contact on file now, whatever the "
     "document's state: sent, failed, cancelled, or skipped for want of a contact once the contacts are corrected "
     "in invoicing. 409 `delivery_already_queued` while it waits to be sent; 409 `delivery_no_recipient` when the "
-    "customer has no email address (phone) on file. Audited with the reason given."
+    "customer has no email address (phone) on file. A renewed link (purpose link_renewal) goes again to the address "
+    "that asked for it, while that address is still on file (else 409 `delivery_no_recipient`). Audited with the "
+    "reason given."
 )
 
 

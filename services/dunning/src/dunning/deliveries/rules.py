@@ -86,6 +86,14 @@ def language_of(email: str, contacts: Sequence[Mapping[str, Any]], fallback: str
     return _language(fallback, DEFAULT_LANGUAGE)
 
 
+def asker_on_file(email: str | None, contacts: Sequence[Mapping[str, Any]], language: str | None) -> Addressee | None:
+    """The address a renewed link was asked for from, when it is still a contact's (else nobody)."""
+    on_file = {str(c.get("email") or "").strip().lower() for c in contacts}
+    if not email or email.strip().lower() not in on_file:
+        return None
+    return Addressee("email", email, language_of(email, contacts, language or DEFAULT_LANGUAGE))
+
+
 def customer_language(preferred_language: str) -> str:
     """The customer's own language (a document nobody can be sent is recorded in it)."""
     return _language(preferred_language, DEFAULT_LANGUAGE)

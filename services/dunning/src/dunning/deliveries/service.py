@@ -301,7 +301,10 @@ async def resend(
         )
     customer = await get_customer(session, delivery.customer_id)
     addressee = None
-    if customer is not None:
+    if customer is not None and delivery.purpose == "link_renewal":
+        # a renewed link goes again to the address that asked for it, while it is still on file
+        addressee = rules.asker_on_file(delivery.recipient, customer.contacts, delivery.language)
+    elif customer is not None:
         addressee = rules.addressee_on(delivery.channel, customer.contacts, customer.preferred_language)  # type: ignore[arg-type]
     if customer is None or addressee is None:
         what = "an email address" if delivery.channel == "email" else "a phone number"
