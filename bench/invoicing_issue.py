@@ -16,6 +16,12 @@ same concurrency (target: the API at >= 0.5x its rate) - and the stack's floor
 (GET /customers/{id}: the same auth, routing, session and commit around one SELECT).
 Prints invoices/s, the ratios, and the SQL statements sent per invoice (round trips
 are what an invoice costs most).
+
+The gapless bound: the bare endpoint again, taking each invoice's number from one counter
+row in its own transaction (as any issuer must that answers with a gapless number: the row
+stays locked until the commit), and a bare asyncpg loop of one locked-row commit each. Printed
+as gapless bound / bare endpoint (below 0.5x the target is impossible for any such API) and
+api / gapless bound (what the API leaves of what is possible).
 """
 
 from __future__ import annotations
@@ -121,10 +127,61 @@ def bare_endpoint(pool: asyncpg.Pool) -> FastAPI:
     return app
 
 
-async def through_bare_endpoint(db: Database, customers: list[str], count: int, concurrency: int) -> float:
+_COUNTER = "bench_gapless_counter"
+_NEXT_NUMBER = f"UPDATE {_COUNTER} SET value = value + 1 WHERE id = 1 RETURNING value"
+
+
+def gapless_endpoint(pool: asyncpg.Pool) -> FastAPI:
+    """The bare endpoint plus the least a gapless number costs: the next value of one counter row, taken in the
+    invoice's own transaction (so a rollback leaves no gap), which holds the row's lock until the commit. Every
+    issuer waits its turn on that row: any API that answers with its number is bounded by this."""
+    app = FastAPI()
+
+    @app.post("/invoices", status_code=201)
+    async def create(body: dict[str, Any]) -> dict[str, str]:
+        invoice_id = uuid.uuid4()
+        lines = [
+            (uuid.uuid4(), invoice_id, n, line["description"], 300, 18, 318)
+            for n, line in enumerate(body["lines"], start=1)
+        ]
+        async with pool.acquire() as conn, conn.transaction():
+            number = await conn.fetchval(_NEXT_NUMBER)
+            await conn.execute(_BARE_INVOICE, invoice_id, uuid.UUID(body["customer_id"]), f"BARE-G-{number}")
+            await conn.executemany(_BARE_LINE, lines)
+        return {"id": str(invoice_id)}
+
+    return app
+
+
+async def locked_row_loop(db: Database, count: int, concurrency: int) -> float:
+    """Commits/s of `concurrency` bare asyncpg clients each taking the counter row's next value in a transaction
+    of its own (no HTTP, no invoice): the rate one locked row allows at all on this server."""
+    dsn = asyncpg_dsn(db.engine.url)
+    remaining = count
+    async with asyncpg.create_pool(**dsn, min_size=concurrency, max_size=concurrency) as pool:
+
+        async def worker() -> None:
+            nonlocal remaining
+            async with pool.acquire() as conn:
+                while remaining > 0:
+                    remaining -= 1
+                    async with conn.transaction():
+                        await conn.fetchval(_NEXT_NUMBER)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return count / (time.perf_counter() - started)
+
+
+async def through_bare_endpoint(
+    db: Database, customers: list[str], count: int, concurrency: int, *, gapless: bool = False
+) -> float:
     dsn = asyncpg_dsn(db.engine.url)
     async with asyncpg.create_pool(**dsn, min_size=concurrency, max_size=concurrency) as pool:
-        transport = httpx.ASGITransport(app=bare_endpoint(pool))
+        if gapless:
+            await pool.execute(f"CREATE TABLE IF NOT EXISTS {_COUNTER} (id int PRIMARY KEY, value bigint NOT NULL)")
+            await pool.execute(f"INSERT INTO {_COUNTER} VALUES (1, 0) ON CONFLICT DO NOTHING")
+        transport = httpx.ASGITransport(app=(gapless_endpoint if gapless else bare_endpoint)(pool))
         async with httpx.AsyncClient(transport=transport, base_url="http://bare") as client:
             await through_api(client, customers, min(200, count), concurrency)  # warm-up
             return await through_api(client, customers, count, concurrency)
@@ -250,6 +307,8 @@ async def main(count: int, concurrency: int) -> None:
                 reads = min(count, 5_000)
                 floor = await stack_floor(client, customers[0], reads, concurrency)
                 endpoint = await through_bare_endpoint(app.state.db, customers, count, concurrency)
+                gapless = await through_bare_endpoint(app.state.db, customers, count, concurrency, gapless=True)
+                locked = await locked_row_loop(app.state.db, max(count, 2_000), concurrency)
             audited, plain = await audit_cost(settings, key, customers, min(count, 2_000), concurrency)
             baseline = await bare_insert(app.state.db, customers, count)
             # the same rows again, one transaction (one commit) per invoice, as an API call needs
@@ -268,7 +327,20 @@ async def main(count: int, concurrency: int) -> None:
         print(
             f"baseline  bare FastAPI + asyncpg insert endpoint {endpoint:8.2f} s  {count / endpoint:10,.0f} invoices/s"
         )
+        print(
+            f"bound     bare endpoint + gapless counter row {gapless:8.2f} s  {count / gapless:10,.0f} invoices/s"
+            "  (the same endpoint taking its number from one locked row in its transaction)"
+        )
+        print(f"bound     one locked counter row, bare asyncpg, a commit each  {locked:10,.0f} commits/s")
         print(f"ratio     api / bare insert endpoint = {endpoint / api:.2f}x its rate  (target >= 0.5x)")
+        bound = endpoint / gapless
+        verdict = (
+            "the target is impossible for any API that numbers gaplessly in the request"
+            if bound < 0.5
+            else "the target is within the gapless bound"
+        )
+        print(f"ratio     gapless bound / bare insert endpoint = {bound:.2f}x  ({verdict})")
+        print(f"ratio     api / gapless bound = {gapless / api:.2f}x its rate")
         print(f"ratio     api / bare insert = {api / baseline:.1f}x slower  ({numbers:,} distinct INV numbers)")
         print(
             f"sql       {statements / count:.1f} statements per invoice through the API (relay included;"
