@@ -254,6 +254,8 @@ class OpenItem:
     invoice_id: UUID
     due_date: date
     balance: Decimal
+    # Written off (uncollectible): money reaches it only where the payment names it (坏账收回), never by age.
+    written_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,8 @@ def allocate(
     """Apply a payment: proposals first (capped by balances), else oldest due first.
 
     Returns the applications and what is left over (the unapplied credit).
-    A proposal naming an invoice that is no longer open simply does not apply.
+    A proposal naming an invoice that is no longer open simply does not apply. A written-off invoice takes
+    only what a proposal names: money nobody allocated to it stays unapplied credit, for a person to decide.
     """
     balances = {item.invoice_id: item.balance for item in open_items}
     remaining = amount
@@ -289,7 +292,8 @@ def allocate(
             take(proposal.invoice_id, proposal.amount)
     else:
         for item in sorted(open_items, key=lambda i: (i.due_date, str(i.invoice_id))):
-            take(item.invoice_id, remaining)
+            if not item.written_off:
+                take(item.invoice_id, remaining)
     return [Application(invoice_id, value) for invoice_id, value in applied.items()], remaining
 
 

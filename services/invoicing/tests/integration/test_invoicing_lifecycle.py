@@ -117,6 +117,40 @@ async def test_a_written_off_invoice_is_uncollectible_yet_still_payable(
     await eventually(settled, what="the written-off invoice to be paid")
 
 
+async def test_money_nobody_allocated_passes_a_written_off_invoice_by(
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    """By age, a payment pays the open invoice and keeps the rest as credit: recovering bad debt is decided by
+    whoever names the invoice (an exact reference, a person), not by the oldest due date."""
+    customer = await new_customer()
+    written_off = await new_invoice(customer["id"], "500.00")
+    written = await invoicing.client.post(
+        f"/invoices/{written_off['id']}/write-off", json={"reason": "客户失联", "written_off_on": "2026-03-01"}
+    )
+    assert written.status_code == 200, written.text
+    current = await new_invoice(customer["id"], "300.00")
+    unallocated = PaymentReceived(
+        customer_id=uuid.UUID(customer["id"]),
+        payment_id=uuid.uuid4(),
+        amount=Money.of("800.00", "CNY"),
+        received_on=date(2026, 3, 20),
+        source="manual",
+        allocations=[],
+    )
+    await publish_events(infra.bootstrap, unallocated)
+
+    async def current_paid() -> bool:
+        status: str = (await invoicing.client.get(f"/invoices/{current['id']}")).json()["status"]
+        return status == "paid"
+
+    await eventually(current_paid, what="the open invoice to be paid by age")
+    still = (await invoicing.client.get(f"/invoices/{written_off['id']}")).json()
+    assert (still["status"], still["balance"]) == ("uncollectible", "500.00")
+    balance = (await invoicing.client.get(f"/customers/{customer['id']}/balance")).json()
+    [cny] = balance["balances"]
+    assert cny["unapplied_credit"] == "500.00"
+
+
 async def test_a_written_off_invoice_cannot_be_voided(
     invoicing: RunningService, new_customer: NewCustomer, new_invoice: NewInvoice, recorded: Recorded
 ) -> None:

@@ -303,3 +303,15 @@ def test_unused_days_after_a_cancellation_are_prorated_like_a_partial_period() -
     assert domain.unused_days("monthly", date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 31)) is None
     lines = [(Decimal(1), Decimal("300.00"), Decimal("0.06"))]
     assert domain.prorated_gross(lines, march.factor, "CNY") == Decimal("215.42")  # 203.23 + 12.19
+
+
+def test_a_written_off_invoice_takes_only_money_allocated_to_it() -> None:
+    """坏账收回 is a person's or an exact reference's decision: by age, money passes a written-off invoice by."""
+    written_off = domain.OpenItem(uuid.uuid4(), date(2025, 6, 30), Decimal("500.00"), written_off=True)
+    current = domain.OpenItem(uuid.uuid4(), date(2026, 1, 31), Decimal("300.00"))
+    applications, leftover = domain.allocate(Decimal("900.00"), [], [written_off, current])
+    assert applications == [domain.Application(current.invoice_id, Decimal("300.00"))]
+    assert leftover == Decimal("600.00")
+    named = [domain.Application(written_off.invoice_id, Decimal("200.00"))]
+    applications, leftover = domain.allocate(Decimal("200.00"), named, [written_off, current])
+    assert applications == named and leftover == 0

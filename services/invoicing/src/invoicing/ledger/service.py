@@ -73,7 +73,7 @@ async def apply_payment(
         return {"applications": 0, "unapplied": Decimal(0)}
     currency = event.amount.currency
     invoices = {i.id: i for i in await repository.open_invoices_for_update(session, customer.id, currency)}
-    open_items = [domain.OpenItem(i.id, i.due_date, i.balance) for i in invoices.values()]
+    open_items = [domain.OpenItem(i.id, i.due_date, i.balance, i.status == "uncollectible") for i in invoices.values()]
     proposed = [
         domain.Application(a.invoice_id, a.amount.amount) for a in event.allocations if a.amount.currency == currency
     ]
@@ -206,7 +206,11 @@ async def apply_unapplied_credit(
             continue
         invoices = await repository.open_invoices_for_update(session, customer.id, code)
         for credit in credits:
-            open_items = [domain.OpenItem(i.id, i.due_date, i.balance) for i in invoices if i.balance > 0]
+            open_items = [
+                domain.OpenItem(i.id, i.due_date, i.balance, i.status == "uncollectible")
+                for i in invoices
+                if i.balance > 0
+            ]
             applications, leftover = domain.allocate(credit.remaining, [], open_items)
             by_id = {i.id: i for i in invoices}
             for application in applications:
