@@ -15,7 +15,10 @@ class HostedLinkOut(BaseModel):
         "SHA-256 is kept."
     )
     status: str = Field(description="active, expired or revoked.")
-    expires_on: date = Field(description="The last day it works (the customer's calendar): due date + 30 days.")
+    expires_on: date = Field(
+        description="The last day it works (the customer's calendar): due date + 30 days, at least 30 days from "
+        "when it was made, carried on by each overdue notice to 30 days after it (at most due date + 120 days)."
+    )
     created_at: datetime
     rotated_at: datetime | None
     revoked_at: datetime | None

@@ -35,7 +35,7 @@ SAMPLE_CREDITOR = Creditor(
 CUSTOMER_NAME = "杭州云帆科技有限公司"
 CUSTOMER_USCC = "91330106MA2H1TQX4K"
 CUSTOMER_ID = uuid.UUID("5b8c1f0e-4d2a-4c1e-9a7b-3f6d2e1c0a98")
-# A made-up link of the real shape (43 characters of token): the code in the previews opens nothing.
+# A made-up link (longer than the real 22-character token, so the QR code is at its densest): it opens nothing.
 SAMPLE_HOSTED_URL = "http://127.0.0.1:8001/i/preview-sample-link-not-a-real-token-000000"
 
 LINES = [

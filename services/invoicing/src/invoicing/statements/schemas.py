@@ -71,8 +71,8 @@ class StatementLinkOut(BaseModel):
     view_count: int
     last_viewed_at: datetime | None
     renewals_pending: int = Field(
-        description="New links asked for on the dead page with an email on file, waiting to be sent (POST "
-        "/statements/{id}/hosted-link makes one to send)."
+        description="New links asked for on the dead page with an email on file before renewals were mailed "
+        "(migration 0020); since then a matched renewal mints the link and mails it at once."
     )
 
 
