@@ -49,10 +49,14 @@ def bilingual_half(text: str | None, language: str) -> str:
     """
     if not text:
         return ""
-    english, sep, chinese = text.rpartition(" / ")
-    if not sep or not _CJK.search(chinese) or _CJK.search(english):
+    if not re.match(r"[A-Za-z]", text):
         return text
-    return chinese if language == "zh-CN" else english
+    # the first " / " a Chinese sentence follows (a person's own reason inside may hold either language)
+    for found in re.finditer(r" / ", text):
+        rest = text[found.end() :]
+        if rest and _CJK.match(rest):
+            return rest if language == "zh-CN" else text[: found.start()]
+    return text
 
 
 def _money(value: str) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
+from arflow.testing import eventually
+
 from .conftest import ConsoleFactory, Platform
 from .pages import csrf, page, sign_in, text
 
@@ -87,3 +91,39 @@ async def test_the_service_refusing_a_decision_is_shown_in_the_persons_language(
     assert without_token.status_code == 403
     unknown = await browser.post(f"/approvals/billing/{approval_id}/approve", data={"csrf_token": csrf(inbox)})
     assert unknown.status_code == 404
+
+
+async def test_a_credit_limit_override_names_its_customer_and_its_reason_in_the_persons_language(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    name = f"衢州柯城化工有限公司 {secrets.token_hex(2)}"
+    async with platform.client("invoicing") as invoicing, platform.client("credit-scoring") as credit:
+        made = await invoicing.post(
+            "/customers", json={"legal_name": name}, headers={"Idempotency-Key": secrets.token_hex(8)}
+        )
+        assert made.status_code == 201, made.text
+        customer_id = made.json()["id"]
+
+        async def known() -> bool:
+            return (await credit.get(f"/credit-files/{customer_id}")).status_code == 200
+
+        await eventually(known, within=30, what="credit-scoring to know the customer")
+        asked = await credit.post(
+            f"/credit-files/{customer_id}/limit/override",
+            json={"amount": "250000.00", "currency": "CNY", "reason": "战略客户"},
+            headers={"Idempotency-Key": secrets.token_hex(8)},
+        )
+        assert asked.status_code == 202, asked.text
+    approval = asked.json()
+    assert " / " in approval["reason"]  # credit-scoring writes it in both languages
+    browser = await console()
+    await sign_in(browser, *await platform.person(["finance_manager"]))
+    [row] = page(await browser.get("/approvals")).xpath(f"//tr[@data-approval='{approval['id']}']")
+    assert text(row, ".//b[@class='what']") == "人工信用额度"
+    [link] = row.xpath(".//a[@class='customer']")
+    assert (text(link, "."), link.get("href")) == (name, f"/customers/{customer_id}")
+    chinese = text(row, ".//td[contains(@class,'reason')]")
+    assert chinese == approval["reason"].rpartition(" / ")[2] and "战略客户" in chinese
+    browser.cookies.set("console_lang", "en")
+    [english] = page(await browser.get("/approvals")).xpath(f"//tr[@data-approval='{approval['id']}']")
+    assert text(english, ".//td[contains(@class,'reason')]").startswith("manual limit 250,000.00 CNY")

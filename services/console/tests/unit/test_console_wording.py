@@ -98,3 +98,7 @@ def test_a_services_bilingual_reason_shows_the_persons_half_and_a_persons_own_re
     assert wording.bilingual_half("客户已破产清算", "en") == "客户已破产清算"
     assert wording.bilingual_half("either / or", "zh-CN") == "either / or"
     assert wording.bilingual_half(None, "zh-CN") == ""
+    mixed = "manual limit 250,000.00 CNY: 战略客户 / 人工额度 250,000.00 CNY：战略客户"  # the person's words in both
+    assert wording.bilingual_half(mixed, "zh-CN") == "人工额度 250,000.00 CNY：战略客户"
+    assert wording.bilingual_half(mixed, "en") == "manual limit 250,000.00 CNY: 战略客户"
+    assert wording.bilingual_half("客户说 / 下月付", "en") == "客户说 / 下月付"
