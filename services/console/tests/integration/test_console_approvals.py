@@ -105,7 +105,7 @@ async def test_a_credit_limit_override_names_its_customer_and_its_reason_in_the_
         customer_id = made.json()["id"]
 
         async def known() -> bool:
-            return (await credit.get(f"/credit-files/{customer_id}")).status_code == 200
+            return bool((await credit.get(f"/credit-files/{customer_id}")).status_code == 200)
 
         await eventually(known, within=30, what="credit-scoring to know the customer")
         asked = await credit.post(
