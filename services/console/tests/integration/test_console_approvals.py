@@ -127,3 +127,27 @@ async def test_a_credit_limit_override_names_its_customer_and_its_reason_in_the_
     browser.cookies.set("console_lang", "en")
     [english] = page(await browser.get("/approvals")).xpath(f"//tr[@data-approval='{approval['id']}']")
     assert text(english, ".//td[contains(@class,'reason')]").startswith("manual limit 250,000.00 CNY")
+
+
+async def test_a_payment_plan_on_a_dunning_case_names_the_cases_customer(
+    console: ConsoleFactory, platform: Platform
+) -> None:
+    collector, _ = await platform.person(["collector"])
+    await platform.collector(collector)
+    name = f"金华婺城五金有限公司 {secrets.token_hex(2)}"
+    seeded = await platform.overdue_case_for(collector, amount="2000.00", name=name)
+    instalments = [{"due_date": f"2027-{month:02d}-15", "amount": "100.00"} for month in range(1, 8)]
+    async with platform.client("dunning") as dunning:
+        asked = await dunning.post(
+            f"/cases/{seeded['case']['id']}/payment-plans",
+            json={"amount_covered": "700.00", "instalments": instalments},
+            headers={"Idempotency-Key": secrets.token_hex(8)},
+        )
+    assert asked.status_code == 202, asked.text  # seven instalments always wait for a second person
+    browser = await console()
+    await sign_in(browser, *await platform.person(["finance_manager"]))
+    [row] = page(await browser.get("/approvals")).xpath(f"//tr[@data-approval='{asked.json()['id']}']")
+    assert text(row, ".//b[@class='what']") == "分期还款协议"
+    [link] = row.xpath(".//a[@class='customer']")
+    assert (text(link, "."), link.get("href")) == (name, f"/customers/{seeded['customer_id']}")
+    assert text(row, ".//td[contains(@class,'reason')]").startswith("分期还款 700.00 CNY，共 7 期")
