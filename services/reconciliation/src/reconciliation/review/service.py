@@ -80,7 +80,7 @@ def _require_exact(currency: str, amounts: Sequence[tuple[str, Decimal]]) -> Non
             message_zh = f"{location} 的金额 {amount} 小数位数超过了 {currency} 允许的位数"
             raise AmountNotExact(
                 f"{message}.",
-                detail_zh=f"{message_zh}。",
+                detail_zh=f"{location} 的金额 {amount} 小数位数超过了 {currency} 允许的位数。",
                 errors=[
                     {
                         "location": f"body.{location}",
