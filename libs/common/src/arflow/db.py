@@ -119,7 +119,13 @@ def ping_when_idle(engine: AsyncEngine, *, idle_seconds: float = PING_AFTER_IDLE
     was working then; one that sat idle (a restarted server, a killed backend, a NAT that forgot it) is
     pinged, and a failed ping makes the pool replace it before anyone sees the error. A connection that
     dies under load fails its statement once, and SQLAlchemy invalidates the whole pool on that error.
+    A connection made a moment ago has just answered its start-up: it counts as checked in when it connected,
+    so its first checkout (an overflow connection under load, a replacement) is not pinged either.
     """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _checked_in(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
