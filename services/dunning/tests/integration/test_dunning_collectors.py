@@ -252,6 +252,8 @@ async def test_the_worklist_ranks_a_broken_promise_above_a_step_due_in_a_week(ow
     first, second = page["data"]
     assert first["reasons"][0]["code"] == "promise_broken" and "2026年3月5日" in first["reasons"][0]["text_zh"]
     assert [r["code"] for r in second["reasons"]] == ["step_soon", "open_balance"]
+    assert (second["reasons"][0]["step"], second["reasons"][0]["channel"]) == ("follow_up", "email")
+    assert second["reasons"][1]["step"] is None
     assert "6 days" in second["reasons"][0]["text"] and second["reasons"][0]["on"] == "2026-03-15"
     assert second["expected_recovery"] == "632000.00"  # 79,000 × 8 days overdue
     # Without the promise's urgency the larger balance would come first.
@@ -290,6 +292,25 @@ async def test_the_worklist_ranks_a_broken_promise_above_a_step_due_in_a_week(ow
     assert by_key.status_code == 422 and by_key.json()["code"] == "collector_required"
     named = await own.dunning.client.get("/worklist", params={"collector": "wl", "as_of": as_of.isoformat()})
     assert [i["id"] for i in named.json()["data"]] == ranked
+
+
+async def test_a_case_paused_by_a_promise_lists_no_coming_step(own: Platform) -> None:
+    own.clock.set(OPENED)
+    await put_collector(own, "wlp", tiers=["A"], min_amount="81000", max_amount="85000")
+    promised = await open_case(own, tier="A", amount="81000.00")
+    plain = await open_case(own, tier="A", amount="82000.00")
+    response = await own.dunning.client.post(
+        f"/cases/{promised['id']}/promises", json={"amount": "81000.00", "promised_date": "2026-03-20"}
+    )
+    assert response.status_code in (200, 201), response.text
+
+    # 9 March: both cases' follow-up comes on the 15th; the promise of the 20th pauses one of them.
+    page = (
+        await own.dunning.client.get("/collectors/wlp/worklist", params={"as_of": at(date(2026, 3, 9)).isoformat()})
+    ).json()
+    reasons = {item["id"]: [r["code"] for r in item["reasons"]] for item in page["data"]}
+    assert reasons[plain["id"]] == ["step_soon", "open_balance"], page
+    assert reasons[promised["id"]] == ["promise_coming", "open_balance"], page
 
 
 async def _actions_sent(own: Platform, case_id: str) -> int:

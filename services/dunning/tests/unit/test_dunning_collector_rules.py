@@ -90,6 +90,25 @@ def test_a_paused_case_shows_no_coming_step_but_its_balance() -> None:
     assert [r.code for r in item.reasons] == ["open_balance"]
 
 
+def test_a_case_paused_by_a_promise_shows_the_promise_not_the_step() -> None:
+    promised = facts(
+        next_step=("follow_up", "email", TODAY), paused="promise_to_pay", open_promises=[(TODAY, Decimal(10))]
+    )
+    [item] = rank_worklist([(promised, TODAY)])
+    assert [r.code for r in item.reasons] == ["promise_due_today", "open_balance"]
+
+
+def test_a_step_reason_names_its_step_and_channel_as_fields() -> None:
+    due = facts(next_step=("formal_letter", "letter", TODAY))
+    soon = facts(next_step=("sms_reminder", "sms", TODAY + timedelta(days=3)))
+    [first, second] = rank_worklist([(due, TODAY), (soon, TODAY)])
+    step_due, step_soon = first.reasons[0], second.reasons[0]
+    assert (step_due.code, step_due.step, step_due.channel) == ("step_due", "formal_letter", "letter")
+    assert (step_soon.code, step_soon.step, step_soon.channel) == ("step_soon", "sms_reminder", "sms")
+    assert "formal_letter (letter)" in step_due.en  # the sentence is kept for older readers
+    assert all(r.step is None and r.channel is None for r in first.reasons[1:])
+
+
 def test_every_reason_is_said_in_both_languages() -> None:
     busy = facts(
         open_promises=[(TODAY, Decimal(10))],

@@ -150,6 +150,9 @@ class Reason:
     en: str
     zh: str
     on: date | None = None
+    # The ladder step a step_due / step_soon reason is about, as fields (the sentences name them too).
+    step: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,8 @@ def work_reasons(facts: WorkFacts, today: date) -> list[Reason]:
                     f"The ladder's next step, {name} ({channel}), is due.",
                     f"催收流程的下一步 {name}（{channel}）已到期。",
                     due,
+                    step=name,
+                    channel=channel,
                 )
             )
         elif days <= STEP_SOON_DAYS:
@@ -282,6 +287,8 @@ def work_reasons(facts: WorkFacts, today: date) -> list[Reason]:
                     f"The ladder's next step, {name} ({channel}), comes in {days} days ({due.isoformat()}).",
                     f"催收流程的下一步 {name}（{channel}）将于 {days} 天后（{_zh_date(due)}）进行。",
                     due,
+                    step=name,
+                    channel=channel,
                 )
             )
     money = _money(facts.amount, cur)

@@ -135,6 +135,18 @@ class ReasonOut(BaseModel):
     text: str = Field(examples=["The promise to pay 2,000.00 CNY by 2026-03-10 has passed unpaid."])
     text_zh: str = Field(examples=["承诺于2026年3月10日支付 2,000.00 CNY，已逾期未付。"])
     on: date | None = None
+    step: str | None = Field(
+        None,
+        description="`step_due` / `step_soon`: the ladder step's name (as `GET /dry-run` and "
+        "`POST /cases/{id}/steps/next` name it); null for the other reasons.",
+        examples=["formal_letter"],
+    )
+    channel: str | None = Field(
+        None,
+        description="`step_due` / `step_soon`: the step's channel (email, sms, letter, phone_task, visit_task, "
+        "legal_handover, internal_alert); null for the other reasons.",
+        examples=["letter"],
+    )
 
 
 class WorkItemOut(BaseModel):

@@ -52,8 +52,9 @@ async def worklist(
                 next_step = (step.name, step.channel, domain.step_due_date(step, plan.state.anchor_date))
         overdue = [i.due_date for i in facts.items if i.overdue]
         days = max((today - min(overdue)).days, 0) if overdue else 0
-        # A promise pauses the ladder: its own reason says so; any other pause hides the coming step.
-        paused = plan.state.paused_reason if plan.state.paused_reason != "promise_to_pay" else None
+        # Any pause hides the coming step, a promise's too (the ladder takes no step while it runs; the promise
+        # is a reason of its own). A promise whose date passed no longer pauses: the step shows again.
+        paused = plan.state.paused_reason
         ranked_input.append(
             (
                 WorkFacts(
@@ -93,7 +94,10 @@ async def worklist(
                 **about[item.case_id],
                 "urgency": item.urgency,
                 "expected_recovery": to_minor_units(item.expected_recovery, about[item.case_id]["currency"]),
-                "reasons": [{"code": r.code, "text": r.en, "text_zh": r.zh, "on": r.on} for r in item.reasons],
+                "reasons": [
+                    {"code": r.code, "text": r.en, "text_zh": r.zh, "on": r.on, "step": r.step, "channel": r.channel}
+                    for r in item.reasons
+                ],
             }
         )
     return page
