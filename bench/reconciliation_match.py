@@ -538,7 +538,8 @@ async def _import_once(
         f"client COPY      {copy:8.2f} s  {written / copy:10,.0f} rows/s: the same rows sent by one client with"
         " binary COPY into fresh copies of their tables (indexes and all)"
     )
-    verdict = "impossible on this machine" if bound > 2 else "within reach"
+    # a tenth either side of 2x is within one run's noise on a shared machine: called neither way
+    verdict = "impossible on this machine" if bound > 2.2 else "at the limit" if bound >= 1.8 else "within reach"
     print(
         f"bound            (parse + COPY) / parse = {bound:.2f}x  (target <= 2: {verdict} for any import that"
         " parses the file and writes these rows)"
