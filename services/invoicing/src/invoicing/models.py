@@ -111,6 +111,25 @@ class Invoice(Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft','open','paid','void','uncollectible')", name="status"),
         CheckConstraint("amount_paid >= 0 AND amount_credited >= 0", name="non_negative_settlements"),
+        # The aging's receivables, read from the index alone (migration 0021, reports/repository.py).
+        Index(
+            "ix_invoice_receivable",
+            "currency",
+            "due_date",
+            postgresql_include=[
+                "id",
+                "customer_id",
+                "invoice_date",
+                "total",
+                "amount_paid",
+                "amount_credited",
+                "amount_written_off",
+                "written_off_on",
+            ],
+            postgresql_where=text("status IN ('open', 'uncollectible')"),
+        ),
+        Index("ix_invoice_voided_at", "voided_at", postgresql_where=text("voided_at IS NOT NULL")),
+        Index("ix_invoice_written_off_on", "written_off_on", postgresql_where=text("written_off_on IS NOT NULL")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
