@@ -232,6 +232,8 @@ class PaymentApplication(Base):
     currency: Mapped[str] = mapped_column(String(3))
     applied_on: Mapped[date] = mapped_column(Date, index=True)
     source: Mapped[str] = mapped_column(String(16), server_default="payment")
+    # Applied to a written-off invoice (坏账收回): the management figures count it back against the write-off.
+    recovery: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     reversed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

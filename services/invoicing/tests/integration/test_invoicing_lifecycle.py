@@ -260,3 +260,48 @@ async def test_invoices_issued_concurrently_by_two_replicas_are_numbered_gapless
     assert sorted(number for number, _ in rows) == [f"INV-{year}-{n:06d}" for n in range(1, 61)]
     # the number and its RF reference are written by one SQL statement: each must be the domain's reference
     assert all(reference == domain.rf_creditor_reference(number) for number, reference in rows)
+
+
+async def test_a_recovered_write_off_leaves_receivables_once_and_nets_the_bad_debt(
+    invoicing: RunningService, infra: TestInfrastructure, new_customer: NewCustomer, new_invoice: NewInvoice
+) -> None:
+    """坏账收回 in the management figures: 500.00 written off in March, 300.00 recovered in April, 200.00 in May.
+    The write-off took the 500.00 out of receivables; each recovery comes back against it as the payment takes it
+    out, so receivables never go below zero, and the month's write-off is net of what came back."""
+    customer = await new_customer()
+    invoice = await new_invoice(customer["id"], "500.00")
+    written = await invoicing.client.post(
+        f"/invoices/{invoice['id']}/write-off", json={"reason": "客户失联", "written_off_on": "2026-03-10"}
+    )
+    assert written.status_code == 200, written.text
+
+    async def recover(amount: str, on: date) -> None:
+        recovery = PaymentReceived(
+            customer_id=uuid.UUID(customer["id"]),
+            payment_id=uuid.uuid4(),
+            amount=Money.of(amount, "CNY"),
+            received_on=on,
+            source="manual",
+            allocations=[Allocation(invoice_id=uuid.UUID(invoice["id"]), amount=Money.of(amount, "CNY"))],
+        )
+        await publish_events(infra.bootstrap, recovery)
+
+    await recover("300.00", date(2026, 4, 15))
+    await recover("200.00", date(2026, 5, 20))
+
+    async def settled() -> bool:
+        status: str = (await invoicing.client.get(f"/invoices/{invoice['id']}")).json()["status"]
+        return status == "paid"
+
+    await eventually(settled, what="the written-off invoice recovered in full")
+    params = {"from": "2026-03-01", "to": "2026-05-31", "customer_id": customer["id"]}
+    series = (await invoicing.client.get("/reports/kpis/monthly", params=params)).json()["data"]
+    figures = [(k["period_start"], k["closing_receivables"], k["collected"], k["written_off"]) for k in series]
+    assert figures == [
+        ("2026-03-01", "0.00", "0.00", "500.00"),
+        ("2026-04-01", "0.00", "300.00", "-300.00"),
+        ("2026-05-01", "0.00", "200.00", "-200.00"),
+    ]
+    whole = (await invoicing.client.get("/reports/kpis", params=params)).json()["data"]
+    [cny] = whole
+    assert (cny["closing_receivables"], cny["written_off"], cny["collected"]) == ("0.00", "0.00", "500.00")

@@ -122,6 +122,7 @@ async def _apply(
 ) -> PaymentApplication:
     """Record one application, publish PaymentApplied, and InvoicePaid when the balance reaches zero."""
     now = clock.now()
+    recovery = invoice.status == "uncollectible"  # before the money may mark it paid
     invoice.amount_paid += amount
     version = _balance_changed(invoice)
     invoice.updated_at = now
@@ -134,6 +135,7 @@ async def _apply(
         currency=invoice.currency,
         applied_on=applied_on,
         source=source,
+        recovery=recovery,
         created_at=now,
     )
     session.add(application)
@@ -287,6 +289,7 @@ async def _unapply(
                 currency=application.currency,
                 applied_on=event.reversed_on,
                 source=application.source,
+                recovery=application.recovery,
                 created_at=now,
             )
         )

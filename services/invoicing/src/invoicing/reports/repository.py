@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # any day is the sum of the entries up to that day, so statements, aging and
 # KPIs can be read for any past date. Management figures (aging, KPIs) also
 # count write-offs (-amount written off) as leaving receivables; the customer's
-# statement does not, since a written-off invoice is still owed.
+# statement does not, since a written-off invoice is still owed. Money later
+# applied to a written-off invoice (a recovery, 坏账收回) comes back against the
+# write-off (+amount, on the day applied; -amount if reversed): the payment takes
+# it out of receivables once, and the write-off figure is net of recoveries.
 
 
 _ENTRIES = """
@@ -42,6 +45,12 @@ _WRITE_OFF_ENTRIES = """
     UNION ALL
     SELECT i.customer_id, i.currency, i.id, i.number, i.written_off_on, 'write_off', -i.amount_written_off
     FROM invoice i WHERE i.written_off_on IS NOT NULL
+    UNION ALL
+    SELECT a.customer_id, a.currency, a.invoice_id, a.payment_id::text, a.applied_on, 'recovery', a.amount
+    FROM payment_application a WHERE a.recovery
+    UNION ALL
+    SELECT a.customer_id, a.currency, a.invoice_id, a.payment_id::text, a.reversed_on, 'recovery', -a.amount
+    FROM payment_application a WHERE a.recovery AND a.reversed_on IS NOT NULL
 """
 
 
@@ -251,7 +260,8 @@ async def kpi_figures(
                    WHERE e.entry_date BETWEEN :start AND :end AND e.kind IN ('payment', 'payment_reversal')), 0)
                    AS collected,
                coalesce(-sum(e.amount) FILTER (
-                   WHERE e.entry_date BETWEEN :start AND :end AND e.kind = 'write_off'), 0) AS written_off
+                   WHERE e.entry_date BETWEEN :start AND :end AND e.kind IN ('write_off', 'recovery')), 0)
+                   AS written_off
         FROM ({_entries(write_offs=True)}) e JOIN invoice i ON i.id = e.invoice_id
         WHERE (CAST(:customer_id AS uuid) IS NULL OR e.customer_id = CAST(:customer_id AS uuid))
           AND (CAST(:currency AS text) IS NULL OR e.currency = CAST(:currency AS text))
@@ -289,6 +299,13 @@ _DATED_ENTRIES = """
     SELECT a.currency, a.reversed_on, i.due_date, 'collection', a.amount
     FROM payment_application a JOIN invoice i ON i.id = a.invoice_id
     WHERE a.reversed_on IS NOT NULL AND {payment_filter}
+    UNION ALL
+    SELECT a.currency, a.applied_on, i.due_date, 'write_off', a.amount
+    FROM payment_application a JOIN invoice i ON i.id = a.invoice_id WHERE a.recovery AND {payment_filter}
+    UNION ALL
+    SELECT a.currency, a.reversed_on, i.due_date, 'write_off', -a.amount
+    FROM payment_application a JOIN invoice i ON i.id = a.invoice_id
+    WHERE a.recovery AND a.reversed_on IS NOT NULL AND {payment_filter}
 """
 
 
