@@ -341,7 +341,14 @@ class CreditorRecord(Base):
     """The creditor as set through the API: one row (id 1) for the installation's one creditor."""
 
     __tablename__ = "creditor"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(
+            "hosted_partial_payment_minimum IS NULL OR (hosted_partial_payment_minimum > 0 "
+            "AND hosted_partial_payment_minimum = round(hosted_partial_payment_minimum, 2))",
+            name="partial_payment_minimum",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     legal_name: Mapped[str] = mapped_column(Text)
@@ -351,6 +358,8 @@ class CreditorRecord(Base):
     bank_name: Mapped[str] = mapped_column(Text)
     bank_account_name: Mapped[str] = mapped_column(Text)
     bank_account_number: Mapped[str] = mapped_column(Text)
+    # The least a part payment on the hosted page may be (in the invoice's currency); None: the whole balance only.
+    hosted_partial_payment_minimum: Mapped[Decimal | None] = mapped_column(Amount, nullable=True)
     revision: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(Text)

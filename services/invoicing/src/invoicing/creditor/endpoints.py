@@ -25,6 +25,7 @@ def creditor_out(record: CreditorRecord | None, settings: InvoicingSettings) -> 
     )
     return CreditorOut(
         **{name: getattr(creditor, name) for name in service.FIELDS},
+        hosted_partial_payment_minimum=service.minimum_of(record),
         demo=creditor.demo,
         source=source,
         revision=record.revision if record else None,

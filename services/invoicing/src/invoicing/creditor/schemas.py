@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from stdnum.cn import uscc as stdnum_uscc
 
 from arflow.i18n import Invalid
+from arflow.money import DecimalString
 from invoicing.domain import uscc_fault
 
 USCC_FAULTS = {
@@ -32,6 +34,7 @@ class CreditorIn(BaseModel):
                 "bank_name": "招商银行上海分行营业部",
                 "bank_account_name": "上海澄账代理记账有限公司",
                 "bank_account_number": "1219 0880 1510 001",
+                "hosted_partial_payment_minimum": "500.00",
             }
         },
     )
@@ -45,6 +48,27 @@ class CreditorIn(BaseModel):
     bank_account_number: str = Field(
         min_length=6, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z \-]*$", description="As printed: digits, spaces."
     )
+
+    hosted_partial_payment_minimum: DecimalString | None = Field(
+        default=None,
+        description="The least a customer may pay at a time on the hosted invoice page, to the cent, in the "
+        'invoice\'s currency (a decimal string, e.g. "500.00"). Left out or null: the page asks for the whole '
+        "open balance. A balance no larger than it is always paid whole.",
+    )
+
+    @field_validator("hosted_partial_payment_minimum")
+    @classmethod
+    def _minimum(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        if value <= 0:
+            raise Invalid(
+                f"must be more than zero (null allows no part payments), not {value}",
+                f"须大于零（不允许部分付款请填 null），而不是 {value}",
+            )
+        if value != value.quantize(Decimal("0.01")):
+            raise Invalid(f"must be to the cent (two decimals), not {value}", f"须精确到分（两位小数），而不是 {value}")
+        return value.quantize(Decimal("0.01"))
 
     @field_validator("uscc")
     @classmethod
@@ -65,6 +89,9 @@ class CreditorOut(BaseModel):
     bank_name: str
     bank_account_name: str
     bank_account_number: str
+    hosted_partial_payment_minimum: DecimalString | None = Field(
+        description="The least a part payment on the hosted page may be; null: the whole balance only."
+    )
     demo: bool = Field(description="The marked demo creditor: documents say so on every page.")
     source: Literal["api", "settings", "demo"] = Field(
         description="Where it comes from: set through this API, the ARFLOW_CREDITOR_* settings, or the demo one."

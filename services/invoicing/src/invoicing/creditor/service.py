@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,7 @@ from invoicing.creditor.schemas import CreditorIn
 from invoicing.models import CreditorRecord
 
 log = structlog.get_logger("invoicing")
+CENT = Decimal("0.01")
 FIELDS = ("legal_name", "uscc", "address", "phone", "bank_name", "bank_account_name", "bank_account_number")
 
 
@@ -25,6 +28,18 @@ async def stored_record(session: AsyncSession, *, lock: bool = False) -> Credito
 
 def as_creditor(record: CreditorRecord | None) -> Creditor | None:
     return None if record is None else Creditor(**{name: getattr(record, name) for name in FIELDS})
+
+
+async def partial_payment_minimum(session: AsyncSession) -> Decimal | None:
+    """The least a part payment on the hosted page may be, or None while the creditor allows only whole ones."""
+    record = await stored_record(session)
+    return minimum_of(record)
+
+
+def minimum_of(record: CreditorRecord | None) -> Decimal | None:
+    if record is None or record.hosted_partial_payment_minimum is None:
+        return None
+    return record.hosted_partial_payment_minimum.quantize(CENT)  # (kept as NUMERIC(19, 4))
 
 
 async def stored_creditor(session: AsyncSession) -> Creditor | None:
@@ -46,6 +61,7 @@ async def set_creditor(session: AsyncSession, *, actor: Principal, clock: Clock,
         session.add(record)
     for name in FIELDS:
         setattr(record, name, getattr(data, name))
+    record.hosted_partial_payment_minimum = data.hosted_partial_payment_minimum  # (the page's, not dunning's)
     record.revision += 1
     record.updated_at, record.updated_by = now, actor.name
     await session.flush()

@@ -8,7 +8,9 @@ callback (or reconciliation's query of a late one) books the payment, and invoic
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -68,9 +70,14 @@ def _order(body: dict[str, Any]) -> CheckoutOrder:
     )
 
 
-async def make_order(settings: InvoicingSettings, *, invoice_id: UUID, method: str, return_url: str) -> CheckoutOrder:
-    """Ask reconciliation for an order at the gateway for what the invoice owes (the open one if there is)."""
+async def make_order(
+    settings: InvoicingSettings, *, invoice_id: UUID, method: str, return_url: str, amount: Decimal | None = None
+) -> CheckoutOrder:
+    """Ask reconciliation for an order at the gateway for what the invoice owes, or for `amount` of it (a part
+    payment the creditor allows; the page checked it): the open one of that amount if there is."""
     payload = {"provider": PROVIDER[method], "invoice_id": str(invoice_id), "checkout": method}
+    if amount is not None:
+        payload["amount"] = format(amount, "f")
     if method not in SCANNED:
         payload["return_url"] = return_url
     try:
@@ -102,3 +109,39 @@ async def open_order(settings: InvoicingSettings, *, invoice_id: UUID, method: s
         if body.get("checkout") == method and body.get("pay_url"):
             return _order(body)
     return None
+
+
+# ---- a part payment -----------------------------------------------------------------------------
+
+
+class AmountRefused(ValueError):
+    """The amount typed on the page cannot be ordered: `key` names the page's message, `values` fill it."""
+
+    def __init__(self, key: str, **values: Decimal) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def part_allowed(minimum: Decimal | None, balance: Decimal) -> bool:
+    """The page asks for an amount when the creditor allows part payments and more than the least one is owed."""
+    return minimum is not None and balance > minimum
+
+
+def part_amount(typed: str, *, minimum: Decimal, balance: Decimal, quantum: Decimal) -> Decimal:
+    """The amount the customer typed, as a person writes it ("1,000", "¥500.5", full-width digits), checked:
+    at least `minimum` (unless it is the whole balance), at most `balance`, to the cent (`quantum`)."""
+    text = unicodedata.normalize("NFKC", typed).strip()
+    text = text.removeprefix("¥").removeprefix("CNY").removesuffix("元").replace(",", "").replace(" ", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise AmountRefused("amount_invalid") from None
+    if not value.is_finite() or value <= 0:
+        raise AmountRefused("amount_invalid")
+    if value != value.quantize(quantum):
+        raise AmountRefused("amount_cents")
+    if value > balance:
+        raise AmountRefused("amount_above", balance=balance)
+    if value < minimum and value != balance:
+        raise AmountRefused("amount_below", minimum=minimum)
+    return value.quantize(quantum)

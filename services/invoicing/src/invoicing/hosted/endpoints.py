@@ -15,10 +15,11 @@ from arflow.clock import local_date
 from arflow.events.catalog import InvoiceHostedLinkChanged
 from arflow.idempotency import IDEMPOTENT, idempotent
 from arflow.messaging import outbox
+from arflow.money import minor_unit_exponent
 from arflow.problems import PROBLEM_JSON, Conflict, NotFound, Problem
 from arflow.service import ClockDep, SessionDep
 from invoicing.config import InvoicingSettings
-from invoicing.creditor.service import creditor_in_force
+from invoicing.creditor.service import creditor_in_force, partial_payment_minimum
 from invoicing.deps import Reader, Writer
 from invoicing.hosted import checkout, links, page, renewals
 from invoicing.hosted.ratelimit import RateLimiter
@@ -263,18 +264,37 @@ async def hosted_page(
     link = await links.resolve(session, token, clock=clock)
     if link is None:
         return _not_found(request, language)
+    await links.record_view(session, link.invoice_id, at=clock.now())
+    return await _invoice_page(request, session, clock, link, creditor, language, token, unavailable=unavailable == "1")
+
+
+async def _invoice_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    link: links.HostedLink,
+    creditor: Any,
+    language: str,
+    token: str,
+    *,
+    unavailable: bool = False,
+    typed: str | None = None,
+    refused: checkout.AmountRefused | None = None,
+) -> HTMLResponse:
+    """The invoice's page; after an amount the pay form refused, that form again with why (422)."""
     invoice = await require_invoice(session, link.invoice_id)
     customer = await require_customer(session, invoice.customer_id)
     out = await invoice_out(session, invoice, clock)
-    await links.record_view(session, invoice.id, at=clock.now())
+    minimum = await partial_payment_minimum(session)
     body = page.invoice_page(
         _context(out, customer, creditor, link, clock),
         language=language,
         token=token,
         methods=checkout.offered(request.app.state.settings),
-        unavailable=unavailable == "1",
+        unavailable=unavailable,
+        part=page.PartForm(minimum, typed=typed, refused=refused) if minimum is not None else None,
     )
-    return HTMLResponse(body, headers=page.HEADERS)
+    return HTMLResponse(body, status_code=422 if refused else 200, headers=page.HEADERS)
 
 
 def _context(out: Any, customer: Any, creditor: Any, link: links.HostedLink, clock: Any) -> page.PageContext:
@@ -297,9 +317,20 @@ def _see(path: str) -> Response:
     "/i/{token}/pay",
     status_code=303,
     response_class=Response,
-    responses={303: {"description": "To the way of paying chosen (or back to the page)"}, **PUBLIC_ANSWERS},
+    responses={
+        303: {"description": "To the way of paying chosen (or back to the page)"},
+        422: {
+            "description": "An `amount` the form cannot take (below the creditor's minimum, above the balance, "
+            "finer than the cent, not a number): the page again, its form showing why; no order is made.",
+            "content": HTML_PAGE,
+        },
+        **PUBLIC_ANSWERS,
+    },
     tags=["hosted page"],
     summary="Pay the invoice online: reconciliation makes the order at the gateway (or answers the open one)",
+    description="`method` is the way of paying. `amount` (a part payment) is read only where the creditor allows "
+    "part payments (`hosted_partial_payment_minimum` on `PUT /creditor`) and the balance is above the minimum; "
+    "otherwise the order is for the whole open balance, whatever was posted.",
 )
 async def pay(
     token: str,
@@ -307,6 +338,7 @@ async def pay(
     session: SessionDep,
     clock: ClockDep,
     method: Annotated[str, Form(max_length=32)],
+    amount: Annotated[str | None, Form(max_length=40)] = None,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -320,9 +352,24 @@ async def pay(
     invoice = await require_invoice(session, link.invoice_id)
     if method not in checkout.offered(settings) or invoice.status != "open":
         return _see(f"../{token}?lang={language}")
+    # A part payment only where the creditor allows it; elsewhere an amount posted is ignored (the whole balance).
+    part = None
+    minimum = await partial_payment_minimum(session)
+    if minimum is not None and amount is not None and checkout.part_allowed(minimum, invoice.balance):
+        try:
+            part = checkout.part_amount(
+                amount, minimum=minimum, balance=invoice.balance, quantum=minor_unit_exponent(invoice.currency)
+            )
+        except checkout.AmountRefused as refused:
+            creditor = await creditor_in_force(session, settings)
+            return await _invoice_page(
+                request, session, clock, link, creditor, language, token, typed=amount, refused=refused
+            )
+        if part == invoice.balance:
+            part = None  # the whole balance: the order the page always asked for
     return_url = f"{settings.public_base_url.rstrip('/')}/i/{token}?lang={language}"
     try:
-        await checkout.make_order(settings, invoice_id=invoice.id, method=method, return_url=return_url)
+        await checkout.make_order(settings, invoice_id=invoice.id, method=method, return_url=return_url, amount=part)
     except checkout.CheckoutUnavailable:
         return _see(f"../{token}?lang={language}&unavailable=1")
     return _see(f"pay/{method}?lang={language}")

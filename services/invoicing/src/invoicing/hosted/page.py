@@ -21,7 +21,8 @@ from markupsafe import Markup
 
 from arflow.documents.amounts import amount_in_words, plain_number
 from arflow.documents.creditor import Creditor
-from invoicing.hosted.checkout import SCANNED, CheckoutOrder
+from arflow.money import to_minor_units
+from invoicing.hosted.checkout import SCANNED, AmountRefused, CheckoutOrder, part_allowed
 from invoicing.hosted.formats import local_time, money
 from invoicing.invoices.schemas import InvoiceOut
 from invoicing.reports.labels import labels
@@ -66,6 +67,14 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
         "back": "返回账单",
         "order_expires": "本次付款订单有效至 {time}",
         "checkout_unavailable": "暂时无法使用该支付方式，请稍后再试，或通过银行转账付款。",
+        "pay_rest": "支付余款",
+        "partly_paid": "已付 {paid}，尚欠 {balance}。",
+        "pay_amount": "本次付款金额（元）",
+        "pay_amount_hint": "可分次付款：每次至少 {minimum}，最多为未付余额 {balance}。",
+        "amount_invalid": "请输入付款金额，例如 {example}。",
+        "amount_cents": "付款金额最多精确到分（两位小数）。",
+        "amount_below": "每次付款至少 {minimum}（或一次付清余额）。",
+        "amount_above": "付款金额不能超过未付余额 {balance}。",
     },
     "en": {
         "lang_switch": "中文",
@@ -104,6 +113,14 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
         "order_expires": "This payment order is open until {time}",
         "checkout_unavailable": "This way of paying is unavailable just now: please try again later, or pay by "
         "bank transfer.",
+        "pay_rest": "Pay the rest",
+        "partly_paid": "Paid so far: {paid}. Still open: {balance}.",
+        "pay_amount": "Amount to pay now",
+        "pay_amount_hint": "You may pay in parts: at least {minimum} at a time, at most the open {balance}.",
+        "amount_invalid": "Enter the amount to pay, e.g. {example}.",
+        "amount_cents": "The amount can have at most two decimals (to the cent).",
+        "amount_below": "A part payment must be at least {minimum} (or pay the whole balance).",
+        "amount_above": "The amount cannot be more than the open balance of {balance}.",
     },
 }
 
@@ -164,12 +181,50 @@ def _common(language: str) -> dict[str, Any]:
     }
 
 
+def typed_amount(value: Decimal, currency: str) -> str:
+    """An amount as the customer types it into the form: 1294.50 (no separators, the currency's decimals)."""
+    return format(to_minor_units(value, currency), "f")
+
+
+@dataclass(frozen=True)
+class PartForm:
+    """The pay form's amount field (when the creditor allows part payments): what it shows, and why not taken."""
+
+    minimum: Decimal
+    typed: str | None = None  # what the customer typed, shown again with the refusal
+    refused: AmountRefused | None = None
+
+
 def invoice_page(
-    page: PageContext, *, language: str, token: str, methods: Sequence[str] = (), unavailable: bool = False
+    page: PageContext,
+    *,
+    language: str,
+    token: str,
+    methods: Sequence[str] = (),
+    unavailable: bool = False,
+    part: PartForm | None = None,
 ) -> str:
-    """The invoice as its customer sees it at its link."""
+    """The invoice as its customer sees it at its link (with an amount to pay when `part` allows a part)."""
     invoice, c = page.invoice, page.invoice.currency
     t = {**labels(language), **PAGE_LABELS[language]}
+
+    def shown(value: Decimal) -> str:
+        return money(value, c, language)
+
+    partly_paid = None
+    if invoice.status != "paid" and invoice.amount_paid > 0 and invoice.balance > 0:
+        partly_paid = t["partly_paid"].format(paid=shown(invoice.amount_paid), balance=shown(invoice.balance))
+    amount_field = None
+    if part is not None and invoice.status == "open" and part_allowed(part.minimum, invoice.balance):
+        error = None
+        if part.refused is not None:
+            values = {name: shown(value) for name, value in part.refused.values.items()}
+            error = t[part.refused.key].format(example=typed_amount(invoice.balance, c), **values)
+        amount_field = {
+            "value": part.typed if part.typed is not None else typed_amount(invoice.balance, c),
+            "hint": t["pay_amount_hint"].format(minimum=shown(part.minimum), balance=shown(invoice.balance)),
+            "error": error,
+        }
     if invoice.payment_reference:
         instruction = t["pay_by"].format(date=invoice.due_date, reference=invoice.payment_reference)
     else:
@@ -193,6 +248,8 @@ def invoice_page(
         methods=methods if invoice.status == "open" and invoice.balance > 0 else (),
         pay_action=f"{token}/pay?lang={language}",
         unavailable=unavailable,
+        partly_paid=partly_paid,
+        amount_field=amount_field,
     )
 
 
