@@ -67,34 +67,40 @@ class PortfolioView:
 
 
 async def portfolio(session: AsyncSession) -> PortfolioView:
-    """Clients and exposure by tier from the latest scores; PSI of today's scores against the model's training."""
-    scores = await repository.latest_scores(session)
-    limits = {row.customer_id: row for row in await repository.list_limits(session)}
+    """Clients and exposure by tier from the latest scores; PSI of today's scores against the model's training.
+
+    The database counts and sums (repository.tier_band_totals: one statement, a few dozen rows back);
+    here they are only added up by tier and by band.
+    """
+    totals = await repository.tier_band_totals(session)
     model = await active_model(session, "scorecard")
     tiers = []
     for tier in policy.TIERS:
-        mine = [s for s in scores if s.tier == tier]
+        mine = [t for t in totals if t.tier == tier]
         exposure: dict[str, Decimal] = defaultdict(Decimal)
         total_limits: dict[str, Decimal] = defaultdict(Decimal)
-        for s in mine:
-            row = limits.get(s.customer_id)
-            if row is not None:
-                exposure[row.currency] += to_minor_units(row.exposure, row.currency)
-                total_limits[row.currency] += to_minor_units(row.effective, row.currency)
+        for t in mine:
+            if t.currency is not None:  # the sums are of amounts already rounded: this only sets the exponent
+                exposure[t.currency] += to_minor_units(t.exposure or Decimal(0), t.currency)  # (0 comes back as 0)
+                total_limits[t.currency] += to_minor_units(t.limits or Decimal(0), t.currency)
         tiers.append(
             TierSummary(
                 tier=tier,
-                clients=len(mine),
-                on_hold=sum(1 for s in mine if s.credit_hold),
+                clients=sum(t.clients for t in mine),
+                on_hold=sum(t.on_hold for t in mine),
                 exposure=dict(exposure),
                 limits=dict(total_limits),
             )
         )
-    actual = scoring.band_shares([s.score for s in scores])
+    scored = sum(t.clients for t in totals)
+    counts = [0] * (len(scoring.SCORE_BANDS) + 1)
+    for t in totals:
+        counts[t.band] += t.clients
+    actual = [c / max(1, scored) for c in counts]  # scoring.band_shares of the latest scores
     expected = list(model.get("score_distribution") or actual)
-    drift = modelling.psi(expected, actual) if scores else 0.0
+    drift = modelling.psi(expected, actual) if scored else 0.0
     return PortfolioView(
-        scored_clients=len(scores),
+        scored_clients=scored,
         tiers=tiers,
         score_bands=[round(x, 4) for x in actual],
         expected_score_bands=[round(x, 4) for x in expected],
