@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -173,6 +174,15 @@ async def test_with_a_minimum_the_form_asks_an_amount_and_refuses_what_cannot_be
         assert "Content-Security-Policy" in refused.headers
         english = await visitor.post(f"{path}/pay?lang=en", data={"method": "alipay_precreate", "amount": typed})
         assert english.status_code == 422 and en in text_of(html.fromstring(english.text), "amount-error")
+    # The form came back at /i/<token>/pay: its links still lead to the page, its PDF and the form.
+    refused = await visitor.post(f"{path}/pay", data={"method": "alipay_precreate", "amount": "1"})
+    shown = html.fromstring(refused.text)
+    at = f"http://test{path}/pay"
+    switch = urljoin(at, shown.get_element_by_id("lang-switch").get("href"))
+    assert switch == f"http://test{path}?lang=en" and (await visitor.get(switch)).status_code == 200
+    pdf = urljoin(at, shown.get_element_by_id("pdf").get("href"))
+    assert pdf == f"http://test{path}/pdf?lang=zh-CN"
+    assert urljoin(at, shown.get_element_by_id("pay-form").get("action")) == f"{at}?lang=zh-CN#pay-online"
     # Taken (as people write it): the page goes on to ask reconciliation for the order.
     for typed in ("150.50", "￥1,000", " 100 ", "1200"):
         taken = await visitor.post(f"{path}/pay", data={"method": "wechat_native", "amount": typed})

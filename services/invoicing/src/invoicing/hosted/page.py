@@ -69,7 +69,7 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
         "checkout_unavailable": "暂时无法使用该支付方式，请稍后再试，或通过银行转账付款。",
         "pay_rest": "支付余款",
         "partly_paid": "已付 {paid}，尚欠 {balance}。",
-        "pay_amount": "本次付款金额（元）",
+        "pay_amount": "本次付款金额",
         "pay_amount_hint": "可分次付款：每次至少 {minimum}，最多为未付余额 {balance}。",
         "amount_invalid": "请输入付款金额，例如 {example}。",
         "amount_cents": "付款金额最多精确到分（两位小数）。",
@@ -207,6 +207,7 @@ def invoice_page(
     """The invoice as its customer sees it at its link (with an amount to pay when `part` allows a part)."""
     invoice, c = page.invoice, page.invoice.currency
     t = {**labels(language), **PAGE_LABELS[language]}
+    here = "." if part is not None and part.refused is not None else token  # /i/<token>/pay answers the refusal
 
     def shown(value: Decimal) -> str:
         return money(value, c, language)
@@ -241,12 +242,14 @@ def invoice_page(
         money=lambda value: money(value, c, language),
         words=lambda value: amount_in_words(value, c),
         number=plain_number,
-        pdf_href=f"{token}/pdf?lang={language}",  # relative to /i/<token>: the page never names its host
+        # Relative to /i/<token> (the page never names its host), or to /i/<token>/pay when the form came back.
+        pdf_href=f"{here}/pdf?lang={language}",
+        self_href="" if part is None or part.refused is None else f"../{token}",
         instruction=instruction,
         receipt=receipt,
         expires=t["expires"].format(date=page.expires_on),
         methods=methods if invoice.status == "open" and invoice.balance > 0 else (),
-        pay_action=f"{token}/pay?lang={language}",
+        pay_action=f"{here}/pay?lang={language}#pay-online",
         unavailable=unavailable,
         partly_paid=partly_paid,
         amount_field=amount_field,
