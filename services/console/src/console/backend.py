@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,8 @@ class Problem(Exception):
     status: int
     code: str
     detail: str
+    # The problem's own fields besides code and detail (dunning's `step`, `reason`, `not_before` …).
+    fields: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, response: httpx.Response) -> Problem:
@@ -36,7 +38,8 @@ class Problem(Exception):
             body = {}
         if not isinstance(body, dict):
             body = {}
-        return cls(response.status_code, str(body.get("code", "error")), str(body.get("detail") or response.text[:200]))
+        detail = str(body.get("detail") or response.text[:200])
+        return cls(response.status_code, str(body.get("code", "error")), detail, {**body, "detail": detail})
 
 
 @dataclass

@@ -381,9 +381,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "disputed": ("有争议，暂停催收", "Disputed: not chased"),
     "held_until": ("暂停至（可不填）", "Hold until (optional)"),
     "next_step_by_tick": (
-        "下一步由每小时运行的催收任务按时执行。",
-        "The next step is taken on its date by the hourly dunning run.",
+        "不提前发送时，下一步由每小时运行的催收任务按时执行。",
+        "Unless sent now, the next step is taken on its date by the hourly dunning run.",
     ),
+    "send_step_now": ("立即发送下一步", "Send the next step now"),
+    "send_now": ("立即发送", "Send now"),
+    "step_now_reason": ("控制台：催收员提前发送下一步", "Console: the collector sent the next step ahead of its day"),
+    "step_sent": ("已发送", "Sent"),
+    "step_was_due": ("原定", "was due"),
+    "no_step_to_send": ("没有可发送的下一步。", "No next step to send."),
+    "done_step_sent": ("已提前发送下一步。", "Next step sent."),
     "done_outcome_logged": ("已记录结果。", "Outcome logged."),
     "done_promise_recorded": ("已记录承诺付款，到期前暂停催收。", "Promise recorded: the case waits until its date."),
     "done_dispute_recorded": ("已登记争议，该账单暂停催收。", "Dispute recorded: that invoice is not chased."),
@@ -469,6 +476,14 @@ class Translator:
     def warning(self, warning: dict[str, Any]) -> str:
         """An import warning's detail in this language."""
         return wording.warning_detail(warning, self.language)
+
+    def import_error(self, record: dict[str, Any]) -> str:
+        """A failed statement import's error in this language."""
+        return wording.import_error(record, self.language)
+
+    def why_matched(self, suggestion: dict[str, Any]) -> list[str]:
+        """Why reconciliation suggests a match, sentence by sentence, in this language."""
+        return wording.match_sentences(suggestion, self.language)
 
     def money(self, amount: str | None, currency: str | None) -> str:
         """1500.5 CNY -> '1,500.50 CNY' (Decimal all the way; no float)."""

@@ -177,6 +177,9 @@ async def platform(infra: TestInfrastructure, api_key: str) -> AsyncIterator[Pla
         "ARFLOW_SMTP_HOST": "127.0.0.1",
         "ARFLOW_SMTP_PORT": str(free_port()),  # no mail server: dunning's emails stay queued
         "ARFLOW_CONSOLE_SECRET": secrets.token_urlsafe(32),
+        # No quiet hours: "send the next step now" (an SMS may be next) answers the same at any hour of the run.
+        "ARFLOW_QUIET_HOURS_START": "00:00:00",
+        "ARFLOW_QUIET_HOURS_END": "00:00:00",
     }
     try:
         async with service_processes(own, env) as urls:

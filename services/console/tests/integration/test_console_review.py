@@ -71,6 +71,10 @@ async def test_the_queue_shows_each_suggestion_with_its_confidence_and_confirmin
     assert text(shown[0], ".//b/a") == queued["name"]  # the customer's name, not its id
     assert shown[0].xpath(".//button/@accesskey") == ["1"]
     assert shown[0].xpath(".//input[@name='rank']/@value") == [str(best["rank"])]
+    # why, in reconciliation's own Chinese of each note (never the English read back)
+    assert best["notes"] and [text(li, ".") for li in shown[0].xpath(".//ul[contains(@class,'why')]/li")] == [
+        n["text_zh"] for n in best["notes"]
+    ]
     confirmed = await browser.post(
         f"/review/{payment['id']}/confirm",
         data={"rank": str(best["rank"]), "csrf_token": csrf(listed)},

@@ -203,7 +203,7 @@ async def test_a_statements_balance_warning_is_said_in_chinese_on_a_chinese_page
     console: ConsoleFactory, platform: Platform
 ) -> None:
     """ING's sample MT940 does not add up (its closing balance is not its opening plus its entries): reconciliation
-    warns in English figures; the zh page says it in Chinese, the English page as reconciliation wrote it."""
+    warns with its figures in English and Chinese; the zh page says its detail_zh, the English page its detail."""
     data = (SAMPLES / "mt940" / "jejik-ing.sta").read_bytes()
     browser = await clerk_browser(console, platform)
     listed = await browser.get("/review")
@@ -230,6 +230,7 @@ async def test_a_statements_balance_warning_is_said_in_chinese_on_a_chinese_page
     figures = re.findall(r"-?\d+\.\d{2}", warning["detail"])
     assert figures and all(f in chinese for f in figures)  # every figure reconciliation gave, none lost
     assert not re.search(r"[A-Za-z]", chinese)
+    assert text(said, ".//span[contains(@class,'detail')]") == warning["detail_zh"]  # reconciliation's own Chinese
     browser.cookies.set("console_lang", "en")
     english = page(await browser.get(f"/review/imports/{import_id}", headers=HTMX))
     said_en = english.xpath("//li[@data-code='balance_mismatch']")[0]

@@ -102,3 +102,86 @@ def test_a_services_bilingual_reason_shows_the_persons_half_and_a_persons_own_re
     assert wording.bilingual_half(mixed, "zh-CN") == "人工额度 250,000.00 CNY：战略客户"
     assert wording.bilingual_half(mixed, "en") == "manual limit 250,000.00 CNY: 战略客户"
     assert wording.bilingual_half("客户说 / 下月付", "en") == "客户说 / 下月付"
+
+
+def test_a_worklist_reason_with_dunnings_step_fields_is_put_in_words_from_them() -> None:
+    due = {
+        "code": "step_due",
+        "step": "formal_letter",
+        "channel": "letter",
+        "text": "The ladder's next step, formal_letter (letter), is due.",
+        "text_zh": "催收流程的下一步 formal_letter（letter）已到期。",
+    }
+    assert wording.reason_text(due, "zh-CN") == "催收流程的下一步“催款函”（信函）已到期。"
+    assert wording.reason_text(due, "en") == "The ladder's next step, Formal letter, is due."
+    assert wording.reason_step(due) == ("formal_letter", "letter")
+    # an older dunning without the fields: the step read out of the sentence
+    older = {k: v for k, v in due.items() if k not in ("step", "channel")}
+    assert wording.reason_step(older) == ("formal_letter", "letter")
+    assert wording.reason_step({"code": "open_balance", "text": "x (y)"}) is None
+    # a policy's own step, as it is named, quoted where the fields say it is a step
+    own = {
+        "code": "step_due",
+        "step": "call_the_boss",
+        "channel": "fax",
+        "text_zh": "下一步 call_the_boss（fax）已到期。",
+    }
+    assert wording.reason_text(own, "zh-CN") == "下一步“call_the_boss”（fax）已到期。"
+
+
+CASE = "01a252de-3a68-70d5-94b3-29ee735fdc6f"
+
+
+def test_dunnings_refusal_of_a_step_is_its_detail_without_codes_ids_or_utc() -> None:
+    changed = {
+        "code": "next_step_changed",
+        "step": "formal_letter",
+        "detail": f"催收案件 {CASE} 的下一步是 formal_letter，而不是 follow_up，请刷新后再试。",
+    }
+    assert wording.refusal_text(changed, "zh-CN", sent_step="follow_up") == (
+        "该案件的下一步是“催款函”，而不是“跟进提醒”，请刷新后再试。"
+    )
+    gap = {
+        "code": "contact_not_allowed",
+        "step": "sms_reminder",
+        "detail": f"Step sms_reminder (sms) of case {CASE} cannot be sent now: the minimum gap between two "
+        "contacts has not passed (not before 2026-03-09T01:00:00+00:00).",
+    }
+    assert wording.refusal_text(gap, "en") == (
+        "Step SMS reminder of the case cannot be sent now: the minimum gap between two contacts has not passed "
+        "(not before 2026-03-09 09:00)."
+    )
+    none = {"code": "no_next_step", "detail": f"催收案件 {CASE} 没有适用的催收阶梯（customer_unknown）。"}
+    assert wording.refusal_text(none, "zh-CN") == "该案件没有适用的催收阶梯（客户资料未同步）。"
+    approval = {
+        "code": "step_needs_approval",
+        "step": "legal_handover",
+        "detail": f"The next step of case {CASE} is legal_handover, a legal handover a second person approves: "
+        f"its approval {CASE} is pending (GET /approvals/{CASE}).",
+    }
+    said = wording.refusal_text(approval, "en")
+    assert said.startswith("The next step of the case is Legal handover,") and CASE not in said
+    assert "GET" not in said and "legal_handover" not in said
+
+
+def test_reconciliations_own_chinese_is_used_and_an_older_answer_still_read() -> None:
+    warning = {
+        "code": "balance_mismatch",
+        "detail": "opening 0.00 + entries -45.59 = -45.59, but the closing balance is 3.47",
+        "detail_zh": "期初余额 0.00 加本期发生额 -45.59 应为 -45.59（对账单自述）",
+    }
+    assert wording.warning_detail(warning, "zh-CN") == warning["detail_zh"]
+    assert wording.warning_detail(warning, "en") == warning["detail"]
+    failed = {"error": "the file is not a camt.053", "error_zh": "文件不是 camt.053 对账单"}
+    assert wording.import_error(failed, "zh-CN") == "文件不是 camt.053 对账单"
+    assert wording.import_error({"error": "x"}, "zh-CN") == "x"
+    suggestion = {
+        "reasons": ["old English"],
+        "reasons_zh": ["旧中文"],
+        "notes": [{"code": "reference_named", "text": "names INV-1", "text_zh": "附言写明 INV-1"}],
+    }
+    assert wording.match_sentences(suggestion, "zh-CN") == ["附言写明 INV-1"]
+    assert wording.match_sentences(suggestion, "en") == ["names INV-1"]
+    older = {"reasons": ["old English"], "reasons_zh": ["旧中文"]}
+    assert wording.match_sentences(older, "zh-CN") == ["旧中文"]
+    assert wording.match_sentences({"reasons": ["only English"]}, "zh-CN") == ["only English"]

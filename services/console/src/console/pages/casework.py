@@ -5,10 +5,12 @@
 - a promise to pay: dunning POST /cases/{id}/promises;
 - a dispute of one invoice: reconciliation POST /disputes, for a person who may write there (dunning stops
   chasing the invoice when told); a collector records one as a call's outcome instead;
-- hold the case, release it: dunning POST and DELETE /cases/{id}/hold.
+- hold the case, release it: dunning POST and DELETE /cases/{id}/hold;
+- send the ladder's next step now instead of on its day: dunning POST /cases/{id}/steps/next, naming the step the
+  page showed (a stale page gets 409 next_step_changed and sends nothing); also one click from the worklist's row.
 
 The panel reads dunning's case (its items, tasks, promises, hold) and its dry run (the step the ladder takes
-next, and when). Sending that step now has no endpoint in dunning: its tick takes every due step, hourly.
+next, and when); unless sent now, dunning's hourly tick takes that step on its day.
 Each form answers with the panel again (htmx swaps it in place), or, without htmx, goes back to the case page.
 """
 
@@ -24,13 +26,21 @@ from fastapi.responses import Response
 from console.backend import Problem
 from console.i18n import Translator
 from console.web import backend_of, form_with_csrf, is_htmx, language, redirect, render, session_of, signed_in
+from console.wording import refusal_text
 
 router = APIRouter()
 OUTCOMES = ("reached", "no_answer", "wrong_number", "promise_to_pay", "dispute", "refused")
-DONE = ("outcome_logged", "promise_recorded", "dispute_recorded", "held", "released")
+DONE = ("outcome_logged", "promise_recorded", "dispute_recorded", "held", "released", "step_sent")
 
 
-async def _panel(request: Request, case_id: UUID, *, done: str | None = None, error: str | None = None) -> Response:
+async def _panel(
+    request: Request,
+    case_id: UUID,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    sent: dict[str, Any] | None = None,
+) -> Response:
     """The case's panel: a fragment for htmx, else a page of its own."""
     signed_in(request)
     backend, session, lang = backend_of(request), session_of(request), language(request)
@@ -60,6 +70,7 @@ async def _panel(request: Request, case_id: UUID, *, done: str | None = None, er
         "may_dispute": "reconciliation:write" in scopes,
         "done": done if done in DONE else None,
         "error": error,
+        "sent": sent,
     }
     status = 422 if error else 200
     if is_htmx(request):
@@ -157,3 +168,39 @@ async def hold_from_panel(case_id: UUID, request: Request) -> Response:
     reason = fields.get("reason", "").strip() or Translator(language(request))("hold_reason")
     body = {"reason": reason, "until": _blank_is_none(fields.get("until"))}
     return await _act(request, case_id, "held", "POST", "dunning", f"/cases/{case_id}/hold", json=body)
+
+
+@router.post("/worklist/{case_id}/next-step", include_in_schema=False)
+async def send_next_step(case_id: UUID, request: Request) -> Response:
+    """The ladder's next step now, the step the page showed named (a stale page is refused, nothing sent); from the
+    worklist's row it answers with what was sent in the row, from the panel with the panel."""
+    fields = await form_with_csrf(request)
+    signed_in(request)
+    lang = language(request)
+    step = _blank_is_none(fields.get("step"))
+    reason = _blank_is_none(fields.get("reason")) or Translator(lang)("step_now_reason")
+    response = await backend_of(request).call(
+        session_of(request),
+        "POST",
+        "dunning",
+        f"/cases/{case_id}/steps/next",
+        language=lang,
+        json={"reason": reason[:500], "step": step},
+        idempotent=True,
+    )
+    sent, error = None, None
+    if response.status_code == 200:
+        body = response.json()
+        taken = body["step_taken"]
+        sent = {
+            "step": taken["step"],
+            "channel": taken["channel"],
+            "status": taken["status"],
+            "recipient": taken.get("recipient"),
+            "due_on": body.get("due_on"),
+        }
+    else:
+        error = refusal_text(Problem.of(response).fields, lang, sent_step=step)
+    if is_htmx(request) and request.headers.get("hx-target", "").startswith("step-"):
+        return render(request, "_step_result.html", case_id=case_id, sent=sent, error=error)
+    return await _panel(request, case_id, done="step_sent" if sent else None, error=error, sent=sent)

@@ -1,4 +1,5 @@
-"""今日工作: the signed-in collector's ranked worklist from dunning, and holding a case from it."""
+"""今日工作: the signed-in collector's ranked worklist from dunning, holding a case from it (sending its next step
+now is casework.py's)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import Response
 from console.backend import Problem
 from console.i18n import Translator
 from console.web import backend_of, form_with_csrf, is_htmx, language, redirect, render, session_of, signed_in
+from console.wording import reason_step
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -34,6 +36,8 @@ async def worklist(
         problem = Problem.of(response)
         return render(request, "worklist.html", status_code=502, items=[], error=problem.detail, after=after)
     page = response.json()
+    for item in page["data"]:  # the step a one-click "send now" names (dunning refuses it if it has changed)
+        item["next_step"] = next((found for r in item["reasons"] if (found := reason_step(r))), None)
     return render(
         request,
         "worklist.html",
