@@ -401,3 +401,105 @@ async def test_in_a_phone_browser_the_customer_scans_pays_and_sees_the_receipt(s
             await page.screenshot(path=str(shots / "receipt-phone.png"), full_page=True)
         finally:
             await browser.close()
+
+
+async def test_a_creditor_allowing_part_payments_is_paid_in_two_parts_from_the_page(
+    shop: Shop, screenshots: Path
+) -> None:
+    """The creditor allows part payments of at least 100.00: the customer pays 450.00 of 1,200.00 by Alipay's QR
+    code (a refused 99.99 first), the page then shows 450.00 paid and 750.00 open, and the rest by WeChat Pay."""
+    async with shop.platform.client("invoicing") as invoicing:
+        firm = (await invoicing.get("/creditor")).json()
+        fields = ("legal_name", "uscc", "address", "phone", "bank_name", "bank_account_name", "bank_account_number")
+        creditor = {name: firm[name] for name in fields}
+        allowed = await invoicing.put("/creditor", json={**creditor, "hosted_partial_payment_minimum": "100.00"})
+        assert allowed.status_code == 200 and allowed.json()["hosted_partial_payment_minimum"] == "100.00"
+    try:
+        invoice, url = await shop.invoice("1200.00")
+        async with httpx.AsyncClient(headers=HTML, timeout=20) as customer:
+            opened = await customer.get(url)
+            assert element(opened.text, "amount", "value") == "1200.00"
+            refused = await customer.post(f"{url}/pay", data={"method": "alipay_precreate", "amount": "99.99"})
+            assert refused.status_code == 422 and "每次付款至少 ¥100.00" in refused.text
+            assert await shop.attempts(invoice["id"]) == []  # nothing asked of reconciliation
+
+            chosen = await customer.post(f"{url}/pay", data={"method": "alipay_precreate", "amount": "450.00"})
+            assert chosen.status_code == 303 and chosen.headers["location"].startswith("pay/alipay_precreate")
+            shown = await customer.get(f"{url}/pay/alipay_precreate")
+            assert shown.status_code == 200 and "¥450.00" in shown.text
+            (attempt,) = await shop.attempts(invoice["id"])
+            assert (attempt["amount"], attempt["status"]) == ("450.00", "open")
+            assert shop.gateways.alipay.trades[attempt["order_id"]].total_amount == "450.00"
+            shop.gateways.alipay.pay(attempt["order_id"])
+
+            (payment,) = await eventually(lambda: shop.payments_of(invoice), within=30, what="the 450.00 booked")
+            assert (payment["source"], payment["amount"]) == ("alipay", "450.00")
+            if payment["status"] != "matched":
+                # Reconciliation's matcher scores a gateway order's payment that pays part of its invoice as
+                # "partial" (0.85, below its threshold) although it pays exactly the order's amount, so it
+                # waits in review (reported with issue 20): a person confirms the one suggestion.
+                (suggestion, *_) = payment["suggestions"]
+                assert [(a["invoice_id"], a["amount"]) for a in suggestion["allocations"]] == [
+                    (invoice["id"], "450.00")
+                ]
+                async with shop.platform.client("reconciliation") as reconciliation:
+                    confirmed = await reconciliation.post(f"/payments/{payment['id']}/confirm", json={"rank": 0})
+                assert confirmed.status_code == 200, confirmed.text
+
+            async with shop.platform.client("invoicing") as invoicing:
+
+                async def partly() -> dict[str, Any] | None:
+                    body = (await invoicing.get(f"/invoices/{invoice['id']}")).json()
+                    return body if body["balance"] == "750.00" else None
+
+                state = await eventually(partly, within=30, what="450.00 of the invoice paid")
+            assert (state["status"], state["amount_paid"]) == ("open", "450.00")
+            back = await customer.get(f"{url}/pay/alipay_precreate")  # paid: back to the invoice
+            assert back.status_code == 303
+            rest = await customer.get(url)
+            assert "已付 ¥450.00，尚欠 ¥750.00。" in rest.text and 'id="receipt"' not in rest.text
+            assert element(rest.text, "amount", "value") == "750.00" and "支付余款" in rest.text
+
+            await shot_of_part_payment(url, screenshots)
+
+            chosen = await customer.post(f"{url}/pay", data={"method": "wechat_native", "amount": "750.00"})
+            assert chosen.status_code == 303, chosen.text
+            second = next(a for a in await shop.attempts(invoice["id"]) if a["id"] != attempt["id"])
+            assert (
+                second["amount"] == "750.00"
+                and shop.gateways.wechat_pay.transactions[second["order_id"]].total == 75000
+            )
+            shop.gateways.wechat_pay.pay(second["order_id"])
+            paid = await shop.paid(invoice["id"])
+            assert (paid["amount_paid"], paid["balance"]) == ("1200.00", "0.00")
+            await receipt(customer, url, "wechat_native")
+        payments = sorted(await shop.payments_of(invoice), key=lambda p: p["amount"])
+        assert [(p["source"], p["amount"], p["status"]) for p in payments] == [
+            ("alipay", "450.00", "matched"),
+            ("wechat_pay", "750.00", "matched"),
+        ]
+    finally:
+        async with shop.platform.client("invoicing") as invoicing:
+            await invoicing.put("/creditor", json={**creditor, "hosted_partial_payment_minimum": None})
+
+
+async def shot_of_part_payment(url: str, shots: Path) -> None:
+    """The partly paid page at a phone's width, and its form refusing an amount below the minimum."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+            await page.goto(url)
+            await expect(page.locator("#amount")).to_have_value("750.00")
+            assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            await page.screenshot(path=str(shots / "part-paid-phone.png"), full_page=True)
+            await page.fill("#amount", "50")
+            await page.click("#pay-alipay_precreate")
+            await expect(page.locator("#amount-error")).to_be_visible()
+            assert await page.input_value("#amount") == "50"
+            await page.screenshot(path=str(shots / "part-refused-phone.png"), full_page=True)
+            await page.click("#lang-switch")  # from the form that came back: to the page, in English
+            await expect(page.locator("#partly-paid")).to_have_text("Paid so far: CNY 450.00. Still open: CNY 750.00.")
+            await page.screenshot(path=str(shots / "part-paid-phone-en.png"), full_page=True)
+        finally:
+            await browser.close()
