@@ -870,7 +870,8 @@ async def main(n: int, concurrency: int, profile: str | None, rate: float | None
         await wait_for_cases(platform, n)
         settled = await wait_until_quiet(platform)
         print(f"the setup's events all consumed after {settled:.0f} s more", flush=True)
-        print(f"sending {n:,} signed Stripe callbacks, {concurrency} at a time ...", flush=True)
+        pace = f"offered at {rate:,.0f} a second" if rate else f"{concurrency} at a time"
+        print(f"sending {n:,} signed Stripe callbacks, {pace} ...", flush=True)
         with Usage(platform) as usage, Profiles(platform, profile) as profiles:
             sent = await send_payments(platform.url("reconciliation"), invoices, concurrency, rate)
             found = await stage_times(platform, n)
@@ -901,7 +902,7 @@ async def main(n: int, concurrency: int, profile: str | None, rate: float | None
         kafka = await raw_kafka(infra.bootstrap, max(n * 4, 2000))
         insert = await bare_insert(infra.server_url, max(n, 1000), concurrency)
         hello = await bare_hello(max(n * 5, 2000), concurrency)
-        floor_n = max(n * 5, 1000)
+        floor_n = max(n * 5, 200)  # 1,000 at --quick; a smoke run of 5 payments sends 200
         floor = await bare_pipeline(infra, floor_n, max(concurrency, 50))
         accepted_rate = n / (max(sent["accepted"].values()) - sent["started"])
         print("limits in the same run")
