@@ -29,6 +29,11 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     money_columns: frozenset[int] = frozenset()  # shown with thousands separators and two decimals
 
+    def figure_columns(self) -> frozenset[int]:
+        """The columns of figures (right-aligned, their heading too): the money ones and any holding a number."""
+        counted = {i for row in self.rows for i, cell in enumerate(row) if isinstance(cell, (int, Decimal))}
+        return self.money_columns | counted
+
 
 def month_starts(as_of: date, months: int) -> list[date]:
     """The first days of the `months` calendar months ending with as_of's, oldest first."""
