@@ -389,7 +389,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step_now_reason": ("控制台：催收员提前发送下一步", "Console: the collector sent the next step ahead of its day"),
     "step_sent": ("已发送", "Sent"),
     "step_was_due": ("原定", "was due"),
-    "no_step_to_send": ("没有可发送的下一步。", "No next step to send."),
+    "no_step_to_send": ("没有可发送的下一步", "No next step to send"),
     "done_step_sent": ("已提前发送下一步。", "Next step sent."),
     "done_outcome_logged": ("已记录结果。", "Outcome logged."),
     "done_promise_recorded": ("已记录承诺付款，到期前暂停催收。", "Promise recorded: the case waits until its date."),

@@ -133,3 +133,7 @@ async def test_a_held_case_says_why_it_takes_no_step_from_its_row(console: Conso
     said = text(page(refused), "//span[contains(@class,'step-refused')]")
     assert "暂停" in said and "case_paused" not in said and not UUID.search(said), said
     assert await taken_now(platform, case_id) == before
+    # the held case's panel offers no step to send, and says why in words
+    panel = page(await browser.get(f"/worklist/{case_id}", headers=HTMX))
+    assert not panel.xpath("//div[@id='next-step']//form")
+    assert text(panel, "//p[@id='no-step']") == "没有可发送的下一步（人工暂停）。"
