@@ -7,6 +7,7 @@ callback (or reconciliation's query of a late one) books the payment, and invoic
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -122,6 +123,9 @@ class AmountRefused(ValueError):
         self.key, self.values = key, values
 
 
+TYPED = re.compile(r"[0-9]{1,15}(\.[0-9]+)?")
+
+
 def part_allowed(minimum: Decimal | None, balance: Decimal) -> bool:
     """The page asks for an amount when the creditor allows part payments and more than the least one is owed."""
     return minimum is not None and balance > minimum
@@ -132,11 +136,13 @@ def part_amount(typed: str, *, minimum: Decimal, balance: Decimal, quantum: Deci
     at least `minimum` (unless it is the whole balance), at most `balance`, to the cent (`quantum`)."""
     text = unicodedata.normalize("NFKC", typed).strip()
     text = text.removeprefix("¥").removeprefix("CNY").removesuffix("元").replace(",", "").replace(" ", "")
+    if not TYPED.fullmatch(text):  # digits and a point: no sign, no exponent, no NaN
+        raise AmountRefused("amount_invalid")
     try:
         value = Decimal(text)
-    except InvalidOperation:
+    except InvalidOperation:  # (TYPED lets only decimals through; kept for safety)
         raise AmountRefused("amount_invalid") from None
-    if not value.is_finite() or value <= 0:
+    if value <= 0:
         raise AmountRefused("amount_invalid")
     if value != value.quantize(quantum):
         raise AmountRefused("amount_cents")
