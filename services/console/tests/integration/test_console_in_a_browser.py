@@ -69,6 +69,20 @@ async def test_a_finance_manager_signs_in_sees_the_worklist_and_approves_a_write
             # the ladder's steps in words, never as dunning's codes (sms_reminder, pre_due_reminder …)
             assert not SNAKE.search(await tab.locator("table#worklist").inner_text())
 
+            # Send the second case's next step now from its row: what was sent is said in words in place.
+            second = seeded[1]["case"]["id"]
+            async with platform.client("dunning") as dunning:
+                [before] = (await dunning.get("/dry-run", params={"case_id": second})).json()["data"]
+            await tab.locator(f"tr[data-case='{second}'] form.step-now button").click()
+            sent = tab.locator(f"#step-{second} .step-sent")
+            await expect(sent).to_contain_text("已发送：")
+            assert await sent.get_attribute("data-step") == before["step"]
+            assert not SNAKE.search(await sent.inner_text())
+            async with platform.client("dunning") as dunning:
+                [after] = (await dunning.get("/dry-run", params={"case_id": second})).json()["data"]
+            assert before["step"] in after["done_steps"]
+            await tab.screenshot(path=str(shots / "worklist-step-sent.png"), full_page=True)
+
             # Work the top case in place: its panel opens under the row, a promise is recorded from it.
             case_id = seeded[0]["case"]["id"]
             await rows.first.locator("a.work-link").click()
