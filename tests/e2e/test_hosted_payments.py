@@ -434,17 +434,9 @@ async def test_a_creditor_allowing_part_payments_is_paid_in_two_parts_from_the_p
 
             (payment,) = await eventually(lambda: shop.payments_of(invoice), within=30, what="the 450.00 booked")
             assert (payment["source"], payment["amount"]) == ("alipay", "450.00")
-            if payment["status"] != "matched":
-                # Reconciliation's matcher scores a gateway order's payment that pays part of its invoice as
-                # "partial" (0.85, below its threshold) although it pays exactly the order's amount, so it
-                # waits in review (reported with issue 20): a person confirms the one suggestion.
-                (suggestion, *_) = payment["suggestions"]
-                assert [(a["invoice_id"], a["amount"]) for a in suggestion["allocations"]] == [
-                    (invoice["id"], "450.00")
-                ]
-                async with shop.platform.client("reconciliation") as reconciliation:
-                    confirmed = await reconciliation.post(f"/payments/{payment['id']}/confirm", json={"rank": 0})
-                assert confirmed.status_code == 200, confirmed.text
+            # Exactly what its order asked: matched at once, no person needed (reconciliation's amount_of_order).
+            assert payment["status"] == "matched", payment
+            assert any(note["code"] == "amount_of_order" for note in payment["match_notes"]), payment["match_notes"]
 
             async with shop.platform.client("invoicing") as invoicing:
 

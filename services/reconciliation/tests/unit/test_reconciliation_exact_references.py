@@ -337,3 +337,27 @@ def test_a_gateway_order_for_an_invoice_that_owes_nothing_sends_the_money_to_a_p
     decision = match(payment, index, SETTINGS)
     assert not decision.automatic
     assert decision.best is not None and any("owes nothing" in r for r in decision.best.reasons)
+
+
+def test_a_part_payment_of_exactly_what_its_order_asked_is_applied_and_any_other_part_waits() -> None:
+    """The hosted page ordered 450.00 of 1,200.00 (the creditor allows part payments): paying exactly that is the
+    customer's intent, applied at once; a part the order did not ask goes to a person as before."""
+    owner = CUSTOMERS[0]
+    invoice = open_item(owner, "INV-2026-000120", "1200.00")
+    also_450 = open_item(owner, "INV-2026-000121", "450.00")  # another item of that amount does not draw it away
+    index = MatchIndex.build(CUSTOMERS, [invoice, also_450])
+    number, order = "INV-2026-000120", "0192f3a4b5c6d7e8f9a0b1c2d3e4f5a6"
+
+    def paid(amount: str, asked: str | None) -> Incoming:
+        return Incoming(D(amount), "CNY", None, None, None, number, order, None if asked is None else D(asked))
+
+    asked = match(paid("450.00", "450.00"), index, SETTINGS)
+    assert asked.automatic and asked.best is not None and asked.best.shape == "partial"
+    assert [(a.invoice_id, a.amount) for a in asked.best.allocations] == [(invoice.invoice_id, D("450.00"))]
+    assert "金额 450.00 正是支付订单 0192f3a4b5c6d7e8f9a0b1c2d3e4f5a6 所请求的（部分付款）" in said(
+        asked.best.evidence, "zh"
+    )
+    other = match(paid("300.00", "450.00"), index, SETTINGS)
+    assert not other.automatic
+    unordered = match(paid("450.00", None), index, SETTINGS)
+    assert not unordered.automatic

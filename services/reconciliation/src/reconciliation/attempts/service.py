@@ -47,8 +47,8 @@ async def create_attempt(
     """An order made at a gateway for one open invoice, for at most what it still owes.
 
     With `checkout`, reconciliation makes the order at the gateway itself (or answers the open one it made).
-    Partial payment: the amount may be less than the open balance only when the caller asks for it; the
-    hosted page always asks for the open balance (arflow has no per-creditor partial-payment setting yet).
+    Partial payment: the amount may be less than the open balance when the caller asks for it (the hosted page
+    does where the creditor allows part payments); paid exactly, such an order's payment is matched at once.
     """
     row = (await session.execute(with_pending().where(OpenItem.invoice_id == data.invoice_id))).first()
     if row is None or row[0].issued_at is None:

@@ -77,7 +77,7 @@ _NOTICE_FACTS = text(
         SELECT n.outcome, n.payment_id FROM gateway_notification n
         WHERE n.provider = CAST(:provider AS text) AND n.provider_id = CAST(:provider_id AS text)
     ), attempt AS (
-        SELECT a.id, a.order_id, a.invoice_number, a.status, a.payment_id, a.updated_at FROM payment_attempt a
+        SELECT a.id, a.order_id, a.invoice_number, a.amount, a.status, a.payment_id, a.updated_at FROM payment_attempt a
         WHERE a.provider = CAST(:provider AS text) AND a.order_key = ANY(CAST(:order_keys AS text[]))
         ORDER BY array_position(CAST(:order_keys AS text[]), a.order_key), a.id
         LIMIT 1
@@ -94,6 +94,7 @@ _NOTICE_FACTS = text(
     )
     SELECT s.outcome AS stored_outcome, s.payment_id AS stored_payment_id,
            a.id AS attempt_id, a.order_id AS attempt_order_id, a.invoice_number AS attempt_invoice_number,
+           a.amount AS attempt_amount,
            a.status AS attempt_status, a.payment_id AS attempt_payment_id, a.updated_at AS attempt_updated_at,
            b.id AS booked_payment_id
     FROM (SELECT 1) AS one

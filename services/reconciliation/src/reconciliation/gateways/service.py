@@ -153,6 +153,7 @@ async def _record_payment(
         external_id=trade,
         ordered=facts.attempt_invoice_number,
         order_id=facts.attempt_order_id,
+        order_amount=facts.attempt_amount,
     )
     match_input = incoming.as_match_input()
     index = await match_index_for(session, match_input)

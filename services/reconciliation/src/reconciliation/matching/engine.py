@@ -88,6 +88,8 @@ class Incoming:
     # id: an exact reference, whatever the remittance text says.
     ordered: str | None = None
     order_id: str | None = None
+    # What that order asked: a part payment the creditor allowed on the hosted page is paid in full at it.
+    order_amount: Decimal | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -291,6 +293,10 @@ def _suggest(
             if owed != payment.amount:
                 shape = "underpayment"
             evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OWED_BY_NAMED, (payment.amount,)))
+        elif payment.amount < owed and _pays_its_order(payment, referenced):
+            # The customer asked for this part on the hosted page and the gateway took exactly it.
+            shape = "partial"
+            evidence.append((AMOUNT_UNIQUE, why.AMOUNT_OF_ORDER, (payment.amount, payment.order_id)))
         elif payment.amount < owed:
             shape = "partial"
         else:
@@ -300,7 +306,7 @@ def _suggest(
             evidence.append((0.0, why.OVERPAID, (extra,)))
         if shape == "partial":
             evidence.append((0.0, why.PARTIAL, (payment.amount, owed)))
-        if shape in ("partial", "overpayment"):
+        if shape in ("partial", "overpayment") and not _pays_its_order(payment, referenced):
             # The amount does not fit what the text names. If it fits another item of the customer
             # exactly, a person should look.
             # (by identity: the index holds one object per item, and UUIDs hash in Python)
@@ -359,6 +365,17 @@ def _suggest(
     for strength, _, _ in evidence:
         doubt *= 1.0 - strength
     return Suggestion(candidate.customer_id, tuple(allocations), round(1.0 - doubt, 4), tuple(evidence), shape)
+
+
+def _pays_its_order(payment: Incoming, referenced: Sequence[Item]) -> bool:
+    """Whether the payment is exactly what its gateway order asked, for the one invoice that order was made for."""
+    return (
+        payment.order_amount is not None
+        and payment.amount == payment.order_amount
+        and len(referenced) == 1
+        and payment.ordered is not None
+        and referenced[0].invoice_number == payment.ordered
+    )
 
 
 def _near_reference(text: str | None, items: Sequence[Item]) -> tuple[Item, str] | None:

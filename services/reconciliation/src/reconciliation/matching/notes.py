@@ -24,6 +24,7 @@ Kind = Literal["amount", "count", "percent", "numbers", "summands", "text"]
 NOTES: dict[why.Reason, tuple[str, tuple[tuple[str, Kind], ...]]] = {
     why.REFERENCE_NAMED: ("reference_named", (("invoice_numbers", "numbers"),)),
     why.ORDER_MADE_FOR: ("order_made_for", (("order_id", "text"), ("invoice_number", "text"))),
+    why.AMOUNT_OF_ORDER: ("amount_of_order", (("amount", "amount"), ("order_id", "text"))),
     why.REFERENCE_RESEMBLES: ("reference_resembles", (("remittance_key", "text"), ("invoice_number", "text"))),
     why.ACCOUNT_LEARNED: ("account_learned", (("payer_account", "text"),)),
     why.NAME_IS: ("name_is", (("payer_name", "text"), ("customer_name", "text"))),

@@ -59,6 +59,10 @@ def _listed(value: object, language: Language) -> object:
 # Amounts are Decimals written to the cent ({:.2f}); a similarity is a percentage ({:.0f}).
 REFERENCE_NAMED = Reason("remittance names {0}", "附言写明 {0}")
 ORDER_MADE_FOR = Reason("gateway order {0} was made for {1}", "支付订单 {0} 为 {1} 而建")
+AMOUNT_OF_ORDER = Reason(
+    "amount {0:.2f} is what gateway order {1} asked (a part payment)",
+    "金额 {0:.2f} 正是支付订单 {1} 所请求的（部分付款）",
+)
 REFERENCE_RESEMBLES = Reason("remittance '{0}' resembles invoice {1}", "附言 '{0}' 与发票 {1} 相近")
 ACCOUNT_LEARNED = Reason("payer account {0} paid this customer before", "付款账号 {0} 曾为该客户付款")
 NAME_IS = Reason("payer name '{0}' is customer {1}", "付款人 '{0}' 即客户 {1}")

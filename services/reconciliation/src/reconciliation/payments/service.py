@@ -187,10 +187,18 @@ class IncomingPayment:
     # A gateway order made for an invoice (a payment attempt) that the payment pays: its invoice number and id.
     ordered: str | None = None
     order_id: str | None = None
+    order_amount: Decimal | None = None  # what the order asked (less than the invoice owes: a part payment)
 
     def as_match_input(self) -> Incoming:
         return Incoming(
-            self.amount, self.currency, self.reference, self.payer_name, self.payer_account, self.ordered, self.order_id
+            self.amount,
+            self.currency,
+            self.reference,
+            self.payer_name,
+            self.payer_account,
+            self.ordered,
+            self.order_id,
+            self.order_amount,
         )
 
 
