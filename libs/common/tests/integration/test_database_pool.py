@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError
 
 from arflow.db import Database, asyncpg_dsn
@@ -40,6 +41,31 @@ async def test_a_connection_killed_while_idle_is_replaced_on_checkout(infra: Tes
         await terminate(db, first)
         await asyncio.sleep(0.3)
         assert await backend_pid(db) not in (0, first)  # the ping failed, the pool connected afresh
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_just_made_is_not_pinged_on_its_first_checkout(
+    infra: TestInfrastructure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh connection (the pool's first, an overflow one under load, a replacement) has just answered its
+    start-up; pinging it would be three more round trips. One left idle past the window is pinged."""
+    pings = 0
+    ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted(self: AsyncAdapt_asyncpg_connection) -> None:
+        nonlocal pings
+        pings += 1
+        ping(self)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
+    db = await scratch(infra, idle=0.3)
+    try:
+        await backend_pid(db)
+        assert pings == 0
+        await asyncio.sleep(0.4)
+        await backend_pid(db)
+        assert pings == 1
     finally:
         await db.dispose()
 
