@@ -222,6 +222,7 @@ class PaymentApplication(Base):
     __tablename__ = "payment_application"
     __table_args__ = (
         Index("ix_payment_application_reversed_on", "reversed_on", postgresql_where=text("reversed_on IS NOT NULL")),
+        Index("ix_payment_application_recovery", "invoice_id", postgresql_where=text("recovery")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,6 +135,16 @@ def _aging_from_entries(items: list[Any]) -> dict[str, tuple[Decimal, int]]:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=steps)
+# Found once: a write-off recovered, then the payment before it partly bounced - 0.01 owed again, not written off.
+@example(
+    history=[
+        (("issue", Decimal("0.03"), 0), 1),
+        (("pay", Decimal("0.02"), 0), 1),
+        (("write_off", 0), 1),
+        (("pay", Decimal("0.01"), 0), 1),
+        (("reverse", 0, Decimal("0.5")), 1),
+    ]
+)
 async def test_aging_and_monthly_kpis_agree_with_the_ledger_entries_on_every_day(
     invoicing: RunningService, history: list[tuple[Operation, int]]
 ) -> None:

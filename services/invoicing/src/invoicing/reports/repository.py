@@ -159,12 +159,19 @@ _OUTSTANDING = """
         UNION ALL
         SELECT n.invoice_id, sum(n.amount) FROM credit_note n WHERE n.issued_on > :as_of GROUP BY n.invoice_id
     ), undone AS (SELECT invoice_id, sum(amount) AS amount FROM later GROUP BY invoice_id),
+    recovered AS (
+        -- what came back of a write-off by the day (the write-off's amount is counted back, as the KPIs do)
+        SELECT a.invoice_id,
+               sum(CASE WHEN a.applied_on <= :as_of THEN a.amount ELSE 0 END)
+               - sum(CASE WHEN a.reversed_on <= :as_of THEN a.amount ELSE 0 END) AS amount
+        FROM payment_application a WHERE a.recovery GROUP BY a.invoice_id
+    ),
     outstanding AS MATERIALIZED (
         SELECT i.id AS invoice_id, i.customer_id, i.currency, i.due_date,
                i.total - i.amount_paid - i.amount_credited - i.amount_written_off
                + CASE WHEN i.written_off_on > :as_of THEN i.amount_written_off ELSE 0 END
-               + coalesce(u.amount, 0) AS amount
-        FROM invoice i LEFT JOIN undone u ON u.invoice_id = i.id
+               + coalesce(u.amount, 0) + coalesce(r.amount, 0) AS amount
+        FROM invoice i LEFT JOIN undone u ON u.invoice_id = i.id LEFT JOIN recovered r ON r.invoice_id = i.id
         WHERE i.status IN ('open', 'uncollectible') AND i.invoice_date <= :as_of
           AND (CAST(:customer_id AS uuid) IS NULL OR i.customer_id = CAST(:customer_id AS uuid))
           AND (CAST(:currency AS text) IS NULL OR i.currency = CAST(:currency AS text))
@@ -173,7 +180,7 @@ _OUTSTANDING = """
                i.total - i.amount_paid - i.amount_credited - i.amount_written_off
                - CASE WHEN i.status = 'void' AND i.voided_at IS NOT NULL AND NOT v.voided_later THEN i.total ELSE 0 END
                + CASE WHEN i.written_off_on > :as_of THEN i.amount_written_off ELSE 0 END
-               + coalesce(u.amount, 0)
+               + coalesce(u.amount, 0) + coalesce(r.amount, 0)
         FROM (
             SELECT a.invoice_id AS id FROM payment_application a WHERE a.applied_on > :as_of OR a.reversed_on > :as_of
             UNION
@@ -186,6 +193,7 @@ _OUTSTANDING = """
         ) touched
         JOIN invoice i ON i.id = touched.id
         LEFT JOIN undone u ON u.invoice_id = i.id
+        LEFT JOIN recovered r ON r.invoice_id = i.id
         CROSS JOIN LATERAL (
             SELECT (i.status = 'void' AND i.voided_at IS NOT NULL
                     AND (SELECT timezone(c.time_zone, i.voided_at)::date FROM customer c WHERE c.id = i.customer_id)
