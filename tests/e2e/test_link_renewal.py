@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,13 +85,13 @@ async def a_customer(office: Office, email: str) -> dict[str, Any]:
     return found
 
 
-async def an_invoice(office: Office, customer: dict[str, Any]) -> dict[str, Any]:
+async def an_invoice(office: Office, customer: dict[str, Any], dated: date | None = None) -> dict[str, Any]:
     async with office.platform.client("invoicing") as invoicing:
         made = await invoicing.post(
             "/invoices",
             json={
                 "customer_id": customer["id"],
-                "invoice_date": datetime.now(UTC).date().isoformat(),
+                "invoice_date": (dated or datetime.now(UTC).date()).isoformat(),
                 "net_days": 30,
                 "issue": True,
                 "lines": [{"description": "代理记账服务费", "unit_price": "800.00", "tax_rate": "0.06"}],
@@ -180,15 +180,17 @@ async def test_an_expired_invoice_link_is_renewed_by_email_and_the_new_link_open
 async def test_an_expired_statement_link_is_renewed_by_email_and_the_new_link_opens_the_page(office: Office) -> None:
     email = f"stmt.{secrets.token_hex(4)}@example.cn"
     customer = await a_customer(office, email)
-    await an_invoice(office, customer)
-    today = datetime.now(UTC).date()
+    # A period over on every calendar whatever the hour (today in UTC may not be over in Shanghai, nor
+    # yesterday in Honolulu), with the invoice in it.
+    period_end = datetime.now(UTC).date() - timedelta(days=2)
+    await an_invoice(office, customer, dated=period_end)
     async with office.platform.client("invoicing") as invoicing:
         made = await invoicing.post(
             "/statements",
             json={
                 "customer_id": customer["id"],
-                "period_start": today.replace(day=1).isoformat(),
-                "period_end": today.isoformat(),
+                "period_start": (period_end - timedelta(days=30)).isoformat(),
+                "period_end": period_end.isoformat(),
             },
         )
     assert made.status_code == 201, made.text
